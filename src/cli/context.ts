@@ -1,0 +1,25 @@
+// What a command gets from the outside world. Tests pass their own (captured output, temp cwd).
+export interface CliContext {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** stdout is a terminal: prompts, colour and progress are allowed. */
+  isTTY: boolean;
+  /** Colour allowed (TTY and no NO_COLOR). */
+  color: boolean;
+  stdin: NodeJS.ReadableStream;
+}
+
+export function processContext(): CliContext {
+  const isTTY = Boolean(process.stdout.isTTY);
+  return {
+    cwd: process.cwd(),
+    env: process.env,
+    stdout: (t) => void process.stdout.write(t),
+    stderr: (t) => void process.stderr.write(t),
+    isTTY,
+    color: isTTY && !("NO_COLOR" in process.env) && process.env.TERM !== "dumb",
+    stdin: process.stdin,
+  };
+}

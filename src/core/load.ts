@@ -1,0 +1,109 @@
+// Stage 1: YAML text → document with positions. Pure: takes text, returns data and diagnostics.
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, visit, type Document, type Node } from "yaml";
+import { diagnostic, type Diagnostic, type Position } from "./diagnostics.js";
+
+/** Larger files are refused before parsing: a system.yaml of a thousand contexts is well under this. */
+export const MAX_SYSTEM_FILE_BYTES = 4 * 1024 * 1024;
+/** Aliases are legal YAML, but a billion-laughs document expands them exponentially. */
+export const MAX_ALIAS_COUNT = 100;
+
+export interface LoadedDocument {
+  /** Path as the user named it (relative to cwd where possible): diagnostics print it. */
+  file: string;
+  text: string;
+  doc: Document.Parsed;
+  lineCounter: LineCounter;
+  /** The plain JS value of the document. */
+  data: unknown;
+}
+
+export interface LoadResult {
+  loaded?: LoadedDocument;
+  diagnostics: Diagnostic[];
+}
+
+export function loadYamlText(text: string, file: string): LoadResult {
+  const size = Buffer.byteLength(text, "utf8");
+  if (size > MAX_SYSTEM_FILE_BYTES) return { diagnostics: [fileTooLarge(file, size)] };
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
+  const diagnostics: Diagnostic[] = [];
+  for (const err of doc.errors) {
+    const pos = lineCounter.linePos(err.pos[0]);
+    const rule = err.code === "DUPLICATE_KEY" ? "yaml-duplicate-key" : "yaml-syntax";
+    const message = err.code === "DUPLICATE_KEY"
+      ? "duplicate key: each key may appear once in a mapping; remove or rename one of them"
+      : `YAML syntax: ${firstLine(err.message)}`;
+    diagnostics.push(diagnostic(file, { line: pos.line, column: pos.col }, "error", rule, message));
+  }
+  if (diagnostics.length) return { diagnostics };
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (/alias/i.test(message)) {
+      return {
+        diagnostics: [diagnostic(file, firstAliasPosition(doc, lineCounter), "error", "yaml-alias-limit",
+          `too many YAML alias expansions (limit ${MAX_ALIAS_COUNT}): write the values out instead of nesting aliases`)],
+      };
+    }
+    return { diagnostics: [diagnostic(file, undefined, "error", "yaml-syntax", `YAML: ${firstLine(message)}`)] };
+  }
+  return { loaded: { file, text, doc, lineCounter, data }, diagnostics };
+}
+
+export function fileTooLarge(file: string, size: number): Diagnostic {
+  return diagnostic(file, undefined, "error", "file-too-large",
+    `file is ${size} bytes, more than the ${MAX_SYSTEM_FILE_BYTES} allowed; move event schemas into files referenced from versions:`);
+}
+
+function firstLine(s: string): string {
+  return s.split("\n")[0] ?? s;
+}
+
+function firstAliasPosition(doc: Document.Parsed, lc: LineCounter): Position | undefined {
+  let found: Position | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      if (node.range) {
+        const p = lc.linePos(node.range[0]);
+        found = { line: p.line, column: p.col };
+      }
+      return visit.BREAK;
+    },
+  });
+  return found;
+}
+
+export type PathSegment = string | number;
+
+/**
+ * The position of the node at `path`, or of its nearest existing ancestor; with `key: true`
+ * the position of the key of the last segment (used for "unknown key" and "name" diagnostics).
+ */
+export function positionOf(loaded: LoadedDocument, path: readonly PathSegment[], opts: { key?: boolean } = {}): Position {
+  let node: unknown = loaded.doc.contents;
+  let best: [number, number, number] | undefined = (node as Node | null)?.range ?? undefined;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i];
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg));
+      if (!pair) break;
+      const keyNode = pair.key as Node | null;
+      if (last && opts.key && keyNode?.range) { best = keyNode.range; break; }
+      node = pair.value;
+      const r = (pair.value as Node | null)?.range ?? keyNode?.range;
+      if (r) best = r;
+    } else if (isSeq(node) && typeof seg === "number") {
+      const item = node.items[seg] as Node | undefined;
+      if (!item) break;
+      node = item;
+      if (item.range) best = item.range;
+    } else break;
+  }
+  if (!best) return { line: 1, column: 1 };
+  const p = loaded.lineCounter.linePos(best[0]);
+  return { line: p.line, column: p.col };
+}

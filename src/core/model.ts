@@ -1,0 +1,422 @@
+// Stage 3: the normalized model. Defaults applied, references resolved, maps sorted by name.
+// Every later command (generate, validate-events, analyze-deps, deploy) consumes a SystemModel.
+// Pure: schema files given as paths are read through the injected `readFile`.
+import path from "node:path";
+import { diagnostic, type Diagnostic } from "./diagnostics.js";
+import { loadYamlText, positionOf, type LoadedDocument, type PathSegment } from "./load.js";
+import { parseDuration, parseRateLimit, toEnvName, type RateLimit } from "./names.js";
+
+export type Runtime = "node-express" | "python-flask";
+export type BrokerKind = "rabbitmq" | "nats" | "kafka" | "memory";
+export type GatewayKind = "kong" | "node" | "none";
+export type DatabaseEngine = "postgres" | "mysql" | "mongodb" | "redis";
+export type Compatibility = "backward" | "forward" | "full" | "none";
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS";
+
+export const RUNTIMES: readonly Runtime[] = ["node-express", "python-flask"];
+export const BROKERS: readonly BrokerKind[] = ["rabbitmq", "nats", "kafka", "memory"];
+export const GATEWAYS: readonly GatewayKind[] = ["kong", "node", "none"];
+export const DATABASE_ENGINES: readonly DatabaseEngine[] = ["postgres", "mysql", "mongodb", "redis"];
+export const ALL_METHODS: readonly HttpMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+export const DEFAULT_RESOURCES: Resources = { cpu: "100m", memory: "128Mi", cpuLimit: "500m", memoryLimit: "256Mi" };
+export const DEFAULT_REPLICAS = 2;
+export const DEFAULT_CALL_TIMEOUT_MS = 5_000;
+export const DEFAULT_CALL_RETRIES = 2;
+export const DEFAULT_CIRCUIT_BREAKER: CircuitBreaker = { errorThresholdPercentage: 50, resetTimeoutMs: 30_000 };
+
+/** Where a piece of the model came from, so later stages can point diagnostics at it. */
+export interface SourceRef {
+  loaded: LoadedDocument;
+  path: PathSegment[];
+}
+
+export interface Resources {
+  cpu: string;
+  memory: string;
+  cpuLimit: string;
+  memoryLimit: string;
+}
+
+export interface Database {
+  engine: DatabaseEngine;
+  /** Logical database name; defaults to the context's name. */
+  name: string;
+}
+
+export interface Endpoint {
+  method: HttpMethod;
+  /** As written: /orders/{id} */
+  path: string;
+  /** Express 5 form: /orders/:id */
+  expressPath: string;
+  /** Flask form: /orders/<id> */
+  flaskPath: string;
+  params: string[];
+  /** Stable identifier for a handler: getOrdersById, postOrders. */
+  operationId: string;
+}
+
+export interface CircuitBreaker {
+  errorThresholdPercentage: number;
+  resetTimeoutMs: number;
+}
+
+export interface Call {
+  /** The callee context. */
+  target: string;
+  timeoutMs: number;
+  /** Whether the user wrote a timeout (a call without one is warned about). */
+  timeoutDeclared: boolean;
+  retries: number;
+  circuitBreaker: CircuitBreaker;
+}
+
+export interface Context {
+  name: string;
+  description: string;
+  runtime: Runtime;
+  port: number;
+  replicas: number;
+  resources: Resources;
+  database: Database | null;
+  api: Endpoint[];
+  /** Sorted event names. */
+  publishes: string[];
+  consumes: string[];
+  /** Sorted by target. */
+  calls: Call[];
+  /** Contexts whose `calls` name this one (sorted). */
+  callers: string[];
+  /** Gateway routes served by this context. */
+  routes: Route[];
+  /** INVENTORY for inventory: INVENTORY_URL is how callers find it. */
+  envName: string;
+  source: SourceRef;
+}
+
+export interface Route {
+  path: string;
+  context: string;
+  methods: HttpMethod[];
+  auth: "jwt" | "none";
+  rateLimit: RateLimit | null;
+  source: SourceRef;
+}
+
+export interface Gateway {
+  kind: GatewayKind;
+  host: string | null;
+  auth: "jwt" | "none";
+  rateLimit: RateLimit | null;
+  routes: Route[];
+}
+
+export interface EventVersion {
+  version: number;
+  /** The JSON Schema of the payload. */
+  schema: Record<string, unknown>;
+  /** Where the schema root is: system.yaml (inline) or its own file (path: []). */
+  source: SourceRef;
+  /** Path of the schema file relative to system.yaml when given as a path. */
+  schemaFile: string | null;
+}
+
+export interface EventType {
+  name: string;
+  description: string;
+  /** The publishing context (null when no context publishes it). */
+  owner: string | null;
+  /** Contexts that consume it (sorted). */
+  consumers: string[];
+  compatibility: Compatibility;
+  /** Sorted ascending by version. */
+  versions: EventVersion[];
+  latest: EventVersion;
+  source: SourceRef;
+}
+
+export interface SagaStep {
+  context: string;
+  action: string;
+  compensation: string | null;
+}
+
+export interface Saga {
+  name: string;
+  orchestrator: string;
+  steps: SagaStep[];
+  source: SourceRef;
+}
+
+export interface SystemModel {
+  /** system.yaml as the user named it. */
+  file: string;
+  /** Absolute directory of system.yaml: relative paths in it resolve here. */
+  dir: string;
+  version: number;
+  name: string;
+  namespace: string;
+  registry: string | null;
+  broker: { kind: BrokerKind };
+  gateway: Gateway;
+  mesh: "none" | "istio";
+  /** Sorted by name. */
+  contexts: Context[];
+  /** Sorted by name. */
+  events: EventType[];
+  /** Sorted by name. */
+  sagas: Saga[];
+  loaded: LoadedDocument;
+}
+
+export interface ModelInput {
+  loaded: LoadedDocument;
+  /** Directory of system.yaml. */
+  dir: string;
+  /** Reads a file (absolute path) as text; throws when it cannot. */
+  readFile: (absPath: string) => string;
+}
+
+export interface ModelResult {
+  model?: SystemModel;
+  diagnostics: Diagnostic[];
+}
+
+type Raw = Record<string, unknown>;
+const asMap = (v: unknown): Raw => (v && typeof v === "object" && !Array.isArray(v) ? (v as Raw) : {});
+const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const asStrings = (v: unknown): string[] => asList(v).filter((x): x is string => typeof x === "string");
+const byName = <T extends { name: string }>(a: T, b: T): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+const sorted = (xs: Iterable<string>): string[] => [...new Set(xs)].sort();
+
+/** "GET /orders/{id}" → Endpoint. Returns undefined when malformed (validate reports it). */
+export function parseEndpoint(spec: string): Endpoint | undefined {
+  const m = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+(\/[^\s]*)$/.exec(spec.trim());
+  if (!m) return undefined;
+  const method = m[1] as HttpMethod;
+  const p = m[2] as string;
+  const params = [...p.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((x) => x[1] as string);
+  const words = p
+    .split("/")
+    .filter(Boolean)
+    .map((seg) => {
+      const param = /^\{(.+)\}$/.exec(seg);
+      const w = (param ? `by-${param[1]}` : seg).replace(/[^A-Za-z0-9]+(.)?/g, (_m, c?: string) => (c ?? "").toUpperCase());
+      return w.charAt(0).toUpperCase() + w.slice(1);
+    });
+  return {
+    method,
+    path: p,
+    expressPath: p.replace(/\{([^}]+)\}/g, ":$1"),
+    flaskPath: p.replace(/\{([^}]+)\}/g, "<$1>"),
+    params,
+    operationId: method.toLowerCase() + (words.join("") || "Root"),
+  };
+}
+
+/**
+ * Builds the normalized model from a document that passed schema validation.
+ * Reference errors are the rules' business; here unknown references are simply dropped.
+ */
+export function buildModel(input: ModelInput): ModelResult {
+  const { loaded, dir } = input;
+  const file = loaded.file;
+  const diagnostics: Diagnostic[] = [];
+  const root = asMap(loaded.data);
+  const defaults = asMap(root.defaults);
+  const defaultResources = { ...DEFAULT_RESOURCES, ...(asMap(defaults.resources) as Partial<Resources>) };
+  const name = String(root.name ?? "system");
+
+  const rawContexts = asMap(root.contexts);
+  const contextNames = Object.keys(rawContexts).sort();
+  const contextSet = new Set(contextNames);
+
+  // Ports: explicit ones are kept; missing ones get the lowest free port from 3000, in name order.
+  const taken = new Set<number>();
+  for (const n of contextNames) {
+    const p = asMap(rawContexts[n]).port;
+    if (typeof p === "number") taken.add(p);
+  }
+  let nextPort = 3000;
+  const portOf = (n: string): number => {
+    const p = asMap(rawContexts[n]).port;
+    if (typeof p === "number") return p;
+    while (taken.has(nextPort)) nextPort++;
+    taken.add(nextPort);
+    return nextPort;
+  };
+
+  const gw = asMap(root.gateway);
+  const gatewayAuth = gw.auth === "none" ? "none" : "jwt";
+  const gatewayRate = parseRateLimit(gw.rateLimit) ?? null;
+  const routes: Route[] = asList(gw.routes).map((r, i) => {
+    const raw = asMap(r);
+    const methods = asStrings(raw.methods).map((m) => m.toUpperCase() as HttpMethod);
+    return {
+      path: String(raw.path ?? "/"),
+      context: String(raw.context ?? ""),
+      methods: methods.length ? sorted(methods) as HttpMethod[] : [...ALL_METHODS],
+      auth: raw.auth === "none" ? "none" : raw.auth === "jwt" ? "jwt" : gatewayAuth,
+      rateLimit: parseRateLimit(raw.rateLimit) ?? gatewayRate,
+      source: { loaded, path: ["gateway", "routes", i] },
+    };
+  });
+
+  const contexts: Context[] = contextNames.map((n) => {
+    const raw = asMap(rawContexts[n]);
+    const db = raw.database ?? defaults.database;
+    let database: Database | null = null;
+    if (typeof db === "string" && db !== "none") database = { engine: db as DatabaseEngine, name: n };
+    else if (db && typeof db === "object") {
+      const d = asMap(db);
+      if (d.engine !== "none") database = { engine: d.engine as DatabaseEngine, name: String(d.name ?? n) };
+    }
+    const calls: Call[] = Object.entries(asMap(raw.calls))
+      .filter(([target]) => contextSet.has(target))
+      .map(([target, c]) => {
+        const cm = asMap(c);
+        const cb = asMap(cm.circuitBreaker);
+        return {
+          target,
+          timeoutMs: parseDuration(cm.timeout) ?? DEFAULT_CALL_TIMEOUT_MS,
+          timeoutDeclared: cm.timeout !== undefined,
+          retries: typeof cm.retries === "number" ? cm.retries : DEFAULT_CALL_RETRIES,
+          circuitBreaker: {
+            errorThresholdPercentage:
+              typeof cb.errorThresholdPercentage === "number" ? cb.errorThresholdPercentage : DEFAULT_CIRCUIT_BREAKER.errorThresholdPercentage,
+            resetTimeoutMs: parseDuration(cb.resetTimeout) ?? DEFAULT_CIRCUIT_BREAKER.resetTimeoutMs,
+          },
+        };
+      })
+      .sort((a, b) => (a.target < b.target ? -1 : 1));
+    const api = asStrings(raw.api)
+      .map(parseEndpoint)
+      .filter((e): e is Endpoint => !!e)
+      .sort((a, b) => (a.path === b.path ? (a.method < b.method ? -1 : 1) : a.path < b.path ? -1 : 1));
+    return {
+      name: n,
+      description: typeof raw.description === "string" ? raw.description : "",
+      runtime: (raw.runtime ?? defaults.runtime ?? "node-express") as Runtime,
+      port: portOf(n),
+      replicas: typeof raw.replicas === "number" ? raw.replicas : typeof defaults.replicas === "number" ? defaults.replicas : DEFAULT_REPLICAS,
+      resources: { ...defaultResources, ...(asMap(raw.resources) as Partial<Resources>) },
+      database,
+      api,
+      publishes: sorted(asStrings(raw.publishes)),
+      consumes: sorted(asStrings(raw.consumes)),
+      calls,
+      callers: [],
+      routes: routes.filter((r) => r.context === n),
+      envName: toEnvName(n),
+      source: { loaded, path: ["contexts", n] },
+    };
+  });
+  const byContext = new Map(contexts.map((c) => [c.name, c]));
+  for (const c of contexts) for (const call of c.calls) byContext.get(call.target)?.callers.push(c.name);
+  for (const c of contexts) c.callers.sort();
+
+  const rawEvents = asMap(root.events);
+  const events: EventType[] = [];
+  for (const en of Object.keys(rawEvents).sort()) {
+    const raw = asMap(rawEvents[en]);
+    const publishers = contexts.filter((c) => c.publishes.includes(en)).map((c) => c.name);
+    const owner = typeof raw.owner === "string" && contextSet.has(raw.owner) ? raw.owner : (publishers[0] ?? null);
+    const versionEntries: [string, unknown, PathSegment[]][] =
+      raw.versions !== undefined
+        ? Object.entries(asMap(raw.versions)).map(([k, v]) => [k, v, ["events", en, "versions", k]])
+        : raw.schema !== undefined
+          ? [["1", raw.schema, ["events", en, "schema"]]]
+          : [];
+    const versions: EventVersion[] = [];
+    for (const [k, v, p] of versionEntries) {
+      const version = Number(k);
+      if (!Number.isInteger(version) || version < 1) continue;
+      if (typeof v === "string") {
+        const abs = path.resolve(dir, v);
+        const shown = path.join(path.dirname(file), v);
+        let text: string;
+        try {
+          text = input.readFile(abs);
+        } catch {
+          diagnostics.push(diagnostic(file, positionOf(loaded, p), "error", "schema-file-missing",
+            `cannot read schema file ${v} (resolved to ${shown}); create it or fix the path`));
+          continue;
+        }
+        const res = loadYamlText(text, shown);
+        if (!res.loaded) {
+          diagnostics.push(...res.diagnostics);
+          continue;
+        }
+        const schema = res.loaded.data;
+        if (!schema || typeof schema !== "object" || Array.isArray(schema)) {
+          diagnostics.push(diagnostic(shown, { line: 1, column: 1 }, "error", "schema-file-invalid",
+            `schema file of ${en} v${version} must hold a JSON Schema object`));
+          continue;
+        }
+        versions.push({ version, schema: schema as Record<string, unknown>, source: { loaded: res.loaded, path: [] }, schemaFile: v });
+      } else if (v && typeof v === "object" && !Array.isArray(v)) {
+        versions.push({ version, schema: v as Record<string, unknown>, source: { loaded, path: p }, schemaFile: null });
+      }
+    }
+    versions.sort((a, b) => a.version - b.version);
+    const latest = versions[versions.length - 1];
+    if (!latest) continue; // the schema rules report an event without versions
+    events.push({
+      name: en,
+      description: typeof raw.description === "string" ? raw.description : "",
+      owner,
+      consumers: contexts.filter((c) => c.consumes.includes(en)).map((c) => c.name),
+      compatibility: (raw.compatibility ?? "backward") as Compatibility,
+      versions,
+      latest,
+      source: { loaded, path: ["events", en] },
+    });
+  }
+
+  const rawSagas = asMap(root.sagas);
+  const sagas: Saga[] = Object.keys(rawSagas)
+    .sort()
+    .map((sn) => {
+      const raw = asMap(rawSagas[sn]);
+      return {
+        name: sn,
+        orchestrator: String(raw.orchestrator ?? ""),
+        steps: asList(raw.steps).map((s) => {
+          const st = asMap(s);
+          return {
+            context: String(st.context ?? ""),
+            action: String(st.action ?? ""),
+            compensation: typeof st.compensation === "string" ? st.compensation : null,
+          };
+        }),
+        source: { loaded, path: ["sagas", sn] },
+      };
+    });
+
+  const model: SystemModel = {
+    file,
+    dir,
+    version: typeof root.version === "number" ? root.version : 1,
+    name,
+    namespace: typeof root.namespace === "string" ? root.namespace : name,
+    registry: typeof root.registry === "string" ? root.registry : null,
+    broker: { kind: (asMap(root.broker).kind ?? "rabbitmq") as BrokerKind },
+    gateway: {
+      kind: (gw.kind ?? (root.gateway ? "kong" : "none")) as GatewayKind,
+      host: typeof gw.host === "string" ? gw.host : null,
+      auth: gatewayAuth,
+      rateLimit: gatewayRate,
+      routes,
+    },
+    mesh: root.mesh === "istio" ? "istio" : "none",
+    contexts: contexts.sort(byName),
+    events: events.sort(byName),
+    sagas,
+    loaded,
+  };
+  return { model, diagnostics };
+}
+
+export const contextByName = (model: SystemModel, name: string): Context | undefined =>
+  model.contexts.find((c) => c.name === name);

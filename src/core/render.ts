@@ -1,0 +1,67 @@
+// Stage 5: templates → text. A private, strict Handlebars instance with no HTML escaping.
+// Pure: the template texts are handed in (src/io/templates.ts reads them from templates/).
+import Handlebars from "handlebars";
+import { stringify as yamlStringify } from "yaml";
+import { toCamel, toEnvName, toPascal, toSnake } from "./names.js";
+
+export type TemplateSources = ReadonlyMap<string, string>;
+export type Render = (template: string, view: unknown) => string;
+
+/** Template names are paths under templates/ without the `.hbs` suffix; a basename starting with `_` is a partial. */
+export function createRenderer(sources: TemplateSources): Render {
+  const hb = Handlebars.create();
+  registerHelpers(hb);
+  for (const [name, text] of sources) {
+    const base = name.split("/").pop() ?? name;
+    if (base.startsWith("_")) hb.registerPartial(name, text);
+  }
+  const compiled = new Map<string, Handlebars.TemplateDelegate>();
+  return (template, view) => {
+    let fn = compiled.get(template);
+    if (!fn) {
+      const text = sources.get(template);
+      if (text === undefined) throw new Error(`internal: no template named ${template}`);
+      fn = hb.compile(text, { strict: true, noEscape: true, preventIndent: false });
+      compiled.set(template, fn);
+    }
+    return normalizeText(fn(view));
+  };
+}
+
+/** `\n` endings, no trailing spaces, exactly one final newline: rendered output is byte-stable. */
+export function normalizeText(text: string): string {
+  const t = text.replace(/\r\n?/g, "\n").replace(/[ \t]+$/gm, "");
+  return t.replace(/\n*$/, "\n");
+}
+
+function registerHelpers(hb: typeof Handlebars): void {
+  hb.registerHelper("eq", (a: unknown, b: unknown) => a === b);
+  hb.registerHelper("ne", (a: unknown, b: unknown) => a !== b);
+  hb.registerHelper("and", (...args: unknown[]) => args.slice(0, -1).every(Boolean));
+  hb.registerHelper("or", (...args: unknown[]) => args.slice(0, -1).some(Boolean));
+  hb.registerHelper("not", (a: unknown) => !a);
+  hb.registerHelper("gt", (a: number, b: number) => a > b);
+  hb.registerHelper("lt", (a: number, b: number) => a < b);
+  hb.registerHelper("add", (a: number, b: number) => a + b);
+  hb.registerHelper("mul", (a: number, b: number) => a * b);
+  hb.registerHelper("max", (a: number, b: number) => Math.max(a, b));
+  hb.registerHelper("includes", (list: unknown, x: unknown) => Array.isArray(list) && list.includes(x));
+  hb.registerHelper("length", (list: unknown) => (Array.isArray(list) ? list.length : 0));
+  hb.registerHelper("upper", (s: string) => String(s).toUpperCase());
+  hb.registerHelper("lower", (s: string) => String(s).toLowerCase());
+  hb.registerHelper("envName", (s: string) => toEnvName(String(s)));
+  hb.registerHelper("camel", (s: string) => toCamel(String(s)));
+  hb.registerHelper("pascal", (s: string) => toPascal(String(s)));
+  hb.registerHelper("snake", (s: string) => toSnake(String(s)));
+  hb.registerHelper("join", (list: unknown, sep: unknown) => (Array.isArray(list) ? list.join(typeof sep === "string" ? sep : ", ") : ""));
+  /** A JSON literal (also a valid YAML flow scalar): {{json value}} or {{json value 2}} for indented. */
+  hb.registerHelper("json", (v: unknown, indent: unknown) => JSON.stringify(v ?? null, null, typeof indent === "number" ? indent : undefined));
+  /** Block YAML of a value, indented by n spaces: {{yaml value 4}}. */
+  hb.registerHelper("yaml", (v: unknown, n: unknown) => {
+    const text = yamlStringify(v, { lineWidth: 0, sortMapEntries: false }).replace(/\n$/, "");
+    const pad = " ".repeat(typeof n === "number" ? n : 0);
+    return text.split("\n").map((l) => (l ? pad + l : l)).join("\n");
+  });
+  /** Indent every line but the first by n spaces (for nesting rendered blocks). */
+  hb.registerHelper("indent", (s: string, n: number) => String(s).replace(/\n/g, "\n" + " ".repeat(n)));
+}

@@ -1,0 +1,146 @@
+// Stage 2: validation. JSON Schema (ajv) on the data, then the semantic rules of the registry.
+import { createRequire } from "node:module";
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { diagnostic, type Diagnostic } from "./diagnostics.js";
+import { positionOf, type LoadedDocument, type PathSegment } from "./load.js";
+import type { SystemModel } from "./model.js";
+import { RULES } from "./rules/index.js";
+import type { RawSystem, RuleContext } from "./rules/types.js";
+
+const require = createRequire(import.meta.url);
+type JsonSchema = Record<string, unknown>;
+let compiled: { validate: ValidateFunction; schema: JsonSchema } | undefined;
+
+export function systemSchema(): JsonSchema {
+  return require("../../schemas/system.schema.json") as JsonSchema;
+}
+
+function validator(): { validate: ValidateFunction; schema: JsonSchema } {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+    ajv.addKeyword({ keyword: "x-expect", schemaType: "string" });
+    const schema = systemSchema();
+    compiled = { validate: ajv.compile(schema), schema };
+  }
+  return compiled;
+}
+
+/** Schema errors as diagnostics at the offending node, with "did you mean" for unknown keys. */
+export function validateSchema(loaded: LoadedDocument): Diagnostic[] {
+  const { validate, schema } = validator();
+  if (validate(loaded.data)) return [];
+  return schemaErrorsToDiagnostics(validate.errors ?? [], loaded, schema);
+}
+
+const pointerToPath = (pointer: string): PathSegment[] =>
+  pointer === "" ? [] : pointer.slice(1).split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+
+function schemaErrorsToDiagnostics(errors: ErrorObject[], loaded: LoadedDocument, root: JsonSchema): Diagnostic[] {
+  // anyOf/oneOf failures: report once at that node with the schema's x-expect text, hiding their branch errors.
+  const unionPaths = new Set(errors.filter((e) => e.keyword === "anyOf" || e.keyword === "oneOf").map((e) => e.instancePath));
+  const out: Diagnostic[] = [];
+  for (const e of errors) {
+    const insideUnion = [...unionPaths].some((p) => e.keyword !== "anyOf" && e.keyword !== "oneOf" && (e.instancePath === p || e.instancePath.startsWith(p + "/")));
+    if (insideUnion) continue;
+    const path = pointerToPath(e.instancePath);
+    const where = e.instancePath ? e.instancePath.slice(1).replace(/\//g, ".") : "the document";
+    const sub = schemaAt(root, e.schemaPath);
+    const expect = typeof sub?.["x-expect"] === "string" ? (sub["x-expect"] as string) : undefined;
+    let message: string;
+    let pos = positionOf(loaded, path);
+    switch (e.keyword) {
+      case "additionalProperties": {
+        const key = String((e.params as { additionalProperty: string }).additionalProperty);
+        const allowed = Object.keys((schemaAt(root, e.schemaPath.replace(/\/additionalProperties$/, "/properties")) ?? {}) as object);
+        const guess = didYouMean(key, allowed);
+        message = `unknown key "${key}" in ${where}${guess ? `; did you mean "${guess}"?` : allowed.length ? `; allowed: ${allowed.join(", ")}` : ""}`;
+        pos = positionOf(loaded, [...path, key], { key: true });
+        out.push(diagnostic(loaded.file, pos, "error", "schema-unknown-key", message));
+        continue;
+      }
+      case "required":
+        message = `${where} is missing the required key "${(e.params as { missingProperty: string }).missingProperty}"`;
+        break;
+      case "enum":
+        message = `${where} must be one of: ${((e.params as { allowedValues: unknown[] }).allowedValues).map((v) => JSON.stringify(v)).join(", ")}`;
+        break;
+      case "type":
+        message = `${where} must be ${article((e.params as { type: string }).type)}${expect ? ` (${expect})` : ""}`;
+        break;
+      case "pattern":
+        message = `${where} must be ${expect ?? `a string matching ${(e.params as { pattern: string }).pattern}`}`;
+        break;
+      case "anyOf":
+      case "oneOf":
+        message = `${where} must be ${expect ?? "one of the allowed forms"}`;
+        break;
+      case "propertyNames":
+        continue; // reported through the nested pattern error with the key itself
+      default:
+        message = `${where} ${e.message ?? "is invalid"}${expect ? ` (expected ${expect})` : ""}`;
+    }
+    if (e.keyword === "pattern" && e.schemaPath.includes("/propertyNames/")) {
+      const key = String((e.params as { propertyName?: string }).propertyName ?? path[path.length - 1]);
+      message = `"${key}" is not a valid key here: ${expect ?? "a whole number from 1"}`;
+    }
+    out.push(diagnostic(loaded.file, pos, "error", `schema-${e.keyword}`, message));
+  }
+  return out;
+}
+
+const article = (t: string) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`);
+
+function schemaAt(root: JsonSchema, schemaPath: string): JsonSchema | undefined {
+  // schemaPath looks like "#/definitions/context/properties/port/type": walk to the owner of the keyword.
+  const segs = schemaPath.replace(/^#\/?/, "").split("/").filter(Boolean);
+  segs.pop();
+  let node: unknown = root;
+  for (const s of segs) {
+    if (!node || typeof node !== "object") return undefined;
+    node = (node as Record<string, unknown>)[s.replace(/~1/g, "/").replace(/~0/g, "~")];
+  }
+  return node && typeof node === "object" ? (node as JsonSchema) : undefined;
+}
+
+/** The closest allowed word within a small edit distance, for "did you mean". */
+export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = levenshtein(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = c;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j] as number;
+      row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length] as number;
+}
+
+/** Runs every registered rule over a schema-valid document and its model. */
+export function runRules(loaded: LoadedDocument, model: SystemModel): Diagnostic[] {
+  const ctx: RuleContext = {
+    loaded,
+    data: loaded.data as RawSystem,
+    model,
+    at: (path, message, opts) => diagnostic(loaded.file, positionOf(loaded, path, { key: opts?.key }), opts?.severity ?? "error", "", message),
+  };
+  const out: Diagnostic[] = [];
+  for (const rule of RULES) {
+    for (const d of rule.check(ctx)) out.push({ ...d, rule: d.rule || rule.id, severity: d.severity });
+  }
+  return out;
+}

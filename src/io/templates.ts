@@ -1,0 +1,28 @@
+// Reads every file under templates/ once; names are paths without `.hbs`.
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { TemplateSources } from "../core/render.js";
+
+/** The package root (holds templates/, schemas/, examples/), found from this compiled file. */
+export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+let cache: Map<string, string> | undefined;
+
+export function loadTemplates(root = path.join(packageRoot, "templates")): TemplateSources {
+  if (cache && root === path.join(packageRoot, "templates")) return cache;
+  const out = new Map<string, string>();
+  const walk = (dir: string): void => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile()) {
+        const rel = path.relative(root, full).split(path.sep).join("/").replace(/\.hbs$/, "");
+        out.set(rel, fs.readFileSync(full, "utf8"));
+      }
+    }
+  };
+  walk(root);
+  if (root === path.join(packageRoot, "templates")) cache = out;
+  return out;
+}
