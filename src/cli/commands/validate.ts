@@ -1,9 +1,16 @@
-import { CannotRunError } from "../../core/diagnostics.js";
 import type { Definer } from "../main.js";
+import { withFileOption, withFormatOption, type CommonOptions } from "../options.js";
 
-// Placeholder until the command lands; replaced by its issue's work.
-export function defineValidate({ program }: Definer): void {
-  program.command("validate").description("(not implemented yet)").action(() => {
-    throw new CannotRunError("validate is not implemented yet");
+export function defineValidate({ program, ctx, setExit }: Definer): void {
+  const cmd = program
+    .command("validate")
+    .description("check system.yaml against the schema and every rule (exit 1 on errors; warnings exit 0)")
+    .option("--list-rules", "print the rule registry and exit")
+    .addHelpText("after", "\nExamples:\n  msa validate\n  msa validate -f deploy/system.yaml --format json\n  msa validate --list-rules\n");
+  withFileOption(cmd);
+  withFormatOption(cmd, ["text", "json", "github"]);
+  cmd.action(async (opts: CommonOptions & { listRules?: boolean }) => {
+    const { runValidate } = await import("./validate-run.js");
+    setExit(await runValidate(opts, ctx));
   });
 }

@@ -1,4 +1,29 @@
 // The rule registry: `msa validate` runs these in order; `msa validate --list-rules` prints them.
+import { callsCycle } from "./cycles.js";
+import { eventSchema, eventUnconsumed } from "./events.js";
+import { nameFormat, nameReserved } from "./names.js";
+import { databaseShared, eventPublisher } from "./ownership.js";
+import { portRange, portUnique } from "./ports.js";
+import { refContext, refEvent } from "./references.js";
+import { routeDuplicate, routePath } from "./routes.js";
 import type { Rule } from "./types.js";
+import { callTimeout, contextIsolated, gatewayRoutesUnused } from "./warnings.js";
 
-export const RULES: readonly Rule[] = [];
+export const RULES: readonly Rule[] = [
+  nameFormat,
+  nameReserved,
+  refContext,
+  refEvent,
+  eventPublisher,
+  databaseShared,
+  portRange,
+  portUnique,
+  routePath,
+  routeDuplicate,
+  callsCycle,
+  eventSchema,
+  eventUnconsumed,
+  contextIsolated,
+  callTimeout,
+  gatewayRoutesUnused,
+];
