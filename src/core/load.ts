@@ -96,8 +96,8 @@ export function positionOf(loaded: LoadedDocument, path: readonly PathSegment[],
       node = pair.value;
       const r = (pair.value as Node | null)?.range ?? keyNode?.range;
       if (r) best = r;
-    } else if (isSeq(node) && typeof seg === "number") {
-      const item = node.items[seg] as Node | undefined;
+    } else if (isSeq(node) && /^\d+$/.test(String(seg))) {
+      const item = node.items[Number(seg)] as Node | undefined;
       if (!item) break;
       node = item;
       if (item.range) best = item.range;

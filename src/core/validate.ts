@@ -18,7 +18,7 @@ export function systemSchema(): JsonSchema {
 
 function validator(): { validate: ValidateFunction; schema: JsonSchema } {
   if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
     ajv.addKeyword({ keyword: "x-expect", schemaType: "string" });
     const schema = systemSchema();
     compiled = { validate: ajv.compile(schema), schema };
@@ -28,15 +28,15 @@ function validator(): { validate: ValidateFunction; schema: JsonSchema } {
 
 /** Schema errors as diagnostics at the offending node, with "did you mean" for unknown keys. */
 export function validateSchema(loaded: LoadedDocument): Diagnostic[] {
-  const { validate, schema } = validator();
+  const { validate } = validator();
   if (validate(loaded.data)) return [];
-  return schemaErrorsToDiagnostics(validate.errors ?? [], loaded, schema);
+  return schemaErrorsToDiagnostics(validate.errors ?? [], loaded);
 }
 
 const pointerToPath = (pointer: string): PathSegment[] =>
   pointer === "" ? [] : pointer.slice(1).split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
 
-function schemaErrorsToDiagnostics(errors: ErrorObject[], loaded: LoadedDocument, root: JsonSchema): Diagnostic[] {
+function schemaErrorsToDiagnostics(errors: ErrorObject[], loaded: LoadedDocument): Diagnostic[] {
   // anyOf/oneOf failures: report once at that node with the schema's x-expect text, hiding their branch errors.
   const unionPaths = new Set(errors.filter((e) => e.keyword === "anyOf" || e.keyword === "oneOf").map((e) => e.instancePath));
   const out: Diagnostic[] = [];
@@ -45,14 +45,14 @@ function schemaErrorsToDiagnostics(errors: ErrorObject[], loaded: LoadedDocument
     if (insideUnion) continue;
     const path = pointerToPath(e.instancePath);
     const where = e.instancePath ? e.instancePath.slice(1).replace(/\//g, ".") : "the document";
-    const sub = schemaAt(root, e.schemaPath);
+    const sub = e.parentSchema as JsonSchema | undefined;
     const expect = typeof sub?.["x-expect"] === "string" ? (sub["x-expect"] as string) : undefined;
     let message: string;
     let pos = positionOf(loaded, path);
     switch (e.keyword) {
       case "additionalProperties": {
         const key = String((e.params as { additionalProperty: string }).additionalProperty);
-        const allowed = Object.keys((schemaAt(root, e.schemaPath.replace(/\/additionalProperties$/, "/properties")) ?? {}) as object);
+        const allowed = Object.keys((sub?.properties ?? {}) as object);
         const guess = didYouMean(key, allowed);
         message = `unknown key "${key}" in ${where}${guess ? `; did you mean "${guess}"?` : allowed.length ? `; allowed: ${allowed.join(", ")}` : ""}`;
         pos = positionOf(loaded, [...path, key], { key: true });
@@ -91,17 +91,6 @@ function schemaErrorsToDiagnostics(errors: ErrorObject[], loaded: LoadedDocument
 
 const article = (t: string) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`);
 
-function schemaAt(root: JsonSchema, schemaPath: string): JsonSchema | undefined {
-  // schemaPath looks like "#/definitions/context/properties/port/type": walk to the owner of the keyword.
-  const segs = schemaPath.replace(/^#\/?/, "").split("/").filter(Boolean);
-  segs.pop();
-  let node: unknown = root;
-  for (const s of segs) {
-    if (!node || typeof node !== "object") return undefined;
-    node = (node as Record<string, unknown>)[s.replace(/~1/g, "/").replace(/~0/g, "~")];
-  }
-  return node && typeof node === "object" ? (node as JsonSchema) : undefined;
-}
 
 /** Runs every registered rule over a schema-valid document and its model. */
 export function runRules(loaded: LoadedDocument, model: SystemModel): Diagnostic[] {

@@ -1,0 +1,100 @@
+// Every rule of the registry: a failing fixture (the rule fires at the right line:column) and a
+// passing one (it does not). The last test fails when a rule is registered without a case here.
+import { describe, expect, it } from "vitest";
+import { loadSystemAt } from "../../src/cli/system.js";
+import { RULES } from "../../src/core/rules/index.js";
+import type { Diagnostic } from "../../src/core/diagnostics.js";
+
+function check(text: string): Diagnostic[] {
+  return loadSystemAt("/virtual/system.yaml", "system.yaml", text).diagnostics;
+}
+
+/** A valid two-context system; cases patch it by text replacement. */
+const BASE = `version: 1
+name: demo
+gateway:
+  kind: node
+  routes:
+    - path: /api/a
+      context: alpha
+      methods: [GET]
+contexts:
+  alpha:
+    port: 3000
+    database: postgres
+    api: ["GET /things/{id}"]
+    publishes: [thing.created]
+    calls:
+      beta: { timeout: 1s }
+  beta:
+    port: 3001
+    database: postgres
+    api: ["GET /other"]
+    consumes: [thing.created]
+events:
+  thing.created:
+    schema: { type: object, properties: { id: { type: string } } }
+`;
+
+interface Case {
+  rule: string;
+  bad: string;
+  /** [line, column] of the diagnostic in `bad`. */
+  at: [number, number];
+  good?: string;
+  messageIncludes?: string;
+}
+
+const sub = (from: string, to: string, text = BASE): string => {
+  if (!text.includes(from)) throw new Error(`fixture: ${from} not found`);
+  return text.replace(from, to);
+};
+
+const CASES: Case[] = [
+  { rule: "name-format", bad: sub("  beta:\n", "  be..ta:\n").replace("beta: { timeout", "be..ta: { timeout"), at: [17, 3], messageIncludes: "'..'" },
+  { rule: "name-format", bad: sub("  beta:\n", "  beta/x:\n").replace("beta: { timeout", "beta/x: { timeout"), at: [17, 3], messageIncludes: "path separator" },
+  { rule: "name-format", bad: sub("  beta:\n", '  "beta x":\n').replace("beta: { timeout", '"beta x": { timeout'), at: [17, 3], messageIncludes: "white space" },
+  { rule: "name-format", bad: sub("  beta:\n", '  "beta;rm":\n').replace("beta: { timeout", '"beta;rm": { timeout'), at: [17, 3], messageIncludes: "metacharacter" },
+  { rule: "name-format", bad: sub("  beta:\n", "  Beta:\n").replace("beta: { timeout", "Beta: { timeout"), at: [17, 3], messageIncludes: "DNS-1123" },
+  { rule: "name-format", bad: sub("  thing.created:\n", "  Thing..Created:\n").replace(/thing\.created\]/g, "Thing..Created]"), at: [23, 3] },
+  { rule: "name-reserved", bad: sub("  beta:\n", "  gateway:\n").replace("beta: { timeout", "gateway: { timeout"), at: [17, 3] },
+  { rule: "ref-context", bad: sub("      context: alpha", "      context: alpah"), at: [7, 16], messageIncludes: 'did you mean "alpha"' },
+  { rule: "ref-context", bad: sub("beta: { timeout: 1s }", "gamma: { timeout: 1s }"), at: [16, 7] },
+  { rule: "ref-event", bad: sub("consumes: [thing.created]", "consumes: [thing.creatd]"), at: [21, 16], messageIncludes: 'did you mean "thing.created"' },
+  { rule: "event-publisher", bad: sub("    consumes: [thing.created]", "    publishes: [thing.created]"), at: [21, 17], messageIncludes: "published by alpha and beta" },
+  { rule: "event-publisher", bad: sub("    publishes: [thing.created]\n", ""), at: [22, 3], messageIncludes: "no context publishes" },
+  { rule: "database-shared", bad: sub("    database: postgres\n    api: [\"GET /other\"]", "    database: { engine: postgres, name: alpha }\n    api: [\"GET /other\"]"), at: [19, 15], good: sub("    database: postgres\n    api: [\"GET /other\"]", "    database: { engine: mysql, name: alpha }\n    api: [\"GET /other\"]") },
+  { rule: "port-range", bad: sub("port: 3001", "port: 70000"), at: [18, 11] },
+  { rule: "port-unique", bad: sub("port: 3001", "port: 3000"), at: [18, 11], messageIncludes: "already used by alpha" },
+  { rule: "route-path", bad: sub("- path: /api/a", "- path: api/a"), at: [6, 13] },
+  { rule: "route-duplicate", bad: sub("      methods: [GET]\n", "      methods: [GET]\n    - path: /api/a\n      context: beta\n      methods: [GET, POST]\n"), at: [9, 13] },
+  { rule: "calls-cycle", bad: sub("    consumes: [thing.created]", "    consumes: [thing.created]\n    calls:\n      alpha: { timeout: 1s }"), at: [16, 7], messageIncludes: "alpha → beta → alpha" },
+  { rule: "event-schema", bad: sub("    schema: { type: object, properties: { id: { type: string } } }\n", "    description: no schema here\n"), at: [23, 3] },
+  { rule: "event-unconsumed", bad: sub("    consumes: [thing.created]\n", ""), at: [22, 3] },
+  { rule: "context-isolated", bad: sub("    api: [\"GET /other\"]\n    consumes: [thing.created]\n", "").replace("    calls:\n      beta: { timeout: 1s }\n", "").replace("publishes: [thing.created]", "publishes: []").replace("events:\n  thing.created:\n    schema: { type: object, properties: { id: { type: string } } }\n", ""), at: [15, 3] },
+  { rule: "call-timeout", bad: sub("beta: { timeout: 1s }", "beta: { retries: 1 }"), at: [16, 7] },
+  { rule: "gateway-none-routes", bad: sub("kind: node", "kind: none"), at: [4, 9] },
+];
+
+describe("rules", () => {
+  it("the base fixture is clean", () => {
+    expect(check(BASE)).toEqual([]);
+  });
+
+  for (const c of CASES) {
+    it(`${c.rule}: fires at ${c.at.join(":")} on the failing fixture and not on the passing one`, () => {
+      const found = check(c.bad).filter((d) => d.rule === c.rule);
+      expect(found.length, JSON.stringify(check(c.bad), null, 1)).toBeGreaterThan(0);
+      expect([found[0]?.line, found[0]?.column]).toEqual(c.at);
+      if (c.messageIncludes) expect(found[0]?.message).toContain(c.messageIncludes);
+      const rule = RULES.find((r) => r.id === c.rule);
+      expect(found[0]?.severity).toBe(rule?.severity);
+      expect(check(c.good ?? BASE).filter((d) => d.rule === c.rule)).toEqual([]);
+    });
+  }
+
+  it("every registered rule has a failing and a passing case", () => {
+    const covered = new Set(CASES.map((c) => c.rule));
+    expect(RULES.map((r) => r.id).filter((id) => !covered.has(id))).toEqual([]);
+  });
+});
