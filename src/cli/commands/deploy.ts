@@ -1,9 +1,71 @@
-import { CannotRunError } from "../../core/diagnostics.js";
+import { Option } from "commander";
+import { UsageError } from "../../core/diagnostics.js";
 import type { Definer } from "../main.js";
+import { collect, withFileOption } from "../options.js";
 
-// Placeholder until the command lands; replaced by its issue's work.
-export function defineDeploy({ program }: Definer): void {
-  program.command("deploy").description("(not implemented yet)").action(() => {
-    throw new CannotRunError("deploy is not implemented yet");
+interface DeployFlags {
+  file?: string;
+  env?: "dev" | "staging" | "prod";
+  serviceName?: string[];
+  imageTag?: string;
+  registry?: string;
+  namespace?: string;
+  k8sManifest?: string;
+  skipBuild?: boolean;
+  skipPush?: boolean;
+  timeout: string;
+  dryRun?: boolean;
+  rollbackOnFailure?: boolean;
+  output: "text" | "json";
+}
+
+export function defineDeploy({ program, ctx, setExit }: Definer): void {
+  const cmd = program
+    .command("deploy")
+    .description("build and push the images, apply the environment's manifests and wait for the rollout")
+    .addOption(new Option("--env <env>", "target environment: renders k8s/overlays/<env> (default dev with --k8s-manifest)").choices(["dev", "staging", "prod"]))
+    .option("--service-name <name>", "deploy only this service (repeatable; default: every service)", collect)
+    .option("--image-tag <tag>", "image tag (default: the short git commit, with -dirty for uncommitted changes; latest is refused for staging and prod)")
+    .option("--registry <registry>", "push to <registry>/<system>/<service> (default: system.yaml's registry)")
+    .option("--namespace <namespace>", "Kubernetes namespace (default: the manifests', else system.yaml's)")
+    .option("--k8s-manifest <file>", "apply this manifest instead of the overlay (images still set by kustomize)")
+    .option("--skip-build", "do not build images")
+    .option("--skip-push", "do not push images")
+    .option("--timeout <duration>", "how long to wait for each rollout", "5m")
+    .option("--rollback-on-failure", "run kubectl rollout undo on a workload that failed to roll out")
+    .option("--dry-run", "run nothing that changes anything: print each command and the rendered manifests")
+    .addOption(new Option("--output <format>", "output format").choices(["text", "json"]).default("text"))
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Examples:",
+        "  msa deploy --env staging --dry-run",
+        "  msa deploy --env prod --image-tag v1.4.2 --registry ghcr.io/acme --rollback-on-failure",
+        "  msa deploy --service-name orders --image-tag v1.0.0 --registry myregistry.com/myorg \\",
+        "    --k8s-manifest k8s/orders.yaml --namespace production",
+        "",
+      ].join("\n"),
+    );
+  withFileOption(cmd);
+  cmd.action(async (flags: DeployFlags) => {
+    if (!flags.env && !flags.k8sManifest) throw new UsageError("deploy needs --env dev|staging|prod (or --k8s-manifest FILE, which defaults to dev)");
+    const { runDeploy } = await import("../../io/deploy.js");
+    const result = await runDeploy(ctx, {
+      file: flags.file,
+      env: flags.env ?? "dev",
+      services: flags.serviceName ?? [],
+      imageTag: flags.imageTag,
+      registry: flags.registry,
+      namespace: flags.namespace,
+      k8sManifest: flags.k8sManifest,
+      skipBuild: !!flags.skipBuild,
+      skipPush: !!flags.skipPush,
+      timeout: flags.timeout,
+      rollbackOnFailure: !!flags.rollbackOnFailure,
+      dryRun: !!flags.dryRun,
+      output: flags.output,
+    });
+    setExit(result.exitCode);
   });
 }

@@ -1,0 +1,57 @@
+// Validation of everything `msa deploy` puts on a command line: image names, tags, namespaces,
+// durations. Every value is checked here before it reaches an argv, so a bad flag is a usage
+// error, never a surprising docker/kubectl invocation.
+import { DNS_LABEL } from "../names.js";
+
+/** OCI distribution spec: a tag is [A-Za-z0-9_][A-Za-z0-9._-]{0,127}. */
+export const OCI_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+
+/** One path component of an image name (distribution/reference): lowercase, separated by '.', '_', '__' or '-'+. */
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+/** A registry host: DNS name or IPv4 with an optional port (localhost:5000, ghcr.io, 10.0.0.1:5000). */
+const DOMAIN = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?))*(?::[0-9]{1,5})?$/;
+
+/** Maximum length of an image name (without tag) that registries accept. */
+export const MAX_IMAGE_NAME = 255;
+
+/** Go duration as `kubectl rollout status --timeout` takes it: 90s, 5m, 1h30m, 500ms. */
+const DURATION = /^(?:\d+(?:\.\d+)?(?:h|ms|m|s))+$/;
+
+/** Why `value` is not a valid image tag, or undefined when it is. */
+export function tagProblem(tag: string): string | undefined {
+  if (OCI_TAG.test(tag)) return undefined;
+  return `"${tag}" is not a valid image tag: use up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-'`;
+}
+
+/**
+ * Why `ref` is not a valid image name (registry and repository, no tag), or undefined.
+ * The first component may be a registry host (with '.' or ':' or "localhost").
+ */
+export function imageNameProblem(ref: string): string | undefined {
+  if (ref.length === 0) return `the image name is empty`;
+  if (ref.length > MAX_IMAGE_NAME) return `image name "${ref}" is longer than ${MAX_IMAGE_NAME} characters`;
+  const parts = ref.split("/");
+  const first = parts[0] ?? "";
+  const hasHost = parts.length > 1 && (first.includes(".") || first.includes(":") || first === "localhost");
+  if (hasHost && !DOMAIN.test(first)) return `"${first}" in image name "${ref}" is not a valid registry host`;
+  const bad = (hasHost ? parts.slice(1) : parts).find((p) => !PATH_COMPONENT.test(p));
+  if (bad !== undefined)
+    return `"${bad}" in image name "${ref}" is not valid: path components are lowercase letters and digits separated by '.', '_' or '-'`;
+  return undefined;
+}
+
+/** A registry prefix as given with --registry or in system.yaml: an image name without the last part. */
+export function registryProblem(registry: string): string | undefined {
+  const p = imageNameProblem(registry);
+  return p === undefined ? undefined : `--registry ${p.replace(/^the image name/, "the registry")}`;
+}
+
+export function namespaceProblem(ns: string): string | undefined {
+  if (ns.length <= 63 && DNS_LABEL.test(ns)) return undefined;
+  return `"${ns}" is not a valid Kubernetes namespace: lowercase letters, digits and '-', starting with a letter, at most 63 characters`;
+}
+
+export function durationProblem(value: string): string | undefined {
+  if (DURATION.test(value) && /[1-9]/.test(value)) return undefined;
+  return `"${value}" is not a valid timeout: use a duration such as 90s, 5m or 1h30m`;
+}

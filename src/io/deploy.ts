@@ -1,0 +1,311 @@
+// `msa deploy` with the world attached: git facts, tool discovery, the drift check, rendering the
+// overlay with the real `kubectl kustomize`, and running the plan's steps (execa, argv arrays only,
+// never a shell). The decisions live in src/core/deploy/; this file only gathers facts and runs.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { stringify } from "yaml";
+import { CannotRunError, hasErrors, type Diagnostic } from "../core/diagnostics.js";
+import type { SystemModel } from "../core/model.js";
+import {
+  failureReportSteps,
+  planDeploy,
+  prepareDeploy,
+  renderKustomization,
+  rollbackStep,
+  type DeployPlan,
+  type DeployRequest,
+  type DeployStep,
+  type GitFacts,
+  type PreparedDeploy,
+} from "../core/deploy/plan.js";
+import { formatDryRun, planJson, shellCommand, stepJson } from "../core/deploy/format.js";
+import type { CliContext } from "../cli/context.js";
+import { formatText } from "../cli/report.js";
+import { loadSystem } from "../cli/system.js";
+
+export interface DeployCliOptions extends Omit<DeployRequest, "k8sManifest"> {
+  file?: string;
+  /** As given on the command line (relative to the working directory). */
+  k8sManifest?: string;
+  dryRun: boolean;
+  output: "text" | "json";
+}
+
+/** What generate's check mode reports (src/io/generate.ts); drift = any change or conflict. */
+export interface DriftReport {
+  diagnostics: Diagnostic[];
+  changes: unknown[];
+  conflicts: unknown[];
+}
+
+export interface RunResult {
+  exitCode: 0 | 1;
+}
+
+/** The outside world deploy depends on, replaceable in tests. */
+export interface DeployDeps {
+  checkDrift: (ctx: CliContext, file: string | undefined) => Promise<DriftReport>;
+  gitFacts: (dir: string, env: NodeJS.ProcessEnv) => Promise<GitFacts | null>;
+}
+
+export const defaultDeps: DeployDeps = {
+  checkDrift: async (ctx, file) => {
+    // Loaded by name so deploy builds before the engine lands; the interface is fixed in the brief.
+    const modulePath = "./generate.js";
+    let mod: { generateSystem?: (o: { cwd: string; file?: string; mode: "check" }) => Promise<DriftReport> | DriftReport };
+    try {
+      mod = (await import(modulePath)) as typeof mod;
+    } catch {
+      throw new CannotRunError("cannot check the generated output for drift: this build of msa has no generate engine");
+    }
+    if (typeof mod.generateSystem !== "function")
+      throw new CannotRunError("cannot check the generated output for drift: this build of msa has no generate engine");
+    return await mod.generateSystem({ cwd: ctx.cwd, file, mode: "check" });
+  },
+  gitFacts: async (dir, env) => {
+    const git = findExecutable("git", env);
+    if (!git) return null;
+    const { execa } = await import("execa");
+    const head = await execa(git, ["rev-parse", "--short", "HEAD"], { cwd: dir, env, extendEnv: false, reject: false });
+    if (head.exitCode !== 0) return null;
+    const status = await execa(git, ["status", "--porcelain"], { cwd: dir, env, extendEnv: false, reject: false });
+    return { commit: String(head.stdout).trim() || null, dirty: status.exitCode !== 0 || String(status.stdout).trim() !== "" };
+  },
+};
+
+const INSTALL_HINT: Record<string, string> = {
+  docker: "install Docker (https://docs.docker.com/get-docker/), or pass --skip-build --skip-push to use images that are already pushed",
+  kubectl: "install kubectl (https://kubernetes.io/docs/tasks/tools/); deploy uses it to render the overlay and to apply it",
+};
+
+/** The absolute path of an executable on PATH (as the given environment sets it), or undefined. */
+export function findExecutable(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  const dirs = (env.PATH ?? env.Path ?? "").split(path.delimiter).filter(Boolean);
+  const exts = process.platform === "win32" ? (env.PATHEXT ?? ".EXE;.CMD;.BAT").split(";") : [""];
+  for (const dir of dirs)
+    for (const ext of exts) {
+      const candidate = path.join(dir, name + ext);
+      try {
+        if (fs.statSync(candidate).isFile()) {
+          fs.accessSync(candidate, fs.constants.X_OK);
+          return candidate;
+        }
+      } catch {
+        // not here
+      }
+    }
+  return undefined;
+}
+
+function requireTool(name: "docker" | "kubectl", env: NodeJS.ProcessEnv): string {
+  const found = findExecutable(name, env);
+  if (!found) throw new CannotRunError(`${name} not found on PATH: ${INSTALL_HINT[name]}`);
+  return found;
+}
+
+interface Outcome {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs one argv (argv[0] resolved to `bin`), streaming its output to `echo` when given. */
+async function run(bin: string, argv: readonly string[], o: { cwd: string; env: NodeJS.ProcessEnv; stdin?: string; echo?: (s: string) => void }): Promise<Outcome> {
+  const { execa } = await import("execa");
+  const child = execa(bin, argv.slice(1), {
+    cwd: o.cwd,
+    env: o.env,
+    extendEnv: false,
+    reject: false,
+    stripFinalNewline: false,
+    ...(o.stdin !== undefined ? { input: o.stdin } : { stdin: "ignore" as const }),
+  });
+  if (o.echo) {
+    const echo = o.echo;
+    child.stdout?.on("data", (d: Buffer) => echo(d.toString()));
+    child.stderr?.on("data", (d: Buffer) => echo(d.toString()));
+  }
+  const r = await child;
+  const failed = r.exitCode === undefined ? 127 : r.exitCode;
+  return { exitCode: failed, stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? "") };
+}
+
+/** Renders the overlay (or --k8s-manifest) with the images set, in a temporary kustomization. */
+async function renderManifests(model: SystemModel, prepared: PreparedDeploy, kubectl: string, env: NodeJS.ProcessEnv): Promise<{ ok: true; text: string } | { ok: false; message: string }> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "msa-deploy-"));
+  try {
+    const src = prepared.render.source;
+    let resource: string;
+    if (src.kind === "manifest") {
+      // Copied in so kustomize's load restrictions hold; the images transformer works on any manifest.
+      fs.copyFileSync(path.resolve(model.dir, src.path), path.join(tmp, "manifest.yaml"));
+      resource = "manifest.yaml";
+    } else {
+      // kustomize refuses absolute resource paths; a relative one from the temp dir is fine.
+      resource = path.relative(tmp, path.resolve(model.dir, src.path)).split(path.sep).join("/");
+    }
+    fs.writeFileSync(path.join(tmp, "kustomization.yaml"), stringify(renderKustomization(prepared.render, resource)));
+    const r = await run(kubectl, ["kubectl", "kustomize", tmp], { cwd: model.dir, env });
+    if (r.exitCode !== 0) return { ok: false, message: `kubectl kustomize ${src.path} failed (exit ${r.exitCode}):\n${r.stderr || r.stdout}` };
+    return { ok: true, text: r.stdout };
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function toRequest(model: SystemModel, cwd: string, o: DeployCliOptions): DeployRequest {
+  let k8sManifest: string | undefined;
+  if (o.k8sManifest !== undefined) {
+    const abs = path.resolve(cwd, o.k8sManifest);
+    if (!fs.existsSync(abs) || !fs.statSync(abs).isFile()) throw new CannotRunError(`--k8s-manifest ${o.k8sManifest}: no such file`);
+    k8sManifest = path.relative(model.dir, abs).split(path.sep).join("/");
+  }
+  return {
+    env: o.env,
+    services: o.services,
+    imageTag: o.imageTag,
+    registry: o.registry,
+    namespace: o.namespace,
+    k8sManifest,
+    skipBuild: o.skipBuild,
+    skipPush: o.skipPush,
+    timeout: o.timeout,
+    rollbackOnFailure: o.rollbackOnFailure,
+  };
+}
+
+export async function runDeploy(ctx: CliContext, o: DeployCliOptions, deps: DeployDeps = defaultDeps): Promise<RunResult> {
+  const json = o.output === "json";
+  const loaded = loadSystem(ctx.cwd, o.file);
+  if (!loaded.model || hasErrors(loaded.diagnostics)) {
+    ctx.stderr(formatText(loaded.diagnostics));
+    ctx.stderr(`msa deploy: ${loaded.path ? "system.yaml has errors" : "cannot load system.yaml"}; nothing was deployed\n`);
+    return { exitCode: 1 };
+  }
+  const model = loaded.model;
+  const req = toRequest(model, ctx.cwd, o);
+
+  // Facts first (cheap, read-only), so every usage problem is reported before anything runs.
+  const git = req.imageTag === undefined ? await deps.gitFacts(model.dir, ctx.env) : null;
+  const prepared = prepareDeploy(model, req, git);
+  const kubectl = requireTool("kubectl", ctx.env);
+  const needDocker = !o.dryRun && !(req.skipBuild && req.skipPush);
+  const docker = needDocker ? requireTool("docker", ctx.env) : findExecutable("docker", ctx.env);
+  if (prepared.render.source.kind === "overlay") {
+    const overlay = path.join(model.dir, prepared.render.source.path, "kustomization.yaml");
+    if (!fs.existsSync(overlay)) throw new CannotRunError(`${prepared.render.source.path}/kustomization.yaml not found: run \`msa generate\` first`);
+  }
+  if (!req.skipBuild)
+    for (const img of prepared.images)
+      if (!fs.existsSync(path.join(model.dir, img.buildDir, "Dockerfile")))
+        throw new CannotRunError(`${img.buildDir}/Dockerfile not found: run \`msa generate\` first`);
+
+  // 1. The generated output must be what system.yaml says: never deploy drifted manifests.
+  const drift = await deps.checkDrift(ctx, o.file);
+  if (hasErrors(drift.diagnostics) || drift.changes.length || drift.conflicts.length) {
+    if (drift.diagnostics.length) ctx.stderr(formatText(drift.diagnostics));
+    const list = [...drift.changes, ...drift.conflicts].map(describeChange);
+    for (const l of list.slice(0, 20)) ctx.stderr(`  ${l}\n`);
+    if (list.length > 20) ctx.stderr(`  … and ${list.length - 20} more\n`);
+    ctx.stderr(
+      `msa deploy: the generated output is stale (${list.length} file${list.length === 1 ? "" : "s"} differ from system.yaml); run \`msa generate\` and commit, then deploy. Nothing was deployed.\n`,
+    );
+    return { exitCode: 1 };
+  }
+
+  // 2. Render (read-only, also in --dry-run: proves the overlay builds with these images).
+  const rendered = await renderManifests(model, prepared, kubectl, ctx.env);
+  if (!rendered.ok) {
+    ctx.stderr(`msa deploy: ${rendered.message.replace(/\n*$/, "\n")}Nothing was deployed.\n`);
+    return { exitCode: 1 };
+  }
+  const plan = planDeploy(model, req, prepared, rendered.text);
+
+  if (o.dryRun) {
+    ctx.stdout(json ? JSON.stringify(planJson(plan, true), null, 2) + "\n" : formatDryRun(plan));
+    return { exitCode: 0 };
+  }
+  for (const n of plan.notes) ctx.stderr(`msa deploy: note: ${n}\n`);
+  return executePlan(ctx, model, req, plan, { docker, kubectl, json });
+}
+
+function describeChange(c: unknown): string {
+  if (typeof c === "string") return c;
+  const o = c as { path?: unknown; kind?: unknown; action?: unknown; reason?: unknown };
+  const what = typeof o.kind === "string" ? o.kind : typeof o.action === "string" ? o.action : "";
+  return `${what ? what + " " : ""}${typeof o.path === "string" ? o.path : JSON.stringify(c)}`;
+}
+
+interface Tools {
+  docker: string | undefined;
+  kubectl: string;
+  json: boolean;
+}
+
+async function executePlan(ctx: CliContext, model: SystemModel, req: DeployRequest, plan: DeployPlan, tools: Tools): Promise<RunResult> {
+  const say = tools.json ? ctx.stderr : ctx.stdout;
+  const results: { step: DeployStep; exitCode: number }[] = [];
+  const bin = (argv0: string): string => (argv0 === "docker" ? (tools.docker as string) : tools.kubectl);
+  const exec = async (step: DeployStep, capture = false): Promise<Outcome> => {
+    say(`$ ${shellCommand(step.argv)}${step.stdin !== undefined ? "   # manifests on stdin" : ""}\n`);
+    const r = await run(bin(step.argv[0] as string), step.argv, {
+      cwd: model.dir,
+      env: ctx.env,
+      ...(step.stdin !== undefined ? { stdin: step.stdin } : {}),
+      ...(capture ? {} : { echo: ctx.stderr }),
+    });
+    results.push({ step, exitCode: r.exitCode });
+    return r;
+  };
+  const finish = (exitCode: 0 | 1, message: string): RunResult => {
+    if (tools.json)
+      ctx.stdout(
+        JSON.stringify(
+          { ...planJson(plan, false), ok: exitCode === 0, message, results: results.map((r) => ({ ...stepJson(r.step), exitCode: r.exitCode })) },
+          null,
+          2,
+        ) + "\n",
+      );
+    else (exitCode === 0 ? ctx.stdout : ctx.stderr)(`msa deploy: ${message}\n`);
+    return { exitCode };
+  };
+
+  // Builds, pushes, apply: the first failure stops everything after it.
+  for (const step of plan.steps.filter((s) => s.phase !== "rollout")) {
+    const r = await exec(step);
+    if (r.exitCode !== 0) {
+      const after = step.phase === "build" ? "nothing was pushed or applied" : step.phase === "push" ? "nothing was applied" : "the cluster may be partly updated";
+      return finish(1, `${step.description} failed (exit ${r.exitCode}); ${after}`);
+    }
+  }
+
+  // Rollouts: wait on every workload, then report each failure with its events.
+  const failed: string[] = [];
+  for (const step of plan.steps.filter((s) => s.phase === "rollout")) {
+    const r = await exec(step);
+    if (r.exitCode !== 0) failed.push(step.workload as string);
+  }
+  const rolledBack: string[] = [];
+  for (const workload of failed) {
+    ctx.stderr(`\nmsa deploy: ${workload} did not roll out within ${req.timeout}; what the cluster says:\n`);
+    for (const s of failureReportSteps(workload, plan.namespace)) {
+      const r = await exec(s, true);
+      ctx.stderr((r.stdout + r.stderr).replace(/\n*$/, "\n"));
+    }
+    if (req.rollbackOnFailure) {
+      const r = await exec(rollbackStep(workload, plan.namespace));
+      if (r.exitCode !== 0) ctx.stderr(`msa deploy: rolling back ${workload} failed (exit ${r.exitCode})\n`);
+      else rolledBack.push(workload);
+    }
+  }
+  if (failed.length)
+    return finish(
+      1,
+      `${failed.join(", ")} failed to roll out` +
+        (req.rollbackOnFailure ? (rolledBack.length ? `; rolled back ${rolledBack.join(", ")}` : "; nothing could be rolled back") : "; pass --rollback-on-failure to undo automatically"),
+    );
+  const images = plan.images.map((i) => i.ref).join(", ");
+  return finish(0, `deployed ${plan.env} to namespace ${plan.namespace}${images ? ` (${images})` : ""}`);
+}
+
