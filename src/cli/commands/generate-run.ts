@@ -1,0 +1,96 @@
+// `msa generate`: flags → generateSystem → a line per change and a summary (or one JSON document).
+import { UsageError } from "../../core/diagnostics.js";
+import { generateSystem, type GenerateResult } from "../../io/generate.js";
+import type { CliContext } from "../context.js";
+import type { ExitCode } from "../main.js";
+import { diagnosticsJson, formatDiagnostics, painter, plural, summarize } from "../report.js";
+import type { GenerateCommandOptions } from "./generate.js";
+
+/** Progress is drawn only on a terminal and only when there is enough to wait for. */
+const PROGRESS_MIN_FILES = 200;
+
+export async function runGenerate(opts: GenerateCommandOptions, ctx: CliContext): Promise<ExitCode> {
+  if (opts.check && opts.dryRun) throw new UsageError("--check and --dry-run cannot be combined; --check already writes nothing");
+  const only = opts.only.flatMap((o) => o.split(",")).map((s) => s.trim()).filter(Boolean);
+  if (opts.only.length && !only.length) throw new UsageError("--only needs a context name");
+  const mode = opts.check ? "check" : opts.dryRun ? "dry-run" : "write";
+
+  let drawn = false;
+  const onProgress =
+    ctx.isTTY && opts.format === "text"
+      ? (done: number, total: number) => {
+          if (total < PROGRESS_MIN_FILES) return;
+          if (done % 50 !== 0 && done !== total) return;
+          drawn = true;
+          ctx.stderr(`\rwriting ${done}/${total} files…`);
+        }
+      : undefined;
+
+  const result = await generateSystem({
+    cwd: ctx.cwd,
+    file: opts.file,
+    out: opts.out,
+    only: only.length ? only : undefined,
+    force: opts.force,
+    mode,
+    diff: opts.diff,
+    onProgress,
+  });
+  if (drawn) ctx.stderr("\r\x1b[K");
+
+  const { errors } = summarize(result.diagnostics);
+  const drift = mode === "check" && result.changes.length > 0;
+  const code: ExitCode = errors > 0 || drift || result.conflicts.length > 0 ? 1 : 0;
+
+  if (opts.format === "json") {
+    ctx.stdout(JSON.stringify(jsonReport(result, mode, errors > 0), null, 2) + "\n");
+    return code;
+  }
+  const p = await painter(ctx.color);
+  const out: string[] = [];
+  const diagText = formatDiagnostics(result.diagnostics, "text", p);
+  if (diagText) ctx.stderr(diagText);
+  if (errors > 0) {
+    ctx.stderr("generate: nothing written; fix the errors above first\n");
+    return 1;
+  }
+  const word = { create: p.green("create"), update: p.yellow("update"), delete: p.red("delete") };
+  for (const c of result.changes) {
+    out.push(`${word[c.kind]} ${c.path}\n`);
+    if (c.diff) out.push(c.diff.endsWith("\n") ? c.diff : c.diff + "\n");
+  }
+  for (const c of result.conflicts) out.push(`${p.red("conflict")} ${c.path}: ${c.reason}\n`);
+  const counts = count(result);
+  const summary = `${counts.created} created, ${counts.updated} updated, ${counts.deleted} deleted, ${counts.unchanged} unchanged, ${plural(counts.conflicts, "conflict")}`;
+  if (mode === "check")
+    out.push(
+      result.changes.length || result.conflicts.length
+        ? `generate --check: ${plural(result.changes.length + result.conflicts.length, "file")} out of date (${summary}); run \`msa generate\`\n`
+        : `generate --check: up to date (${counts.unchanged} files)\n`,
+    );
+  else if (mode === "dry-run") out.push(`generate --dry-run: nothing written; would write: ${summary}\n`);
+  else out.push(`generate: ${summary}\n`);
+  ctx.stdout(out.join(""));
+  return code;
+}
+
+function count(r: GenerateResult) {
+  return {
+    created: r.changes.filter((c) => c.kind === "create").length,
+    updated: r.changes.filter((c) => c.kind === "update").length,
+    deleted: r.changes.filter((c) => c.kind === "delete").length,
+    unchanged: r.unchanged,
+    conflicts: r.conflicts.length,
+  };
+}
+
+function jsonReport(r: GenerateResult, mode: string, failed: boolean) {
+  return {
+    mode,
+    written: mode === "write" && !failed,
+    diagnostics: diagnosticsJson(r.diagnostics),
+    changes: r.changes.map((c) => ({ path: c.path, kind: c.kind, ...(c.diff !== undefined ? { diff: c.diff } : {}) })),
+    conflicts: r.conflicts.map((c) => ({ path: c.path, reason: c.reason })),
+    summary: count(r),
+  };
+}

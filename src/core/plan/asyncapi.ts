@@ -1,0 +1,131 @@
+// Planner: asyncapi.yaml — AsyncAPI 3.0 of every event type: channels per the broker topology of
+// docs/internals.md, one message per schema version (the envelope with the version's payload schema),
+// a send operation for the owner and a receive operation per consumer.
+import type { EventType, EventVersion, SystemModel } from "../model.js";
+import { toCamel, toEnvName, toPascal } from "../names.js";
+import type { Planner } from "./types.js";
+
+interface MessageView {
+  id: string;
+  name: string;
+  title: string;
+  version: number;
+  payload: Record<string, unknown>;
+}
+
+interface OperationView {
+  id: string;
+  action: "send" | "receive";
+  context: string;
+  summary: string;
+  queue: string | null;
+}
+
+interface ChannelView {
+  id: string;
+  address: string;
+  event: string;
+  description: string;
+  messages: MessageView[];
+  operations: OperationView[];
+}
+
+/** The address of an event type's channel on each broker (docs/internals.md, "Events on the wire"). */
+export function channelAddress(model: SystemModel, event: string): string {
+  switch (model.broker.kind) {
+    case "nats":
+      return `${model.name}.events.${event}`;
+    case "kafka":
+      return `${model.name}.${event}`;
+    case "rabbitmq":
+    case "memory":
+      return event;
+  }
+}
+
+/** The envelope of system-yaml.md, with `payload` being the version's schema. */
+export function envelopeSchema(event: EventType, v: EventVersion): Record<string, unknown> {
+  return {
+    type: "object",
+    required: ["eventId", "eventType", "aggregateId", "timestamp", "version", "payload"],
+    properties: {
+      eventId: { type: "string", format: "uuid", description: "unique; consumers drop duplicates by it" },
+      eventType: { type: "string", const: event.name },
+      aggregateId: { type: "string", description: "the entity the event is about" },
+      timestamp: { type: "string", format: "date-time" },
+      version: { type: "integer", const: v.version },
+      correlationId: { type: "string", description: "carried from the request that caused the event" },
+      payload: stripMeta(v.schema),
+    },
+  };
+}
+
+/** `$schema`/`$id` of a standalone schema file mean nothing once embedded. */
+function stripMeta(schema: Record<string, unknown>): Record<string, unknown> {
+  const { $schema: _s, $id: _i, ...rest } = schema;
+  return rest;
+}
+
+function serverView(model: SystemModel): { id: string; host: string; protocol: string; description: string } | null {
+  switch (model.broker.kind) {
+    case "rabbitmq":
+      return { id: "rabbitmq", host: "rabbitmq:5672", protocol: "amqp", description: `topic exchange ${model.name}.events` };
+    case "nats":
+      return { id: "nats", host: "nats:4222", protocol: "nats", description: `JetStream stream ${toEnvName(model.name)}_EVENTS` };
+    case "kafka":
+      return { id: "kafka", host: "kafka:9092", protocol: "kafka", description: "one topic per event type" };
+    case "memory":
+      return null;
+  }
+}
+
+export const planAsyncApi: Planner = (model, render) => {
+  if (!model.events.length) return [];
+  const channels: ChannelView[] = model.events.map((e) => {
+    const id = toCamel(e.name);
+    const messages = e.versions.map((v) => ({
+      id: `${id}V${v.version}`,
+      name: e.name,
+      title: `${e.name} v${v.version}`,
+      version: v.version,
+      payload: envelopeSchema(e, v),
+    }));
+    const operations: OperationView[] = [];
+    if (e.owner)
+      operations.push({ id: `send${toPascal(e.name)}`, action: "send", context: e.owner, summary: `${e.owner} publishes ${e.name}`, queue: null });
+    for (const c of e.consumers)
+      operations.push({
+        id: `receive${toPascal(e.name)}In${toPascal(c)}`,
+        action: "receive",
+        context: c,
+        summary: `${c} consumes ${e.name}`,
+        queue: model.broker.kind === "rabbitmq" ? `${model.name}.${c}` : model.broker.kind === "memory" ? null : c,
+      });
+    return {
+      id,
+      address: channelAddress(model, e.name),
+      event: e.name,
+      description: e.description || `${e.name} events (compatibility: ${e.compatibility})`,
+      messages,
+      operations,
+    };
+  });
+  const view = {
+    system: model.name,
+    server: serverView(model),
+    rabbitmq: model.broker.kind === "rabbitmq",
+    exchange: `${model.name}.events`,
+    channels,
+    operations: channels.flatMap((c) =>
+      c.operations.map((o) => ({
+        id: o.id,
+        action: o.action,
+        summary: o.summary,
+        description: o.queue ? `${o.context} consumes through ${o.queue}` : null,
+        channelRef: `#/channels/${c.id}`,
+        messageRefs: c.messages.map((m) => `#/channels/${c.id}/messages/${m.id}`),
+      })),
+    ),
+  };
+  return [{ path: "asyncapi.yaml", owner: "generated", content: render("asyncapi/asyncapi.yaml", view) }];
+};

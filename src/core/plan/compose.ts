@@ -1,0 +1,298 @@
+// Planner: docker-compose.yml — every service, its database, the broker and the gateway, for a local run.
+import type { BrokerKind, Context, DatabaseEngine, SystemModel } from "../model.js";
+import { toEnvName, toSnake } from "../names.js";
+import type { Planner } from "./types.js";
+
+/** Pinned images of the local infrastructure. */
+export const COMPOSE_IMAGES = {
+  postgres: "postgres:16.4-alpine",
+  mysql: "mysql:8.4.2",
+  mongodb: "mongo:7.0.14",
+  redis: "redis:7.4.0-alpine",
+  rabbitmq: "rabbitmq:3.13.7-management-alpine",
+  nats: "nats:2.10.20-alpine",
+  kafka: "apache/kafka:3.8.0",
+  kong: "kong:3.8.0",
+} as const;
+
+/** Development-only credentials for the local containers (compose is for a laptop, never a cluster). */
+export const DEV_PASSWORD = "msa-dev";
+
+interface KV {
+  key: string;
+  value: string;
+}
+
+interface BrokerView {
+  name: string;
+  image: string;
+  kind: BrokerKind;
+  url: string;
+  environment: KV[];
+  command: string[] | null;
+  healthcheck: string[];
+  ports: string[];
+  volume: string | null;
+  /** "volume:/path" */
+  mount: string | null;
+}
+
+interface DbView {
+  name: string;
+  image: string;
+  environment: KV[];
+  healthcheck: string[];
+  volume: string;
+  /** "volume:/path" */
+  mount: string;
+  command: string[] | null;
+}
+
+interface ServiceView {
+  name: string;
+  build: string;
+  image: string;
+  environment: KV[];
+  ports: string[];
+  healthcheck: string[];
+  dependsOn: { name: string; condition: string }[];
+  cpus: string;
+  memory: string;
+  memoryReservation: string;
+  db: DbView | null;
+}
+
+function brokerView(model: SystemModel): BrokerView | null {
+  const kind = model.broker.kind;
+  switch (kind) {
+    case "rabbitmq":
+      return {
+        name: "rabbitmq",
+        kind,
+        image: COMPOSE_IMAGES.rabbitmq,
+        url: `amqp://msa:${DEV_PASSWORD}@rabbitmq:5672`,
+        environment: [
+          { key: "RABBITMQ_DEFAULT_PASS", value: DEV_PASSWORD },
+          { key: "RABBITMQ_DEFAULT_USER", value: "msa" },
+        ],
+        command: null,
+        healthcheck: ["CMD", "rabbitmq-diagnostics", "-q", "ping"],
+        ports: ["15672:15672"],
+        volume: "rabbitmq-data",
+        mount: "rabbitmq-data:/var/lib/rabbitmq",
+      };
+    case "nats":
+      return {
+        name: "nats",
+        kind,
+        image: COMPOSE_IMAGES.nats,
+        url: "nats://nats:4222",
+        environment: [],
+        command: ["-js", "-sd", "/data", "-m", "8222"],
+        healthcheck: ["CMD", "wget", "-q", "-O", "-", "http://127.0.0.1:8222/healthz"],
+        ports: [],
+        volume: "nats-data",
+        mount: "nats-data:/data",
+      };
+    case "kafka":
+      return {
+        name: "kafka",
+        kind,
+        image: COMPOSE_IMAGES.kafka,
+        url: "kafka:9092",
+        environment: [
+          { key: "KAFKA_AUTO_CREATE_TOPICS_ENABLE", value: "true" },
+          { key: "KAFKA_CONTROLLER_LISTENER_NAMES", value: "CONTROLLER" },
+          { key: "KAFKA_CONTROLLER_QUORUM_VOTERS", value: "1@kafka:9093" },
+          { key: "KAFKA_INTER_BROKER_LISTENER_NAME", value: "PLAINTEXT" },
+          { key: "KAFKA_LISTENERS", value: "PLAINTEXT://:9092,CONTROLLER://:9093" },
+          { key: "KAFKA_ADVERTISED_LISTENERS", value: "PLAINTEXT://kafka:9092" },
+          { key: "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP", value: "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT" },
+          { key: "KAFKA_NODE_ID", value: "1" },
+          { key: "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", value: "1" },
+          { key: "KAFKA_PROCESS_ROLES", value: "broker,controller" },
+          { key: "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", value: "1" },
+          { key: "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", value: "1" },
+        ].sort((a, b) => (a.key < b.key ? -1 : 1)),
+        command: null,
+        healthcheck: ["CMD-SHELL", "/opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:9092 >/dev/null 2>&1"],
+        ports: [],
+        volume: "kafka-data",
+        mount: "kafka-data:/var/lib/kafka/data",
+      };
+    case "memory":
+      return null;
+  }
+}
+
+function dbView(ctx: Context): { view: DbView; url: string } | null {
+  const db = ctx.database;
+  if (!db) return null;
+  const host = `${ctx.name}-db`;
+  const dbName = toSnake(db.name);
+  const user = toSnake(ctx.name);
+  const volume = `${ctx.name}-db-data`;
+  const engines: Record<DatabaseEngine, () => { view: DbView; url: string }> = {
+    postgres: () => ({
+      url: `postgres://${user}:${DEV_PASSWORD}@${host}:5432/${dbName}`,
+      view: {
+        name: host,
+        image: COMPOSE_IMAGES.postgres,
+        environment: [
+          { key: "POSTGRES_DB", value: dbName },
+          { key: "POSTGRES_PASSWORD", value: DEV_PASSWORD },
+          { key: "POSTGRES_USER", value: user },
+        ],
+        healthcheck: ["CMD", "pg_isready", "-U", user, "-d", dbName],
+        volume,
+        mount: `${volume}:/var/lib/postgresql/data`,
+        command: null,
+      },
+    }),
+    mysql: () => ({
+      url: `mysql://${user}:${DEV_PASSWORD}@${host}:3306/${dbName}`,
+      view: {
+        name: host,
+        image: COMPOSE_IMAGES.mysql,
+        environment: [
+          { key: "MYSQL_DATABASE", value: dbName },
+          { key: "MYSQL_PASSWORD", value: DEV_PASSWORD },
+          { key: "MYSQL_ROOT_PASSWORD", value: DEV_PASSWORD },
+          { key: "MYSQL_USER", value: user },
+        ],
+        healthcheck: ["CMD", "mysqladmin", "ping", "-h", "127.0.0.1", "--silent"],
+        volume,
+        mount: `${volume}:/var/lib/mysql`,
+        command: null,
+      },
+    }),
+    mongodb: () => ({
+      url: `mongodb://${host}:27017/${dbName}`,
+      view: {
+        name: host,
+        image: COMPOSE_IMAGES.mongodb,
+        environment: [],
+        healthcheck: ["CMD", "mongosh", "--quiet", "--eval", "db.adminCommand('ping').ok"],
+        volume,
+        mount: `${volume}:/data/db`,
+        command: null,
+      },
+    }),
+    redis: () => ({
+      url: `redis://${host}:6379/0`,
+      view: {
+        name: host,
+        image: COMPOSE_IMAGES.redis,
+        environment: [],
+        healthcheck: ["CMD", "redis-cli", "ping"],
+        volume,
+        mount: `${volume}:/data`,
+        command: ["redis-server", "--appendonly", "yes"],
+      },
+    }),
+  };
+  return engines[db.engine]();
+}
+
+/** Kubernetes quantities → compose: "500m" → "0.5", "256Mi" → "256m". */
+export function composeCpus(q: string): string {
+  const m = /^(\d+(?:\.\d+)?)m$/.exec(q);
+  if (m) return String(Number(m[1]) / 1000);
+  return String(Number(q) || 0.5);
+}
+export function composeMemory(q: string): string {
+  const m = /^(\d+)(Ki|Mi|Gi|K|M|G)?$/.exec(q);
+  if (!m) return "256m";
+  const unit = { Ki: "k", K: "k", Mi: "m", M: "m", Gi: "g", G: "g" }[m[2] ?? ""] ?? "b";
+  return `${m[1]}${unit}`;
+}
+
+function healthcheckFor(ctx: Context): string[] {
+  const url = `http://127.0.0.1:${ctx.port}/health`;
+  return ctx.runtime === "python-flask"
+    ? ["CMD", "python", "-c", `import urllib.request; urllib.request.urlopen('${url}', timeout=3)`]
+    : ["CMD", "node", "-e", `fetch('${url}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`];
+}
+
+export const GATEWAY_JWT_DEV_SECRET = "msa-dev-jwt-secret-change-me";
+
+export const planCompose: Planner = (model, render) => {
+  const broker = brokerView(model);
+  const byName = new Map(model.contexts.map((c) => [c.name, c]));
+  const services: ServiceView[] = model.contexts.map((ctx) => {
+    const db = dbView(ctx);
+    const env: KV[] = [
+      { key: "LOG_LEVEL", value: "info" },
+      { key: "PORT", value: String(ctx.port) },
+      { key: "SERVICE_NAME", value: ctx.name },
+      { key: "BROKER_URL", value: broker ? broker.url : "memory://" },
+    ];
+    if (db) env.push({ key: "DATABASE_URL", value: db.url });
+    for (const call of ctx.calls) {
+      const target = byName.get(call.target);
+      if (target) env.push({ key: `${toEnvName(target.name)}_URL`, value: `http://${target.name}:${target.port}` });
+    }
+    env.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const dependsOn = [
+      ...(db ? [{ name: db.view.name, condition: "service_healthy" }] : []),
+      ...(broker ? [{ name: broker.name, condition: "service_healthy" }] : []),
+    ].sort((a, b) => (a.name < b.name ? -1 : 1));
+    return {
+      name: ctx.name,
+      build: `./services/${ctx.name}`,
+      image: `${model.registry ?? model.name}/${ctx.name}:dev`,
+      environment: env,
+      ports: [`${ctx.port}:${ctx.port}`],
+      healthcheck: healthcheckFor(ctx),
+      dependsOn,
+      cpus: composeCpus(ctx.resources.cpuLimit),
+      memory: composeMemory(ctx.resources.memoryLimit),
+      memoryReservation: composeMemory(ctx.resources.memory),
+      db: db ? db.view : null,
+    };
+  });
+
+  // The gateway's published port must not clash with a service's.
+  const taken = new Set(model.contexts.map((c) => c.port));
+  const free = (from: number): number => {
+    let p = from;
+    while (taken.has(p)) p++;
+    taken.add(p);
+    return p;
+  };
+  const routed = [...new Set(model.gateway.routes.map((r) => r.context))].filter((n) => byName.has(n)).sort();
+  let gateway: unknown = null;
+  if (model.gateway.kind === "kong") {
+    gateway = {
+      kind: "kong",
+      image: COMPOSE_IMAGES.kong,
+      hostPort: free(8000),
+      dependsOn: routed,
+    };
+  } else if (model.gateway.kind === "node") {
+    const env: KV[] = [
+      { key: "JWT_SECRET", value: GATEWAY_JWT_DEV_SECRET },
+      { key: "LOG_LEVEL", value: "info" },
+      { key: "PORT", value: "8080" },
+      { key: "SERVICE_NAME", value: "gateway" },
+      ...routed.map((n) => ({ key: `ROUTE_${toEnvName(n)}_URL`, value: `http://${n}:${byName.get(n)?.port ?? 80}` })),
+    ].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    gateway = {
+      kind: "node",
+      image: `${model.registry ?? model.name}/gateway:dev`,
+      hostPort: free(8080),
+      environment: env,
+      dependsOn: routed,
+      healthcheck: ["CMD", "node", "-e", "fetch('http://127.0.0.1:8080/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"],
+    };
+  }
+
+  const volumes = [...services.flatMap((s) => (s.db ? [s.db.volume] : [])), ...(broker?.volume ? [broker.volume] : [])].sort();
+  return [
+    {
+      path: "docker-compose.yml",
+      owner: "generated",
+      content: render("compose/docker-compose.yml", { system: model.name, services, broker, gateway, volumes }),
+    },
+  ];
+};

@@ -1,0 +1,82 @@
+// Planner: docs/architecture.md — the context map (sync calls, events, gateway routes) and one flow per saga, in Mermaid.
+import { toSnake } from "../names.js";
+import type { Planner } from "./types.js";
+
+/** Mermaid node ids: letters, digits and '_' only, prefixed so a context never clashes with an event. */
+const ctxId = (name: string): string => `ctx_${toSnake(name)}`;
+const evId = (name: string): string => `ev_${toSnake(name)}`;
+
+/** "2000" ms → "2s", "1500" → "1500ms". */
+export function formatMs(ms: number): string {
+  if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0 && ms > 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+/** Mermaid labels in double quotes cannot hold a double quote; use its entity. */
+const label = (s: string): string => s.replace(/"/g, "#quot;");
+
+export const planArchitectureDocs: Planner = (model, render) => {
+  const contexts = model.contexts.map((c) => ({
+    id: ctxId(c.name),
+    name: c.name,
+    label: label(`${c.name}\n${c.runtime} :${c.port}`).replace("\n", "<br/>"),
+    runtime: c.runtime,
+    port: c.port,
+    database: c.database ? `${c.database.engine} (${c.database.name})` : "none",
+    dbId: c.database ? `db_${toSnake(c.name)}` : null,
+    dbLabel: c.database ? label(`${c.database.engine}: ${c.database.name}`) : null,
+    publishes: c.publishes.join(", ") || "—",
+    consumes: c.consumes.join(", ") || "—",
+    calls: c.calls.map((k) => k.target).join(", ") || "—",
+    description: c.description || "—",
+  }));
+  const calls = model.contexts.flatMap((c) =>
+    c.calls.map((k) => ({
+      from: ctxId(c.name),
+      to: ctxId(k.target),
+      label: label(`${formatMs(k.timeoutMs)} timeout, ${k.retries} retries`),
+    })),
+  );
+  const events = model.events.map((e) => ({
+    id: evId(e.name),
+    name: e.name,
+    label: label(e.name),
+    owner: e.owner ? ctxId(e.owner) : null,
+    consumers: e.consumers.map(ctxId),
+    versions: e.versions.map((v) => v.version).join(", "),
+    ownerName: e.owner ?? "—",
+    consumerNames: e.consumers.join(", ") || "—",
+    compatibility: e.compatibility,
+  }));
+  const routes = model.gateway.kind === "none"
+    ? []
+    : model.gateway.routes
+        .filter((r) => model.contexts.some((c) => c.name === r.context))
+        .map((r) => ({ to: ctxId(r.context), label: label(`${r.path} ${r.methods.join(",")}${r.auth === "jwt" ? " (jwt)" : ""}`) }));
+  const sagas = model.sagas.map((s) => {
+    const participants = [...new Set([s.orchestrator, ...s.steps.map((st) => st.context)])];
+    const compensations = s.steps
+      .map((st, i) => ({ ...st, index: i + 1 }))
+      .filter((st) => st.compensation !== null)
+      .reverse();
+    return {
+      name: s.name,
+      orchestrator: s.orchestrator,
+      participants,
+      steps: s.steps.map((st, i) => ({ ...st, index: i + 1 })),
+      compensations,
+    };
+  });
+  const view = {
+    system: model.name,
+    broker: model.broker.kind,
+    gateway: model.gateway.kind === "none" ? null : { kind: model.gateway.kind, routes },
+    contexts,
+    calls,
+    events,
+    sagas,
+  };
+  return [{ path: "docs/architecture.md", owner: "generated", content: render("docs/architecture.md", view) }];
+};

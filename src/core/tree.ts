@@ -1,0 +1,177 @@
+// The in-memory tree: what the plan wants, compared with what is on disk and what msa wrote last time.
+// Pure: the disk and the previous manifest are handed in as data; the result says what to do per file.
+import { createHash } from "node:crypto";
+import { createTwoFilesPatch } from "diff";
+import type { FileOwner, PlannedFile } from "./plan/types.js";
+
+export const MANIFEST_PATH = ".msa/manifest.json";
+export const MANIFEST_VERSION = 1;
+
+export interface ManifestEntry {
+  path: string;
+  /** sha256 (hex) of the bytes msa wrote. */
+  hash: string;
+  owner: FileOwner;
+  /** The context the file belongs to (for `--only` and pruning); absent for system-wide files. */
+  context?: string;
+}
+
+export interface Manifest {
+  version: number;
+  files: ManifestEntry[];
+}
+
+export type ChangeKind = "create" | "update" | "delete" | "unchanged" | "conflict";
+
+export interface TreeChange {
+  path: string;
+  kind: ChangeKind;
+  /** What to write (create/update). */
+  content?: string;
+  executable?: boolean;
+  owner?: FileOwner;
+  context?: string;
+  /** Bytes on disk before (update/delete/conflict). */
+  before?: string;
+  /** Why a file is a conflict. */
+  reason?: string;
+  /** The manifest entry to record after this change is applied (absent: the path leaves the manifest). */
+  record?: ManifestEntry;
+}
+
+export const sha256 = (text: string | Uint8Array): string => createHash("sha256").update(text).digest("hex");
+
+export const EDITED_REASON = "edited by you; kept (use --force to overwrite)";
+export const FOREIGN_REASON = "exists and was not written by msa; kept (use --force to overwrite)";
+export const ORPHAN_EDITED_REASON = "no longer generated but edited by you; kept (delete it yourself, or use --force)";
+
+export interface DiffTreeInput {
+  planned: readonly PlannedFile[];
+  /** Current bytes of the files that exist, for every planned or manifest path (absent key = no file). */
+  disk: ReadonlyMap<string, string>;
+  /** The previous manifest (null when there is none). */
+  manifest: Manifest | null;
+  /** Overwrite/delete user-edited generated files. */
+  force?: boolean;
+  /** `--only`: previous-manifest entries outside these contexts are neither pruned nor dropped. */
+  only?: readonly string[];
+}
+
+export interface DiffTreeResult {
+  /** One entry per planned path and per pruned/kept orphan, sorted by path. */
+  changes: TreeChange[];
+  /** The manifest to write after applying every change that is not a conflict. */
+  manifest: Manifest;
+}
+
+/** Decides per file: create, update, delete, unchanged, or conflict (a user's edit msa will not overwrite). */
+export function diffTree(input: DiffTreeInput): DiffTreeResult {
+  const { planned, disk, force = false } = input;
+  const previous = new Map((input.manifest?.files ?? []).map((e) => [e.path, e]));
+  const changes: TreeChange[] = [];
+  const records = new Map<string, ManifestEntry>();
+  const plannedPaths = new Set<string>();
+
+  for (const f of planned) {
+    plannedPaths.add(f.path);
+    const current = disk.get(f.path);
+    const prev = previous.get(f.path);
+    const entry = (hash: string): ManifestEntry => ({ path: f.path, hash, owner: f.owner, ...(f.context ? { context: f.context } : {}) });
+    const base = { path: f.path, owner: f.owner, ...(f.executable ? { executable: true } : {}), ...(f.context ? { context: f.context } : {}) };
+    if (current === undefined) {
+      changes.push({ ...base, kind: "create", content: f.content, record: entry(sha256(f.content)) });
+      continue;
+    }
+    if (f.owner === "user") {
+      // Written once, never touched again: keep whatever the user has, remember the first hash.
+      changes.push({ ...base, kind: "unchanged", record: prev && prev.owner === "user" ? { ...prev, ...entry(prev.hash) } : entry(sha256(current)) });
+      continue;
+    }
+    if (current === f.content) {
+      changes.push({ ...base, kind: "unchanged", record: entry(sha256(f.content)) });
+      continue;
+    }
+    const currentHash = sha256(current);
+    const ours = prev !== undefined && prev.hash === currentHash;
+    if (ours || force) {
+      changes.push({ ...base, kind: "update", content: f.content, before: current, record: entry(sha256(f.content)) });
+    } else {
+      changes.push({
+        ...base,
+        kind: "conflict",
+        before: current,
+        content: f.content,
+        reason: prev ? EDITED_REASON : FOREIGN_REASON,
+        // keep the old record so the file stays protected on the next run
+        ...(prev ? { record: prev } : {}),
+      });
+    }
+  }
+
+  const inScope = (e: ManifestEntry): boolean => !input.only || (e.context !== undefined && input.only.includes(e.context));
+  for (const prev of previous.values()) {
+    if (plannedPaths.has(prev.path)) continue;
+    if (!inScope(prev)) {
+      records.set(prev.path, prev);
+      continue;
+    }
+    const current = disk.get(prev.path);
+    if (current === undefined || prev.owner === "user") continue; // gone already, or the user's: forget it
+    if (force || sha256(current) === prev.hash) {
+      changes.push({ path: prev.path, kind: "delete", before: current, owner: prev.owner, ...(prev.context ? { context: prev.context } : {}) });
+    } else {
+      // kept and reported once; from now on it is the user's file
+      changes.push({ path: prev.path, kind: "conflict", before: current, reason: ORPHAN_EDITED_REASON, owner: prev.owner });
+    }
+  }
+
+  for (const c of changes) if (c.record) records.set(c.path, c.record);
+  changes.sort((a, b) => cmp(a.path, b.path));
+  return { changes, manifest: { version: MANIFEST_VERSION, files: [...records.values()].sort((a, b) => cmp(a.path, b.path)) } };
+}
+
+/** The manifest as bytes: sorted, stable keys, no timestamps. */
+export function serializeManifest(m: Manifest): string {
+  const files = [...m.files]
+    .sort((a, b) => cmp(a.path, b.path))
+    .map((e) => ({ path: e.path, hash: e.hash, owner: e.owner, ...(e.context ? { context: e.context } : {}) }));
+  return JSON.stringify({ version: m.version, generator: "msa", files }, null, 2) + "\n";
+}
+
+/** Reads a manifest's text; null when it is missing or unreadable (every existing file is then treated as foreign). */
+export function parseManifest(text: string | undefined): Manifest | null {
+  if (text === undefined) return null;
+  try {
+    const raw = JSON.parse(text) as { version?: unknown; files?: unknown };
+    if (!Array.isArray(raw.files)) return null;
+    const files: ManifestEntry[] = [];
+    for (const f of raw.files as Record<string, unknown>[]) {
+      if (!f || typeof f.path !== "string" || typeof f.hash !== "string") continue;
+      files.push({
+        path: f.path,
+        hash: f.hash,
+        owner: f.owner === "user" ? "user" : "generated",
+        ...(typeof f.context === "string" ? { context: f.context } : {}),
+      });
+    }
+    return { version: typeof raw.version === "number" ? raw.version : MANIFEST_VERSION, files };
+  } catch {
+    return null;
+  }
+}
+
+/** A git-style unified diff of one change (`a/` → `b/`), or "" when there is nothing to show. */
+export function unifiedDiff(change: Pick<TreeChange, "path" | "kind" | "before" | "content">): string {
+  const before = change.kind === "create" ? "" : (change.before ?? "");
+  const after = change.kind === "delete" ? "" : (change.content ?? "");
+  if (before === after) return "";
+  const from = change.kind === "create" ? "/dev/null" : `a/${change.path}`;
+  const to = change.kind === "delete" ? "/dev/null" : `b/${change.path}`;
+  const patch = createTwoFilesPatch(from, to, before, after, undefined, undefined, { context: 3 });
+  // drop the "====" banner line createTwoFilesPatch starts with
+  return patch.replace(/^={10,}\n/, "");
+}
+
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,103 @@
+// The disk side of generation: read what exists, decide with core/tree.ts, write atomically, prune, record the manifest.
+import fs from "node:fs";
+import path from "node:path";
+import { CannotRunError } from "../core/diagnostics.js";
+import type { PlannedFile } from "../core/plan/types.js";
+import { diffTree, MANIFEST_PATH, parseManifest, serializeManifest, type Manifest, type TreeChange } from "../core/tree.js";
+
+export type CommitMode = "write" | "check" | "dry-run";
+
+export interface CommitOptions {
+  /** Absolute output root. */
+  root: string;
+  planned: readonly PlannedFile[];
+  mode: CommitMode;
+  force?: boolean;
+  only?: readonly string[];
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface CommitResult {
+  /** Every decision, sorted by path (unchanged included). */
+  changes: TreeChange[];
+  /** The manifest written (or that would be written). */
+  manifest: Manifest;
+}
+
+/** Reads a file as text; undefined when it does not exist. A directory where a file belongs cannot be fixed by msa. */
+export function readIfExists(abs: string, shown: string): string | undefined {
+  try {
+    return fs.readFileSync(abs, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    if (code === "EISDIR") throw new CannotRunError(`${shown} is a directory, but msa generates a file there; move it away`);
+    throw new CannotRunError(`cannot read ${shown}: ${(e as Error).message}`);
+  }
+}
+
+export function readManifest(root: string): Manifest | null {
+  return parseManifest(readIfExists(path.join(root, MANIFEST_PATH), MANIFEST_PATH));
+}
+
+/** Plans against the disk and, in write mode, applies the result. Reads only files the plan or the manifest names. */
+export function commitPlan(opts: CommitOptions): CommitResult {
+  const { root } = opts;
+  const manifestText = readIfExists(path.join(root, MANIFEST_PATH), MANIFEST_PATH);
+  const manifest = parseManifest(manifestText);
+  const disk = new Map<string, string>();
+  const want = new Set<string>([...opts.planned.map((f) => f.path), ...(manifest?.files ?? []).map((f) => f.path)]);
+  for (const p of want) {
+    const text = readIfExists(path.join(root, ...p.split("/")), p);
+    if (text !== undefined) disk.set(p, text);
+  }
+  const { changes, manifest: next } = diffTree({ planned: opts.planned, disk, manifest, force: opts.force, only: opts.only });
+  if (opts.mode !== "write") return { changes, manifest: next };
+
+  const todo = changes.filter((c) => c.kind === "create" || c.kind === "update" || c.kind === "delete");
+  const made = new Set<string>();
+  let done = 0;
+  for (const c of todo) {
+    const abs = path.join(root, ...c.path.split("/"));
+    if (c.kind === "delete") {
+      fs.rmSync(abs, { force: true });
+      removeEmptyParents(root, path.dirname(abs));
+    } else {
+      writeAtomic(abs, c.content ?? "", c.executable === true, made);
+    }
+    opts.onProgress?.(++done, todo.length);
+  }
+  const nextText = serializeManifest(next);
+  if (nextText !== manifestText) writeAtomic(path.join(root, MANIFEST_PATH), nextText, false, made);
+  return { changes, manifest: next };
+}
+
+/** Temp file in the same directory, then rename: a reader never sees half a file. */
+export function writeAtomic(abs: string, content: string, executable: boolean, madeDirs: Set<string> = new Set()): void {
+  const dir = path.dirname(abs);
+  if (!madeDirs.has(dir)) {
+    fs.mkdirSync(dir, { recursive: true });
+    madeDirs.add(dir);
+  }
+  const tmp = path.join(dir, `.${path.basename(abs)}.msa-${process.pid}.tmp`);
+  try {
+    fs.writeFileSync(tmp, content, { mode: executable ? 0o755 : 0o644 });
+    if (executable) fs.chmodSync(tmp, 0o755);
+    fs.renameSync(tmp, abs);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw new CannotRunError(`cannot write ${abs}: ${(e as Error).message}`);
+  }
+}
+
+function removeEmptyParents(root: string, dir: string): void {
+  const top = path.resolve(root);
+  for (let d = path.resolve(dir); d.startsWith(top + path.sep); d = path.dirname(d)) {
+    try {
+      if (fs.readdirSync(d).length) return;
+      fs.rmdirSync(d);
+    } catch {
+      return;
+    }
+  }
+}
