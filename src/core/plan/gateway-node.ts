@@ -1,4 +1,94 @@
-// Planner: the node gateway service. (Empty until its issue's work lands.)
-import type { Planner } from "./types.js";
+// Planner: the node gateway service under gateway/ (gateway.kind: node).
+// A runnable TypeScript service: JWT verification (jose), per-route rate limits, correlation ids,
+// proxying to the contexts (undici). Its Kubernetes manifests are the k8s planner's business.
+import { toEnvName, rateLimitWindowMs } from "../names.js";
+import type { Route, SystemModel } from "../model.js";
+import type { Render } from "../render.js";
+import type { PlannedFile, Planner } from "./types.js";
 
-export const planNodeGateway: Planner = () => [];
+/** Pinned versions of the gateway's own dependencies (Node ≥ 20.18.1 for undici 7). */
+export const GATEWAY_DEPENDENCIES = { jose: "6.2.17", pino: "10.4.0", undici: "7.30.2" } as const;
+export const GATEWAY_DEV_DEPENDENCIES = { "@types/node": "20.19.25", typescript: "5.9.3", vitest: "4.1.12" } as const;
+/** The port the gateway listens on unless PORT says otherwise. */
+export const GATEWAY_PORT = 8080;
+
+export interface GatewayRouteView {
+  path: string;
+  context: string;
+  envVar: string;
+  methods: string[];
+  auth: "jwt" | "none";
+  rateLimit: { count: number; windowMs: number; text: string } | null;
+  /**
+   * What the gateway removes from the front of the request path before proxying: everything before
+   * the prefix's last segment, so `/api/v1/orders/42` reaches the orders context as `/orders/42`.
+   */
+  stripPrefix: string;
+  defaultUrl: string;
+}
+
+/** `/api/v1/orders` → `/api/v1`; `/orders` → `` (nothing stripped). */
+export function stripPrefixOf(routePath: string): string {
+  const trimmed = routePath.replace(/\/+$/, "");
+  const i = trimmed.lastIndexOf("/");
+  return i <= 0 ? "" : trimmed.slice(0, i);
+}
+
+export function gatewayRouteViews(model: SystemModel): GatewayRouteView[] {
+  const portOf = new Map(model.contexts.map((c) => [c.name, c.port]));
+  // Longest prefix first: the first matching route wins at runtime.
+  const routes = [...model.gateway.routes].sort((a, b) => b.path.length - a.path.length || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return routes.map((r: Route) => ({
+    path: r.path.length > 1 ? r.path.replace(/\/+$/, "") : r.path,
+    context: r.context,
+    envVar: `ROUTE_${toEnvName(r.context)}_URL`,
+    methods: [...r.methods],
+    auth: r.auth,
+    rateLimit: r.rateLimit ? { count: r.rateLimit.count, windowMs: rateLimitWindowMs(r.rateLimit), text: `${r.rateLimit.count}/${r.rateLimit.unit}` } : null,
+    stripPrefix: stripPrefixOf(r.path),
+    defaultUrl: `http://${r.context}:${portOf.get(r.context) ?? 80}`,
+  }));
+}
+
+const FILES: readonly string[] = [
+  ".dockerignore",
+  "Dockerfile",
+  "README.md",
+  "package.json",
+  "tsconfig.json",
+  "tsconfig.build.json",
+  "vitest.config.ts",
+  "src/app.ts",
+  "src/auth.ts",
+  "src/config.ts",
+  "src/correlation.ts",
+  "src/metrics.ts",
+  "src/proxy.ts",
+  "src/rate-limit.ts",
+  "src/routes.ts",
+  "src/server.ts",
+  "test/gateway.test.ts",
+];
+
+export const planNodeGateway: Planner = (model: SystemModel, render: Render): PlannedFile[] => {
+  if (model.gateway.kind !== "node") return [];
+  const routes = gatewayRouteViews(model);
+  const upstreams = [...new Map(routes.map((r) => [r.context, { context: r.context, envVar: r.envVar, defaultUrl: r.defaultUrl }])).values()].sort(
+    (a, b) => (a.context < b.context ? -1 : 1),
+  );
+  const view = {
+    system: model.name,
+    packageName: `${model.name}-gateway`,
+    port: GATEWAY_PORT,
+    host: model.gateway.host,
+    routes,
+    upstreams,
+    anyJwt: routes.some((r) => r.auth === "jwt"),
+    example: routes[0]
+      ? { from: `${routes[0].path.replace(/\/$/, "")}/42`, to: `${routes[0].path.slice(routes[0].stripPrefix.length).replace(/\/$/, "")}/42`, context: routes[0].context }
+      : null,
+    dependencies: Object.entries(GATEWAY_DEPENDENCIES).map(([name, version]) => ({ name, version })),
+    devDependencies: Object.entries(GATEWAY_DEV_DEPENDENCIES).map(([name, version]) => ({ name, version })),
+  };
+  return FILES.map((f) => ({ path: `gateway/${f}`, content: render(`gateway/node/${f}`, view), owner: "generated" as const }));
+};
