@@ -1,0 +1,313 @@
+// The Kubernetes view: every name, label, port and policy the k8s templates need, derived once
+// from the model so the Deployment, Service, NetworkPolicy and Istio objects always agree.
+import type { BrokerKind, Call, Context, DatabaseEngine, Resources, SystemModel } from "../model.js";
+import { toEnvName } from "../names.js";
+
+/** Pinned placeholder tag of the base; overlays (and `msa deploy --image-tag`) replace it. */
+export const BASE_IMAGE_TAG = "0.0.0-dev";
+export const KONG_IMAGE = "kong:3.9";
+/** Numeric non-root ids every generated image runs as (the Dockerfiles create uid/gid 10001). */
+export const RUN_AS_ID = 10001;
+/** The official Kong image runs as the `kong` user, uid/gid 1000. */
+export const KONG_RUN_AS_ID = 1000;
+/** The node gateway listens here inside its pod (ConfigMap PORT). */
+export const NODE_GATEWAY_PORT = 8080;
+export const KONG_PROXY_PORT = 8000;
+export const KONG_STATUS_PORT = 8100;
+export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+export const DATABASE_PORTS: Record<DatabaseEngine, number> = { postgres: 5432, mysql: 3306, mongodb: 27017, redis: 6379 };
+export const BROKER_PORTS: Record<BrokerKind, number | null> = { rabbitmq: 5672, nats: 4222, kafka: 9092, memory: null };
+
+export type Labels = Record<string, string>;
+
+export interface PortRule {
+  /** Pod labels of the peer (empty: any pod in any namespace is not expressed this way; see `anywhere`). */
+  from?: Labels;
+  port: number;
+  protocol: "TCP" | "UDP";
+}
+
+export interface SecretEnv {
+  name: string;
+  secret: string;
+  key: string;
+}
+
+export interface WorkloadView {
+  name: string;
+  component: string;
+  labels: Labels;
+  selector: Labels;
+  serviceAccount: string;
+  configMap: string;
+  /** ConfigMap data, sorted by key. */
+  config: { key: string; value: string }[];
+  secretEnv: SecretEnv[];
+  image: string;
+  imageName: string;
+  containerPort: number;
+  servicePort: number;
+  replicas: number;
+  hpaMin: number;
+  hpaMax: number;
+  resources: Resources;
+  runAsId: number;
+  /** NetworkPolicy ingress from anywhere to containerPort (the public entry point). */
+  publicIngress: boolean;
+  /** NetworkPolicy ingress: peers (by pod labels) allowed to reach containerPort. */
+  ingressFrom: Labels[];
+  /** Names of those peers, for the comment. */
+  ingressNames: string[];
+  /** NetworkPolicy egress to pods of this namespace (callees, routed contexts). */
+  egressPods: { labels: Labels; port: number }[];
+  /** NetworkPolicy egress to any address on these ports (database, broker: in or outside the cluster). */
+  egressPorts: { port: number; what: string }[];
+}
+
+export interface MeshPeer {
+  name: string;
+  /** SPIFFE principal of the peer's ServiceAccount. */
+  principal: string;
+}
+
+export interface IstioRouteView {
+  /** Source workload labels: the caller. */
+  caller: string;
+  sourceLabels: Labels;
+  timeout: string;
+  attempts: number;
+  perTryTimeout: string;
+}
+
+export interface IstioContextView {
+  name: string;
+  host: string;
+  port: number;
+  selector: Labels;
+  labels: Labels;
+  allowed: MeshPeer[];
+  routes: IstioRouteView[];
+  outlier: { consecutive5xxErrors: number; interval: string; baseEjectionTime: string; maxEjectionPercent: number };
+  pool: { maxConnections: number; connectTimeout: string; http1MaxPendingRequests: number; maxRequestsPerConnection: number };
+}
+
+export interface GatewayView extends WorkloadView {
+  kind: "kong" | "node";
+  host: string | null;
+  /** Kong only: JWT consumers need the secret substituted into the declarative config at start-up. */
+  jwt: boolean;
+}
+
+export interface KubernetesView {
+  system: string;
+  namespace: string;
+  registry: string;
+  partOf: Labels;
+  mesh: boolean;
+  contexts: WorkloadView[];
+  gateway: GatewayView | null;
+  istio: IstioContextView[];
+  brokerSecret: string;
+  gatewayJwtSecret: string;
+}
+
+export const imageRepository = (model: SystemModel, name: string): string => `${model.registry ?? model.name}/${name}`;
+
+/** The gateway's workload name: `gateway`, or `<system>-gateway` when a context is itself called gateway. */
+export const gatewayName = (model: SystemModel): string =>
+  model.contexts.some((c) => c.name === "gateway") ? `${model.name}-gateway` : "gateway";
+
+export const selectorOf = (model: SystemModel, name: string): Labels => ({
+  "app.kubernetes.io/name": name,
+  "app.kubernetes.io/part-of": model.name,
+});
+
+const labelsOf = (model: SystemModel, name: string, component: string): Labels => ({
+  "app.kubernetes.io/component": component,
+  "app.kubernetes.io/managed-by": "msa",
+  "app.kubernetes.io/name": name,
+  "app.kubernetes.io/part-of": model.name,
+});
+
+/** Milliseconds as an Istio/Go duration: 2000 → "2s", 1500 → "1500ms". */
+export const goDuration = (ms: number): string => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
+
+const hpaBounds = (replicas: number): { min: number; max: number } => {
+  const min = Math.max(2, replicas);
+  return { min, max: Math.max(min * 2, min + 2) };
+};
+
+function contextWorkload(model: SystemModel, c: Context, gw: string | null): WorkloadView {
+  const config = [
+    { key: "LOG_LEVEL", value: "info" },
+    { key: "PORT", value: String(c.port) },
+    { key: "SERVICE_NAME", value: c.name },
+    ...c.calls.map((call: Call) => {
+      const callee = model.contexts.find((x) => x.name === call.target);
+      return { key: `${toEnvName(call.target)}_URL`, value: `http://${call.target}:${callee?.port ?? 80}` };
+    }),
+  ].sort((a, b) => (a.key < b.key ? -1 : 1));
+  const secretEnv: SecretEnv[] = [];
+  if (model.broker.kind !== "memory") secretEnv.push({ name: "BROKER_URL", secret: `${model.name}-broker`, key: "url" });
+  if (c.database) secretEnv.push({ name: "DATABASE_URL", secret: `${c.name}-database`, key: "url" });
+  const { min, max } = hpaBounds(c.replicas);
+  const ingressNames = [...(gw && c.routes.length ? [gw] : []), ...c.callers];
+  const ingressFrom = ingressNames.map((n) => selectorOf(model, n));
+  const egressPorts: { port: number; what: string }[] = [];
+  if (c.database) egressPorts.push({ port: DATABASE_PORTS[c.database.engine], what: `database (${c.database.engine})` });
+  const brokerPort = BROKER_PORTS[model.broker.kind];
+  // Every service connects to the broker (its /ready checks it), publisher or not.
+  if (brokerPort) egressPorts.push({ port: brokerPort, what: `broker (${model.broker.kind})` });
+  const imageName = imageRepository(model, c.name);
+  return {
+    name: c.name,
+    component: "service",
+    labels: labelsOf(model, c.name, "service"),
+    selector: selectorOf(model, c.name),
+    serviceAccount: c.name,
+    configMap: `${c.name}-config`,
+    config,
+    secretEnv,
+    image: `${imageName}:${BASE_IMAGE_TAG}`,
+    imageName,
+    containerPort: c.port,
+    servicePort: c.port,
+    replicas: min,
+    hpaMin: min,
+    hpaMax: max,
+    resources: c.resources,
+    runAsId: RUN_AS_ID,
+    publicIngress: false,
+    ingressFrom,
+    ingressNames,
+    egressPods: c.calls.map((call) => ({
+      labels: selectorOf(model, call.target),
+      port: model.contexts.find((x) => x.name === call.target)?.port ?? 80,
+    })),
+    egressPorts,
+  };
+}
+
+function gatewayWorkload(model: SystemModel, name: string): GatewayView | null {
+  const kind = model.gateway.kind;
+  if (kind === "none") return null;
+  const routed = [...new Set(model.gateway.routes.map((r) => r.context))]
+    .map((n) => model.contexts.find((c) => c.name === n))
+    .filter((c): c is Context => !!c)
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
+  const jwt = model.gateway.routes.some((r) => r.auth === "jwt");
+  const port = kind === "kong" ? KONG_PROXY_PORT : NODE_GATEWAY_PORT;
+  const config =
+    kind === "node"
+      ? [
+          { key: "LOG_LEVEL", value: "info" },
+          { key: "PORT", value: String(port) },
+          { key: "SERVICE_NAME", value: name },
+          ...routed.map((c) => ({ key: `ROUTE_${toEnvName(c.name)}_URL`, value: `http://${c.name}:${c.port}` })),
+        ].sort((a, b) => (a.key < b.key ? -1 : 1))
+      : [];
+  const imageName = kind === "kong" ? "kong" : imageRepository(model, "gateway");
+  const { min, max } = hpaBounds(2);
+  return {
+    kind,
+    host: model.gateway.host,
+    jwt,
+    name,
+    component: "gateway",
+    labels: labelsOf(model, name, "gateway"),
+    selector: selectorOf(model, name),
+    serviceAccount: name,
+    configMap: `${name}-config`,
+    config,
+    secretEnv: jwt ? [{ name: "JWT_SECRET", secret: `${model.name}-gateway-jwt`, key: "secret" }] : [],
+    image: kind === "kong" ? KONG_IMAGE : `${imageName}:${BASE_IMAGE_TAG}`,
+    imageName,
+    containerPort: port,
+    servicePort: 80,
+    replicas: min,
+    hpaMin: min,
+    hpaMax: max,
+    resources: kind === "kong"
+      ? { cpu: "200m", memory: "256Mi", cpuLimit: "1", memoryLimit: "512Mi" }
+      : { cpu: "100m", memory: "128Mi", cpuLimit: "500m", memoryLimit: "256Mi" },
+    runAsId: kind === "kong" ? KONG_RUN_AS_ID : RUN_AS_ID,
+    publicIngress: true,
+    ingressFrom: [],
+    ingressNames: [],
+    egressPods: routed.map((c) => ({ labels: selectorOf(model, c.name), port: c.port })),
+    egressPorts: [],
+  };
+}
+
+function istioContext(model: SystemModel, c: Context, gw: string | null): IstioContextView {
+  const principal = (sa: string): string => `cluster.local/ns/${model.namespace}/sa/${sa}`;
+  const allowed: MeshPeer[] = [];
+  if (gw && c.routes.length) allowed.push({ name: gw, principal: principal(gw) });
+  for (const caller of c.callers) allowed.push({ name: caller, principal: principal(caller) });
+  const inbound = model.contexts.flatMap((x) => x.calls.filter((call) => call.target === c.name));
+  const routes: IstioRouteView[] = model.contexts
+    .flatMap((x) => x.calls.filter((call) => call.target === c.name).map((call) => ({ caller: x.name, call })))
+    .map(({ caller, call }) => ({
+      caller,
+      sourceLabels: selectorOf(model, caller),
+      timeout: goDuration(call.timeoutMs),
+      attempts: call.retries,
+      perTryTimeout: goDuration(Math.max(1, Math.floor(call.timeoutMs / (call.retries + 1)))),
+    }));
+  // One DestinationRule serves every caller: take the most protective circuit breaker among them.
+  const threshold = inbound.length ? Math.min(...inbound.map((x) => x.circuitBreaker.errorThresholdPercentage)) : 50;
+  const reset = inbound.length ? Math.max(...inbound.map((x) => x.circuitBreaker.resetTimeoutMs)) : 30_000;
+  const connectTimeout = inbound.length ? Math.min(...inbound.map((x) => x.timeoutMs)) : 5_000;
+  return {
+    name: c.name,
+    host: `${c.name}.${model.namespace}.svc.cluster.local`,
+    port: c.port,
+    selector: selectorOf(model, c.name),
+    labels: labelsOf(model, c.name, "service"),
+    allowed,
+    routes,
+    outlier: {
+      consecutive5xxErrors: Math.max(1, Math.ceil(threshold / 10)),
+      interval: "10s",
+      baseEjectionTime: goDuration(reset),
+      maxEjectionPercent: 50,
+    },
+    pool: {
+      maxConnections: 100,
+      connectTimeout: goDuration(Math.min(connectTimeout, 10_000)),
+      http1MaxPendingRequests: 100,
+      maxRequestsPerConnection: 0,
+    },
+  };
+}
+
+export function kubernetesView(model: SystemModel): KubernetesView {
+  const gw = model.gateway.kind === "none" ? null : gatewayName(model);
+  return {
+    system: model.name,
+    namespace: model.namespace,
+    registry: model.registry ?? model.name,
+    partOf: { "app.kubernetes.io/managed-by": "msa", "app.kubernetes.io/part-of": model.name },
+    mesh: model.mesh === "istio",
+    contexts: model.contexts.map((c) => contextWorkload(model, c, gw)),
+    gateway: gw ? gatewayWorkload(model, gw) : null,
+    istio: model.mesh === "istio" ? model.contexts.map((c) => istioContext(model, c, gw)) : [],
+    brokerSecret: `${model.name}-broker`,
+    gatewayJwtSecret: `${model.name}-gateway-jwt`,
+  };
+}
+
+/** Half of a CPU or memory quantity ("100m" → "50m", "128Mi" → "64Mi", "1" → "500m"); unchanged when not simple. */
+export function halfQuantity(q: string): string {
+  const m = /^(\d+)(m|Ki|Mi|Gi|k|M|G)?$/.exec(q);
+  if (!m) return q;
+  const n = Number(m[1]);
+  const unit = m[2] ?? "";
+  if (unit === "") return n % 2 === 0 ? String(n / 2) : `${n * 500}m`;
+  if (n % 2 === 0) return `${n / 2}${unit}`;
+  const down: Record<string, [number, string]> = { Gi: [1024, "Mi"], Mi: [1024, "Ki"], G: [1000, "M"], M: [1000, "k"] };
+  const d = down[unit];
+  return d ? `${(n * d[0]) / 2}${d[1]}` : unit === "m" ? `${Math.max(1, Math.floor(n / 2))}m` : q;
+}
