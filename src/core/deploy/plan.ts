@@ -260,7 +260,7 @@ export function parseManifests(text: string, allServices: readonly string[]): Pa
       namespace: typeof meta.namespace === "string" ? meta.namespace : null,
       service: serviceOf(meta, allServices),
     });
-    texts.push(doc.toString({ lineWidth: 0 }));
+    texts.push(doc.toString({ lineWidth: 0 }).replace(/^---\n/, ""));
   }
   return { objects, texts };
 }

@@ -40,10 +40,10 @@ export function imageNameProblem(ref: string): string | undefined {
   return undefined;
 }
 
-/** A registry prefix as given with --registry or in system.yaml: an image name without the last part. */
+/** A registry prefix as given with --registry: a host, or a host/org path (an image name without its last part). */
 export function registryProblem(registry: string): string | undefined {
-  const p = imageNameProblem(registry);
-  return p === undefined ? undefined : `--registry ${p.replace(/^the image name/, "the registry")}`;
+  const p = imageNameProblem(`${registry}/x`);
+  return p === undefined ? undefined : `--registry "${registry}" is not a valid registry: ${p.replace(/ in image name "[^"]*"/, "")}`;
 }
 
 export function namespaceProblem(ns: string): string | undefined {
