@@ -56,17 +56,17 @@ export const planArchitectureDocs: Planner = (model, render) => {
         .filter((r) => model.contexts.some((c) => c.name === r.context))
         .map((r) => ({ to: ctxId(r.context), label: label(`${r.path} ${r.methods.join(",")}${r.auth === "jwt" ? " (jwt)" : ""}`) }));
   const sagas = model.sagas.map((s) => {
-    const participants = [...new Set([s.orchestrator, ...s.steps.map((st) => st.context)])];
-    const compensations = s.steps
-      .map((st, i) => ({ ...st, index: i + 1 }))
-      .filter((st) => st.compensation !== null)
-      .reverse();
+    // participants get ids, so a context named like a Mermaid keyword (end, alt, …) cannot break the diagram
+    const pid = (n: string): string => `p_${toSnake(n)}`;
+    const participants = [...new Set([s.orchestrator, ...s.steps.map((st) => st.context)])].map((n) => ({ id: pid(n), name: n }));
+    const steps = s.steps.map((st, i) => ({ ...st, id: pid(st.context), index: i + 1 }));
     return {
       name: s.name,
       orchestrator: s.orchestrator,
+      orchestratorId: pid(s.orchestrator),
       participants,
-      steps: s.steps.map((st, i) => ({ ...st, index: i + 1 })),
-      compensations,
+      steps,
+      compensations: steps.filter((st) => st.compensation !== null).reverse(),
     };
   });
   const view = {
