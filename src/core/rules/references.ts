@@ -44,7 +44,7 @@ export const refEvent: Rule = {
       for (const list of ["publishes", "consumes"] as const)
         ((c as RawMap)[list] as unknown[] | undefined ?? []).forEach((e, i) => {
           if (typeof e === "string" && !known.has(e))
-            out.push(at(["contexts", name, list, i], `${name} ${list} "${e}", which is not declared under events:${hint(e, events)} — declare it with a schema`));
+            out.push(at(["contexts", name, list, i], `${name} ${list} "${e}", which is not declared under \`events\`${hint(e, events)}; declare it there with a schema`));
         });
     return out;
   },

@@ -1,0 +1,53 @@
+// The system.yaml that `msa init` writes from answers. Pure: answers in, text out.
+import { isScalar, parseDocument, type Node } from "yaml";
+import type { BrokerKind, GatewayKind } from "./model.js";
+import { DNS_LABEL } from "./names.js";
+import type { Render } from "./render.js";
+
+export interface InitAnswers {
+  name: string;
+  contexts: string[];
+  broker: BrokerKind;
+  gateway: GatewayKind;
+}
+
+export const DEFAULT_CONTEXTS = ["orders", "inventory"];
+export const EXAMPLES = ["shop", "minimal"] as const;
+
+/** A DNS label from a directory name: "My Shop!" → "my-shop"; fallback "my-system". */
+export function systemNameFrom(dirName: string): string {
+  const n = dirName.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^[^a-z]+/, "").replace(/-+$/, "").replace(/-{2,}/g, "-").slice(0, 63).replace(/-+$/, "");
+  return DNS_LABEL.test(n) ? n : "my-system";
+}
+
+/** Problems with a list of context names, or undefined when it is fine (used by prompts and flags). */
+export function contextNamesProblem(names: string[]): string | undefined {
+  if (!names.length) return "name at least one context";
+  for (const n of names) if (!DNS_LABEL.test(n) || n.length > 63) return `"${n}" is not a valid context name (lowercase letters, digits, '-'; e.g. order-history)`;
+  if (new Set(names).size !== names.length) return "context names must be unique";
+  return undefined;
+}
+
+export function renderInitialSystem(a: InitAnswers, render: Render): string {
+  const first = a.contexts[0] as string;
+  const event = a.contexts.length > 1 ? `${first}.created` : undefined;
+  const contexts = a.contexts.map((name, i) => ({
+    name,
+    port: 3000 + i,
+    publishes: event && i === 0 ? [event] : [],
+    consumes: event && i > 0 ? [event] : [],
+  }));
+  return render("init/system.yaml", { ...a, contexts, events: event ? [{ name: event }] : [] });
+}
+
+/** Replaces one top-level scalar's text in place, keeping every other byte (used to rename an example). */
+export function setTopLevelScalar(text: string, key: string, value: string): string {
+  const doc = parseDocument(text);
+  const node = doc.get(key, true) as Node | undefined;
+  if (!node || !isScalar(node) || !node.range) return text;
+  // Keep a trailing comment in its column: give back (or take) the spaces the new value needs.
+  const [start, end] = node.range;
+  const spaces = /^ +(?=#)/.exec(text.slice(end))?.[0].length ?? 0;
+  const pad = spaces ? " ".repeat(Math.max(1, spaces - (value.length - (end - start)))) : "";
+  return text.slice(0, start) + value + pad + text.slice(end + spaces);
+}

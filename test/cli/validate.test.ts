@@ -1,0 +1,76 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { exampleDir, msa, snapshot, tempDir } from "../support/cli.js";
+
+describe("msa validate (built CLI)", () => {
+  it("passes the spec example with its warning, exit 0", async () => {
+    const r = await msa(["validate"], exampleDir("shop"));
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/^system\.yaml:\d+:\d+  warning  event-unconsumed  event "order\.cancelled"/m);
+    expect(r.stdout).toContain("valid — 4 contexts, 4 events, 2 routes");
+  });
+
+  it("finds system.yaml in a parent directory", async () => {
+    const dir = exampleDir("minimal");
+    fs.mkdirSync(path.join(dir, "a/b"), { recursive: true });
+    const r = await msa(["validate"], path.join(dir, "a/b"));
+    expect(r.exitCode).toBe(0);
+  });
+
+  it("prints stable JSON with --format json", async () => {
+    const r = await msa(["validate", "--format", "json"], exampleDir("shop"));
+    const doc = JSON.parse(r.stdout);
+    expect(Object.keys(doc.diagnostics[0])).toEqual(["file", "line", "column", "severity", "rule", "message"]);
+    expect(doc.summary).toEqual({ errors: 0, warnings: 1 });
+  });
+
+  it("exits 1 on errors with path:line:col, no stack trace, nothing written", async () => {
+    const dir = exampleDir("minimal");
+    const file = path.join(dir, "system.yaml");
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("port: 3001", "port: 3000"));
+    const before = snapshot(dir);
+    const r = await msa(["validate"], dir);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(/^system\.yaml:\d+:11  error  port-unique  port 3000 of audit is already used by notes/m);
+    expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it("prints the cycle path for a sync-call cycle", async () => {
+    const dir = exampleDir("minimal");
+    const file = path.join(dir, "system.yaml");
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace('api: ["GET /audit/{noteId}"]', 'api: ["GET /audit/{noteId}"]\n    calls:\n      notes: { timeout: 1s }'));
+    const r = await msa(["validate"], dir);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain("synchronous call cycle audit → notes → audit");
+  });
+
+  it("exits 2 when there is no system.yaml", async () => {
+    const r = await msa(["validate"], tempDir());
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("no system.yaml in");
+    expect(r.stderr).toContain("msa init");
+  });
+
+  it("exits 2 on an unknown flag and lists the rules with --list-rules", async () => {
+    const bad = await msa(["validate", "--bogus"], tempDir());
+    expect(bad.exitCode).toBe(2);
+    const rules = await msa(["validate", "--list-rules"], tempDir());
+    expect(rules.exitCode).toBe(0);
+    expect(rules.stdout).toMatch(/^calls-cycle\s+error\s+/m);
+  });
+
+  it("prints GitHub annotations with --format github", async () => {
+    const r = await msa(["validate", "--format", "github"], exampleDir("shop"));
+    expect(r.stdout).toMatch(/^::warning file=system\.yaml,line=\d+,col=3,title=event-unconsumed::/m);
+  });
+
+  it("--version and --help answer", async () => {
+    const v = await msa(["--version"], tempDir());
+    expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const h = await msa(["--help"], tempDir());
+    expect(h.exitCode).toBe(0);
+    for (const c of ["init", "validate", "generate", "add-service", "validate-events", "analyze-deps", "deploy"]) expect(h.stdout).toContain(c);
+  });
+});
