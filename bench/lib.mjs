@@ -1,0 +1,55 @@
+// Timing helpers shared by the benches: wall time of whole processes, medians, peak RSS.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const MSA = path.join(ROOT, "bin/msa.js");
+export const DATA = path.join(ROOT, "bench/.data");
+const TIME = fs.existsSync("/usr/bin/time") ? "/usr/bin/time" : null;
+
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/**
+ * Runs argv `runs` times; returns { ms: [...], rssMB: [...] } (RSS from /usr/bin/time -f %M when present).
+ * `before` runs (untimed) before each run, e.g. to reset a directory for a cold run.
+ */
+export function timeRuns(argv, { runs = 5, cwd = ROOT, env = {}, before, okCodes = [0], input } = {}) {
+  const ms = [];
+  const rssMB = [];
+  const rssFile = path.join(os.tmpdir(), `msa-bench-rss-${process.pid}`);
+  for (let i = 0; i < runs; i++) {
+    before?.();
+    const full = TIME ? [TIME, "-f", "%M", "-o", rssFile, ...argv] : argv;
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(full[0], full.slice(1), { cwd, env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["pipe", "ignore", "pipe"], input, maxBuffer: 1 << 26 });
+    const dt = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (!okCodes.includes(r.status ?? -1)) throw new Error(`${argv.join(" ")} exited ${r.status}: ${String(r.stderr).slice(0, 2000)}`);
+    ms.push(dt);
+    if (TIME) rssMB.push(Number(fs.readFileSync(rssFile, "utf8").trim().split("\n").pop()) / 1024);
+  }
+  return { ms, rssMB };
+}
+
+const rows = [];
+
+/** Records and prints one figure: `value` against `budget` (a string for the table), `ok` if within. */
+export function report(figure, value, budget, ok) {
+  rows.push({ figure, value, budget, ok });
+  console.log(`${ok === undefined ? "  " : ok ? "ok" : "!!"}  ${figure}: ${value}${budget ? `   (budget ${budget})` : ""}`);
+}
+
+export function summary() {
+  const failed = rows.filter((r) => r.ok === false);
+  console.log(`\nbench: ${rows.filter((r) => r.ok === true).length} within budget, ${failed.length} over budget, ${rows.filter((r) => r.ok === undefined).length} informational`);
+  for (const r of failed) console.log(`  over budget: ${r.figure}: ${r.value} (budget ${r.budget})`);
+  return rows;
+}
+
+export const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
