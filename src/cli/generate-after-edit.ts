@@ -1,4 +1,4 @@
-// init and add-service generate right after they write system.yaml.
+// init and add-service generate right after they write system.yaml: the same run as `msa generate`.
 import type { CliContext } from "./context.js";
 
 export interface GenerateAfterEditOptions {
@@ -11,7 +11,6 @@ export interface GenerateAfterEditOptions {
 
 /** Runs `msa generate` for the edited file; returns its exit code. */
 export async function generateAfterEdit(opts: GenerateAfterEditOptions, ctx: CliContext): Promise<0 | 1 | 2> {
-  void opts;
-  void ctx;
-  return 0; // wired to the generate engine once it lands (see src/io/generate.ts)
+  const { runGenerate } = await import("./commands/generate-run.js");
+  return runGenerate({ file: opts.file, out: opts.out, only: opts.only ?? [], format: opts.format }, ctx);
 }
