@@ -215,6 +215,11 @@ export function parseEndpoint(spec: string): Endpoint | undefined {
   };
 }
 
+function defaultRouteMethods(api: unknown): string[] {
+  const served = asStrings(api).map((a) => parseEndpoint(a)?.method).filter((m): m is HttpMethod => !!m);
+  return sorted(served.length ? served : ALL_METHODS);
+}
+
 /**
  * Builds the normalized model from a document that passed schema validation.
  * Reference errors are the rules' business; here unknown references are simply dropped.
@@ -256,7 +261,8 @@ export function buildModel(input: ModelInput): ModelResult {
     return {
       path: String(raw.path ?? "/"),
       context: String(raw.context ?? ""),
-      methods: methods.length ? sorted(methods) as HttpMethod[] : [...ALL_METHODS],
+      // Without methods a route exposes what its context serves (all methods when it declares no api).
+      methods: (methods.length ? sorted(methods) : defaultRouteMethods(asMap(rawContexts[String(raw.context)]).api)) as HttpMethod[],
       auth: raw.auth === "none" ? "none" : raw.auth === "jwt" ? "jwt" : gatewayAuth,
       rateLimit: parseRateLimit(raw.rateLimit) ?? gatewayRate,
       source: { loaded, path: ["gateway", "routes", i] },
