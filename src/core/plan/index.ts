@@ -28,11 +28,13 @@ export const PLANNERS: readonly Planner[] = [
 export interface PlanOptions {
   /** Only the files of these contexts (`generate --only`); system-wide files are left out. */
   only?: readonly string[];
+  /** The planners to run (tests); default: all of PLANNERS. */
+  planners?: readonly Planner[];
 }
 
 /** Runs every planner, checks the whole tree, and returns it sorted by path. */
 export function planSystem(model: SystemModel, render: Render, opts: PlanOptions = {}): PlannedFile[] {
-  let files = PLANNERS.flatMap((plan) => plan(model, render));
+  let files = (opts.planners ?? PLANNERS).flatMap((plan) => plan(model, render));
   if (opts.only) {
     const only = new Set(opts.only);
     files = files.filter((f) => f.context !== undefined && only.has(f.context));
