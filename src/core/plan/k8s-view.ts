@@ -2,6 +2,7 @@
 // from the model so the Deployment, Service, NetworkPolicy and Istio objects always agree.
 import type { BrokerKind, Call, Context, DatabaseEngine, Resources, SystemModel } from "../model.js";
 import { toEnvName } from "../names.js";
+import { GATEWAY_PORT } from "./gateway-node.js";
 
 /** Pinned placeholder tag of the base; overlays (and `msa deploy --image-tag`) replace it. */
 export const BASE_IMAGE_TAG = "0.0.0-dev";
@@ -10,8 +11,8 @@ export const KONG_IMAGE = "kong:3.9";
 export const RUN_AS_ID = 10001;
 /** The official Kong image runs as the `kong` user, uid/gid 1000. */
 export const KONG_RUN_AS_ID = 1000;
-/** The node gateway listens here inside its pod (ConfigMap PORT). */
-export const NODE_GATEWAY_PORT = 8080;
+/** The node gateway listens here inside its pod (ConfigMap PORT); the node gateway planner's default. */
+export const NODE_GATEWAY_PORT = GATEWAY_PORT;
 export const KONG_PROXY_PORT = 8000;
 export const KONG_STATUS_PORT = 8100;
 export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
