@@ -1,9 +1,35 @@
-import { CannotRunError } from "../../core/diagnostics.js";
+import { Option } from "commander";
 import type { Definer } from "../main.js";
+import { collect, intOption, withFileOption } from "../options.js";
 
-// Placeholder until the command lands; replaced by its issue's work.
-export function defineAnalyzeDeps({ program }: Definer): void {
-  program.command("analyze-deps").description("(not implemented yet)").action(() => {
-    throw new CannotRunError("analyze-deps is not implemented yet");
+export interface AnalyzeDepsOptions {
+  file?: string;
+  servicePrefix: string[];
+  exclude: string[];
+  outputFormat: "text" | "json" | "mermaid" | "dot";
+  format?: "text" | "json" | "mermaid" | "dot";
+  failOn: string;
+  maxCallees: number;
+  dryRun?: boolean;
+}
+
+export function defineAnalyzeDeps({ program, ctx, setExit }: Definer): void {
+  const formats = ["text", "json", "mermaid", "dot"];
+  const cmd = program
+    .command("analyze-deps")
+    .argument("[paths...]", "files or folders to scan (default: services/ and gateway/ next to system.yaml)")
+    .description("the dependency graph: declared in system.yaml and discovered in code; reports undeclared and unused dependencies, cycles, long chains, chatty services")
+    .option("--service-prefix <prefix>", "also count references starting with PREFIX, e.g. http://user-service (names the service user-service; repeatable)", collect, [])
+    .option("--exclude <glob>", "leave out matching files or folders (repeatable; node_modules, dist, .git always)", collect, [])
+    .addOption(new Option("--output-format <format>", "output format").choices(formats).default("text"))
+    .addOption(new Option("--format <format>", "same as --output-format").choices(formats).hideHelp())
+    .option("--fail-on <rules>", "exit 1 when a finding of these kinds exists: errors, warnings, none, or rules (undeclared,unused,cycle,chain,chatty,no-consumer)", "errors")
+    .option("--max-callees <n>", "a context calling more contexts than this synchronously is chatty", intOption("max-callees", 0, 1000), 5)
+    .option("--dry-run", "list the files that would be scanned and stop")
+    .addHelpText("after", "\nExamples:\n  msa analyze-deps\n  msa analyze-deps ./services --service-prefix 'http://user-service' --service-prefix 'http://product-service'\n  msa analyze-deps . --exclude 'node_modules/*' --output-format json\n  msa analyze-deps --output-format mermaid > deps.mmd\n  msa analyze-deps ./src --dry-run\n");
+  withFileOption(cmd);
+  cmd.action(async (paths: string[], opts: AnalyzeDepsOptions) => {
+    const { runAnalyzeDeps } = await import("./analyze-deps-run.js");
+    setExit(await runAnalyzeDeps(paths, opts, ctx));
   });
 }

@@ -1,0 +1,152 @@
+// msa analyze-deps: load system.yaml (if any), walk and scan the code, analyse, print.
+import fs from "node:fs";
+import path from "node:path";
+import { analyze, DEFAULT_MAX_CHAIN, parseFailOn, type DiscoveredRef } from "../../core/deps/analyze.js";
+import { attributeFile } from "../../core/deps/attribute.js";
+import { declaredGraph, GATEWAY_NODE } from "../../core/deps/declared.js";
+import { findingsText, renderDot, renderJson, renderMermaid, renderText } from "../../core/deps/output.js";
+import { createMatcher, type PrefixTarget, type ServiceTarget } from "../../core/deps/scanner.js";
+import { CannotRunError, UsageError } from "../../core/diagnostics.js";
+import type { SystemModel } from "../../core/model.js";
+import { toEnvName } from "../../core/names.js";
+import { filesToScan, scanFiles, walkFiles, type WalkedFile } from "../../io/scan.js";
+import type { CliContext } from "../context.js";
+import type { ExitCode } from "../main.js";
+import { formatText } from "../report.js";
+import { displayPath, loadSystem, locateSystemFile } from "../system.js";
+import type { AnalyzeDepsOptions } from "./analyze-deps.js";
+
+/** http://user-service/api → user-service: the service a --service-prefix names. */
+export function prefixService(prefix: string): string {
+  const host = prefix.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\//, "").split(/[:/?#]/)[0] ?? "";
+  return host || prefix;
+}
+
+function loadModel(cwd: string, file: string | undefined, ctx: CliContext): { model: SystemModel | null; code?: ExitCode } {
+  if (!file) {
+    try {
+      locateSystemFile(cwd);
+    } catch (e) {
+      if (e instanceof CannotRunError) return { model: null };
+      throw e;
+    }
+  }
+  const loaded = loadSystem(cwd, file);
+  if (!loaded.model) {
+    ctx.stderr(formatText(loaded.diagnostics));
+    ctx.stderr(`msa: ${displayPath(cwd, loaded.path)} is not valid enough to analyse; fix the errors above (msa validate)\n`);
+    return { model: null, code: 1 };
+  }
+  return { model: loaded.model };
+}
+
+export async function runAnalyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliContext): Promise<ExitCode> {
+  const format = opts.format ?? opts.outputFormat;
+  const failOn = parseFailOn(opts.failOn);
+  if (typeof failOn === "string") throw new UsageError(`--fail-on: unknown "${failOn}"; use errors, warnings, none, or undeclared, unused, cycle, chain, chatty, no-consumer`);
+  const cwd = ctx.cwd;
+  const { model, code } = loadModel(cwd, opts.file, ctx);
+  if (code !== undefined) return code;
+
+  const base = model ? model.dir : cwd;
+  let roots: string[];
+  if (paths.length) {
+    roots = paths.map((p) => path.resolve(cwd, p));
+    for (const [i, r] of roots.entries()) if (!fs.existsSync(r)) throw new CannotRunError(`${paths[i]} not found`);
+  } else {
+    roots = ["services", "gateway"].map((d) => path.join(base, d)).filter((d) => fs.existsSync(d));
+    if (!roots.length) throw new CannotRunError(`nothing to scan: no services/ or gateway/ in ${displayPath(cwd, base) || "."}; run \`msa generate\` or pass the paths to scan`);
+  }
+  const shownRoots = roots.map((r) => displayPath(cwd, r) || ".");
+  const files = await walkFiles(roots, opts.exclude);
+
+  if (opts.dryRun) {
+    const list = filesToScan(files).map((f) => displayPath(cwd, f.abs));
+    if (format === "json") ctx.stdout(JSON.stringify({ roots: shownRoots, files: list }, null, 2) + "\n");
+    else ctx.stdout(list.map((f) => f + "\n").join("") + `would scan ${list.length} file${list.length === 1 ? "" : "s"} under ${shownRoots.join(", ")} (binary files are skipped when read)\n`);
+    return 0;
+  }
+
+  // Attribution: the folder that holds a file names its service. Cached per directory.
+  const contexts = new Set(model?.contexts.map((c) => c.name) ?? []);
+  const rootSegs = new Map(roots.map((r) => {
+    const shown = displayPath(cwd, r);
+    const segs = !shown ? [] : path.isAbsolute(shown) ? [path.basename(r)] : shown.split("/");
+    return [r, fs.statSync(r).isFile() ? segs.slice(0, -1) : segs];
+  }));
+  const cache = new Map<string, string | null>();
+  const ownerOf = (f: WalkedFile): string | null => {
+    const relDir = path.posix.dirname(f.rel);
+    const key = `${f.root}\0${relDir}`;
+    let node = cache.get(key);
+    if (node === undefined) {
+      const segs = rootSegs.get(f.root) ?? [];
+      const dirs = [...segs, ...(relDir === "." ? [] : relDir.split("/"))];
+      node = attributeFile({ dirs, rootDepth: segs.length, contexts, strict: model !== null });
+      cache.set(key, node);
+    }
+    return node;
+  };
+
+  const prefixes: PrefixTarget[] = opts.servicePrefix.map((p) => ({ prefix: p, service: prefixService(p) }));
+  const services = new Map<string, ServiceTarget>();
+  if (model) for (const c of model.contexts) services.set(c.name, { name: c.name, envName: c.envName });
+  else {
+    for (const f of files) {
+      const n = ownerOf(f);
+      if (n && n !== GATEWAY_NODE && /^[a-z][a-z0-9-]*$/.test(n)) services.set(n, { name: n, envName: toEnvName(n) });
+    }
+  }
+  const events = new Set<string>();
+  if (model) {
+    for (const e of model.events) events.add(e.name);
+    for (const c of model.contexts) [...c.publishes, ...c.consumes].forEach((e) => events.add(e));
+  }
+  const matcher = createMatcher({ services: [...services.values()], prefixes, events: [...events], namespace: model?.namespace });
+
+  const { results, stats } = scanFiles(files, matcher);
+  const refs: DiscoveredRef[] = [];
+  let unattributed = 0;
+  for (const { file, matches } of results) {
+    const node = ownerOf(file);
+    if (!node) {
+      unattributed++;
+      continue;
+    }
+    const shown = displayPath(cwd, file.abs);
+    for (const match of matches) refs.push({ node, file: shown, match });
+  }
+  const scannedNodes = new Set<string>();
+  for (const f of files) {
+    const n = ownerOf(f);
+    if (n) scannedNodes.add(n);
+  }
+  const notes: string[] = [];
+  const skipped = [
+    stats.binary && `${stats.binary} binary`,
+    stats.tooLarge && `${stats.tooLarge} over 1 MiB`,
+    stats.symlinks && `${stats.symlinks} symbolic link${stats.symlinks === 1 ? "" : "s"}`,
+    stats.unreadable && `${stats.unreadable} unreadable`,
+  ].filter(Boolean);
+  if (skipped.length) notes.push(`skipped ${skipped.join(", ")} file(s)`);
+  if (unattributed) notes.push(`${unattributed} file(s) with references are outside any service folder (services/<context>/, gateway/) and were not attributed`);
+
+  const analysis = analyze({
+    declared: model ? declaredGraph(model) : null,
+    system: model ? model.file : null,
+    roots: shownRoots,
+    filesScanned: stats.scanned,
+    scannedNodes,
+    refs,
+    maxCallees: opts.maxCallees,
+    maxChain: DEFAULT_MAX_CHAIN,
+    notes,
+  });
+
+  if (format === "json") ctx.stdout(renderJson(analysis));
+  else if (format === "mermaid" || format === "dot") {
+    ctx.stdout(format === "mermaid" ? renderMermaid(analysis) : renderDot(analysis));
+    if (analysis.findings.length) ctx.stderr(findingsText(analysis.findings));
+  } else ctx.stdout(renderText(analysis));
+  return analysis.findings.some((f) => failOn.has(f.rule)) ? 1 : 0;
+}
