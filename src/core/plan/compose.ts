@@ -1,6 +1,7 @@
 // Planner: docker-compose.yml — every service, its database, the broker and the gateway, for a local run.
 import type { BrokerKind, Context, DatabaseEngine, SystemModel } from "../model.js";
 import { toEnvName, toSnake } from "../names.js";
+import { GATEWAY_PORT } from "./gateway-node.js";
 import type { Planner } from "./types.js";
 
 /** Pinned images of the local infrastructure. */
@@ -273,17 +274,18 @@ export const planCompose: Planner = (model, render) => {
     const env: KV[] = [
       { key: "JWT_SECRET", value: GATEWAY_JWT_DEV_SECRET },
       { key: "LOG_LEVEL", value: "info" },
-      { key: "PORT", value: "8080" },
+      { key: "PORT", value: String(GATEWAY_PORT) },
       { key: "SERVICE_NAME", value: "gateway" },
       ...routed.map((n) => ({ key: `ROUTE_${toEnvName(n)}_URL`, value: `http://${n}:${byName.get(n)?.port ?? 80}` })),
     ].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     gateway = {
       kind: "node",
       image: `${model.registry ?? model.name}/gateway:dev`,
-      hostPort: free(8080),
+      hostPort: free(GATEWAY_PORT),
+      port: GATEWAY_PORT,
       environment: env,
       dependsOn: routed,
-      healthcheck: ["CMD", "node", "-e", "fetch('http://127.0.0.1:8080/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"],
+      healthcheck: ["CMD", "node", "-e", `fetch('http://127.0.0.1:${GATEWAY_PORT}/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
     };
   }
 
