@@ -1,5 +1,5 @@
 // Merges the declared and discovered graphs and finds what is wrong with them. Pure.
-import { addEdge, ensureNode, eventName, eventNodeId, GATEWAY_NODE, isEventNode } from "./declared.js";
+import { addEdge, ensureNode, eventName, eventNodeId, GATEWAY_NODE } from "./declared.js";
 import type { RawMatch } from "./scanner.js";
 import {
   edgeKey,
@@ -45,10 +45,10 @@ export const MAX_CYCLES = 100;
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Folds code references into the graph (mutates `graph`). */
-export function addDiscovered(graph: Graph, refs: readonly DiscoveredRef[], strict: boolean): void {
+export function addDiscovered(graph: Graph, refs: readonly DiscoveredRef[]): void {
   for (const { node, file, match } of refs) {
     const ev: Evidence = { file, line: match.line, column: match.column, form: match.form, text: match.text };
-    const source = ensureNode(graph, node, { kind: node === GATEWAY_NODE ? "gateway" : strict ? "service" : "service", declared: false, scanned: true, declaredAt: ev });
+    const source = ensureNode(graph, node, { kind: node === GATEWAY_NODE ? "gateway" : "service", declared: false, scanned: true, declaredAt: ev });
     source.scanned = true;
     if (match.form === "event") {
       if (!match.direction) continue; // a mention (a schema, a comment): not a dependency
@@ -81,11 +81,12 @@ export function sortEvidence(list: Evidence[]): Evidence[] {
   );
 }
 
-/** The synchronous call graph: adjacency lists, sorted. */
+/** The synchronous call graph: calls, and saga steps the code calls directly. Adjacency lists, sorted. */
 export function callGraph(graph: Graph): Map<string, string[]> {
   const adj = new Map<string, string[]>();
   for (const e of graph.edges.values()) {
-    if (e.kind !== "call") continue;
+    if (e.kind !== "call" && !(e.kind === "saga" && e.discovered)) continue;
+    if (adj.get(e.from)?.includes(e.to)) continue;
     if (!adj.has(e.to)) adj.set(e.to, []);
     const list = adj.get(e.from) ?? [];
     list.push(e.to);
@@ -248,7 +249,7 @@ export function analyze(input: AnalyzeInput): Analysis {
     if (n) n.scanned = true;
     else graph.nodes.set(id, { id, kind: id === GATEWAY_NODE ? "gateway" : "service", declared: false, scanned: true });
   }
-  addDiscovered(graph, input.refs, strict);
+  addDiscovered(graph, input.refs);
   for (const e of graph.edges.values()) sortEvidence(e.evidence);
 
   const findings: Finding[] = [];
@@ -295,7 +296,7 @@ export function analyze(input: AnalyzeInput): Analysis {
   }
 
   const adj = callGraph(graph);
-  const edgeOf = (from: string, to: string) => graph.edges.get(edgeKey("call", from, to));
+  const edgeOf = (from: string, to: string) => graph.edges.get(edgeKey("call", from, to)) ?? graph.edges.get(edgeKey("saga", from, to));
   const whereFirst = (from: string, to: string): Evidence | undefined => {
     const e = edgeOf(from, to);
     return e ? (firstDeclared(e) ?? firstCode(e)) : undefined;
@@ -329,7 +330,6 @@ export function analyze(input: AnalyzeInput): Analysis {
     const unscanned = [...graph.nodes.values()].filter((n) => n.declared && n.kind === "context" && !n.scanned).map((n) => n.id).sort(cmp);
     if (unscanned.length) notes.push(`no scanned code for ${unscanned.join(", ")}: their declared dependencies are not checked against code`);
   }
-  void isEventNode;
   return { system: input.system, roots: input.roots, filesScanned: input.filesScanned, graph, stats: nodeStats(graph), findings: sortFindings(findings), notes };
 }
 

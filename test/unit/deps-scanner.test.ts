@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { createChunkScanner, createMatcher, directionOf, scanText } from "../../src/core/deps/scanner.js";
+
+const matcher = createMatcher({
+  services: [
+    { name: "inventory", envName: "INVENTORY" },
+    { name: "orders", envName: "ORDERS" },
+    { name: "order-history", envName: "ORDER_HISTORY" },
+    { name: "payment-service", envName: "PAYMENT_SERVICE" },
+  ],
+  prefixes: [{ prefix: "http://user-service", service: "user-service" }],
+  events: ["order.created", "payment.completed"],
+  namespace: "shop",
+});
+const scan = (text: string) => scanText(matcher, text).map((m) => ({ form: m.form, target: m.target, line: m.line, column: m.column, text: m.text }));
+
+describe("scanner: each reference form", () => {
+  it("finds http and https URLs with and without port and path", () => {
+    expect(scan('fetch("http://inventory/stock")')).toEqual([{ form: "url", target: "inventory", line: 1, column: 8, text: "http://inventory" }]);
+    expect(scan("url: http://inventory:3001").map((m) => m.target)).toEqual(["inventory"]);
+    expect(scan("axios.get(`https://payment-service/charges/${id}`)").map((m) => [m.form, m.target])).toEqual([["url", "payment-service"]]);
+    expect(scan("x = 'http://order-history'").map((m) => m.target)).toEqual(["order-history"]);
+  });
+  it("needs a host boundary: a longer host is not the service", () => {
+    expect(scan("http://inventory-service:80 http://inventoryx http://orders_v2 http://inventory.example.com")).toEqual([]);
+  });
+  it("accepts cluster DNS names of the service", () => {
+    expect(scan("http://inventory.shop.svc.cluster.local:3001 http://orders.svc").map((m) => m.target)).toEqual(["inventory", "orders"]);
+  });
+  it("finds <CONTEXT>_URL environment variable names, exact case and whole word", () => {
+    const found = scanText(matcher, "const a = process.env.INVENTORY_URL;\nb = os.environ['ORDER_HISTORY_URL']\nMY_INVENTORY_URL INVENTORY_URLS inventory_url");
+    expect(found.map((m) => [m.form, m.target, m.line, m.route])).toEqual([["env", "inventory", 1, false], ["env", "order-history", 2, false]]);
+  });
+  it("marks ROUTE_<CONTEXT>_URL (the node gateway's upstreams) as a route", () => {
+    const [m] = scanText(matcher, "upstream: process.env.ROUTE_ORDERS_URL");
+    expect(m).toMatchObject({ form: "env", target: "orders", route: true });
+  });
+  it("finds --service-prefix references and names the service", () => {
+    expect(scan("requests.get('http://user-service/api/users')")).toEqual([{ form: "prefix", target: "user-service", line: 1, column: 15, text: "http://user-service" }]);
+    expect(scan("http://user-service-v2/x")).toEqual([]);
+  });
+  it("finds quoted event type names and reads publish or consume from the line", () => {
+    const found = scanText(matcher, [
+      'await events.publish("order.created", 1, payload);',
+      "broker.subscribe('payment.completed', handler)",
+      '  "order.created": (event) => handleIt(event),',
+      'const schema = "order.created";',
+      "const notAnEvent = order.created;",
+    ].join("\n"));
+    expect(found.map((m) => [m.target, m.direction, m.line])).toEqual([
+      ["order.created", "publish", 1],
+      ["payment.completed", "consume", 2],
+      ["order.created", "consume", 3],
+      ["order.created", null, 4],
+    ]);
+  });
+  it("takes an entry's direction from the header of its block", () => {
+    const found = scanText(matcher, 'export const PUBLISHED_VERSIONS = {\n  "order.created": 2,\n\n  "payment.completed": 1,\n};\nexport const EVENT_SCHEMAS = {\n  "order.created": { 1: "x.json" },\n};\n');
+    expect(found.map((m) => [m.target, m.direction, m.line])).toEqual([["order.created", "publish", 2], ["payment.completed", "publish", 4], ["order.created", null, 7]]);
+  });
+  it("the nearest direction word wins", () => {
+    expect(directionOf('onMessage(handle); publish("x")', 27, 3)).toBe("publish");
+    expect(directionOf('publish(a); subscribe("x")', 22, 3)).toBe("consume");
+  });
+});
+
+describe("scanner: lines, columns and chunks", () => {
+  it("counts lines and columns (UTF-8 characters before the match count once)", () => {
+    const latin1 = Buffer.from("a\nbé x http://orders\n", "utf8").toString("latin1");
+    expect(scanText(matcher, latin1).map((m) => [m.line, m.column])).toEqual([[2, 6]]);
+  });
+  it("gives the same matches when the text arrives in chunks cut anywhere", () => {
+    const text = Array.from({ length: 50 }, (_, i) => (i % 7 === 0 ? `line ${i} calls http://inventory:3001/x and INVENTORY_URL` : `line ${i} nothing`)).join("\n") + "\n";
+    const whole = scanText(matcher, text);
+    for (const size of [1, 5, 17, 64, 1000]) {
+      const s = createChunkScanner(matcher);
+      for (let i = 0; i < text.length; i += size) s.push(text.slice(i, i + size));
+      expect(s.end()).toEqual(whole);
+    }
+    expect(whole).toHaveLength(16);
+    expect(whole[2]).toMatchObject({ line: 8, target: "inventory", form: "url" });
+  });
+  it("a matcher with nothing to look for finds nothing", () => {
+    expect(scanText(createMatcher({ services: [], prefixes: [], events: [] }), "http://inventory")).toEqual([]);
+  });
+});
