@@ -69,6 +69,24 @@ describe("planAsyncApi", () => {
     expect((await parseErrors(broken)).errors.length).toBeGreaterThan(0);
   });
 
+  it("memory broker: no servers; an event nobody publishes or consumes still gets its channel", async () => {
+    const m = modelFromYaml(`
+version: 1
+name: solo
+broker: { kind: memory }
+contexts:
+  a: { port: 3000, api: ["GET /a"] }
+events:
+  thing.happened:
+    schema: { type: object }
+`);
+    const [file] = planAsyncApi(m, renderer());
+    expect((await parseErrors(file!.content)).errors).toEqual([]);
+    const doc = parseYaml(file!.content);
+    expect(doc.servers).toBeUndefined();
+    expect(doc.channels.thingHappened.address).toBe("thing.happened");
+  });
+
   it("a system without events has no asyncapi.yaml", () => {
     const m = modelFromYaml("version: 1\nname: quiet\ncontexts:\n  a: { port: 3000, api: ['GET /x'] }\n");
     expect(planAsyncApi(m, renderer())).toEqual([]);
