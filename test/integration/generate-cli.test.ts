@@ -20,7 +20,7 @@ vi.mock("../../src/core/plan/service-node.js", () => ({
     ]),
 }));
 vi.mock("../../src/core/plan/service-python.js", () => ({ planPythonServices: () => [] }));
-vi.mock("../../src/core/plan/gateway-node.js", () => ({ planNodeGateway: () => [] }));
+vi.mock("../../src/core/plan/gateway-node.js", () => ({ planNodeGateway: () => [], GATEWAY_PORT: 8080 }));
 vi.mock("../../src/core/plan/kong.js", () => ({ planKong: () => [] }));
 vi.mock("../../src/core/plan/k8s.js", () => ({
   planKubernetes: (m: { contexts: { name: string }[] }) =>
@@ -36,6 +36,9 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 async function msa(...args: string[]) {
+  return msaWith(false, ...args);
+}
+async function msaWith(isTTY: boolean, ...args: string[]) {
   let stdout = "";
   let stderr = "";
   const ctx: CliContext = {
@@ -43,7 +46,7 @@ async function msa(...args: string[]) {
     env: {},
     stdout: (t) => void (stdout += t),
     stderr: (t) => void (stderr += t),
-    isTTY: false,
+    isTTY,
     color: false,
     stdin: process.stdin,
   };
@@ -181,6 +184,22 @@ describe("msa generate", () => {
     expect(fs.existsSync(abs("build/out/.msa/manifest.json"))).toBe(true);
     expect(fs.existsSync(abs("docker-compose.yml"))).toBe(false);
     expect((await msa("generate", "--out", "build/out", "--check")).code).toBe(0);
+  });
+
+  it("shows progress on a TTY for a large system, and none otherwise", async () => {
+    const contexts = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`c${i}`, { port: 4000 + i, api: ["GET /x"] }]));
+    fs.writeFileSync(abs("system.yaml"), JSON.stringify({ version: 1, name: "big", broker: { kind: "memory" }, contexts }));
+    const plain = await msaWith(false, "generate", "--dry-run");
+    expect(plain.stderr).not.toContain("writing");
+    const tty = await msaWith(true, "generate");
+    expect(tty.code).toBe(0);
+    expect(tty.stderr).toMatch(/\rwriting \d+\/\d+ files…/);
+    expect(tty.stdout).not.toContain("\r");
+    fs.rmSync(abs(".msa"), { recursive: true });
+    fs.rmSync(abs("services"), { recursive: true });
+    const piped = await msaWith(false, "generate", "--force");
+    expect(piped.code).toBe(0);
+    expect(piped.stderr).not.toContain("writing");
   });
 
   it("the built binary (every real planner) generates, then --check is clean; shared artifacts match the in-process run", async () => {
