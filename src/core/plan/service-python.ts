@@ -1,4 +1,137 @@
-// Planner: python-flask services. (Empty until its issue's work lands.)
-import type { Planner } from "./types.js";
+// Planner: python-flask services under services/<context>/ (Flask app, gunicorn, Dockerfile, tests).
+// Events: rabbitmq (pika) and memory are implemented; nats and kafka get an adapter that raises a
+// NotImplementedError naming the broker (no Python client for them is packaged where we test).
+import type { Context, SystemModel } from "../model.js";
+import { toEnvName, toSnake } from "../names.js";
+import type { Render } from "../render.js";
+import type { PlannedFile, Planner } from "./types.js";
 
-export const planPythonServices: Planner = () => [];
+const T = "services/python-flask";
+
+/** Brokers the generated Python code can publish to and consume from. */
+export const PYTHON_BROKERS_SUPPORTED: readonly string[] = ["rabbitmq", "memory"];
+
+/** Pinned production dependencies; which ones a service gets depends on its database, broker and events. */
+export const PYTHON_REQUIREMENTS = {
+  flask: { name: "Flask", version: "3.1.2" },
+  gunicorn: { name: "gunicorn", version: "23.0.0" },
+  jsonschema: { name: "jsonschema", version: "4.23.0" },
+  pika: { name: "pika", version: "1.3.2" },
+  postgres: { name: "psycopg2-binary", version: "2.9.10" },
+  mysql: { name: "PyMySQL", version: "1.1.1" },
+  mongodb: { name: "pymongo", version: "4.10.1" },
+  redis: { name: "redis", version: "5.2.1" },
+} as const;
+export const PYTHON_DEV_REQUIREMENTS = [{ name: "pytest", version: "8.3.4" }] as const;
+
+/** A URL of the engine that nothing listens on: the generated readiness test expects it to be down. */
+const UNREACHABLE_DB: Record<string, string> = {
+  postgres: "postgres://postgres@127.0.0.1:1/x",
+  mysql: "mysql://root@127.0.0.1:1/x",
+  mongodb: "mongodb://127.0.0.1:1/x",
+  redis: "redis://127.0.0.1:1/0",
+};
+
+/** getOrdersById → get_orders_by_id */
+export const pythonName = (camel: string): string => camel.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+
+const PY_KEYWORDS = new Set(
+  "False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield".split(" "),
+);
+/** A path parameter that is a Python keyword gets a trailing underscore in the handler signature. */
+const safeIdent = (s: string): string => (PY_KEYWORDS.has(s) ? `${s}_` : s);
+
+export function pythonServiceView(model: SystemModel, c: Context) {
+  const eventByName = new Map(model.events.map((e) => [e.name, e]));
+  const portOf = new Map(model.contexts.map((x) => [x.name, x.port]));
+  const eventView = (name: string) => {
+    const e = eventByName.get(name);
+    return { name, latest: e?.latest.version ?? 1, owner: e?.owner ?? null, handler: `on_${toSnake(name)}` };
+  };
+  const publishes = c.publishes.filter((n) => eventByName.has(n)).map(eventView);
+  const consumes = c.consumes.filter((n) => eventByName.has(n)).map(eventView);
+  const schemaFiles = [...new Set([...c.publishes, ...c.consumes])]
+    .sort()
+    .flatMap((n) => eventByName.get(n)?.versions.map((v) => ({ path: `schemas/events/${n}.v${v.version}.json`, schema: v.schema })) ?? []);
+  const hasEvents = publishes.length + consumes.length > 0;
+  const req = PYTHON_REQUIREMENTS;
+  const requirements = [
+    req.flask,
+    req.gunicorn,
+    ...(hasEvents ? [req.jsonschema] : []),
+    ...(model.broker.kind === "rabbitmq" ? [req.pika] : []),
+    ...(c.database ? [req[c.database.engine]] : []),
+  ].sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : 1));
+  return {
+    system: model.name,
+    context: c.name,
+    snakeContext: toSnake(c.name),
+    description: c.description,
+    port: c.port,
+    broker: model.broker.kind,
+    brokerSupported: PYTHON_BROKERS_SUPPORTED.includes(model.broker.kind),
+    database: c.database,
+    unreachableDatabaseUrl: c.database ? UNREACHABLE_DB[c.database.engine] : "",
+    endpoints: c.api.map((e) => ({
+      method: e.method,
+      path: e.path,
+      flaskPath: e.path.replace(/\{([^}]+)\}/g, (_m, p: string) => `<${safeIdent(p)}>`),
+      operationId: e.operationId,
+      handler: pythonName(e.operationId),
+      params: e.params.map(safeIdent),
+    })),
+    publishes,
+    consumes,
+    hasEvents,
+    calls: c.calls.map((call) => ({
+      target: call.target,
+      envVar: `${toEnvName(call.target)}_URL`,
+      defaultUrl: `http://${call.target}:${portOf.get(call.target) ?? 80}`,
+      timeoutSeconds: call.timeoutMs / 1000,
+      retries: call.retries,
+      errorThresholdPercentage: call.circuitBreaker.errorThresholdPercentage,
+      resetTimeoutSeconds: call.circuitBreaker.resetTimeoutMs / 1000,
+    })),
+    schemaFiles,
+    requirements,
+    devRequirements: PYTHON_DEV_REQUIREMENTS,
+  };
+}
+
+const GENERATED = [
+  ".dockerignore",
+  "Dockerfile",
+  "README.md",
+  "app/__init__.py",
+  "app/config.py",
+  "app/consumer.py",
+  "app/events.py",
+  "app/health.py",
+  "app/http.py",
+  "app/logs.py",
+  "app/metrics.py",
+  "app/readiness.py",
+  "app/routes.py",
+  "gunicorn.conf.py",
+  "pytest.ini",
+  "requirements-dev.txt",
+  "requirements.txt",
+  "tests/test_app.py",
+  "wsgi.py",
+];
+
+export function planPythonService(model: SystemModel, c: Context, render: Render): PlannedFile[] {
+  const view = pythonServiceView(model, c);
+  const base = `services/${c.name}`;
+  const files: PlannedFile[] = GENERATED.map((f) => ({ path: `${base}/${f}`, content: render(`${T}/${f}`, view), owner: "generated", context: c.name }));
+  if (view.calls.length) files.push({ path: `${base}/app/clients.py`, content: render(`${T}/app/clients.py`, view), owner: "generated", context: c.name });
+  files.push({ path: `${base}/app/handlers.py`, content: render(`${T}/app/handlers.py`, view), owner: "user", context: c.name });
+  files.push({ path: `${base}/app/event_handlers.py`, content: render(`${T}/app/event_handlers.py`, view), owner: "user", context: c.name });
+  for (const s of view.schemaFiles) {
+    files.push({ path: `${base}/${s.path}`, content: render(`${T}/schemas/event.json`, s), owner: "generated", context: c.name });
+  }
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+export const planPythonServices: Planner = (model, render) =>
+  model.contexts.filter((c) => c.runtime === "python-flask").flatMap((c) => planPythonService(model, c, render));

@@ -1,0 +1,132 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadSystemAt } from "../../src/cli/system.js";
+import type { SystemModel } from "../../src/core/model.js";
+import { planPythonServices, pythonName, pythonServiceView } from "../../src/core/plan/service-python.js";
+import { createRenderer } from "../../src/core/render.js";
+import { loadTemplates } from "../../src/io/templates.js";
+
+const render = createRenderer(loadTemplates());
+const root = path.resolve(import.meta.dirname, "../..");
+
+function modelOf(yaml: string): SystemModel {
+  const res = loadSystemAt(path.join(root, "test/fixtures/service-python/system.yaml"), "system.yaml", yaml);
+  if (!res.model) throw new Error(JSON.stringify(res.diagnostics.map((d) => d.message)));
+  return res.model;
+}
+
+const SYSTEM = `
+version: 1
+name: shop
+broker: { kind: rabbitmq }
+contexts:
+  catalog:
+    runtime: python-flask
+    port: 5000
+    database: mongodb
+    api: ["GET /products", "GET /products/{id}", "DELETE /products/{class}"]
+    publishes: [product.created]
+    consumes: [order.created]
+    calls:
+      orders: { timeout: 1500ms, retries: 3, circuitBreaker: { errorThresholdPercentage: 40, resetTimeout: 20s } }
+  orders:
+    port: 3000
+    api: ["GET /orders/{id}"]
+    publishes: [order.created]
+    consumes: [product.created]
+events:
+  product.created:
+    versions:
+      1: { type: object, required: [productId], properties: { productId: { type: string } } }
+      2: { type: object, required: [productId], properties: { productId: { type: string }, name: { type: string } } }
+  order.created:
+    schema: { type: object, required: [orderId], properties: { orderId: { type: string } } }
+`;
+
+const fileOf = (files: { path: string; content: string }[], p: string): string => {
+  const f = files.find((x) => x.path === p);
+  if (!f) throw new Error(`${p} not planned; have ${files.map((x) => x.path).join(", ")}`);
+  return f.content;
+};
+
+describe("planPythonServices", () => {
+  it("plans only python-flask contexts, under services/<context>/", () => {
+    const files = planPythonServices(modelOf(SYSTEM), render);
+    expect(files.length).toBeGreaterThan(10);
+    expect(files.every((f) => f.path.startsWith("services/catalog/") && f.context === "catalog")).toBe(true);
+    for (const p of ["Dockerfile", ".dockerignore", "README.md", "requirements.txt", "gunicorn.conf.py", "wsgi.py", "app/__init__.py", "tests/test_app.py", "app/clients.py"]) {
+      expect(files.map((f) => f.path)).toContain(`services/catalog/${p}`);
+    }
+  });
+
+  it("writes the handlers once (user-owned) and everything else as generated", () => {
+    const files = planPythonServices(modelOf(SYSTEM), render);
+    const user = files.filter((f) => f.owner === "user").map((f) => f.path);
+    expect(user).toEqual(["services/catalog/app/event_handlers.py", "services/catalog/app/handlers.py"]);
+  });
+
+  it("binds every api line to a handler, with Flask path parameters", () => {
+    const files = planPythonServices(modelOf(SYSTEM), render);
+    const routes = fileOf(files, "services/catalog/app/routes.py");
+    expect(routes).toContain('("GET", "/products/<id>", "getProductsById", "get_products_by_id")');
+    expect(routes).toContain('("DELETE", "/products/<class_>", "deleteProductsByClass", "delete_products_by_class")');
+    const handlers = fileOf(files, "services/catalog/app/handlers.py");
+    expect(handlers).toContain("def get_products_by_id(id):");
+    expect(handlers).toContain("def delete_products_by_class(class_):");
+    expect(handlers).toContain('return not_implemented("getProducts")');
+  });
+
+  it("pins requirements for the database, broker and events it uses", () => {
+    const req = fileOf(planPythonServices(modelOf(SYSTEM), render), "services/catalog/requirements.txt");
+    const lines = req.split("\n").filter((l) => l && !l.startsWith("#"));
+    expect(lines.every((l) => /^[A-Za-z0-9_.-]+==\d+(\.\d+)+$/.test(l))).toBe(true);
+    expect(lines.map((l) => l.split("==")[0])).toEqual(["Flask", "gunicorn", "jsonschema", "pika", "pymongo"]);
+    const noDb = fileOf(planPythonServices(modelOf(SYSTEM.replace("database: mongodb", "database: none").replace("kind: rabbitmq", "kind: memory")), render), "services/catalog/requirements.txt");
+    expect(noDb).not.toMatch(/pymongo|pika/);
+  });
+
+  it("writes every version of each published or consumed event's schema", () => {
+    const files = planPythonServices(modelOf(SYSTEM), render);
+    const schemas = files.filter((f) => f.path.includes("/schemas/events/")).map((f) => f.path.split("/").pop());
+    expect(schemas).toEqual(["order.created.v1.json", "product.created.v1.json", "product.created.v2.json"]);
+    expect(JSON.parse(fileOf(files, "services/catalog/schemas/events/product.created.v2.json"))).toMatchObject({ required: ["productId"] });
+    expect(fileOf(files, "services/catalog/app/events.py")).toContain('"product.created": 2,');
+  });
+
+  it("uses the shared broker topology and env names", () => {
+    const files = planPythonServices(modelOf(SYSTEM), render);
+    const events = fileOf(files, "services/catalog/app/events.py");
+    expect(events).toContain('EXCHANGE = f"{SYSTEM}.events"');
+    expect(events).toContain('"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE, "x-dead-letter-routing-key": CONTEXT');
+    const config = fileOf(files, "services/catalog/app/config.py");
+    expect(config).toContain('SYSTEM = "shop"');
+    expect(config).toMatch(/"orders": \{"env": "ORDERS_URL", "default": "http:\/\/orders:3000", "timeout": 1\.5, "retries": 3,/);
+    expect(config).toContain('"error_threshold_percentage": 40, "reset_timeout": 20 }');
+  });
+
+  it("builds a multi-stage, non-root Dockerfile with a health check under gunicorn", () => {
+    const docker = fileOf(planPythonServices(modelOf(SYSTEM), render), "services/catalog/Dockerfile");
+    expect(docker.match(/^FROM python:3\.12\.\d+-slim/gm)?.length).toBe(2);
+    expect(docker).toMatch(/^USER 10001/m);
+    expect(docker).toMatch(/^HEALTHCHECK /m);
+    expect(docker).toContain('CMD ["gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]');
+    expect(docker).toContain("COPY --chown=10001:10001 schemas ./schemas");
+    const noEvents = SYSTEM.replace(/publishes: \[product.created\]\n    consumes: \[order.created\]/, "");
+    expect(fileOf(planPythonServices(modelOf(noEvents), render), "services/catalog/Dockerfile")).not.toContain("schemas");
+  });
+
+  it("says in the README when the broker has no Python adapter", () => {
+    const readme = fileOf(planPythonServices(modelOf(SYSTEM.replace("kind: rabbitmq", "kind: nats")), render), "services/catalog/README.md");
+    expect(readme).toContain("The nats broker has no Python");
+    expect(pythonServiceView(modelOf(SYSTEM), modelOf(SYSTEM).contexts[0]!).brokerSupported).toBe(true);
+  });
+
+  it("is deterministic", () => {
+    expect(planPythonServices(modelOf(SYSTEM), render)).toEqual(planPythonServices(modelOf(SYSTEM), render));
+  });
+
+  it("names handlers in snake case", () => {
+    expect(pythonName("getOrdersById")).toBe("get_orders_by_id");
+    expect(pythonName("postRoot")).toBe("post_root");
+  });
+});
