@@ -48,6 +48,7 @@ const HANDLED = new Set<string>([
 
 const FIX = {
   openAdded: "close the old model with additionalProperties: false in every version, give the new property the schema {} or a default, or set compatibility: none and publish a new event type",
+  openAddedDefault: "nothing to do if old producers never sent this property; to make it exact, close the old model with additionalProperties: false",
   openRemoved: "keep the property in the new version (it may be optional), or set compatibility: backward",
   closedRemoved: "keep the property in the new version (optional is enough), or open the model, or set compatibility: forward",
   closedAdded: "open the old model (drop additionalProperties: false), or set compatibility: backward",
@@ -448,7 +449,7 @@ function coversObject(w: Walk, narrow: Obj, nPath: PathSegment[], wide: Obj, wPa
           withDefault
             ? `property "${label(name)}" (with a default) added to an open content model; old documents that carried "${name}" with another shape would be rejected`
             : `property "${label(name)}" added to an open content model: old documents could carry any value as "${name}"`,
-          FIX.openAdded, nPath, wp, "new", withDefault ? "warning" : "error");
+          withDefault ? FIX.openAddedDefault : FIX.openAdded, nPath, wp, "new", withDefault ? "warning" : "error");
       } else {
         report(w, "PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL", `property "${label(name)}" removed from an open content model: new documents may carry any value as "${name}"`,
           FIX.openRemoved, nPath, wp, "old");

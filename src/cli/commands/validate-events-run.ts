@@ -1,0 +1,349 @@
+// `msa validate-events`: event documents (files, directories, NDJSON streams) against system.yaml
+// or one explicit schema, and `--compat` over every event's version history. Findings are written
+// as they are found (NDJSON of any size runs in constant memory); the exit code says the worst.
+import fs from "node:fs";
+import path from "node:path";
+import { UsageError, diagnostic, type Diagnostic, type Position } from "../../core/diagnostics.js";
+import { checkEventHistory } from "../../core/events/history.js";
+import { jsonPointerPosition } from "../../core/events/json-position.js";
+import { splitLines } from "../../core/events/ndjson.js";
+import { EVENT_RULES, explicitSchemaChecker, pointerPath, systemChecker, type EventChecker, type EventProblem } from "../../core/events/validator.js";
+import type { SystemModel } from "../../core/model.js";
+import type { CliContext } from "../context.js";
+import { formatGithub, painter, plural, type Painter } from "../report.js";
+import type { LoadedDocument, PathSegment } from "../../core/load.js";
+
+export interface ValidateEventsOptions {
+  file?: string;
+  format: "text" | "json" | "github";
+  eventFile?: string[];
+  schemaFile?: string;
+  dir?: string[];
+  ndjson?: string[];
+  compat?: boolean;
+  transitive?: boolean;
+  dryRun?: boolean;
+}
+
+type Input = { kind: "file"; abs: string; shown: string } | { kind: "ndjson"; abs: string | null; shown: string };
+
+const STREAM_EXTENSIONS = [".ndjson", ".jsonl"];
+
+export async function runValidateEvents(opts: ValidateEventsOptions, ctx: CliContext): Promise<0 | 1 | 2> {
+  const eventFiles = opts.eventFile ?? [];
+  const dirs = opts.dir ?? [];
+  const streams = opts.ndjson ?? [];
+  if (!eventFiles.length && !dirs.length && !streams.length && !opts.compat)
+    throw new UsageError("nothing to validate: pass --event-file F, --dir D or --ndjson F (- for stdin), or --compat");
+  if (opts.transitive && !opts.compat) throw new UsageError("--transitive applies to --compat; add --compat");
+  if (streams.filter((s) => s === "-").length > 1) throw new UsageError("--ndjson - (stdin) can be given once");
+  const needsSystem = !opts.schemaFile || !!opts.compat;
+
+  const out = new Output(ctx, opts.format, await painter(ctx.color && opts.format === "text"));
+  const shown = (abs: string): string => displayPath(ctx.cwd, abs);
+  // system.yaml's stages (model, rules) are loaded only when system.yaml is needed: --schema-file starts fast.
+  const system = needsSystem ? await import("../system.js") : undefined;
+  const load = needsSystem ? await import("../../core/load.js") : undefined;
+  const schemaPosition = (loaded: LoadedDocument, p: PathSegment[]): Position | undefined => load?.positionOf(loaded, p);
+
+  // Inputs, in the order given; directories are walked and sorted.
+  const inputs: Input[] = [];
+  for (const f of eventFiles) {
+    const abs = path.resolve(ctx.cwd, f);
+    inputs.push(STREAM_EXTENSIONS.includes(path.extname(abs)) ? { kind: "ndjson", abs, shown: shown(abs) } : { kind: "file", abs, shown: shown(abs) });
+  }
+  for (const d of dirs) {
+    const abs = path.resolve(ctx.cwd, d);
+    let listing: string[];
+    try {
+      listing = walkDir(abs);
+    } catch (e) {
+      out.emit(diagnostic(shown(abs), undefined, "error", EVENT_RULES.unreadable, `cannot read directory ${shown(abs)}: ${reason(e)}`), "unreadable");
+      continue;
+    }
+    for (const rel of listing) {
+      const fileAbs = path.join(abs, rel);
+      inputs.push(STREAM_EXTENSIONS.includes(path.extname(rel)) ? { kind: "ndjson", abs: fileAbs, shown: shown(fileAbs) } : { kind: "file", abs: fileAbs, shown: shown(fileAbs) });
+    }
+  }
+  for (const s of streams) {
+    if (s === "-") inputs.push({ kind: "ndjson", abs: null, shown: "<stdin>" });
+    else {
+      const abs = path.resolve(ctx.cwd, s);
+      inputs.push({ kind: "ndjson", abs, shown: shown(abs) });
+    }
+  }
+
+  if (opts.dryRun) {
+    const reads: { kind: string; path: string; as?: string }[] = [];
+    if (needsSystem) reads.push({ kind: "system", path: shown(system!.locateSystemFile(ctx.cwd, opts.file)) });
+    if (opts.schemaFile) reads.push({ kind: "schema", path: shown(path.resolve(ctx.cwd, opts.schemaFile)) });
+    for (const i of inputs) reads.push({ kind: i.kind === "file" ? "event-file" : "ndjson", path: i.shown });
+    if (opts.format === "json") {
+      ctx.stdout(JSON.stringify({ dryRun: true, compat: !!opts.compat, transitive: !!opts.transitive, reads }, null, 2) + "\n");
+    } else {
+      ctx.stdout("dry run: nothing is validated; would read:\n");
+      for (const r of reads) ctx.stdout(`  ${r.kind.padEnd(10)}  ${r.path}\n`);
+      if (opts.compat) ctx.stdout(`and check every event's version history (${opts.transitive ? "all earlier versions" : "consecutive versions"}) against its compatibility\n`);
+      ctx.stdout(`${plural(inputs.length, "input")}\n`);
+    }
+    out.discard();
+    return 0;
+  }
+
+  // The checker: an explicit schema, or system.yaml's events.
+  let model: SystemModel | undefined;
+  if (needsSystem) {
+    const loaded = system!.loadSystem(ctx.cwd, opts.file);
+    if (!loaded.model) {
+      for (const d of loaded.diagnostics) out.emit(d);
+      out.finish();
+      return 1;
+    }
+    model = loaded.model;
+  }
+  let checker: EventChecker | undefined;
+  if (opts.schemaFile) {
+    const abs = path.resolve(ctx.cwd, opts.schemaFile);
+    const result = await loadExplicitSchema(abs, shown(abs));
+    if ("problem" in result) {
+      // Without its schema nothing can be checked: the run could not happen (exit 2), said as a finding.
+      out.emit(result.problem, "unreadable");
+      out.finish();
+      return 2;
+    }
+    checker = result.checker;
+  } else if (model && inputs.length) {
+    checker = systemChecker(model);
+  }
+
+  if (opts.compat && model) {
+    for (const e of model.events) for (const d of checkEventHistory(e, { transitive: opts.transitive })) out.emit(d);
+  }
+
+  if (checker) {
+    const run = new EventRun(checker, out, model, schemaPosition);
+    for (const input of inputs) {
+      if (input.kind === "file") run.file(input.abs, input.shown);
+      else await run.stream(input, ctx);
+    }
+    out.events = run.events;
+    out.invalid = run.invalid;
+  }
+  out.finish();
+  return out.unreadable ? 2 : out.errors ? 1 : 0;
+}
+
+/** As system.ts shows paths: relative to cwd when inside it (kept here so --schema-file does not load system.ts). */
+function displayPath(cwd: string, abs: string): string {
+  const rel = path.relative(cwd, abs);
+  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel.split(path.sep).join("/") : abs;
+}
+
+function reason(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code === "ENOENT") return "no such file or directory";
+  if (err?.code === "EACCES") return "permission denied";
+  if (err?.code === "EISDIR") return "it is a directory";
+  if (err?.code === "ENOTDIR") return "not a directory";
+  return err?.message ?? String(e);
+}
+
+/** *.json (single events) and *.ndjson/*.jsonl (streams) under a directory, recursively, sorted. */
+function walkDir(abs: string): string[] {
+  if (!fs.statSync(abs).isDirectory()) throw Object.assign(new Error("not a directory"), { code: "ENOTDIR" });
+  return (fs.readdirSync(abs, { recursive: true }) as string[])
+    .map((p) => p.split(path.sep).join("/"))
+    .filter((p) => /\.(json|ndjson|jsonl)$/.test(p) && fs.statSync(path.join(abs, p)).isFile())
+    .sort();
+}
+
+async function loadExplicitSchema(abs: string, shown: string): Promise<{ checker: EventChecker } | { problem: Diagnostic }> {
+  let text: string;
+  try {
+    text = fs.readFileSync(abs, "utf8");
+  } catch (e) {
+    return { problem: diagnostic(shown, undefined, "error", "schema-file-unreadable", `cannot read the schema file ${shown}: ${reason(e)}`) };
+  }
+  let schema: unknown;
+  try {
+    schema = JSON.parse(text);
+  } catch (e) {
+    if (/\.ya?ml$/i.test(abs)) {
+      const { loadYamlText } = await import("../../core/load.js");
+      const res = loadYamlText(text, shown);
+      if (!res.loaded) return { problem: { ...(res.diagnostics[0] ?? diagnostic(shown, undefined, "error", "schema-file-invalid", "not YAML")), rule: "schema-file-invalid" } };
+      schema = res.loaded.data;
+    } else {
+      const { pos, message } = jsonErrorAt(text, e);
+      return { problem: diagnostic(shown, pos, "error", "schema-file-invalid", `the schema file is not valid JSON: ${message}`) };
+    }
+  }
+  try {
+    return { checker: explicitSchemaChecker(schema) };
+  } catch (e) {
+    return { problem: diagnostic(shown, undefined, "error", "schema-file-invalid", `${shown} is not a valid JSON Schema: ${e instanceof Error ? e.message : String(e)}`) };
+  }
+}
+
+/** JSON.parse's message without the echoed input, and where it failed when V8 says. */
+function jsonErrorAt(text: string, e: unknown): { pos: Position; message: string } {
+  const raw = e instanceof Error ? e.message : String(e);
+  const m = /at position (\d+)/.exec(raw);
+  const message = raw.replace(/, "(?:[^"\\]|\\.)*"(?:\.\.\.)? is not valid JSON$/, "").replace(/ in JSON at position \d+.*$/, "");
+  if (!m) return { pos: { line: 1, column: 1 }, message };
+  const offset = Number(m[1]);
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) { line++; lineStart = i + 1; }
+  return { pos: { line, column: offset - lineStart + 1 }, message };
+}
+
+/** Validates documents and reports problems at line:col (positions are computed only for failures). */
+class EventRun {
+  events = 0;
+  invalid = 0;
+  private reportedSchemaProblems = 0;
+
+  constructor(
+    private checker: EventChecker,
+    private out: Output,
+    private model: SystemModel | undefined,
+    private schemaPosition: (loaded: LoadedDocument, p: PathSegment[]) => Position | undefined,
+  ) {}
+
+  file(abs: string, shown: string): void {
+    let text: string;
+    try {
+      text = fs.readFileSync(abs, "utf8");
+    } catch (e) {
+      this.out.emit(diagnostic(shown, undefined, "error", EVENT_RULES.unreadable, `cannot read ${shown}: ${reason(e)}`), "unreadable");
+      return;
+    }
+    this.document(text, shown, 0);
+  }
+
+  async stream(input: Input, ctx: CliContext): Promise<void> {
+    let source: AsyncIterable<string | Uint8Array>;
+    if (input.abs === null) source = ctx.stdin as AsyncIterable<string | Uint8Array>;
+    else {
+      try {
+        if (fs.statSync(input.abs).isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
+        fs.accessSync(input.abs, fs.constants.R_OK);
+      } catch (e) {
+        this.out.emit(diagnostic(input.shown, undefined, "error", EVENT_RULES.unreadable, `cannot read ${input.shown}: ${reason(e)}`), "unreadable");
+        return;
+      }
+      source = fs.createReadStream(input.abs, { highWaterMark: 1 << 20 });
+    }
+    try {
+      await splitLines(source, {
+        onLine: (line, lineNo) => this.document(line, input.shown, lineNo),
+        onOverlong: (lineNo, bytes) => {
+          this.events++;
+          this.invalid++;
+          this.out.emit(diagnostic(input.shown, { line: lineNo, column: 1 }, "error", EVENT_RULES.json, `line of ${bytes} characters is longer than the limit; not parsed`));
+        },
+      });
+    } catch (e) {
+      this.out.emit(diagnostic(input.shown, undefined, "error", EVENT_RULES.unreadable, `cannot read ${input.shown}: ${reason(e)}`), "unreadable");
+    }
+    this.out.flush();
+  }
+
+  /** One document: a whole file (lineNo 0) or one NDJSON line. */
+  private document(text: string, shown: string, lineNo: number): void {
+    this.events++;
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (e) {
+      this.invalid++;
+      const { pos, message } = jsonErrorAt(text, e);
+      const at = lineNo ? { line: lineNo, column: pos.line === 1 ? pos.column : 1 } : pos;
+      this.out.emit(diagnostic(shown, at, "error", EVENT_RULES.json, `not valid JSON: ${message}`));
+      return;
+    }
+    const problems = this.checker.check(doc);
+    this.schemaProblems();
+    if (!problems.length) return;
+    this.invalid++;
+    for (const p of problems) this.out.emit(this.problemDiagnostic(p, text, shown, lineNo));
+  }
+
+  private problemDiagnostic(p: EventProblem, text: string, shown: string, lineNo: number): Diagnostic {
+    const pos = this.position(text, p.pointer);
+    const at = lineNo ? { line: lineNo, column: pos.line === 1 ? pos.column : 1 } : pos;
+    return diagnostic(shown, at, "error", p.rule, p.message);
+  }
+
+  private position(text: string, pointer: string): Position {
+    return jsonPointerPosition(text, pointerPath(pointer));
+  }
+
+  /** A payload schema that did not compile: once, at the schema in system.yaml (or its file). */
+  private schemaProblems(): void {
+    const all = this.checker.schemaProblems();
+    for (; this.reportedSchemaProblems < all.length; this.reportedSchemaProblems++) {
+      const sp = all[this.reportedSchemaProblems];
+      if (!sp) continue;
+      const v = this.model?.events.find((e) => e.name === sp.event)?.versions.find((x) => x.version === sp.version);
+      const file = v?.source.loaded.file ?? "system.yaml";
+      const pos = v ? this.schemaPosition(v.source.loaded, v.source.path) : undefined;
+      this.out.emit(diagnostic(file, pos, "error", EVENT_RULES.schemaInvalid, `the schema of ${sp.event} v${sp.version} is not a valid JSON Schema: ${sp.message}`));
+    }
+  }
+}
+
+/** Writes findings as they come, in the chosen format, buffered; counts what it wrote. */
+class Output {
+  errors = 0;
+  warnings = 0;
+  unreadable = 0;
+  events = 0;
+  invalid = 0;
+  private buffer = "";
+  private first = true;
+
+  constructor(private ctx: CliContext, private format: "text" | "json" | "github", private p: Painter) {
+    if (format === "json") this.buffer = '{\n  "diagnostics": [';
+  }
+
+  emit(d: Diagnostic, kind?: "unreadable"): void {
+    if (d.severity === "error") this.errors++;
+    else this.warnings++;
+    if (kind === "unreadable") this.unreadable++;
+    if (this.format === "json") {
+      this.buffer += `${this.first ? "\n" : ",\n"}    ${JSON.stringify({ file: d.file, line: d.line, column: d.column, severity: d.severity, rule: d.rule, message: d.message })}`;
+      this.first = false;
+    } else if (this.format === "github") {
+      this.buffer += formatGithub([d]);
+    } else {
+      const sev = d.severity === "error" ? this.p.red("error") : this.p.yellow("warning");
+      this.buffer += `${d.file}:${d.line}:${d.column}  ${sev}  ${this.p.dim(d.rule)}  ${d.message}\n`;
+    }
+    if (this.buffer.length > 1 << 16) this.flush();
+  }
+
+  flush(): void {
+    if (this.buffer) this.ctx.stdout(this.buffer);
+    this.buffer = "";
+  }
+
+  discard(): void {
+    this.buffer = "";
+  }
+
+  finish(): void {
+    const summary = { errors: this.errors, warnings: this.warnings, events: this.events, valid: this.events - this.invalid, invalid: this.invalid, unreadable: this.unreadable };
+    if (this.format === "json") {
+      this.buffer += `${this.first ? "" : "\n  "}],\n  "summary": ${JSON.stringify(summary)}\n}\n`;
+    } else if (this.format === "text") {
+      if (this.events) this.buffer += `${plural(this.events, "event")} checked: ${summary.valid} valid, ${summary.invalid} invalid\n`;
+      if (this.errors || this.warnings) this.buffer += `${plural(this.errors, "error")}, ${plural(this.warnings, "warning")}\n`;
+      else if (!this.events) this.buffer += this.p.green("no problems found\n");
+    }
+    this.flush();
+  }
+}
+

@@ -1,0 +1,215 @@
+// Event documents against their schemas: the envelope, then eventType/version, then the payload.
+// Validators are compiled once per type/version, lazily (the first event of that pair compiles it),
+// as ONE schema (the envelope with the version's payload schema in place), so a valid event costs
+// one ajv call. No I/O: schemas come in as values, findings go out as values.
+import { createRequire } from "node:module";
+import { Ajv, type ErrorObject, type Options, type ValidateFunction } from "ajv";
+import { Ajv2019 } from "ajv/dist/2019.js";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormatsModule from "ajv-formats";
+import type { EventType, SystemModel } from "../model.js";
+import { didYouMean } from "../suggest.js";
+
+const require = createRequire(import.meta.url);
+type Json = Record<string, unknown>;
+type AddFormats = (ajv: Ajv) => Ajv;
+const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as unknown as AddFormats;
+
+/** One problem with one event document. `pointer` is the JSON pointer of the failing value. */
+export interface EventProblem {
+  rule: string;
+  pointer: string;
+  message: string;
+}
+
+/** The rule ids of validate-events findings. */
+export const EVENT_RULES = {
+  json: "event-json",
+  notObject: "event-not-object",
+  envelope: "event-envelope",
+  unknownType: "event-type-unknown",
+  unknownVersion: "event-version-unknown",
+  payload: "event-payload",
+  invalid: "event-invalid",
+  schemaInvalid: "event-schema-invalid",
+  unreadable: "event-file-unreadable",
+} as const;
+
+/** At most this many problems are listed for one event; the rest are counted. */
+export const MAX_PROBLEMS_PER_EVENT = 20;
+
+export function envelopeSchema(): Json {
+  return require("../../../schemas/event-envelope.schema.json") as Json;
+}
+
+const AJV_OPTIONS: Options = { allErrors: true, strict: false, allowUnionTypes: true, validateFormats: true };
+
+/** An ajv for the draft a schema declares (draft-07 when it says nothing); formats on. */
+function ajvFor(schema: Json): Ajv {
+  const s = typeof schema.$schema === "string" ? schema.$schema : "";
+  const ajv = /2020-12/.test(s) ? new Ajv2020(AJV_OPTIONS) : /2019-09/.test(s) ? new Ajv2019(AJV_OPTIONS) : new Ajv(AJV_OPTIONS);
+  addFormats(ajv as Ajv);
+  return ajv as Ajv;
+}
+
+/** Drafts ajv does not carry (04, 06) are compiled as draft-07 rather than refused. */
+function withoutUnknownDraft(schema: Json): Json {
+  const s = typeof schema.$schema === "string" ? schema.$schema : "";
+  if (!s || /draft-07|2019-09|2020-12/.test(s)) return schema;
+  const { $schema: _drop, ...rest } = schema;
+  return rest;
+}
+
+/** Compiles a user schema; throws an Error with a one-line reason when it is not a valid JSON Schema. */
+export function compileSchema(schema: unknown): ValidateFunction {
+  if (!schema || typeof schema !== "object" || Array.isArray(schema)) throw new Error("a JSON Schema must be an object");
+  const s = withoutUnknownDraft(schema as Json);
+  try {
+    return ajvFor(s).compile(s);
+  } catch (e) {
+    throw new Error(firstLine(e instanceof Error ? e.message : String(e)));
+  }
+}
+
+const firstLine = (s: string): string => s.split("\n")[0] ?? s;
+
+/** ajv errors → problems with the pointer of the failing value (the missing/extra key for required/additionalProperties). */
+export function problemsFromErrors(errors: readonly ErrorObject[], rule: string | ((pointer: string) => string)): EventProblem[] {
+  const out: EventProblem[] = [];
+  for (const e of errors) {
+    if (out.length >= MAX_PROBLEMS_PER_EVENT) {
+      out.push({ rule: typeof rule === "string" ? rule : rule(""), pointer: "", message: `and ${errors.length - MAX_PROBLEMS_PER_EVENT} more problem(s) in this event` });
+      break;
+    }
+    let pointer = e.instancePath;
+    let message = e.message ?? "is invalid";
+    const p = e.params as Record<string, unknown>;
+    switch (e.keyword) {
+      case "required":
+        pointer = `${pointer}/${escapePointer(String(p.missingProperty))}`;
+        message = "is required but missing";
+        break;
+      case "additionalProperties":
+        pointer = `${pointer}/${escapePointer(String(p.additionalProperty))}`;
+        message = "is not allowed here (additionalProperties: false)";
+        break;
+      case "enum":
+        message = `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
+        break;
+      case "format":
+        message = `must be a valid ${String(p.format)}`;
+        break;
+      case "const":
+        message = `must be ${JSON.stringify(p.allowedValue)}`;
+        break;
+    }
+    out.push({ rule: typeof rule === "string" ? rule : rule(pointer), pointer, message: `${pointer || "/"}: ${message}` });
+  }
+  return out;
+}
+
+export const escapePointer = (s: string): string => s.replace(/~/g, "~0").replace(/\//g, "~1");
+export const pointerPath = (pointer: string): string[] =>
+  pointer === "" ? [] : pointer.slice(1).split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+
+/** Checks one parsed document; returns [] when it is valid. */
+export interface EventChecker {
+  check(doc: unknown): EventProblem[];
+  /** Problems with the schemas themselves, found while compiling (each reported once). */
+  schemaProblems(): SchemaProblem[];
+}
+
+export interface SchemaProblem {
+  event: string;
+  version: number;
+  message: string;
+}
+
+function notAnObject(doc: unknown): EventProblem[] | undefined {
+  if (doc !== null && typeof doc === "object" && !Array.isArray(doc)) return undefined;
+  const kind = doc === null ? "null" : Array.isArray(doc) ? "an array" : `a ${typeof doc}`;
+  return [{ rule: EVENT_RULES.notObject, pointer: "", message: `the document is ${kind}, not an event object` }];
+}
+
+/** `--schema-file S`: the whole document against one explicit schema (the docs' usage). */
+export function explicitSchemaChecker(schema: unknown): EventChecker {
+  const validate = compileSchema(schema);
+  return {
+    check(doc) {
+      const bad = notAnObject(doc);
+      if (bad) return bad;
+      if (validate(doc)) return [];
+      return problemsFromErrors(validate.errors ?? [], EVENT_RULES.invalid);
+    },
+    schemaProblems: () => [],
+  };
+}
+
+/** Against system.yaml: envelope, then the eventType/version pair, then the payload (one compiled schema each). */
+export function systemChecker(model: SystemModel): EventChecker {
+  const envelope = envelopeSchema();
+  const envelopeAjv = ajvFor(envelope);
+  const validateEnvelope = envelopeAjv.compile(envelope);
+  const events = new Map<string, EventType>(model.events.map((e) => [e.name, e]));
+  const names = model.events.map((e) => e.name);
+  /** type → version → validator (null: the payload schema did not compile). */
+  const compiled = new Map<string, Map<number, ValidateFunction | null>>();
+  const schemaProblems: SchemaProblem[] = [];
+  const ruleOf = (pointer: string): string => (pointer === "/payload" || pointer.startsWith("/payload/") ? EVENT_RULES.payload : EVENT_RULES.envelope);
+
+  function validatorFor(e: EventType, version: number): ValidateFunction | null | undefined {
+    let byVersion = compiled.get(e.name);
+    if (!byVersion) compiled.set(e.name, (byVersion = new Map()));
+    if (byVersion.has(version)) return byVersion.get(version);
+    const v = e.versions.find((x) => x.version === version);
+    if (!v) return undefined;
+    const payload = withoutUnknownDraft(v.schema);
+    const { $schema: _s, ...payloadRest } = payload;
+    // The payload keeps its own base URI so its local $refs (#/definitions/...) resolve inside it.
+    const combined: Json = {
+      ...envelope,
+      $id: `urn:msa:event:${encodeURIComponent(e.name)}:v${version}`,
+      properties: { ...(envelope.properties as Json), payload: { ...payloadRest, $id: `urn:msa:event:${encodeURIComponent(e.name)}:v${version}:payload` } },
+    };
+    if (typeof payload.$schema === "string") combined.$schema = payload.$schema;
+    else delete combined.$schema;
+    let fn: ValidateFunction | null;
+    try {
+      fn = ajvFor(combined).compile(combined);
+    } catch (err) {
+      fn = null;
+      schemaProblems.push({ event: e.name, version, message: firstLine(err instanceof Error ? err.message : String(err)) });
+    }
+    byVersion.set(version, fn);
+    return fn;
+  }
+
+  return {
+    check(doc) {
+      const bad = notAnObject(doc);
+      if (bad) return bad;
+      const d = doc as Json;
+      const e = typeof d.eventType === "string" ? events.get(d.eventType) : undefined;
+      const fn = e && typeof d.version === "number" ? validatorFor(e, d.version) : undefined;
+      if (fn) return fn(d) ? [] : problemsFromErrors(fn.errors ?? [], ruleOf);
+      // Unknown pair, or a payload schema that does not compile: the envelope alone, then why.
+      const out = validateEnvelope(d) ? [] : problemsFromErrors(validateEnvelope.errors ?? [], EVENT_RULES.envelope);
+      if (typeof d.eventType === "string" && !e) {
+        const guess = didYouMean(d.eventType, names);
+        out.push({
+          rule: EVENT_RULES.unknownType, pointer: "/eventType",
+          message: `/eventType: "${d.eventType}" is not an event of system.yaml${guess ? `; did you mean "${guess}"?` : names.length ? `; declared: ${names.join(", ")}` : ""}`,
+        });
+      } else if (e && Number.isInteger(d.version) && (d.version as number) >= 1 && fn === undefined) {
+        out.push({
+          rule: EVENT_RULES.unknownVersion, pointer: "/version",
+          message: `/version: ${e.name} has no version ${String(d.version)}; declared: ${e.versions.map((v) => v.version).join(", ")}`,
+        });
+      } else if (e && fn === null) {
+        out.push({ rule: EVENT_RULES.schemaInvalid, pointer: "/payload", message: `/payload: not checked: the schema of ${e.name} v${String(d.version)} is not a valid JSON Schema` });
+      }
+      return out;
+    },
+    schemaProblems: () => schemaProblems,
+  };
+}
