@@ -41,10 +41,18 @@ export function excludePatterns(globs: readonly string[]): string[] {
   return [...out].sort();
 }
 
-export async function walkFiles(roots: readonly string[], excludes: readonly string[]): Promise<WalkedFile[]> {
-  const ignore = excludePatterns([...DEFAULT_EXCLUDES, ...excludes]);
+/**
+ * Every file under the roots, sorted, excludes applied. A user glob may be written from `base`
+ * (services/payment/legacy/** while scanning services/): it is then rebased onto the root.
+ */
+export async function walkFiles(roots: readonly string[], excludes: readonly string[], base?: string): Promise<WalkedFile[]> {
   const out: WalkedFile[] = [];
   for (const root of roots) {
+    const fromBase = base ? path.relative(base, root).split(path.sep).join("/") : "";
+    const rebased = fromBase && !fromBase.startsWith("..") && !path.isAbsolute(fromBase)
+      ? excludes.map((g) => g.replace(/^\.\//, "")).filter((g) => g.startsWith(fromBase + "/")).map((g) => "/" + g.slice(fromBase.length + 1))
+      : [];
+    const ignore = excludePatterns([...DEFAULT_EXCLUDES, ...excludes, ...rebased]);
     const st = fs.statSync(root);
     if (st.isFile()) {
       out.push({ abs: root, root: path.dirname(root), rel: path.basename(root) });

@@ -58,7 +58,7 @@ export async function runAnalyzeDeps(paths: string[], opts: AnalyzeDepsOptions, 
     if (!roots.length) throw new CannotRunError(`nothing to scan: no services/ or gateway/ in ${displayPath(cwd, base) || "."}; run \`msa generate\` or pass the paths to scan`);
   }
   const shownRoots = roots.map((r) => displayPath(cwd, r) || ".");
-  const files = await walkFiles(roots, opts.exclude);
+  const files = await walkFiles(roots, opts.exclude, cwd);
 
   if (opts.dryRun) {
     const list = filesToScan(files).map((f) => displayPath(cwd, f.abs));

@@ -1,0 +1,204 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseDot, parseMermaid, runCli } from "./deps-helpers.js";
+
+const FIXTURE = path.resolve(import.meta.dirname, "../fixtures/deps/shop");
+const temps: string[] = [];
+function tree(from = FIXTURE): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-deps-"));
+  temps.push(dir);
+  if (from) fs.cpSync(from, dir, { recursive: true });
+  return dir;
+}
+function write(dir: string, rel: string, text: string | Buffer): void {
+  fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+  fs.writeFileSync(path.join(dir, rel), text);
+}
+afterEach(() => {
+  for (const d of temps.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+describe("msa analyze-deps on a system whose code matches system.yaml", () => {
+  it("text: a table, the dependencies with file:line, no findings, exit 0 (node_modules is never scanned)", async () => {
+    const r = await runCli(tree(), ["analyze-deps"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("scanned: 6 files under services, gateway");
+    expect(r.stdout).toMatch(/orders\s+context\s+1\s+1\s+1\s+1\s+yes\s+yes/);
+    expect(r.stdout).toMatch(/orders → inventory\s+call\s+declared\+seen\s+services\/orders\/src\/clients\.ts:1/);
+    expect(r.stdout).toContain("no findings");
+    expect(r.stdout).not.toContain("node_modules");
+  });
+
+  it("json: a stable document of nodes, edges with kind and evidence, findings", async () => {
+    const dir = tree();
+    const r = await runCli(dir, ["analyze-deps", "--output-format", "json"]);
+    const doc = JSON.parse(r.stdout);
+    expect(Object.keys(doc)).toEqual(["system", "roots", "filesScanned", "nodes", "edges", "findings", "summary", "notes"]);
+    expect(doc.edges.map((e: { from: string; to: string; kind: string; mode: string }) => `${e.kind}/${e.mode} ${e.from}>${e.to}`)).toEqual([
+      "consume/async event:order.created>inventory",
+      "consume/async event:payment.completed>orders",
+      "route/sync gateway>catalog",
+      "route/sync gateway>orders",
+      "publish/async orders>event:order.created",
+      "call/sync orders>inventory",
+      "publish/async payment>event:payment.completed",
+    ]);
+    const call = doc.edges.find((e: { kind: string }) => e.kind === "call");
+    expect(call.evidence).toEqual([
+      { file: "system.yaml", line: 16, column: 7, form: "declared", text: "calls: inventory" },
+      { file: "services/orders/src/clients.ts", line: 1, column: 42, form: "env", text: "INVENTORY_URL" },
+      { file: "services/orders/src/clients.ts", line: 1, column: 60, form: "url", text: "http://inventory" },
+    ]);
+    expect(doc.summary).toEqual({ errors: 0, warnings: 0 });
+    const again = await runCli(dir, ["analyze-deps", "--output-format", "json"]);
+    expect(again.stdout).toBe(r.stdout);
+  });
+
+  it("mermaid and dot parse, hold the same graph as json, and style sync and async apart", async () => {
+    const dir = tree();
+    const json = JSON.parse((await runCli(dir, ["analyze-deps", "--format", "json"])).stdout);
+    const expected = json.edges.map((e: { from: string; to: string; kind: string; mode: string }) =>
+      `${e.from.replace(/^event:/, "")}>${e.to.replace(/^event:/, "")} ${e.kind} ${e.mode === "sync" ? "solid" : "dashed"}`).sort();
+    for (const [format, parse] of [["mermaid", parseMermaid], ["dot", parseDot]] as const) {
+      const r = await runCli(dir, ["analyze-deps", "--output-format", format]);
+      expect(r.code).toBe(0);
+      const g = parse(r.stdout);
+      expect(g.edges.map((e) => `${e.from}>${e.to} ${e.label} ${e.style}`).sort()).toEqual(expected);
+      expect([...g.nodes.values()].map((n) => n.label).sort()).toEqual(["catalog", "gateway", "inventory", "order.created", "orders", "payment", "payment.completed"]);
+      expect(g.edges.every((e) => e.color === undefined)).toBe(true);
+    }
+  });
+});
+
+describe("msa analyze-deps: findings and exit codes", () => {
+  it("an undeclared call is an error with file:line and exits 1; the graph marks it red", async () => {
+    const dir = tree();
+    write(dir, "services/payment/src/catalog.ts", 'const res = await fetch("http://catalog:5000/products");\n');
+    const r = await runCli(dir, ["analyze-deps"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("services/payment/src/catalog.ts:1:26  error  undeclared-dependency  payment calls catalog (http://catalog)");
+    const m = await runCli(dir, ["analyze-deps", "--output-format", "mermaid"]);
+    expect(m.code).toBe(1);
+    expect(parseMermaid(m.stdout).edges.find((e) => e.from === "payment" && e.to === "catalog")).toMatchObject({ style: "solid", color: "#d00" });
+    expect(m.stderr).toContain("undeclared-dependency");
+    const d = await runCli(dir, ["analyze-deps", "--output-format", "dot"]);
+    expect(parseDot(d.stdout).edges.find((e) => e.from === "payment" && e.to === "catalog")).toMatchObject({ color: "red" });
+  });
+
+  it("--fail-on picks which findings fail the run", async () => {
+    const dir = tree();
+    write(dir, "services/payment/src/catalog.ts", 'fetch("http://catalog:5000/products");\n');
+    expect((await runCli(dir, ["analyze-deps", "--fail-on", "none"])).code).toBe(0);
+    expect((await runCli(dir, ["analyze-deps", "--fail-on", "cycle"])).code).toBe(0);
+    expect((await runCli(dir, ["analyze-deps", "--fail-on", "undeclared,cycle"])).code).toBe(1);
+    fs.rmSync(path.join(dir, "services/orders/src/clients.ts"));
+    fs.rmSync(path.join(dir, "services/payment/src/catalog.ts"));
+    const r = await runCli(dir, ["analyze-deps"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("warning  unused-dependency  orders declares a call to inventory");
+    expect((await runCli(dir, ["analyze-deps", "--fail-on", "warnings"])).code).toBe(1);
+  });
+
+  it("usage errors exit 2 without a stack", async () => {
+    const dir = tree();
+    for (const args of [["--output-format", "xml"], ["--fail-on", "bogus"], ["no/such/dir"], ["--max-callees", "-1"]]) {
+      const r = await runCli(dir, ["analyze-deps", ...args]);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).not.toContain("    at ");
+    }
+  });
+});
+
+describe("msa analyze-deps: what gets scanned", () => {
+  it("--exclude takes a bare name, a folder glob or a path glob", async () => {
+    const dir = tree();
+    write(dir, "services/payment/legacy/old.js", 'request("http://catalog:5000")\n');
+    expect((await runCli(dir, ["analyze-deps"])).code).toBe(1);
+    for (const glob of ["legacy", "legacy/*", "services/payment/legacy/**", "**/*.js"]) {
+      const r = await runCli(dir, ["analyze-deps", "--exclude", glob]);
+      expect(r.code, glob).toBe(0);
+    }
+  });
+
+  it("never reads a symbolic link: not to a file outside the tree, not into a linked folder", async () => {
+    const dir = tree();
+    const outside = tree("");
+    write(outside, "secret.js", 'fetch("http://catalog:5000")\n');
+    write(outside, "lib/x.js", 'fetch("http://catalog:5000")\n');
+    fs.symlinkSync(path.join(outside, "secret.js"), path.join(dir, "services/payment/src/link.js"));
+    fs.symlinkSync(path.join(outside, "lib"), path.join(dir, "services/payment/lib"));
+    const r = await runCli(dir, ["analyze-deps"]);
+    expect(r.stdout).not.toContain("catalog (");
+    expect(r.code).toBe(0);
+    const dry = await runCli(dir, ["analyze-deps", "--dry-run"]);
+    expect(dry.stdout).not.toContain("link.js");
+    expect(dry.stdout).not.toContain("lib/x.js");
+  });
+
+  it("skips binary files and files over 1 MiB", async () => {
+    const dir = tree();
+    write(dir, "services/payment/bin.dat", Buffer.concat([Buffer.from([0, 1, 2]), Buffer.from(' "http://catalog:5000" ')]));
+    write(dir, "services/payment/big.js", "// filler\n".repeat(110_000) + 'fetch("http://catalog:5000")\n');
+    const r = await runCli(dir, ["analyze-deps"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("skipped 1 binary, 1 over 1 MiB file(s)");
+  });
+
+  it("reads a large file in chunks and still reports the right line", async () => {
+    const dir = tree();
+    write(dir, "services/payment/mid.js", "// filler line\n".repeat(40_000) + 'fetch("http://catalog:5000")\n');
+    const r = await runCli(dir, ["analyze-deps"]);
+    expect(r.stdout).toContain("services/payment/mid.js:40001:8  error  undeclared-dependency");
+  });
+
+  it("--dry-run lists the files it would scan and reads nothing", async () => {
+    const dir = tree();
+    const r = await runCli(dir, ["analyze-deps", "--dry-run"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split("\n").filter((l) => l.startsWith("services/") || l.startsWith("gateway/"))).toEqual([
+      "services/catalog/app/config.py",
+      "services/inventory/src/consumers.ts",
+      "services/orders/src/clients.ts",
+      "services/orders/src/events.ts",
+      "services/payment/src/events.ts",
+      "gateway/src/config.ts",
+    ].sort((a, b) => (a.startsWith("gateway") ? 1 : 0) - (b.startsWith("gateway") ? 1 : 0) || (a < b ? -1 : 1)));
+    expect(r.stdout).toContain("would scan 6 files");
+    const j = JSON.parse((await runCli(dir, ["analyze-deps", "--dry-run", "--output-format", "json"])).stdout);
+    expect(j.files).toHaveLength(6);
+  });
+});
+
+describe("msa analyze-deps without a system.yaml (the docs' usage)", () => {
+  it("--service-prefix names the service; cycles are still found; the report says there is no declared graph", async () => {
+    const dir = tree("");
+    write(dir, "services/user-service/app.py", 'r = requests.get("http://product-service/products")\n');
+    write(dir, "services/product-service/index.js", 'const u = await fetch("http://user-service/users/1");\n');
+    write(dir, "services/node_modules/dep/index.js", 'fetch("http://user-service/")\n');
+    const r = await runCli(dir, ["analyze-deps", "./services", "--service-prefix", "http://user-service", "--service-prefix", "http://product-service"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("system: (none)");
+    expect(r.stdout).toContain("note: no system.yaml");
+    expect(r.stdout).toContain("error  dependency-cycle  synchronous call cycle product-service → user-service → product-service");
+    const j = JSON.parse((await runCli(dir, ["analyze-deps", "./services", "--service-prefix", "http://user-service", "--output-format", "json"])).stdout);
+    expect(j.edges.map((e: { from: string; to: string }) => `${e.from}>${e.to}`)).toEqual(["product-service>user-service", "user-service>product-service"]);
+    expect(j.edges[0].evidence[0]).toMatchObject({ form: "prefix", file: "services/product-service/index.js", line: 1 });
+  });
+
+  it("--dry-run on a folder lists its files", async () => {
+    const dir = tree("");
+    write(dir, "src/a/x.js", "1\n");
+    write(dir, "src/b/y.js", "2\n");
+    const r = await runCli(dir, ["analyze-deps", "./src", "--dry-run"]);
+    expect(r.stdout).toBe("src/a/x.js\nsrc/b/y.js\nwould scan 2 files under src (binary files are skipped when read)\n");
+  });
+
+  it("with nothing to scan it cannot run (exit 2)", async () => {
+    const r = await runCli(tree(""), ["analyze-deps"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("nothing to scan");
+  });
+});
