@@ -51,17 +51,8 @@ export interface DeployDeps {
 
 export const defaultDeps: DeployDeps = {
   checkDrift: async (ctx, file) => {
-    // Loaded by name so deploy builds before the engine lands; the interface is fixed in the brief.
-    const modulePath = "./generate.js";
-    let mod: { generateSystem?: (o: { cwd: string; file?: string; mode: "check" }) => Promise<DriftReport> | DriftReport };
-    try {
-      mod = (await import(modulePath)) as typeof mod;
-    } catch {
-      throw new CannotRunError("cannot check the generated output for drift: this build of msa has no generate engine");
-    }
-    if (typeof mod.generateSystem !== "function")
-      throw new CannotRunError("cannot check the generated output for drift: this build of msa has no generate engine");
-    return await mod.generateSystem({ cwd: ctx.cwd, file, mode: "check" });
+    const { generateSystem } = await import("./generate.js");
+    return await generateSystem({ cwd: ctx.cwd, file, mode: "check" });
   },
   gitFacts: async (dir, env) => {
     const git = findExecutable("git", env);
@@ -198,8 +189,11 @@ export async function runDeploy(ctx: CliContext, o: DeployCliOptions, deps: Depl
   }
   if (!req.skipBuild)
     for (const img of prepared.images)
-      if (!fs.existsSync(path.join(model.dir, img.buildDir, "Dockerfile")))
-        throw new CannotRunError(`${img.buildDir}/Dockerfile not found: run \`msa generate\` first`);
+      if (!fs.existsSync(path.join(model.dir, img.buildDir, "Dockerfile"))) {
+        const missing = `${img.buildDir}/Dockerfile not found: run \`msa generate\` first`;
+        if (!o.dryRun) throw new CannotRunError(missing);
+        prepared.notes.push(`${missing} (building ${img.service} would fail)`);
+      }
 
   // 1. The generated output must be what system.yaml says: never deploy drifted manifests.
   const drift = await deps.checkDrift(ctx, o.file);

@@ -4,6 +4,7 @@
 import { parseAllDocuments } from "yaml";
 import { UsageError } from "../diagnostics.js";
 import type { SystemModel } from "../model.js";
+import { imageRepository } from "../plan/k8s-view.js";
 import { durationProblem, imageNameProblem, namespaceProblem, registryProblem, tagProblem } from "./validate.js";
 
 export type DeployEnv = "dev" | "staging" | "prod";
@@ -109,9 +110,9 @@ export function imageServices(model: SystemModel): string[] {
   return names;
 }
 
-/** The image name the generated Kubernetes manifests use: `<registry or system name>/<service>`. */
+/** The image name the generated Kubernetes manifests use (`<registry or system name>/<service>`, from the k8s planner). */
 export function baseImageName(model: SystemModel, service: string): string {
-  return `${model.registry ?? model.name}/${service}`;
+  return imageRepository(model, service);
 }
 
 /**
