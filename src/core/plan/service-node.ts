@@ -1,4 +1,64 @@
-// Planner: node-express services. (Empty until its issue's work lands.)
-import type { Planner } from "./types.js";
+// Planner: node-express services, one directory services/<context>/ per context with runtime node-express.
+// Generated wiring lives under src/generated/ (owner "generated"); domain code the user fills in lives in
+// src/handlers/, src/consumers/ and src/saga/ (owner "user": written once, never overwritten).
+import type { SystemModel } from "../model.js";
+import type { Render } from "../render.js";
+import { nodeServiceView } from "./service-node-view.js";
+import type { PlannedFile, Planner } from "./types.js";
 
-export const planNodeServices: Planner = () => [];
+const T = "services/node-express";
+
+/** Templates rendered once per service with the whole view, and where they go. */
+const STATIC_FILES: { template: string; path: string; when?: (v: ReturnType<typeof nodeServiceView>) => boolean }[] = [
+  { template: "package.json", path: "package.json" },
+  { template: "tsconfig.json", path: "tsconfig.json" },
+  { template: "tsconfig.build.json", path: "tsconfig.build.json" },
+  { template: "vitest.config.ts", path: "vitest.config.ts" },
+  { template: "Dockerfile", path: "Dockerfile" },
+  { template: "dockerignore", path: ".dockerignore" },
+  { template: "README.md", path: "README.md" },
+  { template: "schemas/envelope.json", path: "schemas/envelope.json" },
+  { template: "src/main.ts", path: "src/main.ts" },
+  { template: "src/generated/app.ts", path: "src/generated/app.ts" },
+  { template: "src/generated/config.ts", path: "src/generated/config.ts" },
+  { template: "src/generated/context.ts", path: "src/generated/context.ts" },
+  { template: "src/generated/logger.ts", path: "src/generated/logger.ts" },
+  { template: "src/generated/metrics.ts", path: "src/generated/metrics.ts" },
+  { template: "src/generated/events.ts", path: "src/generated/events.ts" },
+  { template: "src/generated/idempotency.ts", path: "src/generated/idempotency.ts" },
+  { template: "src/generated/database.ts", path: "src/generated/database.ts" },
+  { template: "src/generated/clients.ts", path: "src/generated/clients.ts" },
+  { template: "src/generated/routes.ts", path: "src/generated/routes.ts" },
+  { template: "src/generated/saga.ts", path: "src/generated/saga.ts", when: (v) => v.sagas.length > 0 },
+  { template: "src/generated/broker/types.ts", path: "src/generated/broker/types.ts" },
+  { template: "src/generated/broker/index.ts", path: "src/generated/broker/index.ts" },
+  { template: "src/generated/broker/memory.ts", path: "src/generated/broker/memory.ts" },
+  { template: "src/generated/broker/rabbitmq.ts", path: "src/generated/broker/rabbitmq.ts", when: (v) => v.broker === "rabbitmq" },
+  { template: "src/generated/broker/nats.ts", path: "src/generated/broker/nats.ts", when: (v) => v.broker === "nats" },
+  { template: "src/generated/broker/kafka.ts", path: "src/generated/broker/kafka.ts", when: (v) => v.broker === "kafka" },
+  { template: "test/service.test.ts", path: "test/service.test.ts" },
+  { template: "test/resilience.test.ts", path: "test/resilience.test.ts", when: (v) => v.calls.length > 0 },
+  { template: "test/saga.test.ts", path: "test/saga.test.ts", when: (v) => v.sagas.length > 0 },
+  { template: "test/broker.test.ts", path: "test/broker.test.ts" },
+];
+
+export function planNodeService(model: SystemModel, render: Render, contextName: string): PlannedFile[] {
+  const context = model.contexts.find((c) => c.name === contextName);
+  if (!context || context.runtime !== "node-express") return [];
+  const view = nodeServiceView(model, context);
+  const root = `services/${context.name}`;
+  const files: PlannedFile[] = [];
+  const add = (path: string, content: string, owner: PlannedFile["owner"]): void => {
+    files.push({ path: `${root}/${path}`, content, owner, context: context.name });
+  };
+  for (const f of STATIC_FILES) if (!f.when || f.when(view)) add(f.path, render(`${T}/${f.template}`, view), "generated");
+  for (const e of view.events)
+    for (const v of e.versions) add(v.file, render(`${T}/schemas/event.json`, { ...view, event: e, version: v }), "generated");
+  for (const ep of view.endpoints) add(`src/handlers/${ep.operationId}.ts`, render(`${T}/src/handlers/handler.ts`, { ...view, endpoint: ep }), "user");
+  for (const e of view.consumed) add(`src/consumers/${e.name}.ts`, render(`${T}/src/consumers/consumer.ts`, { ...view, event: e }), "user");
+  for (const a of view.sagaActions) add(a.file, render(`${T}/src/saga/action.ts`, { ...view, sagaAction: a }), "user");
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+export const planNodeServices: Planner = (model, render) =>
+  model.contexts.filter((c) => c.runtime === "node-express").flatMap((c) => planNodeService(model, render, c.name));
