@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { halfQuantity } from "../../src/core/plan/k8s-view.js";
 import type { PlannedFile } from "../../src/core/plan/types.js";
 import type { SystemModel } from "../../src/core/model.js";
-import { fixturesDir, modelAt, plan, repoRoot } from "../k8s/support.js";
+import { fixturesDir, modelAt, modelFromText, plan, repoRoot } from "../k8s/support.js";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -226,6 +226,16 @@ describe("k8s base", () => {
       });
     });
   }
+
+  it("a changed ConfigMap changes the pod template's config hash (so pods roll)", () => {
+    const text = (port: number): string =>
+      ["version: 1", "name: roll", "gateway: { kind: none }", "contexts:", `  a: { port: ${port}, api: ['GET /a'] }`, ""].join("\n");
+    const hashOf = (port: number): string =>
+      find(base(plan(modelFromText(text(port), "roll"))), "Deployment", "a").spec.template.metadata.annotations["msa.dev/config-hash"];
+    expect(hashOf(3000)).toMatch(/^[0-9a-f]{16}$/);
+    expect(hashOf(3000)).toBe(hashOf(3000));
+    expect(hashOf(3001)).not.toBe(hashOf(3000));
+  });
 
   it("halves quantities for dev requests", () => {
     expect(["100m", "128Mi", "1", "2", "1Gi", "3Mi", "250m", "1.5"].map(halfQuantity)).toEqual(["50m", "64Mi", "500m", "1", "512Mi", "1536Ki", "125m", "1.5"]);

@@ -37,6 +37,8 @@ function kongSettings(declarativePath: string): { key: string; value: string }[]
   ];
 }
 
+const hash = (text: string): string => createHash("sha256").update(text).digest("hex").slice(0, 16);
+
 function planBase(model: SystemModel, render: Render, view: KubernetesView): PlannedFile[] {
   const files: PlannedFile[] = [];
   const resources: string[] = [];
@@ -49,7 +51,9 @@ function planBase(model: SystemModel, render: Render, view: KubernetesView): Pla
   add("network-policy-default-deny.yaml", "network-policy-default-deny.yaml", { labels: view.partOf });
 
   const workload = (w: WorkloadView, dir: string, skip: readonly string[], context?: string): void => {
-    for (const f of WORKLOAD_FILES) if (!skip.includes(f)) add(`${dir}/${f}.yaml`, `workload/${f}.yaml`, { w, mesh: view.mesh }, context);
+    // Pods roll when their ConfigMap changes (envFrom is read only at container start).
+    const configHash = hash(JSON.stringify(w.config));
+    for (const f of WORKLOAD_FILES) if (!skip.includes(f)) add(`${dir}/${f}.yaml`, `workload/${f}.yaml`, { w, mesh: view.mesh, configHash }, context);
   };
   for (const w of view.contexts) workload(w, w.name, [], w.name);
 
@@ -66,7 +70,7 @@ function planBase(model: SystemModel, render: Render, view: KubernetesView): Pla
         statusPort: KONG_STATUS_PORT,
         jwtSecret: view.gatewayJwtSecret,
         // Pods roll when the declarative config changes (a ConfigMap change alone restarts nothing).
-        configHash: createHash("sha256").update(kongYml).digest("hex").slice(0, 16),
+        configHash: hash(kongYml + JSON.stringify(gw.config)),
       });
     } else {
       workload(gw, dir, []);
