@@ -84,6 +84,24 @@ contexts:
     expect(mem.volumes).toBeUndefined();
   });
 
+  it("infrastructure containers never take a context's name", () => {
+    const { doc } = compose(modelFromYaml(`
+version: 1
+name: clash
+broker: { kind: rabbitmq }
+gateway: { kind: kong, routes: [{ path: /a, context: gateway }] }
+contexts:
+  rabbitmq: { port: 3000, database: postgres, api: ["GET /a"] }
+  gateway: { port: 3001, api: ["GET /b"] }
+  rabbitmq-db: { port: 3002, api: ["GET /c"] }
+`));
+    expect(Object.keys(doc.services).sort()).toEqual(["gateway", "gateway-2", "rabbitmq", "rabbitmq-2", "rabbitmq-db", "rabbitmq-db-2"]);
+    expect(doc.services.rabbitmq.environment.BROKER_URL).toBe("amqp://msa:msa-dev@rabbitmq-2:5672");
+    expect(doc.services.rabbitmq.environment.DATABASE_URL).toBe("postgres://rabbitmq:msa-dev@rabbitmq-db-2:5432/rabbitmq");
+    expect(doc.services.rabbitmq.depends_on).toEqual({ "rabbitmq-2": { condition: "service_healthy" }, "rabbitmq-db-2": { condition: "service_healthy" } });
+    expect(doc.services["gateway-2"].image).toMatch(/^kong:/);
+  });
+
   it("converts Kubernetes quantities", () => {
     expect(composeCpus("250m")).toBe("0.25");
     expect(composeCpus("2")).toBe("2");

@@ -63,15 +63,17 @@ interface ServiceView {
   db: DbView | null;
 }
 
-function brokerView(model: SystemModel): BrokerView | null {
+function brokerView(model: SystemModel, claim: (name: string) => string): BrokerView | null {
   const kind = model.broker.kind;
+  if (kind === "memory") return null;
+  const host = claim(kind);
   switch (kind) {
     case "rabbitmq":
       return {
-        name: "rabbitmq",
+        name: host,
         kind,
         image: COMPOSE_IMAGES.rabbitmq,
-        url: `amqp://msa:${DEV_PASSWORD}@rabbitmq:5672`,
+        url: `amqp://msa:${DEV_PASSWORD}@${host}:5672`,
         environment: [
           { key: "RABBITMQ_DEFAULT_PASS", value: DEV_PASSWORD },
           { key: "RABBITMQ_DEFAULT_USER", value: "msa" },
@@ -84,10 +86,10 @@ function brokerView(model: SystemModel): BrokerView | null {
       };
     case "nats":
       return {
-        name: "nats",
+        name: host,
         kind,
         image: COMPOSE_IMAGES.nats,
-        url: "nats://nats:4222",
+        url: `nats://${host}:4222`,
         environment: [],
         command: ["-js", "-sd", "/data", "-m", "8222"],
         healthcheck: ["CMD", "wget", "-q", "-O", "-", "http://127.0.0.1:8222/healthz"],
@@ -97,17 +99,17 @@ function brokerView(model: SystemModel): BrokerView | null {
       };
     case "kafka":
       return {
-        name: "kafka",
+        name: host,
         kind,
         image: COMPOSE_IMAGES.kafka,
-        url: "kafka:9092",
+        url: `${host}:9092`,
         environment: [
           { key: "KAFKA_AUTO_CREATE_TOPICS_ENABLE", value: "true" },
           { key: "KAFKA_CONTROLLER_LISTENER_NAMES", value: "CONTROLLER" },
-          { key: "KAFKA_CONTROLLER_QUORUM_VOTERS", value: "1@kafka:9093" },
+          { key: "KAFKA_CONTROLLER_QUORUM_VOTERS", value: `1@${host}:9093` },
           { key: "KAFKA_INTER_BROKER_LISTENER_NAME", value: "PLAINTEXT" },
           { key: "KAFKA_LISTENERS", value: "PLAINTEXT://:9092,CONTROLLER://:9093" },
-          { key: "KAFKA_ADVERTISED_LISTENERS", value: "PLAINTEXT://kafka:9092" },
+          { key: "KAFKA_ADVERTISED_LISTENERS", value: `PLAINTEXT://${host}:9092` },
           { key: "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP", value: "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT" },
           { key: "KAFKA_NODE_ID", value: "1" },
           { key: "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", value: "1" },
@@ -121,15 +123,13 @@ function brokerView(model: SystemModel): BrokerView | null {
         volume: "kafka-data",
         mount: "kafka-data:/var/lib/kafka/data",
       };
-    case "memory":
-      return null;
   }
 }
 
-function dbView(ctx: Context): { view: DbView; url: string } | null {
+function dbView(ctx: Context, claim: (name: string) => string): { view: DbView; url: string } | null {
   const db = ctx.database;
   if (!db) return null;
-  const host = `${ctx.name}-db`;
+  const host = claim(`${ctx.name}-db`);
   const dbName = toSnake(db.name);
   const user = toSnake(ctx.name);
   const volume = `${ctx.name}-db-data`;
@@ -218,10 +218,20 @@ function healthcheckFor(ctx: Context): string[] {
 export const GATEWAY_JWT_DEV_SECRET = "msa-dev-jwt-secret-change-me";
 
 export const planCompose: Planner = (model, render) => {
-  const broker = brokerView(model);
+  // Infrastructure containers get their usual names unless a context already has that name
+  // (a context named "rabbitmq" or "orders-db"): then a numbered suffix keeps compose service names unique.
+  const names = new Set(model.contexts.map((c) => c.name));
+  const claim = (want: string): string => {
+    let name = want;
+    for (let i = 2; names.has(name); i++) name = `${want}-${i}`;
+    names.add(name);
+    return name;
+  };
+  const gatewayName = model.gateway.kind === "none" ? null : claim("gateway");
+  const broker = brokerView(model, claim);
   const byName = new Map(model.contexts.map((c) => [c.name, c]));
   const services: ServiceView[] = model.contexts.map((ctx) => {
-    const db = dbView(ctx);
+    const db = dbView(ctx, claim);
     const env: KV[] = [
       { key: "LOG_LEVEL", value: "info" },
       { key: "PORT", value: String(ctx.port) },
@@ -265,6 +275,7 @@ export const planCompose: Planner = (model, render) => {
   let gateway: unknown = null;
   if (model.gateway.kind === "kong") {
     gateway = {
+      name: gatewayName,
       kind: "kong",
       image: COMPOSE_IMAGES.kong,
       hostPort: free(8000),
@@ -279,6 +290,7 @@ export const planCompose: Planner = (model, render) => {
       ...routed.map((n) => ({ key: `ROUTE_${toEnvName(n)}_URL`, value: `http://${n}:${byName.get(n)?.port ?? 80}` })),
     ].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     gateway = {
+      name: gatewayName,
       kind: "node",
       image: `${model.registry ?? model.name}/gateway:dev`,
       hostPort: free(GATEWAY_PORT),
