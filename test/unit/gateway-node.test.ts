@@ -42,7 +42,7 @@ describe("planNodeGateway", () => {
   it("writes a complete gateway service under gateway/, owned by msa", () => {
     const files = planNodeGateway(modelOf(SYSTEM), render);
     const paths = files.map((f) => f.path);
-    for (const p of ["gateway/package.json", "gateway/Dockerfile", "gateway/.dockerignore", "gateway/README.md", "gateway/tsconfig.json", "gateway/src/server.ts", "gateway/src/routes.ts", "gateway/test/gateway.test.ts"]) {
+    for (const p of ["gateway/package.json", "gateway/Dockerfile", "gateway/.dockerignore", "gateway/README.md", "gateway/tsconfig.json", "gateway/src/main.ts", "gateway/src/routes.ts", "gateway/test/gateway.test.ts"]) {
       expect(paths).toContain(p);
     }
     expect(files.every((f) => f.owner === "generated" && f.content.endsWith("\n") && !f.content.includes("\r"))).toBe(true);

@@ -66,7 +66,7 @@ const FILES: readonly string[] = [
   "src/proxy.ts",
   "src/rate-limit.ts",
   "src/routes.ts",
-  "src/server.ts",
+  "src/main.ts",
   "test/gateway.test.ts",
 ];
 
