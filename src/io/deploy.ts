@@ -171,7 +171,7 @@ export async function runDeploy(ctx: CliContext, o: DeployCliOptions, deps: Depl
   const loaded = loadSystem(ctx.cwd, o.file);
   if (!loaded.model || hasErrors(loaded.diagnostics)) {
     ctx.stderr(formatText(loaded.diagnostics));
-    ctx.stderr(`msa deploy: ${loaded.path ? "system.yaml has errors" : "cannot load system.yaml"}; nothing was deployed\n`);
+    ctx.stderr(`msa deploy: ${path.basename(loaded.path)} has errors; fix them (\`msa validate\`) before deploying. Nothing was deployed.\n`);
     return { exitCode: 1 };
   }
   const model = loaded.model;

@@ -161,6 +161,32 @@ describe.skipIf(!haveKubectl)("msa deploy with recording docker/kubectl (skipped
     expect(fakes.mutatingOrWaiting()).toEqual([]);
   });
 
+  it("--output json on a real run prints the plan with each step's exit code, tool output on stderr", async () => {
+    const c = captureContext(dir, fakes, { FAKE_FAIL: JSON.stringify(["rollout status deployment/payment"]) });
+    const r = await runDeploy(c.ctx, opts({ output: "json", skipBuild: true, services: ["payment"] }), clean);
+    expect(r.exitCode).toBe(1);
+    const out = JSON.parse(c.out()) as { ok: boolean; dryRun: boolean; results: { command: string; exitCode: number }[] };
+    expect(out.ok).toBe(false);
+    expect(out.dryRun).toBe(false);
+    expect(out.results.map((x) => [x.command, x.exitCode])).toEqual([
+      ["docker push registry.example.com/demo/payment:v1", 0],
+      ["kubectl apply --namespace demo -f -", 0],
+      ["kubectl rollout status deployment/payment --namespace demo --timeout=5m", 3],
+      ["kubectl describe deployment/payment --namespace demo", 0],
+      ["kubectl get events --namespace demo --field-selector type=Warning --sort-by .lastTimestamp", 0],
+    ]);
+    expect(c.err()).toMatch(/fake docker ok/);
+  });
+
+  it("an invalid system.yaml is exit 1 and nothing runs", async () => {
+    writeTree(dir, { "system.yaml": SYSTEM.replace("api: [\"POST /payments\"]", "api: [\"POST /payments\"]\n    calls: { nowhere: {} }") });
+    const c = captureContext(dir, fakes);
+    const r = await runDeploy(c.ctx, opts(), clean);
+    expect(r.exitCode).toBe(1);
+    expect(c.err()).toMatch(/system.yaml:\d+:\d+\s+error/);
+    expect(fakes.calls()).toEqual([]);
+  });
+
   it("a failing build stops before anything is pushed or applied", async () => {
     const c = captureContext(dir, fakes, { FAKE_FAIL: JSON.stringify(["docker build --tag registry.example.com/demo/payment"]) });
     const r = await runDeploy(c.ctx, opts(), clean);
