@@ -115,6 +115,14 @@ describe("gateway/kong.yml", () => {
     expect((doc.services as Obj[]).map((s) => s.name)).toEqual(["a-things", "b-things"]);
   });
 
+  it("a kong gateway without routes is still a valid config (services: [])", () => {
+    const model = modelFromText("version: 1\nname: nr\ngateway:\n  kind: kong\ncontexts:\n  a: { port: 3000, api: ['GET /a'] }\n", "nr");
+    const doc = parse(kongYmlOf(model)!) as Obj;
+    expect(doc.services).toEqual([]);
+    expect(doc.consumers).toBeUndefined();
+    expect(validate(doc)).toBe(true);
+  });
+
   describe("the schemas reject what Kong would reject", () => {
     const base = (): Obj => parse(kongYmlOf(modelAt(KONG_SYSTEMS[0]![1]))!) as Obj;
     const cases: [string, (d: Obj) => void][] = [

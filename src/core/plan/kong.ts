@@ -29,6 +29,8 @@ export interface KongView {
   system: string;
   tags: string[];
   services: KongServiceView[];
+  /** The first service, to illustrate the path mapping in the header comment. */
+  example: KongServiceView | null;
   jwtConsumer: { username: string; key: string } | null;
 }
 
@@ -105,7 +107,7 @@ export function kongView(model: SystemModel): KongView {
       };
     });
   const jwt = services.some((s) => s.plugins.some((p) => p.name === "jwt"));
-  return { system: model.name, tags, services, jwtConsumer: jwt ? { username: `${model.name}-clients`, key: model.name } : null };
+  return { system: model.name, tags, services, example: services[0] ?? null, jwtConsumer: jwt ? { username: `${model.name}-clients`, key: model.name } : null };
 }
 
 /** The text of gateway/kong.yml. */
