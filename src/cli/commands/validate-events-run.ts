@@ -268,7 +268,10 @@ class EventRun {
     this.schemaProblems();
     if (!problems.length) return;
     this.invalid++;
-    for (const p of problems) this.out.emit(this.problemDiagnostic(p, text, shown, lineNo));
+    // In position order, like every msa report (ajv reports in schema order).
+    const ds = problems.map((p) => this.problemDiagnostic(p, text, shown, lineNo));
+    ds.sort((a, b) => a.line - b.line || a.column - b.column);
+    for (const d of ds) this.out.emit(d);
   }
 
   private problemDiagnostic(p: EventProblem, text: string, shown: string, lineNo: number): Diagnostic {

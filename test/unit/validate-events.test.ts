@@ -1,0 +1,259 @@
+// `msa validate-events` through main() with a captured CliContext in a temp directory.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
+import type { CliContext } from "../../src/cli/context.js";
+
+let dir: string;
+
+const SYSTEM = `version: 1
+name: shop
+contexts:
+  orders:
+    publishes: [order.created]
+  billing:
+    consumes: [order.created]
+events:
+  order.created:
+    compatibility: backward
+    versions:
+      1:
+        type: object
+        additionalProperties: false
+        required: [orderId]
+        properties:
+          orderId: { type: string }
+          email: { type: string, format: email }
+      2:
+        type: object
+        additionalProperties: false
+        required: [orderId, total]
+        properties:
+          orderId: { type: "string" }
+          email: { type: string, format: email }
+          total: { type: number, minimum: 0, default: 0 }
+          placedOn: { type: string, format: date }
+`;
+
+const UUID = "3f1c2a4e-8b7d-4c1e-9f2a-1b2c3d4e5f60";
+const envelope = (over: Record<string, unknown> = {}, payload: Record<string, unknown> = { orderId: "o-1", total: 3 }) => ({
+  eventId: UUID, eventType: "order.created", aggregateId: "o-1", timestamp: "2026-11-22T03:00:00Z", version: 2, payload, ...over,
+});
+
+function write(rel: string, text: string): string {
+  const abs = path.join(dir, rel);
+  fs.mkdirSync(path.dirname(abs), { recursive: true });
+  fs.writeFileSync(abs, text);
+  return abs;
+}
+
+async function run(args: string[], opts: { stdin?: string; cwd?: string } = {}): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const ctx: CliContext = {
+    cwd: opts.cwd ?? dir, env: {}, isTTY: false, color: false,
+    stdout: (t) => { out += t; }, stderr: (t) => { err += t; },
+    stdin: Readable.from([opts.stdin ?? ""]),
+  };
+  const code = await main(["node", "msa", "validate-events", ...args], ctx);
+  return { code, out, err };
+}
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-validate-events-"));
+  write("system.yaml", SYSTEM);
+  write("events/good.json", JSON.stringify(envelope(), null, 2) + "\n");
+  write("events/nested/good-v1.json", JSON.stringify(envelope({ version: 1 }, { orderId: "o-2", email: "a@b.example" })));
+  write("events/nested/bad.json", JSON.stringify(envelope({ eventId: "nope" }, { orderId: "o-3", total: -1, email: "not-an-email", placedOn: "2026-13-45" }), null, 2) + "\n");
+  write("events/ignored.txt", "not an event");
+  write("docs/order_created_schema.json", JSON.stringify({ type: "object", required: ["id"], properties: { id: { type: "string", format: "uuid" } } }));
+  write("docs/order_created.json", JSON.stringify({ id: UUID }));
+  write("docs/order_bad.json", JSON.stringify({ id: "x" }));
+  write("docs/not-json.json", "{ nope");
+  write("docs/not-a-schema.json", JSON.stringify({ type: 12 }));
+  write("docs/schema-2020.json", JSON.stringify({ $schema: "https://json-schema.org/draft/2020-12/schema", type: "object", properties: { id: { type: "string" }, tags: { type: "array", prefixItems: [{ type: "string" }] } }, required: ["id"] }));
+});
+
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe("validate-events: the docs' usage (--event-file with --schema-file)", () => {
+  it("a valid event exits 0 and says so", async () => {
+    const r = await run(["--event-file", "docs/order_created.json", "--schema-file", "docs/order_created_schema.json"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe("1 event checked: 1 valid, 0 invalid\n");
+  });
+  it("an invalid event exits 1 with the pointer and line:col of the failing value", async () => {
+    const r = await run(["--event-file", "docs/order_bad.json", "--schema-file", "docs/order_created_schema.json"]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("docs/order_bad.json:1:7  error  event-invalid  /id: must be a valid uuid\n");
+  });
+  it("does not need a system.yaml", async () => {
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), "msa-ve-nosys-"));
+    try {
+      const r = await run(["--event-file", path.join(dir, "docs/order_created.json"), "--schema-file", path.join(dir, "docs/order_created_schema.json")], { cwd: elsewhere });
+      expect(r.code).toBe(0);
+    } finally {
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+  it("a missing schema file is a finding and exit 2 (nothing could be checked)", async () => {
+    const r = await run(["--event-file", "docs/order_created.json", "--schema-file", "docs/missing.json"]);
+    expect(r.code).toBe(2);
+    expect(r.out).toContain("docs/missing.json:1:1  error  schema-file-unreadable  cannot read the schema file docs/missing.json: no such file or directory");
+  });
+  it("a schema file that is not JSON, or not a JSON Schema, exits 2 with a clear finding", async () => {
+    const notJson = await run(["--event-file", "docs/order_created.json", "--schema-file", "docs/not-json.json"]);
+    expect(notJson.code).toBe(2);
+    expect(notJson.out).toMatch(/docs\/not-json\.json:1:3 {2}error {2}schema-file-invalid {2}the schema file is not valid JSON/);
+    const notSchema = await run(["--event-file", "docs/order_created.json", "--schema-file", "docs/not-a-schema.json"]);
+    expect(notSchema.code).toBe(2);
+    expect(notSchema.out).toContain("schema-file-invalid  docs/not-a-schema.json is not a valid JSON Schema: schema is invalid");
+  });
+  it("compiles 2020-12 schemas with the matching draft", async () => {
+    expect((await run(["--event-file", "docs/order_created.json", "--schema-file", "docs/schema-2020.json"])).code).toBe(0);
+  });
+  it("--dry-run lists what it would read and reads nothing", async () => {
+    const r = await run(["--event-file", "docs/does-not-exist.json", "--schema-file", "docs/order_created_schema.json", "--dry-run"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe("dry run: nothing is validated; would read:\n  schema      docs/order_created_schema.json\n  event-file  docs/does-not-exist.json\n1 input\n");
+  });
+});
+
+describe("validate-events: against system.yaml", () => {
+  it("checks envelope, type/version and payload with formats; names file, line:col and pointer", async () => {
+    const r = await run(["--dir", "events"]);
+    expect(r.code).toBe(1);
+    const lines = r.out.trim().split("\n");
+    expect(lines).toEqual([
+      "events/nested/bad.json:2:14  error  event-envelope  /eventId: must be a valid uuid",
+      "events/nested/bad.json:9:14  error  event-payload  /payload/total: must be >= 0",
+      "events/nested/bad.json:10:14  error  event-payload  /payload/email: must be a valid email",
+      "events/nested/bad.json:11:17  error  event-payload  /payload/placedOn: must be a valid date",
+      "3 events checked: 2 valid, 1 invalid",
+      "4 errors, 0 warnings",
+    ]);
+  });
+  it("missing envelope fields, unknown type (did you mean) and unknown version", async () => {
+    write("cases/missing.json", JSON.stringify({ eventType: "order.created", version: 2, payload: { orderId: "o", total: 1 } }));
+    write("cases/type.json", JSON.stringify(envelope({ eventType: "order.craeted" })));
+    write("cases/version.json", JSON.stringify(envelope({ version: 9 })));
+    const r = await run(["--event-file", "cases/missing.json", "--event-file", "cases/type.json", "--event-file", "cases/version.json"]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("cases/missing.json:1:1  error  event-envelope  /eventId: is required but missing");
+    expect(r.out).toContain("cases/missing.json:1:1  error  event-envelope  /aggregateId: is required but missing");
+    expect(r.out).toContain("cases/missing.json:1:1  error  event-envelope  /timestamp: is required but missing");
+    expect(r.out).toContain('cases/type.json:1:63  error  event-type-unknown  /eventType: "order.craeted" is not an event of system.yaml; did you mean "order.created"?');
+    expect(r.out).toContain("cases/version.json:1:144  error  event-version-unknown  /version: order.created has no version 9; declared: 1, 2");
+  });
+  it("non-JSON and non-object documents are findings; an unreadable file exits 2 and the run goes on", async () => {
+    write("cases/garbage.json", "{ \"a\": }");
+    write("cases/array.json", "[1, 2]");
+    const r = await run(["--event-file", "cases/garbage.json", "--event-file", "cases/array.json", "--event-file", "cases/none.json", "--event-file", "events/good.json"]);
+    expect(r.code).toBe(2);
+    expect(r.out).toContain("cases/garbage.json:1:1  error  event-json  not valid JSON: Unexpected token '}'");
+    expect(r.out).toContain("cases/array.json:1:1  error  event-not-object  the document is an array, not an event object");
+    expect(r.out).toContain("cases/none.json:1:1  error  event-file-unreadable  cannot read cases/none.json: no such file or directory");
+    expect(r.out).toContain("3 events checked: 1 valid, 2 invalid");
+  });
+  it("a directory that does not exist is unreadable input (exit 2)", async () => {
+    const r = await run(["--dir", "no-such-dir"]);
+    expect(r.code).toBe(2);
+    expect(r.out).toContain("no-such-dir:1:1  error  event-file-unreadable  cannot read directory no-such-dir: no such file or directory");
+  });
+  it("NDJSON: findings carry the line number; bad JSON on one line does not stop the run; blank lines are skipped", async () => {
+    const good = JSON.stringify(envelope());
+    write("stream.ndjson", [good, "{oops", "", JSON.stringify(envelope({}, { orderId: 5, total: 1 })), "null", good].join("\n") + "\n");
+    const r = await run(["--ndjson", "stream.ndjson"]);
+    expect(r.code).toBe(1);
+    expect(r.out.trim().split("\n")).toEqual([
+      "stream.ndjson:2:2  error  event-json  not valid JSON: Expected property name or '}'",
+      "stream.ndjson:4:167  error  event-payload  /payload/orderId: must be string",
+      "stream.ndjson:5:1  error  event-not-object  the document is null, not an event object",
+      "5 events checked: 2 valid, 3 invalid",
+      "3 errors, 0 warnings",
+    ]);
+  });
+  it("NDJSON from stdin with -, and --format json with stable keys and a summary", async () => {
+    const stdin = `${JSON.stringify(envelope())}\r\n${JSON.stringify(envelope({ timestamp: "yesterday" }))}\r\n`;
+    const r = await run(["--ndjson", "-", "--format", "json"], { stdin });
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.out) as { diagnostics: Record<string, unknown>[]; summary: Record<string, number> };
+    expect(doc.diagnostics).toEqual([
+      { file: "<stdin>", line: 2, column: 111, severity: "error", rule: "event-envelope", message: "/timestamp: must be a valid date-time" },
+    ]);
+    expect(Object.keys(doc.diagnostics[0] ?? {})).toEqual(["file", "line", "column", "severity", "rule", "message"]);
+    expect(doc.summary).toEqual({ errors: 1, warnings: 0, events: 2, valid: 1, invalid: 1, unreadable: 0 });
+  });
+  it("--format github writes workflow annotations", async () => {
+    const r = await run(["--event-file", "events/nested/bad.json", "--format", "github"]);
+    expect(r.code).toBe(1);
+    expect(r.out.split("\n")[0]).toBe("::error file=events/nested/bad.json,line=2,col=14,title=event-envelope::/eventId: must be a valid uuid");
+    expect(r.out).not.toContain("events checked");
+  });
+  it("a payload schema that is not a valid JSON Schema is reported once, at the schema", async () => {
+    const sub = fs.mkdtempSync(path.join(dir, "badschema-"));
+    fs.writeFileSync(path.join(sub, "system.yaml"), SYSTEM.replace("total: { type: number, minimum: 0, default: 0 }", "total: { type: numbr }"));
+    const e = JSON.stringify(envelope());
+    fs.writeFileSync(path.join(sub, "s.ndjson"), `${e}\n${e}\n`);
+    const r = await run(["--ndjson", "s.ndjson"], { cwd: sub });
+    expect(r.code).toBe(1);
+    expect(r.out.match(/event-schema-invalid  the schema of order.created v2/g)).toHaveLength(1);
+    expect(r.out).toMatch(/^system\.yaml:20:9 {2}error {2}event-schema-invalid/m);
+    expect(r.out.match(/s\.ndjson:\d+:\d+ {2}error {2}event-schema-invalid {2}\/payload: not checked/g)).toHaveLength(2);
+  });
+});
+
+describe("validate-events --compat", () => {
+  it("passes a compatible history and reports an incompatible one at the property's line:col", async () => {
+    expect((await run(["--compat"])).code).toBe(0);
+    const sub = fs.mkdtempSync(path.join(dir, "compat-"));
+    fs.writeFileSync(path.join(sub, "system.yaml"), SYSTEM.replace('orderId: { type: "string" }', 'orderId: { type: "string", maxLength: 10 }'));
+    const r = await run(["--compat"], { cwd: sub });
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("system.yaml:24:49  error  event-compatibility  order.created v1 → v2 is not backward compatible (declared backward): MAX_LENGTH_ADDED");
+  });
+  it("--transitive also compares non-consecutive versions", async () => {
+    const sub = fs.mkdtempSync(path.join(dir, "transitive-"));
+    fs.writeFileSync(path.join(sub, "system.yaml"), `version: 1
+name: t
+contexts:
+  a:
+    publishes: [x.happened]
+events:
+  x.happened:
+    versions:
+      1: { type: object, properties: { v: { type: string } } }
+      2: { type: object, properties: { } }
+      3: { type: object, properties: { v: { type: string, maxLength: 3 } } }
+`);
+    const plain = await run(["--compat"], { cwd: sub });
+    const transitive = await run(["--compat", "--transitive"], { cwd: sub });
+    expect(plain.out).not.toContain("v1 → v3");
+    expect(transitive.out).toContain("v1 → v3 is not backward compatible");
+    expect(transitive.code).toBe(1);
+  });
+});
+
+describe("validate-events: usage", () => {
+  it("nothing to do is a usage error (exit 2, no stack)", async () => {
+    const r = await run([]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("msa: nothing to validate: pass --event-file F, --dir D or --ndjson F (- for stdin), or --compat\n");
+  });
+  it("--transitive without --compat is a usage error", async () => {
+    expect((await run(["--transitive", "--dir", "events"])).code).toBe(2);
+  });
+  it("no system.yaml and no --schema-file cannot run (exit 2)", async () => {
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), "msa-ve-nosys-"));
+    try {
+      const r = await run(["--event-file", "x.json"], { cwd: elsewhere });
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/no system\.yaml/);
+    } finally {
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+});
