@@ -200,6 +200,9 @@ describe("k8s base", () => {
             const r = routes.find((x) => x.name === `from-${caller.name}`)!;
             expect(r.match[0].sourceLabels["app.kubernetes.io/name"]).toBe(caller.name);
             expect(r.retries.attempts).toBe(call.retries);
+            // Istio's webhook rejects perTryTimeout/retryOn alongside attempts: 0.
+            if (call.retries === 0) expect(r.retries).toEqual({ attempts: 0 });
+            else expect(r.retries.retryOn).toBe("connect-failure,refused-stream,reset");
             expect(r.timeout).toBe(call.timeoutMs % 1000 ? `${call.timeoutMs}ms` : `${call.timeoutMs / 1000}s`);
           }
         }
