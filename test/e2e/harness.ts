@@ -98,11 +98,18 @@ export interface GeneratedSystem {
   files: string[];
 }
 
-/** Writes system.yaml into a fresh directory under the shared root and generates its node services. */
-export async function generateSystem(yaml: string, name = "system"): Promise<GeneratedSystem> {
+/**
+ * Writes system.yaml (and `extra` files beside it, e.g. schema files) into a fresh directory under the
+ * shared root and generates its node services.
+ */
+export async function generateSystem(yaml: string, name = "system", extra: Record<string, string> = {}): Promise<GeneratedSystem> {
   const root = await ensureDependencies();
   const dir = path.join(root, "systems", `${name}-${randomUUID().slice(0, 8)}`);
   fs.mkdirSync(dir, { recursive: true });
+  for (const [rel, text] of Object.entries(extra)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
+  }
   const file = path.join(dir, "system.yaml");
   fs.writeFileSync(file, yaml);
   const loaded = loadSystemAt(file, "system.yaml");
@@ -125,12 +132,15 @@ export function writeUserFile(serviceDir: string, rel: string, content: string):
 
 const bin = (pkg: string, rel: string): string => path.join(SHARED_ROOT, "node_modules", pkg, rel);
 
-/** Strict typecheck of sources and tests, then the build to dist/. Rejects with the compiler output. */
-export async function buildService(serviceDir: string): Promise<void> {
+/**
+ * Strict typecheck of sources and tests (tsconfig.json), then, unless `emit` is false, the build to
+ * dist/ (tsconfig.build.json). Rejects with the compiler output.
+ */
+export async function buildService(serviceDir: string, opts: { emit?: boolean } = {}): Promise<void> {
   const tsc = bin("typescript", "bin/tsc");
   try {
     await run(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: serviceDir, timeout: 180_000 });
-    await run(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: serviceDir, timeout: 180_000 });
+    if (opts.emit !== false) await run(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: serviceDir, timeout: 180_000 });
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; message: string };
     throw new Error(`tsc failed in ${serviceDir}:\n${err.stdout ?? ""}${err.stderr ?? ""}`);

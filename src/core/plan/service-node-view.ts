@@ -78,7 +78,7 @@ export interface NodeServiceView {
   name: string;
   description: string;
   port: number;
-  envName: string;
+  envVar: string;
   broker: string;
   database: { engine: DatabaseEngine; name: string } | null;
   /** The engine, or "none": lets templates compare without touching a null database. */
@@ -101,7 +101,7 @@ export interface NodeServiceView {
     target: string;
     camelName: string;
     pascalName: string;
-    envName: string;
+    envVar: string;
     timeoutMs: number;
     retries: number;
     threshold: number;
@@ -109,11 +109,11 @@ export interface NodeServiceView {
     operations: { method: string; path: string; pathTemplate: string; operationId: string; params: string[]; hasBody: boolean }[];
   }[];
   /** Contexts whose URL this service needs from the environment (calls and saga steps). */
-  urls: { target: string; envName: string; port: number }[];
+  urls: { target: string; envVar: string; port: number }[];
   sagas: {
     name: string;
     camelName: string;
-    steps: { index: number; context: string; envName: string; action: string; compensation: string | null }[];
+    steps: { index: number; context: string; envVar: string; action: string; compensation: string | null }[];
   }[];
   /** Saga actions this context serves: POST /saga/<saga>/<action>. */
   sagaActions: { saga: string; action: string; camelName: string; file: string; kind: "action" | "compensation" }[];
@@ -155,7 +155,7 @@ export function nodeServiceView(model: SystemModel, c: Context): NodeServiceView
     target: call.target,
     camelName: toCamel(call.target),
     pascalName: toPascal(call.target),
-    envName: toEnvName(call.target),
+    envVar: toEnvName(call.target),
     timeoutMs: call.timeoutMs,
     retries: call.retries,
     threshold: Math.min(0.99, Math.max(0.01, call.circuitBreaker.errorThresholdPercentage / 100)),
@@ -175,7 +175,7 @@ export function nodeServiceView(model: SystemModel, c: Context): NodeServiceView
     .map((s) => ({
       name: s.name,
       camelName: toCamel(s.name),
-      steps: s.steps.map((st, index) => ({ index, context: st.context, envName: toEnvName(st.context), action: st.action, compensation: st.compensation })),
+      steps: s.steps.map((st, index) => ({ index, context: st.context, envVar: toEnvName(st.context), action: st.action, compensation: st.compensation })),
     }));
   const urlTargets = new Set<string>([...c.calls.map((x) => x.target), ...sagas.flatMap((s) => s.steps.map((st) => st.context))]);
   const sagaActions: NodeServiceView["sagaActions"] = [];
@@ -198,7 +198,7 @@ export function nodeServiceView(model: SystemModel, c: Context): NodeServiceView
     name: c.name,
     description: c.description,
     port: c.port,
-    envName: c.envName,
+    envVar: c.envName,
     broker: model.broker.kind,
     database: db ? { engine: db.engine, name: db.name } : null,
     dbEngine: db ? db.engine : "none",
@@ -216,7 +216,7 @@ export function nodeServiceView(model: SystemModel, c: Context): NodeServiceView
     published: events.filter((e) => e.published),
     consumed: events.filter((e) => e.consumed),
     calls,
-    urls: [...urlTargets].sort().map((t) => ({ target: t, envName: toEnvName(t), port: byName.get(t)?.port ?? 80 })),
+    urls: [...urlTargets].sort().map((t) => ({ target: t, envVar: toEnvName(t), port: byName.get(t)?.port ?? 80 })),
     sagas,
     sagaActions,
     dependencies: depList(NODE_DEPENDENCIES, NODE_BROKER_DEPENDENCIES[model.broker.kind] ?? {}, db ? NODE_DATABASE_DEPENDENCIES[db.engine] : {}),

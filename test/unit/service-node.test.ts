@@ -1,0 +1,140 @@
+// The node-express planner on the spec's shop example: which files, who owns them, what they contain.
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadSystemAt } from "../../src/cli/system.js";
+import { createRenderer } from "../../src/core/render.js";
+import { planNodeServices } from "../../src/core/plan/service-node.js";
+import { sampleFromSchema, schemaToTs } from "../../src/core/plan/service-node-types.js";
+import { loadTemplates, packageRoot } from "../../src/io/templates.js";
+import { parse as parseYaml } from "yaml";
+
+const shopFile = path.join(packageRoot, "examples", "shop", "system.yaml");
+const loaded = loadSystemAt(shopFile, "system.yaml");
+const model = loaded.model!;
+const render = createRenderer(loadTemplates());
+const files = planNodeServices(model, render);
+const byPath = new Map(files.map((f) => [f.path, f]));
+const content = (p: string): string => {
+  const f = byPath.get(p);
+  if (!f) throw new Error(`not planned: ${p}`);
+  return f.content;
+};
+
+describe("planNodeServices on examples/shop", () => {
+  it("plans one service per node-express context and none for python-flask", () => {
+    const dirs = [...new Set(files.map((f) => f.path.split("/").slice(0, 2).join("/")))].sort();
+    expect(dirs).toEqual(["services/inventory", "services/orders", "services/payment"]);
+    expect(files.every((f) => f.context === f.path.split("/")[1])).toBe(true);
+  });
+
+  it("emits the manifest, Dockerfile, README, sources and tests of each service", () => {
+    for (const s of ["orders", "inventory", "payment"])
+      for (const f of [
+        "package.json", "tsconfig.json", "Dockerfile", ".dockerignore", "README.md", "schemas/envelope.json",
+        "src/main.ts", "src/generated/app.ts", "src/generated/events.ts", "src/generated/broker/rabbitmq.ts", "test/service.test.ts",
+      ])
+        expect(byPath.has(`services/${s}/${f}`), `${s}/${f}`).toBe(true);
+    expect(byPath.has("services/orders/src/generated/broker/nats.ts")).toBe(false);
+    expect(byPath.has("services/orders/src/generated/saga.ts")).toBe(true);
+    expect(byPath.has("services/inventory/src/generated/saga.ts")).toBe(false);
+    expect(byPath.has("services/orders/test/resilience.test.ts")).toBe(true);
+    expect(byPath.has("services/payment/test/resilience.test.ts")).toBe(false);
+  });
+
+  it("marks domain handlers, consumers and saga steps as user-owned, everything else generated", () => {
+    const user = files.filter((f) => f.owner === "user").map((f) => f.path).sort();
+    expect(user).toEqual([
+      "services/inventory/src/consumers/order.created.ts",
+      "services/inventory/src/handlers/getStockBySku.ts",
+      "services/inventory/src/handlers/postReservations.ts",
+      "services/inventory/src/saga/place-order.release.ts",
+      "services/inventory/src/saga/place-order.reserve.ts",
+      "services/orders/src/consumers/payment.completed.ts",
+      "services/orders/src/handlers/getOrdersById.ts",
+      "services/orders/src/handlers/postOrders.ts",
+      "services/payment/src/consumers/inventory.reserved.ts",
+      "services/payment/src/saga/place-order.charge.ts",
+      "services/payment/src/saga/place-order.refund.ts",
+    ]);
+    expect(content("services/orders/src/handlers/getOrdersById.ts")).toContain("res.status(501)");
+  });
+
+  it("pins every dependency exactly and includes only what the context needs", () => {
+    const pkg = JSON.parse(content("services/orders/package.json")) as { dependencies: Record<string, string>; devDependencies: Record<string, string>; type: string };
+    expect(pkg.type).toBe("module");
+    for (const v of [...Object.values(pkg.dependencies), ...Object.values(pkg.devDependencies)]) expect(v).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(["ajv", "ajv-formats", "amqplib", "cockatiel", "express", "pg", "pino", "prom-client"]);
+    expect(Object.keys(pkg.dependencies)).toEqual(Object.keys(pkg.dependencies).sort());
+  });
+
+  it("writes a multi-stage, non-root Dockerfile with a HEALTHCHECK and production-only dependencies", () => {
+    const d = content("services/orders/Dockerfile");
+    expect(d.match(/^FROM node:20[\d.]*-alpine[\d.]*/gm)).toHaveLength(2);
+    expect(d).toContain("npm ci --omit=dev");
+    expect(d).toMatch(/^USER 10001:10001$/m);
+    expect(d).toMatch(/^HEALTHCHECK .*\n.*\/health/m);
+    expect(d).toMatch(/^EXPOSE 3000$/m);
+    expect(content("services/orders/.dockerignore")).toContain("node_modules");
+  });
+
+  it("bundles every schema version the service publishes or consumes", () => {
+    const inv = files.filter((f) => f.path.startsWith("services/inventory/schemas/events/")).map((f) => f.path.split("/").pop());
+    expect(inv).toEqual(["inventory.reserved.v1.json", "order.created.v1.json", "order.created.v2.json"]);
+    const v2 = JSON.parse(content("services/inventory/schemas/events/order.created.v2.json")) as { required: string[] };
+    expect(v2.required).toEqual(["orderId", "customerId", "total"]);
+  });
+
+  it("wires the api, the typed publishers, the consumers and the call policy of system.yaml", () => {
+    expect(content("services/orders/src/generated/routes.ts")).toContain('router.get("/orders/:id", (req, res) => getOrdersById(req, res, ctx("getOrdersById")));');
+    const events = content("services/orders/src/generated/events.ts");
+    expect(events).toContain("publishOrderCreated(payload: OrderCreatedV2, options: PublishOptions)");
+    expect(events).toContain('"payment.completed": (event: PaymentCompletedEvent, ctx: ConsumerContext) => Promise<void>;');
+    expect(content("services/orders/src/generated/clients.ts")).toContain(
+      "static readonly policy: CallPolicy = { timeoutMs: 2000, retries: 3, errorThreshold: 0.5, resetTimeoutMs: 30000 };",
+    );
+    expect(content("services/orders/src/generated/config.ts")).toContain('inventory: (env.INVENTORY_URL || "http://inventory:3001")');
+    expect(content("services/orders/src/generated/broker/index.ts")).toContain('{ system: "shop", systemEnv: "SHOP", context: "orders" }');
+  });
+
+  it("is deterministic and carries the generated-by header where comments are allowed", () => {
+    const again = planNodeServices(model, render);
+    expect(again.map((f) => [f.path, f.content])).toEqual(files.map((f) => [f.path, f.content]));
+    for (const f of files) {
+      expect(f.content.endsWith("\n")).toBe(true);
+      expect(f.content).not.toContain(packageRoot);
+      if (f.owner === "generated" && /\.(ts|md)$|Dockerfile$|\.dockerignore$/.test(f.path)) expect(f.content, f.path).toMatch(/generated by msa — edit system.yaml instead/);
+      if (f.path.endsWith(".json")) expect(() => JSON.parse(f.content), f.path).not.toThrow();
+    }
+  });
+
+  it("plans nothing for a system without node-express contexts", () => {
+    const only = { ...model, contexts: model.contexts.filter((c) => c.runtime !== "node-express") };
+    expect(planNodeServices(only, render)).toEqual([]);
+  });
+});
+
+describe("schema helpers", () => {
+  const schema = parseYaml(`
+type: object
+required: [id, total, tags, kind]
+properties:
+  id: { type: string, format: uuid }
+  total: { type: number, minimum: 5 }
+  tags: { type: array, items: { type: string }, minItems: 1 }
+  kind: { enum: [a, b] }
+  note: { type: [string, "null"] }
+  "odd-name": { type: integer }
+`) as Record<string, unknown>;
+
+  it("turns a payload schema into a TypeScript type", () => {
+    expect(schemaToTs(schema)).toBe(
+      '{\n  id: string;\n  kind: "a" | "b";\n  note?: string | null;\n  "odd-name"?: number;\n  tags: Array<string>;\n  total: number;\n  [key: string]: unknown;\n}',
+    );
+    expect(schemaToTs({ type: "object", additionalProperties: false, properties: { a: { type: "boolean" } } })).toBe("{\n  a?: boolean;\n}");
+    expect(schemaToTs({ not: {} })).toBe("unknown");
+  });
+
+  it("makes a sample payload that satisfies required properties, formats and minimums", () => {
+    expect(sampleFromSchema(schema)).toEqual({ id: "00000000-0000-4000-8000-000000000000", kind: "a", tags: ["x"], total: 5 });
+  });
+});
