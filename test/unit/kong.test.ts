@@ -1,9 +1,11 @@
 // Kong DB-less config: valid against the JSON Schemas written from Kong's documentation (unknown keys
 // rejected), and its services, routes and plugins say exactly what system.yaml says.
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import Ajv from "ajv";
-import { parse } from "yaml";
+import { execa } from "execa";
+import { parse, parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
 import { kongView, upstreamPath } from "../../src/core/plan/kong.js";
 import { fixturesDir, modelAt, modelFromText, plan, repoRoot } from "../k8s/support.js";
@@ -121,6 +123,29 @@ describe("gateway/kong.yml", () => {
     expect(doc.services).toEqual([]);
     expect(doc.consumers).toBeUndefined();
     expect(validate(doc)).toBe(true);
+  });
+
+  it("the Kubernetes init container's command puts JWT_SECRET into the config literally (awk, no escaping surprises)", async () => {
+    const files = plan(modelAt(KONG_SYSTEMS[0]![1]));
+    const kongYml = files.find((f) => f.path === "gateway/kong.yml")!.content;
+    const dep = parseAllDocuments(files.find((f) => f.path === "k8s/base/gateway/deployment.yaml")!.content)[0]!.toJS() as Obj;
+    const init = dep.spec.template.spec.initContainers[0] as Obj;
+    expect(init.command.slice(0, 2)).toEqual(["/bin/sh", "-c"]);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-kong-init-"));
+    try {
+      fs.mkdirSync(path.join(dir, "template"));
+      fs.mkdirSync(path.join(dir, "declarative"));
+      fs.writeFileSync(path.join(dir, "template", "kong.yml"), kongYml);
+      const script = (init.command[2] as string).replaceAll("/kong/", `${dir}/`);
+      const secret = String.raw`s3cr&t\1/"x$y`;
+      await execa("/bin/sh", ["-c", script], { env: { JWT_SECRET: secret } });
+      const out = parse(fs.readFileSync(path.join(dir, "declarative", "kong.yml"), "utf8")) as Obj;
+      expect(out.consumers[0].jwt_secrets[0].secret).toBe(secret);
+      expect(validate(out)).toBe(true);
+      expect(out.services).toEqual((parse(kongYml) as Obj).services);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe("the schemas reject what Kong would reject", () => {
