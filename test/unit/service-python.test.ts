@@ -121,6 +121,16 @@ describe("planPythonServices", () => {
     expect(pythonServiceView(modelOf(SYSTEM), modelOf(SYSTEM).contexts[0]!).brokerSupported).toBe(true);
   });
 
+  it("keeps handled eventIds in the context's own database engine", () => {
+    const idem = (yaml: string): string => fileOf(planPythonServices(modelOf(yaml), render), "services/catalog/app/idempotency.py");
+    expect(idem(SYSTEM)).toContain("return MongoStore(config.database_url, \"catalog\")");
+    expect(idem(SYSTEM)).not.toContain("class PostgresStore");
+    expect(idem(SYSTEM.replace("database: mongodb", "database: postgres"))).toContain("ON CONFLICT (event_id)");
+    expect(idem(SYSTEM.replace("database: mongodb", "database: redis"))).toContain("return RedisStore(config.database_url)");
+    const none = idem(SYSTEM.replace("database: mongodb", "database: none"));
+    expect(none).toMatch(/def store_from_config\(config\):\n    return MemoryStore\(\)/);
+  });
+
   it("is deterministic", () => {
     expect(planPythonServices(modelOf(SYSTEM), render)).toEqual(planPythonServices(modelOf(SYSTEM), render));
   });

@@ -71,6 +71,7 @@ export function pythonServiceView(model: SystemModel, c: Context) {
     broker: model.broker.kind,
     brokerSupported: PYTHON_BROKERS_SUPPORTED.includes(model.broker.kind),
     database: c.database,
+    dbEngine: c.database?.engine ?? "",
     unreachableDatabaseUrl: c.database ? UNREACHABLE_DB[c.database.engine] : "",
     endpoints: c.api.map((e) => ({
       method: e.method,
@@ -108,6 +109,7 @@ const GENERATED = [
   "app/events.py",
   "app/health.py",
   "app/http.py",
+  "app/idempotency.py",
   "app/logs.py",
   "app/metrics.py",
   "app/readiness.py",
