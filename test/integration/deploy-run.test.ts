@@ -299,7 +299,7 @@ describe.skipIf(!haveKubectl)("msa deploy with recording docker/kubectl (skipped
     const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@e", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@e" } }).toString().trim();
     git("init", "-q");
     git("add", ".");
-    git("commit", "-q", "-m", "init");
+    git("-c", "commit.gpgsign=false", "commit", "-q", "-m", "init");
     const sha = git("rev-parse", "--short", "HEAD");
     const gitDir = path.dirname(execFileSync("sh", ["-c", "command -v git"]).toString().trim());
     const run = async () => {
