@@ -33,7 +33,12 @@ function kongSettings(declarativePath: string): { key: string; value: string }[]
     { key: "KONG_PROXY_ACCESS_LOG", value: "/dev/stdout" },
     { key: "KONG_PROXY_ERROR_LOG", value: "/dev/stderr" },
     { key: "KONG_PROXY_LISTEN", value: "0.0.0.0:8000" },
+    // Behind the Ingress controller the peer is always the controller: take the client address from
+    // X-Forwarded-For as set by in-cluster (private-range) proxies, so rate limits by IP count clients.
+    { key: "KONG_REAL_IP_HEADER", value: "X-Forwarded-For" },
+    { key: "KONG_REAL_IP_RECURSIVE", value: "on" },
     { key: "KONG_STATUS_LISTEN", value: `0.0.0.0:${KONG_STATUS_PORT}` },
+    { key: "KONG_TRUSTED_IPS", value: "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7" },
   ];
 }
 
