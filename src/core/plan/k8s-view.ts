@@ -23,13 +23,6 @@ export const BROKER_PORTS: Record<BrokerKind, number | null> = { rabbitmq: 5672,
 
 export type Labels = Record<string, string>;
 
-export interface PortRule {
-  /** Pod labels of the peer (empty: any pod in any namespace is not expressed this way; see `anywhere`). */
-  from?: Labels;
-  port: number;
-  protocol: "TCP" | "UDP";
-}
-
 export interface SecretEnv {
   name: string;
   secret: string;
@@ -104,13 +97,11 @@ export interface GatewayView extends WorkloadView {
 export interface KubernetesView {
   system: string;
   namespace: string;
-  registry: string;
   partOf: Labels;
   mesh: boolean;
   contexts: WorkloadView[];
   gateway: GatewayView | null;
   istio: IstioContextView[];
-  brokerSecret: string;
   gatewayJwtSecret: string;
 }
 
@@ -191,6 +182,29 @@ function contextWorkload(model: SystemModel, c: Context, gw: string | null): Wor
   };
 }
 
+export const KONG_DECLARATIVE_CONFIG = "/kong/declarative/kong.yml";
+
+/** Kong's own settings (DB-less, read-only root: prefix and temp files on emptyDirs, logs to stdout). */
+function kongSettings(): { key: string; value: string }[] {
+  return [
+    { key: "KONG_ADMIN_LISTEN", value: "off" },
+    { key: "KONG_DATABASE", value: "off" },
+    { key: "KONG_DECLARATIVE_CONFIG", value: KONG_DECLARATIVE_CONFIG },
+    { key: "KONG_LOG_LEVEL", value: "notice" },
+    { key: "KONG_NGINX_WORKER_PROCESSES", value: "2" },
+    { key: "KONG_PREFIX", value: "/kong_prefix" },
+    { key: "KONG_PROXY_ACCESS_LOG", value: "/dev/stdout" },
+    { key: "KONG_PROXY_ERROR_LOG", value: "/dev/stderr" },
+    { key: "KONG_PROXY_LISTEN", value: `0.0.0.0:${KONG_PROXY_PORT}` },
+    // Behind the Ingress controller the peer is always the controller: take the client address from
+    // X-Forwarded-For as set by in-cluster (private-range) proxies, so rate limits by IP count clients.
+    { key: "KONG_REAL_IP_HEADER", value: "X-Forwarded-For" },
+    { key: "KONG_REAL_IP_RECURSIVE", value: "on" },
+    { key: "KONG_STATUS_LISTEN", value: `0.0.0.0:${KONG_STATUS_PORT}` },
+    { key: "KONG_TRUSTED_IPS", value: "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7" },
+  ];
+}
+
 function gatewayWorkload(model: SystemModel, name: string): GatewayView | null {
   const kind = model.gateway.kind;
   if (kind === "none") return null;
@@ -201,14 +215,14 @@ function gatewayWorkload(model: SystemModel, name: string): GatewayView | null {
   const jwt = model.gateway.routes.some((r) => r.auth === "jwt");
   const port = kind === "kong" ? KONG_PROXY_PORT : NODE_GATEWAY_PORT;
   const config =
-    kind === "node"
-      ? [
+    kind === "kong"
+      ? kongSettings()
+      : [
           { key: "LOG_LEVEL", value: "info" },
           { key: "PORT", value: String(port) },
           { key: "SERVICE_NAME", value: name },
           ...routed.map((c) => ({ key: `ROUTE_${toEnvName(c.name)}_URL`, value: `http://${c.name}:${c.port}` })),
-        ].sort((a, b) => (a.key < b.key ? -1 : 1))
-      : [];
+        ].sort((a, b) => (a.key < b.key ? -1 : 1));
   const imageName = kind === "kong" ? "kong" : imageRepository(model, "gateway");
   const { min, max } = hpaBounds(2);
   return {
@@ -289,13 +303,11 @@ export function kubernetesView(model: SystemModel): KubernetesView {
   return {
     system: model.name,
     namespace: model.namespace,
-    registry: model.registry ?? model.name,
     partOf: { "app.kubernetes.io/managed-by": "msa", "app.kubernetes.io/part-of": model.name },
     mesh: model.mesh === "istio",
     contexts: model.contexts.map((c) => contextWorkload(model, c, gw)),
     gateway: gw ? gatewayWorkload(model, gw) : null,
     istio: model.mesh === "istio" ? model.contexts.map((c) => istioContext(model, c, gw)) : [],
-    brokerSecret: `${model.name}-broker`,
     gatewayJwtSecret: `${model.name}-gateway-jwt`,
   };
 }

@@ -21,27 +21,6 @@ const WORKLOAD_FILES = ["serviceaccount", "configmap", "deployment", "service", 
 /** Image tag each overlay starts with; `msa deploy --image-tag` replaces it. Never `latest`. */
 export const OVERLAY_TAGS: Record<Environment, string> = { dev: "0.0.0-dev", staging: "0.0.0-staging", prod: "0.0.0" };
 
-/** Kong's own settings (DB-less, read-only root: prefix and temp files on emptyDirs, logs to stdout). */
-function kongSettings(declarativePath: string): { key: string; value: string }[] {
-  return [
-    { key: "KONG_ADMIN_LISTEN", value: "off" },
-    { key: "KONG_DATABASE", value: "off" },
-    { key: "KONG_DECLARATIVE_CONFIG", value: declarativePath },
-    { key: "KONG_LOG_LEVEL", value: "notice" },
-    { key: "KONG_NGINX_WORKER_PROCESSES", value: "2" },
-    { key: "KONG_PREFIX", value: "/kong_prefix" },
-    { key: "KONG_PROXY_ACCESS_LOG", value: "/dev/stdout" },
-    { key: "KONG_PROXY_ERROR_LOG", value: "/dev/stderr" },
-    { key: "KONG_PROXY_LISTEN", value: "0.0.0.0:8000" },
-    // Behind the Ingress controller the peer is always the controller: take the client address from
-    // X-Forwarded-For as set by in-cluster (private-range) proxies, so rate limits by IP count clients.
-    { key: "KONG_REAL_IP_HEADER", value: "X-Forwarded-For" },
-    { key: "KONG_REAL_IP_RECURSIVE", value: "on" },
-    { key: "KONG_STATUS_LISTEN", value: `0.0.0.0:${KONG_STATUS_PORT}` },
-    { key: "KONG_TRUSTED_IPS", value: "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7" },
-  ];
-}
-
 const hash = (text: string): string => createHash("sha256").update(text).digest("hex").slice(0, 16);
 
 function planBase(model: SystemModel, render: Render, view: KubernetesView): PlannedFile[] {
@@ -67,7 +46,6 @@ function planBase(model: SystemModel, render: Render, view: KubernetesView): Pla
     const dir = gw.name;
     if (gw.kind === "kong") {
       const kongYml = kongConfig(model, render).replace(/\n$/, "");
-      gw.config = kongSettings("/kong/declarative/kong.yml");
       workload(gw, dir, ["deployment"]);
       add(`${dir}/kong-configmap.yaml`, "gateway/kong-configmap.yaml", { w: gw, kongYml });
       add(`${dir}/deployment.yaml`, "gateway/kong-deployment.yaml", {
