@@ -51,7 +51,7 @@ describe.skipIf(!haveKubectl)("msa deploy on generated systems (skipped without 
     fakes = makeFakes();
   });
   afterAll(() => {
-    for (const d of [shop, minimal]) fs.rmSync(d, { recursive: true, force: true });
+    for (const d of [shop, minimal, path.dirname(fakes.bin)]) fs.rmSync(d, { recursive: true, force: true });
   });
 
   for (const env of ["dev", "staging", "prod"]) {
@@ -113,6 +113,6 @@ describe.skipIf(!haveKubectl)("msa deploy on generated systems (skipped without 
     expect(code).toBe(1);
     expect(c.err()).toMatch(/generated output is stale/);
     expect(local.calls()).toEqual([]);
-    fs.rmSync(dir, { recursive: true, force: true });
+    for (const d of [dir, path.dirname(local.bin)]) fs.rmSync(d, { recursive: true, force: true });
   });
 });

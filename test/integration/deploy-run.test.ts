@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { CannotRunError, UsageError } from "../../src/core/diagnostics.js";
 import { defaultDeps, runDeploy, type DeployCliOptions, type DeployDeps } from "../../src/io/deploy.js";
@@ -104,6 +104,9 @@ describe.skipIf(!haveKubectl)("msa deploy with recording docker/kubectl (skipped
   beforeEach(() => {
     dir = project();
     fakes = makeFakes();
+  });
+  afterEach(() => {
+    for (const d of [dir, path.dirname(fakes.bin)]) fs.rmSync(d, { recursive: true, force: true });
   });
 
   it("builds, pushes, applies the rendered overlay with the tags, then waits on each Deployment", async () => {
@@ -326,6 +329,7 @@ describe.skipIf(!haveKubectl)("msa deploy with recording docker/kubectl (skipped
     expect(kubectlOnly.calls()).toEqual([]);
     expect((await runDeploy(c.ctx, opts({ dryRun: true }), clean)).exitCode).toBe(0);
     expect((await runDeploy(c.ctx, opts({ skipBuild: true, skipPush: true }), clean)).exitCode).toBe(0);
+    fs.rmSync(path.dirname(kubectlOnly.bin), { recursive: true, force: true });
   });
 
   it("through the CLI: missing kubectl and latest for prod are exit 2 before anything runs", async () => {
@@ -344,5 +348,6 @@ describe.skipIf(!haveKubectl)("msa deploy with recording docker/kubectl (skipped
     expect(e.err()).toMatch(/needs --env/);
     expect(fakes.calls()).toEqual([]);
     expect(dockerOnly.calls()).toEqual([]);
+    fs.rmSync(path.dirname(dockerOnly.bin), { recursive: true, force: true });
   });
 });
