@@ -70,6 +70,20 @@ const CASES: Case[] = [
   { rule: "route-duplicate", bad: sub("      methods: [GET]\n", "      methods: [GET]\n    - path: /api/a\n      context: beta\n      methods: [GET, POST]\n"), at: [9, 13] },
   { rule: "calls-cycle", bad: sub("    consumes: [thing.created]", "    consumes: [thing.created]\n    calls:\n      alpha: { timeout: 1s }"), at: [16, 7], messageIncludes: "alpha → beta → alpha" },
   { rule: "event-schema", bad: sub("    schema: { type: object, properties: { id: { type: string } } }\n", "    description: no schema here\n"), at: [23, 3] },
+  {
+    rule: "event-compatibility",
+    bad: sub("    schema: { type: object, properties: { id: { type: string } } }\n", "    versions:\n      1: { type: object, properties: { id: { type: string } } }\n      2: { type: object, required: [id, extra], properties: { id: { type: string }, extra: { type: string } } }\n"),
+    at: [26, 92],
+    messageIncludes: "extra",
+    // closed content model: adding an optional property is backward compatible
+    good: sub("    schema: { type: object, properties: { id: { type: string } } }\n", "    versions:\n      1: { type: object, additionalProperties: false, properties: { id: { type: string } } }\n      2: { type: object, additionalProperties: false, properties: { id: { type: string }, extra: { type: string } } }\n"),
+  },
+  {
+    rule: "event-consumer-version",
+    bad: sub("    schema: { type: object, properties: { id: { type: string } } }\n", "    compatibility: none\n    versions:\n      1: { type: object, required: [id], properties: { id: { type: string } } }\n      2: { type: object, required: [id], properties: { id: { type: number } } }\n"),
+    at: [21, 16],
+    good: sub("    schema: { type: object, properties: { id: { type: string } } }\n", "    compatibility: none\n    versions:\n      1: { type: object, required: [id], properties: { id: { type: string } } }\n      2: { type: object, required: [id], properties: { id: { type: string, description: the id } } }\n"),
+  },
   { rule: "event-unconsumed", bad: sub("    consumes: [thing.created]\n", ""), at: [22, 3] },
   { rule: "context-isolated", bad: sub("    api: [\"GET /other\"]\n    consumes: [thing.created]\n", "").replace("    calls:\n      beta: { timeout: 1s }\n", "").replace("publishes: [thing.created]", "publishes: []").replace("events:\n  thing.created:\n    schema: { type: object, properties: { id: { type: string } } }\n", ""), at: [15, 3] },
   { rule: "call-timeout", bad: sub("beta: { timeout: 1s }", "beta: { retries: 1 }"), at: [16, 7] },

@@ -1,5 +1,7 @@
 // The rule registry: `msa validate` runs these in order; `msa validate --list-rules` prints them.
 import { callsCycle } from "./cycles.js";
+import { eventCompatibility } from "./event-compatibility.js";
+import { eventConsumerVersion } from "./event-consumer-version.js";
 import { eventSchema, eventUnconsumed } from "./events.js";
 import { nameFormat, nameReserved } from "./names.js";
 import { databaseShared, eventPublisher } from "./ownership.js";
@@ -22,6 +24,8 @@ export const RULES: readonly Rule[] = [
   routeDuplicate,
   callsCycle,
   eventSchema,
+  eventCompatibility,
+  eventConsumerVersion,
   eventUnconsumed,
   contextIsolated,
   callTimeout,
