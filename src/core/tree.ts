@@ -18,7 +18,18 @@ export interface ManifestEntry {
 
 export interface Manifest {
   version: number;
+  /**
+   * What the recorded files were generated from: a fingerprint of msa itself, its templates, system.yaml and the
+   * schema files it names (`files`, relative to the output root). When it still matches and every file is as
+   * recorded, a re-run can answer "unchanged" without planning.
+   */
+  inputs?: ManifestInputs;
   files: ManifestEntry[];
+}
+
+export interface ManifestInputs {
+  fingerprint: string;
+  files: string[];
 }
 
 export type ChangeKind = "create" | "update" | "delete" | "unchanged" | "conflict";
@@ -135,7 +146,8 @@ export function serializeManifest(m: Manifest): string {
   const files = [...m.files]
     .sort((a, b) => cmp(a.path, b.path))
     .map((e) => ({ path: e.path, hash: e.hash, owner: e.owner, ...(e.context ? { context: e.context } : {}) }));
-  return JSON.stringify({ version: m.version, generator: "msa", files }, null, 2) + "\n";
+  const inputs = m.inputs ? { fingerprint: m.inputs.fingerprint, files: [...m.inputs.files].sort() } : undefined;
+  return JSON.stringify({ version: m.version, generator: "msa", ...(inputs ? { inputs } : {}), files }, null, 2) + "\n";
 }
 
 /** Reads a manifest's text; null when it is missing or unreadable (every existing file is then treated as foreign). */
@@ -154,7 +166,12 @@ export function parseManifest(text: string | undefined): Manifest | null {
         ...(typeof f.context === "string" ? { context: f.context } : {}),
       });
     }
-    return { version: typeof raw.version === "number" ? raw.version : MANIFEST_VERSION, files };
+    const inp = (raw as { inputs?: { fingerprint?: unknown; files?: unknown } }).inputs;
+    const inputs =
+      inp && typeof inp.fingerprint === "string" && Array.isArray(inp.files) && inp.files.every((f) => typeof f === "string")
+        ? { fingerprint: inp.fingerprint, files: inp.files as string[] }
+        : undefined;
+    return { version: typeof raw.version === "number" ? raw.version : MANIFEST_VERSION, ...(inputs ? { inputs } : {}), files };
   } catch {
     return null;
   }

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { CannotRunError } from "../core/diagnostics.js";
 import type { PlannedFile } from "../core/plan/types.js";
-import { diffTree, MANIFEST_PATH, parseManifest, serializeManifest, type Manifest, type TreeChange } from "../core/tree.js";
+import { diffTree, MANIFEST_PATH, parseManifest, serializeManifest, sha256, type Manifest, type ManifestInputs, type TreeChange } from "../core/tree.js";
 
 export type CommitMode = "write" | "check" | "dry-run";
 
@@ -15,6 +15,8 @@ export interface CommitOptions {
   force?: boolean;
   only?: readonly string[];
   onProgress?: (done: number, total: number) => void;
+  /** Recorded in the manifest (write mode) so an unchanged re-run can skip planning. */
+  inputs?: ManifestInputs;
 }
 
 export interface CommitResult {
@@ -51,7 +53,10 @@ export function commitPlan(opts: CommitOptions): CommitResult {
     const text = readIfExists(path.join(root, ...p.split("/")), p);
     if (text !== undefined) disk.set(p, text);
   }
-  const { changes, manifest: next } = diffTree({ planned: opts.planned, disk, manifest, force: opts.force, only: opts.only });
+  const diffed = diffTree({ planned: opts.planned, disk, manifest, force: opts.force, only: opts.only });
+  const { changes } = diffed;
+  // --only sees part of the system: the previous fingerprint no longer describes every file, so drop it
+  const next: Manifest = { ...diffed.manifest, ...(opts.inputs && !opts.only ? { inputs: opts.inputs } : {}) };
   if (opts.mode !== "write") return { changes, manifest: next };
 
   const todo = changes.filter((c) => c.kind === "create" || c.kind === "update" || c.kind === "delete");
@@ -100,4 +105,27 @@ function removeEmptyParents(root: string, dir: string): void {
       return;
     }
   }
+}
+
+/**
+ * The fast path of an unchanged re-run: true when the manifest's input fingerprint equals `fingerprint` and every
+ * recorded file is on disk with the recorded bytes (user files: present). Reads each recorded file once.
+ */
+export function unchangedSinceManifest(root: string, manifest: Manifest | null, fingerprint: string): boolean {
+  if (!manifest?.inputs || manifest.inputs.fingerprint !== fingerprint) return false;
+  for (const f of manifest.files) {
+    const abs = path.join(root, ...f.path.split("/"));
+    if (f.owner === "user") {
+      if (!fs.existsSync(abs)) return false;
+      continue;
+    }
+    let bytes: Buffer;
+    try {
+      bytes = fs.readFileSync(abs); // bytes, not text: no decoding on the hot path
+    } catch {
+      return false;
+    }
+    if (sha256(bytes) !== f.hash) return false;
+  }
+  return true;
 }

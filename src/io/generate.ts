@@ -1,12 +1,12 @@
 // `msa generate` as a function: load → plan → compare with the disk → write (or only report).
 // Used by the generate command, by init/add-service after they write system.yaml, and by deploy's drift check.
+import fs from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { hasErrors, UsageError, type Diagnostic } from "../core/diagnostics.js";
-import { planSystem } from "../core/plan/index.js";
-import { createRenderer } from "../core/render.js";
-import { unifiedDiff } from "../core/tree.js";
-import { loadSystem } from "../cli/system.js";
-import { commitPlan } from "./commit.js";
+import { MANIFEST_PATH, sha256, unifiedDiff, type ManifestInputs } from "../core/tree.js";
+import { displayPath, locateSystemFile } from "../cli/system.js";
+import { commitPlan, readIfExists, readManifest, unchangedSinceManifest } from "./commit.js";
 import { loadTemplates } from "./templates.js";
 
 export interface GenerateOptions {
@@ -33,32 +33,94 @@ export interface GenerateResult {
 }
 
 export async function generateSystem(opts: GenerateOptions): Promise<GenerateResult> {
-  const loaded = loadSystem(opts.cwd, opts.file);
-  const empty = { systemPath: loaded.path, diagnostics: loaded.diagnostics, changes: [], conflicts: [], unchanged: 0 };
+  const systemPath = locateSystemFile(opts.cwd, opts.file);
+  const root = opts.out ? path.resolve(opts.cwd, opts.out) : path.dirname(systemPath);
+
+  // Fast path: same msa, same templates, same system.yaml and schema files, every file as recorded → nothing to do.
+  // (Validation warnings are not repeated then; `msa validate` shows them.)
+  const fullRun = !(opts.only && opts.only.length);
+  if (fullRun) {
+    const manifest = readManifest(root);
+    if (manifest?.inputs) {
+      const fingerprint = inputFingerprint(root, systemPath, manifest.inputs.files);
+      if (fingerprint && unchangedSinceManifest(root, manifest, fingerprint))
+        return { systemPath, diagnostics: [], changes: [], conflicts: [], unchanged: manifest.files.length };
+    }
+  }
+
+  // The heavy stages load only when there is work to do.
+  const [{ loadSystemAt }, { planSystem }, { createRenderer }] = await Promise.all([
+    import("../cli/system.js"),
+    import("../core/plan/index.js"),
+    import("../core/render.js"),
+  ]);
+  const loaded = loadSystemAt(systemPath, displayPath(opts.cwd, systemPath));
   const model = loaded.model;
-  if (!model || hasErrors(loaded.diagnostics)) return empty;
+  if (!model || hasErrors(loaded.diagnostics)) return { systemPath, diagnostics: loaded.diagnostics, changes: [], conflicts: [], unchanged: 0 };
 
   let only: string[] | undefined;
-  if (opts.only && opts.only.length) {
+  if (!fullRun) {
     only = [...new Set(opts.only)].sort();
     const known = new Set(model.contexts.map((c) => c.name));
     const unknown = only.filter((n) => !known.has(n));
     if (unknown.length)
       throw new UsageError(
-        `--only: no context named ${unknown.map((n) => JSON.stringify(n)).join(", ")} in ${path.basename(loaded.path)} (contexts: ${[...known].join(", ") || "none"})`,
+        `--only: no context named ${unknown.map((n) => JSON.stringify(n)).join(", ")} in ${path.basename(systemPath)} (contexts: ${[...known].join(", ") || "none"})`,
       );
   }
 
   const render = createRenderer(loadTemplates());
   const planned = planSystem(model, render, only ? { only } : {});
-  const root = opts.out ? path.resolve(opts.cwd, opts.out) : path.dirname(loaded.path);
-  const { changes } = commitPlan({ root, planned, mode: opts.mode, force: opts.force, only, onProgress: opts.onProgress });
 
-  const result: GenerateResult = { systemPath: loaded.path, diagnostics: loaded.diagnostics, changes: [], conflicts: [], unchanged: 0 };
+  // What this output depends on besides msa: system.yaml and every schema file it names (relative to the root).
+  const rel = (abs: string) => path.relative(root, abs).split(path.sep).join("/");
+  const inputFiles = [
+    rel(systemPath),
+    ...model.events.flatMap((e) => e.versions.flatMap((v) => (v.schemaFile ? [rel(path.resolve(model.dir, v.schemaFile))] : []))),
+  ];
+  const fingerprint = fullRun ? inputFingerprint(root, systemPath, inputFiles) : null;
+  const inputs: ManifestInputs | undefined = fingerprint ? { fingerprint, files: [...new Set(inputFiles)].sort() } : undefined;
+
+  const { changes } = commitPlan({ root, planned, mode: opts.mode, force: opts.force, only, onProgress: opts.onProgress, inputs });
+
+  const result: GenerateResult = { systemPath, diagnostics: loaded.diagnostics, changes: [], conflicts: [], unchanged: 0 };
   for (const c of changes) {
     if (c.kind === "unchanged") result.unchanged++;
     else if (c.kind === "conflict") result.conflicts.push({ path: c.path, reason: c.reason ?? "edited by you; kept" });
     else result.changes.push({ path: c.path, kind: c.kind, ...(opts.diff ? { diff: unifiedDiff(c) } : {}) });
   }
   return result;
+}
+
+/**
+ * sha256 over msa's own code and templates, the system file's place, and the bytes of each input file.
+ * Null when an input cannot be read (then there is no fast path).
+ */
+function inputFingerprint(root: string, systemPath: string, inputFiles: readonly string[]): string | null {
+  const h: string[] = [codeFingerprint(), path.relative(root, systemPath).split(path.sep).join("/")];
+  for (const f of [...new Set(inputFiles)].sort()) {
+    if (f === MANIFEST_PATH) return null;
+    const text = readIfExists(path.resolve(root, f), f);
+    if (text === undefined) return null;
+    h.push(f, sha256(text));
+  }
+  return sha256(h.join("\0"));
+}
+
+let codeHash: string | undefined;
+/** Changes whenever msa's compiled code or its templates change (a new version or a local edit). */
+function codeFingerprint(): string {
+  if (codeHash) return codeHash;
+  const parts: string[] = [];
+  for (const [name, text] of loadTemplates()) parts.push(`t:${name}`, sha256(text));
+  const codeRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+  const walk = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (/\.(js|ts|json)$/.test(e.name)) parts.push(`c:${path.relative(codeRoot, full)}`, sha256(fs.readFileSync(full)));
+    }
+  };
+  walk(codeRoot);
+  return (codeHash = sha256(parts.join("\0")));
 }

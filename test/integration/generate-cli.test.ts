@@ -186,6 +186,35 @@ describe("msa generate", () => {
     expect((await msa("generate", "--out", "build/out", "--check")).code).toBe(0);
   });
 
+  it("an unchanged re-run answers from the manifest, and still notices edits, schema changes and removed files", async () => {
+    fs.mkdirSync(abs("schemas"), { recursive: true });
+    fs.writeFileSync(abs("schemas/note.json"), JSON.stringify({ type: "object", required: ["noteId"], properties: { noteId: { type: "string" } } }));
+    editSystem((d) => d.setIn(["events", "note.created"], d.createNode({ versions: { 1: "schemas/note.json" } })));
+    expect((await msa("generate")).code).toBe(0);
+    const manifest = JSON.parse(read(".msa/manifest.json"));
+    expect(manifest.inputs.files).toEqual(["schemas/note.json", "system.yaml"]);
+    expect(manifest.inputs.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect((await msa("generate", "--check")).code).toBe(0);
+
+    // a schema file is an input: changing it is drift
+    fs.writeFileSync(abs("schemas/note.json"), JSON.stringify({ type: "object", required: ["noteId"], properties: { noteId: { type: "string" }, body: { type: "string" } } }));
+    const drift = await msa("generate", "--check");
+    expect(drift.code).toBe(1);
+    expect(drift.stdout).toMatch(/^update asyncapi\.yaml$/m);
+    expect((await msa("generate")).code).toBe(0);
+
+    // an edited or deleted generated file is seen even though the inputs did not change
+    fs.appendFileSync(abs("asyncapi.yaml"), "# mine\n");
+    const edited = await msa("generate");
+    expect(edited.code).toBe(1);
+    expect(edited.stdout).toContain("conflict asyncapi.yaml");
+    expect((await msa("generate", "--force")).code).toBe(0);
+    fs.rmSync(abs("docs/architecture.md"));
+    const restored = await msa("generate");
+    expect(restored.stdout).toMatch(/^create docs\/architecture\.md$/m);
+    expect((await msa("generate", "--check")).code).toBe(0);
+  });
+
   it("shows progress on a TTY for a large system, and none otherwise", async () => {
     const contexts = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`c${i}`, { port: 4000 + i, api: ["GET /x"] }]));
     fs.writeFileSync(abs("system.yaml"), JSON.stringify({ version: 1, name: "big", broker: { kind: "memory" }, contexts }));

@@ -102,6 +102,9 @@ describe("manifest text", () => {
     expect(text.endsWith("}\n")).toBe(true);
     expect(text).not.toMatch(/time|date/i);
     expect(parseManifest(text)?.files.map((f) => f.path)).toEqual(["a", "b"]);
+    const withInputs = serializeManifest({ ...m, inputs: { fingerprint: "f", files: ["system.yaml", "a.json"] } });
+    expect(parseManifest(withInputs)?.inputs).toEqual({ fingerprint: "f", files: ["a.json", "system.yaml"] });
+    expect(parseManifest(text)?.inputs).toBeUndefined();
     expect(parseManifest("{not json")).toBeNull();
     expect(parseManifest(undefined)).toBeNull();
   });
