@@ -3,7 +3,7 @@
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
-import { halfQuantity } from "../../src/core/plan/k8s-view.js";
+import { halfCpu, halfMemory } from "../../src/core/plan/k8s-view.js";
 import type { PlannedFile } from "../../src/core/plan/types.js";
 import type { SystemModel } from "../../src/core/model.js";
 import { fixturesDir, modelAt, modelFromText, plan, repoRoot } from "../k8s/support.js";
@@ -241,6 +241,7 @@ describe("k8s base", () => {
   });
 
   it("halves quantities for dev requests", () => {
-    expect(["100m", "128Mi", "1", "2", "1Gi", "3Mi", "250m", "1.5"].map(halfQuantity)).toEqual(["50m", "64Mi", "500m", "1", "512Mi", "1536Ki", "125m", "1.5"]);
+    expect(["100m", "1m", "1", "2", "0.5", "1.5", "250m", "3"].map(halfCpu)).toEqual(["50m", "1m", "500m", "1", "250m", "750m", "125m", "1500m"]);
+    expect(["128Mi", "1Gi", "3Mi", "1G", "1Ti", "1Ki", "1000", "7"].map(halfMemory)).toEqual(["64Mi", "512Mi", "1536Ki", "500M", "512Gi", "512", "500", "3"]);
   });
 });

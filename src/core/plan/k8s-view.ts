@@ -312,15 +312,23 @@ export function kubernetesView(model: SystemModel): KubernetesView {
   };
 }
 
-/** Half of a CPU or memory quantity ("100m" → "50m", "128Mi" → "64Mi", "1" → "500m"); unchanged when not simple. */
-export function halfQuantity(q: string): string {
-  const m = /^(\d+)(m|Ki|Mi|Gi|k|M|G)?$/.exec(q);
+/** Half a CPU quantity: "100m" → "50m", "1" → "500m", "0.5" → "250m", "2" → "1" (never below 1m). */
+export function halfCpu(q: string): string {
+  const milli = /^(\d+)m$/.exec(q);
+  if (milli) return `${Math.max(1, Math.floor(Number(milli[1]) / 2))}m`;
+  if (!/^\d+(\.\d+)?$/.test(q)) return q;
+  const half = Math.max(1, Math.round(Number(q) * 500));
+  return half % 1000 === 0 ? String(half / 1000) : `${half}m`;
+}
+
+/** Half a memory quantity: "128Mi" → "64Mi", "1Gi" → "512Mi", "3Mi" → "1536Ki", "1G" → "500M". */
+export function halfMemory(q: string): string {
+  const m = /^(\d+)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(q);
   if (!m) return q;
   const n = Number(m[1]);
   const unit = m[2] ?? "";
-  if (unit === "") return n % 2 === 0 ? String(n / 2) : `${n * 500}m`;
-  if (n % 2 === 0) return `${n / 2}${unit}`;
-  const down: Record<string, [number, string]> = { Gi: [1024, "Mi"], Mi: [1024, "Ki"], G: [1000, "M"], M: [1000, "k"] };
-  const d = down[unit];
-  return d ? `${(n * d[0]) / 2}${d[1]}` : unit === "m" ? `${Math.max(1, Math.floor(n / 2))}m` : q;
+  if (n % 2 === 0 || unit === "") return `${Math.max(1, Math.floor(n / 2))}${unit}`;
+  const down: Record<string, [number, string]> = { Ti: [1024, "Gi"], Gi: [1024, "Mi"], Mi: [1024, "Ki"], Ki: [1024, ""], T: [1000, "G"], G: [1000, "M"], M: [1000, "k"], k: [1000, ""] };
+  const [factor, smaller] = down[unit] as [number, string];
+  return `${(n * factor) / 2}${smaller}`;
 }

@@ -8,7 +8,8 @@ import { kongConfig } from "./kong.js";
 import {
   ENVIRONMENTS,
   KONG_STATUS_PORT,
-  halfQuantity,
+  halfCpu,
+  halfMemory,
   kubernetesView,
   type Environment,
   type KubernetesView,
@@ -86,7 +87,7 @@ const ENV_PLANS: Record<Environment, EnvPlan | null> = {
     summary: "the HPA floor of 2 replicas (the checklist's minimum), at most 3, half the declared requests.",
     replicas: () => 2,
     hpaMax: () => 3,
-    resources: (w) => ({ ...w.resources, cpu: halfQuantity(w.resources.cpu), memory: halfQuantity(w.resources.memory) }),
+    resources: (w) => ({ ...w.resources, cpu: halfCpu(w.resources.cpu), memory: halfMemory(w.resources.memory) }),
   },
   staging: null,
   prod: {
