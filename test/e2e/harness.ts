@@ -423,3 +423,54 @@ export async function startNatsServer(): Promise<NatsServer> {
   await server.start();
   return server;
 }
+
+// ---------------------------------------------------------------- built systems, cached on disk
+
+export interface BuiltSystem {
+  dir: string;
+  service(name: string): string;
+}
+
+/**
+ * Generates a system, writes the given user-owned files (path relative to the system dir → content),
+ * and builds the listed services. Cached under the shared root by a hash of everything that shapes the
+ * output (system.yaml, user files, msa's templates and node planner sources), so test files that need
+ * the same system build it once.
+ */
+export async function buildSystemCached(
+  name: string,
+  yaml: string,
+  userFiles: Record<string, string>,
+  services: string[],
+): Promise<BuiltSystem> {
+  const root = await ensureDependencies();
+  const h = createHash("sha256");
+  h.update(yaml).update(JSON.stringify(Object.entries(userFiles).sort())).update(JSON.stringify(services));
+  for (const [k, v] of loadTemplates()) if (k.startsWith("services/node-express/")) h.update(k).update(v);
+  for (const f of fs.readdirSync(path.join(REPO_ROOT, "src/core/plan")).filter((f) => f.startsWith("service-node")).sort())
+    h.update(fs.readFileSync(path.join(REPO_ROOT, "src/core/plan", f)));
+  const dir = path.join(root, "built", `${name}-${h.digest("hex").slice(0, 12)}`);
+  const marker = path.join(dir, ".built");
+  const built: BuiltSystem = { dir, service: (s) => path.join(dir, "services", s) };
+  if (fs.existsSync(marker)) return built;
+  const sys = await generateSystem(yaml, name);
+  for (const [rel, text] of Object.entries(userFiles)) fs.writeFileSync(path.join(sys.dir, rel), text);
+  for (const s of services) await buildService(path.join(sys.dir, "services", s));
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  fs.rmSync(dir, { recursive: true, force: true });
+  try {
+    fs.renameSync(sys.dir, dir);
+  } catch {
+    if (!fs.existsSync(marker)) throw new Error(`could not move ${sys.dir} to ${dir}`);
+    return built; // another process won the race
+  }
+  fs.writeFileSync(marker, "ok\n");
+  return built;
+}
+
+/** Loads a package from the shared node_modules (amqplib, nats, pg) for tests that talk to brokers directly. */
+export async function sharedRequire<T>(pkg: string): Promise<T> {
+  const { createRequire } = await import("node:module");
+  await ensureDependencies();
+  return createRequire(path.join(SHARED_ROOT, "package.json"))(pkg) as T;
+}
