@@ -3,7 +3,7 @@
 // as they are found (NDJSON of any size runs in constant memory); the exit code says the worst.
 import fs from "node:fs";
 import path from "node:path";
-import { UsageError, diagnostic, type Diagnostic, type Position } from "../../core/diagnostics.js";
+import { CannotRunError, UsageError, diagnostic, type Diagnostic, type Position } from "../../core/diagnostics.js";
 import { checkEventHistory } from "../../core/events/history.js";
 import { jsonPointerPosition } from "../../core/events/json-position.js";
 import { splitLines } from "../../core/events/ndjson.js";
@@ -44,6 +44,7 @@ export async function runValidateEvents(opts: ValidateEventsOptions, ctx: CliCon
   // system.yaml's stages (model, rules) are loaded only when system.yaml is needed: --schema-file starts fast.
   const system = needsSystem ? await import("../system.js") : undefined;
   const load = needsSystem ? await import("../../core/load.js") : undefined;
+  const modelModule = needsSystem ? await import("../../core/model.js") : undefined;
   const schemaPosition = (loaded: LoadedDocument, p: PathSegment[]): Position | undefined => load?.positionOf(loaded, p);
 
   // Inputs, in the order given; directories are walked and sorted.
@@ -94,9 +95,10 @@ export async function runValidateEvents(opts: ValidateEventsOptions, ctx: CliCon
   // The checker: an explicit schema, or system.yaml's events.
   let model: SystemModel | undefined;
   if (needsSystem) {
-    const loaded = system!.loadSystem(ctx.cwd, opts.file);
+    const abs = system!.locateSystemFile(ctx.cwd, opts.file);
+    const loaded = loadEventsModel(load!, modelModule!, abs, shown(abs));
+    for (const d of loaded.diagnostics) out.emit(d);
     if (!loaded.model) {
-      for (const d of loaded.diagnostics) out.emit(d);
       out.finish();
       return 1;
     }
@@ -147,6 +149,33 @@ function reason(e: unknown): string {
   if (err?.code === "EISDIR") return "it is a directory";
   if (err?.code === "ENOTDIR") return "not a directory";
   return err?.message ?? String(e);
+}
+
+/**
+ * system.yaml as far as events need it: parsed and modelled, without re-running its JSON Schema
+ * and rules — that is `msa validate`'s job, and compiling system.schema.json alone costs more
+ * than validating thousands of events. YAML errors and unreadable schema files are reported.
+ */
+function loadEventsModel(
+  load: typeof import("../../core/load.js"),
+  modelModule: typeof import("../../core/model.js"),
+  abs: string,
+  shownPath: string,
+): { model?: SystemModel; diagnostics: Diagnostic[] } {
+  let text: string;
+  try {
+    const size = fs.statSync(abs).size;
+    if (size > load.MAX_SYSTEM_FILE_BYTES) return { diagnostics: [load.fileTooLarge(shownPath, size)] };
+    text = fs.readFileSync(abs, "utf8");
+  } catch (e) {
+    throw new CannotRunError(`cannot read ${shownPath}: ${reason(e)}`);
+  }
+  const { loaded, diagnostics } = load.loadYamlText(text, shownPath);
+  if (!loaded) return { diagnostics };
+  if (!loaded.data || typeof loaded.data !== "object" || Array.isArray(loaded.data))
+    return { diagnostics: [diagnostic(shownPath, undefined, "error", "schema-type", `${shownPath} must be a mapping with version, name, contexts and events; run msa validate`)] };
+  const built = modelModule.buildModel({ loaded, dir: path.dirname(abs), readFile: (p) => fs.readFileSync(p, "utf8") });
+  return { model: built.model, diagnostics: [...diagnostics, ...built.diagnostics] };
 }
 
 /** *.json (single events) and *.ndjson/*.jsonl (streams) under a directory, recursively, sorted. */
@@ -225,7 +254,11 @@ class EventRun {
 
   async stream(input: Input, ctx: CliContext): Promise<void> {
     let source: AsyncIterable<string | Uint8Array>;
-    if (input.abs === null) source = ctx.stdin as AsyncIterable<string | Uint8Array>;
+    if (input.abs === null) {
+      // Strings decode faster than per-chunk TextDecoder; a stream without setEncoding still works.
+      (ctx.stdin as { setEncoding?: (e: string) => void }).setEncoding?.("utf8");
+      source = ctx.stdin as AsyncIterable<string | Uint8Array>;
+    }
     else {
       try {
         if (fs.statSync(input.abs).isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
@@ -234,7 +267,7 @@ class EventRun {
         this.out.emit(diagnostic(input.shown, undefined, "error", EVENT_RULES.unreadable, `cannot read ${input.shown}: ${reason(e)}`), "unreadable");
         return;
       }
-      source = fs.createReadStream(input.abs, { highWaterMark: 1 << 20 });
+      source = fs.createReadStream(input.abs, { encoding: "utf8", highWaterMark: 1 << 20 });
     }
     try {
       await splitLines(source, {

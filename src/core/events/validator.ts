@@ -148,8 +148,19 @@ export function explicitSchemaChecker(schema: unknown): EventChecker {
 /** Against system.yaml: envelope, then the eventType/version pair, then the payload (one compiled schema each). */
 export function systemChecker(model: SystemModel): EventChecker {
   const envelope = envelopeSchema();
-  const envelopeAjv = ajvFor(envelope);
-  const validateEnvelope = envelopeAjv.compile(envelope);
+  let validateEnvelope: ValidateFunction | undefined; // compiled only when an event's type/version is unknown
+  const envelopeOnly = (d: unknown): ErrorObject[] => {
+    validateEnvelope ??= ajvFor(envelope).compile(envelope);
+    return validateEnvelope(d) ? [] : (validateEnvelope.errors ?? []);
+  };
+  /** One ajv per draft, shared by every type/version (each compiled schema has its own $id). */
+  const shared = new Map<string, Ajv>();
+  const sharedAjv = (schema: Json): Ajv => {
+    const key = typeof schema.$schema === "string" ? schema.$schema : "";
+    let ajv = shared.get(key);
+    if (!ajv) shared.set(key, (ajv = ajvFor(schema)));
+    return ajv;
+  };
   const events = new Map<string, EventType>(model.events.map((e) => [e.name, e]));
   const names = model.events.map((e) => e.name);
   /** type → version → validator (null: the payload schema did not compile). */
@@ -175,25 +186,40 @@ export function systemChecker(model: SystemModel): EventChecker {
     else delete combined.$schema;
     let fn: ValidateFunction | null;
     try {
-      fn = ajvFor(combined).compile(combined);
-    } catch (err) {
-      fn = null;
-      schemaProblems.push({ event: e.name, version, message: firstLine(err instanceof Error ? err.message : String(err)) });
+      fn = sharedAjv(combined).compile(combined);
+    } catch {
+      // Alone, in case the shared instance was the problem (the same nested $id in two versions).
+      try {
+        fn = ajvFor(combined).compile(combined);
+      } catch (err) {
+        fn = null;
+        schemaProblems.push({ event: e.name, version, message: firstLine(err instanceof Error ? err.message : String(err)) });
+      }
     }
     byVersion.set(version, fn);
     return fn;
   }
 
+  let lastType: unknown;
+  let lastVersion: unknown;
+  let lastFn: ValidateFunction | undefined;
   return {
     check(doc) {
       const bad = notAnObject(doc);
       if (bad) return bad;
       const d = doc as Json;
+      // Streams are mostly one type/version after another: remember the last pair's validator.
+      if (d.eventType === lastType && d.version === lastVersion && lastFn) return lastFn(d) ? [] : problemsFromErrors(lastFn.errors ?? [], ruleOf);
       const e = typeof d.eventType === "string" ? events.get(d.eventType) : undefined;
       const fn = e && typeof d.version === "number" ? validatorFor(e, d.version) : undefined;
-      if (fn) return fn(d) ? [] : problemsFromErrors(fn.errors ?? [], ruleOf);
+      if (fn) {
+        lastType = d.eventType;
+        lastVersion = d.version;
+        lastFn = fn;
+        return fn(d) ? [] : problemsFromErrors(fn.errors ?? [], ruleOf);
+      }
       // Unknown pair, or a payload schema that does not compile: the envelope alone, then why.
-      const out = validateEnvelope(d) ? [] : problemsFromErrors(validateEnvelope.errors ?? [], EVENT_RULES.envelope);
+      const out = problemsFromErrors(envelopeOnly(d), EVENT_RULES.envelope);
       if (typeof d.eventType === "string" && !e) {
         const guess = didYouMean(d.eventType, names);
         out.push({
