@@ -390,6 +390,8 @@ export interface NatsServer {
   /** Stops it (SIGTERM, then SIGKILL); the JetStream store stays for start(). */
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** Stops it and removes its store. */
+  destroy(): Promise<void>;
 }
 
 export const NATS_SERVER_BIN = process.env.NATS_SERVER_BIN ?? "/usr/sbin/nats-server";
@@ -418,6 +420,10 @@ export async function startNatsServer(): Promise<NatsServer> {
       const t = setTimeout(() => c.kill("SIGKILL"), 5_000);
       await exited;
       clearTimeout(t);
+    },
+    async destroy() {
+      await server.stop();
+      fs.rmSync(store, { recursive: true, force: true });
     },
   };
   await server.start();

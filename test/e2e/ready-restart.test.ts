@@ -1,0 +1,60 @@
+// /ready follows the broker: with a private nats-server of our own (never the shared one), the services
+// answer /ready 503 naming the broker while it is down, and 200 again once it is back — and consuming
+// resumes. Runs on the NATS build of the e2e system; postgres stays up (orders checks it too).
+import fs from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { httpGet, httpPost, IN_CI, NATS_SERVER_BIN, requireBroker, startNatsServer, waitFor, type NatsServer } from "./harness.js";
+import { buildE2eSystem, startE2eSystem, type RunningSystem } from "./fixtures/system.js";
+
+describe("/ready with a broker restart (private nats-server)", () => {
+  let skip: string | null = null;
+  let nats: NatsServer | undefined;
+  let sys: RunningSystem | undefined;
+
+  beforeAll(async () => {
+    if (!fs.existsSync(NATS_SERVER_BIN)) {
+      skip = `nats-server is not installed at ${NATS_SERVER_BIN}`;
+      if (IN_CI) throw new Error(`${skip} (CI=true: e2e tests must not skip)`);
+      return;
+    }
+    skip = await requireBroker("postgres");
+    if (skip) return;
+    const built = await buildE2eSystem("nats");
+    nats = await startNatsServer();
+    sys = await startE2eSystem(built, nats.url, ["orders", "inventory"]);
+  });
+
+  afterAll(async () => {
+    await sys?.stopAll();
+    await nats?.destroy();
+  });
+
+  it("turns 503 naming the broker when it is unreachable, and 200 when it returns", async (ctx) => {
+    if (skip) ctx.skip(`skipped: ${skip}`);
+    const procs = [sys!.procs.orders!, sys!.procs.inventory!];
+    for (const p of procs) expect((await httpGet(`${p.url}/ready`)).status, p.name).toBe(200);
+
+    await nats!.stop();
+    for (const p of procs) {
+      await waitFor(async () => (await httpGet(`${p.url}/ready`)).status === 503, 15_000, `${p.name} /ready 503`);
+      const r = await httpGet(`${p.url}/ready`);
+      expect(r.body, p.name).toMatchObject({ status: "degraded", checks: { broker: { status: "down", error: expect.any(String) } } });
+      expect((await httpGet(`${p.url}/health`)).status, `${p.name} stays alive`).toBe(200);
+    }
+    expect((await httpGet(`${procs[0]!.url}/ready`)).body).toMatchObject({ checks: { database: { status: "up" } } });
+    // publishing while the broker is down fails loudly rather than losing the event
+    expect((await httpPost(`${procs[0]!.url}/orders`, { orderId: "o-down", total: 1 })).status).toBe(503);
+
+    await nats!.start();
+    for (const p of procs) await waitFor(async () => (await httpGet(`${p.url}/ready`)).status === 200, 20_000, `${p.name} /ready 200 again`);
+
+    // and events flow again end to end
+    let eventId = "";
+    await waitFor(async () => {
+      const r = await httpPost(`${procs[0]!.url}/orders`, { orderId: "o-back", total: 2 });
+      eventId = (r.body as { eventId?: string }).eventId ?? "";
+      return r.status === 201;
+    }, 10_000, "orders publishes again");
+    await procs[1]!.waitForLog((l) => l.msg === "event processed" && l.eventId === eventId, 20_000, "inventory consumes again");
+  });
+});
