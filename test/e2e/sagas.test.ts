@@ -1,0 +1,97 @@
+// Sagas end to end: orders orchestrates place-order = inventory.reserve (compensation release), then
+// shipping.schedule (compensation unschedule), over HTTP between real processes. Steps run in order;
+// a failing step compensates the completed steps in reverse order; the state is persisted, so an
+// orchestrator killed mid-saga (SIGKILL) and restarted finishes it — forward if it was running,
+// backward if it was compensating, never both.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { httpGet, httpPost, NATS_URL, requireBroker, waitFor, type LogLine, type ServiceProcess } from "./harness.js";
+import { buildE2eSystem, startE2eSystem, type RunningSystem } from "./fixtures/system.js";
+
+interface SagaState {
+  sagaId: string;
+  status: string;
+  steps: { action: string; status: string }[];
+}
+
+const stepCalls = (p: ServiceProcess, correlationId: string): LogLine[] =>
+  p.logs.filter((l) => l.msg === "saga step called" && l.correlationId === correlationId);
+const names = (lines: LogLine[]): string[] => lines.map((l) => String(l.sagaStep));
+const at = (l: LogLine | undefined): number => Date.parse(String(l?.time));
+
+describe("saga place-order (orders orchestrates inventory and shipping)", () => {
+  let skip: string | null = null;
+  let sys: RunningSystem | undefined;
+
+  beforeAll(async () => {
+    skip = (await requireBroker("nats")) ?? (await requireBroker("postgres"));
+    if (skip) return;
+    const built = await buildE2eSystem("nats");
+    sys = await startE2eSystem(built, NATS_URL);
+  });
+
+  afterAll(async () => {
+    await sys?.stopAll();
+  });
+
+  const procs = (ctx: { skip: (note?: string) => void }) => {
+    if (skip) ctx.skip(`skipped: ${skip}`);
+    return { orders: sys!.procs.orders!, inventory: sys!.procs.inventory!, shipping: sys!.procs.shipping! };
+  };
+
+  it("runs the steps in order", async (ctx) => {
+    const { orders, inventory, shipping } = procs(ctx);
+    const res = await httpPost(`${orders.url}/sagas/place-order`, { orderId: "s-1" }, { "X-Correlation-ID": "corr-saga-ok" });
+    expect(res.status).toBe(201);
+    const state = res.body as SagaState;
+    expect(state).toMatchObject({ status: "completed", steps: [{ action: "reserve", status: "done" }, { action: "schedule", status: "done" }] });
+    // (log lines travel through a pipe: wait until they are read)
+    await shipping.waitForLog((l) => l.msg === "saga step called" && l.correlationId === "corr-saga-ok", 5_000, "schedule logged");
+    expect(names(stepCalls(inventory, "corr-saga-ok"))).toEqual(["reserve"]);
+    expect(names(stepCalls(shipping, "corr-saga-ok"))).toEqual(["schedule"]);
+    expect(at(stepCalls(inventory, "corr-saga-ok")[0])).toBeLessThanOrEqual(at(stepCalls(shipping, "corr-saga-ok")[0]));
+    expect((await httpGet(`${orders.url}/sagas/place-order/${state.sagaId}`)).body).toMatchObject({ status: "completed" });
+  });
+
+  it("compensates the completed steps in reverse order when a step fails", async (ctx) => {
+    const { orders, inventory, shipping } = procs(ctx);
+    const res = await httpPost(`${orders.url}/sagas/place-order`, { orderId: "s-2", fail: "schedule" }, { "X-Correlation-ID": "corr-saga-fail" });
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ status: "compensated", steps: [{ action: "reserve", status: "compensated" }, { action: "schedule", status: "failed" }] });
+    await inventory.waitForLog((l) => l.sagaStep === "release" && l.correlationId === "corr-saga-fail", 5_000, "release logged");
+    expect(names(stepCalls(inventory, "corr-saga-fail"))).toEqual(["reserve", "release"]);
+    expect(names(stepCalls(shipping, "corr-saga-fail"))).toEqual(["schedule"]); // the failed step is not compensated
+    expect(at(stepCalls(shipping, "corr-saga-fail")[0])).toBeLessThanOrEqual(at(stepCalls(inventory, "corr-saga-fail")[1]));
+  });
+
+  async function killAndRestartOrders(): Promise<ServiceProcess> {
+    await sys!.procs.orders!.kill();
+    return sys!.start("orders");
+  }
+
+  it("a restarted orchestrator finishes a saga interrupted while running (forward only)", async (ctx) => {
+    const { orders, inventory, shipping } = procs(ctx);
+    const corr = "corr-saga-crash-forward";
+    void httpPost(`${orders.url}/sagas/place-order`, { orderId: "s-3", slow: "schedule", slowMs: 2500 }, { "X-Correlation-ID": corr });
+    const during = await shipping.waitForLog((l) => l.msg === "saga step called" && l.correlationId === corr, 10_000, "schedule started");
+    const sagaId = String(during.sagaId);
+    const restarted = await killAndRestartOrders();
+    await restarted.waitForLog((l) => l.msg === "resuming interrupted saga" && l.sagaId === sagaId, 10_000, "recovery");
+    await waitFor(async () => ((await httpGet(`${restarted.url}/sagas/place-order/${sagaId}`)).body as SagaState).status === "completed", 20_000, "the saga to complete");
+    await waitFor(() => stepCalls(shipping, corr).length === 2, 5_000, "the repeated schedule logged");
+    expect(names(stepCalls(inventory, corr))).toEqual(["reserve"]); // not repeated, not compensated
+    expect(names(stepCalls(shipping, corr))).toEqual(["schedule", "schedule"]); // cut short, so repeated once
+  });
+
+  it("a restarted orchestrator finishes compensating a saga interrupted while compensating (backward only)", async (ctx) => {
+    const { orders, inventory, shipping } = procs(ctx);
+    const corr = "corr-saga-crash-backward";
+    void httpPost(`${orders.url}/sagas/place-order`, { orderId: "s-4", fail: "schedule", slow: "release", slowMs: 2500 }, { "X-Correlation-ID": corr });
+    const during = await inventory.waitForLog((l) => l.msg === "saga step called" && l.correlationId === corr && l.sagaStep === "release", 10_000, "release started");
+    const sagaId = String(during.sagaId);
+    const restarted = await killAndRestartOrders();
+    await waitFor(async () => ((await httpGet(`${restarted.url}/sagas/place-order/${sagaId}`)).body as SagaState).status === "compensated", 20_000, "the saga to be compensated");
+    await waitFor(() => stepCalls(inventory, corr).length === 3, 5_000, "the repeated release logged");
+    expect(names(stepCalls(inventory, corr))).toEqual(["reserve", "release", "release"]);
+    expect(names(stepCalls(shipping, corr))).toEqual(["schedule"]); // never resumed forward
+  });
+});
