@@ -1,5 +1,6 @@
 // The disk side of generation: read what exists, decide with core/tree.ts, write atomically, prune, record the manifest.
 import fs from "node:fs";
+import fsp from "node:fs/promises";
 import path from "node:path";
 import { CannotRunError } from "../core/diagnostics.js";
 import type { PlannedFile } from "../core/plan/types.js";
@@ -42,8 +43,11 @@ export function readManifest(root: string): Manifest | null {
   return parseManifest(readIfExists(path.join(root, MANIFEST_PATH), MANIFEST_PATH));
 }
 
+/** How many file writes are in flight at once: enough to hide disk latency, few enough for the libuv pool. */
+const WRITE_CONCURRENCY = 32;
+
 /** Plans against the disk and, in write mode, applies the result. Reads only files the plan or the manifest names. */
-export function commitPlan(opts: CommitOptions): CommitResult {
+export async function commitPlan(opts: CommitOptions): Promise<CommitResult> {
   const { root } = opts;
   const manifestText = readIfExists(path.join(root, MANIFEST_PATH), MANIFEST_PATH);
   const manifest = parseManifest(manifestText);
@@ -59,38 +63,66 @@ export function commitPlan(opts: CommitOptions): CommitResult {
   const next: Manifest = { ...diffed.manifest, ...(opts.inputs && !opts.only ? { inputs: opts.inputs } : {}) };
   if (opts.mode !== "write") return { changes, manifest: next };
 
-  const todo = changes.filter((c) => c.kind === "create" || c.kind === "update" || c.kind === "delete");
-  const made = new Set<string>();
+  const writes = changes.filter((c) => c.kind === "create" || c.kind === "update");
+  const deletes = changes.filter((c) => c.kind === "delete");
+  const total = writes.length + deletes.length;
   let done = 0;
-  for (const c of todo) {
+  const tick = () => opts.onProgress?.(++done, total);
+
+  // Directories first (deepest only: mkdir -p makes the parents), then the files, several at a time.
+  const dirs = [...new Set(writes.map((c) => path.dirname(path.join(root, ...c.path.split("/")))))].sort();
+  const leaves = dirs.filter((d, i) => !(dirs[i + 1]?.startsWith(d + path.sep)));
+  await pool(leaves, WRITE_CONCURRENCY, (d) =>
+    fsp.mkdir(d, { recursive: true }).catch((e: Error) => {
+      throw new CannotRunError(`cannot create the directory ${d}: ${e.message}`);
+    }),
+  );
+  await pool(writes, WRITE_CONCURRENCY, async (c) => {
+    await writeAtomic(path.join(root, ...c.path.split("/")), c.content ?? "", c.executable === true);
+    tick();
+  });
+  for (const c of deletes) {
     const abs = path.join(root, ...c.path.split("/"));
-    if (c.kind === "delete") {
-      fs.rmSync(abs, { force: true });
-      removeEmptyParents(root, path.dirname(abs));
-    } else {
-      writeAtomic(abs, c.content ?? "", c.executable === true, made);
-    }
-    opts.onProgress?.(++done, todo.length);
+    fs.rmSync(abs, { force: true });
+    removeEmptyParents(root, path.dirname(abs));
+    tick();
   }
   const nextText = serializeManifest(next);
-  if (nextText !== manifestText) writeAtomic(path.join(root, MANIFEST_PATH), nextText, false, made);
+  if (nextText !== manifestText) {
+    await fsp.mkdir(path.join(root, ".msa"), { recursive: true });
+    await writeAtomic(path.join(root, MANIFEST_PATH), nextText, false);
+  }
   return { changes, manifest: next };
 }
 
-/** Temp file in the same directory, then rename: a reader never sees half a file. */
-export function writeAtomic(abs: string, content: string, executable: boolean, madeDirs: Set<string> = new Set()): void {
+/** Runs `fn` over `items` with at most `limit` in flight; the first failure stops the rest and is thrown. */
+async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  let failed: unknown;
+  const worker = async () => {
+    while (next < items.length && failed === undefined) {
+      const item = items[next++] as T;
+      try {
+        await fn(item);
+      } catch (e) {
+        failed ??= e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failed !== undefined) throw failed;
+}
+
+/** Temp file in the same directory (which must exist), then rename: a reader never sees half a file. */
+export async function writeAtomic(abs: string, content: string, executable: boolean): Promise<void> {
   const dir = path.dirname(abs);
-  if (!madeDirs.has(dir)) {
-    fs.mkdirSync(dir, { recursive: true });
-    madeDirs.add(dir);
-  }
   const tmp = path.join(dir, `.${path.basename(abs)}.msa-${process.pid}.tmp`);
   try {
-    fs.writeFileSync(tmp, content, { mode: executable ? 0o755 : 0o644 });
-    if (executable) fs.chmodSync(tmp, 0o755);
-    fs.renameSync(tmp, abs);
+    await fsp.writeFile(tmp, content, { mode: executable ? 0o755 : 0o644 });
+    if (executable) await fsp.chmod(tmp, 0o755);
+    await fsp.rename(tmp, abs);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
+    await fsp.rm(tmp, { force: true });
     throw new CannotRunError(`cannot write ${abs}: ${(e as Error).message}`);
   }
 }

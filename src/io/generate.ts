@@ -81,7 +81,7 @@ export async function generateSystem(opts: GenerateOptions): Promise<GenerateRes
   const fingerprint = fullRun ? inputFingerprint(root, systemPath, inputFiles) : null;
   const inputs: ManifestInputs | undefined = fingerprint ? { fingerprint, files: [...new Set(inputFiles)].sort() } : undefined;
 
-  const { changes } = commitPlan({ root, planned, mode: opts.mode, force: opts.force, only, onProgress: opts.onProgress, inputs });
+  const { changes } = await commitPlan({ root, planned, mode: opts.mode, force: opts.force, only, onProgress: opts.onProgress, inputs });
 
   const result: GenerateResult = { systemPath, diagnostics: loaded.diagnostics, changes: [], conflicts: [], unchanged: 0 };
   for (const c of changes) {

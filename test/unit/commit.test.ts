@@ -13,7 +13,7 @@ afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const read = (p: string) => fs.readFileSync(path.join(root, p), "utf8");
 const exists = (p: string) => fs.existsSync(path.join(root, p));
-const kinds = (r: ReturnType<typeof commitPlan>) => Object.fromEntries(r.changes.map((c) => [c.path, c.kind]));
+const kinds = (r: Awaited<ReturnType<typeof commitPlan>>) => Object.fromEntries(r.changes.map((c) => [c.path, c.kind]));
 const plan = (extra: PlannedFile[] = []): PlannedFile[] => [
   { path: "docker-compose.yml", content: "services: {}\n", owner: "generated" },
   { path: "scripts/run.sh", content: "#!/bin/sh\necho hi\n", owner: "generated", executable: true },
@@ -22,9 +22,9 @@ const plan = (extra: PlannedFile[] = []): PlannedFile[] => [
   ...extra,
 ];
 
-describe("commitPlan", () => {
-  it("writes files, sets +x on scripts, records a manifest, and a second run changes nothing", () => {
-    const r = commitPlan({ root, planned: plan(), mode: "write" });
+describe("commitPlan", async () => {
+  it("writes files, sets +x on scripts, records a manifest, and a second run changes nothing", async () => {
+    const r = await commitPlan({ root, planned: plan(), mode: "write" });
     expect(Object.values(kinds(r))).toEqual(["create", "create", "create", "create"]);
     expect(read("services/a/index.ts")).toBe("export {};\n");
     expect(fs.statSync(path.join(root, "scripts/run.sh")).mode & 0o111).toBe(0o111);
@@ -34,50 +34,50 @@ describe("commitPlan", () => {
       "docker-compose.yml", "scripts/run.sh", "services/a/handlers.ts", "services/a/index.ts",
     ]);
     const before = fs.statSync(path.join(root, "docker-compose.yml")).mtimeMs;
-    const again = commitPlan({ root, planned: plan(), mode: "write" });
+    const again = await commitPlan({ root, planned: plan(), mode: "write" });
     expect(new Set(Object.values(kinds(again)))).toEqual(new Set(["unchanged"]));
     expect(fs.statSync(path.join(root, "docker-compose.yml")).mtimeMs).toBe(before);
     expect(fs.readdirSync(root).filter((f) => f.includes(".tmp"))).toEqual([]);
   });
 
-  it("check and dry-run write nothing", () => {
+  it("check and dry-run write nothing", async () => {
     for (const mode of ["check", "dry-run"] as const) {
-      const r = commitPlan({ root, planned: plan(), mode });
+      const r = await commitPlan({ root, planned: plan(), mode });
       expect(Object.values(kinds(r)).every((k) => k === "create")).toBe(true);
       expect(fs.readdirSync(root)).toEqual([]);
     }
   });
 
-  it("keeps a user's edit of a generated file unless forced, and never touches user-owned files", () => {
-    commitPlan({ root, planned: plan(), mode: "write" });
+  it("keeps a user's edit of a generated file unless forced, and never touches user-owned files", async () => {
+    await commitPlan({ root, planned: plan(), mode: "write" });
     fs.appendFileSync(path.join(root, "docker-compose.yml"), "# mine\n");
     fs.writeFileSync(path.join(root, "services/a/handlers.ts"), "// my domain code\n");
     const changed = plan().map((f) => ({ ...f, content: f.content + "# v2\n" }));
-    const r = commitPlan({ root, planned: changed, mode: "write" });
+    const r = await commitPlan({ root, planned: changed, mode: "write" });
     expect(kinds(r)).toMatchObject({ "docker-compose.yml": "conflict", "services/a/index.ts": "update", "services/a/handlers.ts": "unchanged" });
     expect(read("docker-compose.yml")).toBe("services: {}\n# mine\n");
     expect(read("services/a/handlers.ts")).toBe("// my domain code\n");
     // still protected on the next run
-    expect(kinds(commitPlan({ root, planned: changed, mode: "check" }))["docker-compose.yml"]).toBe("conflict");
-    const forced = commitPlan({ root, planned: changed, mode: "write", force: true });
+    expect(kinds(await commitPlan({ root, planned: changed, mode: "check" }))["docker-compose.yml"]).toBe("conflict");
+    const forced = await commitPlan({ root, planned: changed, mode: "write", force: true });
     expect(kinds(forced)["docker-compose.yml"]).toBe("update");
     expect(read("docker-compose.yml")).toBe("services: {}\n# v2\n");
     expect(read("services/a/handlers.ts")).toBe("// my domain code\n");
   });
 
-  it("prunes files no longer planned (and their empty directories), keeps edited ones", () => {
-    commitPlan({ root, planned: plan([{ path: "services/b/x.ts", content: "x\n", owner: "generated", context: "b" }, { path: "services/c/y.ts", content: "y\n", owner: "generated", context: "c" }]), mode: "write" });
+  it("prunes files no longer planned (and their empty directories), keeps edited ones", async () => {
+    await commitPlan({ root, planned: plan([{ path: "services/b/x.ts", content: "x\n", owner: "generated", context: "b" }, { path: "services/c/y.ts", content: "y\n", owner: "generated", context: "c" }]), mode: "write" });
     fs.appendFileSync(path.join(root, "services/c/y.ts"), "// edited\n");
-    const r = commitPlan({ root, planned: plan(), mode: "write" });
+    const r = await commitPlan({ root, planned: plan(), mode: "write" });
     expect(kinds(r)).toMatchObject({ "services/b/x.ts": "delete", "services/c/y.ts": "conflict" });
     expect(exists("services/b")).toBe(false);
     expect(read("services/c/y.ts")).toBe("y\n// edited\n");
     expect(JSON.parse(read(".msa/manifest.json")).files.some((f: { path: string }) => f.path.startsWith("services/c/"))).toBe(false);
   });
 
-  it("reports progress for each write", () => {
+  it("reports progress for each write", async () => {
     const seen: [number, number][] = [];
-    commitPlan({ root, planned: plan(), mode: "write", onProgress: (d, t) => seen.push([d, t]) });
+    await commitPlan({ root, planned: plan(), mode: "write", onProgress: (d, t) => seen.push([d, t]) });
     expect(seen).toEqual([[1, 4], [2, 4], [3, 4], [4, 4]]);
   });
 });
