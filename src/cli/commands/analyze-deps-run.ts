@@ -5,11 +5,12 @@ import { analyze, DEFAULT_MAX_CHAIN, parseFailOn, type DiscoveredRef } from "../
 import { attributeFile } from "../../core/deps/attribute.js";
 import { declaredGraph, GATEWAY_NODE } from "../../core/deps/declared.js";
 import { findingsText, renderDot, renderJson, renderMermaid, renderText } from "../../core/deps/output.js";
-import { createMatcher, type PrefixTarget, type ServiceTarget } from "../../core/deps/scanner.js";
+import type { PrefixTarget, ServiceTarget } from "../../core/deps/scanner.js";
 import { CannotRunError, UsageError } from "../../core/diagnostics.js";
-import type { SystemModel } from "../../core/model.js";
+import { MAX_SYSTEM_FILE_BYTES, loadYamlText } from "../../core/load.js";
+import { buildModel, type SystemModel } from "../../core/model.js";
 import { toEnvName } from "../../core/names.js";
-import { filesToScan, scanFiles, walkFiles, type WalkedFile } from "../../io/scan.js";
+import { filesToScan, scanFilesParallel, walkFiles, type WalkedFile } from "../../io/scan.js";
 import type { CliContext } from "../context.js";
 import type { ExitCode } from "../main.js";
 import { formatText } from "../report.js";
@@ -22,22 +23,36 @@ export function prefixService(prefix: string): string {
   return host || prefix;
 }
 
+/**
+ * system.yaml → model without the JSON Schema pass: compiling the schema costs more than scanning a
+ * large tree, and the graph needs only names. `msa validate` is the place for validity; a document
+ * the model cannot be built from falls back to the full load so its problems are printed.
+ */
 function loadModel(cwd: string, file: string | undefined, ctx: CliContext): { model: SystemModel | null; code?: ExitCode } {
-  if (!file) {
-    try {
-      locateSystemFile(cwd);
-    } catch (e) {
-      if (e instanceof CannotRunError) return { model: null };
-      throw e;
+  let abs: string;
+  try {
+    abs = locateSystemFile(cwd, file);
+  } catch (e) {
+    if (e instanceof CannotRunError && !file) return { model: null };
+    throw e;
+  }
+  const shown = displayPath(cwd, abs);
+  if (fs.statSync(abs).size <= MAX_SYSTEM_FILE_BYTES) {
+    const { loaded } = loadYamlText(fs.readFileSync(abs, "utf8"), shown);
+    if (loaded && loaded.data && typeof loaded.data === "object" && !Array.isArray(loaded.data)) {
+      try {
+        const built = buildModel({ loaded, dir: path.dirname(abs), readFile: (p) => fs.readFileSync(p, "utf8") });
+        if (built.model) return { model: built.model };
+      } catch {
+        // fall through to the validating load, which reports what is wrong
+      }
     }
   }
-  const loaded = loadSystem(cwd, file);
-  if (!loaded.model) {
-    ctx.stderr(formatText(loaded.diagnostics));
-    ctx.stderr(`msa: ${displayPath(cwd, loaded.path)} is not valid enough to analyse; fix the errors above (msa validate)\n`);
-    return { model: null, code: 1 };
-  }
-  return { model: loaded.model };
+  const full = loadSystem(cwd, file);
+  if (full.model) return { model: full.model };
+  ctx.stderr(formatText(full.diagnostics));
+  ctx.stderr(`msa: ${shown} is not valid enough to analyse; fix the errors above (msa validate)\n`);
+  return { model: null, code: 1 };
 }
 
 export async function runAnalyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliContext): Promise<ExitCode> {
@@ -102,9 +117,8 @@ export async function runAnalyzeDeps(paths: string[], opts: AnalyzeDepsOptions, 
     for (const e of model.events) events.add(e.name);
     for (const c of model.contexts) [...c.publishes, ...c.consumes].forEach((e) => events.add(e));
   }
-  const matcher = createMatcher({ services: [...services.values()], prefixes, events: [...events], namespace: model?.namespace });
-
-  const { results, stats } = scanFiles(files, matcher);
+  const spec = { services: [...services.values()], prefixes, events: [...events].sort(), namespace: model?.namespace };
+  const { results, stats } = await scanFilesParallel(files, spec);
   const refs: DiscoveredRef[] = [];
   let unattributed = 0;
   for (const { file, matches } of results) {

@@ -41,7 +41,8 @@ export interface RawMatch {
 }
 
 export interface Matcher {
-  regex: RegExp | null;
+  /** One expression a form, each starting with something rare (a literal), so each pass is fast. */
+  passes: { form: ReferenceForm; regex: RegExp; names?: string[]; suffix?: boolean }[];
   prefixes: Map<string, string>;
   envs: Map<string, string>;
   urls: Map<string, string>;
@@ -51,26 +52,107 @@ const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"
 const longestFirst = (a: string, b: string): number => b.length - a.length || (a < b ? -1 : a > b ? 1 : 0);
 const alt = (xs: Iterable<string>): string => [...new Set(xs)].sort(longestFirst).map(escapeRe).join("|");
 
+/**
+ * An alternation factored by common prefixes (order\.c(?:reated|ancelled)): the regex engine then
+ * searches for a literal prefix instead of trying every alternative at every position.
+ */
+export function trieRegexSource(words: Iterable<string>): string {
+  const list = [...new Set(words)].filter(Boolean).sort();
+  const build = (group: string[]): string => {
+    // Longest common prefix of the group, then one branch per next character.
+    let prefix = group[0] as string;
+    for (const w of group) while (!w.startsWith(prefix)) prefix = prefix.slice(0, -1);
+    const rest = group.map((w) => w.slice(prefix.length));
+    const empty = rest.includes("");
+    const byFirst = new Map<string, string[]>();
+    for (const r of rest) if (r) byFirst.set(r[0] as string, [...(byFirst.get(r[0] as string) ?? []), r]);
+    const branches = [...byFirst.values()].map((g) => (g.length === 1 ? escapeRe(g[0] as string) : build(g)));
+    if (!branches.length) return escapeRe(prefix);
+    const body = branches.length === 1 && !empty ? branches[0] : `(?:${branches.join("|")})${empty ? "?" : ""}`;
+    return escapeRe(prefix) + body;
+  };
+  if (!list.length) return "(?!)";
+  // Group by first character so each top-level branch starts with a literal.
+  const top = new Map<string, string[]>();
+  for (const w of list) top.set(w[0] as string, [...(top.get(w[0] as string) ?? []), w]);
+  return [...top.values()].map((g) => (g.length === 1 ? escapeRe(g[0] as string) : build(g))).join("|");
+}
+
+const commonPrefix = (xs: string[]): string => {
+  let p = xs[0] ?? "";
+  for (const x of xs) while (!x.startsWith(p)) p = p.slice(0, -1);
+  return p;
+};
+const commonSuffix = (xs: string[]): string => {
+  let p = xs[0] ?? "";
+  for (const x of xs) while (!x.endsWith(p)) p = p.slice(1);
+  return p;
+};
+/** Below this, a literal is too common to search for: such names get a pass each. */
+const MIN_ANCHOR = 5;
+/** More passes than this cost more than one alternation. */
+const MAX_EVENT_PASSES = 12;
+
+export interface EventAnchor {
+  anchor: string;
+  /** Longest first, so the longest name at a position wins. */
+  names: string[];
+  /** The anchor ends the names (else it starts them). */
+  suffix: boolean;
+}
+
+/** Groups event names (by first character) under the longest literal each group shares. */
+export function eventAnchors(events: readonly string[]): EventAnchor[] {
+  const byFirst = new Map<string, string[]>();
+  for (const e of [...new Set(events)].sort()) byFirst.set(e[0] as string, [...(byFirst.get(e[0] as string) ?? []), e]);
+  const out: EventAnchor[] = [];
+  const add = (names: string[]) => {
+    const pre = commonPrefix(names);
+    const suf = commonSuffix(names);
+    const suffix = suf.length > pre.length;
+    out.push({ anchor: suffix ? suf : pre, names: [...names].sort(longestFirst), suffix });
+  };
+  // Names sharing a suffix across first letters (domain0.thing-happened, other.thing-happened) go together.
+  const all = [...new Set(events)];
+  const suf = commonSuffix(all);
+  if (all.length > 1 && suf.length >= MIN_ANCHOR && suf.length >= commonPrefix(all).length) return [{ anchor: suf, names: all.sort(longestFirst), suffix: true }];
+  for (const names of byFirst.values()) {
+    if (names.length === 1 || Math.max(commonPrefix(names).length, commonSuffix(names).length) >= MIN_ANCHOR) add(names);
+    else for (const n of names) add([n]);
+  }
+  if (out.length > MAX_EVENT_PASSES) return [{ anchor: "", names: all.sort(longestFirst), suffix: false }];
+  return out;
+}
+
 export function createMatcher(spec: MatcherSpec): Matcher {
   const urls = new Map(spec.services.map((s) => [s.name, s.name]));
   const envs = new Map<string, string>();
   for (const s of spec.services) if (s.envName) envs.set(s.envName, s.name);
   const prefixes = new Map(spec.prefixes.map((p) => [p.prefix, p.service]));
-  const parts: string[] = [];
+  // Case-sensitive on purpose: context names are lowercase DNS labels, env names upper case, and a
+  // case-insensitive expression is several times slower on large trees. One alternation over all
+  // forms is slow too (a quote would start a candidate at every string), hence one pass a form.
+  const passes: Matcher["passes"] = [];
   if (prefixes.size) {
     // A prefix ending in a name character must end there: http://user-service is not http://user-service-v2.
-    parts.push(`(?<prefix>${alt(prefixes.keys())})(?:(?<=[^A-Za-z0-9_-])|(?![A-Za-z0-9_-]))`);
+    passes.push({ form: "prefix", regex: new RegExp(`(?:${alt(prefixes.keys())})(?:(?<=[^A-Za-z0-9_-])|(?![A-Za-z0-9_-]))`, "g") });
   }
   if (urls.size) {
     const ns = spec.namespace ? `${escapeRe(spec.namespace)}|` : "";
     // After the host: a port, a path, a quote, the end... or a cluster DNS suffix (.svc, .<namespace>).
-    parts.push(`https?:\\/\\/(?<url>${alt(urls.keys())})(?![A-Za-z0-9_-])(?!\\.(?!(?:${ns}svc)(?![A-Za-z0-9-]))[A-Za-z0-9])`);
+    // Starts with the literal "://" (rarer than "http", so the engine skips faster); the scheme is checked by hand.
+    passes.push({ form: "url", regex: new RegExp(`:\\/\\/(${trieRegexSource(urls.keys())})(?![A-Za-z0-9_-])(?!\\.(?!(?:${ns}svc)(?![A-Za-z0-9-]))[A-Za-z0-9])`, "g") });
   }
-  if (envs.size) parts.push(`(?<![A-Za-z0-9_])(?<route>ROUTE_)?(?<env>${alt(envs.keys())})_URL(?![A-Za-z0-9_])`);
-  if (spec.events.length) parts.push(`(?<q>["'\`])(?<event>${alt(spec.events)})\\k<q>`);
-  // Case-sensitive on purpose: context names are lowercase DNS labels, env names upper case, and a
-  // case-insensitive expression is several times slower on large trees.
-  return { regex: parts.length ? new RegExp(parts.join("|"), "g") : null, prefixes, envs, urls };
+  // Anchored on the rare literal _URL; the variable's name is read backwards from there.
+  if (envs.size) passes.push({ form: "env", regex: /_URL(?![A-Za-z0-9_])/g });
+  // Events: one pass a group of names sharing a long literal (a prefix or a suffix): a plain literal
+  // is what the regex engine skips through fastest. The name and its quotes are checked by hand.
+  for (const g of eventAnchors(spec.events)) {
+    // Too many groups: one factored alternation of the whole names instead.
+    const source = g.anchor ? escapeRe(g.anchor) : trieRegexSource(g.names);
+    passes.push({ form: "event", regex: new RegExp(source, "g"), names: g.anchor ? g.names : undefined, suffix: g.suffix });
+  }
+  return { passes, prefixes, envs, urls };
 }
 
 // Words that say what a line does with an event name. The nearest one to the name wins.
@@ -123,41 +205,75 @@ function columnOf(text: string, lineStart: number, index: number): number {
   return (NON_ASCII.test(before) ? Buffer.from(before, "latin1").toString("utf8").length : before.length) + 1;
 }
 
+const QUOTES = new Set(['"', "'", "`"]);
+const isWordCode = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+
+interface Hit {
+  index: number;
+  form: ReferenceForm;
+  target: string;
+  text: string;
+  route: boolean;
+}
+
+function hits(matcher: Matcher, text: string): Hit[] {
+  const out: Hit[] = [];
+  for (const { form, regex, names, suffix } of matcher.passes) {
+    regex.lastIndex = 0;
+    for (let m = regex.exec(text); m; m = regex.exec(text)) {
+      if (form === "prefix") {
+        const service = matcher.prefixes.get(m[0]);
+        if (service) out.push({ index: m.index, form, target: service, text: m[0], route: false });
+      } else if (form === "url") {
+        const name = matcher.urls.get(m[1] as string);
+        const scheme = text.startsWith("https", m.index - 5) ? 5 : text.startsWith("http", m.index - 4) ? 4 : 0;
+        if (name && scheme) out.push({ index: m.index - scheme, form, target: name, text: text.slice(m.index - scheme, m.index + m[0].length), route: false });
+      } else if (form === "env") {
+        let start = m.index;
+        while (start > 0 && isWordCode(text.charCodeAt(start - 1))) start--;
+        const id = text.slice(start, m.index);
+        const route = id.startsWith("ROUTE_") && matcher.envs.has(id.slice(6));
+        const name = route ? matcher.envs.get(id.slice(6)) : matcher.envs.get(id);
+        if (name) out.push({ index: start, form, target: name, text: text.slice(start, m.index + 4), route });
+      } else {
+        // Which name is at the anchor: the longest that fits, with the same quote on both sides.
+        const candidates = names ?? [m[0]];
+        const anchorEnd = m.index + m[0].length;
+        for (const name of candidates) {
+          const start = suffix ? anchorEnd - name.length : m.index;
+          if (start < 1 || !text.startsWith(name, start)) continue;
+          const q = text[start - 1] as string;
+          if (QUOTES.has(q) && text[start + name.length] === q) {
+            out.push({ index: start - 1, form, target: name, text: `${q}${name}${q}`, route: false });
+            break;
+          }
+        }
+      }
+    }
+  }
+  return out.sort((a, b) => a.index - b.index);
+}
+
 /** Every reference in `text`, whose first line is line `firstLine`. */
 export function scanText(matcher: Matcher, text: string, firstLine = 1): RawMatch[] {
-  const re = matcher.regex;
-  if (!re) return [];
+  if (!matcher.passes.length) return [];
+  const found = hits(matcher, text);
   const out: RawMatch[] = [];
   let line = firstLine;
-  let counted = 0; // text before this index has been counted into `line`
   let lineStart = 0;
-  re.lastIndex = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    for (let nl = text.indexOf("\n", counted); nl !== -1 && nl < m.index; nl = text.indexOf("\n", nl + 1)) {
+  for (const h of found) {
+    for (let nl = text.indexOf("\n", lineStart); nl !== -1 && nl < h.index; nl = text.indexOf("\n", nl + 1)) {
       line++;
       lineStart = nl + 1;
     }
-    counted = m.index;
-    const g = m.groups ?? {};
-    const column = columnOf(text, lineStart, m.index);
-    let match: RawMatch | undefined;
-    if (g.prefix !== undefined) {
-      const service = matcher.prefixes.get(g.prefix);
-      if (service) match = { form: "prefix", target: service, route: false, direction: null, line, column, text: m[0] };
-    } else if (g.url !== undefined) {
-      const name = matcher.urls.get(g.url);
-      if (name) match = { form: "url", target: name, route: false, direction: null, line, column, text: m[0] };
-    } else if (g.env !== undefined) {
-      const name = matcher.envs.get(g.env);
-      if (name) match = { form: "env", target: name, route: g.route !== undefined, direction: null, line, column, text: m[0] };
-    } else if (g.event !== undefined) {
-      let end = text.indexOf("\n", m.index);
+    const column = columnOf(text, lineStart, h.index);
+    let direction: Direction | null = null;
+    if (h.form === "event") {
+      let end = text.indexOf("\n", h.index);
       if (end === -1) end = text.length;
-      const lineText = text.slice(lineStart, end);
-      const direction = directionOf(lineText, m.index - lineStart, m[0].length) ?? headerDirection(text, lineStart);
-      match = { form: "event", target: g.event, route: false, direction, line, column, text: m[0] };
+      direction = directionOf(text.slice(lineStart, end), h.index - lineStart, h.text.length) ?? headerDirection(text, lineStart);
     }
-    if (match) out.push(match);
+    out.push({ form: h.form, target: h.target, route: h.route, direction, line, column, text: h.text });
   }
   return out;
 }
