@@ -20,8 +20,8 @@ export function synthSystem(n) {
   lines.push("events:");
   for (let i = 0; i < n; i++) {
     lines.push(`  e${pad(i)}.created:`, "    versions:");
-    lines.push("      1: { type: object, required: [id], properties: { id: { type: string } } }");
-    lines.push("      2: { type: object, required: [id], properties: { id: { type: string }, note: { type: string } } }");
+    lines.push("      1: { type: object, additionalProperties: false, required: [id], properties: { id: { type: string } } }");
+    lines.push("      2: { type: object, additionalProperties: false, required: [id], properties: { id: { type: string }, note: { type: string } } }");
   }
   return lines.join("\n") + "\n";
 }
