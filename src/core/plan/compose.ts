@@ -120,8 +120,9 @@ function brokerView(model: SystemModel, claim: (name: string) => string): Broker
         command: null,
         healthcheck: ["CMD-SHELL", "/opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:9092 >/dev/null 2>&1"],
         ports: [],
-        volume: "kafka-data",
-        mount: "kafka-data:/var/lib/kafka/data",
+        // no volume: the image runs as a non-root user that cannot write to a fresh root-owned volume; local data is disposable
+        volume: null,
+        mount: null,
       };
   }
 }
