@@ -81,6 +81,12 @@ export async function commitPlan(opts: CommitOptions): Promise<CommitResult> {
     await writeAtomic(path.join(root, ...c.path.split("/")), c.content ?? "", c.executable === true);
     tick();
   });
+  // an unchanged script that lost its +x (a checkout without modes, a copy) gets it back
+  for (const c of changes) {
+    if (c.kind !== "unchanged" || !c.executable) continue;
+    const abs = path.join(root, ...c.path.split("/"));
+    if ((fs.statSync(abs).mode & 0o111) !== 0o111) fs.chmodSync(abs, 0o755);
+  }
   for (const c of deletes) {
     const abs = path.join(root, ...c.path.split("/"));
     fs.rmSync(abs, { force: true });

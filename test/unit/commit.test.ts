@@ -40,6 +40,14 @@ describe("commitPlan", async () => {
     expect(fs.readdirSync(root).filter((f) => f.includes(".tmp"))).toEqual([]);
   });
 
+  it("restores the +x of an unchanged script", async () => {
+    await commitPlan({ root, planned: plan(), mode: "write" });
+    fs.chmodSync(path.join(root, "scripts/run.sh"), 0o644);
+    const r = await commitPlan({ root, planned: plan(), mode: "write" });
+    expect(kinds(r)["scripts/run.sh"]).toBe("unchanged");
+    expect(fs.statSync(path.join(root, "scripts/run.sh")).mode & 0o777).toBe(0o755);
+  });
+
   it("check and dry-run write nothing", async () => {
     for (const mode of ["check", "dry-run"] as const) {
       const r = await commitPlan({ root, planned: plan(), mode });
