@@ -6,7 +6,7 @@ import path from "node:path";
 import picomatch from "picomatch";
 import { Worker } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
-import { createChunkScanner, createMatcher, scanText, type Matcher, type MatcherSpec, type RawMatch } from "../core/deps/scanner.js";
+import { createChunkScanner, createMatcher, mayReference, scanText, type Matcher, type MatcherSpec, type RawMatch } from "../core/deps/scanner.js";
 
 export const DEFAULT_EXCLUDES = ["node_modules", "dist", ".git"];
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
@@ -150,7 +150,8 @@ export function scanFiles(files: readonly WalkedFile[], matcher: Matcher, maxByt
         continue;
       }
       if (n < CHUNK_BYTES) {
-        matches = scanText(matcher, buf.toString("latin1", 0, n));
+        const bytes = buf.subarray(0, n);
+        matches = mayReference(matcher, bytes) ? scanText(matcher, bytes.toString("latin1")) : [];
       } else {
         const scanner = createChunkScanner(matcher);
         let total = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createChunkScanner, createMatcher, directionOf, scanText } from "../../src/core/deps/scanner.js";
+import { createChunkScanner, createMatcher, directionOf, eventAnchors, mayReference, scanText, trieRegexSource } from "../../src/core/deps/scanner.js";
 
 const matcher = createMatcher({
   services: [
@@ -82,5 +82,43 @@ describe("scanner: lines, columns and chunks", () => {
   });
   it("a matcher with nothing to look for finds nothing", () => {
     expect(scanText(createMatcher({ services: [], prefixes: [], events: [] }), "http://inventory")).toEqual([]);
+  });
+});
+
+describe("scanner: the fast paths agree with the full scan", () => {
+  it("eventAnchors groups names under a long shared literal, else one literal a name", () => {
+    expect(eventAnchors(["order.created", "order.cancelled", "inventory.reserved"])).toEqual([
+      { anchor: "inventory.reserved", names: ["inventory.reserved"], suffix: false },
+      { anchor: "order.c", names: ["order.cancelled", "order.created"], suffix: false },
+    ]);
+    expect(eventAnchors(["order.created", "payment.created", "user.created"])).toEqual([
+      { anchor: ".created", names: ["payment.created", "order.created", "user.created"], suffix: true },
+    ]);
+  });
+  it("trieRegexSource matches exactly the words", () => {
+    const words = ["order.created", "order.cancelled", "orders", "inventory.reserved"];
+    const re = new RegExp(`^(?:${trieRegexSource(words)})$`);
+    expect(words.every((w) => re.test(w))).toBe(true);
+    expect(["order", "order.c", "inventory", "orders.x"].some((w) => re.test(w))).toBe(false);
+  });
+  it("mayReference says no only when the full scan finds nothing", () => {
+    const samples = [
+      "nothing here at all\n",
+      "see https://docs.example.com/x and ftp://inventoryx\n",
+      "fetch('http://inventory:3001')\n",
+      "process.env.ORDERS_URL\n",
+      "FOO_URL is not ours\n",
+      'publish("order.created")\n',
+      "order.created without quotes\n",
+      "get http://user-service/a\n",
+    ];
+    for (const text of samples) {
+      const full = scanText(matcher, text).length > 0;
+      const maybe = mayReference(matcher, Buffer.from(text, "latin1"));
+      if (full) expect(maybe, text).toBe(true);
+    }
+    expect(mayReference(matcher, Buffer.from(samples[0]!))).toBe(false);
+    expect(mayReference(matcher, Buffer.from(samples[1]!))).toBe(false);
+    expect(mayReference(matcher, Buffer.from(samples[2]!))).toBe(true);
   });
 });

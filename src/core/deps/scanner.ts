@@ -42,7 +42,12 @@ export interface RawMatch {
 
 export interface Matcher {
   /** One expression a form, each starting with something rare (a literal), so each pass is fast. */
-  passes: { form: ReferenceForm; regex: RegExp; names?: string[]; suffix?: boolean }[];
+  passes: { form: ReferenceForm; regex: RegExp; names?: string[]; suffix?: boolean; anchor?: string }[];
+  /** Literals at least one of which every reference contains ("://" aside): see mayReference. */
+  literals: Buffer[];
+  /** The URL expression, sticky-free, for testing the text around a "://". */
+  url: RegExp | null;
+  longestName: number;
   prefixes: Map<string, string>;
   envs: Map<string, string>;
   urls: Map<string, string>;
@@ -150,9 +155,34 @@ export function createMatcher(spec: MatcherSpec): Matcher {
   for (const g of eventAnchors(spec.events)) {
     // Too many groups: one factored alternation of the whole names instead.
     const source = g.anchor ? escapeRe(g.anchor) : trieRegexSource(g.names);
-    passes.push({ form: "event", regex: new RegExp(source, "g"), names: g.anchor ? g.names : undefined, suffix: g.suffix });
+    passes.push({ form: "event", regex: new RegExp(source, "g"), names: g.anchor ? g.names : undefined, suffix: g.suffix, anchor: g.anchor });
   }
-  return { passes, prefixes, envs, urls };
+  // Literals for the byte-level pre-check. An event pass without one (too many groups) is the
+  // empty literal: every file is then read as text.
+  const literals: Buffer[] = [...prefixes.keys()].map((p) => Buffer.from(p, "latin1"));
+  if (envs.size) literals.push(Buffer.from("_URL", "latin1"));
+  for (const p of passes) if (p.form === "event") literals.push(Buffer.from(p.anchor ?? "", "latin1"));
+  const urlPass = passes.find((p) => p.form === "url");
+  const longestName = Math.max(0, ...[...urls.keys()].map((n) => n.length));
+  return { passes, prefixes, envs, urls, literals, url: urlPass ? new RegExp(urlPass.regex.source) : null, longestName };
+}
+
+const SCHEME_SEP = Buffer.from("://", "latin1");
+
+/**
+ * Whether `bytes` may hold a reference: a native search for each literal, and a look at the text
+ * around each "://". Most files of a tree refer to no other service; for them this saves decoding
+ * the text and running the expressions (and the garbage both make). False positives are fine.
+ */
+export function mayReference(matcher: Matcher, bytes: Buffer): boolean {
+  for (const lit of matcher.literals) if (lit.length === 0 || bytes.indexOf(lit) !== -1) return true;
+  if (matcher.url) {
+    for (let i = bytes.indexOf(SCHEME_SEP); i !== -1; i = bytes.indexOf(SCHEME_SEP, i + 3)) {
+      const window = bytes.toString("latin1", i, Math.min(bytes.length, i + 3 + matcher.longestName + 80));
+      if (matcher.url.test(window)) return true;
+    }
+  }
+  return false;
 }
 
 // Words that say what a line does with an event name. The nearest one to the name wins.
