@@ -4,7 +4,6 @@
 import fs from "node:fs";
 import path from "node:path";
 import { CannotRunError, UsageError, diagnostic, type Diagnostic, type Position } from "../../core/diagnostics.js";
-import { checkEventHistory } from "../../core/events/history.js";
 import { jsonPointerPosition } from "../../core/events/json-position.js";
 import { splitLines } from "../../core/events/ndjson.js";
 import { EVENT_RULES, explicitSchemaChecker, pointerPath, systemChecker, type EventChecker, type EventProblem } from "../../core/events/validator.js";
@@ -120,6 +119,7 @@ export async function runValidateEvents(opts: ValidateEventsOptions, ctx: CliCon
   }
 
   if (opts.compat && model) {
+    const { checkEventHistory } = await import("../../core/events/history.js"); // loads yaml: only for --compat
     for (const e of model.events) for (const d of checkEventHistory(e, { transitive: opts.transitive })) out.emit(d);
   }
 
@@ -181,10 +181,15 @@ function loadEventsModel(
 /** *.json (single events) and *.ndjson/*.jsonl (streams) under a directory, recursively, sorted. */
 function walkDir(abs: string): string[] {
   if (!fs.statSync(abs).isDirectory()) throw Object.assign(new Error("not a directory"), { code: "ENOTDIR" });
-  return (fs.readdirSync(abs, { recursive: true }) as string[])
-    .map((p) => p.split(path.sep).join("/"))
-    .filter((p) => /\.(json|ndjson|jsonl)$/.test(p) && fs.statSync(path.join(abs, p)).isFile())
-    .sort();
+  const out: string[] = [];
+  // Dirents carry the type: no stat per file (symlinks are followed with one).
+  for (const d of fs.readdirSync(abs, { recursive: true, withFileTypes: true })) {
+    if (!/\.(json|ndjson|jsonl)$/.test(d.name)) continue;
+    const parent = (d as { parentPath?: string }).parentPath ?? d.path;
+    const full = path.join(parent, d.name);
+    if (d.isFile() || (d.isSymbolicLink() && fs.statSync(full, { throwIfNoEntry: false })?.isFile())) out.push(path.relative(abs, full).split(path.sep).join("/"));
+  }
+  return out.sort();
 }
 
 async function loadExplicitSchema(abs: string, shown: string): Promise<{ checker: EventChecker } | { problem: Diagnostic }> {
