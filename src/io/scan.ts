@@ -9,6 +9,12 @@ import { fileURLToPath } from "node:url";
 import { createChunkScanner, createMatcher, mayReference, scanText, type Matcher, type MatcherSpec, type RawMatch } from "../core/deps/scanner.js";
 
 export const DEFAULT_EXCLUDES = ["node_modules", "dist", ".git"];
+/**
+ * Not the code that runs: tests (a generated service's tests subscribe to its own events) and
+ * Markdown (a generated README lists every declared dependency, which would hide unused ones).
+ * Skipped unless --all-files.
+ */
+export const NON_CODE_EXCLUDES = ["test", "tests", "__tests__", "*.test.*", "*.spec.*", "test_*.py", "*_test.py", "*_test.go", "*.md"];
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 const CHUNK_BYTES = 256 * 1024;
 /** Like git: a NUL byte in the first 8000 bytes means binary. */

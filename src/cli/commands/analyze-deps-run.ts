@@ -10,7 +10,7 @@ import { CannotRunError, UsageError } from "../../core/diagnostics.js";
 import { MAX_SYSTEM_FILE_BYTES, loadYamlText } from "../../core/load.js";
 import { buildModel, type SystemModel } from "../../core/model.js";
 import { toEnvName } from "../../core/names.js";
-import { filesToScan, scanFilesParallel, walkFiles, type WalkedFile } from "../../io/scan.js";
+import { filesToScan, NON_CODE_EXCLUDES, scanFilesParallel, walkFiles, type WalkedFile } from "../../io/scan.js";
 import type { CliContext } from "../context.js";
 import type { ExitCode } from "../main.js";
 import { formatText } from "../report.js";
@@ -73,7 +73,7 @@ export async function runAnalyzeDeps(paths: string[], opts: AnalyzeDepsOptions, 
     if (!roots.length) throw new CannotRunError(`nothing to scan: no services/ or gateway/ in ${displayPath(cwd, base) || "."}; run \`msa generate\` or pass the paths to scan`);
   }
   const shownRoots = roots.map((r) => displayPath(cwd, r) || ".");
-  const files = await walkFiles(roots, opts.exclude, cwd);
+  const files = await walkFiles(roots, [...(opts.allFiles ? [] : NON_CODE_EXCLUDES), ...opts.exclude], cwd);
 
   if (opts.dryRun) {
     const list = filesToScan(files).map((f) => displayPath(cwd, f.abs));
