@@ -5,6 +5,9 @@ import { createTwoFilesPatch } from "diff";
 import type { FileOwner, PlannedFile } from "./plan/types.js";
 
 export const MANIFEST_PATH = ".msa/manifest.json";
+/** Machine-local data beside the manifest (the input fingerprint); ignored by git through `.msa/.gitignore`. */
+export const CACHE_PATH = ".msa/cache.json";
+export const MSA_GITIGNORE_PATH = ".msa/.gitignore";
 export const MANIFEST_VERSION = 1;
 
 export interface ManifestEntry {
@@ -21,7 +24,8 @@ export interface Manifest {
   /**
    * What the recorded files were generated from: a fingerprint of msa itself, its templates, system.yaml and the
    * schema files it names (`files`, relative to the output root). When it still matches and every file is as
-   * recorded, a re-run can answer "unchanged" without planning.
+   * recorded, a re-run can answer "unchanged" without planning. Kept in CACHE_PATH, not in the manifest: the
+   * fingerprint of msa's code may differ between machines, the manifest must not.
    */
   inputs?: ManifestInputs;
   files: ManifestEntry[];
@@ -146,8 +150,23 @@ export function serializeManifest(m: Manifest): string {
   const files = [...m.files]
     .sort((a, b) => cmp(a.path, b.path))
     .map((e) => ({ path: e.path, hash: e.hash, owner: e.owner, ...(e.context ? { context: e.context } : {}) }));
-  const inputs = m.inputs ? { fingerprint: m.inputs.fingerprint, files: [...m.inputs.files].sort() } : undefined;
-  return JSON.stringify({ version: m.version, generator: "msa", ...(inputs ? { inputs } : {}), files }, null, 2) + "\n";
+  return JSON.stringify({ version: m.version, generator: "msa", files }, null, 2) + "\n";
+}
+
+export function serializeInputs(inputs: ManifestInputs): string {
+  return JSON.stringify({ fingerprint: inputs.fingerprint, files: [...inputs.files].sort() }, null, 2) + "\n";
+}
+
+export function parseInputs(text: string | undefined): ManifestInputs | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const inp = JSON.parse(text) as { fingerprint?: unknown; files?: unknown };
+    return typeof inp.fingerprint === "string" && Array.isArray(inp.files) && inp.files.every((f) => typeof f === "string")
+      ? { fingerprint: inp.fingerprint, files: inp.files as string[] }
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads a manifest's text; null when it is missing or unreadable (every existing file is then treated as foreign). */
@@ -166,12 +185,7 @@ export function parseManifest(text: string | undefined): Manifest | null {
         ...(typeof f.context === "string" ? { context: f.context } : {}),
       });
     }
-    const inp = (raw as { inputs?: { fingerprint?: unknown; files?: unknown } }).inputs;
-    const inputs =
-      inp && typeof inp.fingerprint === "string" && Array.isArray(inp.files) && inp.files.every((f) => typeof f === "string")
-        ? { fingerprint: inp.fingerprint, files: inp.files as string[] }
-        : undefined;
-    return { version: typeof raw.version === "number" ? raw.version : MANIFEST_VERSION, ...(inputs ? { inputs } : {}), files };
+    return { version: typeof raw.version === "number" ? raw.version : MANIFEST_VERSION, files };
   } catch {
     return null;
   }

@@ -4,7 +4,20 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import { CannotRunError } from "../core/diagnostics.js";
 import type { PlannedFile } from "../core/plan/types.js";
-import { diffTree, MANIFEST_PATH, parseManifest, serializeManifest, sha256, type Manifest, type ManifestInputs, type TreeChange } from "../core/tree.js";
+import {
+  CACHE_PATH,
+  diffTree,
+  MANIFEST_PATH,
+  MSA_GITIGNORE_PATH,
+  parseInputs,
+  parseManifest,
+  serializeInputs,
+  serializeManifest,
+  sha256,
+  type Manifest,
+  type ManifestInputs,
+  type TreeChange,
+} from "../core/tree.js";
 
 export type CommitMode = "write" | "check" | "dry-run";
 
@@ -39,8 +52,12 @@ export function readIfExists(abs: string, shown: string): string | undefined {
   }
 }
 
+/** The manifest, with the input fingerprint of the last full run from the cache beside it. */
 export function readManifest(root: string): Manifest | null {
-  return parseManifest(readIfExists(path.join(root, MANIFEST_PATH), MANIFEST_PATH));
+  const manifest = parseManifest(readIfExists(path.join(root, MANIFEST_PATH), MANIFEST_PATH));
+  if (!manifest) return null;
+  const inputs = parseInputs(readIfExists(path.join(root, CACHE_PATH), CACHE_PATH));
+  return inputs ? { ...manifest, inputs } : manifest;
 }
 
 /** How many file writes are in flight at once: enough to hide disk latency, few enough for the libuv pool. */
@@ -59,8 +76,9 @@ export async function commitPlan(opts: CommitOptions): Promise<CommitResult> {
   }
   const diffed = diffTree({ planned: opts.planned, disk, manifest, force: opts.force, only: opts.only });
   const { changes } = diffed;
-  // --only sees part of the system: the previous fingerprint no longer describes every file, so drop it
-  const next: Manifest = { ...diffed.manifest, ...(opts.inputs && !opts.only ? { inputs: opts.inputs } : {}) };
+  // --only sees part of the system: a fingerprint would not describe every file, so none is kept
+  const inputs = opts.only ? undefined : opts.inputs;
+  const next: Manifest = { ...diffed.manifest, ...(inputs ? { inputs } : {}) };
   if (opts.mode !== "write") return { changes, manifest: next };
 
   const writes = changes.filter((c) => c.kind === "create" || c.kind === "update");
@@ -94,9 +112,20 @@ export async function commitPlan(opts: CommitOptions): Promise<CommitResult> {
     tick();
   }
   const nextText = serializeManifest(next);
+  const cacheAbs = path.join(root, CACHE_PATH);
   if (nextText !== manifestText) {
+    // the old fingerprint must not outlive the manifest it described
+    await fsp.rm(cacheAbs, { force: true });
     await fsp.mkdir(path.join(root, ".msa"), { recursive: true });
     await writeAtomic(path.join(root, MANIFEST_PATH), nextText, false);
+  }
+  if (inputs) {
+    const cacheText = serializeInputs(inputs);
+    if (readIfExists(cacheAbs, CACHE_PATH) !== cacheText) await writeAtomic(cacheAbs, cacheText, false);
+    const ignore = path.join(root, MSA_GITIGNORE_PATH);
+    if (!fs.existsSync(ignore)) await writeAtomic(ignore, "# machine-local: the manifest is shared, the cache is not\ncache.json\n", false);
+  } else {
+    await fsp.rm(cacheAbs, { force: true });
   }
   return { changes, manifest: next };
 }

@@ -191,9 +191,11 @@ describe("msa generate", () => {
     fs.writeFileSync(abs("schemas/note.json"), JSON.stringify({ type: "object", required: ["noteId"], properties: { noteId: { type: "string" } } }));
     editSystem((d) => d.setIn(["events", "note.created"], d.createNode({ versions: { 1: "schemas/note.json" } })));
     expect((await msa("generate")).code).toBe(0);
-    const manifest = JSON.parse(read(".msa/manifest.json"));
-    expect(manifest.inputs.files).toEqual(["schemas/note.json", "system.yaml"]);
-    expect(manifest.inputs.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    const cache = JSON.parse(read(".msa/cache.json"));
+    expect(cache.files).toEqual(["schemas/note.json", "system.yaml"]);
+    expect(cache.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(read(".msa/.gitignore")).toMatch(/^cache\.json$/m);
+    expect(read(".msa/manifest.json")).not.toContain("fingerprint");
     expect((await msa("generate", "--check")).code).toBe(0);
 
     // a schema file is an input: changing it is drift
@@ -212,6 +214,11 @@ describe("msa generate", () => {
     fs.rmSync(abs("docs/architecture.md"));
     const restored = await msa("generate");
     expect(restored.stdout).toMatch(/^create docs\/architecture\.md$/m);
+    expect((await msa("generate", "--check")).code).toBe(0);
+
+    // a partial (--only) run leaves no fingerprint behind
+    expect((await msa("generate", "--only", "notes")).code).toBe(0);
+    expect(fs.existsSync(abs(".msa/cache.json"))).toBe(false);
     expect((await msa("generate", "--check")).code).toBe(0);
   });
 
