@@ -123,6 +123,17 @@ describe("msa analyze-deps: what gets scanned", () => {
     }
   });
 
+  it("tests and Markdown are not code: skipped unless --all-files", async () => {
+    const dir = tree();
+    write(dir, "services/payment/test/pay.test.ts", 'fetch("http://catalog:5000")\n');
+    write(dir, "services/payment/src/pay.spec.ts", 'fetch("http://catalog:5000")\n');
+    write(dir, "services/payment/README.md", "payment calls http://catalog:5000\n");
+    expect((await runCli(dir, ["analyze-deps"])).code).toBe(0);
+    const r = await runCli(dir, ["analyze-deps", "--all-files"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("payment calls catalog (http://catalog) but system.yaml does not declare it; add catalog to contexts.payment.calls or remove the call (and 2 more places)");
+  });
+
   it("never reads a symbolic link: not to a file outside the tree, not into a linked folder", async () => {
     const dir = tree();
     const outside = tree("");

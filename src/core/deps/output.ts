@@ -48,8 +48,8 @@ export function renderText(a: Analysis): string {
   if (edges.length) {
     const rows = edges.map((e) => {
       const status = e.declared && e.discovered ? "declared+seen" : e.declared ? "declared" : "UNDECLARED";
-      const code = e.evidence.filter((x) => x.form !== "declared");
-      const seen = code.length ? code.slice(0, 3).map(where).join(", ") + (code.length > 3 ? ` (+${code.length - 3})` : "") : "-";
+      const code = [...new Set(e.evidence.filter((x) => x.form !== "declared").map(where))];
+      const seen = code.length ? code.slice(0, 3).join(", ") + (code.length > 3 ? ` (+${code.length - 3})` : "") : "-";
       return [`  ${eventName(e.from)} → ${eventName(e.to)}`, e.kind, status, seen];
     });
     out.push(...table(rows));
