@@ -87,6 +87,25 @@ events:
     expect(doc.channels.thingHappened.address).toBe("thing.happened");
   });
 
+  it("event names that map to the same id get distinct channels and operations", async () => {
+    const m = modelFromYaml(`
+version: 1
+name: twins
+broker: { kind: rabbitmq }
+contexts:
+  a: { port: 3000, publishes: [order.created, order-created], api: ["GET /a"] }
+  b: { port: 3001, consumes: [order.created, order-created] }
+events:
+  order.created: { schema: { type: object } }
+  order-created: { schema: { type: object } }
+`);
+    const [file] = planAsyncApi(m, renderer());
+    expect((await parseErrors(file!.content)).errors).toEqual([]);
+    const doc = parseYaml(file!.content);
+    expect(Object.keys(doc.channels).sort()).toEqual(["orderCreated", "orderCreated2"]);
+    expect(Object.keys(doc.operations)).toHaveLength(4);
+  });
+
   it("a system without events has no asyncapi.yaml", () => {
     const m = modelFromYaml("version: 1\nname: quiet\ncontexts:\n  a: { port: 3000, api: ['GET /x'] }\n");
     expect(planAsyncApi(m, renderer())).toEqual([]);

@@ -79,10 +79,26 @@ function serverView(model: SystemModel): { id: string; host: string; protocol: s
   }
 }
 
+/** Distinct ids for distinct names that would map to the same one (order.created / order-created). */
+export function uniqueIds(names: readonly string[], toId: (name: string) => string): Map<string, string> {
+  const used = new Set<string>();
+  const out = new Map<string, string>();
+  for (const n of names) {
+    const base = toId(n);
+    let id = base;
+    for (let i = 2; used.has(id); i++) id = `${base}${i}`;
+    used.add(id);
+    out.set(n, id);
+  }
+  return out;
+}
+
 export const planAsyncApi: Planner = (model, render) => {
   if (!model.events.length) return [];
+  const ids = uniqueIds(model.events.map((e) => e.name), toCamel);
   const channels: ChannelView[] = model.events.map((e) => {
-    const id = toCamel(e.name);
+    const id = ids.get(e.name) ?? toCamel(e.name);
+    const pascal = id.charAt(0).toUpperCase() + id.slice(1);
     const messages = e.versions.map((v) => ({
       id: `${id}V${v.version}`,
       name: e.name,
@@ -92,10 +108,10 @@ export const planAsyncApi: Planner = (model, render) => {
     }));
     const operations: OperationView[] = [];
     if (e.owner)
-      operations.push({ id: `send${toPascal(e.name)}`, action: "send", context: e.owner, summary: `${e.owner} publishes ${e.name}`, queue: null });
+      operations.push({ id: `send${pascal}`, action: "send", context: e.owner, summary: `${e.owner} publishes ${e.name}`, queue: null });
     for (const c of e.consumers)
       operations.push({
-        id: `receive${toPascal(e.name)}In${toPascal(c)}`,
+        id: `receive${pascal}In${toPascal(c)}`,
         action: "receive",
         context: c,
         summary: `${c} consumes ${e.name}`,

@@ -1,10 +1,10 @@
 // Planner: docs/architecture.md — the context map (sync calls, events, gateway routes) and one flow per saga, in Mermaid.
 import { toSnake } from "../names.js";
+import { uniqueIds } from "./asyncapi.js";
 import type { Planner } from "./types.js";
 
 /** Mermaid node ids: letters, digits and '_' only, prefixed so a context never clashes with an event. */
 const ctxId = (name: string): string => `ctx_${toSnake(name)}`;
-const evId = (name: string): string => `ev_${toSnake(name)}`;
 
 /** "2000" ms → "2s", "1500" → "1500ms". */
 export function formatMs(ms: number): string {
@@ -18,6 +18,8 @@ export function formatMs(ms: number): string {
 const label = (s: string): string => s.replace(/"/g, "#quot;");
 
 export const planArchitectureDocs: Planner = (model, render) => {
+  const evIds = uniqueIds(model.events.map((e) => e.name), (n) => `ev_${toSnake(n)}`);
+  const evId = (name: string): string => evIds.get(name) ?? `ev_${toSnake(name)}`;
   const contexts = model.contexts.map((c) => ({
     id: ctxId(c.name),
     name: c.name,
