@@ -191,10 +191,15 @@ export const PARALLEL_MIN_FILES = 2000;
  * limit: two cores). Falls back to one thread for small trees, or where the compiled worker is absent
  * (running from TypeScript sources). Results come back in walk order, so output does not depend on timing.
  */
-export async function scanFilesParallel(files: readonly WalkedFile[], spec: MatcherSpec, maxBytes = DEFAULT_MAX_FILE_BYTES): Promise<{ results: FileMatches[]; stats: ScanStats }> {
+export async function scanFilesParallel(
+  files: readonly WalkedFile[],
+  spec: MatcherSpec,
+  maxBytes = DEFAULT_MAX_FILE_BYTES,
+  minFiles = PARALLEL_MIN_FILES,
+): Promise<{ results: FileMatches[]; stats: ScanStats }> {
   const workerFile = fileURLToPath(new URL("./scan-worker.js", import.meta.url));
   const matcher = createMatcher(spec);
-  if (files.length < PARALLEL_MIN_FILES || !fs.existsSync(workerFile)) return scanFiles(files, matcher, maxBytes);
+  if (files.length < minFiles || !fs.existsSync(workerFile)) return scanFiles(files, matcher, maxBytes);
   const mine: WalkedFile[] = [];
   const theirs: WalkedFile[] = [];
   files.forEach((f, i) => (i % 2 ? theirs : mine).push(f));

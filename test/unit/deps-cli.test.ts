@@ -213,3 +213,22 @@ describe("msa analyze-deps without a system.yaml (the docs' usage)", () => {
     expect(r.stderr).toContain("nothing to scan");
   });
 });
+
+describe("the two-core scan", () => {
+  // The worker runs compiled JavaScript: this needs `npm run build` (npm test builds first).
+  const dist = path.resolve(import.meta.dirname, "../../dist/io/scan.js");
+  const built = fs.existsSync(dist) && fs.existsSync(path.resolve(import.meta.dirname, "../../dist/io/scan-worker.js"));
+  it.skipIf(!built && process.env.CI !== "true")("finds the same references, in the same order, as one thread (skipped without dist/: run npm run build)", async () => {
+    const scan = (await import(dist)) as typeof import("../../src/io/scan.js");
+    const { createMatcher } = await import("../../src/core/deps/scanner.js");
+    const dir = tree("");
+    for (let i = 0; i < 40; i++) write(dir, `services/s${i % 4}/f${String(i).padStart(2, "0")}.ts`, i % 3 ? "nothing\n" : `x\nfetch("http://s${(i + 1) % 4}:80")\nprocess.env.S${i % 4}_URL\n`);
+    const spec = { services: [0, 1, 2, 3].map((i) => ({ name: `s${i}`, envName: `S${i}` })), prefixes: [], events: [] };
+    const files = await scan.walkFiles([path.join(dir, "services")], []);
+    const one = scan.scanFiles(files, createMatcher(spec));
+    const two = await scan.scanFilesParallel(files, spec, undefined, 1);
+    expect(two.stats).toEqual(one.stats);
+    expect(two.results.map((r) => [r.file.rel, r.matches])).toEqual(one.results.map((r) => [r.file.rel, r.matches]));
+    expect(one.results).toHaveLength(14);
+  });
+});
