@@ -115,9 +115,20 @@ describe("planPythonServices", () => {
     expect(fileOf(planPythonServices(modelOf(noEvents), render), "services/catalog/Dockerfile")).not.toContain("schemas");
   });
 
-  it("says in the README when the broker has no Python adapter", () => {
-    const readme = fileOf(planPythonServices(modelOf(SYSTEM.replace("kind: rabbitmq", "kind: nats")), render), "services/catalog/README.md");
-    expect(readme).toContain("The nats broker has no Python");
+  it("adds the NATS JetStream adapter for nats, on the shared stream and durable names", () => {
+    const files = planPythonServices(modelOf(SYSTEM.replace("kind: rabbitmq", "kind: nats")), render);
+    const client = fileOf(files, "services/catalog/app/nats_client.py");
+    expect(client).toContain('STREAM = "SHOP_EVENTS"');
+    expect(client).toContain('SUBJECT_PREFIX = f"{SYSTEM}.events."');
+    expect(client).toContain("DURABLE = CONTEXT");
+    expect(fileOf(files, "services/catalog/app/events.py")).toContain("from app.nats_client import NatsBroker");
+    expect(fileOf(files, "services/catalog/requirements.txt")).not.toMatch(/pika|nats/i);
+    expect(planPythonServices(modelOf(SYSTEM), render).map((f) => f.path)).not.toContain("services/catalog/app/nats_client.py");
+  });
+
+  it("says in the README when the broker has no Python adapter (kafka)", () => {
+    const readme = fileOf(planPythonServices(modelOf(SYSTEM.replace("kind: rabbitmq", "kind: kafka")), render), "services/catalog/README.md");
+    expect(readme).toContain("The kafka broker has no Python");
     expect(pythonServiceView(modelOf(SYSTEM), modelOf(SYSTEM).contexts[0]!).brokerSupported).toBe(true);
   });
 

@@ -1,6 +1,6 @@
 // Planner: python-flask services under services/<context>/ (Flask app, gunicorn, Dockerfile, tests).
-// Events: rabbitmq (pika) and memory are implemented; nats and kafka get an adapter that raises a
-// NotImplementedError naming the broker (no Python client for them is packaged where we test).
+// Events: rabbitmq (pika), nats (JetStream over the plain NATS protocol, standard library) and memory
+// are implemented; kafka gets an adapter that raises a NotImplementedError naming the broker.
 import type { Context, SystemModel } from "../model.js";
 import { toEnvName, toSnake } from "../names.js";
 import type { Render } from "../render.js";
@@ -9,7 +9,7 @@ import type { PlannedFile, Planner } from "./types.js";
 const T = "services/python-flask";
 
 /** Brokers the generated Python code can publish to and consume from. */
-export const PYTHON_BROKERS_SUPPORTED: readonly string[] = ["rabbitmq", "memory"];
+export const PYTHON_BROKERS_SUPPORTED: readonly string[] = ["rabbitmq", "nats", "memory"];
 
 /** Pinned production dependencies; which ones a service gets depends on its database, broker and events. */
 export const PYTHON_REQUIREMENTS = {
@@ -69,6 +69,7 @@ export function pythonServiceView(model: SystemModel, c: Context) {
     description: c.description,
     port: c.port,
     broker: model.broker.kind,
+    streamName: `${toEnvName(model.name)}_EVENTS`,
     brokerSupported: PYTHON_BROKERS_SUPPORTED.includes(model.broker.kind),
     database: c.database,
     dbEngine: c.database?.engine ?? "",
@@ -126,6 +127,7 @@ export function planPythonService(model: SystemModel, c: Context, render: Render
   const view = pythonServiceView(model, c);
   const base = `services/${c.name}`;
   const files: PlannedFile[] = GENERATED.map((f) => ({ path: `${base}/${f}`, content: render(`${T}/${f}`, view), owner: "generated", context: c.name }));
+  if (model.broker.kind === "nats") files.push({ path: `${base}/app/nats_client.py`, content: render(`${T}/app/nats_client.py`, view), owner: "generated", context: c.name });
   if (view.calls.length) files.push({ path: `${base}/app/clients.py`, content: render(`${T}/app/clients.py`, view), owner: "generated", context: c.name });
   files.push({ path: `${base}/app/handlers.py`, content: render(`${T}/app/handlers.py`, view), owner: "user", context: c.name });
   files.push({ path: `${base}/app/event_handlers.py`, content: render(`${T}/app/event_handlers.py`, view), owner: "user", context: c.name });
