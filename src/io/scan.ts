@@ -96,7 +96,9 @@ export async function walkFiles(roots: readonly string[], excludes: readonly str
     found.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
     out.push(...found);
   }
-  return out;
+  // Overlapping roots (services and services/orders) list a file once.
+  const seen = new Set<string>();
+  return out.filter((f) => !seen.has(f.abs) && !!seen.add(f.abs));
 }
 
 export interface ScanStats {

@@ -102,6 +102,24 @@ describe("msa analyze-deps: findings and exit codes", () => {
     expect((await runCli(dir, ["analyze-deps", "--fail-on", "warnings"])).code).toBe(1);
   });
 
+  it("a system.yaml that cannot be read as a model prints its problems and exits 1; a missing -f file exits 2", async () => {
+    const dir = tree();
+    fs.writeFileSync(path.join(dir, "system.yaml"), "version: 1\nname: [unclosed\n");
+    const r = await runCli(dir, ["analyze-deps"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/system\.yaml:\d+:\d+  error  yaml-syntax/);
+    const missing = await runCli(dir, ["analyze-deps", "-f", "nope.yaml"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("nope.yaml not found");
+  });
+
+  it("overlapping paths scan each file once", async () => {
+    const dir = tree();
+    const r = JSON.parse((await runCli(dir, ["analyze-deps", "services", "services/orders", "gateway", "--format", "json"])).stdout);
+    expect(r.filesScanned).toBe(6);
+    expect(r.edges.find((e: { kind: string }) => e.kind === "call").evidence).toHaveLength(3);
+  });
+
   it("usage errors exit 2 without a stack", async () => {
     const dir = tree();
     for (const args of [["--output-format", "xml"], ["--fail-on", "bogus"], ["no/such/dir"], ["--max-callees", "-1"]]) {
