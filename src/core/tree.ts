@@ -60,10 +60,17 @@ export const EDITED_REASON = "edited by you; kept (use --force to overwrite)";
 export const FOREIGN_REASON = "exists and was not written by msa; kept (use --force to overwrite)";
 export const ORPHAN_EDITED_REASON = "no longer generated but edited by you; kept (delete it yourself, or use --force)";
 
+export interface DiskView {
+  get(path: string): string | undefined;
+}
+
 export interface DiffTreeInput {
   planned: readonly PlannedFile[];
-  /** Current bytes of the files that exist, for every planned or manifest path (absent key = no file). */
-  disk: ReadonlyMap<string, string>;
+  /**
+   * Current bytes of the files that exist, for every planned or manifest path (undefined = no file). Asked once
+   * per path, so the caller may read lazily; only what a change needs (`before`) is kept.
+   */
+  disk: DiskView;
   /** The previous manifest (null when there is none). */
   manifest: Manifest | null;
   /** Overwrite/delete user-edited generated files. */

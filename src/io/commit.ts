@@ -68,12 +68,8 @@ export async function commitPlan(opts: CommitOptions): Promise<CommitResult> {
   const { root } = opts;
   const manifestText = readIfExists(path.join(root, MANIFEST_PATH), MANIFEST_PATH);
   const manifest = parseManifest(manifestText);
-  const disk = new Map<string, string>();
-  const want = new Set<string>([...opts.planned.map((f) => f.path), ...(manifest?.files ?? []).map((f) => f.path)]);
-  for (const p of want) {
-    const text = readIfExists(path.join(root, ...p.split("/")), p);
-    if (text !== undefined) disk.set(p, text);
-  }
+  // read on demand: a file's text lives only as long as its decision needs it (peak memory ≈ one copy of the plan)
+  const disk = { get: (p: string) => readIfExists(path.join(root, ...p.split("/")), p) };
   const diffed = diffTree({ planned: opts.planned, disk, manifest, force: opts.force, only: opts.only });
   const { changes } = diffed;
   // --only sees part of the system: a fingerprint would not describe every file, so none is kept
