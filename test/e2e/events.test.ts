@@ -199,4 +199,22 @@ describe.each(["rabbitmq", "nats"] as const)("events on %s", (kind) => {
     for (const c of CONSUMERS) await s.procs[c]!.waitForLog(processed(eventId), 15_000, `${c} processed the next event`);
     for (const c of CONSUMERS) expect(s.procs[c]!.logs.filter((l) => l.msg === "event processed" && l.eventId === bad.eventId)).toHaveLength(0);
   });
+
+  it("counts what happened in Prometheus metrics", async (ctx) => {
+    const s = running(ctx);
+    const orders = String((await httpGet(`${s.procs.orders!.url}/metrics`)).body);
+    expect(orders).toMatch(/^events_published_total\{event_type="order.created",service="orders"\} [1-9]/m);
+    const inv = String((await httpGet(`${s.procs.inventory!.url}/metrics`)).body);
+    expect(inv).toMatch(/^events_consumed_total\{event_type="order.created",result="processed",service="inventory"\} [1-9]/m);
+    expect(inv).toMatch(/^events_consumed_total\{event_type="order.created",result="duplicate",service="inventory"\} [1-9]/m);
+    expect(inv).toMatch(/^events_consumed_total\{event_type="order.created",result="invalid",service="inventory"\} [1-9]/m);
+    expect(inv).toMatch(/^process_cpu_seconds_total/m);
+  });
+
+  it("shuts down gracefully on SIGTERM (exit 0)", async (ctx) => {
+    const s = running(ctx);
+    const shipping = s.procs.shipping!;
+    expect(await shipping.stop()).toBe(0);
+    expect(shipping.logs.some((l) => l.msg === "stopped")).toBe(true);
+  });
 });
