@@ -55,12 +55,12 @@ describe("scripts/", () => {
   it("microservice-scaffold → msa add-service", () => {
     const r = run("microservice-scaffold.sh", ["--name", "product-catalog", "--type", "python-flask", "--port", "5000"]);
     expect(r.status).toBe(0);
-    expect(r.argv).toEqual(["msa", "add-service", "product-catalog", "--type", "python-flask", "--port", "5000"]);
+    expect(r.argv).toEqual(["--no", "msa", "add-service", "product-catalog", "--type", "python-flask", "--port", "5000"]);
     expect(run("microservice-scaffold.sh", ["--name", "order-processor", "--type", "node-express", "--output-dir", "./services"]).argv).toEqual(
-      ["msa", "add-service", "order-processor", "--type", "node-express", "--output-dir", "./services"],
+      ["--no", "msa", "add-service", "order-processor", "--type", "node-express", "--output-dir", "./services"],
     );
     expect(run("microservice-scaffold.sh", ["--name", "test-service", "--type", "python-flask", "--dry-run"]).argv).toEqual(
-      ["msa", "add-service", "test-service", "--type", "python-flask", "--dry-run"],
+      ["--no", "msa", "add-service", "test-service", "--type", "python-flask", "--dry-run"],
     );
     const missing = run("microservice-scaffold.sh", ["--type", "node-express"]);
     expect(missing.status).toBe(2);
@@ -70,13 +70,13 @@ describe("scripts/", () => {
 
   it("service-dependency-analyzer → msa analyze-deps", () => {
     expect(run("service-dependency-analyzer.sh", ["./services", "--service-prefix", "http://user-service", "--service-prefix", "http://product-service"]).argv).toEqual(
-      ["msa", "analyze-deps", "./services", "--service-prefix", "http://user-service", "--service-prefix", "http://product-service"],
+      ["--no", "msa", "analyze-deps", "./services", "--service-prefix", "http://user-service", "--service-prefix", "http://product-service"],
     );
     expect(run("service-dependency-analyzer.sh", [".", "--exclude", "node_modules/*", "--output-format", "json"]).argv).toEqual(
-      ["msa", "analyze-deps", ".", "--exclude", "node_modules/*", "--output-format", "json"],
+      ["--no", "msa", "analyze-deps", ".", "--exclude", "node_modules/*", "--output-format", "json"],
     );
-    expect(run("service-dependency-analyzer.sh", ["./src", "--dry-run"]).argv).toEqual(["msa", "analyze-deps", "./src", "--dry-run"]);
-    expect(run("service-dependency-analyzer.sh", []).argv).toEqual(["msa", "analyze-deps"]);
+    expect(run("service-dependency-analyzer.sh", ["./src", "--dry-run"]).argv).toEqual(["--no", "msa", "analyze-deps", "./src", "--dry-run"]);
+    expect(run("service-dependency-analyzer.sh", []).argv).toEqual(["--no", "msa", "analyze-deps"]);
   });
 
   it("deploy-to-k8s → msa deploy", () => {
@@ -85,18 +85,18 @@ describe("scripts/", () => {
       "--k8s-manifest", "k8s/user-service.yaml", "--namespace", "production",
     ]);
     expect(r.argv).toEqual([
-      "msa", "deploy", "--service-name", "user-service", "--image-tag", "v1.0.0", "--registry", "myregistry.com/myorg",
+      "--no", "msa", "deploy", "--service-name", "user-service", "--image-tag", "v1.0.0", "--registry", "myregistry.com/myorg",
       "--k8s-manifest", "k8s/user-service.yaml", "--namespace", "production",
     ]);
     expect(run("deploy-to-k8s.sh", ["--service-name", "product-service", "--image-tag", "latest", "--dry-run"]).argv).toEqual(
-      ["msa", "deploy", "--service-name", "product-service", "--image-tag", "latest", "--dry-run"],
+      ["--no", "msa", "deploy", "--service-name", "product-service", "--image-tag", "latest", "--dry-run"],
     );
   });
 
   it("event-schema-validator → msa validate-events (--dry-run accepted: validation writes nothing)", () => {
     const args = ["--event-file", "./events/order_created.json", "--schema-file", "./schemas/order_created_schema.json"];
-    expect(run("event-schema-validator.sh", args).argv).toEqual(["msa", "validate-events", ...args]);
-    expect(run("event-schema-validator.sh", [...args, "--dry-run"]).argv).toEqual(["msa", "validate-events", ...args]);
+    expect(run("event-schema-validator.sh", args).argv).toEqual(["--no", "msa", "validate-events", ...args]);
+    expect(run("event-schema-validator.sh", [...args, "--dry-run"]).argv).toEqual(["--no", "msa", "validate-events", ...args]);
     expect(run("event-schema-validator.sh", []).status).toBe(2);
   });
 
