@@ -1,5 +1,6 @@
-// A worker thread of the analyze-deps scan: scans the files it is given and posts back the references.
-import { parentPort, workerData } from "node:worker_threads";
+// A worker thread of the analyze-deps scan. Started early (its start-up overlaps the walk), it waits
+// for one job, scans those files and posts back the references with each file's index in the job.
+import { parentPort } from "node:worker_threads";
 import { createMatcher, type MatcherSpec } from "../core/deps/scanner.js";
 import { scanFiles, type WalkedFile } from "./scan.js";
 
@@ -9,6 +10,8 @@ interface Job {
   maxBytes: number;
 }
 
-const job = workerData as Job;
-const { results, stats } = scanFiles(job.files, createMatcher(job.spec), job.maxBytes);
-parentPort?.postMessage({ results: results.map((r) => ({ rel: r.file.rel, root: r.file.root, matches: r.matches })), stats });
+parentPort?.once("message", (job: Job) => {
+  const index = new Map(job.files.map((f, i) => [f, i]));
+  const { results, stats } = scanFiles(job.files, createMatcher(job.spec), job.maxBytes);
+  parentPort?.postMessage({ results: results.map((r) => ({ index: index.get(r.file)!, matches: r.matches })), stats });
+});

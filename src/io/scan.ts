@@ -188,38 +188,68 @@ export function scanFiles(files: readonly WalkedFile[], matcher: Matcher, maxByt
 /** Below this many files a worker's start-up costs more than it saves. */
 export const PARALLEL_MIN_FILES = 2000;
 
+type WorkerReply = { results: { index: number; matches: RawMatch[] }[]; stats: ScanStats };
+
 /**
  * The scan on two cores: this thread takes every other file, one worker thread the rest (the brief's
- * limit: two cores). Falls back to one thread for small trees, or where the compiled worker is absent
- * (running from TypeScript sources). Results come back in walk order, so output does not depend on timing.
+ * limit: two cores). Start it before the walk so the worker's start-up overlaps it; small trees (or
+ * running from TypeScript sources, where there is no compiled worker) scan on this thread alone.
+ * Results come back in walk order, so the output does not depend on timing.
  */
-export async function scanFilesParallel(
-  files: readonly WalkedFile[],
-  spec: MatcherSpec,
-  maxBytes = DEFAULT_MAX_FILE_BYTES,
-  minFiles = PARALLEL_MIN_FILES,
-): Promise<{ results: FileMatches[]; stats: ScanStats }> {
-  const workerFile = fileURLToPath(new URL("./scan-worker.js", import.meta.url));
-  const matcher = createMatcher(spec);
-  if (files.length < minFiles || !fs.existsSync(workerFile)) return scanFiles(files, matcher, maxBytes);
-  const mine: WalkedFile[] = [];
-  const theirs: WalkedFile[] = [];
-  files.forEach((f, i) => (i % 2 ? theirs : mine).push(f));
-  type Reply = { results: { rel: string; root: string; matches: RawMatch[] }[]; stats: ScanStats };
-  const worker = new Worker(workerFile, { workerData: { spec, files: theirs, maxBytes } });
-  const reply = new Promise<Reply>((resolve, reject) => {
-    worker.once("message", (m: Reply) => resolve(m));
-    worker.once("error", reject);
-    worker.once("exit", (code) => code !== 0 && reject(new Error(`scan worker exited with ${code}`)));
-  });
-  const local = scanFiles(mine, matcher, maxBytes);
-  const remote = await reply;
-  await worker.terminate();
-  const order = new Map(files.map((f, i) => [`${f.root}\0${f.rel}`, i]));
-  const byKey = new Map(theirs.map((f) => [`${f.root}\0${f.rel}`, f]));
-  const results = [...local.results, ...remote.results.map((r) => ({ file: byKey.get(`${r.root}\0${r.rel}`)!, matches: r.matches }))];
-  results.sort((a, b) => order.get(`${a.file.root}\0${a.file.rel}`)! - order.get(`${b.file.root}\0${b.file.rel}`)!);
-  const stats = { ...local.stats };
-  for (const k of Object.keys(stats) as (keyof ScanStats)[]) stats[k] += remote.stats[k];
-  return { results, stats };
+export class ScanPool {
+  private constructor(private readonly worker: Worker | null) {}
+
+  static start(): ScanPool {
+    const workerFile = fileURLToPath(new URL("./scan-worker.js", import.meta.url));
+    if (!fs.existsSync(workerFile)) return new ScanPool(null);
+    const worker = new Worker(workerFile);
+    worker.unref();
+    worker.on("error", () => undefined); // reported through scan()'s promise when it matters
+    return new ScanPool(worker);
+  }
+
+  async scan(files: readonly WalkedFile[], spec: MatcherSpec, maxBytes = DEFAULT_MAX_FILE_BYTES, minFiles = PARALLEL_MIN_FILES): Promise<{ results: FileMatches[]; stats: ScanStats }> {
+    const matcher = createMatcher(spec);
+    const worker = this.worker;
+    if (!worker || files.length < minFiles) return scanFiles(files, matcher, maxBytes);
+    const mine: WalkedFile[] = [];
+    const theirs: WalkedFile[] = [];
+    files.forEach((f, i) => (i % 2 ? theirs : mine).push(f));
+    const reply = new Promise<WorkerReply>((resolve, reject) => {
+      worker.once("message", resolve);
+      worker.once("error", reject);
+      worker.once("exit", (code) => reject(new Error(`scan worker exited with ${code}`)));
+    });
+    worker.postMessage({ spec, files: theirs, maxBytes });
+    const local = scanFiles(mine, matcher, maxBytes);
+    const remote = await reply;
+    // Back into walk order: file i of mine is 2i of the walk, file j of theirs is 2j + 1.
+    const pos = new Map<WalkedFile, number>();
+    const mineIndex = new Map(mine.map((f, i) => [f, i]));
+    local.results.forEach((r) => pos.set(r.file, 2 * mineIndex.get(r.file)!));
+    const results: FileMatches[] = [...local.results];
+    for (const r of remote.results) {
+      const file = theirs[r.index] as WalkedFile;
+      pos.set(file, 2 * r.index + 1);
+      results.push({ file, matches: r.matches });
+    }
+    results.sort((a, b) => pos.get(a.file)! - pos.get(b.file)!);
+    const stats = { ...local.stats };
+    for (const k of Object.keys(stats) as (keyof ScanStats)[]) stats[k] += remote.stats[k];
+    return { results, stats };
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.terminate();
+  }
+}
+
+/** One scan with a pool of its own (tests, callers that did not start one early). */
+export async function scanFilesParallel(files: readonly WalkedFile[], spec: MatcherSpec, maxBytes = DEFAULT_MAX_FILE_BYTES, minFiles = PARALLEL_MIN_FILES): Promise<{ results: FileMatches[]; stats: ScanStats }> {
+  const pool = ScanPool.start();
+  try {
+    return await pool.scan(files, spec, maxBytes, minFiles);
+  } finally {
+    await pool.close();
+  }
 }

@@ -5,12 +5,12 @@ import { analyze, DEFAULT_MAX_CHAIN, parseFailOn, type DiscoveredRef } from "../
 import { attributeFile } from "../../core/deps/attribute.js";
 import { declaredGraph, GATEWAY_NODE } from "../../core/deps/declared.js";
 import { findingsText, renderDot, renderJson, renderMermaid, renderText } from "../../core/deps/output.js";
-import type { PrefixTarget, ServiceTarget } from "../../core/deps/scanner.js";
+import { createMatcher, type PrefixTarget, type ServiceTarget } from "../../core/deps/scanner.js";
 import { CannotRunError, UsageError } from "../../core/diagnostics.js";
 import { MAX_SYSTEM_FILE_BYTES, loadYamlText } from "../../core/load.js";
 import { buildModel, type SystemModel } from "../../core/model.js";
 import { toEnvName } from "../../core/names.js";
-import { filesToScan, NON_CODE_EXCLUDES, scanFilesParallel, walkFiles, type WalkedFile } from "../../io/scan.js";
+import { filesToScan, NON_CODE_EXCLUDES, ScanPool, scanFiles, walkFiles, type WalkedFile } from "../../io/scan.js";
 import type { CliContext } from "../context.js";
 import type { ExitCode } from "../main.js";
 import { formatText } from "../report.js";
@@ -56,6 +56,16 @@ function loadModel(cwd: string, file: string | undefined, ctx: CliContext): { mo
 }
 
 export async function runAnalyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliContext): Promise<ExitCode> {
+  // The second core's worker starts now, so its start-up overlaps loading system.yaml and the walk.
+  const pool = opts.dryRun ? null : ScanPool.start();
+  try {
+    return await analyzeDeps(paths, opts, ctx, pool);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliContext, pool: ScanPool | null): Promise<ExitCode> {
   const format = opts.format ?? opts.outputFormat;
   const failOn = parseFailOn(opts.failOn);
   if (typeof failOn === "string") throw new UsageError(`--fail-on: unknown "${failOn}"; use errors, warnings, none, or undeclared, unused, cycle, chain, chatty, no-consumer`);
@@ -118,7 +128,7 @@ export async function runAnalyzeDeps(paths: string[], opts: AnalyzeDepsOptions, 
     for (const c of model.contexts) [...c.publishes, ...c.consumes].forEach((e) => events.add(e));
   }
   const spec = { services: [...services.values()], prefixes, events: [...events].sort(), namespace: model?.namespace };
-  const { results, stats } = await scanFilesParallel(files, spec);
+  const { results, stats } = pool ? await pool.scan(files, spec) : scanFiles(files, createMatcher(spec));
   const refs: DiscoveredRef[] = [];
   let unattributed = 0;
   for (const { file, matches } of results) {
