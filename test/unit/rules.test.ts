@@ -87,6 +87,7 @@ const CASES: Case[] = [
   { rule: "event-unconsumed", bad: sub("    consumes: [thing.created]\n", ""), at: [22, 3] },
   { rule: "context-isolated", bad: sub("    api: [\"GET /other\"]\n    consumes: [thing.created]\n", "").replace("    calls:\n      beta: { timeout: 1s }\n", "").replace("publishes: [thing.created]", "publishes: []").replace("events:\n  thing.created:\n    schema: { type: object, properties: { id: { type: string } } }\n", ""), at: [15, 3] },
   { rule: "call-timeout", bad: sub("beta: { timeout: 1s }", "beta: { retries: 1 }"), at: [16, 7] },
+  { rule: "runtime-support", bad: sub("name: demo\n", "name: demo\nbroker: { kind: kafka }\n").replace("  beta:\n    port: 3001", "  beta:\n    runtime: python-flask\n    port: 3001"), at: [18, 3], good: sub("name: demo\n", "name: demo\nbroker: { kind: nats }\n").replace("  beta:\n    port: 3001", "  beta:\n    runtime: python-flask\n    port: 3001") },
   { rule: "gateway-none-routes", bad: sub("kind: node", "kind: none"), at: [4, 9] },
 ];
 

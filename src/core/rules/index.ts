@@ -8,6 +8,7 @@ import { databaseShared, eventPublisher } from "./ownership.js";
 import { portRange, portUnique } from "./ports.js";
 import { refContext, refEvent } from "./references.js";
 import { routeDuplicate, routePath } from "./routes.js";
+import { runtimeSupport } from "./runtime-support.js";
 import type { Rule } from "./types.js";
 import { callTimeout, contextIsolated, gatewayRoutesUnused } from "./warnings.js";
 
@@ -30,4 +31,5 @@ export const RULES: readonly Rule[] = [
   contextIsolated,
   callTimeout,
   gatewayRoutesUnused,
+  runtimeSupport,
 ];
