@@ -262,5 +262,30 @@ describe("msa generate", () => {
     } finally {
       fs.rmSync(other, { recursive: true, force: true });
     }
+
+    // the user-facing cycle with every real planner: drift, protection, force, prune
+    const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: "utf8" });
+    editSystem((d) => d.setIn(["contexts", "audit", "port"], 3999));
+    expect(run("generate", "--check").status).toBe(1);
+    const victim = [...built.keys()].find((p) => p.startsWith("services/audit/") && p.endsWith("Dockerfile"));
+    expect(victim).toBeDefined();
+    fs.appendFileSync(abs(victim!), "# kept by the user\n");
+    const kept = run("generate");
+    expect(kept.status).toBe(1);
+    expect(kept.stdout).toContain(`conflict ${victim}: edited by you`);
+    expect(read(victim!)).toContain("# kept by the user");
+    expect(run("generate", "--force").status).toBe(0);
+    expect(read(victim!)).not.toContain("# kept by the user");
+    editSystem((d) => {
+      d.deleteIn(["contexts", "audit"]);
+      d.deleteIn(["contexts", "notes", "calls"]);
+      d.deleteIn(["events", "note.created"]);
+      d.deleteIn(["contexts", "notes", "publishes"]);
+    });
+    const pruned = run("generate");
+    expect(pruned.status, pruned.stdout + pruned.stderr).toBe(0);
+    expect(pruned.stdout).toContain(`delete ${victim}`);
+    expect(fs.existsSync(abs(victim!))).toBe(false);
+    expect(run("generate", "--check").status).toBe(0);
   });
 });
