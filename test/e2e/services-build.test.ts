@@ -1,6 +1,7 @@
 // Generated node services install, typecheck under strict TS, build, and pass their own tests:
-// the spec's shop (RabbitMQ, postgres, calls, a saga) and a Kafka system whose contexts use
-// mysql, mongodb, redis and no database (Kafka has no broker here: its adapter compiles and is unit-tested).
+// the spec's shop (RabbitMQ, postgres, calls, a saga), a Kafka system whose contexts use mysql, mongodb,
+// redis and no database (Kafka has no broker here: its adapter compiles and is unit-tested), and a
+// one-context system on the memory broker.
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -17,12 +18,12 @@ contexts:
     api: ["GET /accounts/{accountId}", "PUT /accounts/{accountId}"]
     publishes: [account.opened]
     calls:
-      audit: { timeout: 500ms, retries: 1 }
-  audit:
+      audit-log: { timeout: 500ms, retries: 1 }
+  audit-log:
     port: 4101
     database: mongodb
     consumes: [account.opened]
-    api: ["GET /entries"]
+    api: ["GET /accounts/{accountId}/entries/{entryId}", "DELETE /entries/{entryId}"]
   sessions:
     port: 4102
     database: redis
@@ -32,14 +33,42 @@ contexts:
     consumes: [account.opened]
 events:
   account.opened:
-    schema:
-      type: object
-      required: [accountId, openedAt, limits]
-      properties:
-        accountId: { type: string, minLength: 3 }
-        openedAt: { type: string, format: date-time }
-        limits: { type: array, minItems: 1, items: { type: integer, minimum: 10 } }
-        tier: { enum: [basic, gold] }
+    compatibility: none
+    versions:
+      1:
+        type: object
+        required: [accountId]
+        properties:
+          accountId: { type: string, minLength: 3 }
+      2:
+        type: object
+        required: [accountId, openedAt, limits]
+        properties:
+          accountId: { type: string, minLength: 3 }
+          openedAt: { type: string, format: date-time }
+          limits: { type: array, minItems: 1, items: { type: integer, minimum: 10 } }
+          tier: { enum: [basic, gold] }
+sagas:
+  open-account:
+    orchestrator: accounts
+    steps:
+      - { context: audit-log, action: record-opening, compensation: strike-opening }
+      - { context: sessions, action: grant }
+`;
+
+const MEMORY_SYSTEM = `
+version: 1
+name: solo
+broker: { kind: memory }
+contexts:
+  notes:
+    port: 4200
+    api: ["GET /notes", "POST /notes"]
+    publishes: [note.created]
+    consumes: [note.created]
+events:
+  note.created:
+    schema: { type: object, required: [noteId], properties: { noteId: { type: string } } }
 `;
 
 async function buildAndTest(dir: string, services: string[], emit: boolean): Promise<void> {
@@ -65,9 +94,14 @@ describe("generated node services build and pass their own tests", () => {
     await buildAndTest(sys.dir, ["orders", "inventory", "payment"], true);
   }, 300_000);
 
-  it("ledger (kafka; mysql, mongodb, redis, none)", async () => {
+  it("ledger (kafka; mysql, mongodb, redis, none; hyphenated names, two event versions, a saga)", async () => {
     const sys = await generateSystem(KAFKA_SYSTEM, "ledger");
     // typecheck (sources and tests) and own tests; the emit step is the same as shop's
-    await buildAndTest(sys.dir, ["accounts", "audit", "sessions", "relay"], false);
+    await buildAndTest(sys.dir, ["accounts", "audit-log", "sessions", "relay"], false);
   }, 300_000);
+
+  it("solo (memory broker; publishes and consumes its own event)", async () => {
+    const sys = await generateSystem(MEMORY_SYSTEM, "solo");
+    await buildAndTest(sys.dir, ["notes"], false);
+  }, 120_000);
 });
