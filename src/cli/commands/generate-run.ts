@@ -11,8 +11,9 @@ const PROGRESS_MIN_FILES = 200;
 
 export async function runGenerate(opts: GenerateCommandOptions, ctx: CliContext): Promise<ExitCode> {
   if (opts.check && opts.dryRun) throw new UsageError("--check and --dry-run cannot be combined; --check already writes nothing");
-  const only = opts.only.flatMap((o) => o.split(",")).map((s) => s.trim()).filter(Boolean);
-  if (opts.only.length && !only.length) throw new UsageError("--only needs a context name");
+  const given = opts.only ?? [];
+  const only = given.flatMap((o) => o.split(",")).map((s) => s.trim()).filter(Boolean);
+  if (given.length && !only.length) throw new UsageError("--only needs a context name");
   const mode = opts.check ? "check" : opts.dryRun ? "dry-run" : "write";
 
   let drawn = false;

@@ -7,7 +7,7 @@ export interface GenerateCommandOptions {
   check?: boolean;
   diff?: boolean;
   dryRun?: boolean;
-  only: string[];
+  only?: string[];
   force?: boolean;
   out?: string;
   format: "text" | "json";
@@ -20,7 +20,7 @@ export function defineGenerate({ program, ctx, setExit }: Definer): void {
     .option("--check", "write nothing; exit 1 listing what would change (the CI mode)")
     .option("--diff", "with --check or --dry-run: show a unified diff of each change")
     .option("--dry-run", "write nothing; say what would be written")
-    .option("--only <context>", "only the files of this context (repeatable, or a comma list)", collect, [])
+    .option("--only <context>", "only the files of this context (repeatable, or a comma list)", collect)
     .option("--force", "overwrite (or prune) generated files you edited")
     .option("--out <dir>", "output root (default: the directory of system.yaml)")
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
