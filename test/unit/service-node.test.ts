@@ -113,6 +113,58 @@ describe("planNodeServices on examples/shop", () => {
   });
 });
 
+describe("planNodeServices per broker kind and database engine", () => {
+  const plan = (broker: string, database: string) => {
+    const yaml = `
+version: 1
+name: mix
+broker: { kind: ${broker} }
+contexts:
+  order-history:
+    port: 3100
+    database: ${database}
+    api: ["GET /history/{customerId}/orders/{orderId}"]
+    consumes: [thing.done]
+  maker:
+    port: 3101
+    publishes: [thing.done]
+    calls: { order-history: { timeout: 1s } }
+events:
+  thing.done: { schema: { type: object, properties: { id: { type: string } } } }
+`;
+    const res = loadSystemAt(path.join(packageRoot, "virtual", "system.yaml"), "system.yaml", yaml);
+    expect(res.model, JSON.stringify(res.diagnostics.map((d) => d.message))).toBeDefined();
+    return new Map(planNodeServices(res.model!, render).map((f) => [f.path, f]));
+  };
+
+  it.each([
+    ["nats", "mysql", "nats", "mysql2"],
+    ["kafka", "mongodb", "kafkajs", "mongodb"],
+    ["memory", "redis", null, "redis"],
+  ])("%s broker with %s: only that adapter and those client libraries", (broker, database, brokerDep, dbDep) => {
+    const files = plan(broker, database);
+    const pkg = JSON.parse(files.get("services/order-history/package.json")!.content) as { dependencies: Record<string, string> };
+    const deps = Object.keys(pkg.dependencies);
+    for (const d of ["amqplib", "nats", "kafkajs", "pg", "mysql2", "mongodb", "redis"]) expect(deps.includes(d), d).toBe(d === brokerDep || d === dbDep);
+    const adapters = [...files.keys()].filter((p) => p.startsWith("services/order-history/src/generated/broker/")).map((p) => p.split("/").pop());
+    expect(adapters.sort()).toEqual(["index.ts", "memory.ts", "types.ts", ...(broker === "memory" ? [] : [`${broker}.ts`])].sort());
+    expect(files.get("services/order-history/src/generated/database.ts")!.content).toContain(`engine = "${database}"`);
+  });
+
+  it("names hyphenated contexts and multi-parameter paths as TypeScript identifiers", () => {
+    const files = plan("rabbitmq", "postgres");
+    const clients = files.get("services/maker/src/generated/clients.ts")!.content;
+    expect(clients).toContain("export class OrderHistoryClient extends ServiceClient");
+    expect(clients).toContain("getHistoryByCustomerIdOrdersByOrderId<T = unknown>(params: { customerId: string; orderId: string; })");
+    expect(clients).toContain("`/history/${enc(params.customerId)}/orders/${enc(params.orderId)}`");
+    expect(files.get("services/maker/src/generated/config.ts")!.content).toContain('orderHistory: (env.ORDER_HISTORY_URL || "http://order-history:3100")');
+    expect(files.get("services/order-history/src/handlers/getHistoryByCustomerIdOrdersByOrderId.ts")!.content).toContain(
+      "req: Request<{ customerId: string; orderId: string; }>",
+    );
+    expect(files.has("services/order-history/src/consumers/thing.done.ts")).toBe(true);
+  });
+});
+
 describe("schema helpers", () => {
   const schema = parseYaml(`
 type: object
