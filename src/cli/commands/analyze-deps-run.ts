@@ -14,7 +14,9 @@ import { filesToScan, NON_CODE_EXCLUDES, ScanPool, scanFiles, walkFiles, type Wa
 import type { CliContext } from "../context.js";
 import type { ExitCode } from "../main.js";
 import { formatText } from "../report.js";
-import { displayPath, loadSystem, locateSystemFile } from "../system.js";
+// Not ../system.js: it loads ajv for the schema pass, which costs a large scan's worth of start-up.
+// Its path rules are repeated here (same messages); the full load is imported only when needed.
+const SYSTEM_FILE = "system.yaml";
 import type { AnalyzeDepsOptions } from "./analyze-deps.js";
 
 /** http://user-service/api → user-service: the service a --service-prefix names. */
@@ -28,7 +30,29 @@ export function prefixService(prefix: string): string {
  * large tree, and the graph needs only names. `msa validate` is the place for validity; a document
  * the model cannot be built from falls back to the full load so its problems are printed.
  */
-function loadModel(cwd: string, file: string | undefined, ctx: CliContext): { model: SystemModel | null; code?: ExitCode } {
+/** As ../system.js displayPath: relative to cwd when inside it. */
+export function displayPath(cwd: string, abs: string): string {
+  const rel = path.relative(cwd, abs);
+  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel.split(path.sep).join("/") : abs;
+}
+
+/** As ../system.js locateSystemFile: -f PATH, else system.yaml in cwd or the nearest parent. */
+function locateSystemFile(cwd: string, file?: string): string {
+  if (file) {
+    const abs = path.resolve(cwd, file);
+    if (!fs.existsSync(abs)) throw new CannotRunError(`${file} not found; create one with \`msa init\` or pass -f PATH`);
+    if (fs.statSync(abs).isDirectory()) throw new CannotRunError(`${file} is a directory; pass the path of a system.yaml`);
+    return abs;
+  }
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, SYSTEM_FILE);
+    if (fs.existsSync(candidate) && fs.statSync(candidate).isFile()) return candidate;
+    if (path.dirname(dir) === dir) break;
+  }
+  throw new CannotRunError(`no ${SYSTEM_FILE} in ${cwd} or any parent`);
+}
+
+async function loadModel(cwd: string, file: string | undefined, ctx: CliContext): Promise<{ model: SystemModel | null; code?: ExitCode }> {
   let abs: string;
   try {
     abs = locateSystemFile(cwd, file);
@@ -48,6 +72,7 @@ function loadModel(cwd: string, file: string | undefined, ctx: CliContext): { mo
       }
     }
   }
+  const { loadSystem } = await import("../system.js");
   const full = loadSystem(cwd, file);
   if (full.model) return { model: full.model };
   ctx.stderr(formatText(full.diagnostics));
@@ -70,7 +95,7 @@ async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliCo
   const failOn = parseFailOn(opts.failOn);
   if (typeof failOn === "string") throw new UsageError(`--fail-on: unknown "${failOn}"; use errors, warnings, none, or undeclared, unused, cycle, chain, chatty, no-consumer`);
   const cwd = ctx.cwd;
-  const { model, code } = loadModel(cwd, opts.file, ctx);
+  const { model, code } = await loadModel(cwd, opts.file, ctx);
   if (code !== undefined) return code;
 
   const base = model ? model.dir : cwd;
