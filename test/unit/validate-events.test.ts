@@ -50,11 +50,11 @@ function write(rel: string, text: string): string {
   return abs;
 }
 
-async function run(args: string[], opts: { stdin?: string; cwd?: string } = {}): Promise<{ code: number; out: string; err: string }> {
+async function run(args: string[], opts: { stdin?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
   const ctx: CliContext = {
-    cwd: opts.cwd ?? dir, env: {}, isTTY: false, color: false,
+    cwd: opts.cwd ?? dir, env: opts.env ?? { MSA_NO_CACHE: "1" }, isTTY: false, color: false,
     stdout: (t) => { out += t; }, stderr: (t) => { err += t; },
     stdin: Readable.from([opts.stdin ?? ""]),
   };
@@ -158,6 +158,17 @@ describe("validate-events: against system.yaml", () => {
     expect(r.out).toContain("cases/none.json:1:1  error  event-file-unreadable  cannot read cases/none.json: no such file or directory");
     expect(r.out).toContain("3 events checked: 1 valid, 2 invalid");
   });
+  it("--dir . and a directory outside cwd show paths as msa does elsewhere", async () => {
+    const here = await run(["--dir", ".", "--dry-run"], { cwd: path.join(dir, "events") });
+    expect(here.out).toContain("  event-file  good.json\n  event-file  nested/bad.json\n");
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), "msa-ve-out-"));
+    try {
+      const r = await run(["--dir", path.join(dir, "events", "nested"), "--schema-file", path.join(dir, "docs/order_created_schema.json"), "--dry-run"], { cwd: elsewhere });
+      expect(r.out).toContain(`  event-file  ${path.join(dir, "events", "nested", "bad.json")}\n`);
+    } finally {
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
   it("a directory that does not exist is unreadable input (exit 2)", async () => {
     const r = await run(["--dir", "no-such-dir"]);
     expect(r.code).toBe(2);
@@ -234,6 +245,43 @@ events:
     expect(plain.out).not.toContain("v1 → v3");
     expect(transitive.out).toContain("v1 → v3 is not backward compatible");
     expect(transitive.code).toBe(1);
+  });
+});
+
+describe("validate-events: compiled-validator cache", () => {
+  it("writes a validator on the first run, reuses it on the next (same findings), survives a corrupt entry, and --no-cache bypasses it", async () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), "msa-ve-cache-"));
+    try {
+      const env = { MSA_CACHE_DIR: cache };
+      const args = ["--dir", "events"];
+      const first = await run(args, { env });
+      const entries = fs.readdirSync(cache).filter((f) => f.endsWith(".cjs"));
+      expect(entries).toHaveLength(2); // order.created v1 and v2 (each the envelope with its payload)
+      const second = await run(args, { env });
+      expect(second).toEqual(first);
+      expect(first.code).toBe(1);
+      expect(first.out).toContain("/payload/email: must be a valid email");
+      // The cached code is what runs now: it holds the formats by absolute path.
+      expect(fs.readFileSync(path.join(cache, entries[0] as string), "utf8")).toMatch(/require\("\/[^"]+ajv-formats[^"]*"\)/);
+      // Proof that the entry is what runs: a planted validator's verdict shows up.
+      for (const f of entries)
+        fs.writeFileSync(path.join(cache, f), 'module.exports = function v() { v.errors = [{ instancePath: "", keyword: "x", params: {}, message: "planted" }]; return false; };\n');
+      const planted = await run(args, { env });
+      expect(planted.out).toContain("event-envelope  /: planted");
+      // A corrupt entry is recompiled and overwritten.
+      for (const f of entries) fs.writeFileSync(path.join(cache, f), "this is not javascript (");
+      expect(await run(args, { env })).toEqual(first);
+      expect(await run(args, { env })).toEqual(first);
+      const other = fs.mkdtempSync(path.join(os.tmpdir(), "msa-ve-cache-"));
+      expect(await run([...args, "--no-cache"], { env: { MSA_CACHE_DIR: other } })).toEqual(first);
+      expect(fs.readdirSync(other)).toEqual([]);
+      fs.rmSync(other, { recursive: true, force: true });
+      // an invalid schema is never cached
+      const bad = await run(["--event-file", "docs/order_created.json", "--schema-file", "docs/not-a-schema.json"], { env });
+      expect(bad.code).toBe(2);
+    } finally {
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
   });
 });
 

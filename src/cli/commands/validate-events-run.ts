@@ -6,7 +6,8 @@ import path from "node:path";
 import { CannotRunError, UsageError, diagnostic, type Diagnostic, type Position } from "../../core/diagnostics.js";
 import { jsonPointerPosition } from "../../core/events/json-position.js";
 import { splitLines } from "../../core/events/ndjson.js";
-import { EVENT_RULES, explicitSchemaChecker, pointerPath, systemChecker, type EventChecker, type EventProblem } from "../../core/events/validator.js";
+import { EVENT_RULES, compileWithAjv, explicitSchemaChecker, pointerPath, systemChecker, type Compile, type EventChecker, type EventProblem } from "../../core/events/validator.js";
+import { cacheDir, cachingCompile } from "./validate-events-cache.js";
 import type { SystemModel } from "../../core/model.js";
 import type { CliContext } from "../context.js";
 import { formatGithub, painter, plural, type Painter } from "../report.js";
@@ -22,6 +23,8 @@ export interface ValidateEventsOptions {
   compat?: boolean;
   transitive?: boolean;
   dryRun?: boolean;
+  /** --no-cache sets false. */
+  cache?: boolean;
 }
 
 type Input = { kind: "file"; abs: string; shown: string } | { kind: "ndjson"; abs: string | null; shown: string };
@@ -61,9 +64,14 @@ export async function runValidateEvents(opts: ValidateEventsOptions, ctx: CliCon
       out.emit(diagnostic(shown(abs), undefined, "error", EVENT_RULES.unreadable, `cannot read directory ${shown(abs)}: ${reason(e)}`), "unreadable");
       continue;
     }
+    // Joined as strings: path.join/relative per file cost more than reading small files.
+    const shownDir = shown(abs);
+    const outside = shownDir === abs && abs !== path.resolve(ctx.cwd); // shown absolute
+    const prefix = abs === path.resolve(ctx.cwd) ? "" : `${shownDir}/`;
     for (const rel of listing) {
-      const fileAbs = path.join(abs, rel);
-      inputs.push(STREAM_EXTENSIONS.includes(path.extname(rel)) ? { kind: "ndjson", abs: fileAbs, shown: shown(fileAbs) } : { kind: "file", abs: fileAbs, shown: shown(fileAbs) });
+      const fileAbs = abs + path.sep + (path.sep === "/" ? rel : rel.split("/").join(path.sep));
+      const fileShown = outside ? fileAbs : prefix + rel;
+      inputs.push(STREAM_EXTENSIONS.some((x) => rel.endsWith(x)) ? { kind: "ndjson", abs: fileAbs, shown: fileShown } : { kind: "file", abs: fileAbs, shown: fileShown });
     }
   }
   for (const s of streams) {
@@ -91,6 +99,9 @@ export async function runValidateEvents(opts: ValidateEventsOptions, ctx: CliCon
     return 0;
   }
 
+  const dirForCache = opts.cache === false ? undefined : cacheDir(ctx.env);
+  const compile: Compile = dirForCache ? cachingCompile(dirForCache) : compileWithAjv;
+
   // The checker: an explicit schema, or system.yaml's events.
   let model: SystemModel | undefined;
   if (needsSystem) {
@@ -106,7 +117,7 @@ export async function runValidateEvents(opts: ValidateEventsOptions, ctx: CliCon
   let checker: EventChecker | undefined;
   if (opts.schemaFile) {
     const abs = path.resolve(ctx.cwd, opts.schemaFile);
-    const result = await loadExplicitSchema(abs, shown(abs));
+    const result = await loadExplicitSchema(abs, shown(abs), compile);
     if ("problem" in result) {
       // Without its schema nothing can be checked: the run could not happen (exit 2), said as a finding.
       out.emit(result.problem, "unreadable");
@@ -115,7 +126,7 @@ export async function runValidateEvents(opts: ValidateEventsOptions, ctx: CliCon
     }
     checker = result.checker;
   } else if (model && inputs.length) {
-    checker = systemChecker(model);
+    checker = systemChecker(model, compile);
   }
 
   if (opts.compat && model) {
@@ -186,13 +197,16 @@ function walkDir(abs: string): string[] {
   for (const d of fs.readdirSync(abs, { recursive: true, withFileTypes: true })) {
     if (!/\.(json|ndjson|jsonl)$/.test(d.name)) continue;
     const parent = (d as { parentPath?: string }).parentPath ?? d.path;
-    const full = path.join(parent, d.name);
-    if (d.isFile() || (d.isSymbolicLink() && fs.statSync(full, { throwIfNoEntry: false })?.isFile())) out.push(path.relative(abs, full).split(path.sep).join("/"));
+    const full = parent + path.sep + d.name;
+    if (d.isFile() || (d.isSymbolicLink() && fs.statSync(full, { throwIfNoEntry: false })?.isFile())) {
+      const rel = parent === abs ? d.name : path.relative(abs, full);
+      out.push(path.sep === "/" ? rel : rel.split(path.sep).join("/"));
+    }
   }
   return out.sort();
 }
 
-async function loadExplicitSchema(abs: string, shown: string): Promise<{ checker: EventChecker } | { problem: Diagnostic }> {
+async function loadExplicitSchema(abs: string, shown: string, compile: Compile): Promise<{ checker: EventChecker } | { problem: Diagnostic }> {
   let text: string;
   try {
     text = fs.readFileSync(abs, "utf8");
@@ -214,7 +228,7 @@ async function loadExplicitSchema(abs: string, shown: string): Promise<{ checker
     }
   }
   try {
-    return { checker: explicitSchemaChecker(schema) };
+    return { checker: explicitSchemaChecker(schema, compile) };
   } catch (e) {
     return { problem: diagnostic(shown, undefined, "error", "schema-file-invalid", `${shown} is not a valid JSON Schema: ${e instanceof Error ? e.message : String(e)}`) };
   }
@@ -307,8 +321,9 @@ class EventRun {
     if (!problems.length) return;
     this.invalid++;
     // In position order, like every msa report (ajv reports in schema order).
-    const ds = problems.map((p) => this.problemDiagnostic(p, text, shown, lineNo));
+    const ds = problems.filter((p) => !p.more).map((p) => this.problemDiagnostic(p, text, shown, lineNo));
     ds.sort((a, b) => a.line - b.line || a.column - b.column);
+    for (const p of problems) if (p.more) ds.push(diagnostic(shown, { line: lineNo || 1, column: 1 }, "error", p.rule, p.message));
     for (const d of ds) this.out.emit(d);
   }
 

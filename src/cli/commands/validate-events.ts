@@ -13,6 +13,7 @@ export function defineValidateEvents({ program, ctx, setExit }: Definer): void {
     .option("--compat", "check every event's version history against its declared compatibility")
     .option("--transitive", "with --compat: compare each version with every earlier one, not only the previous")
     .option("--dry-run", "list what would be read and validate nothing")
+    .option("--no-cache", "compile schemas afresh instead of reusing compiled validators (cache: ~/.cache/msa/validators, MSA_CACHE_DIR; MSA_NO_CACHE=1 turns it off)")
     .addHelpText(
       "after",
       `

@@ -1,25 +1,28 @@
 // Event documents against their schemas: the envelope, then eventType/version, then the payload.
 // Validators are compiled once per type/version, lazily (the first event of that pair compiles it),
 // as ONE schema (the envelope with the version's payload schema in place), so a valid event costs
-// one ajv call. No I/O: schemas come in as values, findings go out as values.
+// one ajv call. No I/O: schemas come in as values, findings go out as values. ajv itself is
+// loaded on the first compile, so a caller with precompiled validators (the CLI's cache) skips it.
 import { createRequire } from "node:module";
-import { Ajv, type ErrorObject, type Options, type ValidateFunction } from "ajv";
-import { Ajv2019 } from "ajv/dist/2019.js";
-import { Ajv2020 } from "ajv/dist/2020.js";
-import addFormatsModule from "ajv-formats";
+import type { Ajv, ErrorObject, Options, ValidateFunction } from "ajv";
 import type { EventType, SystemModel } from "../model.js";
 import { didYouMean } from "../suggest.js";
 
 const require = createRequire(import.meta.url);
 type Json = Record<string, unknown>;
 type AddFormats = (ajv: Ajv) => Ajv;
-const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as unknown as AddFormats;
+type AjvClass = new (opts: Options) => Ajv;
+
+/** Compiles a schema to a validator; throws an Error with a one-line reason when it is not a valid JSON Schema. */
+export type Compile = (schema: Json) => ValidateFunction;
 
 /** One problem with one event document. `pointer` is the JSON pointer of the failing value. */
 export interface EventProblem {
   rule: string;
   pointer: string;
   message: string;
+  /** The "and N more" line: printed last. */
+  more?: true;
 }
 
 /** The rule ids of validate-events findings. */
@@ -42,14 +45,61 @@ export function envelopeSchema(): Json {
   return require("../../../schemas/event-envelope.schema.json") as Json;
 }
 
-const AJV_OPTIONS: Options = { allErrors: true, strict: false, allowUnionTypes: true, validateFormats: true };
+/** Part of a validator cache key: a change here must invalidate cached validators. */
+export const AJV_OPTIONS: Options = { allErrors: true, strict: false, allowUnionTypes: true, validateFormats: true, code: { source: true } };
+
+const draftOf = (schema: Json): string => {
+  const s = typeof schema.$schema === "string" ? schema.$schema : "";
+  return /2020-12/.test(s) ? "2020-12" : /2019-09/.test(s) ? "2019-09" : "draft-07";
+};
 
 /** An ajv for the draft a schema declares (draft-07 when it says nothing); formats on. */
 function ajvFor(schema: Json): Ajv {
-  const s = typeof schema.$schema === "string" ? schema.$schema : "";
-  const ajv = /2020-12/.test(s) ? new Ajv2020(AJV_OPTIONS) : /2019-09/.test(s) ? new Ajv2019(AJV_OPTIONS) : new Ajv(AJV_OPTIONS);
-  addFormats(ajv as Ajv);
-  return ajv as Ajv;
+  const draft = draftOf(schema);
+  const mod = draft === "2020-12" ? "ajv/dist/2020" : draft === "2019-09" ? "ajv/dist/2019" : "ajv";
+  const exported = require(mod) as { default: AjvClass };
+  const formats = require("ajv-formats") as { default?: AddFormats } & AddFormats;
+  const ajv = new exported.default(AJV_OPTIONS);
+  (formats.default ?? formats)(ajv);
+  return ajv;
+}
+
+/** One ajv per draft for the process: the meta-schema is compiled once, not per validator. */
+const sharedAjvs = new Map<string, Ajv>();
+function sharedAjv(schema: Json): Ajv {
+  const draft = draftOf(schema);
+  let ajv = sharedAjvs.get(draft);
+  if (!ajv) sharedAjvs.set(draft, (ajv = ajvFor(schema)));
+  return ajv;
+}
+
+/** Which ajv compiled a validator (standalone code needs it). */
+const compiledBy = new WeakMap<ValidateFunction, Ajv>();
+
+/** The default compiler: the shared ajv of the schema's draft, or a fresh one if the shared one refuses (the same $id twice). */
+export const compileWithAjv: Compile = (schema) => {
+  let ajv = sharedAjv(schema);
+  let fn: ValidateFunction;
+  try {
+    fn = ajv.compile(schema);
+  } catch {
+    ajv = ajvFor(schema);
+    try {
+      fn = ajv.compile(schema);
+    } catch (e) {
+      throw new Error(firstLine(e instanceof Error ? e.message : String(e)));
+    }
+  }
+  compiledBy.set(fn, ajv);
+  return fn;
+};
+
+/** Standalone CommonJS source of a validator made by compileWithAjv (for caching it); undefined if unknown. */
+export function standaloneSource(fn: ValidateFunction): string | undefined {
+  const ajv = compiledBy.get(fn);
+  if (!ajv) return undefined;
+  const standalone = require("ajv/dist/standalone") as { default: (ajv: Ajv, fn: ValidateFunction) => string };
+  return standalone.default(ajv, fn);
 }
 
 /** Drafts ajv does not carry (04, 06) are compiled as draft-07 rather than refused. */
@@ -61,14 +111,9 @@ function withoutUnknownDraft(schema: Json): Json {
 }
 
 /** Compiles a user schema; throws an Error with a one-line reason when it is not a valid JSON Schema. */
-export function compileSchema(schema: unknown): ValidateFunction {
+export function compileSchema(schema: unknown, compile: Compile = compileWithAjv): ValidateFunction {
   if (!schema || typeof schema !== "object" || Array.isArray(schema)) throw new Error("a JSON Schema must be an object");
-  const s = withoutUnknownDraft(schema as Json);
-  try {
-    return ajvFor(s).compile(s);
-  } catch (e) {
-    throw new Error(firstLine(e instanceof Error ? e.message : String(e)));
-  }
+  return compile(withoutUnknownDraft(schema as Json));
 }
 
 const firstLine = (s: string): string => s.split("\n")[0] ?? s;
@@ -78,7 +123,7 @@ export function problemsFromErrors(errors: readonly ErrorObject[], rule: string 
   const out: EventProblem[] = [];
   for (const e of errors) {
     if (out.length >= MAX_PROBLEMS_PER_EVENT) {
-      out.push({ rule: typeof rule === "string" ? rule : rule(""), pointer: "", message: `and ${errors.length - MAX_PROBLEMS_PER_EVENT} more problem(s) in this event` });
+      out.push({ rule: typeof rule === "string" ? rule : rule(""), pointer: "", message: `and ${errors.length - MAX_PROBLEMS_PER_EVENT} more problem(s) in this event`, more: true });
       break;
     }
     let pointer = e.instancePath;
@@ -132,8 +177,8 @@ function notAnObject(doc: unknown): EventProblem[] | undefined {
 }
 
 /** `--schema-file S`: the whole document against one explicit schema (the docs' usage). */
-export function explicitSchemaChecker(schema: unknown): EventChecker {
-  const validate = compileSchema(schema);
+export function explicitSchemaChecker(schema: unknown, compile: Compile = compileWithAjv): EventChecker {
+  const validate = compileSchema(schema, compile);
   return {
     check(doc) {
       const bad = notAnObject(doc);
@@ -146,20 +191,12 @@ export function explicitSchemaChecker(schema: unknown): EventChecker {
 }
 
 /** Against system.yaml: envelope, then the eventType/version pair, then the payload (one compiled schema each). */
-export function systemChecker(model: SystemModel): EventChecker {
+export function systemChecker(model: SystemModel, compile: Compile = compileWithAjv): EventChecker {
   const envelope = envelopeSchema();
   let validateEnvelope: ValidateFunction | undefined; // compiled only when an event's type/version is unknown
   const envelopeOnly = (d: unknown): ErrorObject[] => {
-    validateEnvelope ??= ajvFor(envelope).compile(envelope);
+    validateEnvelope ??= compile(envelope);
     return validateEnvelope(d) ? [] : (validateEnvelope.errors ?? []);
-  };
-  /** One ajv per draft, shared by every type/version (each compiled schema has its own $id). */
-  const shared = new Map<string, Ajv>();
-  const sharedAjv = (schema: Json): Ajv => {
-    const key = typeof schema.$schema === "string" ? schema.$schema : "";
-    let ajv = shared.get(key);
-    if (!ajv) shared.set(key, (ajv = ajvFor(schema)));
-    return ajv;
   };
   const events = new Map<string, EventType>(model.events.map((e) => [e.name, e]));
   const names = model.events.map((e) => e.name);
@@ -186,15 +223,10 @@ export function systemChecker(model: SystemModel): EventChecker {
     else delete combined.$schema;
     let fn: ValidateFunction | null;
     try {
-      fn = sharedAjv(combined).compile(combined);
-    } catch {
-      // Alone, in case the shared instance was the problem (the same nested $id in two versions).
-      try {
-        fn = ajvFor(combined).compile(combined);
-      } catch (err) {
-        fn = null;
-        schemaProblems.push({ event: e.name, version, message: firstLine(err instanceof Error ? err.message : String(err)) });
-      }
+      fn = compile(combined);
+    } catch (err) {
+      fn = null;
+      schemaProblems.push({ event: e.name, version, message: firstLine(err instanceof Error ? err.message : String(err)) });
     }
     byVersion.set(version, fn);
     return fn;

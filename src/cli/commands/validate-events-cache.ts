@@ -1,0 +1,71 @@
+// A disk cache of compiled event validators (ajv standalone code), keyed by the schema's content,
+// ajv's version and options: a repeated run loads a small module instead of loading ajv and
+// compiling (meta-schema included). Any problem with the cache falls back to compiling.
+// Location: $MSA_CACHE_DIR, else $XDG_CACHE_HOME/msa/validators, else ~/.cache/msa/validators;
+// MSA_NO_CACHE=1 or --no-cache turns it off.
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import type { ValidateFunction } from "ajv";
+import { AJV_OPTIONS, compileWithAjv, standaloneSource, type Compile } from "../../core/events/validator.js";
+
+const require = createRequire(import.meta.url);
+/** Bump when the generated module's shape changes. */
+const CACHE_FORMAT = 1;
+
+export function cacheDir(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.MSA_NO_CACHE && env.MSA_NO_CACHE !== "0") return undefined;
+  if (env.MSA_CACHE_DIR) return env.MSA_CACHE_DIR;
+  const base = env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
+  return path.join(base, "msa", "validators");
+}
+
+let salt: string | undefined;
+/** ajv's version, the options and where ajv lives (the cached code requires its runtime by absolute path). */
+function cacheSalt(): string {
+  if (salt === undefined) {
+    const ajvPkg = require.resolve("ajv/package.json");
+    const version = (JSON.parse(fs.readFileSync(ajvPkg, "utf8")) as { version: string }).version;
+    salt = `${CACHE_FORMAT}\0${version}\0${JSON.stringify(AJV_OPTIONS)}\0${path.dirname(ajvPkg)}`;
+  }
+  return salt;
+}
+
+/** The cached code requires modules by bare name: resolve them now so the cache can live anywhere. */
+function absoluteRequires(source: string): string {
+  return source.replace(/require\("([^"]+)"\)/g, (_m, id: string) => `require(${JSON.stringify(require.resolve(id))})`);
+}
+
+export function cachingCompile(dir: string, compile: Compile = compileWithAjv): Compile {
+  return (schema) => {
+    let file: string | undefined;
+    try {
+      const key = createHash("sha256").update(cacheSalt()).update("\0").update(JSON.stringify(schema)).digest("hex");
+      file = path.join(dir, `${key.slice(0, 40)}.cjs`);
+      if (fs.existsSync(file)) {
+        delete require.cache[file]; // always what is on disk now
+        const fn = require(file) as ValidateFunction;
+        if (typeof fn === "function") return fn;
+      }
+    } catch {
+      // unreadable or broken cache entry: compile instead (and overwrite it below)
+    }
+    const fn = compile(schema); // throws for an invalid schema: nothing is cached
+    if (file) {
+      try {
+        const source = standaloneSource(fn);
+        if (source) {
+          fs.mkdirSync(dir, { recursive: true });
+          const tmp = `${file}.${process.pid}.tmp`;
+          fs.writeFileSync(tmp, `// msa validate-events: cached validator (safe to delete)\n${absoluteRequires(source)}\n`);
+          fs.renameSync(tmp, file);
+        }
+      } catch {
+        // a read-only or full disk only costs the next run a compile
+      }
+    }
+    return fn;
+  };
+}
