@@ -26,6 +26,8 @@ export interface WalkedFile {
   root: string;
   /** Path relative to the root, with '/'. */
   rel: string;
+  /** Its folder relative to the root ("" for the root): one string shared by the folder's files. */
+  dir: string;
 }
 
 /**
@@ -63,7 +65,7 @@ export async function walkFiles(roots: readonly string[], excludes: readonly str
   for (const root of roots) {
     const st = fs.statSync(root);
     if (st.isFile()) {
-      out.push({ abs: root, root: path.dirname(root), rel: path.basename(root) });
+      out.push({ abs: root, root: path.dirname(root), rel: path.basename(root), dir: "" });
       continue;
     }
     const fromBase = base ? path.relative(base, root).split(path.sep).join("/") : "";
@@ -88,7 +90,7 @@ export async function walkFiles(roots: readonly string[], excludes: readonly str
         const r = rel ? `${rel}/${e.name}` : e.name;
         if (isExcluded(r)) continue;
         if (e.isDirectory()) walk(`${dir}${path.sep}${e.name}`, r);
-        else if (e.isFile()) found.push({ abs: `${dir}${path.sep}${e.name}`, root, rel: r });
+        else if (e.isFile()) found.push({ abs: `${dir}${path.sep}${e.name}`, root, rel: r, dir: rel });
         // symbolic links, sockets, devices: never read
       }
     };

@@ -124,16 +124,16 @@ async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliCo
     const segs = !shown ? [] : path.isAbsolute(shown) ? [path.basename(r)] : shown.split("/");
     return [r, fs.statSync(r).isFile() ? segs.slice(0, -1) : segs];
   }));
-  const cache = new Map<string, string | null>();
+  const cache = new Map<string, Map<string, string | null>>();
   const ownerOf = (f: WalkedFile): string | null => {
-    const relDir = path.posix.dirname(f.rel);
-    const key = `${f.root}\0${relDir}`;
-    let node = cache.get(key);
+    let byDir = cache.get(f.root);
+    if (!byDir) cache.set(f.root, (byDir = new Map()));
+    let node = byDir.get(f.dir);
     if (node === undefined) {
       const segs = rootSegs.get(f.root) ?? [];
-      const dirs = [...segs, ...(relDir === "." ? [] : relDir.split("/"))];
+      const dirs = [...segs, ...(f.dir ? f.dir.split("/") : [])];
       node = attributeFile({ dirs, rootDepth: segs.length, contexts, strict: model !== null });
-      cache.set(key, node);
+      byDir.set(f.dir, node);
     }
     return node;
   };
