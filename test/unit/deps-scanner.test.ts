@@ -58,6 +58,10 @@ describe("scanner: each reference form", () => {
     const found = scanText(matcher, 'export const PUBLISHED_VERSIONS = {\n  "order.created": 2,\n\n  "payment.completed": 1,\n};\nexport const EVENT_SCHEMAS = {\n  "order.created": { 1: "x.json" },\n};\n');
     expect(found.map((m) => [m.target, m.direction, m.line])).toEqual([["order.created", "publish", 2], ["payment.completed", "publish", 4], ["order.created", null, 7]]);
   });
+  it("process.env next to an event name is not a consumer", () => {
+    expect(directionOf('publish("x", process.env.TOPIC)', 8, 3)).toBe("publish");
+    expect(directionOf('const t = "x"; // process it', 10, 3)).toBeNull();
+  });
   it("the nearest direction word wins", () => {
     expect(directionOf('onMessage(handle); publish("x")', 27, 3)).toBe("publish");
     expect(directionOf('publish(a); subscribe("x")', 22, 3)).toBe("consume");

@@ -187,7 +187,7 @@ export function mayReference(matcher: Matcher, bytes: Buffer): boolean {
 
 // Words that say what a line does with an event name. The nearest one to the name wins.
 const PUBLISH_WORDS = /publish|emit|produce|send|dispatch|outbox/gi;
-const CONSUME_WORDS = /subscri|consum|handle|listen|on\(|bind|process/gi;
+const CONSUME_WORDS = /subscri|consum|handle|listen|on\(|bind/gi;
 
 export function directionOf(line: string, at: number, length: number): Direction | null {
   let best: { d: Direction; dist: number } | null = null;
