@@ -75,8 +75,12 @@ export async function walkFiles(roots: readonly string[], excludes: readonly str
     const patterns = excludePatterns([...DEFAULT_EXCLUDES, ...excludes, ...rebased]);
     // **/name: a name test, no glob engine needed.
     const names = new Set(patterns.filter((p) => p.startsWith("**/") && !GLOB_CHARS.test(p.slice(3)) && !p.slice(3).includes("/")).map((p) => p.slice(3)));
-    const globs = patterns.filter((p) => !(p.startsWith("**/") && names.has(p.slice(3))));
-    const isExcluded = globs.length ? picomatch(globs, { dot: true }) : () => false;
+    const rest = patterns.filter((p) => !(p.startsWith("**/") && names.has(p.slice(3))));
+    // **/*.test.*: a glob on the entry's own name, tested on the (short) name instead of the path.
+    const nameGlobs = rest.filter((p) => p.startsWith("**/") && !p.slice(3).includes("/")).map((p) => p.slice(3));
+    const pathGlobs = rest.filter((p) => !(p.startsWith("**/") && !p.slice(3).includes("/")));
+    const nameExcluded = nameGlobs.length ? picomatch(nameGlobs, { dot: true }) : () => false;
+    const pathExcluded = pathGlobs.length ? picomatch(pathGlobs, { dot: true }) : () => false;
     const found: WalkedFile[] = [];
     const walk = (dir: string, rel: string): void => {
       let entries: fs.Dirent[];
@@ -86,9 +90,9 @@ export async function walkFiles(roots: readonly string[], excludes: readonly str
         return; // unreadable folder: nothing to scan there
       }
       for (const e of entries) {
-        if (names.has(e.name)) continue;
+        if (names.has(e.name) || nameExcluded(e.name)) continue;
         const r = rel ? `${rel}/${e.name}` : e.name;
-        if (isExcluded(r)) continue;
+        if (pathExcluded(r)) continue;
         if (e.isDirectory()) walk(`${dir}${path.sep}${e.name}`, r);
         else if (e.isFile()) found.push({ abs: `${dir}${path.sep}${e.name}`, root, rel: r, dir: rel });
         // symbolic links, sockets, devices: never read
