@@ -47,6 +47,8 @@ export interface Matcher {
   literals: Buffer[];
   /** The URL expression, sticky-free, for testing the text around a "://". */
   url: RegExp | null;
+  /** First bytes of the service names: a "://" followed by anything else is not one of ours. */
+  urlFirstBytes: Set<number>;
   longestName: number;
   prefixes: Map<string, string>;
   envs: Map<string, string>;
@@ -164,7 +166,8 @@ export function createMatcher(spec: MatcherSpec): Matcher {
   for (const p of passes) if (p.form === "event") literals.push(Buffer.from(p.anchor ?? "", "latin1"));
   const urlPass = passes.find((p) => p.form === "url");
   const longestName = Math.max(0, ...[...urls.keys()].map((n) => n.length));
-  return { passes, prefixes, envs, urls, literals, url: urlPass ? new RegExp(urlPass.regex.source) : null, longestName };
+  const urlFirstBytes = new Set([...urls.keys()].map((n) => n.charCodeAt(0)));
+  return { passes, prefixes, envs, urls, literals, url: urlPass ? new RegExp(urlPass.regex.source) : null, urlFirstBytes, longestName };
 }
 
 const SCHEME_SEP = Buffer.from("://", "latin1");
@@ -178,6 +181,7 @@ export function mayReference(matcher: Matcher, bytes: Buffer): boolean {
   for (const lit of matcher.literals) if (lit.length === 0 || bytes.indexOf(lit) !== -1) return true;
   if (matcher.url) {
     for (let i = bytes.indexOf(SCHEME_SEP); i !== -1; i = bytes.indexOf(SCHEME_SEP, i + 3)) {
+      if (!matcher.urlFirstBytes.has(bytes[i + 3] ?? -1)) continue;
       const window = bytes.toString("latin1", i, Math.min(bytes.length, i + 3 + matcher.longestName + 80));
       if (matcher.url.test(window)) return true;
     }
