@@ -112,6 +112,16 @@ describe("validate-events: the docs' usage (--event-file with --schema-file)", (
     expect(notSchema.code).toBe(2);
     expect(notSchema.out).toContain("schema-file-invalid  docs/not-a-schema.json is not a valid JSON Schema: schema is invalid");
   });
+  it("lists at most 20 problems of one event, then how many more (last)", async () => {
+    const props = Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`p${i}`, { type: "string" }]));
+    write("docs/many.schema.json", JSON.stringify({ type: "object", required: Object.keys(props), properties: props }));
+    write("docs/empty.json", "{}");
+    const r = await run(["--event-file", "docs/empty.json", "--schema-file", "docs/many.schema.json"]);
+    expect(r.code).toBe(1);
+    const lines = r.out.trim().split("\n");
+    expect(lines.filter((l) => l.includes("is required but missing"))).toHaveLength(20);
+    expect(lines[20]).toBe("docs/empty.json:1:1  error  event-invalid  and 5 more problem(s) in this event");
+  });
   it("compiles 2020-12 schemas with the matching draft", async () => {
     expect((await run(["--event-file", "docs/order_created.json", "--schema-file", "docs/schema-2020.json"])).code).toBe(0);
   });
