@@ -3,6 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildProgram } from "../../src/cli/main.js";
+import type { CliContext } from "../../src/cli/context.js";
 import { planScripts } from "../../src/core/plan/scripts.js";
 import { exampleModel, renderer } from "../helpers/engine-model.js";
 
@@ -93,12 +95,58 @@ describe("scripts/", () => {
     );
   });
 
-  it("event-schema-validator → msa validate-events (--dry-run accepted: validation writes nothing)", () => {
+  it("event-schema-validator → msa validate-events (--dry-run forwarded: the command lists what it would read)", () => {
     const args = ["--event-file", "./events/order_created.json", "--schema-file", "./schemas/order_created_schema.json"];
     expect(run("event-schema-validator.sh", args).argv).toEqual(["--no", "msa", "validate-events", ...args]);
-    expect(run("event-schema-validator.sh", [...args, "--dry-run"]).argv).toEqual(["--no", "msa", "validate-events", ...args]);
+    expect(run("event-schema-validator.sh", [...args, "--dry-run"]).argv).toEqual(["--no", "msa", "validate-events", ...args, "--dry-run"]);
     expect(run("event-schema-validator.sh", []).status).toBe(2);
+    // flags alone are not an input: still nothing to validate, and npx is not run
+    const noInput = run("event-schema-validator.sh", ["--format", "json", "--dry-run"]);
+    expect(noInput.status).toBe(2);
+    expect(noInput.stderr).toContain("nothing to validate");
+    expect(noInput.argv).toBeNull();
+    expect(run("event-schema-validator.sh", ["--compat", "--transitive"]).argv).toEqual(["--no", "msa", "validate-events", "--compat", "--transitive"]);
   });
+
+  // Every flag the wrapped command declares (commander's own definitions, hidden ones included) is
+  // accepted by its script and forwarded unchanged, in both "--flag value" and "--flag=value" forms.
+  // lead: arguments the script needs first; fixed: what it passes before the forwarded flags
+  const wrapped: Array<[script: string, command: string, lead: string[], fixed: string[]]> = [
+    ["deploy-to-k8s.sh", "deploy", [], []],
+    ["event-schema-validator.sh", "validate-events", ["--event-file", "e.json"], ["--event-file", "e.json"]],
+    ["microservice-scaffold.sh", "add-service", ["--name", "svc"], ["svc"]],
+    ["service-dependency-analyzer.sh", "analyze-deps", [], []],
+  ];
+  const ctx = { stdout: () => {}, stderr: () => {} } as unknown as CliContext;
+  const program = buildProgram(ctx, () => {});
+  for (const [script, command, lead, fixed] of wrapped) {
+    it(`${script} forwards every flag of msa ${command}`, () => {
+      const cmd = program.commands.find((c) => c.name() === command);
+      expect(cmd).toBeDefined();
+      const opts = cmd!.options.filter((o) => o.long && o.long !== "--help" && o.long !== "--name");
+      expect(opts.length).toBeGreaterThan(3);
+      const spaced: string[] = [];
+      const joined: string[] = [];
+      for (const o of opts) {
+        const takesValue = o.required || o.optional;
+        const value = o.argChoices?.[0] ?? "v1";
+        spaced.push(...(takesValue ? [o.long!, value] : [o.long!]));
+        joined.push(takesValue ? `${o.long}=${value}` : o.long!);
+        if (o.short) {
+          const s = run(script, [...lead, o.short, ...(takesValue ? [value] : [])]);
+          expect(s.stderr, `${script} ${o.short}`).toBe("");
+          expect(s.argv).toEqual(["--no", "msa", command, ...fixed, o.short, ...(takesValue ? [value] : [])]);
+        }
+      }
+      const a = run(script, [...lead, ...spaced]);
+      expect(a.stderr).toBe("");
+      expect(a.status).toBe(0);
+      expect(a.argv).toEqual(["--no", "msa", command, ...fixed, ...spaced]);
+      const b = run(script, [...lead, ...joined]);
+      expect(b.stderr).toBe("");
+      expect(b.argv).toEqual(["--no", "msa", command, ...fixed, ...joined]);
+    });
+  }
 
   it("--help prints usage with the docs' examples; unknown flags are usage errors", () => {
     for (const s of ["deploy-to-k8s.sh", "event-schema-validator.sh", "microservice-scaffold.sh", "service-dependency-analyzer.sh"]) {
