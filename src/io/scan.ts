@@ -65,7 +65,7 @@ export async function walkFiles(roots: readonly string[], excludes: readonly str
   for (const root of roots) {
     const st = fs.statSync(root);
     if (st.isFile()) {
-      out.push({ abs: root, root: path.dirname(root), rel: path.basename(root), dir: "" });
+      out.push({ abs: root, root, rel: path.basename(root), dir: "" }); // root: the file as given
       continue;
     }
     const fromBase = base ? path.relative(base, root).split(path.sep).join("/") : "";

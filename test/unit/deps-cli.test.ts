@@ -113,6 +113,15 @@ describe("msa analyze-deps: findings and exit codes", () => {
     expect(missing.stderr).toContain("nope.yaml not found");
   });
 
+  it("a file given as a path belongs to the service whose folder holds it", async () => {
+    const dir = tree();
+    write(dir, "services/payment/src/catalog.ts", 'fetch("http://catalog:5000")\n');
+    const r = await runCli(dir, ["analyze-deps", "services/payment/src/catalog.ts"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("services/payment/src/catalog.ts:1:8  error  undeclared-dependency  payment calls catalog");
+    expect(r.stdout).toContain("scanned: 1 file under services/payment/src/catalog.ts");
+  });
+
   it("overlapping paths scan each file once", async () => {
     const dir = tree();
     const r = JSON.parse((await runCli(dir, ["analyze-deps", "services", "services/orders", "gateway", "--format", "json"])).stdout);
