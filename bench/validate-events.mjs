@@ -3,9 +3,9 @@
 //     script (bench/validate-events-reference.mjs); events/s and peak RSS of both.
 //  2. 1,000 event files: msa's wall time ≤ 0.5× `ajv validate` (ajv-cli 5 with ajv-formats).
 //  3. Cold start of `msa validate-events --event-file x --schema-file y` against `node -e 0` (ratio).
-// ajv-cli is not a dependency of msa: pass --ajv PATH (its dist/index.js or a binary), set AJV_CLI,
-// or let this script install ajv-cli@5 + ajv-formats once into ~/.cache/msa-bench/ajv-cli (outside
-// the repository). Without any of them figure 2 is reported as skipped.
+// ajv-cli: --ajv PATH (its dist/index.js or a binary) or AJV_CLI, else the project's devDependency
+// (node_modules/ajv-cli), else ajv-cli@5 + ajv-formats installed once into ~/.cache/msa-bench/ajv-cli
+// (outside the repository). Without any of them figure 2 is reported as skipped.
 // usage: node bench/validate-events.mjs [--events N] [--runs N] [--ajv PATH] [--msa PATH/bin/msa.js]
 //        prints `ok|!!  figure: value (budget …)` lines that bench/run.mjs collects.
 import { spawnSync } from "node:child_process";
@@ -121,13 +121,16 @@ const eps = (ms) => EVENTS / (ms / 1000);
 const msaEps = eps(median(t.msa));
 const refEps = eps(median(t.reference));
 const peak = (xs) => (xs.length ? `${Math.max(...xs).toFixed(0)} MB` : "n/a");
-line("NDJSON 1M envelopes, reference script", `${Math.round(refEps).toLocaleString("en")} events/s (${fmt(median(t.reference))}), peak RSS ${peak(rss.reference)}`);
-line("NDJSON 1M envelopes, msa", `${Math.round(msaEps).toLocaleString("en")} events/s (${fmt(median(t.msa))}) = ${(msaEps / refEps).toFixed(2)}× reference, peak RSS ${peak(rss.msa)}`, "≥ 0.75× reference", msaEps / refEps >= 0.75);
+line(`NDJSON ${EVENTS.toLocaleString("en")} envelopes, reference script`, `${Math.round(refEps).toLocaleString("en")} events/s (${fmt(median(t.reference))}), peak RSS ${peak(rss.reference)}`);
+line(`NDJSON ${EVENTS.toLocaleString("en")} envelopes, msa`, `${Math.round(msaEps).toLocaleString("en")} events/s (${fmt(median(t.msa))}) = ${(msaEps / refEps).toFixed(2)}× reference, peak RSS ${peak(rss.msa)}`, "≥ 0.75× reference", msaEps / refEps >= 0.75);
 
 // ---- 2. 1,000 files against ajv-cli ----
 function findAjv() {
   const given = arg("--ajv", process.env.AJV_CLI);
   if (given) return { argv: given.endsWith(".js") ? ["node", given] : [given], formats: arg("--ajv-formats", process.env.AJV_FORMATS) };
+  // the project's devDependency, when installed
+  const local = path.join(ROOT, "node_modules/ajv-cli/dist/index.js");
+  if (fs.existsSync(local)) return { argv: ["node", local], formats: path.join(ROOT, "node_modules/ajv-formats/dist/index.js") };
   const cache = path.join(os.homedir(), ".cache/msa-bench/ajv-cli");
   const entry = path.join(cache, "node_modules/ajv-cli/dist/index.js");
   if (!fs.existsSync(entry)) {

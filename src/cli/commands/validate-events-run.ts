@@ -44,7 +44,6 @@ export async function runValidateEvents(opts: ValidateEventsOptions, ctx: CliCon
   const out = new Output(ctx, opts.format, await painter(ctx.color && opts.format === "text"));
   const shown = (abs: string): string => displayPath(ctx.cwd, abs);
   // system.yaml's stages (model, rules) are loaded only when system.yaml is needed: --schema-file starts fast.
-  const system = needsSystem ? await import("../system.js") : undefined;
   const load = needsSystem ? await import("../../core/load.js") : undefined;
   const modelModule = needsSystem ? await import("../../core/model.js") : undefined;
   const schemaPosition = (loaded: LoadedDocument, p: PathSegment[]): Position | undefined => load?.positionOf(loaded, p);
@@ -84,7 +83,7 @@ export async function runValidateEvents(opts: ValidateEventsOptions, ctx: CliCon
 
   if (opts.dryRun) {
     const reads: { kind: string; path: string; as?: string }[] = [];
-    if (needsSystem) reads.push({ kind: "system", path: shown(system!.locateSystemFile(ctx.cwd, opts.file)) });
+    if (needsSystem) reads.push({ kind: "system", path: shown(locateSystemFile(ctx.cwd, opts.file)) });
     if (opts.schemaFile) reads.push({ kind: "schema", path: shown(path.resolve(ctx.cwd, opts.schemaFile)) });
     for (const i of inputs) reads.push({ kind: i.kind === "file" ? "event-file" : "ndjson", path: i.shown });
     if (opts.format === "json") {
@@ -105,7 +104,7 @@ export async function runValidateEvents(opts: ValidateEventsOptions, ctx: CliCon
   // The checker: an explicit schema, or system.yaml's events.
   let model: SystemModel | undefined;
   if (needsSystem) {
-    const abs = system!.locateSystemFile(ctx.cwd, opts.file);
+    const abs = locateSystemFile(ctx.cwd, opts.file);
     const loaded = loadEventsModel(load!, modelModule!, abs, shown(abs));
     for (const d of loaded.diagnostics) out.emit(d);
     if (!loaded.model) {
@@ -145,6 +144,26 @@ export async function runValidateEvents(opts: ValidateEventsOptions, ctx: CliCon
   }
   out.finish();
   return out.unreadable ? 2 : out.errors ? 1 : 0;
+}
+
+/**
+ * system.ts's lookup (same messages): `-f PATH`, else system.yaml in cwd or the nearest parent.
+ * Repeated here because importing system.ts loads msa validate's stages, ajv included, which a run
+ * with cached validators otherwise never needs.
+ */
+function locateSystemFile(cwd: string, file?: string): string {
+  if (file) {
+    const abs = path.resolve(cwd, file);
+    if (!fs.existsSync(abs)) throw new CannotRunError(`${file} not found; create one with \`msa init\` or pass -f PATH`);
+    if (fs.statSync(abs).isDirectory()) throw new CannotRunError(`${file} is a directory; pass the path of a system.yaml`);
+    return abs;
+  }
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, "system.yaml");
+    if (fs.statSync(candidate, { throwIfNoEntry: false })?.isFile()) return candidate;
+    if (path.dirname(dir) === dir) break;
+  }
+  throw new CannotRunError(`no system.yaml in ${cwd} or any parent; create one with \`msa init\` or pass -f PATH`);
 }
 
 /** As system.ts shows paths: relative to cwd when inside it (kept here so --schema-file does not load system.ts). */
