@@ -228,7 +228,15 @@ export class ScanPool {
     });
     worker.postMessage({ spec, files: theirs, maxBytes });
     const local = scanFiles(mine, matcher, maxBytes);
-    const remote = await reply;
+    let remote: WorkerReply;
+    try {
+      remote = await reply;
+    } catch {
+      // The worker died (it should not): scan its half here rather than fail the command.
+      const here = scanFiles(theirs, matcher, maxBytes);
+      const index = new Map(theirs.map((f, i) => [f, i]));
+      remote = { results: here.results.map((r) => ({ index: index.get(r.file)!, matches: r.matches })), stats: here.stats };
+    }
     // Back into walk order: file i of mine is 2i of the walk, file j of theirs is 2j + 1.
     const pos = new Map<WalkedFile, number>();
     const mineIndex = new Map(mine.map((f, i) => [f, i]));
