@@ -1,6 +1,11 @@
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
-import { composeCpus, composeMemory, planCompose } from "../../src/core/plan/compose.js";
+import { composeCpus, composeMemory, GATEWAY_JWT_DEV_SECRET, planCompose } from "../../src/core/plan/compose.js";
+import { kongConfig } from "../../src/core/plan/kong.js";
 import { exampleModel, modelFromYaml, renderer } from "../helpers/engine-model.js";
 
 const compose = (m: Parameters<typeof planCompose>[0]) => {
@@ -37,7 +42,7 @@ describe("planCompose", () => {
     expect(doc.services["orders-db"].healthcheck.test).toContain("pg_isready");
     expect(doc.services.rabbitmq.healthcheck.test).toContain("rabbitmq-diagnostics");
     expect(doc.services.gateway.image).toMatch(/^kong:3\./);
-    expect(doc.services.gateway.volumes).toEqual(["./gateway/kong.yml:/kong/declarative/kong.yml:ro"]);
+    expect(doc.services.gateway.volumes).toEqual(["./gateway/kong.yml:/kong/template/kong.yml:ro"]);
     expect(Object.keys(doc.services.gateway.depends_on)).toEqual(["catalog", "orders"]);
     expect(Object.keys(doc.volumes)).toEqual(["catalog-db-data", "inventory-db-data", "orders-db-data", "payment-db-data", "rabbitmq-data"]);
     // no image is left floating
@@ -55,7 +60,8 @@ describe("planCompose", () => {
     expect(doc.services.audit.depends_on).toEqual({ nats: { condition: "service_healthy" } });
     expect(doc.services.gateway.build.context).toBe("./gateway");
     expect(doc.services.gateway.environment).toMatchObject({ ROUTE_NOTES_URL: "http://notes:3000", PORT: "8080" });
-    expect(doc.services.gateway.environment.JWT_SECRET).toBeTruthy();
+    // the same JWT_SECRET variable as the kong gateway: the host's, else the development default
+    expect(doc.services.gateway.environment.JWT_SECRET).toBe(`\${JWT_SECRET:-${GATEWAY_JWT_DEV_SECRET}}`);
   });
 
   it("kafka KRaft, mysql and redis; memory broker has no broker container; the gateway port avoids service ports", () => {
@@ -100,6 +106,64 @@ contexts:
     expect(doc.services.rabbitmq.environment.DATABASE_URL).toBe("postgres://rabbitmq:msa-dev@rabbitmq-db-2:5432/rabbitmq");
     expect(doc.services.rabbitmq.depends_on).toEqual({ "rabbitmq-2": { condition: "service_healthy" }, "rabbitmq-db-2": { condition: "service_healthy" } });
     expect(doc.services["gateway-2"].image).toMatch(/^kong:/);
+  });
+
+  // kong.yml's JWT consumer secret is the placeholder ${JWT_SECRET}; compose must put the real one in, as
+  // Kubernetes' init container does, or every token is checked against the literal placeholder.
+  it("kong with JWT routes: the entrypoint substitutes JWT_SECRET into a /tmp copy of kong.yml and starts Kong on it", () => {
+    const model = exampleModel("shop");
+    const { doc } = compose(model);
+    const gw = doc.services.gateway;
+    expect(gw.volumes).toEqual(["./gateway/kong.yml:/kong/template/kong.yml:ro"]);
+    expect(gw.environment.KONG_DECLARATIVE_CONFIG).toBe("/tmp/kong.yml");
+    expect(gw.environment.JWT_SECRET).toBe(`\${JWT_SECRET:-${GATEWAY_JWT_DEV_SECRET}}`);
+    expect(gw.command).toEqual(["kong", "docker-start"]);
+    expect(gw.entrypoint.slice(0, 2)).toEqual(["/bin/sh", "-c"]);
+    expect(gw.entrypoint).toHaveLength(4);
+    const raw = gw.entrypoint[2] as string;
+    // every $ meant for the shell is escaped as $$, so compose interpolates nothing in the script
+    expect(raw.replaceAll("$$", "")).not.toContain("$");
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-compose-kong-"));
+    try {
+      fs.mkdirSync(path.join(dir, "template"));
+      fs.writeFileSync(path.join(dir, "template", "kong.yml"), kongConfig(model, renderer()));
+      // a stand-in for the image's /docker-entrypoint.sh that records its arguments
+      fs.writeFileSync(path.join(dir, "entry.sh"), `#!/bin/sh\nprintf '%s\\n' "$@" > "${dir}/started"\n`, { mode: 0o755 });
+      const script = raw
+        .replaceAll("$$", "$") // what compose does with $$
+        .replaceAll("/tmp/kong.yml", `${dir}/kong.yml`)
+        .replaceAll("/kong/template/kong.yml", `${dir}/template/kong.yml`)
+        .replaceAll("/docker-entrypoint.sh", `${dir}/entry.sh`);
+      const secret = String.raw`s3cr&t\1/"x$y`;
+      const r = spawnSync("/bin/sh", [...gw.entrypoint.slice(1, 2), script, ...gw.entrypoint.slice(3), ...gw.command], {
+        env: { PATH: process.env.PATH, JWT_SECRET: secret },
+        encoding: "utf8",
+      });
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      const out = parseYaml(fs.readFileSync(path.join(dir, "kong.yml"), "utf8"));
+      expect(out.consumers[0].jwt_secrets[0].secret).toBe(secret);
+      expect(out.services).toEqual(parseYaml(kongConfig(model, renderer())).services);
+      expect(fs.readFileSync(path.join(dir, "started"), "utf8")).toBe("kong\ndocker-start\n");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("kong without JWT routes mounts kong.yml as it is", () => {
+    const { doc } = compose(modelFromYaml(`
+version: 1
+name: open
+gateway: { kind: kong, auth: none, routes: [{ path: /a, context: a }] }
+contexts:
+  a: { port: 3000, api: ["GET /a"] }
+`));
+    const gw = doc.services.gateway;
+    expect(gw.volumes).toEqual(["./gateway/kong.yml:/kong/declarative/kong.yml:ro"]);
+    expect(gw.environment.KONG_DECLARATIVE_CONFIG).toBe("/kong/declarative/kong.yml");
+    expect(gw.entrypoint).toBeUndefined();
+    expect(gw.environment.JWT_SECRET).toBeUndefined();
   });
 
   it("converts Kubernetes quantities", () => {

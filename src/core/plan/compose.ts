@@ -217,6 +217,8 @@ function healthcheckFor(ctx: Context): string[] {
 }
 
 export const GATEWAY_JWT_DEV_SECRET = "msa-dev-jwt-secret-change-me";
+/** The gateway's JWT secret in compose: the host's JWT_SECRET, else the development default (compose interpolation). */
+export const GATEWAY_JWT_COMPOSE_SECRET = `\${JWT_SECRET:-${GATEWAY_JWT_DEV_SECRET}}`;
 
 export const planCompose: Planner = (model, render) => {
   // Infrastructure containers get their usual names unless a context already has that name
@@ -275,16 +277,20 @@ export const planCompose: Planner = (model, render) => {
   const routed = [...new Set(model.gateway.routes.map((r) => r.context))].filter((n) => byName.has(n)).sort();
   let gateway: unknown = null;
   if (model.gateway.kind === "kong") {
+    // kong.yml's JWT consumer says ${JWT_SECRET}: then the container substitutes it into /tmp (as in Kubernetes' init container)
+    const jwt = model.gateway.routes.some((r) => r.auth === "jwt");
     gateway = {
       name: gatewayName,
       kind: "kong",
       image: COMPOSE_IMAGES.kong,
       hostPort: free(8000),
       dependsOn: routed,
+      jwt,
+      jwtSecret: GATEWAY_JWT_COMPOSE_SECRET,
     };
   } else if (model.gateway.kind === "node") {
     const env: KV[] = [
-      { key: "JWT_SECRET", value: GATEWAY_JWT_DEV_SECRET },
+      { key: "JWT_SECRET", value: GATEWAY_JWT_COMPOSE_SECRET },
       { key: "LOG_LEVEL", value: "info" },
       { key: "PORT", value: String(GATEWAY_PORT) },
       { key: "SERVICE_NAME", value: "gateway" },
