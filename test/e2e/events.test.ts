@@ -124,7 +124,7 @@ describe.each(["rabbitmq", "nats"] as const)("events on %s", (kind) => {
       expect(ready.status, name).toBe(200);
       expect(ready.body, name).toMatchObject({ status: "ready", checks: { broker: { status: "up" } } });
     }
-    expect((await httpGet(`${s.procs.orders!.url}/ready`)).body).toMatchObject({ checks: { database: { status: "up" } } });
+    for (const n of ["orders", "inventory"]) expect((await httpGet(`${s.procs[n]!.url}/ready`)).body).toMatchObject({ checks: { database: { status: "up" } } });
   });
 
   it("publishes on an HTTP call; each consumer processes it exactly once with the same correlation id; a duplicate is dropped", async (ctx) => {
@@ -160,6 +160,21 @@ describe.each(["rabbitmq", "nats"] as const)("events on %s", (kind) => {
       expect(dup.correlationId).toBe(correlationId);
       expect(s.procs[c]!.logs.filter(processed(eventId)), c).toHaveLength(1);
     }
+  });
+
+  it("a restarted consumer with postgres still drops a duplicate (msa_processed_events)", async (ctx) => {
+    const s = running(ctx);
+    const res = await httpPost(`${s.procs.orders!.url}/orders`, { orderId: "o-restart", total: 3 });
+    expect(res.status).toBe(201);
+    const { eventId } = res.body as { eventId: string };
+    await s.procs.inventory!.waitForLog(processed(eventId), 15_000, "inventory processed it");
+    const envelope = await w!.lastEnvelope("order.created");
+    expect(envelope.eventId).toBe(eventId);
+    expect(await s.procs.inventory!.stop()).toBe(0);
+    const again = await s.start("inventory");
+    await w!.inject("order.created", Buffer.from(JSON.stringify(envelope)));
+    await again.waitForLog((l) => l.msg === "duplicate event dropped" && l.eventId === eventId, 15_000, "the restarted inventory drops it");
+    expect(again.logs.some(processed(eventId))).toBe(false);
   });
 
   it("refuses to publish a payload that fails its schema (422)", async (ctx) => {
