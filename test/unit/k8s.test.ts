@@ -4,6 +4,7 @@ import path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
 import { halfCpu, halfMemory } from "../../src/core/plan/k8s-view.js";
+import { kongView } from "../../src/core/plan/kong.js";
 import type { PlannedFile } from "../../src/core/plan/types.js";
 import type { SystemModel } from "../../src/core/model.js";
 import { fixturesDir, modelAt, modelFromText, plan, repoRoot } from "../k8s/support.js";
@@ -167,6 +168,10 @@ describe("k8s base", () => {
             const c = model.contexts.find((x) => x.name === r)!;
             expect(cm[`ROUTE_${c.envName}_URL`]).toBe(`http://${c.name}:${c.port}`);
           }
+          // the iss Kong would require (its JWT consumer key): a token for one gateway kind works on the other
+          if (jwt) expect(cm.JWT_ISSUER).toBe(kongView(model).jwtConsumer!.key);
+          else expect(cm.JWT_ISSUER).toBeUndefined();
+          expect(cm.JWT_ISSUER ?? model.name).toBe(model.name);
           const env = (pod.containers[0].env ?? []) as Obj[];
           if (jwt) expect(env).toEqual([{ name: "JWT_SECRET", valueFrom: { secretKeyRef: { name: `${model.name}-gateway-jwt`, key: "secret" } } }]);
         }

@@ -5,7 +5,7 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
 import { composeCpus, composeMemory, GATEWAY_JWT_DEV_SECRET, planCompose } from "../../src/core/plan/compose.js";
-import { kongConfig } from "../../src/core/plan/kong.js";
+import { kongConfig, kongView } from "../../src/core/plan/kong.js";
 import { exampleModel, modelFromYaml, renderer } from "../helpers/engine-model.js";
 
 const compose = (m: Parameters<typeof planCompose>[0]) => {
@@ -62,6 +62,9 @@ describe("planCompose", () => {
     expect(doc.services.gateway.environment).toMatchObject({ ROUTE_NOTES_URL: "http://notes:3000", PORT: "8080" });
     // the same JWT_SECRET variable as the kong gateway: the host's, else the development default
     expect(doc.services.gateway.environment.JWT_SECRET).toBe(`\${JWT_SECRET:-${GATEWAY_JWT_DEV_SECRET}}`);
+    // the iss Kong requires (its JWT consumer key is the system name), so tokens work on either gateway kind
+    expect(doc.services.gateway.environment.JWT_ISSUER).toBe("minimal");
+    expect(doc.services.gateway.environment.JWT_ISSUER).toBe(kongView(exampleModel("minimal")).jwtConsumer!.key);
   });
 
   it("kafka KRaft, mysql and redis; memory broker has no broker container; the gateway port avoids service ports", () => {
@@ -164,6 +167,18 @@ contexts:
     expect(gw.environment.KONG_DECLARATIVE_CONFIG).toBe("/kong/declarative/kong.yml");
     expect(gw.entrypoint).toBeUndefined();
     expect(gw.environment.JWT_SECRET).toBeUndefined();
+  });
+
+  it("node gateway without JWT routes has no JWT_ISSUER", () => {
+    const { doc } = compose(modelFromYaml(`
+version: 1
+name: open
+gateway: { kind: node, auth: none, routes: [{ path: /a, context: a }] }
+contexts:
+  a: { port: 3000, api: ["GET /a"] }
+`));
+    expect(doc.services.gateway.environment.ROUTE_A_URL).toBe("http://a:3000");
+    expect(doc.services.gateway.environment.JWT_ISSUER).toBeUndefined();
   });
 
   it("converts Kubernetes quantities", () => {

@@ -276,9 +276,9 @@ export const planCompose: Planner = (model, render) => {
   };
   const routed = [...new Set(model.gateway.routes.map((r) => r.context))].filter((n) => byName.has(n)).sort();
   let gateway: unknown = null;
+  const jwt = model.gateway.routes.some((r) => r.auth === "jwt");
   if (model.gateway.kind === "kong") {
     // kong.yml's JWT consumer says ${JWT_SECRET}: then the container substitutes it into /tmp (as in Kubernetes' init container)
-    const jwt = model.gateway.routes.some((r) => r.auth === "jwt");
     gateway = {
       name: gatewayName,
       kind: "kong",
@@ -290,6 +290,8 @@ export const planCompose: Planner = (model, render) => {
     };
   } else if (model.gateway.kind === "node") {
     const env: KV[] = [
+      // the iss Kong requires (its JWT consumer key is the system name): tokens work on either gateway kind
+      ...(jwt ? [{ key: "JWT_ISSUER", value: model.name }] : []),
       { key: "JWT_SECRET", value: GATEWAY_JWT_COMPOSE_SECRET },
       { key: "LOG_LEVEL", value: "info" },
       { key: "PORT", value: String(GATEWAY_PORT) },

@@ -218,6 +218,9 @@ function gatewayWorkload(model: SystemModel, name: string): GatewayView | null {
     kind === "kong"
       ? kongSettings()
       : [
+          // Kong's JWT consumer key is the system name (key_claim_name iss): the node gateway requires the same iss,
+          // so a token minted for one gateway kind is accepted by the other.
+          ...(jwt ? [{ key: "JWT_ISSUER", value: model.name }] : []),
           { key: "LOG_LEVEL", value: "info" },
           { key: "PORT", value: String(port) },
           { key: "SERVICE_NAME", value: name },
