@@ -30,8 +30,14 @@ export function createRenderer(sources: TemplateSources): Render {
 
 /** `\n` endings, no trailing spaces, exactly one final newline: rendered output is byte-stable. */
 export function normalizeText(text: string): string {
-  const t = text.replace(/\r\n?/g, "\n").replace(/[ \t]+$/gm, "");
-  return t.replace(/\n*$/, "\n");
+  // The regexes run only where there is something to change (rendered text rarely has \r or trailing blanks),
+  // and the final newline is fixed from the end: `/\n*$/` would scan the whole text. Same result as
+  // text.replace(/\r\n?/g, "\n").replace(/[ \t]+$/gm, "").replace(/\n*$/, "\n").
+  let t = text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text;
+  if (t.includes(" \n") || t.includes("\t\n") || /[ \t]$/.test(t)) t = t.replace(/[ \t]+$/gm, "");
+  let end = t.length;
+  while (end > 0 && t.charCodeAt(end - 1) === 10) end--;
+  return end === t.length ? t + "\n" : end === t.length - 1 ? t : t.slice(0, end) + "\n";
 }
 
 function registerHelpers(hb: typeof Handlebars): void {

@@ -60,9 +60,6 @@ export function readManifest(root: string): Manifest | null {
   return inputs ? { ...manifest, inputs } : manifest;
 }
 
-/** How many file writes are in flight at once: enough to hide disk latency, few enough for the libuv pool. */
-const WRITE_CONCURRENCY = 32;
-
 /** Plans against the disk and, in write mode, applies the result. Reads only files the plan or the manifest names. */
 export async function commitPlan(opts: CommitOptions): Promise<CommitResult> {
   const { root } = opts;
@@ -82,29 +79,39 @@ export async function commitPlan(opts: CommitOptions): Promise<CommitResult> {
   const total = writes.length + deletes.length;
   let done = 0;
   const tick = () => opts.onProgress?.(++done, total);
+  const abs = (p: string) => path.join(root, ...p.split("/"));
 
-  // Directories first (deepest only: mkdir -p makes the parents), then the files, several at a time.
-  const dirs = [...new Set(writes.map((c) => path.dirname(path.join(root, ...c.path.split("/")))))].sort();
+  // Nothing is written before every target is known to stay inside the root (a symlinked directory may not lead out).
+  const guard = rootGuard(root);
+  for (const c of changes) if (c.kind === "create" || c.kind === "update" || c.kind === "delete" || (c.kind === "unchanged" && c.executable)) guard(c.path);
+  guard(MANIFEST_PATH);
+
+  // Synchronous file system calls: tens of thousands of small files cost less on the main thread than as
+  // promise round trips through the libuv pool (measured by bench/, see bench/README.md).
+  // Directories first (deepest only: mkdir -p makes the parents), then the files.
+  const dirs = [...new Set(writes.map((c) => path.dirname(abs(c.path))))].sort();
   const leaves = dirs.filter((d, i) => !(dirs[i + 1]?.startsWith(d + path.sep)));
-  await pool(leaves, WRITE_CONCURRENCY, (d) =>
-    fsp.mkdir(d, { recursive: true }).catch((e: Error) => {
-      throw new CannotRunError(`cannot create the directory ${d}: ${e.message}`);
-    }),
-  );
-  await pool(writes, WRITE_CONCURRENCY, async (c) => {
-    await writeAtomic(path.join(root, ...c.path.split("/")), c.content ?? "", c.executable === true);
+  for (const d of leaves) {
+    try {
+      fs.mkdirSync(d, { recursive: true });
+    } catch (e) {
+      throw new CannotRunError(`cannot create the directory ${d}: ${(e as Error).message}`);
+    }
+  }
+  for (const c of writes) {
+    writeAtomicSync(abs(c.path), c.content ?? "", c.executable === true);
     tick();
-  });
+  }
   // an unchanged script that lost its +x (a checkout without modes, a copy) gets it back
   for (const c of changes) {
     if (c.kind !== "unchanged" || !c.executable) continue;
-    const abs = path.join(root, ...c.path.split("/"));
-    if ((fs.statSync(abs).mode & 0o111) !== 0o111) fs.chmodSync(abs, 0o755);
+    const file = abs(c.path);
+    if ((fs.statSync(file).mode & 0o111) !== 0o111) fs.chmodSync(file, 0o755);
   }
   for (const c of deletes) {
-    const abs = path.join(root, ...c.path.split("/"));
-    fs.rmSync(abs, { force: true });
-    removeEmptyParents(root, path.dirname(abs));
+    const file = abs(c.path);
+    fs.rmSync(file, { force: true });
+    removeEmptyParents(root, path.dirname(file));
     tick();
   }
   const nextText = serializeManifest(next);
@@ -126,24 +133,6 @@ export async function commitPlan(opts: CommitOptions): Promise<CommitResult> {
   return { changes, manifest: next };
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight; the first failure stops the rest and is thrown. */
-async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  let failed: unknown;
-  const worker = async () => {
-    while (next < items.length && failed === undefined) {
-      const item = items[next++] as T;
-      try {
-        await fn(item);
-      } catch (e) {
-        failed ??= e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failed !== undefined) throw failed;
-}
-
 /** Temp file in the same directory (which must exist), then rename: a reader never sees half a file. */
 export async function writeAtomic(abs: string, content: string, executable: boolean): Promise<void> {
   const dir = path.dirname(abs);
@@ -156,6 +145,66 @@ export async function writeAtomic(abs: string, content: string, executable: bool
     await fsp.rm(tmp, { force: true });
     throw new CannotRunError(`cannot write ${abs}: ${(e as Error).message}`);
   }
+}
+
+/** writeAtomic without the event loop: temp file beside the target, then rename. */
+export function writeAtomicSync(abs: string, content: string, executable: boolean): void {
+  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.msa-${process.pid}.tmp`);
+  try {
+    fs.writeFileSync(tmp, content, { mode: executable ? 0o755 : 0o644 });
+    if (executable) fs.chmodSync(tmp, 0o755);
+    fs.renameSync(tmp, abs);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw new CannotRunError(`cannot write ${abs}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * A check for POSIX paths under `root`: throws CannotRunError when an existing directory on the way is a symlink
+ * that resolves outside the root (writing, creating or deleting there would touch files msa does not own).
+ * Each directory is looked at once; below one that does not exist yet nothing needs looking at.
+ */
+export function rootGuard(root: string): (rel: string) => void {
+  let top: string;
+  try {
+    top = fs.realpathSync(root);
+  } catch {
+    return () => {}; // the root does not exist yet: nothing below it can be a symlink
+  }
+  const inside = (p: string) => p === top || p.startsWith(top + path.sep);
+  const verdict = new Map<string, "ok" | "missing">();
+  const visit = (dirRel: string): "ok" | "missing" => {
+    const known = verdict.get(dirRel);
+    if (known) return known;
+    const slash = dirRel.lastIndexOf("/");
+    let v: "ok" | "missing" = slash === -1 ? "ok" : visit(dirRel.slice(0, slash));
+    if (v === "ok") {
+      const full = path.join(root, ...dirRel.split("/"));
+      let st: fs.Stats | undefined;
+      try {
+        st = fs.lstatSync(full);
+      } catch {
+        v = "missing";
+      }
+      if (st?.isSymbolicLink()) {
+        let target: string;
+        try {
+          target = fs.realpathSync(full);
+        } catch {
+          target = path.resolve(path.dirname(full), fs.readlinkSync(full));
+        }
+        if (!inside(target))
+          throw new CannotRunError(`refusing to write through ${dirRel}: it is a symlink to ${target}, outside the output directory; nothing was written`);
+      }
+    }
+    verdict.set(dirRel, v);
+    return v;
+  };
+  return (rel) => {
+    const slash = rel.lastIndexOf("/");
+    if (slash > 0) visit(rel.slice(0, slash));
+  };
 }
 
 function removeEmptyParents(root: string, dir: string): void {

@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { PlannedFile } from "../../src/core/plan/types.js";
+import { CannotRunError } from "../../src/core/diagnostics.js";
 import { commitPlan } from "../../src/io/commit.js";
 
 let root: string;
@@ -87,5 +88,53 @@ describe("commitPlan", async () => {
     const seen: [number, number][] = [];
     await commitPlan({ root, planned: plan(), mode: "write", onProgress: (d, t) => seen.push([d, t]) });
     expect(seen).toEqual([[1, 4], [2, 4], [3, 4], [4, 4]]);
+  });
+
+  it("refuses to write through a symlinked directory that leads outside the root, writing nothing", async () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), "msa-outside-"));
+    try {
+      fs.mkdirSync(path.join(root, "services"));
+      fs.symlinkSync(outside, path.join(root, "services/a"));
+      const err = await commitPlan({ root, planned: plan(), mode: "write" }).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(CannotRunError);
+      expect((err as Error).message).toContain("services/a");
+      expect((err as Error).message).toContain("outside the output directory");
+      expect(fs.readdirSync(outside)).toEqual([]);
+      // nothing half-written: not even the files outside the symlink, nor a manifest
+      expect(fs.readdirSync(root).sort()).toEqual(["services"]);
+      // check mode writes nothing anyway and still answers
+      expect(kinds(await commitPlan({ root, planned: plan(), mode: "check" }))["services/a/index.ts"]).toBe("create");
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses to delete through a symlinked directory that leads outside, and to write through a symlinked .msa", async () => {
+    await commitPlan({ root, planned: plan([{ path: "services/b/x.ts", content: "x\n", owner: "generated", context: "b" }]), mode: "write" });
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), "msa-outside-"));
+    try {
+      fs.writeFileSync(path.join(outside, "x.ts"), "x\n");
+      fs.rmSync(path.join(root, "services/b"), { recursive: true });
+      fs.symlinkSync(outside, path.join(root, "services/b"));
+      await expect(commitPlan({ root, planned: plan(), mode: "write" })).rejects.toThrow(/services\/b/);
+      expect(fs.readFileSync(path.join(outside, "x.ts"), "utf8")).toBe("x\n");
+
+      fs.rmSync(path.join(root, "services/b"));
+      fs.rmSync(path.join(root, ".msa"), { recursive: true });
+      fs.symlinkSync(outside, path.join(root, ".msa"));
+      await expect(commitPlan({ root, planned: plan(), mode: "write" })).rejects.toThrow(/\.msa/);
+      expect(fs.readdirSync(outside)).toEqual(["x.ts"]);
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it("writes through a symlinked directory that stays inside the root", async () => {
+    fs.mkdirSync(path.join(root, "real"));
+    fs.mkdirSync(path.join(root, "services"));
+    fs.symlinkSync(path.join(root, "real"), path.join(root, "services/a"));
+    const r = await commitPlan({ root, planned: plan(), mode: "write" });
+    expect(kinds(r)["services/a/index.ts"]).toBe("create");
+    expect(fs.readFileSync(path.join(root, "real/index.ts"), "utf8")).toBe("export {};\n");
   });
 });
