@@ -2,33 +2,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { CannotRunError, type Diagnostic } from "../core/diagnostics.js";
+import { displayPath, locateSystemFile } from "./locate.js";
 import { fileTooLarge, loadYamlText, MAX_SYSTEM_FILE_BYTES } from "../core/load.js";
 import { buildModel, type SystemModel } from "../core/model.js";
 import { validateSchema, runRules } from "../core/validate.js";
 
-export const SYSTEM_FILE = "system.yaml";
-
-/** `-f PATH`, else system.yaml in cwd or the nearest parent. Throws CannotRunError (exit 2) when none. */
-export function locateSystemFile(cwd: string, file?: string): string {
-  if (file) {
-    const abs = path.resolve(cwd, file);
-    if (!fs.existsSync(abs)) throw new CannotRunError(`${file} not found; create one with \`msa init\` or pass -f PATH`);
-    if (fs.statSync(abs).isDirectory()) throw new CannotRunError(`${file} is a directory; pass the path of a system.yaml`);
-    return abs;
-  }
-  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, SYSTEM_FILE);
-    if (fs.existsSync(candidate) && fs.statSync(candidate).isFile()) return candidate;
-    if (path.dirname(dir) === dir) break;
-  }
-  throw new CannotRunError(`no ${SYSTEM_FILE} in ${cwd} or any parent; create one with \`msa init\` or pass -f PATH`);
-}
-
-/** How a path is shown in diagnostics: relative to cwd when inside it. */
-export function displayPath(cwd: string, abs: string): string {
-  const rel = path.relative(cwd, abs);
-  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel.split(path.sep).join("/") : abs;
-}
+export { displayPath, locateSystemFile, SYSTEM_FILE } from "./locate.js";
 
 export interface LoadedSystem {
   /** Absolute path of system.yaml. */

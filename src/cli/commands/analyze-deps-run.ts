@@ -13,10 +13,8 @@ import { toEnvName } from "../../core/names.js";
 import { filesToScan, NON_CODE_EXCLUDES, ScanPool, scanFiles, walkFiles, type WalkedFile } from "../../io/scan.js";
 import type { CliContext } from "../context.js";
 import type { ExitCode } from "../main.js";
+import { displayPath, locateSystemFile } from "../locate.js";
 import { formatText } from "../report.js";
-// Not ../system.js: it loads ajv for the schema pass, which costs a large scan's worth of start-up.
-// Its path rules are repeated here (same messages); the full load is imported only when needed.
-const SYSTEM_FILE = "system.yaml";
 import type { AnalyzeDepsOptions } from "./analyze-deps.js";
 
 /** http://user-service/api → user-service: the service a --service-prefix names. */
@@ -30,28 +28,6 @@ export function prefixService(prefix: string): string {
  * large tree, and the graph needs only names. `msa validate` is the place for validity; a document
  * the model cannot be built from falls back to the full load so its problems are printed.
  */
-/** As ../system.js displayPath: relative to cwd when inside it. */
-export function displayPath(cwd: string, abs: string): string {
-  const rel = path.relative(cwd, abs);
-  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel.split(path.sep).join("/") : abs;
-}
-
-/** As ../system.js locateSystemFile: -f PATH, else system.yaml in cwd or the nearest parent. */
-function locateSystemFile(cwd: string, file?: string): string {
-  if (file) {
-    const abs = path.resolve(cwd, file);
-    if (!fs.existsSync(abs)) throw new CannotRunError(`${file} not found; create one with \`msa init\` or pass -f PATH`);
-    if (fs.statSync(abs).isDirectory()) throw new CannotRunError(`${file} is a directory; pass the path of a system.yaml`);
-    return abs;
-  }
-  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, SYSTEM_FILE);
-    if (fs.existsSync(candidate) && fs.statSync(candidate).isFile()) return candidate;
-    if (path.dirname(dir) === dir) break;
-  }
-  throw new CannotRunError(`no ${SYSTEM_FILE} in ${cwd} or any parent`);
-}
-
 async function loadModel(cwd: string, file: string | undefined, ctx: CliContext): Promise<{ model: SystemModel | null; code?: ExitCode }> {
   let abs: string;
   try {
