@@ -1,6 +1,7 @@
 // Stage 2: validation. JSON Schema (ajv) on the data, then the semantic rules of the registry.
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from "ajv";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { positionOf, type LoadedDocument, type PathSegment } from "./load.js";
 import type { SystemModel } from "./model.js";
@@ -18,12 +19,32 @@ export function systemSchema(): JsonSchema {
 
 function validator(): { validate: ValidateFunction; schema: JsonSchema } {
   if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
-    ajv.addKeyword({ keyword: "x-expect", schemaType: "string" });
     const schema = systemSchema();
-    compiled = { validate: ajv.compile(schema), schema };
+    compiled = { validate: precompiled(schema) ?? compile(schema), schema };
   }
   return compiled;
+}
+
+/**
+ * The validator `npm run build` made with ajv's standalone code (scripts/compile-schema.mjs): no ajv compile at
+ * start. Used only when it was made from this very schema; otherwise (no build, a newer schema) undefined.
+ */
+function precompiled(schema: JsonSchema): ValidateFunction | undefined {
+  try {
+    const fn = require("./system-schema.validate.cjs") as ValidateFunction & { schemaHash?: unknown };
+    if (fn.schemaHash === createHash("sha256").update(JSON.stringify(schema)).digest("hex")) return fn;
+  } catch {
+    // not built: compile below
+  }
+  return undefined;
+}
+
+/** The same options as scripts/compile-schema.mjs; ajv itself is loaded only here. */
+function compile(schema: JsonSchema): ValidateFunction {
+  const { Ajv } = require("ajv") as { Ajv: typeof AjvClass };
+  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
+  ajv.addKeyword({ keyword: "x-expect", schemaType: "string" });
+  return ajv.compile(schema);
 }
 
 /** Schema errors as diagnostics at the offending node, with "did you mean" for unknown keys. */
