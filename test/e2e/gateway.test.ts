@@ -9,7 +9,10 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSystemAt } from "../../src/cli/system.js";
+import { parse as parseYaml } from "yaml";
+import { planCompose } from "../../src/core/plan/compose.js";
 import { planNodeGateway } from "../../src/core/plan/gateway-node.js";
+import { kongView } from "../../src/core/plan/kong.js";
 import { createRenderer } from "../../src/core/render.js";
 import { loadTemplates } from "../../src/io/templates.js";
 import { buildService, generateSystem, httpGet, startService, tail, type ServiceProcess } from "./harness.js";
@@ -38,11 +41,13 @@ contexts:
 `;
 
 const b64url = (data: string | Buffer): string => Buffer.from(data).toString("base64url");
-/** HS256 JWT signed with node:crypto, independent of the gateway's own JWT library. */
+/** The iss Kong requires of this system's tokens (its JWT consumer key); set in beforeAll. */
+let kongIssuer = "";
+/** HS256 JWT signed with node:crypto, independent of the gateway's own JWT library; by default the token a Kong gateway accepts. */
 function signJwt(secret: string, claims: Record<string, unknown> = {}): string {
   const now = Math.floor(Date.now() / 1000);
   const head = b64url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
-  const body = b64url(JSON.stringify({ sub: "e2e-user", iat: now, exp: now + 300, ...claims }));
+  const body = b64url(JSON.stringify({ sub: "e2e-user", iss: kongIssuer, iat: now, exp: now + 300, ...claims }));
   const sig = createHmac("sha256", secret).update(`${head}.${body}`).digest("base64url");
   return `${head}.${body}.${sig}`;
 }
@@ -71,7 +76,12 @@ describe.skipIf(!!missing)("node gateway (e2e)", () => {
     const sys = await generateSystem(SYSTEM, "gateway");
     dir = sys.dir;
     const loaded = loadSystemAt(path.join(dir, "system.yaml"), "system.yaml");
-    const planned = planNodeGateway(loaded.model!, createRenderer(loadTemplates()));
+    const render = createRenderer(loadTemplates());
+    const planned = planNodeGateway(loaded.model!, render);
+    kongIssuer = kongView(loaded.model!).jwtConsumer!.key;
+    // the gateway's settings as docker-compose.yml gives them (JWT_ISSUER among them), with the test's secret and upstream
+    const composeEnv = (parseYaml(planCompose(loaded.model!, render)[0]!.content) as { services: { gateway: { environment: Record<string, string> } } })
+      .services.gateway.environment;
     for (const f of planned) {
       fs.mkdirSync(path.dirname(path.join(dir, f.path)), { recursive: true });
       fs.writeFileSync(path.join(dir, f.path), f.content);
@@ -86,7 +96,8 @@ describe.skipIf(!!missing)("node gateway (e2e)", () => {
     await run(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: gatewayDir, timeout: 120_000 });
     await buildService(path.join(dir, "services/notes"));
     notes = await startService(path.join(dir, "services/notes"), { name: "notes", env: { BROKER_URL: "memory://" } });
-    gateway = await startService(gatewayDir, { name: "gateway", env: { JWT_SECRET: SECRET, ROUTE_NOTES_URL: notes.url } });
+    expect(composeEnv.JWT_ISSUER).toBe(kongIssuer);
+    gateway = await startService(gatewayDir, { name: "gateway", env: { JWT_ISSUER: composeEnv.JWT_ISSUER, JWT_SECRET: SECRET, ROUTE_NOTES_URL: notes.url } });
   });
 
   afterAll(async () => {
@@ -114,6 +125,13 @@ describe.skipIf(!!missing)("node gateway (e2e)", () => {
     it("answers 401 for a token with a bad signature", async () => {
       const res = await httpGet(`${gateway!.url}/api/v1/notes/n1`, { authorization: `Bearer ${signJwt("not-the-secret-at-all-0123456789")}` });
       expect(res.status).toBe(401);
+    });
+
+    it("answers 401 for a token whose iss is not the system's (Kong refuses those too)", async () => {
+      for (const iss of ["someone-else", undefined]) {
+        const res = await httpGet(`${gateway!.url}/api/v1/notes/n1`, { authorization: `Bearer ${signJwt(SECRET, { iss })}` });
+        expect(res.status, String(iss)).toBe(401);
+      }
     });
 
     it("answers 401 for an expired token", async () => {
