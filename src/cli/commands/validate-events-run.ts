@@ -129,7 +129,7 @@ export async function runValidateEvents(opts: ValidateEventsOptions, ctx: CliCon
   }
 
   if (opts.compat && model) {
-    const { checkEventHistory } = await import("../../core/events/history.js"); // loads yaml: only for --compat
+    const { checkEventHistory } = await import("../../core/events/history.js"); // the compatibility code: only for --compat
     for (const e of model.events) for (const d of checkEventHistory(e, { transitive: opts.transitive })) out.emit(d);
   }
 
