@@ -149,7 +149,7 @@ describe("k8s base", () => {
         if (model.gateway.host) expect(find(objs, "Ingress", "gateway").spec.rules[0].host).toBe(model.gateway.host);
         const jwt = model.gateway.routes.some((r) => r.auth === "jwt");
         if (kind === "kong") {
-          expect(pod.containers[0].image).toBe("kong:3.9");
+          expect(pod.containers[0].image).toBe("kong:3.9.1");
           const settings = find(objs, "ConfigMap", "gateway-config").data;
           expect(settings).toMatchObject({ KONG_DATABASE: "off", KONG_DECLARATIVE_CONFIG: "/kong/declarative/kong.yml", KONG_ADMIN_LISTEN: "off" });
           const kongYml = files.find((f) => f.path === "gateway/kong.yml")!.content;

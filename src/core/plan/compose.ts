@@ -2,6 +2,7 @@
 import type { BrokerKind, Context, DatabaseEngine, SystemModel } from "../model.js";
 import { toEnvName, toSnake } from "../names.js";
 import { GATEWAY_PORT } from "./gateway-node.js";
+import { KONG_IMAGE } from "./k8s-view.js";
 import type { Planner } from "./types.js";
 
 /** Pinned images of the local infrastructure. */
@@ -13,7 +14,7 @@ export const COMPOSE_IMAGES = {
   rabbitmq: "rabbitmq:3.13.7-management-alpine",
   nats: "nats:2.10.20-alpine",
   kafka: "apache/kafka:3.8.0",
-  kong: "kong:3.8.0",
+  kong: KONG_IMAGE,
 } as const;
 
 /** Development-only credentials for the local containers (compose is for a laptop, never a cluster). */

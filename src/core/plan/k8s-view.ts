@@ -6,7 +6,7 @@ import { GATEWAY_PORT } from "./gateway-node.js";
 
 /** Pinned placeholder tag of the base; overlays (and `msa deploy --image-tag`) replace it. */
 export const BASE_IMAGE_TAG = "0.0.0-dev";
-export const KONG_IMAGE = "kong:3.9";
+export const KONG_IMAGE = "kong:3.9.1";
 /** Numeric non-root ids every generated image runs as (the Dockerfiles create uid/gid 10001). */
 export const RUN_AS_ID = 10001;
 /** The official Kong image runs as the `kong` user, uid/gid 1000. */
