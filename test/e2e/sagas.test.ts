@@ -2,9 +2,15 @@
 // shipping.schedule (compensation unschedule), over HTTP between real processes. Steps run in order;
 // a failing step compensates the completed steps in reverse order; the state is persisted, so an
 // orchestrator killed mid-saga (SIGKILL) and restarted finishes it — forward if it was running,
-// backward if it was compensating, never both.
+// backward if it was compensating, never both. orders has postgres, so the state is in msa_sagas.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { httpGet, httpPost, NATS_URL, requireBroker, waitFor, type LogLine, type ServiceProcess } from "./harness.js";
+import { httpGet, httpPost, NATS_URL, POSTGRES_URL, requireBroker, sharedRequire, waitFor, type LogLine, type ServiceProcess } from "./harness.js";
+
+interface PgClient {
+  connect(): Promise<void>;
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+  end(): Promise<void>;
+}
 import { buildE2eSystem, startE2eSystem, type RunningSystem } from "./fixtures/system.js";
 
 interface SagaState {
@@ -50,6 +56,16 @@ describe("saga place-order (orders orchestrates inventory and shipping)", () => 
     expect(names(stepCalls(shipping, "corr-saga-ok"))).toEqual(["schedule"]);
     expect(at(stepCalls(inventory, "corr-saga-ok")[0])).toBeLessThanOrEqual(at(stepCalls(shipping, "corr-saga-ok")[0]));
     expect((await httpGet(`${orders.url}/sagas/place-order/${state.sagaId}`)).body).toMatchObject({ status: "completed" });
+    // orders has postgres: the state is a row of msa_sagas
+    const pg = await sharedRequire<{ Client: new (o: { connectionString: string }) => PgClient }>("pg");
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    try {
+      const r = await client.query("SELECT status, state FROM msa_sagas WHERE saga_id = $1", [state.sagaId]);
+      expect(r.rows).toEqual([{ status: "completed", state: expect.objectContaining({ sagaId: state.sagaId, status: "completed" }) }]);
+    } finally {
+      await client.end();
+    }
   });
 
   it("compensates the completed steps in reverse order when a step fails", async (ctx) => {
