@@ -183,6 +183,11 @@ describe("validate-events: against system.yaml", () => {
     const r = await run(["--dir", "no-such-dir"]);
     expect(r.code).toBe(2);
     expect(r.out).toContain("no-such-dir:1:1  error  event-file-unreadable  cannot read directory no-such-dir: no such file or directory");
+    const dry = await run(["--dir", "no-such-dir", "--dir", "events", "--dry-run", "--format", "json"]);
+    expect(dry.code).toBe(2);
+    const doc = JSON.parse(dry.out) as { reads: { kind: string; path: string }[]; unreadable: string[] };
+    expect(doc.unreadable).toEqual(["cannot read directory no-such-dir: no such file or directory"]);
+    expect(doc.reads.map((r) => r.path)).toContain("events/nested/bad.json");
   });
   it("NDJSON: findings carry the line number; bad JSON on one line does not stop the run; blank lines are skipped", async () => {
     const good = JSON.stringify(envelope());

@@ -50,6 +50,7 @@ export async function runValidateEvents(opts: ValidateEventsOptions, ctx: CliCon
 
   // Inputs, in the order given; directories are walked and sorted.
   const inputs: Input[] = [];
+  const unreadableDirs: string[] = [];
   for (const f of eventFiles) {
     const abs = path.resolve(ctx.cwd, f);
     inputs.push(STREAM_EXTENSIONS.includes(path.extname(abs)) ? { kind: "ndjson", abs, shown: shown(abs) } : { kind: "file", abs, shown: shown(abs) });
@@ -60,7 +61,9 @@ export async function runValidateEvents(opts: ValidateEventsOptions, ctx: CliCon
     try {
       listing = walkDir(abs);
     } catch (e) {
-      out.emit(diagnostic(shown(abs), undefined, "error", EVENT_RULES.unreadable, `cannot read directory ${shown(abs)}: ${reason(e)}`), "unreadable");
+      const message = `cannot read directory ${shown(abs)}: ${reason(e)}`;
+      unreadableDirs.push(message);
+      out.emit(diagnostic(shown(abs), undefined, "error", EVENT_RULES.unreadable, message), "unreadable");
       continue;
     }
     // Joined as strings: path.join/relative per file cost more than reading small files.
@@ -87,15 +90,16 @@ export async function runValidateEvents(opts: ValidateEventsOptions, ctx: CliCon
     if (opts.schemaFile) reads.push({ kind: "schema", path: shown(path.resolve(ctx.cwd, opts.schemaFile)) });
     for (const i of inputs) reads.push({ kind: i.kind === "file" ? "event-file" : "ndjson", path: i.shown });
     if (opts.format === "json") {
-      ctx.stdout(JSON.stringify({ dryRun: true, compat: !!opts.compat, transitive: !!opts.transitive, reads }, null, 2) + "\n");
+      ctx.stdout(JSON.stringify({ dryRun: true, compat: !!opts.compat, transitive: !!opts.transitive, reads, unreadable: unreadableDirs }, null, 2) + "\n");
     } else {
       ctx.stdout("dry run: nothing is validated; would read:\n");
       for (const r of reads) ctx.stdout(`  ${r.kind.padEnd(10)}  ${r.path}\n`);
+      for (const u of unreadableDirs) ctx.stdout(`  ${u}\n`);
       if (opts.compat) ctx.stdout(`and check every event's version history (${opts.transitive ? "all earlier versions" : "consecutive versions"}) against its compatibility\n`);
       ctx.stdout(`${plural(inputs.length, "input")}\n`);
     }
     out.discard();
-    return 0;
+    return unreadableDirs.length ? 2 : 0;
   }
 
   const dirForCache = opts.cache === false ? undefined : cacheDir(ctx.env);
