@@ -122,6 +122,11 @@ describe("validate-events: the docs' usage (--event-file with --schema-file)", (
     expect(lines.filter((l) => l.includes("is required but missing"))).toHaveLength(20);
     expect(lines[20]).toBe("docs/empty.json:1:1  error  event-invalid  and 5 more problem(s) in this event");
   });
+  it("accepts files and schemas that start with a UTF-8 byte-order mark", async () => {
+    write("docs/bom.json", "\uFEFF" + JSON.stringify({ id: "3f1c2a4e-8b7d-4c1e-9f2a-1b2c3d4e5f60" }));
+    write("docs/bom.schema.json", "\uFEFF" + JSON.stringify({ type: "object", required: ["id"] }));
+    expect((await run(["--event-file", "docs/bom.json", "--schema-file", "docs/bom.schema.json"])).code).toBe(0);
+  });
   it("compiles 2020-12 schemas with the matching draft", async () => {
     expect((await run(["--event-file", "docs/order_created.json", "--schema-file", "docs/schema-2020.json"])).code).toBe(0);
   });

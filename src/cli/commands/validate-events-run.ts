@@ -236,6 +236,7 @@ async function loadExplicitSchema(abs: string, shown: string, compile: Compile):
   } catch (e) {
     return { problem: diagnostic(shown, undefined, "error", "schema-file-unreadable", `cannot read the schema file ${shown}: ${reason(e)}`) };
   }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let schema: unknown;
   try {
     schema = JSON.parse(text);
@@ -329,6 +330,7 @@ class EventRun {
   /** One document: a whole file (lineNo 0) or one NDJSON line. */
   private document(text: string, shown: string, lineNo: number): void {
     this.events++;
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark from an editor is not an error
     let doc: unknown;
     try {
       doc = JSON.parse(text);
