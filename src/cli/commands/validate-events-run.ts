@@ -10,6 +10,7 @@ import { EVENT_RULES, compileWithAjv, explicitSchemaChecker, pointerPath, system
 import { cacheDir, cachingCompile } from "./validate-events-cache.js";
 import type { SystemModel } from "../../core/model.js";
 import type { CliContext } from "../context.js";
+import { displayPath, locateSystemFile } from "../locate.js";
 import { formatGithub, painter, plural, type Painter } from "../report.js";
 import type { LoadedDocument, PathSegment } from "../../core/load.js";
 
@@ -150,31 +151,6 @@ export async function runValidateEvents(opts: ValidateEventsOptions, ctx: CliCon
   return out.unreadable ? 2 : out.errors ? 1 : 0;
 }
 
-/**
- * system.ts's lookup (same messages): `-f PATH`, else system.yaml in cwd or the nearest parent.
- * Repeated here because importing system.ts loads msa validate's stages, ajv included, which a run
- * with cached validators otherwise never needs.
- */
-function locateSystemFile(cwd: string, file?: string): string {
-  if (file) {
-    const abs = path.resolve(cwd, file);
-    if (!fs.existsSync(abs)) throw new CannotRunError(`${file} not found; create one with \`msa init\` or pass -f PATH`);
-    if (fs.statSync(abs).isDirectory()) throw new CannotRunError(`${file} is a directory; pass the path of a system.yaml`);
-    return abs;
-  }
-  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, "system.yaml");
-    if (fs.statSync(candidate, { throwIfNoEntry: false })?.isFile()) return candidate;
-    if (path.dirname(dir) === dir) break;
-  }
-  throw new CannotRunError(`no system.yaml in ${cwd} or any parent; create one with \`msa init\` or pass -f PATH`);
-}
-
-/** As system.ts shows paths: relative to cwd when inside it (kept here so --schema-file does not load system.ts). */
-function displayPath(cwd: string, abs: string): string {
-  const rel = path.relative(cwd, abs);
-  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel.split(path.sep).join("/") : abs;
-}
 
 function reason(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
