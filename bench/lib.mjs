@@ -6,7 +6,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-export const MSA = path.join(ROOT, "bin/msa.js");
+/** The msa under test: MSA_BIN (bench/run.mjs points it at a private snapshot of the build), else this checkout's. */
+export const MSA = process.env.MSA_BIN || path.join(ROOT, "bin/msa.js");
 export const DATA = path.join(ROOT, "bench/.data");
 const TIME = fs.existsSync("/usr/bin/time") ? "/usr/bin/time" : null;
 
@@ -45,8 +46,12 @@ export function report(figure, value, budget, ok) {
   console.log(`${ok === undefined ? "  " : ok ? "ok" : "!!"}  ${figure}: ${value}${budget ? `   (budget ${budget})` : ""}`);
 }
 
+/** The closing table: every figure once, with its budget and verdict (markdown, pasted into bench/README.md). */
 export function summary() {
   const failed = rows.filter((r) => r.ok === false);
+  const cell = (s) => String(s ?? "").replace(/\|/g, "\\|");
+  console.log("\n| figure | measured | budget | |\n|---|---|---|---|");
+  for (const r of rows) console.log(`| ${cell(r.figure)} | ${cell(r.value)} | ${cell(r.budget)} | ${r.ok === undefined ? "" : r.ok ? "ok" : "**over**"} |`);
   console.log(`\nbench: ${rows.filter((r) => r.ok === true).length} within budget, ${failed.length} over budget, ${rows.filter((r) => r.ok === undefined).length} informational`);
   for (const r of failed) console.log(`  over budget: ${r.figure}: ${r.value} (budget ${r.budget})`);
   return rows;
