@@ -69,7 +69,7 @@ describe("planNodeServices on examples/shop", () => {
 
   it("writes a multi-stage, non-root Dockerfile with a HEALTHCHECK and production-only dependencies", () => {
     const d = content("services/orders/Dockerfile");
-    expect(d.match(/^FROM node:20[\d.]*-alpine[\d.]*/gm)).toHaveLength(2);
+    expect(d.match(/^FROM node:22[\d.]*-alpine[\d.]*/gm)).toHaveLength(2);
     expect(d).toContain("npm ci --omit=dev");
     expect(d).toMatch(/^USER 10001:10001$/m);
     expect(d).toMatch(/^HEALTHCHECK .*\n.*\/health/m);

@@ -11,7 +11,7 @@ export const NODE_DEPENDENCIES = {
   "prom-client": "15.1.3",
   ajv: "8.20.0",
   "ajv-formats": "3.0.1",
-  cockatiel: "4.0.0",
+  cockatiel: "3.2.1", // 4.x requires Node 22; generated services support Node >= 20
 } as const;
 export const NODE_BROKER_DEPENDENCIES: Record<string, Record<string, string>> = {
   rabbitmq: { amqplib: "2.3.1" },
