@@ -19,14 +19,16 @@ export const median = (xs) => {
 
 /**
  * Runs argv `runs` times; returns { ms: [...], rssMB: [...] } (RSS from /usr/bin/time -f %M when present).
- * `before` runs (untimed) before each run, e.g. to reset a directory for a cold run.
+ * `before` runs (untimed) before each run, e.g. to reset a directory for a cold run; `settle` then calls sync(1).
  */
-export function timeRuns(argv, { runs = 5, cwd = ROOT, env = {}, before, okCodes = [0], input } = {}) {
+export function timeRuns(argv, { runs = 5, cwd = ROOT, env = {}, before, settle = false, okCodes = [0], input } = {}) {
   const ms = [];
   const rssMB = [];
   const rssFile = path.join(os.tmpdir(), `msa-bench-rss-${process.pid}`);
   for (let i = 0; i < runs; i++) {
     before?.();
+    // settle: flush dirty pages first (untimed), so a run does not pay for the previous run's (or clean-up's) writeback
+    if (settle) spawnSync("sync");
     const full = TIME ? [TIME, "-f", "%M", "-o", rssFile, ...argv] : argv;
     const t0 = process.hrtime.bigint();
     const r = spawnSync(full[0], full.slice(1), { cwd, env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["pipe", "ignore", "pipe"], input, maxBuffer: 1 << 26 });

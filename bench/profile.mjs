@@ -70,7 +70,7 @@ if (argv[0] === "--summarise") {
   summarise(argv[1]);
 } else {
   const n = Number(argv.find((a) => /^\d+$/.test(a)) ?? 500);
-  const msa = arg("--msa", MSA);
+  const msa = path.resolve(arg("--msa", MSA));
   const dir = path.join(DATA, `profile-${n}`);
   const profDir = path.join(DATA, "prof");
   fs.rmSync(dir, { recursive: true, force: true });

@@ -64,8 +64,8 @@ if (want("generate")) {
     const clean = () => {
       for (const e of fs.readdirSync(dir)) if (e !== "system.yaml") fs.rmSync(path.join(dir, e), { recursive: true, force: true });
     };
-    const runs = n === 500 ? 5 : 5;
-    const c = timeRuns(["node", MSA, "generate"], { runs, cwd: dir, before: clean });
+    const runs = 5;
+    const c = timeRuns(["node", MSA, "generate"], { runs, cwd: dir, before: clean, settle: true });
     cold[n] = median(c.ms);
     const rss = Math.max(...c.rssMB);
     const files = countFiles(dir);
@@ -79,15 +79,15 @@ if (want("generate")) {
     const cache = path.join(dir, ".msa/cache.json");
     const dropCache = () => fs.rmSync(cache, { force: true });
     // same machine: the manifest's input fingerprint (.msa/cache.json) answers without planning
-    const again = timeRuns(["node", MSA, "generate"], { runs, cwd: dir });
+    const again = timeRuns(["node", MSA, "generate"], { runs, cwd: dir, settle: true });
     const a = median(again.ms);
     report("generate 500, unchanged re-run", `${fmt(a)} = ${(a / cold[n]).toFixed(2)}× cold, peak RSS ${Math.max(...again.rssMB).toFixed(0)} MB`, "≤ 0.3× cold and ≤ 1.5 s", a / cold[n] <= 0.3 && a <= 1500);
-    const check = median(timeRuns(["node", MSA, "generate", "--check"], { runs, cwd: dir }).ms);
+    const check = median(timeRuns(["node", MSA, "generate", "--check"], { runs, cwd: dir, settle: true }).ms);
     report("generate --check 500 (unchanged, same machine)", `${fmt(check)} = ${(check / cold[n]).toFixed(2)}× cold`, "≤ 0.3× cold", check / cold[n] <= 0.3);
     // a CI checkout has no .msa/cache.json (git-ignored, machine-local): --check plans and compares every file
-    const ci = median(timeRuns(["node", MSA, "generate", "--check"], { runs, cwd: dir, before: dropCache }).ms);
+    const ci = median(timeRuns(["node", MSA, "generate", "--check"], { runs, cwd: dir, before: dropCache, settle: true }).ms);
     report("generate --check 500, fresh checkout (no .msa/cache.json)", `${fmt(ci)} = ${(ci / cold[n]).toFixed(2)}× cold`, "≤ 0.3× cold", ci / cold[n] <= 0.3);
-    const full = median(timeRuns(["node", MSA, "generate"], { runs: 3, cwd: dir, before: dropCache }).ms);
+    const full = median(timeRuns(["node", MSA, "generate"], { runs: 3, cwd: dir, before: dropCache, settle: true }).ms);
     report("generate 500, unchanged re-run without .msa/cache.json", `${fmt(full)} = ${(full / cold[n]).toFixed(2)}× cold (plans, compares, writes nothing)`);
   }
   // Growth: least-squares fit of log(time) = log(a) + k·log(n) over the three sizes.
@@ -106,7 +106,7 @@ function countFiles(dir) {
 }
 
 // Figure lines of the sub-benches: `ok  figure: value   (budget …)`, `!!  …` or four spaces for an informational one.
-const FIGURE = /^(ok|!!| {2}) {2}(\S.*?): (.+?)(?:\s+\(budget (.+)\))?$/;
+const FIGURE = /^(ok|!!| {2}) {2}(\S.*): (.+?)(?:\s+\(budget (.+)\))?$/;
 for (const [name, script] of [["validate-events", "validate-events.mjs"], ["analyze-deps", "analyze-deps.mjs"]]) {
   if (!want(name)) continue;
   const file = path.join(ROOT, "bench", script);
