@@ -63,11 +63,32 @@ function registerHelpers(hb: typeof Handlebars): void {
   /** A JSON literal (also a valid YAML flow scalar): {{json value}} or {{json value 2}} for indented. */
   hb.registerHelper("json", (v: unknown, indent: unknown) => JSON.stringify(v ?? null, null, typeof indent === "number" ? indent : undefined));
   /** Block YAML of a value, indented by n spaces: {{yaml value 4}}. */
+  // Memoised per renderer for plain JSON data (labels and selectors repeat in every Kubernetes object):
+  // for such values the YAML text is a function of their JSON text.
+  const yamlMemo = new Map<string, string>();
   hb.registerHelper("yaml", (v: unknown, n: unknown) => {
+    const key = isPlainJson(v) ? `${typeof n === "number" ? n : 0}:${JSON.stringify(v)}` : undefined;
+    const hit = key === undefined ? undefined : yamlMemo.get(key);
+    if (hit !== undefined) return hit;
     const text = yamlStringify(v, { lineWidth: 0, sortMapEntries: false }).replace(/\n$/, "");
     const pad = " ".repeat(typeof n === "number" ? n : 0);
-    return text.split("\n").map((l) => (l ? pad + l : l)).join("\n");
+    const out = text.split("\n").map((l) => (l ? pad + l : l)).join("\n");
+    if (key !== undefined) yamlMemo.set(key, out);
+    return out;
   });
   /** Indent every line but the first by n spaces (for nesting rendered blocks). */
   hb.registerHelper("indent", (s: string, n: number) => String(s).replace(/\n/g, "\n" + " ".repeat(n)));
+}
+
+/**
+ * Strings, booleans, finite numbers (not -0), and arrays/plain objects of them with no object reached twice (YAML
+ * would write an alias there): values whose YAML text JSON.stringify determines.
+ */
+function isPlainJson(v: unknown, seen = new Set<object>()): boolean {
+  if (typeof v === "string" || typeof v === "boolean") return true;
+  if (typeof v === "number") return Number.isFinite(v) && !Object.is(v, -0);
+  if (v === null || typeof v !== "object" || seen.has(v) || seen.size > 200) return false;
+  if (!Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype) return false;
+  seen.add(v);
+  return (Array.isArray(v) ? v : Object.values(v)).every((x) => isPlainJson(x, seen));
 }
