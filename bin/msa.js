@@ -5,7 +5,26 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   // Fast path: print the version without loading the CLI at all.
   const { readFileSync } = await import("node:fs");
   process.stdout.write(JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version + "\n");
+} else if (await recordedHelp(args)) {
+  // printed: `msa --help` to a pipe, from the record the build made (see scripts/compile-help.mjs)
 } else {
   const { main } = await import("../dist/cli/main.js");
   process.exitCode = await main(process.argv);
+}
+
+/** `msa --help` not on a terminal: the text the build recorded, when it was recorded by exactly this CLI code. */
+async function recordedHelp(argv) {
+  if (argv.length !== 1 || (argv[0] !== "--help" && argv[0] !== "-h") || process.stdout.isTTY) return false;
+  if (process.env.FORCE_COLOR || process.env.CLICOLOR_FORCE !== undefined) return false;
+  try {
+    const { readFileSync } = await import("node:fs");
+    const { fileURLToPath } = await import("node:url");
+    const { helpKey } = await import("./help-key.js");
+    const record = JSON.parse(readFileSync(new URL("../dist/cli/help.json", import.meta.url), "utf8"));
+    if (typeof record.text !== "string" || record.key !== helpKey(fileURLToPath(new URL("..", import.meta.url)))) return false;
+    process.stdout.write(record.text);
+    return true;
+  } catch {
+    return false; // no record (not built by npm run build) or unreadable: the real CLI answers
+  }
 }
