@@ -18,26 +18,32 @@ export const median = (xs) => {
 };
 
 /**
- * Runs argv `runs` times; returns { ms: [...], rssMB: [...] } (RSS from /usr/bin/time -f %M when present).
+ * Runs argv `runs` times; returns { ms: [...], rssMB: [...], cpu: [[user s, sys s], ...] } (peak RSS and CPU
+ * times from /usr/bin/time when present).
  * `before` runs (untimed) before each run, e.g. to reset a directory for a cold run; `settle` then calls sync(1).
  */
 export function timeRuns(argv, { runs = 5, cwd = ROOT, env = {}, before, settle = false, okCodes = [0], input } = {}) {
   const ms = [];
   const rssMB = [];
+  const cpu = []; // [user s, system s] per run, from /usr/bin/time
   const rssFile = path.join(os.tmpdir(), `msa-bench-rss-${process.pid}`);
   for (let i = 0; i < runs; i++) {
     before?.();
     // settle: flush dirty pages first (untimed), so a run does not pay for the previous run's (or clean-up's) writeback
     if (settle) spawnSync("sync");
-    const full = TIME ? [TIME, "-f", "%M", "-o", rssFile, ...argv] : argv;
+    const full = TIME ? [TIME, "-f", "%M %U %S", "-o", rssFile, ...argv] : argv;
     const t0 = process.hrtime.bigint();
     const r = spawnSync(full[0], full.slice(1), { cwd, env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["pipe", "ignore", "pipe"], input, maxBuffer: 1 << 26 });
     const dt = Number(process.hrtime.bigint() - t0) / 1e6;
     if (!okCodes.includes(r.status ?? -1)) throw new Error(`${argv.join(" ")} exited ${r.status}: ${String(r.stderr).slice(0, 2000)}`);
     ms.push(dt);
-    if (TIME) rssMB.push(Number(fs.readFileSync(rssFile, "utf8").trim().split("\n").pop()) / 1024);
+    if (TIME) {
+      const [kb, user, sys] = fs.readFileSync(rssFile, "utf8").trim().split("\n").pop().split(" ").map(Number);
+      rssMB.push(kb / 1024);
+      cpu.push([user, sys]);
+    }
   }
-  return { ms, rssMB };
+  return { ms, rssMB, cpu };
 }
 
 const rows = [];
