@@ -28,12 +28,12 @@ export function timeRuns(argv, { runs = 5, cwd = ROOT, env = {}, before, settle 
   const cpu = []; // [user s, system s] per run, from /usr/bin/time
   const rssFile = path.join(os.tmpdir(), `msa-bench-rss-${process.pid}`);
   for (let i = 0; i < runs; i++) {
-    before?.();
+    before?.(i);
     // settle: flush dirty pages first (untimed), so a run does not pay for the previous run's (or clean-up's) writeback
     if (settle) spawnSync("sync");
     const full = TIME ? [TIME, "-f", "%M %U %S", "-o", rssFile, ...argv] : argv;
     const t0 = process.hrtime.bigint();
-    const r = spawnSync(full[0], full.slice(1), { cwd, env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["pipe", "ignore", "pipe"], input, maxBuffer: 1 << 26 });
+    const r = spawnSync(full[0], full.slice(1), { cwd: typeof cwd === "function" ? cwd(i) : cwd, env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["pipe", "ignore", "pipe"], input, maxBuffer: 1 << 26 });
     const dt = Number(process.hrtime.bigint() - t0) / 1e6;
     if (!okCodes.includes(r.status ?? -1)) throw new Error(`${argv.join(" ")} exited ${r.status}: ${String(r.stderr).slice(0, 2000)}`);
     ms.push(dt);

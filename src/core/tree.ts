@@ -6,8 +6,6 @@ import type { FileOwner, PlannedFile } from "./plan/types.js";
 
 export const MANIFEST_PATH = ".msa/manifest.json";
 /** Machine-local data beside the manifest (the input fingerprint); ignored by git through `.msa/.gitignore`. */
-export const CACHE_PATH = ".msa/cache.json";
-export const MSA_GITIGNORE_PATH = ".msa/.gitignore";
 export const MANIFEST_VERSION = 1;
 
 export interface ManifestEntry {
@@ -24,8 +22,9 @@ export interface Manifest {
   /**
    * What the recorded files were generated from: a fingerprint of msa itself, its templates, system.yaml and the
    * schema files it names (`files`, relative to the output root). When it still matches and every file is as
-   * recorded, a re-run can answer "unchanged" without planning. Kept in CACHE_PATH, not in the manifest: the
-   * fingerprint of msa's code may differ between machines, the manifest must not.
+   * recorded, a re-run (and `--check` in a fresh CI checkout, which is why it is committed with the manifest)
+   * can answer "unchanged" without planning. The fingerprint hashes content only (no paths outside the root, no
+   * times), so it is the same on every machine that runs the same msa on the same inputs.
    */
   inputs?: ManifestInputs;
   files: ManifestEntry[];
@@ -157,30 +156,22 @@ export function serializeManifest(m: Manifest): string {
   const files = [...m.files]
     .sort((a, b) => cmp(a.path, b.path))
     .map((e) => ({ path: e.path, hash: e.hash, owner: e.owner, ...(e.context ? { context: e.context } : {}) }));
-  return JSON.stringify({ version: m.version, generator: "msa", files }, null, 2) + "\n";
+  const inputs = m.inputs ? { inputs: { fingerprint: m.inputs.fingerprint, files: [...m.inputs.files].sort() } } : {};
+  return JSON.stringify({ version: m.version, generator: "msa", ...inputs, files }, null, 2) + "\n";
 }
 
-export function serializeInputs(inputs: ManifestInputs): string {
-  return JSON.stringify({ fingerprint: inputs.fingerprint, files: [...inputs.files].sort() }, null, 2) + "\n";
-}
-
-export function parseInputs(text: string | undefined): ManifestInputs | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const inp = JSON.parse(text) as { fingerprint?: unknown; files?: unknown };
-    return typeof inp.fingerprint === "string" && Array.isArray(inp.files) && inp.files.every((f) => typeof f === "string")
-      ? { fingerprint: inp.fingerprint, files: inp.files as string[] }
-      : undefined;
-  } catch {
-    return undefined;
-  }
+function parseInputs(raw: unknown): ManifestInputs | undefined {
+  const inp = raw as { fingerprint?: unknown; files?: unknown } | undefined;
+  return inp && typeof inp.fingerprint === "string" && Array.isArray(inp.files) && inp.files.every((f) => typeof f === "string")
+    ? { fingerprint: inp.fingerprint, files: inp.files as string[] }
+    : undefined;
 }
 
 /** Reads a manifest's text; null when it is missing or unreadable (every existing file is then treated as foreign). */
 export function parseManifest(text: string | undefined): Manifest | null {
   if (text === undefined) return null;
   try {
-    const raw = JSON.parse(text) as { version?: unknown; files?: unknown };
+    const raw = JSON.parse(text) as { version?: unknown; files?: unknown; inputs?: unknown };
     if (!Array.isArray(raw.files)) return null;
     const files: ManifestEntry[] = [];
     for (const f of raw.files as Record<string, unknown>[]) {
@@ -192,7 +183,8 @@ export function parseManifest(text: string | undefined): Manifest | null {
         ...(typeof f.context === "string" ? { context: f.context } : {}),
       });
     }
-    return { version: typeof raw.version === "number" ? raw.version : MANIFEST_VERSION, files };
+    const inputs = parseInputs(raw.inputs);
+    return { version: typeof raw.version === "number" ? raw.version : MANIFEST_VERSION, ...(inputs ? { inputs } : {}), files };
   } catch {
     return null;
   }

@@ -5,13 +5,9 @@ import path from "node:path";
 import { CannotRunError } from "../core/diagnostics.js";
 import type { PlannedFile } from "../core/plan/types.js";
 import {
-  CACHE_PATH,
   diffTree,
   MANIFEST_PATH,
-  MSA_GITIGNORE_PATH,
-  parseInputs,
   parseManifest,
-  serializeInputs,
   serializeManifest,
   sha256,
   type Manifest,
@@ -52,12 +48,9 @@ export function readIfExists(abs: string, shown: string): string | undefined {
   }
 }
 
-/** The manifest, with the input fingerprint of the last full run from the cache beside it. */
+/** The manifest, with the input fingerprint of the last full run. */
 export function readManifest(root: string): Manifest | null {
-  const manifest = parseManifest(readIfExists(path.join(root, MANIFEST_PATH), MANIFEST_PATH));
-  if (!manifest) return null;
-  const inputs = parseInputs(readIfExists(path.join(root, CACHE_PATH), CACHE_PATH));
-  return inputs ? { ...manifest, inputs } : manifest;
+  return parseManifest(readIfExists(path.join(root, MANIFEST_PATH), MANIFEST_PATH));
 }
 
 /** Plans against the disk and, in write mode, applies the result. Reads only files the plan or the manifest names. */
@@ -115,20 +108,9 @@ export async function commitPlan(opts: CommitOptions): Promise<CommitResult> {
     tick();
   }
   const nextText = serializeManifest(next);
-  const cacheAbs = path.join(root, CACHE_PATH);
   if (nextText !== manifestText) {
-    // the old fingerprint must not outlive the manifest it described
-    await fsp.rm(cacheAbs, { force: true });
     await fsp.mkdir(path.join(root, ".msa"), { recursive: true });
     await writeAtomic(path.join(root, MANIFEST_PATH), nextText, false);
-  }
-  if (inputs) {
-    const cacheText = serializeInputs(inputs);
-    if (readIfExists(cacheAbs, CACHE_PATH) !== cacheText) await writeAtomic(cacheAbs, cacheText, false);
-    const ignore = path.join(root, MSA_GITIGNORE_PATH);
-    if (!fs.existsSync(ignore)) await writeAtomic(ignore, "# machine-local: the manifest is shared, the cache is not\ncache.json\n", false);
-  } else {
-    await fsp.rm(cacheAbs, { force: true });
   }
   return { changes, manifest: next };
 }
