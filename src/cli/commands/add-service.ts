@@ -1,18 +1,14 @@
 import { Option } from "commander";
+import type { AddContextRequest } from "../../core/add-context.js";
+import type { Runtime } from "../../core/model.js";
 import type { Definer } from "../main.js";
 import { collect, intOption, withFileOption } from "../options.js";
 
-export interface AddServiceOptions {
+/** The request's fields as flags (`--type` is its runtime), plus what the command itself needs. */
+export interface AddServiceOptions extends Omit<AddContextRequest, "name" | "runtime"> {
   file?: string;
   name?: string;
-  type?: "node-express" | "python-flask";
-  port?: number;
-  database?: string;
-  description?: string;
-  api: string[];
-  publishes: string[];
-  consumes: string[];
-  calls: string[];
+  type?: Runtime;
   outputDir?: string;
   dryRun?: boolean;
   generate: boolean;
