@@ -2,8 +2,9 @@
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, visit, type Document, type Node } from "yaml";
 import { diagnostic, type Diagnostic, type Position } from "./diagnostics.js";
 
-/** Larger files are refused before parsing: a system.yaml of a thousand contexts is well under this. */
-export const MAX_SYSTEM_FILE_BYTES = 4 * 1024 * 1024;
+import { MAX_SYSTEM_FILE_BYTES } from "./limits.js";
+
+export { MAX_SYSTEM_FILE_BYTES };
 /** Aliases are legal YAML, but a billion-laughs document expands them exponentially. */
 export const MAX_ALIAS_COUNT = 100;
 

@@ -305,6 +305,51 @@ describe("validate-events: compiled-validator cache", () => {
   });
 });
 
+describe("validate-events: cached event table of system.yaml", () => {
+  it("is reused while system.yaml and its schema files are unchanged, and never goes stale", async () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), "msa-ve-table-"));
+    const sys = fs.mkdtempSync(path.join(os.tmpdir(), "msa-ve-sys-"));
+    const put = (rel: string, text: string) => fs.writeFileSync(path.join(sys, rel), text);
+    try {
+      const env = { MSA_CACHE_DIR: cache };
+      put("system.yaml", "version: 1\nname: t\ncontexts:\n  a: { publishes: [x.done] }\n  b: { consumes: [x.done] }\nevents:\n  x.done:\n    versions:\n      1: x.v1.json\n      2: { type: object, required: [id], properties: { id: { type: integer, minimum: 'nope' } } }\n");
+      put("x.v1.json", JSON.stringify({ type: "object", required: ["id"], properties: { id: { type: "string" } } }));
+      fs.mkdirSync(path.join(sys, "ev"));
+      put("ev/a.json", JSON.stringify(envelope({ eventType: "x.done", version: 1 }, { id: "i-1" })));
+      put("ev/b.json", JSON.stringify(envelope({ eventType: "x.done", version: 2 }, { id: 1 })));
+      const args = ["--dir", "ev"];
+      const first = await run(args, { env, cwd: sys });
+      const tables = () => fs.readdirSync(cache).filter((f) => f.startsWith("events-"));
+      expect(tables()).toHaveLength(1);
+      // v2's schema does not compile: reported at its node in system.yaml, the same from the cache
+      expect(first.out).toMatch(/^system\.yaml:10:10  error  event-schema-invalid  the schema of x\.done v2/m);
+      const second = await run(args, { env, cwd: sys });
+      expect(second).toEqual(first);
+      // The table is what answers: planted into it, a different schema decides the verdict.
+      const file = path.join(cache, tables()[0] as string);
+      const stored = JSON.parse(fs.readFileSync(file, "utf8"));
+      stored.events[0].versions[0].schema = { type: "object", required: ["planted"] };
+      fs.writeFileSync(file, JSON.stringify(stored));
+      expect((await run(args, { env, cwd: sys })).out).toContain("planted");
+      // A changed schema file is seen at once (the table re-hashes it), and so is a changed system.yaml.
+      put("x.v1.json", JSON.stringify({ type: "object", required: ["id", "extra"], properties: { id: { type: "string" } } }));
+      expect((await run(args, { env, cwd: sys })).out).toContain("ev/a.json:1:149  error  event-payload  /payload/extra: is required but missing");
+      put("system.yaml", fs.readFileSync(path.join(sys, "system.yaml"), "utf8").replace("name: t", "name: u"));
+      const afterEdit = await run(args, { env, cwd: sys });
+      expect(afterEdit.out).toContain("ev/a.json:1:149  error  event-payload  /payload/extra: is required but missing");
+      expect(afterEdit.out).toMatch(/^system\.yaml:10:10  error  event-schema-invalid/m);
+      // --no-cache neither reads nor writes it
+      const other = fs.mkdtempSync(path.join(os.tmpdir(), "msa-ve-table-"));
+      await run([...args, "--no-cache"], { env: { MSA_CACHE_DIR: other }, cwd: sys });
+      expect(fs.readdirSync(other)).toEqual([]);
+      fs.rmSync(other, { recursive: true, force: true });
+    } finally {
+      fs.rmSync(cache, { recursive: true, force: true });
+      fs.rmSync(sys, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("validate-events: usage", () => {
   it("nothing to do is a usage error (exit 2, no stack)", async () => {
     const r = await run([]);

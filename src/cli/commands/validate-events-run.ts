@@ -6,13 +6,14 @@ import path from "node:path";
 import { CannotRunError, UsageError, diagnostic, type Diagnostic, type Position } from "../../core/diagnostics.js";
 import { jsonPointerPosition } from "../../core/events/json-position.js";
 import { splitLines } from "../../core/events/ndjson.js";
-import { EVENT_RULES, compileWithAjv, explicitSchemaChecker, pointerPath, systemChecker, type Compile, type EventChecker, type EventProblem } from "../../core/events/validator.js";
+import { EVENT_RULES, compileWithAjv, explicitSchemaChecker, pointerPath, systemChecker, type Compile, type EventChecker, type EventProblem, type EventSchemas } from "../../core/events/validator.js";
+import { MAX_SYSTEM_FILE_BYTES } from "../../core/limits.js";
 import { cacheDir, cachingCompile } from "./validate-events-cache.js";
+import { readEventTable, tableOf, writeEventTable, type SchemaLocation, type StoredEvent } from "./validate-events-table.js";
 import type { SystemModel } from "../../core/model.js";
 import type { CliContext } from "../context.js";
 import { displayPath, locateSystemFile } from "../locate.js";
 import { formatGithub, painter, plural, type Painter } from "../report.js";
-import type { LoadedDocument, PathSegment } from "../../core/load.js";
 
 export interface ValidateEventsOptions {
   file?: string;
@@ -44,10 +45,6 @@ export async function runValidateEvents(opts: ValidateEventsOptions, ctx: CliCon
 
   const out = new Output(ctx, opts.format, await painter(ctx.color && opts.format === "text"));
   const shown = (abs: string): string => displayPath(ctx.cwd, abs);
-  // system.yaml's stages (model, rules) are loaded only when system.yaml is needed: --schema-file starts fast.
-  const load = needsSystem ? await import("../../core/load.js") : undefined;
-  const modelModule = needsSystem ? await import("../../core/model.js") : undefined;
-  const schemaPosition = (loaded: LoadedDocument, p: PathSegment[]): Position | undefined => load?.positionOf(loaded, p);
 
   // Inputs, in the order given; directories are walked and sorted.
   const inputs: Input[] = [];
@@ -106,17 +103,34 @@ export async function runValidateEvents(opts: ValidateEventsOptions, ctx: CliCon
   const dirForCache = opts.cache === false ? undefined : cacheDir(ctx.env);
   const compile: Compile = dirForCache ? cachingCompile(dirForCache) : compileWithAjv;
 
-  // The checker: an explicit schema, or system.yaml's events.
+  // The checker: an explicit schema, or system.yaml's events — from the cached table when system.yaml and
+  // its schema files are unchanged, else through the yaml and model stages (loaded only then).
   let model: SystemModel | undefined;
+  let schemas: EventSchemas | undefined;
+  let locate: (event: string, version: number) => SchemaLocation | undefined = () => undefined;
   if (needsSystem) {
     const abs = locateSystemFile(ctx.cwd, opts.file);
-    const loaded = loadEventsModel(load!, modelModule!, abs, shown(abs));
-    for (const d of loaded.diagnostics) out.emit(d);
-    if (!loaded.model) {
-      out.finish();
-      return 1;
+    const text = readSystemText(abs, shown(abs));
+    const cached = dirForCache && !opts.compat && text !== null ? readEventTable(dirForCache, abs, text) : undefined;
+    if (cached) {
+      schemas = cached;
+      locate = cached.locate;
+    } else {
+      const [load, modelModule] = await Promise.all([import("../../core/load.js"), import("../../core/model.js")]);
+      const loaded = loadEventsModel(load, modelModule, abs, shown(abs), text);
+      for (const d of loaded.diagnostics) out.emit(d);
+      if (!loaded.model) {
+        out.finish();
+        return 1;
+      }
+      model = schemas = loaded.model;
+      const table = tableOf(eventsWithLocations(loaded.model, abs, load.positionOf));
+      locate = table.locate;
+      if (dirForCache && text !== null && !loaded.diagnostics.length) {
+        const files = loaded.model.events.flatMap((e) => e.versions.flatMap((v) => (v.schemaFile ? [path.resolve(loaded.model!.dir, v.schemaFile)] : [])));
+        writeEventTable(dirForCache, abs, text, files, table.events);
+      }
     }
-    model = loaded.model;
   }
   let checker: EventChecker | undefined;
   if (opts.schemaFile) {
@@ -129,8 +143,8 @@ export async function runValidateEvents(opts: ValidateEventsOptions, ctx: CliCon
       return 2;
     }
     checker = result.checker;
-  } else if (model && inputs.length) {
-    checker = systemChecker(model, compile);
+  } else if (schemas && inputs.length) {
+    checker = systemChecker(schemas, compile);
   }
 
   if (opts.compat && model) {
@@ -139,7 +153,10 @@ export async function runValidateEvents(opts: ValidateEventsOptions, ctx: CliCon
   }
 
   if (checker) {
-    const run = new EventRun(checker, out, model, schemaPosition);
+    const run = new EventRun(checker, out, (event, version) => {
+      const at = locate(event, version);
+      return at ? { file: shown(at.file), position: at.position } : undefined;
+    });
     for (const input of inputs) {
       if (input.kind === "file") run.file(input.abs, input.shown);
       else await run.stream(input, ctx);
@@ -171,21 +188,40 @@ function loadEventsModel(
   modelModule: typeof import("../../core/model.js"),
   abs: string,
   shownPath: string,
+  text: string | null,
 ): { model?: SystemModel; diagnostics: Diagnostic[] } {
-  let text: string;
-  try {
-    const size = fs.statSync(abs).size;
-    if (size > load.MAX_SYSTEM_FILE_BYTES) return { diagnostics: [load.fileTooLarge(shownPath, size)] };
-    text = fs.readFileSync(abs, "utf8");
-  } catch (e) {
-    throw new CannotRunError(`cannot read ${shownPath}: ${reason(e)}`);
-  }
+  if (text === null) return { diagnostics: [load.fileTooLarge(shownPath, fs.statSync(abs).size)] };
   const { loaded, diagnostics } = load.loadYamlText(text, shownPath);
   if (!loaded) return { diagnostics };
   if (!loaded.data || typeof loaded.data !== "object" || Array.isArray(loaded.data))
     return { diagnostics: [diagnostic(shownPath, undefined, "error", "schema-type", `${shownPath} must be a mapping with version, name, contexts and events; run msa validate`)] };
   const built = modelModule.buildModel({ loaded, dir: path.dirname(abs), readFile: (p) => fs.readFileSync(p, "utf8") });
   return { model: built.model, diagnostics: [...diagnostics, ...built.diagnostics] };
+}
+
+/** system.yaml's text, or null when it is over the size limit (the load reports that). */
+function readSystemText(abs: string, shownPath: string): string | null {
+  try {
+    if (fs.statSync(abs).size > MAX_SYSTEM_FILE_BYTES) return null;
+    return fs.readFileSync(abs, "utf8");
+  } catch (e) {
+    throw new CannotRunError(`cannot read ${shownPath}: ${reason(e)}`);
+  }
+}
+
+/** Each event version's schema with where it is written (absolute file, schema node position). */
+function eventsWithLocations(model: SystemModel, systemAbs: string, positionOf: typeof import("../../core/load.js").positionOf): StoredEvent[] {
+  return model.events.map((e) => ({
+    name: e.name,
+    versions: e.versions.map((v) => ({
+      version: v.version,
+      schema: v.schema,
+      at: {
+        file: v.schemaFile ? path.resolve(model.dir, v.schemaFile) : systemAbs,
+        position: positionOf(v.source.loaded, v.source.path),
+      },
+    })),
+  }));
 }
 
 /** *.json (single events) and *.ndjson/*.jsonl (streams) under a directory, recursively, sorted. */
@@ -256,8 +292,8 @@ class EventRun {
   constructor(
     private checker: EventChecker,
     private out: Output,
-    private model: SystemModel | undefined,
-    private schemaPosition: (loaded: LoadedDocument, p: PathSegment[]) => Position | undefined,
+    /** Where an event version's schema is written, for a schema that does not compile. */
+    private locate: (event: string, version: number) => { file: string; position?: Position } | undefined,
   ) {}
 
   file(abs: string, shown: string): void {
@@ -344,10 +380,8 @@ class EventRun {
     for (; this.reportedSchemaProblems < all.length; this.reportedSchemaProblems++) {
       const sp = all[this.reportedSchemaProblems];
       if (!sp) continue;
-      const v = this.model?.events.find((e) => e.name === sp.event)?.versions.find((x) => x.version === sp.version);
-      const file = v?.source.loaded.file ?? "system.yaml";
-      const pos = v ? this.schemaPosition(v.source.loaded, v.source.path) : undefined;
-      this.out.emit(diagnostic(file, pos, "error", EVENT_RULES.schemaInvalid, `the schema of ${sp.event} v${sp.version} is not a valid JSON Schema: ${sp.message}`));
+      const at = this.locate(sp.event, sp.version);
+      this.out.emit(diagnostic(at?.file ?? "system.yaml", at?.position, "error", EVENT_RULES.schemaInvalid, `the schema of ${sp.event} v${sp.version} is not a valid JSON Schema: ${sp.message}`));
     }
   }
 }

@@ -5,7 +5,6 @@
 // loaded on the first compile, so a caller with precompiled validators (the CLI's cache) skips it.
 import { createRequire } from "node:module";
 import type { Ajv, ErrorObject, Options, ValidateFunction } from "ajv";
-import type { EventType, SystemModel } from "../model.js";
 import { didYouMean } from "../suggest.js";
 
 const require = createRequire(import.meta.url);
@@ -190,22 +189,31 @@ export function explicitSchemaChecker(schema: unknown, compile: Compile = compil
   };
 }
 
+/** What checking events needs of system.yaml: each event's versions and their payload schemas (a SystemModel is one). */
+export interface EventSchemas {
+  events: readonly EventSchemaEntry[];
+}
+export interface EventSchemaEntry {
+  name: string;
+  versions: readonly { version: number; schema: Record<string, unknown> }[];
+}
+
 /** Against system.yaml: envelope, then the eventType/version pair, then the payload (one compiled schema each). */
-export function systemChecker(model: SystemModel, compile: Compile = compileWithAjv): EventChecker {
+export function systemChecker(model: EventSchemas, compile: Compile = compileWithAjv): EventChecker {
   const envelope = envelopeSchema();
   let validateEnvelope: ValidateFunction | undefined; // compiled only when an event's type/version is unknown
   const envelopeOnly = (d: unknown): ErrorObject[] => {
     validateEnvelope ??= compile(envelope);
     return validateEnvelope(d) ? [] : (validateEnvelope.errors ?? []);
   };
-  const events = new Map<string, EventType>(model.events.map((e) => [e.name, e]));
+  const events = new Map<string, EventSchemaEntry>(model.events.map((e) => [e.name, e]));
   const names = model.events.map((e) => e.name);
   /** type → version → validator (null: the payload schema did not compile). */
   const compiled = new Map<string, Map<number, ValidateFunction | null>>();
   const schemaProblems: SchemaProblem[] = [];
   const ruleOf = (pointer: string): string => (pointer === "/payload" || pointer.startsWith("/payload/") ? EVENT_RULES.payload : EVENT_RULES.envelope);
 
-  function validatorFor(e: EventType, version: number): ValidateFunction | null | undefined {
+  function validatorFor(e: EventSchemaEntry, version: number): ValidateFunction | null | undefined {
     let byVersion = compiled.get(e.name);
     if (!byVersion) compiled.set(e.name, (byVersion = new Map()));
     if (byVersion.has(version)) return byVersion.get(version);
