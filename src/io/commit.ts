@@ -1,8 +1,8 @@
 // The disk side of generation: read what exists, decide with core/tree.ts, write atomically, prune, record the manifest.
 import fs from "node:fs";
-import fsp from "node:fs/promises";
 import path from "node:path";
 import { CannotRunError } from "../core/diagnostics.js";
+import { writeFileAtomic } from "./atomic.js";
 import type { PlannedFile } from "../core/plan/types.js";
 import {
   diffTree,
@@ -54,6 +54,7 @@ export function readManifest(root: string): Manifest | null {
 }
 
 /** Plans against the disk and, in write mode, applies the result. Reads only files the plan or the manifest names. */
+// async: callers (and tests) treat a refusal as a rejected promise, whatever the writes inside are.
 export async function commitPlan(opts: CommitOptions): Promise<CommitResult> {
   const { root } = opts;
   const manifestText = readIfExists(path.join(root, MANIFEST_PATH), MANIFEST_PATH);
@@ -92,7 +93,7 @@ export async function commitPlan(opts: CommitOptions): Promise<CommitResult> {
     }
   }
   for (const c of writes) {
-    writeAtomicSync(abs(c.path), c.content ?? "", c.executable === true);
+    writeFileAtomic(abs(c.path), c.content ?? "", { executable: c.executable === true, makeDir: false });
     tick();
   }
   // an unchanged script that lost its +x (a checkout without modes, a copy) gets it back
@@ -109,37 +110,9 @@ export async function commitPlan(opts: CommitOptions): Promise<CommitResult> {
   }
   const nextText = serializeManifest(next);
   if (nextText !== manifestText) {
-    await fsp.mkdir(path.join(root, ".msa"), { recursive: true });
-    await writeAtomic(path.join(root, MANIFEST_PATH), nextText, false);
+    writeFileAtomic(path.join(root, MANIFEST_PATH), nextText);
   }
   return { changes, manifest: next };
-}
-
-/** Temp file in the same directory (which must exist), then rename: a reader never sees half a file. */
-export async function writeAtomic(abs: string, content: string, executable: boolean): Promise<void> {
-  const dir = path.dirname(abs);
-  const tmp = path.join(dir, `.${path.basename(abs)}.msa-${process.pid}.tmp`);
-  try {
-    await fsp.writeFile(tmp, content, { mode: executable ? 0o755 : 0o644 });
-    if (executable) await fsp.chmod(tmp, 0o755);
-    await fsp.rename(tmp, abs);
-  } catch (e) {
-    await fsp.rm(tmp, { force: true });
-    throw new CannotRunError(`cannot write ${abs}: ${(e as Error).message}`);
-  }
-}
-
-/** writeAtomic without the event loop: temp file beside the target, then rename. */
-export function writeAtomicSync(abs: string, content: string, executable: boolean): void {
-  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.msa-${process.pid}.tmp`);
-  try {
-    fs.writeFileSync(tmp, content, { mode: executable ? 0o755 : 0o644 });
-    if (executable) fs.chmodSync(tmp, 0o755);
-    fs.renameSync(tmp, abs);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw new CannotRunError(`cannot write ${abs}: ${(e as Error).message}`);
-  }
 }
 
 /**

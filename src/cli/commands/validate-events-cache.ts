@@ -9,6 +9,7 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import type { ValidateFunction } from "ajv";
+import { writeFileAtomic } from "../../io/atomic.js";
 import { AJV_OPTIONS, compileWithAjv, standaloneSource, type Compile } from "../../core/events/validator.js";
 
 const require = createRequire(import.meta.url);
@@ -57,10 +58,7 @@ export function cachingCompile(dir: string, compile: Compile = compileWithAjv): 
       try {
         const source = standaloneSource(fn);
         if (source) {
-          fs.mkdirSync(dir, { recursive: true });
-          const tmp = `${file}.${process.pid}.tmp`;
-          fs.writeFileSync(tmp, `// msa validate-events: cached validator (safe to delete)\n${absoluteRequires(source)}\n`);
-          fs.renameSync(tmp, file);
+          writeFileAtomic(file, `// msa validate-events: cached validator (safe to delete)\n${absoluteRequires(source)}\n`);
         }
       } catch {
         // a read-only or full disk only costs the next run a compile

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { Position } from "../../core/diagnostics.js";
+import { writeFileAtomic } from "../../io/atomic.js";
 import type { EventSchemas } from "../../core/events/validator.js";
 
 /** Bump when the stored shape changes. */
@@ -66,15 +67,11 @@ export function readEventTable(dir: string, systemAbs: string, systemText: strin
 
 /** Stores the table (best effort: a cache that cannot be written is simply not used). */
 export function writeEventTable(dir: string, systemAbs: string, systemText: string, schemaFiles: readonly string[], events: StoredEvent[]): void {
-  const file = entryFile(dir, systemAbs, systemText);
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
     const inputs = [...new Set(schemaFiles)].sort().map((p) => ({ path: p, sha256: sha256(fs.readFileSync(p)) }));
     const stored: Stored = { format: FORMAT, inputs, events };
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(tmp, JSON.stringify(stored));
-    fs.renameSync(tmp, file);
+    writeFileAtomic(entryFile(dir, systemAbs, systemText), JSON.stringify(stored));
   } catch {
-    fs.rmSync(tmp, { force: true });
+    // a read-only or full disk only costs the next run a full load
   }
 }
