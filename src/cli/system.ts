@@ -1,7 +1,7 @@
 // The load → validate → model stages as every command runs them, with the disk at the edge.
 import fs from "node:fs";
 import path from "node:path";
-import { CannotRunError, type Diagnostic } from "../core/diagnostics.js";
+import { CannotRunError, diagnostic, type Diagnostic } from "../core/diagnostics.js";
 import { displayPath, locateSystemFile } from "./locate.js";
 import { fileTooLarge, loadYamlText, MAX_SYSTEM_FILE_BYTES } from "../core/load.js";
 import { buildModel, type SystemModel } from "../core/model.js";
@@ -46,4 +46,19 @@ export function loadSystemAt(abs: string, shown: string, text?: string): LoadedS
   const all = [...diagnostics, ...built.diagnostics];
   if (built.model) all.push(...runRules(loaded, built.model));
   return { path: abs, model: built.model, diagnostics: all };
+}
+
+/**
+ * system.yaml parsed and modelled without the schema pass and the rules — for commands that only read it
+ * (validate-events, analyze-deps); `msa validate` is the place for validity. YAML errors and unreadable
+ * schema files are reported. `text` null means the file is over the size limit.
+ */
+export function loadModelOnly(abs: string, shown: string, text: string | null): { model?: SystemModel; diagnostics: Diagnostic[] } {
+  if (text === null) return { diagnostics: [fileTooLarge(shown, fs.statSync(abs).size)] };
+  const { loaded, diagnostics } = loadYamlText(text, shown);
+  if (!loaded) return { diagnostics };
+  if (!loaded.data || typeof loaded.data !== "object" || Array.isArray(loaded.data))
+    return { diagnostics: [diagnostic(shown, undefined, "error", "schema-type", `${shown} must be a mapping with version, name, contexts and events; run msa validate`)] };
+  const built = buildModel({ loaded, dir: path.dirname(abs), readFile: (p) => fs.readFileSync(p, "utf8") });
+  return { model: built.model, diagnostics: [...diagnostics, ...built.diagnostics] };
 }

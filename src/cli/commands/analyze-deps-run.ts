@@ -7,8 +7,8 @@ import { declaredGraph, GATEWAY_NODE } from "../../core/deps/declared.js";
 import { findingsText, renderDot, renderJson, renderMermaid, renderText } from "../../core/deps/output.js";
 import { createMatcher, type PrefixTarget, type ServiceTarget } from "../../core/deps/scanner.js";
 import { CannotRunError, UsageError } from "../../core/diagnostics.js";
-import { MAX_SYSTEM_FILE_BYTES, loadYamlText } from "../../core/load.js";
-import { buildModel, type SystemModel } from "../../core/model.js";
+import { MAX_SYSTEM_FILE_BYTES } from "../../core/limits.js";
+import type { SystemModel } from "../../core/model.js";
 import { toEnvName } from "../../core/names.js";
 import { filesToScan, NON_CODE_EXCLUDES, ScanPool, scanFiles, walkFiles, type WalkedFile } from "../../io/scan.js";
 import type { CliContext } from "../context.js";
@@ -37,18 +37,15 @@ async function loadModel(cwd: string, file: string | undefined, ctx: CliContext)
     throw e;
   }
   const shown = displayPath(cwd, abs);
+  const { loadModelOnly, loadSystem } = await import("../system.js");
   if (fs.statSync(abs).size <= MAX_SYSTEM_FILE_BYTES) {
-    const { loaded } = loadYamlText(fs.readFileSync(abs, "utf8"), shown);
-    if (loaded && loaded.data && typeof loaded.data === "object" && !Array.isArray(loaded.data)) {
-      try {
-        const built = buildModel({ loaded, dir: path.dirname(abs), readFile: (p) => fs.readFileSync(p, "utf8") });
-        if (built.model) return { model: built.model };
-      } catch {
-        // fall through to the validating load, which reports what is wrong
-      }
+    try {
+      const { model } = loadModelOnly(abs, shown, fs.readFileSync(abs, "utf8"));
+      if (model) return { model };
+    } catch {
+      // fall through to the validating load, which reports what is wrong
     }
   }
-  const { loadSystem } = await import("../system.js");
   const full = loadSystem(cwd, file);
   if (full.model) return { model: full.model };
   ctx.stderr(formatText(full.diagnostics));

@@ -116,8 +116,8 @@ export async function runValidateEvents(opts: ValidateEventsOptions, ctx: CliCon
       schemas = cached;
       locate = cached.locate;
     } else {
-      const [load, modelModule] = await Promise.all([import("../../core/load.js"), import("../../core/model.js")]);
-      const loaded = loadEventsModel(load, modelModule, abs, shown(abs), text);
+      const [load, { loadModelOnly }] = await Promise.all([import("../../core/load.js"), import("../system.js")]);
+      const loaded = loadModelOnly(abs, shown(abs), text);
       for (const d of loaded.diagnostics) out.emit(d);
       if (!loaded.model) {
         out.finish();
@@ -176,27 +176,6 @@ function reason(e: unknown): string {
   if (err?.code === "EISDIR") return "it is a directory";
   if (err?.code === "ENOTDIR") return "not a directory";
   return err?.message ?? String(e);
-}
-
-/**
- * system.yaml as far as events need it: parsed and modelled, without re-running its JSON Schema
- * and rules — that is `msa validate`'s job, and compiling system.schema.json alone costs more
- * than validating thousands of events. YAML errors and unreadable schema files are reported.
- */
-function loadEventsModel(
-  load: typeof import("../../core/load.js"),
-  modelModule: typeof import("../../core/model.js"),
-  abs: string,
-  shownPath: string,
-  text: string | null,
-): { model?: SystemModel; diagnostics: Diagnostic[] } {
-  if (text === null) return { diagnostics: [load.fileTooLarge(shownPath, fs.statSync(abs).size)] };
-  const { loaded, diagnostics } = load.loadYamlText(text, shownPath);
-  if (!loaded) return { diagnostics };
-  if (!loaded.data || typeof loaded.data !== "object" || Array.isArray(loaded.data))
-    return { diagnostics: [diagnostic(shownPath, undefined, "error", "schema-type", `${shownPath} must be a mapping with version, name, contexts and events; run msa validate`)] };
-  const built = modelModule.buildModel({ loaded, dir: path.dirname(abs), readFile: (p) => fs.readFileSync(p, "utf8") });
-  return { model: built.model, diagnostics: [...diagnostics, ...built.diagnostics] };
 }
 
 /** system.yaml's text, or null when it is over the size limit (the load reports that). */
