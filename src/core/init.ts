@@ -12,7 +12,6 @@ export interface InitAnswers {
 }
 
 export const DEFAULT_CONTEXTS = ["orders", "inventory"];
-export const EXAMPLES = ["shop", "minimal"] as const;
 
 /** A DNS label from a directory name: "My Shop!" → "my-shop"; fallback "my-system". */
 export function systemNameFrom(dirName: string): string {

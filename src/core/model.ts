@@ -5,18 +5,15 @@ import path from "node:path";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { loadYamlText, positionOf, type LoadedDocument, type PathSegment } from "./load.js";
 import { parseDuration, parseRateLimit, toEnvName, type RateLimit } from "./names.js";
+import type { BROKERS, DATABASE_ENGINES, GATEWAYS, RUNTIMES } from "./vocabulary.js";
 
-export type Runtime = "node-express" | "python-flask";
-export type BrokerKind = "rabbitmq" | "nats" | "kafka" | "memory";
-export type GatewayKind = "kong" | "node" | "none";
-export type DatabaseEngine = "postgres" | "mysql" | "mongodb" | "redis";
+export type Runtime = (typeof RUNTIMES)[number];
+export type BrokerKind = (typeof BROKERS)[number];
+export type GatewayKind = (typeof GATEWAYS)[number];
+export type DatabaseEngine = (typeof DATABASE_ENGINES)[number];
 export type Compatibility = "backward" | "forward" | "full" | "none";
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS";
 
-export const RUNTIMES: readonly Runtime[] = ["node-express", "python-flask"];
-export const BROKERS: readonly BrokerKind[] = ["rabbitmq", "nats", "kafka", "memory"];
-export const GATEWAYS: readonly GatewayKind[] = ["kong", "node", "none"];
-export const DATABASE_ENGINES: readonly DatabaseEngine[] = ["postgres", "mysql", "mongodb", "redis"];
 export const ALL_METHODS: readonly HttpMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
 export const DEFAULT_RESOURCES: Resources = { cpu: "100m", memory: "128Mi", cpuLimit: "500m", memoryLimit: "256Mi" };
@@ -423,6 +420,3 @@ export function buildModel(input: ModelInput): ModelResult {
   };
   return { model, diagnostics };
 }
-
-export const contextByName = (model: SystemModel, name: string): Context | undefined =>
-  model.contexts.find((c) => c.name === name);

@@ -1,6 +1,7 @@
 import { Option } from "commander";
 import type { AddContextRequest } from "../../core/add-context.js";
 import type { Runtime } from "../../core/model.js";
+import { DATABASE_ENGINES, RUNTIMES } from "../../core/vocabulary.js";
 import type { Definer } from "../main.js";
 import { collect, intOption, withFileOption } from "../options.js";
 
@@ -21,9 +22,9 @@ export function defineAddService({ program, ctx, setExit }: Definer): void {
     .argument("[name]", "the new context's name (a DNS label, e.g. order-processor)")
     .description("add a bounded context to system.yaml (comments and layout kept) and generate it")
     .option("--name <name>", "the new context's name (alternative to the argument; the scaffold script's flag)")
-    .addOption(new Option("--type <runtime>", "runtime").choices(["node-express", "python-flask"]))
+    .addOption(new Option("--type <runtime>", "runtime").choices(RUNTIMES))
     .option("--port <port>", "port (default: the next free one from 3000, or 5000 for python-flask)", intOption("port", 1, 65535))
-    .addOption(new Option("--database <engine>", "its database").choices(["postgres", "mysql", "mongodb", "redis", "none"]))
+    .addOption(new Option("--database <engine>", "its database").choices([...DATABASE_ENGINES, "none"]))
     .option("--description <text>", "one line on what it does")
     .option("--api <endpoint>", 'an endpoint it serves, "METHOD /path" (repeatable)', collect, [])
     .option("--publishes <events>", "events it publishes, comma-separated (repeatable); new ones are declared", collect, [])

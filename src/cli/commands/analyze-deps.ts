@@ -1,4 +1,5 @@
 import { Option } from "commander";
+import { DEFAULT_MAX_CALLEES } from "../../core/vocabulary.js";
 import type { Definer } from "../main.js";
 import { collect, intOption, withFileOption } from "../options.js";
 
@@ -25,7 +26,7 @@ export function defineAnalyzeDeps({ program, ctx, setExit }: Definer): void {
     .addOption(new Option("--output-format <format>", "output format").choices(formats).default("text"))
     .addOption(new Option("--format <format>", "same as --output-format").choices(formats).hideHelp())
     .option("--fail-on <rules>", "exit 1 when a finding of these kinds exists: errors, warnings, none, or rules (undeclared,unused,cycle,chain,chatty,no-consumer)", "errors")
-    .option("--max-callees <n>", "a context calling more contexts than this synchronously is chatty", intOption("max-callees", 0, 1000), 5)
+    .option("--max-callees <n>", "a context calling more contexts than this synchronously is chatty", intOption("max-callees", 0, 1000), DEFAULT_MAX_CALLEES)
     .option("--all-files", "also scan tests (test/, *.test.*, *.spec.*, test_*.py) and Markdown, skipped by default")
     .option("--dry-run", "list the files that would be scanned and stop")
     .addHelpText("after", "\nExamples:\n  msa analyze-deps\n  msa analyze-deps ./services --service-prefix 'http://user-service' --service-prefix 'http://product-service'\n  msa analyze-deps . --exclude 'node_modules/*' --output-format json\n  msa analyze-deps --output-format mermaid > deps.mmd\n  msa analyze-deps ./src --dry-run\n");

@@ -1,5 +1,6 @@
 import { Option } from "commander";
 import { UsageError } from "../../core/diagnostics.js";
+import { DEFAULT_ROLLOUT_TIMEOUT } from "../../core/vocabulary.js";
 import type { Definer } from "../main.js";
 import { collect, withFileOption } from "../options.js";
 
@@ -31,7 +32,7 @@ export function defineDeploy({ program, ctx, setExit }: Definer): void {
     .option("--k8s-manifest <file>", "apply this manifest instead of the overlay (images still set by kustomize)")
     .option("--skip-build", "do not build images")
     .option("--skip-push", "do not push images")
-    .option("--timeout <duration>", "how long to wait for each rollout", "5m")
+    .option("--timeout <duration>", "how long to wait for each rollout", DEFAULT_ROLLOUT_TIMEOUT)
     .option("--rollback-on-failure", "run kubectl rollout undo on a workload that failed to roll out")
     .option("--dry-run", "run nothing that changes anything: print each command and the rendered manifests")
     .addOption(new Option("--output <format>", "output format").choices(["text", "json"]).default("text"))

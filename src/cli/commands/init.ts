@@ -1,4 +1,5 @@
 import { Option } from "commander";
+import { BROKERS, EXAMPLES, GATEWAYS } from "../../core/vocabulary.js";
 import type { Definer } from "../main.js";
 
 export interface InitOptions {
@@ -19,11 +20,11 @@ export function defineInit({ program, ctx, setExit }: Definer): void {
     .argument("[dir]", "directory to create the system in (default: the current one)")
     .description("create system.yaml (prompts on a terminal; --yes takes defaults) and generate the system")
     .option("-y, --yes", "take the defaults for every question not answered by a flag")
-    .addOption(new Option("--example <name>", "start from a bundled example").choices(["shop", "minimal"]))
+    .addOption(new Option("--example <name>", "start from a bundled example").choices(EXAMPLES))
     .option("--name <name>", "system name (default: the directory's name)")
     .option("--contexts <names>", "bounded contexts, comma-separated (default: orders,inventory)")
-    .addOption(new Option("--broker <kind>", "message broker").choices(["rabbitmq", "nats", "kafka", "memory"]))
-    .addOption(new Option("--gateway <kind>", "API gateway").choices(["kong", "node", "none"]))
+    .addOption(new Option("--broker <kind>", "message broker").choices(BROKERS))
+    .addOption(new Option("--gateway <kind>", "API gateway").choices(GATEWAYS))
     .option("--force", "overwrite an existing system.yaml")
     .option("--dry-run", "print what would be written; write nothing")
     .option("--no-generate", "only write system.yaml")

@@ -11,7 +11,6 @@ export type DeployEnv = "dev" | "staging" | "prod";
 export const DEPLOY_ENVS: readonly DeployEnv[] = ["dev", "staging", "prod"];
 /** Environments where a moving tag (`latest`) is refused: what runs there must be traceable. */
 export const PINNED_ENVS: readonly DeployEnv[] = ["staging", "prod"];
-export const DEFAULT_TIMEOUT = "5m";
 /** The name the node gateway's image and build directory go by. */
 export const GATEWAY_SERVICE = "gateway";
 

@@ -37,7 +37,6 @@ export interface AnalyzeInput {
   notes?: string[];
 }
 
-export const DEFAULT_MAX_CALLEES = 5;
 export const DEFAULT_MAX_CHAIN = 3;
 /** Enough to show what is wrong without drowning the report in a dense graph's cycles. */
 export const MAX_CYCLES = 100;
