@@ -39,12 +39,16 @@ function precompiled(schema: JsonSchema): ValidateFunction | undefined {
   return undefined;
 }
 
-/** The same options as scripts/compile-schema.mjs; ajv itself is loaded only here. */
+/** The one ajv set-up for system.schema.json, shared with the build step (scripts/compile-schema.mjs). */
+export const SYSTEM_SCHEMA_AJV_OPTIONS = { allErrors: true, strict: true, allowUnionTypes: true, verbose: true } as const;
+export function addSystemSchemaKeywords(ajv: AjvClass): AjvClass {
+  return ajv.addKeyword({ keyword: "x-expect", schemaType: "string" });
+}
+
+/** Run-time compile, when there is no matching precompiled validator; ajv itself is loaded only here. */
 function compile(schema: JsonSchema): ValidateFunction {
   const { Ajv } = require("ajv") as { Ajv: typeof AjvClass };
-  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
-  ajv.addKeyword({ keyword: "x-expect", schemaType: "string" });
-  return ajv.compile(schema);
+  return addSystemSchemaKeywords(new Ajv(SYSTEM_SCHEMA_AJV_OPTIONS)).compile(schema);
 }
 
 /** Schema errors as diagnostics at the offending node, with "did you mean" for unknown keys. */
