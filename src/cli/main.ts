@@ -1,17 +1,10 @@
 // The commander program and the one error boundary that maps error classes to exit codes.
-// Command modules only declare flags; each action imports its heavy code lazily, so
-// `msa --version` and `msa --help` load nothing but commander.
+// Command modules only declare flags and are loaded only when needed (a run that names its command loads
+// that one); each action imports its heavy code lazily.
 import { Command, CommanderError } from "commander";
 import { createRequire } from "node:module";
 import { CannotRunError, UsageError, ProblemsFound } from "../core/diagnostics.js";
 import { processContext, type CliContext } from "./context.js";
-import { defineInit } from "./commands/init.js";
-import { defineValidate } from "./commands/validate.js";
-import { defineGenerate } from "./commands/generate.js";
-import { defineAddService } from "./commands/add-service.js";
-import { defineValidateEvents } from "./commands/validate-events.js";
-import { defineAnalyzeDeps } from "./commands/analyze-deps.js";
-import { defineDeploy } from "./commands/deploy.js";
 
 export type ExitCode = 0 | 1 | 2;
 
@@ -27,7 +20,30 @@ export function version(): string {
   return (require("../../package.json") as { version: string }).version;
 }
 
-export function buildProgram(ctx: CliContext, setExit: (code: ExitCode) => void): Command {
+type Define = (d: Definer) => void;
+
+/** Every command, by name, with the module that defines it (loaded only when the command is needed). */
+const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Define>]> = [
+  ["init", async () => (await import("./commands/init.js")).defineInit],
+  ["validate", async () => (await import("./commands/validate.js")).defineValidate],
+  ["generate", async () => (await import("./commands/generate.js")).defineGenerate],
+  ["add-service", async () => (await import("./commands/add-service.js")).defineAddService],
+  ["validate-events", async () => (await import("./commands/validate-events.js")).defineValidateEvents],
+  ["analyze-deps", async () => (await import("./commands/analyze-deps.js")).defineAnalyzeDeps],
+  ["deploy", async () => (await import("./commands/deploy.js")).defineDeploy],
+];
+
+/** The command a run names as its first word, when it is one of msa's (then only it is defined). */
+export function namedCommand(argv: readonly string[]): string | undefined {
+  const first = argv[2];
+  return COMMANDS.some(([name]) => name === first) ? first : undefined;
+}
+
+/**
+ * The program with every command, or with only `only`: a run that names its command never uses the
+ * others, and loading and building their definitions was a sixth of a short run's start-up.
+ */
+export async function buildProgram(ctx: CliContext, setExit: (code: ExitCode) => void, only?: string): Promise<Command> {
   const program = new Command("msa")
     .description("One system.yaml in: services, gateway, Kubernetes, compose, AsyncAPI and diagrams out — and kept honest.")
     .version(version(), "-V, --version", "print the version")
@@ -35,17 +51,17 @@ export function buildProgram(ctx: CliContext, setExit: (code: ExitCode) => void)
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.stdout(s), writeErr: (s) => ctx.stderr(s) });
   const d: Definer = { program, ctx, setExit };
-  for (const define of [defineInit, defineValidate, defineGenerate, defineAddService, defineValidateEvents, defineAnalyzeDeps, defineDeploy])
-    define(d);
+  const defines = await Promise.all(COMMANDS.filter(([name]) => only === undefined || name === only).map(([, load]) => load()));
+  for (const define of defines) define(d);
   return program;
 }
 
 export async function main(argv: string[], ctx: CliContext = processContext()): Promise<ExitCode> {
   let code: ExitCode = 0;
-  const program = buildProgram(ctx, (c) => {
-    code = Math.max(code, c) as ExitCode;
-  });
   try {
+    const program = await buildProgram(ctx, (c) => {
+      code = Math.max(code, c) as ExitCode;
+    }, namedCommand(argv));
     await program.parseAsync(argv);
     return code;
   } catch (e) {

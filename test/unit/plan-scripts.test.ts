@@ -118,10 +118,10 @@ describe("scripts/", () => {
     ["service-dependency-analyzer.sh", "analyze-deps", [], []],
   ];
   const ctx = { stdout: () => {}, stderr: () => {} } as unknown as CliContext;
-  const program = buildProgram(ctx, () => {});
+  const built = buildProgram(ctx, () => {});
   for (const [script, command, lead, fixed] of wrapped) {
-    it(`${script} forwards every flag of msa ${command}`, () => {
-      const cmd = program.commands.find((c) => c.name() === command);
+    it(`${script} forwards every flag of msa ${command}`, async () => {
+      const cmd = (await built).commands.find((c) => c.name() === command);
       expect(cmd).toBeDefined();
       const opts = cmd!.options.filter((o) => o.long && o.long !== "--help" && o.long !== "--name");
       expect(opts.length).toBeGreaterThan(3);
