@@ -283,11 +283,17 @@ describe("validate-events: compiled-validator cache", () => {
       expect(first.out).toContain("/payload/email: must be a valid email");
       // The cached code is what runs now: it holds the formats by absolute path.
       expect(fs.readFileSync(path.join(cache, entries[0] as string), "utf8")).toMatch(/require\("\/[^"]+ajv-formats[^"]*"\)/);
-      // Proof that the entry is what runs: a planted validator's verdict shows up.
-      for (const f of entries)
-        fs.writeFileSync(path.join(cache, f), 'module.exports = function v() { v.errors = [{ instancePath: "", keyword: "x", params: {}, message: "planted" }]; return false; };\n');
-      const planted = await run(args, { env });
-      expect(planted.out).toContain("event-envelope  /: planted");
+      // Each entry carries its whole key (the file name is only a fast hash of it).
+      const keyLines = new Map(entries.map((f) => [f, /^module\.exports\.msaCacheKey = .*;$/m.exec(fs.readFileSync(path.join(cache, f), "utf8"))?.[0]]));
+      for (const line of keyLines.values()) expect(line).toContain("order.created");
+      // Proof that the entry is what runs: a planted validator's verdict shows up — when it carries the key.
+      const planted = 'module.exports = function v() { v.errors = [{ instancePath: "", keyword: "x", params: {}, message: "planted" }]; return false; };\n';
+      for (const f of entries) fs.writeFileSync(path.join(cache, f), `${planted}${keyLines.get(f)}\n`);
+      expect((await run(args, { env })).out).toContain("event-envelope  /: planted");
+      // Another schema's validator in the slot (its key differs) is never used: recompiled and overwritten.
+      for (const f of entries) fs.writeFileSync(path.join(cache, f), `${planted}module.exports.msaCacheKey = "another schema";\n`);
+      expect(await run(args, { env })).toEqual(first);
+      for (const f of entries) expect(fs.readFileSync(path.join(cache, f), "utf8")).toContain(keyLines.get(f));
       // A corrupt entry is recompiled and overwritten.
       for (const f of entries) fs.writeFileSync(path.join(cache, f), "this is not javascript (");
       expect(await run(args, { env })).toEqual(first);
@@ -331,6 +337,10 @@ describe("validate-events: cached event table of system.yaml", () => {
       stored.events[0].versions[0].schema = { type: "object", required: ["planted"] };
       fs.writeFileSync(file, JSON.stringify(stored));
       expect((await run(args, { env, cwd: sys })).out).toContain("planted");
+      // An entry for another system.yaml text in this slot (its name is a fast hash) is not used.
+      fs.writeFileSync(file, JSON.stringify({ ...stored, system: { ...stored.system, text: "name: another" } }));
+      expect(await run(args, { env, cwd: sys })).toEqual(first);
+      expect(JSON.parse(fs.readFileSync(file, "utf8")).events[0].versions[0].schema.required).toEqual(["id"]); // rewritten
       // A changed schema file is seen at once (the table re-hashes it), and so is a changed system.yaml.
       put("x.v1.json", JSON.stringify({ type: "object", required: ["id", "extra"], properties: { id: { type: "string" } } }));
       expect((await run(args, { env, cwd: sys })).out).toContain("ev/a.json:1:149  error  event-payload  /payload/extra: is required but missing");

@@ -1,16 +1,18 @@
 // The events of a system.yaml, cached beside the compiled validators. A repeated run over an unchanged
 // system.yaml (and unchanged schema files) then loads neither the yaml package nor the model — about
 // 40 ms of a ~170 ms run over a thousand files. Keyed by system.yaml's path and bytes; every schema file
-// it names is re-hashed on each read, so an edit to one is never missed. Any problem: the full load.
-import { createHash } from "node:crypto";
+// it names is compared byte for byte on each read, so an edit to one is never missed. Any problem: the
+// full load. The entry's name is a fast hash (slot-hash.ts); the entry holds system.yaml's path and text
+// and is used only when they match.
 import fs from "node:fs";
 import path from "node:path";
 import type { Position } from "../../core/diagnostics.js";
+import { slotHash } from "../../core/slot-hash.js";
 import { writeFileAtomic } from "../../io/atomic.js";
 import type { EventSchemas } from "../../core/events/validator.js";
 
 /** Bump when the stored shape changes. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** Where an event version's schema is written: its file (absolute) and the schema node's position. */
 export interface SchemaLocation {
@@ -31,8 +33,10 @@ export interface StoredEvent {
 
 interface Stored {
   format: number;
-  /** Schema files system.yaml names (absolute) with the sha256 of their bytes. */
-  inputs: { path: string; sha256: string }[];
+  /** The system.yaml this entry is for: its absolute path and its text. */
+  system: { path: string; text: string };
+  /** Schema files system.yaml names (absolute) with their bytes (latin1: one character per byte). */
+  inputs: { path: string; bytes: string }[];
   events: StoredEvent[];
 }
 
@@ -41,11 +45,11 @@ export interface EventTable extends EventSchemas {
   locate(event: string, version: number): SchemaLocation | undefined;
 }
 
-const sha256 = (data: string | Buffer): string => createHash("sha256").update(data).digest("hex");
-
 function entryFile(dir: string, systemAbs: string, systemText: string): string {
-  return path.join(dir, `events-${sha256(`${FORMAT}\0${systemAbs}\0${systemText}`).slice(0, 40)}.json`);
+  return path.join(dir, `events-${slotHash(`${FORMAT}\0${systemAbs}\0${systemText}`)}.json`);
 }
+
+const bytesOf = (file: string): string => fs.readFileSync(file).toString("latin1");
 
 export function tableOf(events: StoredEvent[]): EventTable {
   const byKey = new Map<string, SchemaLocation>();
@@ -58,7 +62,8 @@ export function readEventTable(dir: string, systemAbs: string, systemText: strin
   try {
     const stored = JSON.parse(fs.readFileSync(entryFile(dir, systemAbs, systemText), "utf8")) as Stored;
     if (stored.format !== FORMAT || !Array.isArray(stored.inputs) || !Array.isArray(stored.events)) return undefined;
-    for (const input of stored.inputs) if (sha256(fs.readFileSync(input.path)) !== input.sha256) return undefined;
+    if (stored.system?.path !== systemAbs || stored.system.text !== systemText) return undefined; // another file in this slot
+    for (const input of stored.inputs) if (typeof input.bytes !== "string" || bytesOf(input.path) !== input.bytes) return undefined;
     return tableOf(stored.events);
   } catch {
     return undefined; // missing, unreadable or not ours: the caller loads system.yaml itself
@@ -68,8 +73,8 @@ export function readEventTable(dir: string, systemAbs: string, systemText: strin
 /** Stores the table (best effort: a cache that cannot be written is simply not used). */
 export function writeEventTable(dir: string, systemAbs: string, systemText: string, schemaFiles: readonly string[], events: StoredEvent[]): void {
   try {
-    const inputs = [...new Set(schemaFiles)].sort().map((p) => ({ path: p, sha256: sha256(fs.readFileSync(p)) }));
-    const stored: Stored = { format: FORMAT, inputs, events };
+    const inputs = [...new Set(schemaFiles)].sort().map((p) => ({ path: p, bytes: bytesOf(p) }));
+    const stored: Stored = { format: FORMAT, system: { path: systemAbs, text: systemText }, inputs, events };
     writeFileAtomic(entryFile(dir, systemAbs, systemText), JSON.stringify(stored));
   } catch {
     // a read-only or full disk only costs the next run a full load
