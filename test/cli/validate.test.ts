@@ -1,7 +1,8 @@
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { exampleDir, msa, snapshot, tempDir } from "../support/cli.js";
+import { BIN, exampleDir, msa, snapshot, tempDir } from "../support/cli.js";
 
 describe("msa validate (built CLI)", () => {
   it("passes the spec example with its warning, exit 0", async () => {
@@ -64,6 +65,32 @@ describe("msa validate (built CLI)", () => {
   it("prints GitHub annotations with --format github", async () => {
     const r = await msa(["validate", "--format", "github"], exampleDir("shop"));
     expect(r.stdout).toMatch(/^::warning file=system\.yaml,line=\d+,col=3,title=event-unconsumed::/m);
+  });
+
+  it("an unknown command word still gets 'did you mean' and 'msa help X' still answers (commands are defined lazily)", async () => {
+    const typo = await msa(["validat-events"], tempDir());
+    expect(typo.exitCode).toBe(2);
+    expect(typo.stderr).toContain("unknown command 'validat-events'");
+    expect(typo.stderr).toContain("Did you mean validate-events?");
+    const help = await msa(["help", "validate-events"], tempDir());
+    expect(help.exitCode).toBe(0);
+    expect(help.stdout).toContain("Usage: msa validate-events [options]");
+    const own = await msa(["validate-events", "--help"], tempDir());
+    expect(own.stdout).toBe(help.stdout);
+  });
+
+  it("a reader that stops early (| head) ends the output quietly; the exit code is still the verdict", async () => {
+    const dir = tempDir();
+    // ~900 KB of findings: far more than a pipe holds, so msa is still writing when the reader goes
+    fs.writeFileSync(path.join(dir, "bad.ndjson"), "not json\n".repeat(10000));
+    fs.writeFileSync(path.join(dir, "s.json"), "{}");
+    const child = spawn(process.execPath, [BIN, "validate-events", "--ndjson", "bad.ndjson", "--schema-file", "s.json"], { cwd: dir, env: { ...process.env, NO_COLOR: "1" } });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    child.stdout.once("data", () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(stderr).toBe("");
+    expect(code).toBe(1);
   });
 
   it("--version and --help answer", async () => {
