@@ -8,8 +8,13 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
 } else if (await recordedHelp(args)) {
   // printed: `msa --help` to a pipe, from the record the build made (see scripts/compile-help.mjs)
 } else {
-  const { main } = await import("../dist/cli/main.js");
-  process.exitCode = await main(process.argv);
+  // validate-events has a start-up budget: its common forms run without commander (see fast-validate-events.ts).
+  const fast = args[0] === "validate-events" ? await (await import("../dist/cli/fast-validate-events.js")).runValidateEventsFast(args.slice(1)) : undefined;
+  if (fast !== undefined) process.exitCode = fast;
+  else {
+    const { main } = await import("../dist/cli/main.js");
+    process.exitCode = await main(process.argv);
+  }
 }
 
 /** `msa --help` not on a terminal: the text the build recorded, when it was recorded by exactly this CLI code. */

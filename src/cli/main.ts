@@ -3,10 +3,10 @@
 // that one); each action imports its heavy code lazily.
 import { Command, CommanderError } from "commander";
 import { createRequire } from "node:module";
-import { CannotRunError, UsageError, ProblemsFound } from "../core/diagnostics.js";
+import { exitCodeFor, type ExitCode } from "./errors.js";
 import { processContext, type CliContext } from "./context.js";
 
-export type ExitCode = 0 | 1 | 2;
+export type { ExitCode };
 
 /** What every command definition receives: the program, the context, and a setter for the exit code. */
 export interface Definer {
@@ -69,18 +69,11 @@ export async function main(argv: string[], ctx: CliContext = processContext()): 
   }
 }
 
-/** The error boundary: user mistakes print one line and no stack; only internal bugs show a stack. */
+/** The error boundary: commander's own errors (it has printed them), then what every command shares (errors.ts). */
 export function handleError(e: unknown, ctx: CliContext): ExitCode {
   if (e instanceof CommanderError) {
     if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return 0;
     return 2; // commander already printed the message
   }
-  if (e instanceof UsageError || e instanceof CannotRunError) {
-    ctx.stderr(`msa: ${e.message}\n`);
-    return 2;
-  }
-  if (e instanceof ProblemsFound) return 1;
-  const err = e instanceof Error ? e : new Error(String(e));
-  ctx.stderr(`msa: internal error: ${err.message}\n${err.stack ?? ""}\nPlease report this with the command you ran.\n`);
-  return 2;
+  return exitCodeFor(e, ctx);
 }

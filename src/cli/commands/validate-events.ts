@@ -2,6 +2,7 @@ import type { Definer } from "../main.js";
 import { collect, withFileOption, withFormatOption } from "../options.js";
 import type { ValidateEventsOptions } from "./validate-events-run.js";
 
+/** The flags here are also read without commander by ../fast-validate-events.ts; a test keeps the two in step. */
 export function defineValidateEvents({ program, ctx, setExit }: Definer): void {
   const cmd = program
     .command("validate-events")
