@@ -47,20 +47,72 @@ export function envelopeSchema(): Json {
 /** Part of a validator cache key: a change here must invalidate cached validators. */
 export const AJV_OPTIONS: Options = { allErrors: true, strict: false, allowUnionTypes: true, validateFormats: true, code: { source: true } };
 
-const draftOf = (schema: Json): string => {
+export type Draft = "draft-07" | "2019-09" | "2020-12";
+/** The meta-schema of each draft ajv carries. */
+export const META_SCHEMA_IDS: Readonly<Record<Draft, string>> = {
+  "draft-07": "http://json-schema.org/draft-07/schema",
+  "2019-09": "https://json-schema.org/draft/2019-09/schema",
+  "2020-12": "https://json-schema.org/draft/2020-12/schema",
+};
+
+const draftOf = (schema: Json): Draft => {
   const s = typeof schema.$schema === "string" ? schema.$schema : "";
   return /2020-12/.test(s) ? "2020-12" : /2019-09/.test(s) ? "2019-09" : "draft-07";
 };
 
-/** An ajv for the draft a schema declares (draft-07 when it says nothing); formats on. */
-function ajvFor(schema: Json): Ajv {
-  const draft = draftOf(schema);
+/**
+ * An ajv for a draft (draft-07 when a schema says nothing), formats on. `checksSchemas: false` leaves checking
+ * schemas against the meta-schema to the caller (a precompiled meta validator).
+ */
+export function ajvForDraft(draft: Draft, checksSchemas = true): Ajv {
   const mod = draft === "2020-12" ? "ajv/dist/2020" : draft === "2019-09" ? "ajv/dist/2019" : "ajv";
   const exported = require(mod) as { default: AjvClass };
   const formats = require("ajv-formats") as { default?: AddFormats } & AddFormats;
-  const ajv = new exported.default(AJV_OPTIONS);
+  const ajv = new exported.default(checksSchemas ? AJV_OPTIONS : { ...AJV_OPTIONS, validateSchema: false });
   (formats.default ?? formats)(ajv);
   return ajv;
+}
+
+/** What a precompiled meta validator must have been made with to stand in for ajv's own schema check. */
+export function metaValidatorStamp(draft: Draft): string {
+  const ajvVersion = (require("ajv/package.json") as { version: string }).version;
+  return JSON.stringify({ draft, ajvVersion, options: AJV_OPTIONS });
+}
+
+type MetaValidator = ValidateFunction & { stamp?: unknown };
+const metaValidators = new Map<Draft, MetaValidator | null>();
+/**
+ * The meta-schema validator `npm run build` made with ajv's standalone code (scripts/compile-schema.mjs):
+ * ajv compiling its meta-schema was a fifth of a run that compiles one schema. null when there is none for
+ * this draft or it was made by another ajv or with other options: then ajv checks schemas itself.
+ */
+function precompiledMeta(draft: Draft): MetaValidator | null {
+  let fn = metaValidators.get(draft);
+  if (fn === undefined) {
+    try {
+      const loaded = require(`./meta-${draft}.validate.cjs`) as MetaValidator;
+      fn = typeof loaded === "function" && loaded.stamp === metaValidatorStamp(draft) ? loaded : null;
+    } catch {
+      fn = null; // not built
+    }
+    metaValidators.set(draft, fn);
+  }
+  return fn;
+}
+
+/** Whether schemas of this draft are checked by the build's precompiled meta validator (else by ajv). */
+export const usesPrecompiledMeta = (draft: Draft): boolean => precompiledMeta(draft) !== null;
+
+/** An ajv for the draft a schema declares; it skips the meta-schema check when a precompiled one does it. */
+function ajvFor(schema: Json): Ajv {
+  const draft = draftOf(schema);
+  return ajvForDraft(draft, !precompiledMeta(draft));
+}
+
+/** The schema against its draft's precompiled meta validator: ajv's own message when it fails. */
+function checkAgainstMeta(schema: Json, ajv: Ajv): void {
+  const meta = precompiledMeta(draftOf(schema));
+  if (meta && !meta(schema)) throw new Error(`schema is invalid: ${ajv.errorsText(meta.errors)}`);
 }
 
 /** One ajv per draft for the process: the meta-schema is compiled once, not per validator. */
@@ -79,6 +131,11 @@ const compiledBy = new WeakMap<ValidateFunction, Ajv>();
 export const compileWithAjv: Compile = (schema) => {
   let ajv = sharedAjv(schema);
   let fn: ValidateFunction;
+  try {
+    checkAgainstMeta(schema, ajv);
+  } catch (e) {
+    throw new Error(firstLine(e instanceof Error ? e.message : String(e)));
+  }
   try {
     fn = ajv.compile(schema);
   } catch {
