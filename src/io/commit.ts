@@ -59,8 +59,15 @@ export async function commitPlan(opts: CommitOptions): Promise<CommitResult> {
   const { root } = opts;
   const manifestText = readIfExists(path.join(root, MANIFEST_PATH), MANIFEST_PATH);
   const manifest = parseManifest(manifestText);
-  // read on demand: a file's text lives only as long as its decision needs it (peak memory ≈ one copy of the plan)
-  const disk = { get: (p: string) => readIfExists(path.join(root, ...p.split("/")), p) };
+  // read on demand: a file's text lives only as long as its decision needs it (peak memory ≈ one copy of the plan);
+  // a file whose directory does not exist is not looked for (a first run would fail 20,000 opens)
+  const dirExists = directoryCheck(root);
+  const disk = {
+    get: (p: string) => {
+      const slash = p.lastIndexOf("/");
+      return slash !== -1 && !dirExists(p.slice(0, slash)) ? undefined : readIfExists(path.join(root, ...p.split("/")), p);
+    },
+  };
   const diffed = diffTree({ planned: opts.planned, disk, manifest, force: opts.force, only: opts.only });
   const { changes } = diffed;
   // --only sees part of the system: a fingerprint would not describe every file, so none is kept
@@ -113,6 +120,25 @@ export async function commitPlan(opts: CommitOptions): Promise<CommitResult> {
     writeFileAtomic(path.join(root, MANIFEST_PATH), nextText);
   }
   return { changes, manifest: next };
+}
+
+/**
+ * Whether something exists at a directory path (POSIX, relative to `root`), asked of the disk once per directory
+ * and never below one that is missing. Something that is not a directory counts as existing: reading below it
+ * then fails as before (ENOTDIR: not there).
+ */
+export function directoryCheck(root: string): (dirRel: string) => boolean {
+  const known = new Map<string, boolean>();
+  const exists = (dirRel: string): boolean => {
+    let v = known.get(dirRel);
+    if (v === undefined) {
+      const slash = dirRel.lastIndexOf("/");
+      v = (slash === -1 || exists(dirRel.slice(0, slash))) && fs.statSync(path.join(root, ...dirRel.split("/")), { throwIfNoEntry: false }) !== undefined;
+      known.set(dirRel, v);
+    }
+    return v;
+  };
+  return exists;
 }
 
 /**

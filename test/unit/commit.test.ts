@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { PlannedFile } from "../../src/core/plan/types.js";
 import { CannotRunError } from "../../src/core/diagnostics.js";
-import { commitPlan } from "../../src/io/commit.js";
+import { commitPlan, directoryCheck } from "../../src/io/commit.js";
 
 let root: string;
 beforeEach(() => {
@@ -39,6 +39,36 @@ describe("commitPlan", async () => {
     expect(new Set(Object.values(kinds(again)))).toEqual(new Set(["unchanged"]));
     expect(fs.statSync(path.join(root, "docker-compose.yml")).mtimeMs).toBe(before);
     expect(fs.readdirSync(root).filter((f) => f.includes(".tmp"))).toEqual([]);
+  });
+
+  it("a user's file in a directory msa has not written yet is still found (and kept); a directory where a file belongs is an error", async () => {
+    fs.mkdirSync(path.join(root, "services/a"), { recursive: true });
+    fs.writeFileSync(path.join(root, "services/a/handlers.ts"), "// mine\n");
+    fs.writeFileSync(path.join(root, "services/a/index.ts"), "// also mine\n");
+    const r = await commitPlan({ root, planned: plan(), mode: "write" });
+    expect(kinds(r)["services/a/handlers.ts"]).toBe("unchanged"); // the user's file: never touched
+    expect(kinds(r)["services/a/index.ts"]).toBe("conflict"); // found, so not overwritten
+    expect(read("services/a/handlers.ts")).toBe("// mine\n");
+    expect(read("services/a/index.ts")).toBe("// also mine\n");
+    fs.rmSync(path.join(root, "services/a/index.ts"));
+    fs.mkdirSync(path.join(root, "services/a/index.ts"));
+    await expect(commitPlan({ root, planned: plan(), mode: "check" })).rejects.toThrow("services/a/index.ts is a directory, but msa generates a file there");
+  });
+
+  it("directoryCheck asks the disk once per directory and never below a missing one; a file in the way counts as there", () => {
+    fs.mkdirSync(path.join(root, "a/b"), { recursive: true });
+    fs.writeFileSync(path.join(root, "f"), "");
+    const calls: string[] = [];
+    const stat = fs.statSync;
+    const spy = ((p: fs.PathLike, o?: fs.StatSyncOptions) => (calls.push(path.relative(root, String(p))), stat(p, o))) as typeof fs.statSync;
+    fs.statSync = spy;
+    try {
+      const exists = directoryCheck(root);
+      expect([exists("a/b"), exists("a"), exists("a/b"), exists("x/y/z"), exists("x/y"), exists("f")]).toEqual([true, true, true, false, false, true]);
+    } finally {
+      fs.statSync = stat;
+    }
+    expect(calls).toEqual(["a", "a/b", "x", "f"]);
   });
 
   it("restores the +x of an unchanged script", async () => {
