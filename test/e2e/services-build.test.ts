@@ -1,7 +1,8 @@
 // Generated node services install, typecheck under strict TS, build, and pass their own tests:
 // the spec's shop (RabbitMQ, postgres, calls, a saga), a Kafka system whose contexts use mysql, mongodb,
 // redis and no database (Kafka has no broker here: its adapter compiles and is unit-tested), and a
-// one-context system on the memory broker.
+// one-context system on the memory broker whose event schema needs a sample that meets pattern, multipleOf,
+// maximum, uniqueItems, format and not.
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -68,7 +69,23 @@ contexts:
     consumes: [note.created]
 events:
   note.created:
-    schema: { type: object, required: [noteId], properties: { noteId: { type: string } } }
+    # constraints a naive sample payload breaks: the generated tests publish and consume a sample through
+    # the real schema check, so it must satisfy every one of them
+    schema:
+      type: object
+      additionalProperties: false
+      required: [noteId, priority, tags, origin, state, lines]
+      properties:
+        noteId: { type: string, pattern: "^N-[0-9]{4}$" }
+        priority: { type: integer, minimum: 1, maximum: 9, multipleOf: 3 }
+        score: { type: number, maximum: 0 }
+        tags: { type: array, minItems: 2, uniqueItems: true, items: { type: string, enum: [red, green, blue] } }
+        origin: { type: string, format: ipv4 }
+        state: { type: string, not: { const: x } }
+        lines:
+          type: array
+          minItems: 1
+          items: { type: object, required: [sku], properties: { sku: { type: string, pattern: "^[A-Z]{3}-[0-9]{4}$" } } }
 `;
 
 async function buildAndTest(dir: string, services: string[], emit: boolean): Promise<void> {
@@ -100,7 +117,7 @@ describe("generated node services build and pass their own tests", () => {
     await buildAndTest(sys.dir, ["accounts", "audit-log", "sessions", "relay"], false);
   }, 300_000);
 
-  it("solo (memory broker; publishes and consumes its own event)", async () => {
+  it("solo (memory broker; publishes and consumes its own event, whose schema has pattern, multipleOf, uniqueItems, not)", async () => {
     const sys = await generateSystem(MEMORY_SYSTEM, "solo");
     await buildAndTest(sys.dir, ["notes"], false);
   }, 120_000);

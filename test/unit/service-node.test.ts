@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { loadSystemAt } from "../../src/cli/system.js";
 import { createRenderer } from "../../src/core/render.js";
 import { planNodeServices } from "../../src/core/plan/service-node.js";
-import { sampleFromSchema, schemaToTs } from "../../src/core/plan/service-node-types.js";
+import { schemaToTs } from "../../src/core/plan/service-node-types.js";
+import { sampleFromSchema } from "../../src/core/plan/sample.js";
 import { loadTemplates, packageRoot } from "../../src/io/templates.js";
 import { parse as parseYaml } from "yaml";
 

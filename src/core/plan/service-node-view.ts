@@ -2,7 +2,8 @@
 // Pure: model in, plain data out (no rendering here).
 import type { Context, DatabaseEngine, EventType, SystemModel } from "../model.js";
 import { toCamel, toEnvName, toPascal } from "../names.js";
-import { sampleFromSchema, schemaToTs } from "./service-node-types.js";
+import { samplePayload } from "./sample.js";
+import { schemaToTs } from "./service-node-types.js";
 
 /** Exact versions of what generated node services depend on (pinned: no ranges). */
 export const NODE_DEPENDENCIES = {
@@ -129,7 +130,7 @@ const versionView = (e: EventType, v: EventType["versions"][number]): EventVersi
     typeName,
     tsType: schemaToTs(v.schema),
     schemaJson: JSON.stringify(v.schema, null, 2),
-    sampleJson: JSON.stringify(sampleFromSchema(v.schema)),
+    sampleJson: JSON.stringify(samplePayload(v.schema).sample),
   };
 };
 

@@ -1,0 +1,205 @@
+// Sample payloads for the tests of generated services: a small, deterministic document that satisfies an
+// event version's schema. The generated tests publish and consume it through the real schema check, so a
+// sample that does not validate is a failing test in code we sign. Built in two steps:
+//  1. `sampleFromSchema` walks the schema: required properties (and optional ones up to minProperties),
+//     enums/consts/defaults, formats, numeric bounds and multipleOf, string lengths, patterns (randexp,
+//     with deterministic choices), array sizes and uniqueItems, the first anyOf/oneOf branch.
+//  2. `samplePayload` checks schemas that use what step 1 cannot guarantee (pattern, not, oneOf, if,
+//     multipleOf, uniqueItems, dependencies, …) with ajv, and tries variants — other branches, other
+//     enum values, other characters and lengths — until one validates. Schemas without such keywords are
+//     not compiled (generate of 500 contexts would pay ~1,000 compiles).
+import * as randexp from "randexp";
+import { compileSchema } from "../events/validator.js";
+
+// randexp is CommonJS (`module.exports = RandExp`) typed as `export default`: at run time the class is the
+// namespace's default; its types put it one level deeper
+const RandExp = randexp.default as unknown as typeof randexp.default.default;
+type Schema = Record<string, unknown>;
+const isSchema = (v: unknown): v is Schema => !!v && typeof v === "object" && !Array.isArray(v);
+
+/** How many variants `samplePayload` tries before it settles for the first. */
+export const SAMPLE_VARIANTS = 12;
+
+/** Keywords whose constraints step 1 may not meet; a schema with any of them is checked with ajv. */
+const UNCERTAIN = new Set([
+  "pattern", "patternProperties", "not", "oneOf", "if", "then", "else", "multipleOf", "uniqueItems", "contains",
+  "dependentRequired", "dependentSchemas", "dependencies", "propertyNames", "minProperties", "maxProperties",
+  "maxItems", "maxLength", "maximum", "exclusiveMaximum", "exclusiveMinimum", "format", "$ref", "prefixItems",
+  "unevaluatedProperties", "unevaluatedItems", "minContains", "maxContains",
+]);
+const KNOWN_FORMATS: Record<string, string> = {
+  "date-time": "2024-01-01T00:00:00Z",
+  date: "2024-01-01",
+  time: "00:00:00Z",
+  "iso-time": "00:00:00Z",
+  "iso-date-time": "2024-01-01T00:00:00Z",
+  duration: "P1D",
+  email: "someone@example.com",
+  "idn-email": "someone@example.com",
+  hostname: "example.com",
+  "idn-hostname": "example.com",
+  ipv4: "192.0.2.1",
+  ipv6: "2001:db8::1",
+  uri: "https://example.com/",
+  "uri-reference": "https://example.com/",
+  iri: "https://example.com/",
+  "iri-reference": "https://example.com/",
+  url: "https://example.com/",
+  "uri-template": "https://example.com/{id}",
+  uuid: "00000000-0000-4000-8000-000000000000",
+  "json-pointer": "/a",
+  "relative-json-pointer": "0",
+  regex: "^a$",
+  byte: "YQ==",
+  password: "secret",
+  binary: "a",
+};
+
+function usesUncertain(schema: unknown, depth = 0): boolean {
+  if (depth > 16) return true;
+  if (Array.isArray(schema)) return schema.some((s) => usesUncertain(s, depth + 1));
+  if (!isSchema(schema)) return false;
+  for (const [k, v] of Object.entries(schema)) {
+    if (UNCERTAIN.has(k)) return true;
+    if (k === "enum" || k === "const" || k === "default" || k === "examples") continue;
+    if (typeof v === "object" && v !== null && usesUncertain(v, depth + 1)) return true;
+  }
+  return false;
+}
+
+/** A string the pattern matches, with deterministic choices (variant 0: the shortest, lowest characters). */
+function fromPattern(pattern: string, variant: number, minLength: number): string | undefined {
+  try {
+    const gen = new RandExp(new RegExp(pattern, "u"));
+    gen.max = Math.max(4, minLength);
+    let calls = 0;
+    // variant 0: every choice the lowest; 1: quantifiers one more; 2: the highest; then a walk through choices
+    gen.randInt = (a: number, b: number): number => {
+      calls++;
+      if (variant === 0) return a;
+      if (variant === 1) return Math.min(b, a + 1);
+      if (variant === 2) return b;
+      return a + ((calls * 7 + variant * 13) % (b - a + 1));
+    };
+    return gen.gen();
+  } catch {
+    return undefined; // a pattern randexp cannot read (unicode property escapes, look-behind …)
+  }
+}
+
+function sampleString(schema: Schema, variant: number): string {
+  const minLength = typeof schema.minLength === "number" ? schema.minLength : 0;
+  const maxLength = typeof schema.maxLength === "number" ? schema.maxLength : Infinity;
+  if (typeof schema.format === "string" && schema.format in KNOWN_FORMATS && variant < 2) return KNOWN_FORMATS[schema.format] as string;
+  if (typeof schema.pattern === "string") {
+    const s = fromPattern(schema.pattern, variant, minLength);
+    if (s !== undefined) return s;
+  }
+  const chars = ["x", "a", "0", "A", "-"];
+  const ch = chars[variant % chars.length] as string;
+  const length = Math.min(maxLength, Math.max(1, minLength) + (variant >= chars.length ? 1 : 0));
+  return ch.repeat(Math.max(0, length));
+}
+
+function sampleNumber(schema: Schema, integer: boolean, variant: number): number {
+  const step = typeof schema.multipleOf === "number" && schema.multipleOf > 0 ? schema.multipleOf : integer ? 1 : 1;
+  const exMin = typeof schema.exclusiveMinimum === "number" ? schema.exclusiveMinimum : undefined;
+  const exMax = typeof schema.exclusiveMaximum === "number" ? schema.exclusiveMaximum : undefined;
+  const min = typeof schema.minimum === "number" ? schema.minimum : undefined;
+  const max = typeof schema.maximum === "number" ? schema.maximum : undefined;
+  let lower = min ?? (exMin !== undefined ? exMin : undefined);
+  const upper = max ?? (exMax !== undefined ? exMax : undefined);
+  // no lower bound: 1 (or below the upper bound when that is lower)
+  if (lower === undefined) lower = upper !== undefined && upper <= 1 ? upper - step * 4 : 1;
+  const unit = integer ? Math.max(1, Math.ceil(step)) : step;
+  let n = Math.ceil(lower / unit) * unit;
+  if (exMin !== undefined && n <= exMin) n += unit;
+  n += unit * variant;
+  if (integer) n = Math.ceil(n);
+  return Number(n.toPrecision(12));
+}
+
+/** A sample for `schema`; `variant` > 0 picks other branches, values, characters and lengths. */
+export function sampleFromSchema(schema: unknown, depth = 0, variant = 0): unknown {
+  if (!isSchema(schema) || depth > 8) return {};
+  if ("const" in schema) return schema.const;
+  if (Array.isArray(schema.enum) && schema.enum.length) return schema.enum[variant % schema.enum.length];
+  if ("default" in schema && variant === 0) return schema.default;
+  for (const key of ["anyOf", "oneOf"]) {
+    const alts = schema[key];
+    if (Array.isArray(alts) && alts.length) {
+      const picked = alts[variant % alts.length] as unknown;
+      // keywords beside anyOf/oneOf (type, properties …) apply too
+      const { [key]: _alts, ...rest } = schema;
+      const inner = Math.floor(variant / alts.length);
+      return Object.keys(rest).length && isSchema(picked) ? sampleFromSchema(mergeSchemas(rest, picked), depth + 1, inner) : sampleFromSchema(picked, depth + 1, inner);
+    }
+  }
+  if (Array.isArray(schema.allOf)) {
+    const { allOf, ...rest } = schema;
+    const merged = (allOf as unknown[]).filter(isSchema).reduce<Schema>((acc, s) => mergeSchemas(acc, s), rest);
+    return sampleFromSchema(merged, depth + 1, variant);
+  }
+  const type = Array.isArray(schema.type) ? (schema.type.find((t) => t !== "null") ?? "null") : schema.type;
+  switch (type) {
+    case "string":
+      return sampleString(schema, variant);
+    case "number":
+    case "integer":
+      return sampleNumber(schema, type === "integer", variant);
+    case "boolean":
+      return variant % 2 === 0;
+    case "null":
+      return null;
+    case "array": {
+      const min = typeof schema.minItems === "number" ? schema.minItems : 0;
+      const contains = isSchema(schema.contains) ? Math.max(1, typeof schema.minContains === "number" ? schema.minContains : 1) : 0;
+      const count = Math.max(min, contains);
+      // distinct items for uniqueItems: each item its own variant
+      return Array.from({ length: count }, (_, i) =>
+        i < contains ? sampleFromSchema(schema.contains, depth + 1, variant + (schema.uniqueItems ? i : 0)) : sampleFromSchema(schema.items, depth + 1, variant + (schema.uniqueItems ? i : 0)),
+      );
+    }
+    default: {
+      if (type === undefined && typeof schema.pattern === "string") return sampleString(schema, variant);
+      const props = isSchema(schema.properties) ? schema.properties : {};
+      const required = Array.isArray(schema.required) ? schema.required.filter((r): r is string => typeof r === "string") : [];
+      const keys = [...new Set(required)].sort();
+      const minProps = typeof schema.minProperties === "number" ? schema.minProperties : 0;
+      for (const k of Object.keys(props).sort()) if (keys.length < minProps && !keys.includes(k)) keys.push(k);
+      const out: Record<string, unknown> = {};
+      for (const k of keys) out[k] = sampleFromSchema(props[k], depth + 1, variant);
+      return out;
+    }
+  }
+}
+
+/** allOf members merged for sampling (properties and required combined; other keywords: the later wins). */
+function mergeSchemas(a: Schema, b: Schema): Schema {
+  const out: Schema = { ...a, ...b };
+  if (isSchema(a.properties) || isSchema(b.properties)) out.properties = { ...(isSchema(a.properties) ? a.properties : {}), ...(isSchema(b.properties) ? b.properties : {}) };
+  if (Array.isArray(a.required) || Array.isArray(b.required)) out.required = [...(Array.isArray(a.required) ? a.required : []), ...(Array.isArray(b.required) ? b.required : [])];
+  if (a.type !== undefined && b.type === undefined) out.type = a.type;
+  return out;
+}
+
+/**
+ * The sample payload for an event version's schema, and whether it is known to validate (`false`: no variant
+ * did; the generated tests will show it). Schemas whose keywords step 1 always meets are not compiled.
+ */
+export function samplePayload(schema: unknown): { sample: unknown; valid: boolean } {
+  const first = sampleFromSchema(schema);
+  if (!usesUncertain(schema)) return { sample: first, valid: true };
+  let check: (doc: unknown) => boolean;
+  try {
+    check = compileSchema(schema) as (doc: unknown) => boolean;
+  } catch {
+    return { sample: first, valid: false }; // not a schema ajv compiles: msa validate reports it
+  }
+  if (check(first)) return { sample: first, valid: true };
+  for (let v = 1; v < SAMPLE_VARIANTS; v++) {
+    const s = sampleFromSchema(schema, 0, v);
+    if (check(s)) return { sample: s, valid: true };
+  }
+  return { sample: first, valid: false };
+}
