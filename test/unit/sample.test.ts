@@ -36,6 +36,9 @@ const SOLVED: Record<string, object> = {
   "anyOf beside properties": { type: "object", required: ["id"], properties: { id: { type: "string" } }, anyOf: [{ required: ["email"], properties: { email: { type: "string", format: "email" } } }, { required: ["phone"] }] },
   "if/then": { type: "object", required: ["kind"], properties: { kind: { enum: ["a", "b"] }, ref: { type: "string" } }, if: { properties: { kind: { const: "a" } } }, then: { required: ["ref"] } },
   "dependentRequired": { type: "object", required: ["card"], properties: { card: { type: "string" }, cvc: { type: "string" } }, dependentRequired: { card: ["cvc"] } },
+  "local $ref to definitions": { definitions: { money: { type: "number", minimum: 0.01, multipleOf: 0.01 }, sku: { type: "string", pattern: "^[A-Z]{2}[0-9]{3}$" } }, type: "object", required: ["total", "sku"], properties: { total: { $ref: "#/definitions/money" }, sku: { $ref: "#/definitions/sku" } } },
+  "$defs reference with a keyword beside it": { $schema: "https://json-schema.org/draft/2020-12/schema", $defs: { code: { type: "string", pattern: "^C[0-9]+$" } }, type: "object", required: ["code"], properties: { code: { $ref: "#/$defs/code", maxLength: 4 } } },
+  "recursive reference": { type: "object", required: ["name"], properties: { name: { type: "string" }, children: { type: "array", items: { $ref: "#" } } } },
   "nested pattern in array items": { type: "object", required: ["lines"], properties: { lines: { type: "array", minItems: 2, items: { type: "object", required: ["sku", "qty"], properties: { sku: { type: "string", pattern: "^[A-Z]{3}-[0-9]{4}$" }, qty: { type: "integer", minimum: 1, maximum: 9 } } } } } },
 };
 

@@ -120,8 +120,14 @@ function sampleNumber(schema: Schema, integer: boolean, variant: number): number
 }
 
 /** A sample for `schema`; `variant` > 0 picks other branches, values, characters and lengths. */
-export function sampleFromSchema(schema: unknown, depth = 0, variant = 0): unknown {
+export function sampleFromSchema(schema: unknown, depth = 0, variant = 0, root: unknown = schema): unknown {
   if (!isSchema(schema) || depth > 8) return {};
+  if (typeof schema.$ref === "string") {
+    // a local reference (#/definitions/x, #/$defs/x): sampled in place, with the keywords beside it
+    const { $ref, ...rest } = schema;
+    const target = resolveLocalRef(root, $ref);
+    if (target) return sampleFromSchema(Object.keys(rest).length ? mergeSchemas(target, rest) : target, depth + 1, variant, root);
+  }
   if ("const" in schema) return schema.const;
   if (Array.isArray(schema.enum) && schema.enum.length) return schema.enum[variant % schema.enum.length];
   if ("default" in schema && variant === 0) return schema.default;
@@ -132,13 +138,13 @@ export function sampleFromSchema(schema: unknown, depth = 0, variant = 0): unkno
       // keywords beside anyOf/oneOf (type, properties …) apply too
       const { [key]: _alts, ...rest } = schema;
       const inner = Math.floor(variant / alts.length);
-      return Object.keys(rest).length && isSchema(picked) ? sampleFromSchema(mergeSchemas(rest, picked), depth + 1, inner) : sampleFromSchema(picked, depth + 1, inner);
+      return Object.keys(rest).length && isSchema(picked) ? sampleFromSchema(mergeSchemas(rest, picked), depth + 1, inner, root) : sampleFromSchema(picked, depth + 1, inner, root);
     }
   }
   if (Array.isArray(schema.allOf)) {
     const { allOf, ...rest } = schema;
     const merged = (allOf as unknown[]).filter(isSchema).reduce<Schema>((acc, s) => mergeSchemas(acc, s), rest);
-    return sampleFromSchema(merged, depth + 1, variant);
+    return sampleFromSchema(merged, depth + 1, variant, root);
   }
   const type = Array.isArray(schema.type) ? (schema.type.find((t) => t !== "null") ?? "null") : schema.type;
   switch (type) {
@@ -157,7 +163,7 @@ export function sampleFromSchema(schema: unknown, depth = 0, variant = 0): unkno
       const count = Math.max(min, contains);
       // distinct items for uniqueItems: each item its own variant
       return Array.from({ length: count }, (_, i) =>
-        i < contains ? sampleFromSchema(schema.contains, depth + 1, variant + (schema.uniqueItems ? i : 0)) : sampleFromSchema(schema.items, depth + 1, variant + (schema.uniqueItems ? i : 0)),
+        i < contains ? sampleFromSchema(schema.contains, depth + 1, variant + (schema.uniqueItems ? i : 0), root) : sampleFromSchema(schema.items, depth + 1, variant + (schema.uniqueItems ? i : 0), root),
       );
     }
     default: {
@@ -168,10 +174,22 @@ export function sampleFromSchema(schema: unknown, depth = 0, variant = 0): unkno
       const minProps = typeof schema.minProperties === "number" ? schema.minProperties : 0;
       for (const k of Object.keys(props).sort()) if (keys.length < minProps && !keys.includes(k)) keys.push(k);
       const out: Record<string, unknown> = {};
-      for (const k of keys) out[k] = sampleFromSchema(props[k], depth + 1, variant);
+      for (const k of keys) out[k] = sampleFromSchema(props[k], depth + 1, variant, root);
       return out;
     }
   }
+}
+
+/** The schema a local JSON pointer reference names in `root`, or undefined (remote references are not followed). */
+function resolveLocalRef(root: unknown, ref: string): Schema | undefined {
+  if (ref === "#") return isSchema(root) ? root : undefined;
+  if (!ref.startsWith("#/")) return undefined;
+  let node: unknown = root;
+  for (const raw of ref.slice(2).split("/")) {
+    const key = decodeURIComponent(raw).replace(/~1/g, "/").replace(/~0/g, "~");
+    node = isSchema(node) || Array.isArray(node) ? (node as Record<string, unknown>)[key] : undefined;
+  }
+  return isSchema(node) ? node : undefined;
 }
 
 /** allOf members merged for sampling (properties and required combined; other keywords: the later wins). */
