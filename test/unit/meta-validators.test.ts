@@ -80,6 +80,22 @@ describe("precompiled meta-schema validators", () => {
       });
     }
   }
+  it("the build's one-file ajv (dist/vendor/ajv.cjs) is what compiles, unless it is of another ajv version", async () => {
+    expect(v.usesVendoredAjv()).toBe(true);
+    const copy = path.join(root, ".tmp", `dist-vendor-${process.pid}`);
+    fs.rmSync(copy, { recursive: true, force: true });
+    fs.cpSync(path.join(root, "dist"), copy, { recursive: true });
+    try {
+      const file = path.join(copy, "vendor/ajv.cjs");
+      fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/version: require_package\(\)\.version/, 'version: "0.0.0-other"'));
+      expect(fs.readFileSync(file, "utf8")).toContain('version: "0.0.0-other"');
+      const other = (await import(path.join(copy, "core/events/validator.js"))) as Validator;
+      expect(other.usesVendoredAjv()).toBe(false);
+      expect(() => other.compileWithAjv({ type: "strin" })).toThrow(/^schema is invalid: data\/type must be equal to one of the allowed values/);
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
+    }
+  });
   it("the precompiled validator is what checks (a planted one decides), and one with another stamp is ignored", async () => {
     const planted = (stamp: string) =>
       `module.exports = function v() { v.errors = [{ instancePath: "/planted", schemaPath: "#", keyword: "x", params: {}, message: "was checked here" }]; return false; };\nmodule.exports.stamp = ${JSON.stringify(stamp)};\n`;

@@ -65,12 +65,56 @@ const draftOf = (schema: Json): Draft => {
  * schemas against the meta-schema to the caller (a precompiled meta validator).
  */
 export function ajvForDraft(draft: Draft, checksSchemas = true): Ajv {
-  const mod = draft === "2020-12" ? "ajv/dist/2020" : draft === "2019-09" ? "ajv/dist/2019" : "ajv";
-  const exported = require(mod) as { default: AjvClass };
-  const formats = require("ajv-formats") as { default?: AddFormats } & AddFormats;
-  const ajv = new exported.default(checksSchemas ? AJV_OPTIONS : { ...AJV_OPTIONS, validateSchema: false });
-  (formats.default ?? formats)(ajv);
+  const lib = ajvLibrary();
+  const AjvOfDraft = draft === "2020-12" ? lib.Ajv2020 : draft === "2019-09" ? lib.Ajv2019 : lib.Ajv;
+  const ajv = new AjvOfDraft(checksSchemas ? AJV_OPTIONS : { ...AJV_OPTIONS, validateSchema: false });
+  lib.addFormats(ajv);
   return ajv;
+}
+
+/** What msa uses of ajv and ajv-formats. */
+interface AjvLibrary {
+  version: string;
+  Ajv: AjvClass;
+  Ajv2019: AjvClass;
+  Ajv2020: AjvClass;
+  addFormats: AddFormats;
+  standalone: (ajv: Ajv, fn: ValidateFunction) => string;
+}
+let library: AjvLibrary | undefined;
+let vendored = false;
+/**
+ * ajv and ajv-formats from the one-file copy the build made (scripts/bundle-ajv.mjs: ~70 modules resolved and
+ * read one by one were a fifth of a run that compiles a schema) when it is of the installed ajv's version;
+ * otherwise (run from src/, or ajv changed without a build) from node_modules.
+ */
+function ajvLibrary(): AjvLibrary {
+  if (library) return library;
+  const installed = (require("ajv/package.json") as { version: string }).version;
+  try {
+    const copy = require("../../vendor/ajv.cjs") as AjvLibrary;
+    if (copy.version === installed) {
+      vendored = true;
+      return (library = copy);
+    }
+  } catch {
+    // not built: node_modules below
+  }
+  const formats = require("ajv-formats") as { default?: AddFormats } & AddFormats;
+  return (library = {
+    version: installed,
+    Ajv: (require("ajv") as { default: AjvClass }).default,
+    Ajv2019: (require("ajv/dist/2019") as { default: AjvClass }).default,
+    Ajv2020: (require("ajv/dist/2020") as { default: AjvClass }).default,
+    addFormats: formats.default ?? formats,
+    standalone: (require("ajv/dist/standalone") as { default: AjvLibrary["standalone"] }).default,
+  });
+}
+
+/** Whether ajv comes from the build's one-file copy (else from node_modules). */
+export function usesVendoredAjv(): boolean {
+  ajvLibrary();
+  return vendored;
 }
 
 /** What a precompiled meta validator must have been made with to stand in for ajv's own schema check. */
@@ -150,12 +194,16 @@ export const compileWithAjv: Compile = (schema) => {
   return fn;
 };
 
+/** Standalone CommonJS source of `fn` compiled by `ajv` (one from ajvForDraft: its own ajv's standalone code must make it). */
+export function standaloneCodeOf(ajv: Ajv, fn: ValidateFunction): string {
+  return ajvLibrary().standalone(ajv, fn);
+}
+
 /** Standalone CommonJS source of a validator made by compileWithAjv (for caching it); undefined if unknown. */
 export function standaloneSource(fn: ValidateFunction): string | undefined {
   const ajv = compiledBy.get(fn);
   if (!ajv) return undefined;
-  const standalone = require("ajv/dist/standalone") as { default: (ajv: Ajv, fn: ValidateFunction) => string };
-  return standalone.default(ajv, fn);
+  return ajvLibrary().standalone(ajv, fn);
 }
 
 /** Drafts ajv does not carry (04, 06) are compiled as draft-07 rather than refused. */
