@@ -88,6 +88,10 @@ events:
           items: { type: object, required: [sku], properties: { sku: { type: string, pattern: "^[A-Z]{3}-[0-9]{4}$" } } }
 `;
 
+// Odd but valid (test/k8s/fixtures/wild, also checked by kustomize + k8s-check): NATS, Istio, a node gateway, digits and hyphens in names, a registry with a port, a python
+// consumer, redis, calls with 0 retries, and event schemas with local $refs, patterns and multipleOf.
+const WILD_SYSTEM = fs.readFileSync(path.join(REPO_ROOT, "test/k8s/fixtures/wild/system.yaml"), "utf8");
+
 async function buildAndTest(dir: string, services: string[], emit: boolean): Promise<void> {
   for (const s of services) {
     const sdir = path.join(dir, "services", s);
@@ -115,6 +119,11 @@ describe("generated node services build and pass their own tests", () => {
     const sys = await generateSystem(KAFKA_SYSTEM, "ledger");
     // typecheck (sources and tests) and own tests; the emit step is the same as shop's
     await buildAndTest(sys.dir, ["accounts", "audit-log", "sessions", "relay"], false);
+  }, 300_000);
+
+  it("wild-west-2 (nats, istio, node gateway; $ref, pattern and multipleOf in event schemas)", async () => {
+    const sys = await generateSystem(WILD_SYSTEM, "wild");
+    await buildAndTest(sys.dir, ["a1", "x"], false);
   }, 300_000);
 
   it("solo (memory broker; publishes and consumes its own event, whose schema has pattern, multipleOf, uniqueItems, not)", async () => {

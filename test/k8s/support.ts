@@ -14,7 +14,8 @@ import { loadSystemAt } from "../../src/cli/system.js";
 
 export const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..", "..");
 export const fixturesDir = path.join(repoRoot, "test", "k8s", "fixtures");
-const acceptanceTools = "/work/shared/acceptance/tools";
+// the shared acceptance kit beside the clone (../shared), as .ci/run expects it
+const acceptanceTools = path.join(repoRoot, "..", "shared", "acceptance", "tools");
 export const toolsCache =
   process.env.MSA_ACCEPTANCE_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "msa-acceptance-tools");
 

@@ -1,7 +1,8 @@
 // Every overlay of every sample system builds with the real `kubectl kustomize` and passes the
 // acceptance checker (official Kubernetes/Istio schemas with unknown fields + the production checklist).
 // Covers: gateway none/kong/node, mesh istio, brokers rabbitmq/nats/kafka/memory, databases
-// postgres/mysql/mongodb/redis, contexts without database, replicas 1, dashed names.
+// postgres/mysql/mongodb/redis, contexts without database, replicas 1, dashed names, a registry with a port,
+// a namespace other than the name, a python context behind the node gateway.
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +15,7 @@ const SYSTEMS: Record<string, string> = {
   "istio-kafka": path.join(fixturesDir, "istio-kafka", "system.yaml"),
   "istio-node": path.join(fixturesDir, "istio-node", "system.yaml"),
   "no-gateway": path.join(fixturesDir, "no-gateway", "system.yaml"),
+  wild: path.join(fixturesDir, "wild", "system.yaml"),
 };
 
 let checker: string | undefined;
