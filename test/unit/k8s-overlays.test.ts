@@ -26,7 +26,7 @@ beforeAll(async () => {
   if (!(await hasKubectl())) missing = "kubectl (for `kubectl kustomize`)";
   else {
     checker = await ensureChecker();
-    if (!checker) missing = "the acceptance checking tools (~/.cache/msa-acceptance-tools; run /work/shared/acceptance/run once)";
+    if (!checker) missing = "the acceptance checking tools (~/.cache/msa-acceptance-tools; run ../shared/acceptance/run once)";
   }
   if (missing && process.env.CI === "true") throw new Error(`CI must run the kustomize checks, but ${missing} is missing`);
   if (missing) console.warn(`k8s-overlays: skipping kustomize + k8s-check: ${missing} is missing`);
