@@ -4,10 +4,11 @@
 //  1. `sampleFromSchema` walks the schema: required properties (and optional ones up to minProperties),
 //     enums/consts/defaults, formats, numeric bounds and multipleOf, string lengths, patterns (randexp,
 //     with deterministic choices), array sizes and uniqueItems, the first anyOf/oneOf branch.
-//  2. `samplePayload` checks schemas that use what step 1 cannot guarantee (pattern, not, oneOf, if,
-//     multipleOf, uniqueItems, dependencies, …) with ajv, and tries variants — other branches, other
-//     enum values, other characters and lengths — until one validates. Schemas without such keywords are
-//     not compiled (generate of 500 contexts would pay ~1,000 compiles).
+//     Patterns, lengths, bounds and multipleOf are checked as each value is made (RegExp, arithmetic).
+//  2. `samplePayload` checks schemas that use what step 1 cannot guarantee (not, oneOf, if, uniqueItems,
+//     contains, dependencies, …) with ajv, and tries variants — other branches, other enum values, other
+//     characters and lengths — until one validates. Schemas without such keywords are not compiled
+//     (generate of 500 contexts with a pattern in every event paid ~3 s for 1,000 compiles).
 import * as randexp from "randexp";
 import { compileSchema } from "../events/validator.js";
 
@@ -20,12 +21,14 @@ const isSchema = (v: unknown): v is Schema => !!v && typeof v === "object" && !A
 /** How many variants `samplePayload` tries before it settles for the first. */
 export const SAMPLE_VARIANTS = 12;
 
-/** Keywords whose constraints step 1 may not meet; a schema with any of them is checked with ajv. */
+/**
+ * Keywords whose constraints step 1 may not meet; a schema with any of them is checked with ajv. (Patterns,
+ * lengths, bounds, multipleOf and formats are met by construction and checked as they are made.)
+ */
 const UNCERTAIN = new Set([
-  "pattern", "patternProperties", "not", "oneOf", "if", "then", "else", "multipleOf", "uniqueItems", "contains",
-  "dependentRequired", "dependentSchemas", "dependencies", "propertyNames", "minProperties", "maxProperties",
-  "maxItems", "maxLength", "maximum", "exclusiveMaximum", "exclusiveMinimum", "format", "$ref", "prefixItems",
-  "unevaluatedProperties", "unevaluatedItems", "minContains", "maxContains",
+  "patternProperties", "not", "oneOf", "if", "then", "else", "uniqueItems", "contains", "minContains", "maxContains",
+  "dependentRequired", "dependentSchemas", "dependencies", "propertyNames", "prefixItems", "unevaluatedProperties",
+  "unevaluatedItems",
 ]);
 const KNOWN_FORMATS: Record<string, string> = {
   "date-time": "2024-01-01T00:00:00Z",
@@ -87,13 +90,29 @@ function fromPattern(pattern: string, variant: number, minLength: number): strin
   }
 }
 
+/** Length as JSON Schema counts it (code points, as ajv's ucs2length). */
+const lengthOf = (s: string): number => [...s].length;
+
 function sampleString(schema: Schema, variant: number): string {
   const minLength = typeof schema.minLength === "number" ? schema.minLength : 0;
   const maxLength = typeof schema.maxLength === "number" ? schema.maxLength : Infinity;
-  if (typeof schema.format === "string" && schema.format in KNOWN_FORMATS && variant < 2) return KNOWN_FORMATS[schema.format] as string;
+  const fits = (s: string): boolean => lengthOf(s) >= minLength && lengthOf(s) <= maxLength;
+  let re: RegExp | undefined;
   if (typeof schema.pattern === "string") {
-    const s = fromPattern(schema.pattern, variant, minLength);
-    if (s !== undefined) return s;
+    try {
+      re = new RegExp(schema.pattern, "u");
+    } catch {
+      re = undefined; // not a pattern JavaScript reads: ajv refuses the schema anyway
+    }
+  }
+  const known = typeof schema.format === "string" ? KNOWN_FORMATS[schema.format] : undefined;
+  if (known !== undefined && variant < 2 && (!re || re.test(known))) return known;
+  if (re && typeof schema.pattern === "string") {
+    // randexp's string, checked against the pattern and the lengths; other choices until one fits
+    for (let k = 0; k < 16; k++) {
+      const s = fromPattern(schema.pattern, variant + k, minLength);
+      if (s !== undefined && re.test(s) && fits(s)) return s;
+    }
   }
   const chars = ["x", "a", "0", "A", "-"];
   const ch = chars[variant % chars.length] as string;
@@ -101,22 +120,35 @@ function sampleString(schema: Schema, variant: number): string {
   return ch.repeat(Math.max(0, length));
 }
 
+/** ajv's multipleOf test (without multipleOfPrecision): data / factor is an integer. */
+const isMultiple = (n: number, factor: number): boolean => {
+  const q = n / factor;
+  return q === parseInt(String(q), 10);
+};
+
 function sampleNumber(schema: Schema, integer: boolean, variant: number): number {
-  const step = typeof schema.multipleOf === "number" && schema.multipleOf > 0 ? schema.multipleOf : integer ? 1 : 1;
+  const factor = typeof schema.multipleOf === "number" && schema.multipleOf > 0 ? schema.multipleOf : undefined;
   const exMin = typeof schema.exclusiveMinimum === "number" ? schema.exclusiveMinimum : undefined;
   const exMax = typeof schema.exclusiveMaximum === "number" ? schema.exclusiveMaximum : undefined;
   const min = typeof schema.minimum === "number" ? schema.minimum : undefined;
   const max = typeof schema.maximum === "number" ? schema.maximum : undefined;
-  let lower = min ?? (exMin !== undefined ? exMin : undefined);
-  const upper = max ?? (exMax !== undefined ? exMax : undefined);
-  // no lower bound: 1 (or below the upper bound when that is lower)
-  if (lower === undefined) lower = upper !== undefined && upper <= 1 ? upper - step * 4 : 1;
+  const ok = (n: number): boolean =>
+    (min === undefined || n >= min) && (max === undefined || n <= max) && (exMin === undefined || n > exMin) && (exMax === undefined || n < exMax) &&
+    (!integer || Number.isInteger(n)) && (factor === undefined || isMultiple(n, factor));
+  const step = factor ?? 1;
   const unit = integer ? Math.max(1, Math.ceil(step)) : step;
-  let n = Math.ceil(lower / unit) * unit;
-  if (exMin !== undefined && n <= exMin) n += unit;
-  n += unit * variant;
-  if (integer) n = Math.ceil(n);
-  return Number(n.toPrecision(12));
+  const upper = max ?? exMax;
+  // start at the lower bound (1 when there is none, or below an upper bound under 1), on the grid of the factor
+  const lower = min ?? exMin ?? (upper !== undefined && upper <= 1 ? upper - unit * 16 : 1);
+  const start = Math.ceil(lower / unit) * unit;
+  const candidates: number[] = [];
+  for (let i = 0; i < 64 && candidates.length <= variant; i++) {
+    const n = Number((start + unit * i).toPrecision(12));
+    if (upper !== undefined && n > upper) break;
+    if (ok(n)) candidates.push(n);
+  }
+  if (candidates.length) return candidates[variant % candidates.length] as number;
+  return Number(start.toPrecision(12)); // nothing on the grid fits: ajv's check (or the generated test) says so
 }
 
 /** A sample for `schema`; `variant` > 0 picks other branches, values, characters and lengths. */
@@ -205,7 +237,18 @@ function mergeSchemas(a: Schema, b: Schema): Schema {
  * The sample payload for an event version's schema, and whether it is known to validate (`false`: no variant
  * did; the generated tests will show it). Schemas whose keywords step 1 always meets are not compiled.
  */
+const samples = new WeakMap<object, { sample: unknown; valid: boolean }>();
 export function samplePayload(schema: unknown): { sample: unknown; valid: boolean } {
+  // one event version is sampled for its publisher and every consumer: once
+  if (isSchema(schema)) {
+    let known = samples.get(schema);
+    if (!known) samples.set(schema, (known = solveSample(schema)));
+    return known;
+  }
+  return solveSample(schema);
+}
+
+function solveSample(schema: unknown): { sample: unknown; valid: boolean } {
   const first = sampleFromSchema(schema);
   if (!usesUncertain(schema)) return { sample: first, valid: true };
   let check: (doc: unknown) => boolean;
