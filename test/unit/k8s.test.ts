@@ -86,14 +86,24 @@ function checkContexts(model: SystemModel, objs: Obj[]): void {
     expect(svc.spec.ports[0].port).toBe(c.port);
     expect(svc.spec.selector).toEqual(dep.spec.selector.matchLabels);
 
-    // NetworkPolicy: ingress from the gateway (when routed) and callers only; egress DNS, callees, db, broker.
+    // NetworkPolicy: ingress from the gateway (when routed) and callers, and Prometheus (the pods advertise
+    // prometheus.io/scrape); egress DNS, callees, db, broker.
     const np = find(objs, "NetworkPolicy", c.name);
     expect(np.spec.podSelector.matchLabels).toEqual(dep.spec.selector.matchLabels);
-    const peers = ((np.spec.ingress[0]?.from ?? []) as Obj[]).map((p) => p.podSelector.matchLabels["app.kubernetes.io/name"]);
+    expect(dep.spec.template.metadata.annotations["prometheus.io/scrape"]).toBe("true");
+    const rules = np.spec.ingress as Obj[];
+    const scrape = rules.at(-1)!;
+    expect(scrape).toEqual({
+      from: [{ namespaceSelector: {}, podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } } }],
+      ports: [{ port: c.port, protocol: "TCP" }],
+    });
+    const peerRules = rules.slice(0, -1);
+    const peers = ((peerRules[0]?.from ?? []) as Obj[]).map((p) => p.podSelector.matchLabels["app.kubernetes.io/name"]);
     const expected = [...(gw && c.routes.length ? [gw] : []), ...c.callers];
     expect(peers).toEqual(expected);
-    if (!expected.length) expect(np.spec.ingress).toEqual([]);
-    else expect(np.spec.ingress[0].ports).toEqual([{ port: c.port, protocol: "TCP" }]);
+    if (!expected.length) expect(peerRules).toEqual([]);
+    else expect(peerRules[0].ports).toEqual([{ port: c.port, protocol: "TCP" }]);
+    for (const p of (peerRules[0]?.from ?? []) as Obj[]) expect(p.namespaceSelector).toBeUndefined(); // peers: this namespace only
     const egress = np.spec.egress as Obj[];
     expect(egress[0].ports).toContainEqual({ port: 53, protocol: "UDP" });
     const toPods = egress.filter((e) => e.to?.[0]?.podSelector?.matchLabels?.["app.kubernetes.io/name"] && !e.to[0].namespaceSelector);
