@@ -477,7 +477,7 @@ export async function buildSystemCached(
   const h = createHash("sha256");
   h.update(yaml).update(JSON.stringify(Object.entries(userFiles).sort())).update(JSON.stringify(services));
   for (const [k, v] of loadTemplates()) if (k.startsWith("services/node-express/")) h.update(k).update(v);
-  for (const f of fs.readdirSync(path.join(REPO_ROOT, "src/core/plan")).filter((f) => f.startsWith("service-node")).sort())
+  for (const f of fs.readdirSync(path.join(REPO_ROOT, "src/core/plan")).filter((f) => f.startsWith("service-node") || f === "sample.ts").sort())
     h.update(fs.readFileSync(path.join(REPO_ROOT, "src/core/plan", f)));
   const dir = path.join(root, "built", `${name}-${h.digest("hex").slice(0, 12)}`);
   const marker = path.join(dir, ".built");

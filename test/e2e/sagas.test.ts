@@ -2,7 +2,8 @@
 // shipping.schedule (compensation unschedule), over HTTP between real processes. Steps run in order;
 // a failing step compensates the completed steps in reverse order; the state is persisted, so an
 // orchestrator killed mid-saga (SIGKILL) and restarted finishes it — forward if it was running,
-// backward if it was compensating, never both. orders has postgres, so the state is in msa_sagas.
+// backward if it was compensating, never both. orders has postgres, so the state is in msa_sagas, and two
+// orchestrator replicas share it: each saga is driven by one owner at a time (a lease, fenced saves).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpGet, httpPost, NATS_URL, POSTGRES_URL, requireBroker, sharedRequire, waitFor, type LogLine, type ServiceProcess } from "./harness.js";
 
@@ -109,5 +110,27 @@ describe("saga place-order (orders orchestrates inventory and shipping)", () => 
     await waitFor(() => stepCalls(inventory, corr).length === 3, 5_000, "the repeated release logged");
     expect(names(stepCalls(inventory, corr))).toEqual(["reserve", "release", "release"]);
     expect(names(stepCalls(shipping, corr))).toEqual(["schedule"]); // never resumed forward
+  });
+
+  it("orchestrator replicas on one msa_sagas: a killed one's saga is resumed by exactly one of three others, once", async (ctx) => {
+    const { orders, inventory, shipping } = procs(ctx);
+    const corr = "corr-saga-replicas";
+    const second = await sys!.startReplica("orders");
+    void httpPost(`${orders.url}/sagas/place-order`, { orderId: "s-5", slow: "schedule", slowMs: 3000 }, { "X-Correlation-ID": corr });
+    const during = await shipping.waitForLog((l) => l.msg === "saga step called" && l.correlationId === corr, 10_000, "schedule started");
+    const sagaId = String(during.sagaId);
+    const resumers = (ps: ServiceProcess[]) => ps.filter((p) => p.logs.some((l) => l.msg === "resuming interrupted saga" && l.sagaId === sagaId));
+    // while its owner is alive and renewing the lease (1.5 s here), the other replica leaves the saga alone
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(resumers([second])).toHaveLength(0);
+    // the owner dies mid-step; two new processes start at once (a rollout) beside the second replica
+    await sys!.procs.orders!.kill();
+    const [third, fourth] = await Promise.all([sys!.start("orders"), sys!.startReplica("orders")]);
+    await waitFor(async () => ((await httpGet(`${second.url}/sagas/place-order/${sagaId}`)).body as SagaState).status === "completed", 20_000, "the saga to complete");
+    await waitFor(() => stepCalls(shipping, corr).length >= 2, 5_000, "the repeated schedule logged");
+    await new Promise((r) => setTimeout(r, 3_000)); // two more leases: nobody resumes it again
+    expect(resumers([second, third!, fourth!])).toHaveLength(1);
+    expect(names(stepCalls(inventory, corr))).toEqual(["reserve"]);
+    expect(names(stepCalls(shipping, corr))).toEqual(["schedule", "schedule"]); // cut short once, resumed once
   });
 });
