@@ -2,6 +2,9 @@
 // yaml Document API and spliced in after the last existing entry, so every untouched byte — comments,
 // key order, alignment, flow maps — stays exactly as the user wrote it.
 import { Document, isMap, isScalar, parseDocument, type Node, type YAMLMap } from "yaml";
+
+/** New entries are written as YAML 1.1 would need them: a name such as `off` or `yes` comes out quoted. */
+const YAML_11 = { version: "1.1" } as const;
 import { UsageError } from "./diagnostics.js";
 import type { Runtime } from "./model.js";
 
@@ -68,7 +71,7 @@ export function addContext(text: string, req: AddContextRequest): AddContextResu
     if (isMap(ev)) {
       for (const e of newEvents) out = spliceEntry(out, parseDocument(out).get("events", true) as YAMLMap, e, { schema });
     } else {
-      const block = new Document({ events: Object.fromEntries(newEvents.map((e) => [e, { schema }])) });
+      const block = new Document({ events: Object.fromEntries(newEvents.map((e) => [e, { schema }])) }, YAML_11);
       flowLeaves(block.contents as Node);
       out = out.replace(/\n*$/, "\n") + "\n" + block.toString({ lineWidth: 0, flowCollectionPadding: false });
     }
@@ -93,7 +96,7 @@ function spliceEntry(text: string, map: YAMLMap, key: string, value: unknown): s
   // Insert after the line holding the end of the last entry's value (keeping its trailing comment).
   let insertAt = text.indexOf("\n", Math.max(valueEnd - 1, 0));
   insertAt = insertAt === -1 ? text.length : insertAt + 1;
-  const block = new Document({ [key]: value });
+  const block = new Document({ [key]: value }, YAML_11);
   flowLeaves(block.contents as Node);
   const rendered = block
     .toString({ lineWidth: 0, indent: 2, flowCollectionPadding: false })

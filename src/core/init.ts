@@ -3,6 +3,7 @@ import { isScalar, parseDocument, type Node } from "yaml";
 import type { BrokerKind, GatewayKind } from "./model.js";
 import { DNS_LABEL } from "./names.js";
 import type { Render } from "./render.js";
+import { hasYamlNonStrings, isYamlNonString, resolveMarks } from "./yaml-words.js";
 
 export interface InitAnswers {
   name: string;
@@ -36,7 +37,9 @@ export function renderInitialSystem(a: InitAnswers, render: Render): string {
     publishes: event && i === 0 ? [event] : [],
     consumes: event && i > 0 ? [event] : [],
   }));
-  return render("init/system.yaml", { ...a, contexts, events: event ? [{ name: event }] : [] });
+  const view = { ...a, contexts, events: event ? [{ name: event }] : [] };
+  // a name such as `null` or `no` is written quoted, or it would not read back as a name (yaml-words.ts)
+  return hasYamlNonStrings(a) && render.guarded ? resolveMarks(render.guarded("init/system.yaml", view), true) : render("init/system.yaml", view);
 }
 
 /** Replaces one top-level scalar's text in place, keeping every other byte (used to rename an example). */
@@ -44,9 +47,11 @@ export function setTopLevelScalar(text: string, key: string, value: string): str
   const doc = parseDocument(text);
   const node = doc.get(key, true) as Node | undefined;
   if (!node || !isScalar(node) || !node.range) return text;
+  // a name such as `null` or `no` is written quoted, or it would not read back as a name (yaml-words.ts)
+  const literal = isYamlNonString(value) ? JSON.stringify(value) : value;
   // Keep a trailing comment in its column: give back (or take) the spaces the new value needs.
   const [start, end] = node.range;
   const spaces = /^ +(?=#)/.exec(text.slice(end))?.[0].length ?? 0;
-  const pad = spaces ? " ".repeat(Math.max(1, spaces - (value.length - (end - start)))) : "";
-  return text.slice(0, start) + value + pad + text.slice(end + spaces);
+  const pad = spaces ? " ".repeat(Math.max(1, spaces - (literal.length - (end - start)))) : "";
+  return text.slice(0, start) + literal + pad + text.slice(end + spaces);
 }

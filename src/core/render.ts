@@ -3,17 +3,37 @@
 import Handlebars from "handlebars";
 import { stringify as yamlStringify } from "yaml";
 import { toCamel, toEnvName, toPascal, toSnake } from "./names.js";
+import { markYamlWord } from "./yaml-words.js";
 
 export type TemplateSources = ReadonlyMap<string, string>;
-export type Render = (template: string, view: unknown) => string;
+export type Render = ((template: string, view: unknown) => string) & {
+  /**
+   * The same templates with every plain `{{value}}` passed through markYamlWord (yaml-words.ts): used when the
+   * model holds a name such as `n` or `null`, so that YAML output can quote it. Compiled on first use.
+   */
+  guarded?: Render;
+};
+
+const COMPILE_OPTIONS = { strict: true, noEscape: true, preventIndent: false } as const;
+const GUARD_HELPER = "__yamlWord";
 
 /** Template names are paths under templates/ without the `.hbs` suffix; a basename starting with `_` is a partial. */
 export function createRenderer(sources: TemplateSources): Render {
+  const render = renderer(sources, false);
+  let guarded: Render | undefined;
+  Object.defineProperty(render, "guarded", { get: () => (guarded ??= renderer(sources, true)) });
+  return render;
+}
+
+function renderer(sources: TemplateSources, guard: boolean): Render {
   const hb = Handlebars.create();
   registerHelpers(hb);
+  if (guard) hb.registerHelper(GUARD_HELPER, markYamlWord);
+  const prepare = (text: string): string | hbs.AST.Program => (guard ? guardValues(hb.parse(text), hb) : text);
   for (const [name, text] of sources) {
     const base = name.split("/").pop() ?? name;
-    if (base.startsWith("_")) hb.registerPartial(name, text);
+    // guarded partials are handed over compiled (lazily, on first use); Handlebars takes no parsed template here
+    if (base.startsWith("_")) hb.registerPartial(name, guard ? hb.compile(prepare(text), COMPILE_OPTIONS) : text);
   }
   const compiled = new Map<string, Handlebars.TemplateDelegate>();
   return (template, view) => {
@@ -21,11 +41,42 @@ export function createRenderer(sources: TemplateSources): Render {
     if (!fn) {
       const text = sources.get(template);
       if (text === undefined) throw new Error(`internal: no template named ${template}`);
-      fn = hb.compile(text, { strict: true, noEscape: true, preventIndent: false });
+      fn = hb.compile(prepare(text), COMPILE_OPTIONS);
       compiled.set(template, fn);
     }
     return normalizeText(fn(view));
   };
+}
+
+/** Rewrites every `{{path}}` (no params, not a helper) as `{{__yamlWord path}}`, in blocks and inverses too. */
+function guardValues(program: hbs.AST.Program, hb: typeof Handlebars): hbs.AST.Program {
+  const walk = (node: hbs.AST.Node | null | undefined): void => {
+    if (!node) return;
+    switch (node.type) {
+      case "Program":
+        for (const n of (node as hbs.AST.Program).body) walk(n);
+        break;
+      case "BlockStatement": {
+        const b = node as hbs.AST.BlockStatement;
+        walk(b.program);
+        walk(b.inverse);
+        break;
+      }
+      case "MustacheStatement": {
+        const m = node as hbs.AST.MustacheStatement;
+        if (m.path.type !== "PathExpression" || m.params.length || m.hash) break;
+        const path = m.path as hbs.AST.PathExpression;
+        if (!path.data && path.parts.length === 1 && hb.helpers[path.original]) break;
+        m.params = [path];
+        m.path = { type: "PathExpression", data: false, depth: 0, parts: [GUARD_HELPER], original: GUARD_HELPER, loc: path.loc } as hbs.AST.PathExpression;
+        break;
+      }
+      default:
+        break;
+    }
+  };
+  walk(program);
+  return program;
 }
 
 /** `\n` endings, no trailing spaces, exactly one final newline: rendered output is byte-stable. */
@@ -70,7 +121,7 @@ function registerHelpers(hb: typeof Handlebars): void {
     const key = isPlainJson(v) ? `${typeof n === "number" ? n : 0}:${JSON.stringify(v)}` : undefined;
     const hit = key === undefined ? undefined : yamlMemo.get(key);
     if (hit !== undefined) return hit;
-    const text = yamlStringify(v, { lineWidth: 0, sortMapEntries: false }).replace(/\n$/, "");
+    const text = yamlStringify(v, { lineWidth: 0, sortMapEntries: false, version: "1.1" }).replace(/\n$/, "");
     const pad = " ".repeat(typeof n === "number" ? n : 0);
     const out = text.split("\n").map((l) => (l ? pad + l : l)).join("\n");
     if (key !== undefined) yamlMemo.set(key, out);

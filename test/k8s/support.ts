@@ -4,6 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
+import { planSystem } from "../../src/core/plan/index.js";
 import { planKong } from "../../src/core/plan/kong.js";
 import { planKubernetes } from "../../src/core/plan/k8s.js";
 import type { PlannedFile } from "../../src/core/plan/types.js";
@@ -36,8 +37,9 @@ export function modelAt(file: string): SystemModel {
   return res.model;
 }
 
+/** The Kubernetes and Kong files, through planSystem (which also quotes names such as `n` in YAML). */
 export function plan(model: SystemModel): PlannedFile[] {
-  return [...planKubernetes(model, render), ...planKong(model, render)];
+  return planSystem(model, render, { planners: [planKubernetes, planKong] });
 }
 
 export function writePlan(files: PlannedFile[]): string {

@@ -16,6 +16,8 @@ const SYSTEMS: Record<string, string> = {
   "istio-node": path.join(fixturesDir, "istio-node", "system.yaml"),
   "no-gateway": path.join(fixturesDir, "no-gateway", "system.yaml"),
   wild: path.join(fixturesDir, "wild", "system.yaml"),
+  // names YAML 1.1 reads as booleans (on, no, y, off, n) or any YAML as null: kubectl must still read them as names
+  "yaml-words": path.join(fixturesDir, "yaml-words", "system.yaml"),
 };
 
 let checker: string | undefined;
@@ -52,7 +54,9 @@ describe("kubectl kustomize + k8s-check", () => {
         expect(r.rendered).toContain(`msa.dev/environment: ${env}`);
         expect(r.rendered).not.toMatch(/image: .*:latest/);
         for (const c of model.contexts) expect(r.rendered).toContain(`image: ${model.registry ?? model.name}/${c.name}:${OVERLAY_TAGS[env]}\n`);
-        for (const c of model.contexts) expect(r.rendered).toMatch(new RegExp(`kind: Deployment\\nmetadata:\\n(?:  .*\\n)*?  name: ${c.name}\\n`));
+        // kubectl writes a name such as "null" or "y" quoted
+        for (const c of model.contexts) expect(r.rendered).toMatch(new RegExp(`kind: Deployment\\nmetadata:\\n(?:  .*\\n)*?  name: ("?)${c.name}\\1\\n`));
+        expect(r.rendered).toMatch(new RegExp(`^  namespace: ("?)${model.namespace}\\1$`, "m"));
         expect(r.rendered.match(/^kind: Namespace$/gm)).toHaveLength(1);
       }
     });

@@ -12,6 +12,7 @@ import { planScripts } from "./scripts.js";
 import { planNodeServices } from "./service-node.js";
 import { planPythonServices } from "./service-python.js";
 import type { PlannedFile, Planner } from "./types.js";
+import { isYamlPath, modelHasYamlNonStrings, resolveMarks } from "../yaml-words.js";
 
 export const PLANNERS: readonly Planner[] = [
   planNodeServices,
@@ -34,7 +35,12 @@ export interface PlanOptions {
 
 /** Runs every planner, checks the whole tree, and returns it sorted by path. */
 export function planSystem(model: SystemModel, render: Render, opts: PlanOptions = {}): PlannedFile[] {
-  let files = (opts.planners ?? PLANNERS).flatMap((plan) => plan(model, render));
+  // a name such as `n` or `null` must come out quoted in YAML: render through the guarded templates, then
+  // resolve their marks (yaml-words.ts); other systems take the plain path
+  const guard = modelHasYamlNonStrings(model) && render.guarded !== undefined;
+  const r = guard ? (render.guarded ?? render) : render;
+  let files = (opts.planners ?? PLANNERS).flatMap((plan) => plan(model, r));
+  if (guard) files = files.map((f) => ({ ...f, content: resolveMarks(f.content, isYamlPath(f.path)) }));
   if (opts.only) {
     const only = new Set(opts.only);
     files = files.filter((f) => f.context !== undefined && only.has(f.context));

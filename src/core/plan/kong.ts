@@ -3,6 +3,7 @@
 import type { HttpMethod, Route, SystemModel } from "../model.js";
 import type { Render } from "../render.js";
 import type { Planner } from "./types.js";
+import { resolveMarks } from "../yaml-words.js";
 
 export const CORRELATION_HEADER = "X-Correlation-ID";
 
@@ -110,8 +111,8 @@ export function kongView(model: SystemModel): KongView {
   return { system: model.name, tags, services, example: services[0] ?? null, jwtConsumer: jwt ? { username: `${model.name}-clients`, key: model.name } : null };
 }
 
-/** The text of gateway/kong.yml. */
-export const kongConfig = (model: SystemModel, render: Render): string => render("kong/kong.yml", kongView(model));
+/** The text of gateway/kong.yml; its marks are resolved here because the ConfigMap embeds it as a block. */
+export const kongConfig = (model: SystemModel, render: Render): string => resolveMarks(render("kong/kong.yml", kongView(model)), true);
 
 export const planKong: Planner = (model, render) =>
   model.gateway.kind === "kong" ? [{ path: "gateway/kong.yml", content: kongConfig(model, render), owner: "generated" }] : [];
