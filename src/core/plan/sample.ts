@@ -147,6 +147,17 @@ function sampleNumber(schema: Schema, integer: boolean, variant: number): number
     if (upper !== undefined && n > upper) break;
     if (ok(n)) candidates.push(n);
   }
+  // a number (no multipleOf) between bounds closer than one unit, e.g. exclusiveMinimum 0, exclusiveMaximum 1:
+  // points inside the interval
+  if (!integer && factor === undefined) {
+    const lo = Math.max(min ?? -Infinity, exMin ?? -Infinity);
+    const hi = Math.min(max ?? Infinity, exMax ?? Infinity);
+    if (Number.isFinite(lo) && Number.isFinite(hi))
+      for (const f of [0.5, 0.25, 0.75]) {
+        const n = Number((lo + (hi - lo) * f).toPrecision(12));
+        if (ok(n) && !candidates.includes(n)) candidates.push(n);
+      }
+  }
   if (candidates.length) return candidates[variant % candidates.length] as number;
   return Number(start.toPrecision(12)); // nothing on the grid fits: ajv's check (or the generated test) says so
 }
