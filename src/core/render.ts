@@ -111,6 +111,11 @@ function registerHelpers(hb: typeof Handlebars): void {
   hb.registerHelper("pascal", (s: string) => toPascal(String(s)));
   hb.registerHelper("snake", (s: string) => toSnake(String(s)));
   hb.registerHelper("join", (list: unknown, sep: unknown) => (Array.isArray(list) ? list.join(typeof sep === "string" ? sep : ", ") : ""));
+  /**
+   * Free text inside a double-quoted string literal: {{strBody description}}. The body of a JSON string, which is
+   * also a valid body of a double-quoted JS/TS or Python string (quotes, backslashes, newlines and control characters escaped).
+   */
+  hb.registerHelper("strBody", (s: unknown) => JSON.stringify(String(s ?? "")).slice(1, -1));
   /** A JSON literal (also a valid YAML flow scalar): {{json value}} or {{json value 2}} for indented. */
   hb.registerHelper("json", (v: unknown, indent: unknown) => JSON.stringify(v ?? null, null, typeof indent === "number" ? indent : undefined));
   /** Block YAML of a value, indented by n spaces: {{yaml value 4}}. */
