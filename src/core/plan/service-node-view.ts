@@ -1,5 +1,6 @@
 // View objects for the node-express service templates: everything a template needs, computed once.
 // Pure: model in, plain data out (no rendering here).
+import { unknownPathFor } from "./paths.js";
 import type { Context, DatabaseEngine, EventType, SystemModel } from "../model.js";
 import { toCamel, toEnvName, toPascal } from "../names.js";
 import { samplePayload } from "./sample.js";
@@ -84,6 +85,8 @@ export interface NodeServiceView {
   database: { engine: DatabaseEngine; name: string } | null;
   /** The engine, or "none": lets templates compare without touching a null database. */
   dbEngine: DatabaseEngine | "none";
+  /** A path none of its routes answers (the 404 test). */
+  unknownPath: string;
   endpoints: {
     method: string;
     methodLower: string;
@@ -203,6 +206,7 @@ export function nodeServiceView(model: SystemModel, c: Context): NodeServiceView
     broker: model.broker.kind,
     database: db ? { engine: db.engine, name: db.name } : null,
     dbEngine: db ? db.engine : "none",
+    unknownPath: unknownPathFor(c.api),
     endpoints: c.api.map((ep) => ({
       method: ep.method,
       methodLower: ep.method.toLowerCase(),

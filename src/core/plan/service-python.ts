@@ -4,6 +4,7 @@
 import type { Context, SystemModel } from "../model.js";
 import { toEnvName, toSnake } from "../names.js";
 import type { Render } from "../render.js";
+import { unknownPathFor } from "./paths.js";
 import type { PlannedFile, Planner } from "./types.js";
 
 const T = "services/python-flask";
@@ -74,6 +75,7 @@ export function pythonServiceView(model: SystemModel, c: Context) {
     database: c.database,
     dbEngine: c.database?.engine ?? "",
     unreachableDatabaseUrl: c.database ? UNREACHABLE_DB[c.database.engine] : "",
+    unknownPath: unknownPathFor(c.api),
     endpoints: c.api.map((e) => ({
       method: e.method,
       path: e.path,
