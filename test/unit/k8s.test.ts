@@ -255,6 +255,17 @@ describe("k8s base", () => {
     expect(hashOf(3001)).not.toBe(hashOf(3000));
   });
 
+  it("lets the non-root user bind a port below 1024 (safe sysctl), and only then", () => {
+    const text = (port: number): string =>
+      ["version: 1", "name: low", "gateway: { kind: none }", "contexts:", `  a: { port: ${port}, api: ['GET /a'] }`, ""].join("\n");
+    const podSecurity = (port: number): Obj => find(base(plan(modelFromText(text(port), "low"))), "Deployment", "a").spec.template.spec.securityContext;
+    expect(podSecurity(80).sysctls).toEqual([{ name: "net.ipv4.ip_unprivileged_port_start", value: "80" }]);
+    expect(podSecurity(80).runAsNonRoot).toBe(true);
+    expect(podSecurity(1023).sysctls).toEqual([{ name: "net.ipv4.ip_unprivileged_port_start", value: "1023" }]);
+    expect(podSecurity(1024).sysctls).toBeUndefined();
+    expect(podSecurity(3000).sysctls).toBeUndefined();
+  });
+
   it("halves quantities for dev requests", () => {
     expect(["100m", "1m", "1", "2", "0.5", "1.5", "250m", "3"].map(halfCpu)).toEqual(["50m", "1m", "500m", "1", "250m", "750m", "125m", "1500m"]);
     expect(["128Mi", "1Gi", "3Mi", "1G", "1Ti", "1Ki", "1000", "7"].map(halfMemory)).toEqual(["64Mi", "512Mi", "1536Ki", "500M", "512Gi", "512", "500", "3"]);

@@ -5,7 +5,7 @@ import { eventConsumerVersion } from "./event-consumer-version.js";
 import { eventSchema, eventUnconsumed } from "./events.js";
 import { nameFormat, nameReserved } from "./names.js";
 import { databaseShared, eventPublisher } from "./ownership.js";
-import { portRange, portUnique } from "./ports.js";
+import { portMeshReserved, portRange, portUnique } from "./ports.js";
 import { refContext, refEvent } from "./references.js";
 import { routeDuplicate, routePath } from "./routes.js";
 import { runtimeSupport } from "./runtime-support.js";
@@ -21,6 +21,7 @@ export const RULES: readonly Rule[] = [
   databaseShared,
   portRange,
   portUnique,
+  portMeshReserved,
   routePath,
   routeDuplicate,
   callsCycle,

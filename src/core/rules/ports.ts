@@ -33,3 +33,33 @@ export const portUnique: Rule = {
     return out;
   },
 };
+
+/** Ports the Istio sidecar (Envoy, pilot-agent) listens on in every pod of the mesh. */
+export const ISTIO_SIDECAR_PORTS: ReadonlyMap<number, string> = new Map([
+  [15000, "Envoy admin"],
+  [15001, "Envoy outbound"],
+  [15004, "debug"],
+  [15006, "Envoy inbound"],
+  [15008, "HBONE mTLS tunnel"],
+  [15009, "HBONE"],
+  [15020, "merged Prometheus telemetry"],
+  [15021, "health checks"],
+  [15053, "DNS proxy"],
+  [15090, "Envoy Prometheus telemetry"],
+]);
+
+export const portMeshReserved: Rule = {
+  id: "port-mesh-reserved",
+  severity: "error",
+  summary: "with mesh: istio, no context listens on a port of the Istio sidecar (15000-15090)",
+  check({ data, model, at }) {
+    if (model.mesh !== "istio") return [];
+    const out: Diagnostic[] = [];
+    for (const [name, c] of Object.entries(data.contexts ?? {})) {
+      const p = (c as RawMap).port;
+      const use = typeof p === "number" ? ISTIO_SIDECAR_PORTS.get(p) : undefined;
+      if (use) out.push(at(["contexts", name, "port"], `port ${p} of ${name} is the Istio sidecar's (${use}) in every pod of the mesh; use another port (e.g. 3000)`));
+    }
+    return out;
+  },
+};
