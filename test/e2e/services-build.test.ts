@@ -91,6 +91,8 @@ events:
 // Odd but valid (test/k8s/fixtures/wild, also checked by kustomize + k8s-check): NATS, Istio, a node gateway, digits and hyphens in names, a registry with a port, a python
 // consumer, redis, calls with 0 retries, and event schemas with local $refs, patterns and multipleOf.
 const WILD_SYSTEM = fs.readFileSync(path.join(REPO_ROOT, "test/k8s/fixtures/wild/system.yaml"), "utf8");
+// Names that are Object.prototype members (test/k8s/fixtures/proto-names): context, event and saga constructor.
+const PROTO_NAMES_SYSTEM = fs.readFileSync(path.join(REPO_ROOT, "test/k8s/fixtures/proto-names/system.yaml"), "utf8");
 // Names YAML does not read as strings (test/k8s/fixtures/yaml-words): contexts y, off (python) and null, event yes, saga n.
 const YAML_WORDS_SYSTEM = fs.readFileSync(path.join(REPO_ROOT, "test/k8s/fixtures/yaml-words/system.yaml"), "utf8");
 
@@ -131,6 +133,11 @@ describe("generated node services build and pass their own tests", () => {
   it("on (names YAML reads as booleans or null: contexts y and null, event yes, saga n)", async () => {
     const sys = await generateSystem(YAML_WORDS_SYSTEM, "yaml-words");
     await buildAndTest(sys.dir, ["null", "y"], false);
+  }, 300_000);
+
+  it("constructor (context, event, saga and payload properties named like Object.prototype members)", async () => {
+    const sys = await generateSystem(PROTO_NAMES_SYSTEM, "proto-names");
+    await buildAndTest(sys.dir, ["constructor"], false);
   }, 300_000);
 
   it("solo (memory broker; publishes and consumes its own event, whose schema has pattern, multipleOf, uniqueItems, not)", async () => {

@@ -127,6 +127,15 @@ describe("validate-events: the docs' usage (--event-file with --schema-file)", (
     write("docs/bom.schema.json", "\uFEFF" + JSON.stringify({ type: "object", required: ["id"] }));
     expect((await run(["--event-file", "docs/bom.json", "--schema-file", "docs/bom.schema.json"])).code).toBe(0);
   });
+  it("checks properties named like Object.prototype members (toString, constructor) only when the event has them", async () => {
+    write("docs/proto.schema.json", JSON.stringify({ type: "object", properties: { toString: { type: "integer" }, constructor: { type: "string" } } }));
+    write("docs/proto-absent.json", "{}");
+    write("docs/proto-bad.json", JSON.stringify({ toString: "x" }));
+    expect((await run(["--event-file", "docs/proto-absent.json", "--schema-file", "docs/proto.schema.json", "--no-cache"])).code).toBe(0);
+    const bad = await run(["--event-file", "docs/proto-bad.json", "--schema-file", "docs/proto.schema.json", "--no-cache"]);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toContain("/toString: must be integer");
+  });
   it("compiles 2020-12 schemas with the matching draft", async () => {
     expect((await run(["--event-file", "docs/order_created.json", "--schema-file", "docs/schema-2020.json"])).code).toBe(0);
   });

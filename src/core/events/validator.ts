@@ -44,8 +44,11 @@ export function envelopeSchema(): Json {
   return require("../../../schemas/event-envelope.schema.json") as Json;
 }
 
-/** Part of a validator cache key: a change here must invalidate cached validators. */
-export const AJV_OPTIONS: Options = { allErrors: true, strict: false, allowUnionTypes: true, validateFormats: true, code: { source: true } };
+/**
+ * Part of a validator cache key: a change here must invalidate cached validators. ownProperties: a payload
+ * property named toString or constructor is checked only when the event has it (not Object.prototype's).
+ */
+export const AJV_OPTIONS: Options = { allErrors: true, strict: false, allowUnionTypes: true, validateFormats: true, ownProperties: true, code: { source: true } };
 
 export type Draft = "draft-07" | "2019-09" | "2020-12";
 /** The meta-schema of each draft ajv carries. */
