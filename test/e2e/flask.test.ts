@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findPython, freePort, generatePythonSystem, IN_CI, run, startGunicorn, tcpReachable, type Gunicorn } from "./flask-support.js";
@@ -212,6 +213,34 @@ function suite(broker: "rabbitmq" | "nats", missing: string | undefined): void {
       expect(((await all.json()) as { operationId: string }).operationId).toBe("getProducts");
       const line = await svc!.waitFor(() => svc!.logs.find((l) => l.correlationId === correlationId && l.msg === "request"), 5_000, "the request log line");
       expect(line).toMatchObject({ service: "catalog", status: 501, route: "/products/<id>", level: "info" });
+    });
+
+    it("counts requests over both gunicorn workers in /metrics, whichever worker answers the scrape", async () => {
+      // a new connection per request, 20 at once: the kernel hands them to both workers (one kept-alive
+      // connection would stay with one worker and prove nothing)
+      const get = (p: string): Promise<{ status: number; body: string }> =>
+        new Promise((resolve, reject) => {
+          http.get(`${svc!.base}${p}`, { agent: false }, (res) => {
+            let body = "";
+            res.setEncoding("utf8").on("data", (c: string) => (body += c)).on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+          }).on("error", reject);
+        });
+      const series = 'http_requests_total{method="GET",route="/products",status="501"}';
+      const count = async (): Promise<number> => {
+        const line = (await get("/metrics")).body.split("\n").find((l) => l.startsWith(`${series} `));
+        return line ? Number(line.slice(series.length + 1)) : 0;
+      };
+      await new Promise((r) => setTimeout(r, 1_500)); // earlier requests written by their workers
+      const before = await count();
+      const answers = await Promise.all(Array.from({ length: 20 }, () => get("/products")));
+      expect(answers.map((a) => a.status)).toEqual(Array(20).fill(501));
+      // each worker writes its counters at most once a second; then every scrape, on either worker, sees the sum
+      let last: number[] = [];
+      await svc!.waitFor(async () => {
+        last = await Promise.all(Array.from({ length: 12 }, () => count()));
+        return last.every((c) => c === before + 20) ? true : undefined;
+      }, 10_000, "the sum over both workers in every scrape");
+      expect(last).toEqual(Array(12).fill(before + 20));
     });
 
     it("handles order.created once, though it is delivered twice to two workers", async () => {
