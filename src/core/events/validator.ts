@@ -6,6 +6,7 @@
 import { createRequire } from "node:module";
 import type { Ajv, ErrorObject, Options, ValidateFunction } from "ajv";
 import { didYouMean } from "../suggest.js";
+import { schemaNeedsOwnProperties } from "./own-properties.js";
 
 const require = createRequire(import.meta.url);
 type Json = Record<string, unknown>;
@@ -45,10 +46,11 @@ export function envelopeSchema(): Json {
 }
 
 /**
- * Part of a validator cache key: a change here must invalidate cached validators. ownProperties: a payload
- * property named toString or constructor is checked only when the event has it (not Object.prototype's).
+ * Part of a validator cache key: a change here must invalidate cached validators. Schemas that name an
+ * Object.prototype member as a property are compiled with ownProperties besides (own-properties.ts): a
+ * function of the schema, which is the rest of the key.
  */
-export const AJV_OPTIONS: Options = { allErrors: true, strict: false, allowUnionTypes: true, validateFormats: true, ownProperties: true, code: { source: true } };
+export const AJV_OPTIONS: Options = { allErrors: true, strict: false, allowUnionTypes: true, validateFormats: true, code: { source: true } };
 
 export type Draft = "draft-07" | "2019-09" | "2020-12";
 /** The meta-schema of each draft ajv carries. */
@@ -67,10 +69,10 @@ const draftOf = (schema: Json): Draft => {
  * An ajv for a draft (draft-07 when a schema says nothing), formats on. `checksSchemas: false` leaves checking
  * schemas against the meta-schema to the caller (a precompiled meta validator).
  */
-export function ajvForDraft(draft: Draft, checksSchemas = true): Ajv {
+export function ajvForDraft(draft: Draft, checksSchemas = true, ownProperties = false): Ajv {
   const lib = ajvLibrary();
   const AjvOfDraft = draft === "2020-12" ? lib.Ajv2020 : draft === "2019-09" ? lib.Ajv2019 : lib.Ajv;
-  const ajv = new AjvOfDraft(checksSchemas ? AJV_OPTIONS : { ...AJV_OPTIONS, validateSchema: false });
+  const ajv = new AjvOfDraft({ ...AJV_OPTIONS, ...(checksSchemas ? {} : { validateSchema: false }), ...(ownProperties ? { ownProperties: true } : {}) });
   lib.addFormats(ajv);
   return ajv;
 }
@@ -153,7 +155,7 @@ export const usesPrecompiledMeta = (draft: Draft): boolean => precompiledMeta(dr
 /** An ajv for the draft a schema declares; it skips the meta-schema check when a precompiled one does it. */
 function ajvFor(schema: Json): Ajv {
   const draft = draftOf(schema);
-  return ajvForDraft(draft, !precompiledMeta(draft));
+  return ajvForDraft(draft, !precompiledMeta(draft), schemaNeedsOwnProperties(schema));
 }
 
 /** The schema against its draft's precompiled meta validator: ajv's own message when it fails. */
@@ -165,9 +167,9 @@ function checkAgainstMeta(schema: Json, ajv: Ajv): void {
 /** One ajv per draft for the process: the meta-schema is compiled once, not per validator. */
 const sharedAjvs = new Map<string, Ajv>();
 function sharedAjv(schema: Json): Ajv {
-  const draft = draftOf(schema);
-  let ajv = sharedAjvs.get(draft);
-  if (!ajv) sharedAjvs.set(draft, (ajv = ajvFor(schema)));
+  const key = `${draftOf(schema)}${schemaNeedsOwnProperties(schema) ? "+own" : ""}`;
+  let ajv = sharedAjvs.get(key);
+  if (!ajv) sharedAjvs.set(key, (ajv = ajvFor(schema)));
   return ajv;
 }
 

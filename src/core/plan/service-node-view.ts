@@ -1,5 +1,6 @@
 // View objects for the node-express service templates: everything a template needs, computed once.
 // Pure: model in, plain data out (no rendering here).
+import { schemaNeedsOwnProperties } from "../events/own-properties.js";
 import { unknownPathFor } from "./paths.js";
 import type { Context, DatabaseEngine, EventType, SystemModel } from "../model.js";
 import { toCamel, toEnvName, toPascal } from "../names.js";
@@ -99,6 +100,8 @@ export interface NodeServiceView {
     hasBody: boolean;
   }[];
   events: EventView[];
+  /** Some bundled schema names an Object.prototype member as a property: ajv checks own keys (events.ts). */
+  ajvOwnProperties: boolean;
   published: EventView[];
   consumed: EventView[];
   calls: {
@@ -218,6 +221,7 @@ export function nodeServiceView(model: SystemModel, c: Context): NodeServiceView
       hasBody: ep.method === "POST" || ep.method === "PUT" || ep.method === "PATCH",
     })),
     events,
+    ajvOwnProperties: model.events.some((e) => events.some((v) => v.name === e.name) && e.versions.some((v) => schemaNeedsOwnProperties(v.schema))),
     published: events.filter((e) => e.published),
     consumed: events.filter((e) => e.consumed),
     calls,
