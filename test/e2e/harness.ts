@@ -420,6 +420,19 @@ export interface NatsServer {
 
 export const NATS_SERVER_BIN = process.env.NATS_SERVER_BIN ?? "/usr/sbin/nats-server";
 
+/**
+ * Why a test of a private nats-server (plus postgres) cannot run here, or null when it can. With CI=true a
+ * missing nats-server is an error, not a skip.
+ */
+export async function privateNatsUnavailable(): Promise<string | null> {
+  if (!fs.existsSync(NATS_SERVER_BIN)) {
+    const why = `nats-server is not installed at ${NATS_SERVER_BIN}`;
+    if (IN_CI) throw new Error(`${why} (CI=true: e2e tests must not skip)`);
+    return why;
+  }
+  return requireBroker("postgres");
+}
+
 export async function startNatsServer(): Promise<NatsServer> {
   if (!fs.existsSync(NATS_SERVER_BIN)) throw new Error(`nats-server not found at ${NATS_SERVER_BIN} (set NATS_SERVER_BIN)`);
   const port = await freePort();

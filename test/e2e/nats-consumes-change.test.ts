@@ -3,9 +3,8 @@
 // arrive. With a private nats-server, inventory's durable consumer is first made as an older system.yaml
 // would have made it (consuming order.cancelled only, one message of it acknowledged); then the generated
 // inventory starts, consumes order.created, and its consumer is filtered to order.created.
-import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { httpPost, IN_CI, NATS_SERVER_BIN, requireBroker, sharedRequire, startNatsServer, type NatsServer } from "./harness.js";
+import { httpPost, privateNatsUnavailable, sharedRequire, startNatsServer, type NatsServer } from "./harness.js";
 import { buildE2eSystem, startE2eSystem, systemName, type RunningSystem } from "./fixtures/system.js";
 
 interface ConsumerInfo {
@@ -30,12 +29,7 @@ describe("NATS: a durable consumer follows a changed `consumes`", () => {
   const prefix = `${systemName("nats")}.events.`;
 
   beforeAll(async () => {
-    if (!fs.existsSync(NATS_SERVER_BIN)) {
-      skip = `nats-server is not installed at ${NATS_SERVER_BIN}`;
-      if (IN_CI) throw new Error(`${skip} (CI=true: e2e tests must not skip)`);
-      return;
-    }
-    skip = await requireBroker("postgres");
+    skip = await privateNatsUnavailable();
     if (skip) return;
     const built = await buildE2eSystem("nats");
     nats = await startNatsServer();

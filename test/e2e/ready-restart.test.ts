@@ -1,9 +1,8 @@
 // /ready follows the broker: with a private nats-server of our own (never the shared one), the services
 // answer /ready 503 naming the broker while it is down, and 200 again once it is back — and consuming
 // resumes. Runs on the NATS build of the e2e system; postgres stays up (orders checks it too).
-import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { httpGet, httpPost, IN_CI, NATS_SERVER_BIN, requireBroker, startNatsServer, waitFor, type NatsServer } from "./harness.js";
+import { httpGet, httpPost, privateNatsUnavailable, startNatsServer, waitFor, type NatsServer } from "./harness.js";
 import { buildE2eSystem, startE2eSystem, type RunningSystem } from "./fixtures/system.js";
 
 describe("/ready with a broker restart (private nats-server)", () => {
@@ -12,12 +11,7 @@ describe("/ready with a broker restart (private nats-server)", () => {
   let sys: RunningSystem | undefined;
 
   beforeAll(async () => {
-    if (!fs.existsSync(NATS_SERVER_BIN)) {
-      skip = `nats-server is not installed at ${NATS_SERVER_BIN}`;
-      if (IN_CI) throw new Error(`${skip} (CI=true: e2e tests must not skip)`);
-      return;
-    }
-    skip = await requireBroker("postgres");
+    skip = await privateNatsUnavailable();
     if (skip) return;
     const built = await buildE2eSystem("nats");
     nats = await startNatsServer();
