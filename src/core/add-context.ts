@@ -2,11 +2,11 @@
 // yaml Document API and spliced in after the last existing entry, so every untouched byte — comments,
 // key order, alignment, flow maps — stays exactly as the user wrote it.
 import { Document, isMap, isScalar, parseDocument, type Node, type YAMLMap } from "yaml";
+import { UsageError } from "./diagnostics.js";
+import type { Runtime } from "./model.js";
 
 /** New entries are written as YAML 1.1 would need them: a name such as `off` or `yes` comes out quoted. */
 const YAML_11 = { version: "1.1" } as const;
-import { UsageError } from "./diagnostics.js";
-import type { Runtime } from "./model.js";
 
 export interface AddContextRequest {
   name: string;

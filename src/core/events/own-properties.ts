@@ -1,6 +1,6 @@
 // A payload property named like an Object.prototype member (toString, constructor, valueOf …) is, to ajv's
 // default code, present on every object: `data.toString !== undefined` holds for `{}`. ajv's ownProperties
-// option checks own keys instead, but costs every validator ~15% (measured on the bench's 1,000 files), so
+// option checks own keys instead, but cost the bench's 1,000-file run 18% (92 → 109 ms), so
 // it is turned on only for schemas that name such a property.
 
 const PROTOTYPE_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));

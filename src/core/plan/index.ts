@@ -37,10 +37,9 @@ export interface PlanOptions {
 export function planSystem(model: SystemModel, render: Render, opts: PlanOptions = {}): PlannedFile[] {
   // a name such as `n` or `null` must come out quoted in YAML: render through the guarded templates, then
   // resolve their marks (yaml-words.ts); other systems take the plain path
-  const guard = modelHasYamlNonStrings(model) && render.guarded !== undefined;
-  const r = guard ? (render.guarded ?? render) : render;
-  let files = (opts.planners ?? PLANNERS).flatMap((plan) => plan(model, r));
-  if (guard) files = files.map((f) => ({ ...f, content: resolveMarks(f.content, isYamlPath(f.path)) }));
+  const guarded = modelHasYamlNonStrings(model) ? render.guarded : undefined;
+  let files = (opts.planners ?? PLANNERS).flatMap((plan) => plan(model, guarded ?? render));
+  if (guarded) files = files.map((f) => ({ ...f, content: resolveMarks(f.content, isYamlPath(f.path)) }));
   if (opts.only) {
     const only = new Set(opts.only);
     files = files.filter((f) => f.context !== undefined && only.has(f.context));
