@@ -490,8 +490,9 @@ export async function buildSystemCached(
   const h = createHash("sha256");
   h.update(yaml).update(JSON.stringify(Object.entries(userFiles).sort())).update(JSON.stringify(services));
   for (const [k, v] of loadTemplates()) if (k.startsWith("services/node-express/")) h.update(k).update(v);
-  for (const f of fs.readdirSync(path.join(REPO_ROOT, "src/core/plan")).filter((f) => f.startsWith("service-node") || f === "sample.ts").sort())
-    h.update(fs.readFileSync(path.join(REPO_ROOT, "src/core/plan", f)));
+  // the generator's code: every source file of src/core (the planner, its helpers, rendering)
+  for (const f of (fs.readdirSync(path.join(REPO_ROOT, "src/core"), { recursive: true }) as string[]).filter((f) => f.endsWith(".ts")).sort())
+    h.update(f).update(fs.readFileSync(path.join(REPO_ROOT, "src/core", f)));
   const dir = path.join(root, "built", `${name}-${h.digest("hex").slice(0, 12)}`);
   const marker = path.join(dir, ".built");
   const built: BuiltSystem = { dir, service: (s) => path.join(dir, "services", s) };

@@ -100,6 +100,8 @@ export interface NodeServiceView {
     hasBody: boolean;
   }[];
   events: EventView[];
+  /** Every event type of the system (RabbitMQ unbinds those this context does not consume). */
+  systemEvents: string[];
   /** Some bundled schema names an Object.prototype member as a property: ajv checks own keys (events.ts). */
   ajvOwnProperties: boolean;
   published: EventView[];
@@ -221,6 +223,7 @@ export function nodeServiceView(model: SystemModel, c: Context): NodeServiceView
       hasBody: ep.method === "POST" || ep.method === "PUT" || ep.method === "PATCH",
     })),
     events,
+    systemEvents: model.events.map((e) => e.name),
     ajvOwnProperties: model.events.some((e) => events.some((v) => v.name === e.name) && e.versions.some((v) => schemaNeedsOwnProperties(v.schema))),
     published: events.filter((e) => e.published),
     consumed: events.filter((e) => e.consumed),
