@@ -109,6 +109,13 @@ describe("rules", () => {
     });
   }
 
+  it("context-isolated: a context whose only call names an undeclared context gets the ref-context error, not the warning", () => {
+    const text = "version: 1\nname: demo\ncontexts:\n  orders:\n    port: 3000\n    calls: { inventroy: { timeout: 1s } }\n  inventory:\n    port: 3001\n    api: [\"GET /x\"]\n";
+    const found = check(text);
+    expect(found.filter((d) => d.rule === "ref-context")).toHaveLength(1);
+    expect(found.filter((d) => d.rule === "context-isolated")).toEqual([]);
+  });
+
   it("every registered rule has a failing and a passing case", () => {
     const covered = new Set(CASES.map((c) => c.rule));
     expect(RULES.map((r) => r.id).filter((id) => !covered.has(id))).toEqual([]);

@@ -1,13 +1,15 @@
 import type { Diagnostic } from "../diagnostics.js";
-import type { Rule } from "./types.js";
+import type { RawMap, Rule } from "./types.js";
 
 export const contextIsolated: Rule = {
   id: "context-isolated",
   severity: "warning",
   summary: "a context has an api, events or calls (otherwise nothing can reach it)",
-  check({ model, at }) {
+  check({ model, data, at }) {
+    // calls as written: one to an undeclared context is already an error (ref-context), not isolation
+    const writtenCalls = (name: string): number => Object.keys((data.contexts?.[name]?.calls as RawMap | null | undefined) ?? {}).length;
     return model.contexts
-      .filter((c) => !c.api.length && !c.publishes.length && !c.consumes.length && !c.calls.length && !c.callers.length && !c.routes.length)
+      .filter((c) => !c.api.length && !c.publishes.length && !c.consumes.length && !writtenCalls(c.name) && !c.callers.length && !c.routes.length)
       .map((c) => at(["contexts", c.name], `context ${c.name} has no api, events or calls; nothing reaches it — declare what it serves`, { key: true, severity: "warning" }));
   },
 };
