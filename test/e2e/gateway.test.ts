@@ -97,7 +97,7 @@ describe.skipIf(!!missing)("node gateway (e2e)", () => {
     await buildService(path.join(dir, "services/notes"));
     notes = await startService(path.join(dir, "services/notes"), { name: "notes", env: { BROKER_URL: "memory://" } });
     expect(composeEnv.JWT_ISSUER).toBe(kongIssuer);
-    gateway = await startService(gatewayDir, { name: "gateway", env: { JWT_ISSUER: composeEnv.JWT_ISSUER, JWT_SECRET: SECRET, ROUTE_NOTES_URL: notes.url } });
+    gateway = await startService(gatewayDir, { name: "gateway", env: { JWT_ISSUER: kongIssuer, JWT_SECRET: SECRET, ROUTE_NOTES_URL: notes.url } });
   });
 
   afterAll(async () => {

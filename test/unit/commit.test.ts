@@ -61,12 +61,12 @@ describe("commitPlan", async () => {
     const calls: string[] = [];
     const stat = fs.statSync;
     const spy = ((p: fs.PathLike, o?: fs.StatSyncOptions) => (calls.push(path.relative(root, String(p))), stat(p, o))) as typeof fs.statSync;
-    fs.statSync = spy;
+    (fs as { statSync: typeof fs.statSync }).statSync = spy;
     try {
       const exists = directoryCheck(root);
       expect([exists("a/b"), exists("a"), exists("a/b"), exists("x/y/z"), exists("x/y"), exists("f")]).toEqual([true, true, true, false, false, true]);
     } finally {
-      fs.statSync = stat;
+      (fs as { statSync: typeof fs.statSync }).statSync = stat;
     }
     expect(calls).toEqual(["a", "a/b", "x", "f"]);
   });

@@ -69,7 +69,7 @@ function checkContexts(model: SystemModel, objs: Obj[]): void {
       expect(cm[`${callee.envName}_URL`]).toBe(`http://${callee.name}:${callee.port}`);
     }
     const env = Object.fromEntries(((container.env ?? []) as Obj[]).map((e) => [e.name, e]));
-    for (const e of Object.values(env)) expect(e.value, `${e.name} must not be inline`).toBeUndefined();
+    for (const e of Object.values(env) as Obj[]) expect(e.value, `${String(e.name)} must not be inline`).toBeUndefined();
     if (model.broker.kind === "memory") expect(env.BROKER_URL).toBeUndefined();
     else expect(env.BROKER_URL.valueFrom.secretKeyRef).toEqual({ name: `${model.name}-broker`, key: "url" });
     if (c.database) expect(env.DATABASE_URL.valueFrom.secretKeyRef).toEqual({ name: `${c.name}-database`, key: "url" });
@@ -102,10 +102,10 @@ function checkContexts(model: SystemModel, objs: Obj[]): void {
     const expected = [...(gw && c.routes.length ? [gw] : []), ...c.callers];
     expect(peers).toEqual(expected);
     if (!expected.length) expect(peerRules).toEqual([]);
-    else expect(peerRules[0].ports).toEqual([{ port: c.port, protocol: "TCP" }]);
+    else expect(peerRules[0]!.ports).toEqual([{ port: c.port, protocol: "TCP" }]);
     for (const p of (peerRules[0]?.from ?? []) as Obj[]) expect(p.namespaceSelector).toBeUndefined(); // peers: this namespace only
     const egress = np.spec.egress as Obj[];
-    expect(egress[0].ports).toContainEqual({ port: 53, protocol: "UDP" });
+    expect(egress[0]!.ports).toContainEqual({ port: 53, protocol: "UDP" });
     const toPods = egress.filter((e) => e.to?.[0]?.podSelector?.matchLabels?.["app.kubernetes.io/name"] && !e.to[0].namespaceSelector);
     expect(toPods.map((e) => e.to[0].podSelector.matchLabels["app.kubernetes.io/name"])).toEqual(c.calls.map((x) => x.target));
     const byPort = egress.filter((e) => !e.to).map((e) => e.ports[0].port);

@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import Ajv from "ajv";
+import { Ajv } from "ajv";
 import { execa } from "execa";
 import { parse, parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
