@@ -94,7 +94,7 @@ describe("planNodeServices on examples/shop", () => {
       "static readonly policy: CallPolicy = { timeoutMs: 2000, retries: 3, errorThreshold: 0.5, resetTimeoutMs: 30000 };",
     );
     expect(content("services/orders/src/generated/config.ts")).toContain('inventory: (env.INVENTORY_URL || "http://inventory:3001")');
-    expect(content("services/orders/src/generated/broker/index.ts")).toContain('{ system: "shop", systemEnv: "SHOP", context: "orders" }');
+    expect(content("services/orders/src/generated/broker/index.ts")).toContain('{ system: "shop", systemEnv: "SHOP", context: "orders", systemEvents: ["inventory.reserved","order.cancelled","order.created","payment.completed"] }');
   });
 
   it("is deterministic and carries the generated-by header where comments are allowed", () => {
