@@ -3,6 +3,7 @@
 // Pure: schema files given as paths are read through the injected `readFile`.
 import path from "node:path";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
+import { bundleRefs } from "./events/bundle.js";
 import { loadYamlText, positionOf, type LoadedDocument, type PathSegment } from "./load.js";
 import { parseDuration, parseRateLimit, toEnvName, type RateLimit } from "./names.js";
 import type { BROKERS, DATABASE_ENGINES, GATEWAYS, RUNTIMES } from "./vocabulary.js";
@@ -117,6 +118,8 @@ export interface EventVersion {
   source: SourceRef;
   /** Path of the schema file relative to system.yaml when given as a path. */
   schemaFile: string | null;
+  /** Absolute paths of the other schema files its `$ref`s brought in (embedded under `$defs`, bundle.ts). */
+  refFiles: string[];
 }
 
 export interface EventType {
@@ -332,6 +335,18 @@ export function buildModel(input: ModelInput): ModelResult {
           ? [["1", raw.schema, ["events", en, "schema"]]]
           : [];
     const versions: EventVersion[] = [];
+    /** The schema with the files its $refs name embedded; what cannot be resolved is an error at the version. */
+    const bundled = (schema: Record<string, unknown>, at: string, version: number, p: PathSegment[]) => {
+      const readSchema = (abs: string): unknown => {
+        const res = loadYamlText(input.readFile(abs), abs);
+        if (!res.loaded) throw new Error(res.diagnostics[0]?.message ?? "not JSON or YAML");
+        return res.loaded.data;
+      };
+      const b = bundleRefs(schema, at, readSchema);
+      for (const problem of b.problems)
+        diagnostics.push(diagnostic(file, positionOf(loaded, p), "error", "schema-ref", `${en} v${version}: ${problem}`));
+      return b;
+    };
     for (const [k, v, p] of versionEntries) {
       const version = Number(k);
       if (!Number.isInteger(version) || version < 1) continue;
@@ -357,9 +372,11 @@ export function buildModel(input: ModelInput): ModelResult {
             `schema file of ${en} v${version} must hold a JSON Schema object`));
           continue;
         }
-        versions.push({ version, schema: schema as Record<string, unknown>, source: { loaded: res.loaded, path: [] }, schemaFile: v });
+        const b = bundled(schema as Record<string, unknown>, abs, version, p);
+        versions.push({ version, schema: b.schema, source: { loaded: res.loaded, path: [] }, schemaFile: v, refFiles: b.files });
       } else if (v && typeof v === "object" && !Array.isArray(v)) {
-        versions.push({ version, schema: v as Record<string, unknown>, source: { loaded, path: p }, schemaFile: null });
+        const b = bundled(v as Record<string, unknown>, path.join(dir, "system.yaml"), version, p);
+        versions.push({ version, schema: b.schema, source: { loaded, path: p }, schemaFile: null, refFiles: b.files });
       }
     }
     versions.sort((a, b) => a.version - b.version);

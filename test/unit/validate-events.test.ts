@@ -320,6 +320,42 @@ describe("validate-events: compiled-validator cache", () => {
   });
 });
 
+describe("validate-events: schemas that refer to other schema files", () => {
+  it("follows the references, with --schema-file and against system.yaml, and a changed referenced file is seen at once", async () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), "msa-ve-refs-"));
+    const sys = fs.mkdtempSync(path.join(os.tmpdir(), "msa-ve-refs-sys-"));
+    const put = (rel: string, text: string) => {
+      fs.mkdirSync(path.dirname(path.join(sys, rel)), { recursive: true });
+      fs.writeFileSync(path.join(sys, rel), text);
+    };
+    try {
+      const env = { MSA_CACHE_DIR: cache };
+      put("system.yaml", "version: 1\nname: t\ncontexts:\n  a: { publishes: [x.done] }\n  b: { consumes: [x.done] }\nevents:\n  x.done:\n    versions:\n      1: schemas/x.v1.json\n");
+      put("schemas/x.v1.json", JSON.stringify({ type: "object", required: ["amount"], properties: { amount: { $ref: "common/money.json#/definitions/money" } } }));
+      put("schemas/common/money.json", JSON.stringify({ definitions: { money: { type: "object", required: ["currency"], properties: { currency: { type: "string", pattern: "^[A-Z]{3}$" } } } } }));
+      put("ev/a.json", JSON.stringify(envelope({ eventType: "x.done", version: 1 }, { amount: { currency: "EUR" } })));
+      put("payload.json", JSON.stringify({ amount: { currency: "eur" } }));
+      expect((await run(["--dir", "ev"], { env, cwd: sys })).code).toBe(0);
+      expect((await run(["--dir", "ev"], { env, cwd: sys })).code).toBe(0); // from the cached event table
+      const explicit = await run(["--event-file", "payload.json", "--schema-file", "schemas/x.v1.json"], { env, cwd: sys });
+      expect(explicit.code).toBe(1);
+      expect(explicit.out).toContain('/amount/currency: must match pattern "^[A-Z]{3}$"');
+      // the referenced file changes: both the cached event table and the cached validator notice
+      put("schemas/common/money.json", JSON.stringify({ definitions: { money: { type: "object", required: ["currency", "value"] } } }));
+      const after = await run(["--dir", "ev"], { env, cwd: sys });
+      expect(after.code).toBe(1);
+      expect(after.out).toContain("/payload/amount/value: is required but missing");
+      put("schemas/x.v1.json", JSON.stringify({ properties: { amount: { $ref: "common/gone.json" } } }));
+      const missing = await run(["--event-file", "payload.json", "--schema-file", "schemas/x.v1.json"], { env, cwd: sys });
+      expect(missing.code).toBe(2);
+      expect(missing.out).toContain("schema-ref  $ref common/gone.json: cannot read common/gone.json");
+    } finally {
+      fs.rmSync(cache, { recursive: true, force: true });
+      fs.rmSync(sys, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("validate-events: cached event table of system.yaml", () => {
   it("is reused while system.yaml and its schema files are unchanged, and never goes stale", async () => {
     const cache = fs.mkdtempSync(path.join(os.tmpdir(), "msa-ve-table-"));

@@ -127,7 +127,7 @@ export async function runValidateEvents(opts: ValidateEventsOptions, ctx: CliCon
       const table = tableOf(eventsWithLocations(loaded.model, abs, load.positionOf));
       locate = table.locate;
       if (dirForCache && text !== null && !loaded.diagnostics.length) {
-        const files = loaded.model.events.flatMap((e) => e.versions.flatMap((v) => (v.schemaFile ? [path.resolve(loaded.model!.dir, v.schemaFile)] : [])));
+        const files = loaded.model.events.flatMap((e) => e.versions.flatMap((v) => [...(v.schemaFile ? [path.resolve(loaded.model!.dir, v.schemaFile)] : []), ...v.refFiles]));
         writeEventTable(dirForCache, abs, text, files, table.events);
       }
     }
@@ -241,6 +241,18 @@ async function loadExplicitSchema(abs: string, shown: string, compile: Compile):
       const { pos, message } = jsonErrorAt(text, e);
       return { problem: diagnostic(shown, pos, "error", "schema-file-invalid", `the schema file is not valid JSON: ${message}`) };
     }
+  }
+  // other schema files its $refs name are embedded (bundle.ts): one self-contained schema for ajv
+  const { bundleRefs, hasExternalRef } = await import("../../core/events/bundle.js");
+  if (schema && typeof schema === "object" && !Array.isArray(schema) && hasExternalRef(schema)) {
+    const { loadYamlText } = await import("../../core/load.js");
+    const b = bundleRefs(schema as Record<string, unknown>, abs, (file) => {
+      const res = loadYamlText(fs.readFileSync(file, "utf8"), file);
+      if (!res.loaded) throw new Error(res.diagnostics[0]?.message ?? "not JSON or YAML");
+      return res.loaded.data;
+    });
+    if (b.problems.length) return { problem: diagnostic(shown, undefined, "error", "schema-ref", b.problems[0]!) };
+    schema = b.schema;
   }
   try {
     return { checker: explicitSchemaChecker(schema, compile) };

@@ -6,13 +6,15 @@
 // and is used only when they match.
 import fs from "node:fs";
 import path from "node:path";
+import { BUILD_ID } from "../../core/build-id.js";
 import type { Position } from "../../core/diagnostics.js";
 import { slotHash } from "../../core/slot-hash.js";
 import { writeFileAtomic } from "../../io/atomic.js";
 import type { EventSchemas } from "../../core/events/validator.js";
 
 /** Bump when the stored shape changes. */
-const FORMAT = 2;
+/** The entry format and the build that computed it (a newer msa may model schemas differently). */
+const FORMAT = `3:${BUILD_ID}`;
 
 /** Where an event version's schema is written: its file (absolute) and the schema node's position. */
 export interface SchemaLocation {
@@ -32,7 +34,7 @@ export interface StoredEvent {
 }
 
 interface Stored {
-  format: number;
+  format: string;
   /** The system.yaml this entry is for: its absolute path and its text. */
   system: { path: string; text: string };
   /** Schema files system.yaml names (absolute) with their bytes (latin1: one character per byte). */
