@@ -106,6 +106,34 @@ events:
     expect(Object.keys(doc.operations)).toHaveLength(4);
   });
 
+  it("payload schemas with local and cross-file references resolve inside the document (the parser dereferences them)", async () => {
+    const fs = await import("node:fs");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const { loadSystemAt } = await import("../../src/cli/system.js");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-asyncapi-refs-"));
+    try {
+      fs.mkdirSync(path.join(dir, "schemas"));
+      fs.writeFileSync(path.join(dir, "schemas/common.json"), JSON.stringify({ definitions: { money: { type: "object", required: ["currency"], properties: { currency: { $ref: "#/definitions/code" } } }, code: { type: "string", pattern: "^[A-Z]{3}$" } } }));
+      fs.writeFileSync(path.join(dir, "system.yaml"), [
+        "version: 1", "name: refs", "broker: { kind: nats }", "contexts:", "  a: { port: 3000, publishes: [money.moved], api: ['GET /a'] }", "  b: { port: 3001, consumes: [money.moved] }",
+        "events:", "  money.moved:", "    schema:", "      type: object", "      required: [amount, id]",
+        "      properties: { amount: { $ref: 'schemas/common.json#/definitions/money' }, id: { $ref: '#/definitions/id' } }",
+        "      definitions: { id: { type: string, minLength: 2 } }", "",
+      ].join("\n"));
+      const model = loadSystemAt(path.join(dir, "system.yaml"), "system.yaml").model!;
+      const text = planAsyncApi(model, renderer())[0]!.content;
+      const { document, errors } = await parseErrors(text);
+      expect(errors).toEqual([]);
+      const payload = document!.messages().all()[0]!.payload()!.json() as { properties: { payload: { properties: Record<string, Record<string, unknown>> } } };
+      const inner = payload.properties.payload.properties;
+      expect(inner.id).toMatchObject({ type: "string", minLength: 2 });
+      expect(inner.amount).toMatchObject({ type: "object", properties: { currency: { type: "string", pattern: "^[A-Z]{3}$" } } });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("a system without events has no asyncapi.yaml", () => {
     const m = modelFromYaml("version: 1\nname: quiet\ncontexts:\n  a: { port: 3000, api: ['GET /x'] }\n");
     expect(planAsyncApi(m, renderer())).toEqual([]);

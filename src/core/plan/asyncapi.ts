@@ -43,8 +43,26 @@ export function channelAddress(model: SystemModel, event: string): string {
   }
 }
 
-/** The envelope of system-yaml.md, with `payload` being the version's schema. */
-export function envelopeSchema(event: EventType, v: EventVersion): Record<string, unknown> {
+/** A JSON pointer token: ~ and / escaped. */
+const token = (s: string): string => s.replace(/~/g, "~0").replace(/\//g, "~1");
+
+/**
+ * A copy of `schema` whose local references (`#/definitions/x`, and the `$defs` of bundled files) point where
+ * the schema sits in the AsyncAPI document (`at`, a JSON pointer): there `#` is the document's root.
+ */
+function relocateRefs(v: unknown, at: string): unknown {
+  if (Array.isArray(v)) return v.map((x) => relocateRefs(x, at));
+  if (v === null || typeof v !== "object") return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = k === "$ref" && typeof x === "string" && x.startsWith("#") ? `#${at}${x.slice(1)}` : relocateRefs(x, at);
+  return out;
+}
+
+/**
+ * The envelope of system-yaml.md, with `payload` being the version's schema; `at` is the JSON pointer of this
+ * envelope schema in the document it is written into (its payload's local references are rewritten to match).
+ */
+export function envelopeSchema(event: EventType, v: EventVersion, at = ""): Record<string, unknown> {
   return {
     type: "object",
     required: ["eventId", "eventType", "aggregateId", "timestamp", "version", "payload"],
@@ -55,7 +73,7 @@ export function envelopeSchema(event: EventType, v: EventVersion): Record<string
       timestamp: { type: "string", format: "date-time" },
       version: { type: "integer", const: v.version },
       correlationId: { type: "string", description: "carried from the request that caused the event" },
-      payload: stripMeta(v.schema),
+      payload: relocateRefs(stripMeta(v.schema), `${at}/properties/payload`),
     },
   };
 }
@@ -104,7 +122,7 @@ export const planAsyncApi: Planner = (model, render) => {
       name: e.name,
       title: `${e.name} v${v.version}`,
       version: v.version,
-      payload: envelopeSchema(e, v),
+      payload: envelopeSchema(e, v, `/channels/${token(id)}/messages/${token(`${id}V${v.version}`)}/payload`),
     }));
     const operations: OperationView[] = [];
     if (e.owner)
