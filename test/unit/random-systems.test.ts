@@ -1,9 +1,10 @@
 // Random valid systems (seeded, test/helpers/random-system.ts): for each, validate finds no error, the plan is
 // the same bytes twice, every JSON file parses, every YAML file parses and reads the same as YAML 1.1 and 1.2,
-// every TypeScript file parses and every Python file compiles; for some, each Kubernetes overlay builds with
+// every TypeScript file parses, every Python file compiles and asyncapi.yaml passes @asyncapi/parser; for some, each Kubernetes overlay builds with
 // `kubectl kustomize` and passes the acceptance checker. (e2e services-build builds and tests the services of
 // two of them.) This sweep found: names such as `n`/`null` breaking kustomize, descriptions with quotes
 // breaking package.json, samples for exclusive bounds, and 404 tests caught by `GET /{id}`.
+import { Parser } from "@asyncapi/parser";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import ts from "typescript";
@@ -52,7 +53,7 @@ describe("random valid systems", () => {
   });
 
   for (const seed of SEEDS) {
-    it(`seed ${seed}: valid; plan stable; JSON, YAML (1.1 = 1.2), TypeScript and Python all parse`, () => {
+    it(`seed ${seed}: valid; plan stable; JSON, YAML (1.1 = 1.2), TypeScript, Python and AsyncAPI all parse`, async () => {
       const { text, model, diagnostics } = load(seed);
       const errors = diagnostics.filter((d) => d.severity === "error");
       expect(errors, text).toEqual([]);
@@ -73,6 +74,12 @@ describe("random valid systems", () => {
         }
       }
       problems.push(...pythonErrors(files.filter((f) => f.path.endsWith(".py"))));
+      // the AsyncAPI document passes the official parser (references resolved, schema valid)
+      const asyncapi = files.find((f) => f.path === "asyncapi.yaml");
+      if (asyncapi) {
+        const { diagnostics: found } = await new Parser().parse(asyncapi.content);
+        problems.push(...found.filter((d) => d.severity === 0).map((d) => `asyncapi.yaml ${d.path.join(".")}: ${d.message}`));
+      }
       expect(problems, text).toEqual([]);
     });
   }
