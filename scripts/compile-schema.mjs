@@ -6,7 +6,6 @@
 // 2020-12), into dist/core/events/meta-<draft>.validate.cjs, made by src/core/events/validator.ts' own ajv
 // set-up and stamped with it; a draft ajv cannot emit standalone code for is left to ajv at run time.
 import { createHash } from "node:crypto";
-import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -56,7 +55,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   }
   // last: a hash of everything built under dist/core (src/core/build-id.ts says why)
   const idFile = path.join(root, "dist/core/build-id.js");
-  const h = crypto.createHash("sha256");
+  const h = createHash("sha256");
   const files = fs.readdirSync(path.join(root, "dist/core"), { recursive: true }).filter((f) => /\.c?js$/.test(f) && path.join(root, "dist/core", f) !== idFile).sort();
   for (const f of files) h.update(f).update(fs.readFileSync(path.join(root, "dist/core", f)));
   writeAtomic(idFile, `// written by scripts/compile-schema.mjs\nexport const BUILD_ID = ${JSON.stringify(h.digest("hex").slice(0, 16))};\n`);

@@ -23,6 +23,13 @@ export interface LoadResult {
   diagnostics: Diagnostic[];
 }
 
+/** A referenced schema file's data (JSON or YAML); throws with the first problem when it does not parse. */
+export function schemaFileData(text: string, file: string): unknown {
+  const res = loadYamlText(text, file);
+  if (!res.loaded) throw new Error(res.diagnostics[0]?.message ?? "not JSON or YAML");
+  return res.loaded.data;
+}
+
 export function loadYamlText(text: string, file: string): LoadResult {
   const size = Buffer.byteLength(text, "utf8");
   if (size > MAX_SYSTEM_FILE_BYTES) return { diagnostics: [fileTooLarge(file, size)] };

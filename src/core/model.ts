@@ -4,7 +4,7 @@
 import path from "node:path";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { bundleRefs } from "./events/bundle.js";
-import { loadYamlText, positionOf, type LoadedDocument, type PathSegment } from "./load.js";
+import { loadYamlText, positionOf, schemaFileData, type LoadedDocument, type PathSegment } from "./load.js";
 import { parseDuration, parseRateLimit, toEnvName, type RateLimit } from "./names.js";
 import type { BROKERS, DATABASE_ENGINES, GATEWAYS, RUNTIMES } from "./vocabulary.js";
 
@@ -337,12 +337,7 @@ export function buildModel(input: ModelInput): ModelResult {
     const versions: EventVersion[] = [];
     /** The schema with the files its $refs name embedded; what cannot be resolved is an error at the version. */
     const bundled = (schema: Record<string, unknown>, at: string, version: number, p: PathSegment[]) => {
-      const readSchema = (abs: string): unknown => {
-        const res = loadYamlText(input.readFile(abs), abs);
-        if (!res.loaded) throw new Error(res.diagnostics[0]?.message ?? "not JSON or YAML");
-        return res.loaded.data;
-      };
-      const b = bundleRefs(schema, at, readSchema);
+      const b = bundleRefs(schema, at, (abs) => schemaFileData(input.readFile(abs), abs));
       for (const problem of b.problems)
         diagnostics.push(diagnostic(file, positionOf(loaded, p), "error", "schema-ref", `${en} v${version}: ${problem}`));
       return b;

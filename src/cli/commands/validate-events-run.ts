@@ -245,12 +245,8 @@ async function loadExplicitSchema(abs: string, shown: string, compile: Compile):
   // other schema files its $refs name are embedded (bundle.ts): one self-contained schema for ajv
   const { bundleRefs, hasExternalRef } = await import("../../core/events/bundle.js");
   if (schema && typeof schema === "object" && !Array.isArray(schema) && hasExternalRef(schema)) {
-    const { loadYamlText } = await import("../../core/load.js");
-    const b = bundleRefs(schema as Record<string, unknown>, abs, (file) => {
-      const res = loadYamlText(fs.readFileSync(file, "utf8"), file);
-      if (!res.loaded) throw new Error(res.diagnostics[0]?.message ?? "not JSON or YAML");
-      return res.loaded.data;
-    });
+    const { schemaFileData } = await import("../../core/load.js");
+    const b = bundleRefs(schema as Record<string, unknown>, abs, (file) => schemaFileData(fs.readFileSync(file, "utf8"), file));
     if (b.problems.length) return { problem: diagnostic(shown, undefined, "error", "schema-ref", b.problems[0]!) };
     schema = b.schema;
   }

@@ -12,8 +12,7 @@ import { slotHash } from "../../core/slot-hash.js";
 import { writeFileAtomic } from "../../io/atomic.js";
 import type { EventSchemas } from "../../core/events/validator.js";
 
-/** Bump when the stored shape changes. */
-/** The entry format and the build that computed it (a newer msa may model schemas differently). */
+/** The entry format (bump when the stored shape changes) and the build that computed it (a newer msa may model schemas differently). */
 const FORMAT = `3:${BUILD_ID}`;
 
 /** Where an event version's schema is written: its file (absolute) and the schema node's position. */

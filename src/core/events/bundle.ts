@@ -26,7 +26,16 @@ export function hasExternalRef(v: unknown): boolean {
 }
 
 /** A JSON pointer token: ~ and / escaped. */
-const token = (s: string): string => s.replace(/~/g, "~0").replace(/\//g, "~1");
+export const pointerToken = (s: string): string => s.replace(/~/g, "~0").replace(/\//g, "~1");
+
+/** A copy of a schema with every `$ref` string replaced by `rewrite(ref)`. */
+export function mapRefs(v: unknown, rewrite: (ref: string) => string): unknown {
+  if (Array.isArray(v)) return v.map((x) => mapRefs(x, rewrite));
+  if (!isObject(v)) return v;
+  const out: Json = {};
+  for (const [k, x] of Object.entries(v)) out[k] = k === "$ref" && typeof x === "string" ? rewrite(x) : mapRefs(x, rewrite);
+  return out;
+}
 
 /**
  * `schema`, read from `file` (or written inline in the system.yaml at `file`), with its references to other
@@ -39,7 +48,7 @@ export function bundleRefs(schema: Json, file: string, read: (absPath: string) =
   const keyOf = new Map<string, string>(); // absolute file → $defs key
   const problems: string[] = [];
 
-  /** The local pointer for `ref` met in a document that lives at `base` (root: prefix ""). */
+  /** The local pointer for `ref` met in the document `docFile`, which is embedded at `prefix` (root: ""). */
   const rewrite = (ref: string, docFile: string, prefix: string): string => {
     const hash = ref.indexOf("#");
     const target = hash === -1 ? ref : ref.slice(0, hash);
@@ -55,7 +64,7 @@ export function bundleRefs(schema: Json, file: string, read: (absPath: string) =
     }
     const abs = path.resolve(path.dirname(docFile), target);
     const key = embed(abs, ref);
-    return key === undefined ? ref : `#/$defs/${token(key)}${fragment}`;
+    return key === undefined ? ref : `#/$defs/${pointerToken(key)}${fragment}`;
   };
 
   /** Embeds a file once; returns its $defs key (undefined when it cannot be read). */
@@ -76,20 +85,11 @@ export function bundleRefs(schema: Json, file: string, read: (absPath: string) =
     const key = `file:${path.relative(rootDir, abs).split(path.sep).join("/")}`;
     keyOf.set(abs, key);
     const { $id: _id, $schema: _schema, ...rest } = doc;
-    defs[key] = walk(rest, abs, `/$defs/${token(key)}`);
+    defs[key] = mapRefs(rest, (ref) => rewrite(ref, abs, `/$defs/${pointerToken(key)}`));
     return key;
   };
 
-  /** A copy of `v` with every $ref rewritten for a document at `docFile` embedded at `prefix`. */
-  const walk = (v: unknown, docFile: string, prefix: string): unknown => {
-    if (Array.isArray(v)) return v.map((x) => walk(x, docFile, prefix));
-    if (!isObject(v)) return v;
-    const out: Json = {};
-    for (const [k, x] of Object.entries(v)) out[k] = k === "$ref" && typeof x === "string" ? rewrite(x, docFile, prefix) : walk(x, docFile, prefix);
-    return out;
-  };
-
-  const root = walk(schema, file, "") as Json;
+  const root = mapRefs(schema, (ref) => rewrite(ref, file, "")) as Json;
   if (Object.keys(defs).length) root.$defs = { ...(isObject(root.$defs) ? root.$defs : {}), ...defs };
   return { schema: root, files: [...keyOf.keys()].sort(), problems };
 }

@@ -3,6 +3,7 @@
 // a send operation for the owner and a receive operation per consumer.
 import type { EventType, EventVersion, SystemModel } from "../model.js";
 import { toCamel, toEnvName, toPascal } from "../names.js";
+import { mapRefs, pointerToken } from "../events/bundle.js";
 import type { Planner } from "./types.js";
 
 interface MessageView {
@@ -43,20 +44,11 @@ export function channelAddress(model: SystemModel, event: string): string {
   }
 }
 
-/** A JSON pointer token: ~ and / escaped. */
-const token = (s: string): string => s.replace(/~/g, "~0").replace(/\//g, "~1");
-
 /**
  * A copy of `schema` whose local references (`#/definitions/x`, and the `$defs` of bundled files) point where
  * the schema sits in the AsyncAPI document (`at`, a JSON pointer): there `#` is the document's root.
  */
-function relocateRefs(v: unknown, at: string): unknown {
-  if (Array.isArray(v)) return v.map((x) => relocateRefs(x, at));
-  if (v === null || typeof v !== "object") return v;
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) out[k] = k === "$ref" && typeof x === "string" && x.startsWith("#") ? `#${at}${x.slice(1)}` : relocateRefs(x, at);
-  return out;
-}
+const relocateRefs = (schema: unknown, at: string): unknown => mapRefs(schema, (ref) => (ref.startsWith("#") ? `#${at}${ref.slice(1)}` : ref));
 
 /**
  * The envelope of system-yaml.md, with `payload` being the version's schema; `at` is the JSON pointer of this
@@ -122,7 +114,7 @@ export const planAsyncApi: Planner = (model, render) => {
       name: e.name,
       title: `${e.name} v${v.version}`,
       version: v.version,
-      payload: envelopeSchema(e, v, `/channels/${token(id)}/messages/${token(`${id}V${v.version}`)}/payload`),
+      payload: envelopeSchema(e, v, `/channels/${pointerToken(id)}/messages/${pointerToken(`${id}V${v.version}`)}/payload`),
     }));
     const operations: OperationView[] = [];
     if (e.owner)
