@@ -174,13 +174,16 @@ describe("validate-events: against system.yaml", () => {
   });
   it("non-JSON and non-object documents are findings; an unreadable file exits 2 and the run goes on", async () => {
     write("cases/garbage.json", "{ \"a\": }");
+    write("cases/echo.json", '{"eventId": oops}\n');
     write("cases/array.json", "[1, 2]");
-    const r = await run(["--event-file", "cases/garbage.json", "--event-file", "cases/array.json", "--event-file", "cases/none.json", "--event-file", "events/good.json"]);
+    const r = await run(["--event-file", "cases/garbage.json", "--event-file", "cases/echo.json", "--event-file", "cases/array.json", "--event-file", "cases/none.json", "--event-file", "events/good.json"]);
     expect(r.code).toBe(2);
-    expect(r.out).toContain("cases/garbage.json:1:1  error  event-json  not valid JSON: Unexpected token '}'");
+    expect(r.out).toContain("cases/garbage.json:1:1  error  event-json  not valid JSON: Unexpected token '}'\n"); // V8's echo of the input is dropped
+
     expect(r.out).toContain("cases/array.json:1:1  error  event-not-object  the document is an array, not an event object");
     expect(r.out).toContain("cases/none.json:1:1  error  event-file-unreadable  cannot read cases/none.json: no such file or directory");
-    expect(r.out).toContain("3 events checked: 1 valid, 2 invalid");
+    expect(r.out).toContain("cases/echo.json:1:1  error  event-json  not valid JSON: Unexpected token 'o'\n");
+    expect(r.out).toContain("4 events checked: 1 valid, 3 invalid");
   });
   it("--dir . and a directory outside cwd show paths as msa does elsewhere", async () => {
     const here = await run(["--dir", ".", "--dry-run"], { cwd: path.join(dir, "events") });

@@ -261,7 +261,8 @@ async function loadExplicitSchema(abs: string, shown: string, compile: Compile):
 function jsonErrorAt(text: string, e: unknown): { pos: Position; message: string } {
   const raw = e instanceof Error ? e.message : String(e);
   const m = /at position (\d+)/.exec(raw);
-  const message = raw.replace(/, "(?:[^"\\]|\\.)*"(?:\.\.\.)? is not valid JSON$/, "").replace(/ in JSON at position \d+.*$/, "");
+  // V8 echoes the input as it was, quotes and newlines included: keep only the message (one line)
+  const message = raw.replace(/^(Unexpected token '.+?'), "[\s\S]*" is not valid JSON$/, "$1").replace(/ in JSON at position \d+[\s\S]*$/, "");
   if (!m) return { pos: { line: 1, column: 1 }, message };
   const offset = Number(m[1]);
   let line = 1;
