@@ -149,6 +149,29 @@ export interface Saga {
   source: SourceRef;
 }
 
+/** How a failing event handler is retried before its event is dead-lettered (docs/messaging.md). */
+export interface RetryPolicy {
+  /** Runs of the handler, the first included. */
+  attempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface KafkaSettings {
+  partitions: number;
+  replicationFactor: number;
+  startFrom: "earliest" | "latest";
+}
+
+export interface Broker {
+  kind: BrokerKind;
+  retry: RetryPolicy;
+  kafka: KafkaSettings;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, initialDelayMs: 1_000, maxDelayMs: 30_000 };
+export const DEFAULT_KAFKA: KafkaSettings = { partitions: 3, replicationFactor: 3, startFrom: "earliest" };
+
 export interface SystemModel {
   /** system.yaml as the user named it. */
   file: string;
@@ -158,7 +181,7 @@ export interface SystemModel {
   name: string;
   namespace: string;
   registry: string | null;
-  broker: { kind: BrokerKind };
+  broker: Broker;
   gateway: Gateway;
   mesh: "none" | "istio";
   /** Sorted by name. */
@@ -416,7 +439,7 @@ export function buildModel(input: ModelInput): ModelResult {
     name,
     namespace: typeof root.namespace === "string" ? root.namespace : name,
     registry: typeof root.registry === "string" ? root.registry : null,
-    broker: { kind: (asMap(root.broker).kind ?? "rabbitmq") as BrokerKind },
+    broker: brokerOf(asMap(root.broker)),
     gateway: {
       kind: (gw.kind ?? (root.gateway ? "kong" : "none")) as GatewayKind,
       host: typeof gw.host === "string" ? gw.host : null,
@@ -431,4 +454,23 @@ export function buildModel(input: ModelInput): ModelResult {
     loaded,
   };
   return { model, diagnostics };
+}
+
+function brokerOf(b: Record<string, unknown>): Broker {
+  const retry = asMap(b.retry);
+  const kafka = asMap(b.kafka);
+  const int = (v: unknown, fallback: number): number => (typeof v === "number" && Number.isInteger(v) && v > 0 ? v : fallback);
+  return {
+    kind: (b.kind ?? "rabbitmq") as BrokerKind,
+    retry: {
+      attempts: int(retry.attempts, DEFAULT_RETRY.attempts),
+      initialDelayMs: parseDuration(retry.initialDelay) ?? DEFAULT_RETRY.initialDelayMs,
+      maxDelayMs: parseDuration(retry.maxDelay) ?? DEFAULT_RETRY.maxDelayMs,
+    },
+    kafka: {
+      partitions: int(kafka.partitions, DEFAULT_KAFKA.partitions),
+      replicationFactor: int(kafka.replicationFactor, DEFAULT_KAFKA.replicationFactor),
+      startFrom: kafka.startFrom === "latest" ? "latest" : DEFAULT_KAFKA.startFrom,
+    },
+  };
 }
