@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildSystemCached, RABBITMQ_URL, requireBroker, sharedRequire, startService, waitFor, type BuiltSystem, type ServiceProcess } from "./harness.js";
 
-const SYSTEM = "msae2e-bindings";
+const SYSTEM = `msae2e-bindings${process.env.MSA_E2E_SUFFIX ?? ""}`;
 const YAML = `
 version: 1
 name: ${SYSTEM}
