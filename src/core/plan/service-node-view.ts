@@ -102,6 +102,8 @@ export interface NodeServiceView {
   events: EventView[];
   /** Every event type of the system (RabbitMQ unbinds those this context does not consume). */
   systemEvents: string[];
+  /** broker.retry of system.yaml: the consumer's attempts and backoff (events.ts). */
+  retry: { attempts: number; initialDelayMs: number; maxDelayMs: number };
   /** Some bundled schema names an Object.prototype member as a property: ajv checks own keys (events.ts). */
   ajvOwnProperties: boolean;
   published: EventView[];
@@ -224,6 +226,7 @@ export function nodeServiceView(model: SystemModel, c: Context): NodeServiceView
     })),
     events,
     systemEvents: model.events.map((e) => e.name),
+    retry: model.broker.retry,
     ajvOwnProperties: model.events.some((e) => events.some((v) => v.name === e.name) && e.versions.some((v) => schemaNeedsOwnProperties(v.schema))),
     published: events.filter((e) => e.published),
     consumed: events.filter((e) => e.consumed),
