@@ -182,6 +182,20 @@ describe.skipIf(!!env.missing)("python-flask events survive faults (e2e, RabbitM
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it("APP_ENV=production without DATABASE_URL: exit 1 at start with one line naming the variable and its Secret", async () => {
+    const child = spawn(python, ["-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], {
+      cwd: serviceDir, env: { PATH: process.env.PATH ?? "", APP_ENV: "production", BROKER_URL: RABBITMQ_URL, PORT: String(await freePort()) }, stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const code = await Promise.race([new Promise<number | null>((r) => child.once("exit", r)), new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 20_000))]);
+    if (code === "timeout") child.kill("SIGKILL");
+    expect(code).toBe(1);
+    expect(stderr.split("\n").filter((l) => l.startsWith("fatal:"))).toEqual([
+      "fatal: DATABASE_URL is not set (Secret catalog-database, key url): catalog refuses to start in production without its postgres database",
+    ]);
+  });
+
   it("two replicas, every event delivered twice at once: each handled once", async () => {
     const [a, b] = [await start({}), await start({})];
     await Promise.all([consuming(a), consuming(b)]);
