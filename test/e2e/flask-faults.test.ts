@@ -20,6 +20,7 @@ import { findPython, freePort, generatePythonSystem, IN_CI, run, startGunicorn, 
 const RABBITMQ_URL = process.env.MSA_E2E_RABBITMQ_URL ?? "amqp://guest:guest@127.0.0.1:5672/";
 const POSTGRES_URL = process.env.MSA_E2E_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const PG_BIN = process.env.MSA_E2E_PG_BIN ?? "/usr/lib/postgresql/15/bin";
+const NATS_SERVER_BIN = process.env.NATS_SERVER_BIN ?? "/usr/sbin/nats-server";
 const MODULES = ["flask", "gunicorn", "pika", "psycopg2", "jsonschema"];
 
 const suffix = `${process.env.MSA_E2E_SUFFIX ?? ""}${randomUUID().slice(0, 8)}`.replace(/[^a-z0-9-]/gi, "").toLowerCase();
@@ -72,6 +73,32 @@ def post_products():
 /** Test-side helper (same Python): SQL on a database, publish order.created, read queues, clean up. */
 const HELPER = `import json, sys, uuid
 cmd = sys.argv[1]
+if cmd.startswith("nats-"):  # nats-<cmd> <url> <serviceDir> …: through the generated service's own client
+    import base64
+    sys.path.insert(0, sys.argv[3])
+    from app.nats_client import DLQ_STREAM, NatsConnection, SUBJECT_PREFIX
+    conn = NatsConnection(sys.argv[2])
+    if cmd == "nats-publish":  # nats-publish url dir <copies> <orderId>…: each copy acknowledged by JetStream
+        for order_id in sys.argv[5:]:
+            env = {"eventId": str(uuid.uuid4()), "eventType": "order.created", "aggregateId": order_id,
+                   "timestamp": "2026-01-01T00:00:00.000Z", "version": 1, "payload": {"orderId": order_id}}
+            for _ in range(int(sys.argv[4])):
+                ack = json.loads(conn.request(SUBJECT_PREFIX + "order.created", json.dumps(env).encode()).data)
+                assert "error" not in ack, ack
+    elif cmd == "nats-dlq":  # every message of the DLQ stream: [{subject, body, headers}]
+        out, seq = [], 1
+        while True:
+            try:
+                m = conn.api(f"$JS.API.STREAM.MSG.GET.{DLQ_STREAM}", {"seq": seq})["message"]
+            except Exception:
+                break
+            hdrs = base64.b64decode(m.get("hdrs", "")).decode()
+            headers = dict(l.split(": ", 1) for l in hdrs.split("\\r\\n")[1:] if ": " in l)
+            out.append({"subject": m["subject"], "body": json.loads(base64.b64decode(m["data"])), "headers": headers})
+            seq += 1
+        print(json.dumps(out))
+    conn.close()
+    sys.exit(0)
 if cmd == "sql":
     import psycopg2
     pg = psycopg2.connect(sys.argv[2])
@@ -108,7 +135,7 @@ elif cmd == "drain":  # every message of a queue (acked): [{body, headers}]
     print(json.dumps(out, default=str))  # x-death carries timestamps
 elif cmd == "count":
     print(ch.queue_declare(queue=sys.argv[4], passive=True).method.message_count)
-elif cmd == "cleanup":
+elif cmd == "cleanup":  # (rabbitmq)
     for q in [f"{system}.catalog", f"{system}.catalog.dead-letter", f"{system}.test-watch"] + [f"{system}.catalog.retry.{d}" for d in (300, 600, 1000)]:
         ch.queue_delete(queue=q)
     for x in (f"{system}.events", f"{system}.dlx"):
@@ -313,5 +340,68 @@ describe.skipIf(!!env.missing)("python-flask events survive faults (e2e, RabbitM
       if (pg && pg.exitCode === null && pg.signalCode === null) await stopPg().catch(() => stopPg("SIGKILL")).catch(() => undefined);
       fs.rmSync(pgDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe.skipIf(!!env.missing || !fs.existsSync(NATS_SERVER_BIN))("python-flask events survive faults (e2e, NATS JetStream + PostgreSQL)", () => {
+  const natsSystem = `ffn-${suffix}`;
+  const natsDatabase = `msa_ffn_${suffix.replace(/-/g, "_")}`;
+  const databaseUrl = POSTGRES_URL.replace(/\/[^/?]*(\?|$)/, `/${natsDatabase}$1`);
+  let dir = "";
+  let serviceDir = "";
+  let helper = "";
+  let natsUrl = "";
+  let nats: ChildProcess | undefined;
+  let svc: Gunicorn | undefined;
+  const py = async (...args: string[]): Promise<string> => (await run(python, [helper, ...args], { timeout: 30_000 })).stdout.trim();
+  const sql = async <T = unknown[]>(url: string, query: string): Promise<T[]> => JSON.parse(await py("sql", url, query)) as T[];
+
+  beforeAll(async () => {
+    dir = generatePythonSystem(systemYaml.replace(`name: ${SYSTEM}`, `name: ${natsSystem}`).replace("kind: rabbitmq", "kind: nats"));
+    serviceDir = path.join(dir, "services/catalog");
+    fs.writeFileSync(path.join(serviceDir, "app/event_handlers.py"), EVENT_HANDLERS);
+    fs.writeFileSync(path.join(serviceDir, "app/handlers.py"), HANDLERS);
+    helper = path.join(dir, "ff_helper.py");
+    fs.writeFileSync(helper, HELPER);
+    await sql(POSTGRES_URL, `CREATE DATABASE ${natsDatabase}`);
+    await sql(databaseUrl, "CREATE TABLE handled (event_id text NOT NULL, order_id text NOT NULL)");
+    const port = await freePort();
+    nats = spawn(NATS_SERVER_BIN, ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", fs.mkdtempSync(path.join(dir, "nats-"))], { stdio: "ignore" });
+    natsUrl = `nats://127.0.0.1:${port}`;
+    await until(async () => ((await tcpReachable("127.0.0.1", port)) ? true : undefined), 10_000, "the private nats-server");
+  });
+
+  afterAll(async () => {
+    if (svc && svc.child.exitCode === null) await svc.stop(5_000);
+    if (nats && nats.exitCode === null) {
+      const gone = new Promise((r) => nats!.once("exit", r));
+      nats.kill("SIGTERM");
+      await Promise.race([gone, new Promise((r) => setTimeout(r, 5_000))]);
+      if (nats.exitCode === null) nats.kill("SIGKILL");
+    }
+    if (helper) await sql(POSTGRES_URL, `DROP DATABASE IF EXISTS ${natsDatabase} WITH (FORCE)`).catch(() => undefined);
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("duplicates handled once; a handler that always throws ends in the DLQ stream with x-msa-* headers after NAKs with growing delays", async () => {
+    svc = await startGunicorn(python, serviceDir, { DATABASE_URL: databaseUrl, BROKER_URL: natsUrl, LOG_LEVEL: "info" });
+    await svc.waitFor(() => (svc!.logs.filter((l) => l.msg === "consuming").length >= 2 ? true : undefined), 20_000, "both workers consuming");
+    await py("nats-publish", natsUrl, serviceDir, "1", "fail-1");
+    await py("nats-publish", natsUrl, serviceDir, "2", ...Array.from({ length: 10 }, (_, i) => `n-${i}`));
+    const dead = await until(async () => {
+      const got = JSON.parse(await py("nats-dlq", natsUrl, serviceDir)) as { subject: string; body: { payload: { orderId: string } }; headers: Record<string, string> }[];
+      return got.length ? got : undefined;
+    }, 30_000, "the failing event in the DLQ stream");
+    expect(dead).toHaveLength(1);
+    expect(dead[0]!.subject).toBe(`${natsSystem}.dlq.catalog.order.created`);
+    expect(dead[0]!.body.payload.orderId).toBe("fail-1");
+    expect(dead[0]!.headers).toMatchObject({ "x-msa-reason": "handler-failed", "x-msa-attempts": "3", "x-msa-context": "catalog", "x-msa-event-type": "order.created" });
+    expect(dead[0]!.headers["x-msa-error"]).toContain("payment service unreachable");
+    const retries = svc.logs.filter((l) => l.msg === "event handler failed: retrying").map((l) => [l.attempt, l.retryInMs]).sort((x, y) => Number(x[0]) - Number(y[0]));
+    expect(retries).toEqual([[1, 300], [2, 600]]);
+    await until(async () => ((await sql<[string]>(databaseUrl, "SELECT count(*)::text FROM handled"))[0]![0] === "10" ? true : undefined), 20_000, "10 events handled");
+    await svc.waitFor(() => (svc!.logs.filter((l) => l.msg === "duplicate event skipped").length >= 10 ? true : undefined), 20_000, "10 duplicates skipped");
+    expect(await sql(databaseUrl, "SELECT order_id FROM handled GROUP BY 1 HAVING count(*) > 1")).toEqual([]);
+    expect(await svc.stop()).toBe(0);
   });
 });
