@@ -25,18 +25,24 @@ describe("docs/internals.md agrees with the generators", () => {
     expect(read("templates/kong/kong.yml.hbs")).toContain("strip_path: true");
   });
 
-  it("idempotency store names of both runtimes", () => {
-    const py = read("templates/services/python-flask/app/idempotency.py.hbs");
+  it("idempotency store names of node-express", () => {
     const node = read("templates/services/node-express/src/generated/idempotency.ts.hbs");
-    expect(py).toContain('f"msa:processed-events:{event_id}"');
-    expect(doc).toContain("`msa:processed-events:<eventId>`");
-    expect(py).toContain("LEASE_SECONDS = 300");
-    expect(py).toContain("DONE_TTL_SECONDS = 7 * 24 * 3600");
-    for (const src of [py, node]) expect(src).toContain("CREATE TABLE IF NOT EXISTS msa_processed_events (event_id");
-    expect(py).toContain('["msa_processed_events"]');
+    expect(node).toContain("CREATE TABLE IF NOT EXISTS msa_processed_events (event_id");
     expect(node).toContain("event_type text NOT NULL");
     expect(doc).toContain("`msa_processed_events (event_id text PRIMARY KEY, event_type text NOT NULL,");
-    expect(doc).toContain("postgres `msa_processed_events (event_id TEXT PRIMARY KEY, status TEXT, claimed_at TIMESTAMPTZ)`");
+  });
+
+  it("python-flask inbox and outbox are the tables and keys of docs/messaging.md", () => {
+    const py = read("templates/services/python-flask/app/db.py.hbs");
+    const messaging = read("docs/messaging.md");
+    for (const table of ["msa_inbox (", "msa_outbox ("]) {
+      expect(py).toContain(`CREATE TABLE IF NOT EXISTS ${table}`);
+      expect(messaging).toContain(`CREATE TABLE IF NOT EXISTS ${table}`);
+    }
+    expect(py).toContain("CREATE INDEX IF NOT EXISTS msa_outbox_pending ON msa_outbox (aggregate_id, id) WHERE sent_at IS NULL");
+    expect(py).toContain('f"msa:inbox:{event_id}"');
+    expect(messaging).toContain("`msa:inbox:<eventId>`");
+    expect(py).not.toContain("msa_processed_events");
   });
 
   it("JWT, ports, users", () => {

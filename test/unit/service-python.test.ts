@@ -97,7 +97,8 @@ describe("planPythonServices", () => {
     const files = planPythonServices(modelOf(SYSTEM), render);
     const events = fileOf(files, "services/catalog/app/events.py");
     expect(events).toContain('EXCHANGE = f"{SYSTEM}.events"');
-    expect(events).toContain('"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE, "x-dead-letter-routing-key": CONTEXT');
+    expect(events).toContain('"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE,');
+    expect(events).toContain('"x-dead-letter-routing-key": CONTEXT}');
     const config = fileOf(files, "services/catalog/app/config.py");
     expect(config).toContain('SYSTEM = "shop"');
     expect(config).toMatch(/"orders": \{"env": "ORDERS_URL", "default": "http:\/\/orders:3000", "timeout": 1\.5, "retries": 3,/);
@@ -132,14 +133,34 @@ describe("planPythonServices", () => {
     expect(pythonServiceView(modelOf(SYSTEM), modelOf(SYSTEM).contexts[0]!).brokerSupported).toBe(true);
   });
 
-  it("keeps handled eventIds in the context's own database engine", () => {
-    const idem = (yaml: string): string => fileOf(planPythonServices(modelOf(yaml), render), "services/catalog/app/idempotency.py");
-    expect(idem(SYSTEM)).toContain("return MongoStore(config.database_url, \"catalog\")");
-    expect(idem(SYSTEM)).not.toContain("class PostgresStore");
-    expect(idem(SYSTEM.replace("database: mongodb", "database: postgres"))).toContain("ON CONFLICT (event_id)");
-    expect(idem(SYSTEM.replace("database: mongodb", "database: redis"))).toContain("return RedisStore(config.database_url)");
-    const none = idem(SYSTEM.replace("database: mongodb", "database: none"));
-    expect(none).toMatch(/def store_from_config\(config\):\n    return MemoryStore\(\)/);
+  it("has an inbox in the context's own database engine and an outbox for the SQL engines", () => {
+    const db = (yaml: string): string => fileOf(planPythonServices(modelOf(yaml), render), "services/catalog/app/db.py");
+    expect(db(SYSTEM)).toContain('self.inbox = self.db["msa_inbox"]');
+    expect(db(SYSTEM)).not.toContain("msa_outbox");
+    const pg = db(SYSTEM.replace("database: mongodb", "database: postgres"));
+    expect(pg).toContain("ON CONFLICT (event_id) DO NOTHING");
+    expect(pg).toContain("FOR UPDATE SKIP LOCKED");
+    expect(pg).toContain("def transaction():");
+    expect(db(SYSTEM.replace("database: mongodb", "database: mysql"))).toContain("INSERT IGNORE INTO msa_inbox");
+    expect(db(SYSTEM.replace("database: mongodb", "database: redis"))).toContain('key = f"msa:inbox:{event_id}"');
+    const none = db(SYSTEM.replace("database: mongodb", "database: none"));
+    expect(none).toMatch(/def database_from_config\(config\):\n.*\n    return MemoryInbox\(\)/);
+    for (const src of [pg, none]) expect(src).not.toContain("msa_processed_events");
+  });
+
+  it("renders broker.retry as the defaults of EVENT_RETRY_* and fails fast in production", () => {
+    const files = planPythonServices(modelOf(SYSTEM.replace("kind: rabbitmq", "kind: rabbitmq, retry: { attempts: 3, initialDelay: 500ms, maxDelay: 10s }")), render);
+    const config = fileOf(files, "services/catalog/app/config.py");
+    expect(config).toContain('RETRY_ATTEMPTS = int(os.environ.get("EVENT_RETRY_ATTEMPTS") or 3)');
+    expect(config).toContain('RETRY_INITIAL_DELAY_MS = int(os.environ.get("EVENT_RETRY_INITIAL_DELAY_MS") or 500)');
+    expect(config).toContain('RETRY_MAX_DELAY_MS = int(os.environ.get("EVENT_RETRY_MAX_DELAY_MS") or 10000)');
+    expect(config).toContain("BROKER_URL is not set (Secret shop-broker, key url)");
+    expect(config).toContain("DATABASE_URL is not set (Secret catalog-database, key url)");
+    expect(fileOf(files, "services/catalog/Dockerfile")).toContain("APP_ENV=production");
+    expect(fileOf(files, "services/catalog/gunicorn.conf.py")).toContain("sys.exit(1)");
+    const events = fileOf(files, "services/catalog/app/events.py");
+    expect(events).toContain('"x-queue-type": "quorum"');
+    expect(events).toContain('queue = f"{QUEUE}.retry.{outcome.delay_ms}"');
   });
 
   it("is deterministic", () => {
