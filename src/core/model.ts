@@ -107,6 +107,8 @@ export interface Gateway {
   host: string | null;
   auth: "jwt" | "none";
   rateLimit: RateLimit | null;
+  /** Where rate-limit counters live: per replica in memory, or shared by every replica in Redis. */
+  rateLimitStore: "memory" | "redis";
   routes: Route[];
 }
 
@@ -445,6 +447,7 @@ export function buildModel(input: ModelInput): ModelResult {
       host: typeof gw.host === "string" ? gw.host : null,
       auth: gatewayAuth,
       rateLimit: gatewayRate,
+      rateLimitStore: gw.rateLimitStore === "redis" ? "redis" : "memory",
       routes,
     },
     mesh: root.mesh === "istio" ? "istio" : "none",

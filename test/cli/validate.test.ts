@@ -23,7 +23,9 @@ describe("msa validate (built CLI)", () => {
     const r = await msa(["validate", "--format", "json"], exampleDir("shop"));
     const doc = JSON.parse(r.stdout);
     expect(Object.keys(doc.diagnostics[0])).toEqual(["file", "line", "column", "severity", "rule", "message"]);
-    expect(doc.summary).toEqual({ errors: 0, warnings: 2 }); // event-unconsumed and the open-model currency addition
+    // event-unconsumed, the open-model currency addition, and gateway-rate-limit-store (shop limits per Kong replica)
+    expect(doc.summary).toEqual({ errors: 0, warnings: 3 });
+    expect(doc.diagnostics.map((d: { rule: string }) => d.rule)).toContain("gateway-rate-limit-store");
   });
 
   it("exits 1 on errors with path:line:col, no stack trace, nothing written", async () => {

@@ -100,3 +100,35 @@ describe("gateway route views", () => {
     expect(views.find((v) => v.context === "catalog")).toMatchObject({ defaultUrl: "http://catalog:5000", envVar: "ROUTE_CATALOG_URL", rateLimit: { text: "100/minute" } });
   });
 });
+
+describe("planNodeGateway: security and operations settings (issue #14)", () => {
+  const files = (yaml: string): Map<string, string> => new Map(planNodeGateway(modelOf(yaml), render).map((f) => [f.path, f.content]));
+
+  it("pins the redis client and plans the client-address module", () => {
+    expect(GATEWAY_DEPENDENCIES.redis).toMatch(/^\d+\.\d+\.\d+$/);
+    const f = files(SYSTEM);
+    expect(JSON.parse(f.get("gateway/package.json")!).dependencies.redis).toBe(GATEWAY_DEPENDENCIES.redis);
+    expect(f.get("gateway/src/client-ip.ts")).toContain("export function clientAddress(");
+  });
+
+  it("serves /metrics on METRICS_PORT 9464 by default, and nowhere on the traffic port", () => {
+    const f = files(SYSTEM);
+    expect(f.get("gateway/src/config.ts")).toContain('integer(env, "METRICS_PORT", 9464)');
+    expect(f.get("gateway/src/app.ts")).not.toMatch(/pathname === "\/metrics"/);
+    expect(f.get("gateway/src/main.ts")).toContain("metricsServer.listen(config.metricsPort)");
+  });
+
+  it("takes the rate-limit store from gateway.rateLimitStore (memory unless redis)", () => {
+    expect(files(SYSTEM).get("gateway/src/config.ts")).toContain('env.RATE_LIMIT_STORE || "memory"');
+    const redis = files(SYSTEM.replace("  rateLimit: 100/minute\n", "  rateLimit: 100/minute\n  rateLimitStore: redis\n"));
+    expect(redis.get("gateway/src/config.ts")).toContain('env.RATE_LIMIT_STORE || "redis"');
+  });
+
+  it("requires exp, caps the lifetime, and retries only safe requests", () => {
+    const f = files(SYSTEM);
+    expect(f.get("gateway/src/auth.ts")).toContain('requiredClaims: ["exp"]');
+    expect(f.get("gateway/src/auth.ts")).toContain("JWT_MAX_TTL");
+    expect(f.get("gateway/src/proxy.ts")).toContain('const SAFE_METHODS = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"])');
+    expect(f.get("gateway/src/proxy.ts")).toContain('method === "POST" && typeof key === "string"');
+  });
+});

@@ -42,25 +42,41 @@ describe("gateway/kong.yml", () => {
         expect(doc._format_version).toBe("3.0");
       });
 
-      it("has one service+route per gateway route with the declared path, methods, auth and rate limit", () => {
+      it("has one service+route per gateway route and retry class, with the declared path, methods, auth and rate limit", () => {
         const services = doc.services as Obj[];
-        expect(services).toHaveLength(model.gateway.routes.length);
         for (const route of model.gateway.routes) {
-          const svc = services.find((s) => s.routes[0].paths[0] === route.path);
-          expect(svc, `service for ${route.path}`).toBeDefined();
+          const own = services.filter((s) => s.routes[0].paths[0] === route.path);
+          expect(own.length, `services for ${route.path}`).toBeGreaterThan(0);
           const ctx = model.contexts.find((c) => c.name === route.context)!;
-          expect(svc!.url).toBe(`http://${ctx.name}:${ctx.port}${upstreamPath(route.path)}`);
-          const r = svc!.routes[0] as Obj;
-          expect(r.methods).toEqual(route.methods);
-          expect(r.strip_path).toBe(true);
-          const plugins = Object.fromEntries((r.plugins as Obj[]).map((p) => [p.name, p.config]));
-          expect(plugins["correlation-id"]).toEqual({ header_name: "X-Correlation-ID", generator: "uuid", echo_downstream: true });
-          if (route.auth === "jwt") expect(plugins.jwt?.claims_to_verify).toEqual(["exp"]);
-          else expect(plugins.jwt).toBeUndefined();
-          if (route.rateLimit) {
-            expect(plugins["rate-limiting"][route.rateLimit.unit]).toBe(route.rateLimit.count);
-            expect(Object.keys(plugins["rate-limiting"]).filter((k) => ["second", "minute", "hour"].includes(k))).toEqual([route.rateLimit.unit]);
-          } else expect(plugins["rate-limiting"]).toBeUndefined();
+          // every declared method is served, by exactly one route when no Idempotency-Key is sent
+          expect(own.filter((s) => !s.routes[0].headers).flatMap((s) => s.routes[0].methods).sort()).toEqual([...route.methods].sort());
+          for (const svc of own) {
+            expect(svc.url).toBe(`http://${ctx.name}:${ctx.port}${upstreamPath(route.path)}`);
+            const r = svc.routes[0] as Obj;
+            expect(r.strip_path).toBe(true);
+            // retries only where a replay is safe
+            const safe = (r.methods as string[]).every((m) => ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"].includes(m)) || r.headers?.["Idempotency-Key"];
+            expect(svc.retries, svc.name).toBe(safe ? 1 : 0);
+            const plugins = Object.fromEntries((r.plugins as Obj[]).map((p) => [p.name, p.config]));
+            expect(plugins["correlation-id"]).toEqual({ header_name: "X-Correlation-ID", generator: "uuid", echo_downstream: true });
+            expect(plugins["request-transformer"].remove.headers).toEqual(expect.arrayContaining(["X-Auth-Subject", "X-User-ID", "X-Forwarded-User", "X-Consumer-Groups"]));
+            expect(plugins["post-function"].access[0]).toContain('"x-consumer-", "x-user-"');
+            expect(plugins["request-size-limiting"]).toEqual({ allowed_payload_size: 1, size_unit: "megabytes", require_content_length: false });
+            if (route.auth === "jwt") {
+              expect(plugins.jwt?.claims_to_verify).toEqual(["exp"]);
+              expect(plugins.jwt?.maximum_expiration).toBe(86_400);
+              expect(plugins["post-function"].access[0]).toContain('set_header("X-Auth-Subject", sub)');
+              expect(plugins["request-transformer"].remove.headers).not.toContain("X-Consumer-Username");
+            } else {
+              expect(plugins.jwt).toBeUndefined();
+              expect(plugins["post-function"].access[0]).not.toContain("set_header");
+              expect(plugins["request-transformer"].remove.headers).toEqual(expect.arrayContaining(["X-Consumer-ID", "X-Consumer-Username", "X-Credential-Identifier"]));
+            }
+            if (route.rateLimit) {
+              expect(plugins["rate-limiting"][route.rateLimit.unit]).toBe(route.rateLimit.count);
+              expect(Object.keys(plugins["rate-limiting"]).filter((k) => ["second", "minute", "hour"].includes(k))).toEqual([route.rateLimit.unit]);
+            } else expect(plugins["rate-limiting"]).toBeUndefined();
+          }
         }
       });
 
@@ -74,13 +90,26 @@ describe("gateway/kong.yml", () => {
     });
   }
 
-  it("shop: the expected concrete values (orders jwt 100/minute GET+POST, catalog open GET-only 300/minute)", () => {
+  it("shop: the expected concrete values (orders jwt 100/minute GET+POST split by retry safety, catalog open GET-only 300/minute)", () => {
     const v = kongView(modelAt(KONG_SYSTEMS[0]![1]));
-    expect(v.services.map((s) => [s.name, s.url, s.routePath, s.methods.join(","), s.plugins.map((p) => p.name).join(",")])).toEqual([
-      ["orders-api-v1-orders", "http://orders:3000/orders", "/api/v1/orders", "GET,POST", "correlation-id,jwt,rate-limiting"],
-      ["catalog-api-v1-products", "http://catalog:5000/products", "/api/v1/products", "GET", "correlation-id,rate-limiting"],
+    const plugins = "correlation-id,request-transformer,post-function";
+    expect(v.services.map((s) => [s.name, s.url, s.routePath, s.methods.join(","), s.retries, JSON.stringify(s.headers), s.plugins.map((p) => p.name).join(",")])).toEqual([
+      ["orders-api-v1-orders", "http://orders:3000/orders", "/api/v1/orders", "GET", 1, "null", `${plugins},jwt,rate-limiting,request-size-limiting`],
+      ["orders-api-v1-orders-idempotent", "http://orders:3000/orders", "/api/v1/orders", "POST", 1, '{"Idempotency-Key":["~*."]}', `${plugins},jwt,rate-limiting,request-size-limiting`],
+      ["orders-api-v1-orders-no-retry", "http://orders:3000/orders", "/api/v1/orders", "POST", 0, "null", `${plugins},jwt,rate-limiting,request-size-limiting`],
+      ["catalog-api-v1-products", "http://catalog:5000/products", "/api/v1/products", "GET", 1, "null", `${plugins},rate-limiting,request-size-limiting`],
     ]);
-    expect(v.services[1]!.plugins[1]!.config).toMatchObject({ minute: 300, policy: "local", limit_by: "ip" });
+    expect(v.services[3]!.plugins.find((p) => p.name === "rate-limiting")!.config).toMatchObject({ minute: 300, policy: "local", limit_by: "ip" });
+  });
+
+  it("gateway.rateLimitStore: redis → policy redis, the host from the environment (Kong's env vault)", () => {
+    const text = fs.readFileSync(KONG_SYSTEMS[1]![1], "utf8").replace(/^gateway:\n/m, "gateway:\n  rateLimitStore: redis\n");
+    expect(text).toContain("rateLimitStore: redis");
+    const doc = parse(kongYmlOf(modelFromText(text, "istio-kafka"))!) as Obj;
+    expect(validate(doc)).toBe(true);
+    const limits = (doc.services as Obj[]).flatMap((s) => s.routes[0].plugins as Obj[]).filter((p) => p.name === "rate-limiting");
+    expect(limits.length).toBeGreaterThan(0);
+    for (const p of limits) expect(p.config).toMatchObject({ policy: "redis", redis: { host: "{vault://env/redis-host}", port: 6379 } });
   });
 
   it("upstream path is the prefix's last segment", () => {
@@ -114,7 +143,7 @@ describe("gateway/kong.yml", () => {
     );
     const doc = parse(kongYmlOf(model)!) as Obj;
     expect(validate(doc)).toBe(true);
-    expect((doc.services as Obj[]).map((s) => s.name)).toEqual(["a-things", "b-things"]);
+    expect((doc.services as Obj[]).map((s) => s.name)).toEqual(["a-things", "b-things-idempotent", "b-things"]);
   });
 
   it("a kong gateway without routes is still a valid config (services: [])", () => {
@@ -150,6 +179,7 @@ describe("gateway/kong.yml", () => {
 
   describe("the schemas reject what Kong would reject", () => {
     const base = (): Obj => parse(kongYmlOf(modelAt(KONG_SYSTEMS[0]![1]))!) as Obj;
+    const plugin = (d: Obj, name: string): Obj => (d.services[0].routes[0].plugins as Obj[]).find((p) => p.name === name)!;
     const cases: [string, (d: Obj) => void][] = [
       ["an unknown top-level key", (d) => (d.unknown = 1)],
       ["an unknown service key", (d) => (d.services[0].timeout = 5)],
@@ -157,9 +187,12 @@ describe("gateway/kong.yml", () => {
       ["an unknown route key", (d) => (d.services[0].routes[0].path = "/x")],
       ["a route path not starting with / or ~", (d) => (d.services[0].routes[0].paths = ["api"])],
       ["an unknown plugin", (d) => d.services[0].routes[0].plugins.push({ name: "made-up" })],
-      ["an unknown jwt config key", (d) => (d.services[0].routes[0].plugins[1].config.secret = "x")],
-      ["a rate-limiting config without any limit", (d) => delete d.services[0].routes[0].plugins[2].config.minute],
-      ["a rate-limiting policy Kong does not know", (d) => (d.services[0].routes[0].plugins[2].config.policy = "memory")],
+      ["an unknown jwt config key", (d) => (plugin(d, "jwt").config.secret = "x")],
+      ["a rate-limiting config without any limit", (d) => delete plugin(d, "rate-limiting").config.minute],
+      ["a rate-limiting policy Kong does not know", (d) => (plugin(d, "rate-limiting").config.policy = "memory")],
+      ["a request-transformer key Kong does not know", (d) => (plugin(d, "request-transformer").config.strip = ["X-User"])],
+      ["a post-function phase Kong does not know", (d) => (plugin(d, "post-function").config.accesss = ["return"])],
+      ["a request-size-limiting unit Kong does not know", (d) => (plugin(d, "request-size-limiting").config.size_unit = "gigabytes")],
       ["an unknown correlation-id generator", (d) => (d.services[0].routes[0].plugins[0].config.generator = "random")],
       ["an unknown jwt_secrets key", (d) => (d.consumers[0].jwt_secrets[0].issuer = "x")],
       ["a wrong format version", (d) => (d._format_version = "4.0")],

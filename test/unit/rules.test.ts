@@ -90,6 +90,8 @@ const CASES: Case[] = [
   { rule: "call-timeout", bad: sub("beta: { timeout: 1s }", "beta: { retries: 1 }"), at: [16, 7] },
   { rule: "runtime-support", bad: sub("name: demo\n", "name: demo\nbroker: { kind: kafka }\n").replace("  beta:\n    port: 3001", "  beta:\n    runtime: python-flask\n    port: 3001"), at: [18, 3], good: sub("name: demo\n", "name: demo\nbroker: { kind: nats }\n").replace("  beta:\n    port: 3001", "  beta:\n    runtime: python-flask\n    port: 3001") },
   { rule: "gateway-none-routes", bad: sub("kind: node", "kind: none"), at: [4, 9] },
+  { rule: "gateway-rate-limit-store", bad: sub("  kind: node\n", "  kind: node\n  rateLimit: 100/minute\n"), at: [5, 3], messageIncludes: "rateLimitStore: redis", good: sub("  kind: node\n", "  kind: node\n  rateLimit: 100/minute\n  rateLimitStore: redis\n") },
+  { rule: "gateway-rate-limit-store", bad: sub("      methods: [GET]\n", "      methods: [GET]\n      rateLimit: 5/second\n"), at: [9, 7] },
 ];
 
 describe("rules", () => {

@@ -7,10 +7,12 @@ import type { Render } from "../render.js";
 import type { PlannedFile, Planner } from "./types.js";
 
 /** Pinned versions of the gateway's own dependencies (Node ≥ 20.18.1 for undici 7). */
-export const GATEWAY_DEPENDENCIES = { jose: "6.2.17", pino: "10.4.0", undici: "7.30.2" } as const;
+export const GATEWAY_DEPENDENCIES = { jose: "6.2.17", pino: "10.4.0", redis: "6.4.0", undici: "7.30.2" } as const;
 export const GATEWAY_DEV_DEPENDENCIES = { "@types/node": "20.19.25", typescript: "5.9.3", vitest: "4.1.12" } as const;
 /** The port the gateway listens on unless PORT says otherwise. */
 export const GATEWAY_PORT = 8080;
+/** The port of /metrics (METRICS_PORT): separate from the traffic port, so no route can expose it. */
+export const GATEWAY_METRICS_PORT = 9464;
 
 export interface GatewayRouteView {
   path: string;
@@ -60,6 +62,7 @@ const FILES: readonly string[] = [
   "vitest.config.ts",
   "src/app.ts",
   "src/auth.ts",
+  "src/client-ip.ts",
   "src/config.ts",
   "src/correlation.ts",
   "src/metrics.ts",
@@ -80,6 +83,8 @@ export const planNodeGateway: Planner = (model: SystemModel, render: Render): Pl
     system: model.name,
     packageName: `${model.name}-gateway`,
     port: GATEWAY_PORT,
+    metricsPort: GATEWAY_METRICS_PORT,
+    rateLimitStore: model.gateway.rateLimitStore,
     host: model.gateway.host,
     routes,
     upstreams,

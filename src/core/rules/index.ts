@@ -8,6 +8,7 @@ import { databaseShared, eventPublisher } from "./ownership.js";
 import { portMeshReserved, portRange, portUnique } from "./ports.js";
 import { refContext, refEvent } from "./references.js";
 import { routeDuplicate, routePath } from "./routes.js";
+import { gatewayRateLimitStore } from "./gateway.js";
 import { runtimeSupport } from "./runtime-support.js";
 import type { Rule } from "./types.js";
 import { callTimeout, contextIsolated, gatewayRoutesUnused } from "./warnings.js";
@@ -32,5 +33,6 @@ export const RULES: readonly Rule[] = [
   contextIsolated,
   callTimeout,
   gatewayRoutesUnused,
+  gatewayRateLimitStore,
   runtimeSupport,
 ];

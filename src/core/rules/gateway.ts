@@ -1,0 +1,26 @@
+import type { Rule } from "./types.js";
+
+/**
+ * A rate limit counted in memory holds per replica: the Kubernetes gateway always has an HPA (two or more
+ * replicas), so N replicas let a client through N × the limit. `rateLimitStore: redis` shares the counters.
+ */
+export const gatewayRateLimitStore: Rule = {
+  id: "gateway-rate-limit-store",
+  severity: "warning",
+  summary: "a rate-limited gateway that may run several replicas shares its counters (rateLimitStore: redis)",
+  check({ model, data, at }) {
+    const gw = model.gateway;
+    if (gw.kind === "none" || gw.rateLimitStore === "redis") return [];
+    const limited = gw.routes.filter((r) => r.rateLimit);
+    if (!limited.length) return [];
+    const raw = data.gateway ?? {};
+    const where = raw.rateLimit !== undefined ? ["gateway", "rateLimit"] : (limited[0]!.source.path as (string | number)[]).concat("rateLimit");
+    return [
+      at(
+        where,
+        `${limited.length} gateway route(s) are rate-limited in memory, per replica: the gateway's HPA runs 2 or more replicas, so a client gets that many times the limit — set gateway.rateLimitStore: redis (REDIS_URL) to share the counters`,
+        { key: true, severity: "warning" },
+      ),
+    ];
+  },
+};
