@@ -40,7 +40,7 @@ export function readManifests(text: string): Manifests {
   if (ns.length !== 1) throw new Error(`expected one Namespace, got ${ns.length}`);
   const nsMeta = asObj(ns[0]!.metadata);
   const namespace = String(nsMeta.name);
-  const nsLabels = { ...(asObj(nsMeta.labels) as Record<string, string>), "kubernetes.io/metadata.name": namespace };
+  const nsLabels: Record<string, string> = { ...(asObj(nsMeta.labels) as Record<string, string>), "kubernetes.io/metadata.name": namespace };
   const meshed = nsLabels["istio-injection"] === "enabled";
   const workloads: Manifests["workloads"] = new Map();
   for (const d of objects.filter((o) => o.kind === "Deployment")) {

@@ -115,7 +115,7 @@ function checkContexts(model: SystemModel, objs: Obj[]): void {
     expect(egress[0]!.ports).toContainEqual({ port: 53, protocol: "UDP" });
     const toPods = egress.filter((e) => e.to?.[0]?.podSelector?.matchLabels?.["app.kubernetes.io/name"] && !e.to[0].namespaceSelector);
     expect(toPods.map((e) => e.to[0].podSelector.matchLabels["app.kubernetes.io/name"])).toEqual([...callees].sort());
-    const byPort = egress.filter((e) => !e.to).map((e) => e.ports[0].port);
+    const byPort = egress.filter((e) => !e.to).flatMap((e) => e.ports.map((x: Obj) => x.port));
     const wantPorts = [...(c.database ? [DB_PORTS[c.database.engine]] : []), ...(BROKER_PORTS[model.broker.kind] ? [BROKER_PORTS[model.broker.kind]] : []), 4317, 4318];
     expect(byPort).toEqual(wantPorts);
   }

@@ -72,7 +72,7 @@ export interface WorkloadView {
   /** NetworkPolicy egress to pods of this namespace (callees, saga steps, routed contexts). */
   egressPods: { name: string; labels: Labels; port: number }[];
   /** NetworkPolicy egress to any address on these ports (database, broker, tracing, JWKS: in or outside the cluster). */
-  egressPorts: { port: number; protocol: string; what: string }[];
+  egressPorts: { what: string; ports: { port: number; protocol: string }[] }[];
 }
 
 export interface MeshPeer {
@@ -144,6 +144,22 @@ const hpaBounds = (replicas: number): { min: number; max: number } => {
   return { min, max: Math.max(min * 2, min + 2) };
 };
 
+/** The outside edges of a workload but DNS, one entry per kind (the tracing collector's two OTLP ports together). */
+function groupOutside(g: EdgeGraph, name: string): WorkloadView["egressPorts"] {
+  const out: WorkloadView["egressPorts"] = [];
+  const byKind = new Map<string, WorkloadView["egressPorts"][number]>();
+  for (const e of g.outside.filter((x) => x.from === name && x.kind !== "dns")) {
+    let entry = byKind.get(e.kind);
+    if (!entry) {
+      entry = { what: e.kind === "tracing" ? "tracing collector (OTLP gRPC and HTTP)" : e.what, ports: [] };
+      byKind.set(e.kind, entry);
+      out.push(entry);
+    }
+    entry.ports.push({ port: e.port, protocol: e.protocol });
+  }
+  return out;
+}
+
 /** The NetworkPolicy fields of a workload, all read from the edge graph. */
 function policyOf(model: SystemModel, g: EdgeGraph, name: string, mesh: boolean): Pick<WorkloadView, "publicIngress" | "ingressFrom" | "ingressNames" | "scrapePorts" | "egressPods" | "egressPorts"> {
   const ingressNames = podEdgesTo(g, name).map((e) => e.from);
@@ -156,7 +172,7 @@ function policyOf(model: SystemModel, g: EdgeGraph, name: string, mesh: boolean)
     ingressNames,
     scrapePorts,
     egressPods: podEdgesFrom(g, name).map((e) => ({ name: e.to, labels: selectorOf(model, e.to), port: e.port })),
-    egressPorts: g.outside.filter((e) => e.from === name && e.kind !== "dns").map((e) => ({ port: e.port, protocol: e.protocol, what: e.what })),
+    egressPorts: groupOutside(g, name),
   };
 }
 
