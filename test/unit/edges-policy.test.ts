@@ -170,6 +170,6 @@ describe("policy evaluator: every system × overlay × mesh", () => {
         }
       }
       expect(checked).toBe(6);
-    });
+    }, 300_000); // six kustomize renders: minutes on a loaded machine
   }
 });
