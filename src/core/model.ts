@@ -8,6 +8,9 @@ import { loadYamlText, positionOf, schemaFileData, type LoadedDocument, type Pat
 import { parseDuration, parseRateLimit, toEnvName, type RateLimit } from "./names.js";
 import type { BROKERS, DATABASE_ENGINES, GATEWAYS, RUNTIMES } from "./vocabulary.js";
 
+/** The edge graph every policy, URL and compose environment is derived from (src/core/edges.ts). */
+export { edgeGraph, type EdgeGraph } from "./edges.js";
+
 export type Runtime = (typeof RUNTIMES)[number];
 export type BrokerKind = (typeof BROKERS)[number];
 export type GatewayKind = (typeof GATEWAYS)[number];
@@ -110,6 +113,8 @@ export interface Gateway {
   /** Where rate-limit counters live: per replica in memory, or shared by every replica in Redis. */
   rateLimitStore: "memory" | "redis";
   routes: Route[];
+  /** JWKS endpoint of the token issuer (RS256/ES256), when configured: the edge graph allows the gateway's egress to it. */
+  jwksUrl?: string | null;
 }
 
 export interface EventVersion {
@@ -174,6 +179,22 @@ export interface Broker {
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, initialDelayMs: 1_000, maxDelayMs: 30_000 };
 export const DEFAULT_KAFKA: KafkaSettings = { partitions: 3, replicationFactor: 3, startFrom: "earliest" };
 
+export const ENVIRONMENT_NAMES = ["dev", "staging", "prod"] as const;
+export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
+
+/** Where one environment runs (system.yaml `environments.<env>`; defaults `<ns>-dev`, `<ns>-staging`, `<ns>`). */
+export interface EnvironmentSettings {
+  namespace: string;
+  /** The public host of the gateway's Ingress: prod uses gateway.host, dev and staging `<env>.<gateway.host>`. */
+  host: string | null;
+  /** TLS Secret of the Ingress (cert-manager or your own); null serves plain HTTP (default in dev and staging). */
+  tlsSecret: string | null;
+  /** IngressClass of the Ingress; null uses the cluster's default class (default in dev and staging). */
+  ingressClassName: string | null;
+}
+
+export const DEFAULT_INGRESS_CLASS = "nginx";
+
 export interface SystemModel {
   /** system.yaml as the user named it. */
   file: string;
@@ -186,6 +207,7 @@ export interface SystemModel {
   broker: Broker;
   gateway: Gateway;
   mesh: "none" | "istio";
+  environments: Record<EnvironmentName, EnvironmentSettings>;
   /** Sorted by name. */
   contexts: Context[];
   /** Sorted by name. */
@@ -249,6 +271,25 @@ function defaultRouteMethods(api: unknown): string[] {
  * Builds the normalized model from a document that passed schema validation.
  * Reference errors are the rules' business; here unknown references are simply dropped.
  */
+/** Per-environment namespace, host, TLS and IngressClass, defaults applied. */
+export function environmentSettings(raw: unknown, namespace: string, host: string | null, gatewayName = "gateway"): Record<EnvironmentName, EnvironmentSettings> {
+  const all = asMap(raw);
+  const out = {} as Record<EnvironmentName, EnvironmentSettings>;
+  for (const env of ENVIRONMENT_NAMES) {
+    const e = asMap(all[env]);
+    const prod = env === "prod";
+    const h = typeof e.host === "string" ? e.host : host ? (prod ? host : `${env}.${host}`) : null;
+    const tls = e.tls === undefined ? prod : e.tls;
+    out[env] = {
+      namespace: typeof e.namespace === "string" ? e.namespace : prod ? namespace : `${namespace}-${env}`,
+      host: h,
+      tlsSecret: h && tls !== false ? (typeof tls === "object" && tls && typeof asMap(tls).secretName === "string" ? String(asMap(tls).secretName) : tls ? `${gatewayName}-tls` : null) : null,
+      ingressClassName: typeof e.ingressClassName === "string" ? e.ingressClassName : prod ? DEFAULT_INGRESS_CLASS : null,
+    };
+  }
+  return out;
+}
+
 export function buildModel(input: ModelInput): ModelResult {
   const { loaded, dir } = input;
   const file = loaded.file;
@@ -451,6 +492,12 @@ export function buildModel(input: ModelInput): ModelResult {
       routes,
     },
     mesh: root.mesh === "istio" ? "istio" : "none",
+    environments: environmentSettings(
+      root.environments,
+      typeof root.namespace === "string" ? root.namespace : name,
+      typeof gw.host === "string" ? gw.host : null,
+      contextSet.has("gateway") ? `${name}-gateway` : "gateway",
+    ),
     contexts: contexts.sort(byName),
     events: events.sort(byName),
     sagas,

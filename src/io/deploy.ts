@@ -269,6 +269,8 @@ async function executePlan(ctx: CliContext, model: SystemModel, req: DeployReque
   for (const step of plan.steps.filter((s) => s.phase !== "rollout")) {
     const r = await exec(step);
     if (r.exitCode !== 0) {
+      if (step.phase === "secrets")
+        return finish(1, `a Secret the workloads read is missing in namespace ${plan.namespace} (see above); create it as docs/secrets.md says, then deploy again. Nothing was built, pushed or applied`);
       const after = step.phase === "build" ? "nothing was pushed or applied" : step.phase === "push" ? "nothing was applied" : "the cluster may be partly updated";
       return finish(1, `${step.description} failed (exit ${r.exitCode}); ${after}`);
     }

@@ -17,7 +17,8 @@ interface JsonPlan {
   dryRun: boolean;
   namespace: string;
   images: { service: string; ref: string; buildDir: string }[];
-  steps: { phase: string; argv: string[] }[];
+  steps: { phase: string; argv: string[]; mutates: boolean }[];
+  secrets: { name: string; keys: string[]; readers: string[] }[];
   manifests: string;
 }
 
@@ -63,7 +64,16 @@ describe.skipIf(!haveKubectl)("msa deploy on generated systems (skipped without 
       expect(code).toBe(0);
       expect(fakes.mutatingOrWaiting().length).toBe(before);
       const plan = JSON.parse(c.out()) as JsonPlan;
-      expect(plan.namespace).toBe("shop");
+      // each environment has its own namespace (system.yaml environments; defaults shop-dev, shop-staging, shop)
+      expect(plan.namespace).toBe(env === "prod" ? "shop" : `shop-${env}`);
+      // the Secrets the workloads read are listed and checked first, read-only, in that namespace
+      expect(plan.secrets.map((x) => x.name)).toEqual(["catalog-database", "inventory-database", "orders-database", "payment-database", "shop-broker", "shop-gateway-jwt", ...(env === "prod" ? ["gateway-tls"] : [])].sort());
+      expect(plan.secrets.find((x) => x.name === "shop-broker")).toMatchObject({ keys: ["url"], readers: ["deployment/catalog", "deployment/inventory", "deployment/orders", "deployment/payment"] });
+      expect(plan.steps[0]).toMatchObject({ phase: "secrets", mutates: false });
+      expect(plan.steps[0]!.argv).toEqual(["kubectl", "get", "secret", ...plan.secrets.map((x) => x.name), "--namespace", plan.namespace, "--output", "name"]);
+      // the version label is the deployed tag
+      expect(plan.manifests).toContain("app.kubernetes.io/version: v1.2.3");
+      expect(plan.manifests).not.toMatch(/app\.kubernetes\.io\/version: "?0\.0\.0/);
       const images = deploymentImages(plan.manifests);
       for (const ctx of ["catalog", "inventory", "orders", "payment"]) expect(images[ctx]).toEqual([`ghcr.io/acme/shop/${ctx}:v1.2.3`]);
       expect(plan.steps.filter((s) => s.phase === "build").map((s) => s.argv.at(-1))).toEqual(["services/catalog", "services/inventory", "services/orders", "services/payment"]);

@@ -202,6 +202,33 @@ describe.skipIf(!haveKubectl)("msa deploy with recording docker/kubectl (skipped
     expect(c.err()).toMatch(/simulated failure/);
   });
 
+  it("checks the Secrets the workloads read before building; a missing one stops everything, --dry-run lists them", async () => {
+    const withSecrets = workload("orders").replace(
+      "          image: registry.example.com/demo/orders:0.0.0\n",
+      "          image: registry.example.com/demo/orders:0.0.0\n          env:\n            - name: DATABASE_URL\n              valueFrom: { secretKeyRef: { name: orders-database, key: url } }\n            - name: OPTIONAL\n              valueFrom: { secretKeyRef: { name: maybe, key: x, optional: true } }\n",
+    );
+    fs.writeFileSync(path.join(dir, "k8s/base/orders.yaml"), withSecrets);
+    const dry = captureContext(dir, fakes);
+    expect((await runDeploy(dry.ctx, opts({ dryRun: true }), clean)).exitCode).toBe(0);
+    // listed with who reads it; the Secret the manifests create themselves (demo-broker) and optional ones are not
+    expect(dry.out()).toContain("#   orders-database (key url), read by deployment/orders");
+    expect(dry.out()).toContain("kubectl get secret orders-database --namespace demo --output name");
+    expect(dry.out()).not.toMatch(/#   (demo-broker|maybe)/);
+    expect(fakes.mutatingOrWaiting()).toEqual([]);
+
+    const c = captureContext(dir, fakes, { FAKE_FAIL: JSON.stringify(["kubectl get secret"]) });
+    const r = await runDeploy(c.ctx, opts(), clean);
+    expect(r.exitCode).toBe(1);
+    expect(fakes.mutatingOrWaiting().map(line)).toEqual(["kubectl get secret orders-database --namespace demo --output name"]);
+    expect(c.err()).toMatch(/a Secret the workloads read is missing in namespace demo .*docs\/secrets\.md.*Nothing was built, pushed or applied/);
+
+    const ok = captureContext(dir, fakes);
+    expect((await runDeploy(ok.ctx, opts(), clean)).exitCode).toBe(0);
+    const calls = fakes.mutatingOrWaiting().map(line).slice(1);
+    expect(calls[0]).toBe("kubectl get secret orders-database --namespace demo --output name");
+    expect(calls[1]).toMatch(/^docker build/);
+  });
+
   it("a failing push stops before anything is applied", async () => {
     const c = captureContext(dir, fakes, { FAKE_FAIL: JSON.stringify(["docker push"]) });
     const r = await runDeploy(c.ctx, opts(), clean);

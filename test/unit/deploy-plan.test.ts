@@ -147,6 +147,8 @@ describe("deploy: rendering with kustomize's images transformer", () => {
         { name: "ghcr.io/acme/shop/orders", newName: "myregistry.com/myorg/shop/orders", newTag: "v1.0.0" },
         { name: "myregistry.com/myorg/shop/orders", newName: "myregistry.com/myorg/shop/orders", newTag: "v1.0.0" },
       ],
+      // the overlay's app.kubernetes.io/version becomes the deployed tag
+      labels: { "app.kubernetes.io/version": "v1.0.0" },
     });
     expect(renderKustomization({ ...p.render, namespace: "production" }, "../x/k8s/overlays/dev")).toEqual({
       apiVersion: "kustomize.config.k8s.io/v1beta1",
@@ -154,12 +156,14 @@ describe("deploy: rendering with kustomize's images transformer", () => {
       resources: ["../x/k8s/overlays/dev"],
       namespace: "production",
       images: p.render.images,
+      labels: [{ pairs: { "app.kubernetes.io/version": "v1.0.0" }, includeSelectors: false, includeTemplates: true }],
     });
   });
 
   it("renders --k8s-manifest files the same way", () => {
     const p = prepareDeploy(shop(), req({ k8sManifest: "k8s/orders.yaml", services: ["orders"], imageTag: "v1" }), git);
     expect(p.render.source).toEqual({ kind: "manifest", path: "k8s/orders.yaml" });
+    expect(p.render.labels).toEqual({});
     expect(p.render.images).toEqual([{ name: "ghcr.io/acme/shop/orders", newName: "ghcr.io/acme/shop/orders", newTag: "v1" }]);
   });
 });

@@ -57,8 +57,16 @@ describe("kubectl kustomize + k8s-check", () => {
         for (const c of model.contexts) expect(r.rendered).toContain(`image: ${model.registry ?? model.name}/${c.name}:${OVERLAY_TAGS[env]}\n`);
         // kubectl writes a name such as "null" or "y" quoted
         for (const c of model.contexts) expect(r.rendered).toMatch(new RegExp(`kind: Deployment\\nmetadata:\\n(?:  .*\\n)*?  name: ("?)${c.name}\\1\\n`));
-        expect(r.rendered).toMatch(new RegExp(`^  namespace: ("?)${model.namespace}\\1$`, "m"));
+        // each environment in its own namespace (system.yaml environments; defaults <ns>-dev, <ns>-staging, <ns>)
+        const ns = model.environments[env].namespace;
+        expect(ns).toBe(env === "prod" ? model.namespace : `${model.namespace}-${env}`);
+        const namespaces = [...r.rendered.matchAll(/^  namespace: "?([^"\n]+)"?$/gm)].map((m) => m[1]);
+        expect(namespaces.length).toBeGreaterThan(0);
+        expect(new Set(namespaces)).toEqual(new Set([ns]));
         expect(r.rendered.match(/^kind: Namespace$/gm)).toHaveLength(1);
+        expect(r.rendered).toMatch(new RegExp(`^kind: Namespace\\nmetadata:\\n(?:  .*\\n)*?  name: ("?)${ns}\\1$`, "m"));
+        // an HPA owns every Deployment's replica count
+        expect(r.rendered).not.toMatch(/^  replicas:/m);
       }
     });
   }

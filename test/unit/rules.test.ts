@@ -67,6 +67,13 @@ const CASES: Case[] = [
   { rule: "port-range", bad: sub("port: 3001", "port: 70000"), at: [18, 11] },
   { rule: "port-unique", bad: sub("port: 3001", "port: 3000"), at: [18, 11], messageIncludes: "already used by alpha" },
   { rule: "port-mesh-reserved", bad: sub("name: demo\n", "name: demo\nmesh: istio\n").replace("port: 3001", "port: 15006"), at: [19, 11], messageIncludes: "Envoy inbound", good: sub("port: 3001", "port: 15006") },
+  {
+    rule: "environment-namespace-unique",
+    bad: sub("name: demo\n", "name: demo\nenvironments:\n  staging: { namespace: demo }\n"),
+    at: [4, 25],
+    messageIncludes: "staging and prod both deploy to namespace demo",
+    good: sub("name: demo\n", "name: demo\nenvironments:\n  staging: { namespace: demo-stage }\n"),
+  },
   { rule: "route-path", bad: sub("- path: /api/a", "- path: api/a"), at: [6, 13] },
   { rule: "route-duplicate", bad: sub("      methods: [GET]\n", "      methods: [GET]\n    - path: /api/a\n      context: beta\n      methods: [GET, POST]\n"), at: [9, 13] },
   { rule: "calls-cycle", bad: sub("    consumes: [thing.created]", "    consumes: [thing.created]\n    calls:\n      alpha: { timeout: 1s }"), at: [16, 7], messageIncludes: "alpha → beta → alpha" },

@@ -106,7 +106,9 @@ describe("planSystem with such names", () => {
   it("reads the names back as strings: namespace, Deployment names, labels, Kong tags, AsyncAPI channels", () => {
     const files = new Map(planSystem(modelFromYaml(fixture("yaml-words")), renderer()).map((f) => [f.path, f.content]));
     const one = (p: string): Record<string, unknown> => readAs(files.get(p)!, "1.1")[0] as Record<string, unknown>;
-    expect(one("k8s/overlays/dev/kustomization.yaml").namespace).toBe("no");
+    // prod deploys to the system's namespace; dev and staging to <namespace>-<env>
+    expect(one("k8s/overlays/prod/kustomization.yaml").namespace).toBe("no");
+    expect(one("k8s/overlays/dev/kustomization.yaml").namespace).toBe("no-dev");
     const dep = one("k8s/base/null/deployment.yaml") as { metadata: { name: unknown; labels: Record<string, unknown> } };
     expect(dep.metadata.name).toBe("null");
     expect(dep.metadata.labels["app.kubernetes.io/part-of"]).toBe("on");
@@ -114,7 +116,7 @@ describe("planSystem with such names", () => {
     expect(JSON.stringify(one("gateway/kong.yml"))).toContain('"tags":["msa","on","y"]');
     expect(Object.keys((one("asyncapi.yaml") as { channels: object }).channels)).toContain("yes");
     // the same system under an ordinary name is written without quotes
-    const shop = planSystem(exampleModel("shop"), renderer()).find((f) => f.path === "k8s/overlays/dev/kustomization.yaml")!;
+    const shop = planSystem(exampleModel("shop"), renderer()).find((f) => f.path === "k8s/overlays/prod/kustomization.yaml")!;
     expect(shop.content).toMatch(/^namespace: shop$/m);
   });
 });

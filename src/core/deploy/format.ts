@@ -58,6 +58,7 @@ export function planJson(plan: DeployPlan, dryRun: boolean): object {
       namespace: plan.render.namespace,
       images: plan.render.images,
     },
+    secrets: plan.secrets,
     steps: plan.steps.map(stepJson),
     objects: plan.objects,
     manifests: redactSecrets(plan.manifests),
@@ -88,6 +89,11 @@ export function formatDryRun(plan: DeployPlan): string {
   lines.push(`# rendered ${src.path} with kubectl kustomize and these images (kustomize's images transformer):`);
   for (const i of plan.render.images) lines.push(`#   ${i.name} -> ${i.newName}:${i.newTag}`);
   if (plan.render.namespace) lines.push(`#   namespace: ${plan.render.namespace}`);
+  if (plan.secrets.length) {
+    lines.push(`#`);
+    lines.push(`# Secrets that must exist in ${plan.namespace} (checked before anything runs; docs/secrets.md says how to create them):`);
+    for (const x of plan.secrets) lines.push(`#   ${x.name}${x.keys.length ? ` (key${x.keys.length === 1 ? "" : "s"} ${x.keys.join(", ")})` : ""}, read by ${x.readers.join(", ")}`);
+  }
   let n = 0;
   for (const s of plan.steps) {
     lines.push("");

@@ -62,6 +62,8 @@ export interface RenderSpec {
   /** Set only when --namespace was given: kustomize's namespace transformer moves every object there. */
   namespace: string | null;
   images: KustomizeImage[];
+  /** Labels set on every object and pod template (the overlay's app.kubernetes.io/version becomes the deployed tag). */
+  labels: Record<string, string>;
 }
 
 export interface PreparedDeploy {
@@ -75,7 +77,7 @@ export interface PreparedDeploy {
 }
 
 export interface DeployStep {
-  phase: "build" | "push" | "apply" | "rollout";
+  phase: "secrets" | "build" | "push" | "apply" | "rollout";
   argv: string[];
   description: string;
   /** Text fed to the command's standard input (the manifests for `kubectl apply -f -`). */
@@ -94,8 +96,19 @@ export interface ManifestObject {
   service: string | null;
 }
 
+/** A Secret the applied workloads read (docs/secrets.md of the generated system), and who reads it. */
+export interface SecretNeed {
+  name: string;
+  /** Keys read from it (empty: the whole Secret, e.g. envFrom or a TLS Secret). */
+  keys: string[];
+  /** Kind/name of the objects that read it. */
+  readers: string[];
+}
+
 export interface DeployPlan extends PreparedDeploy {
   namespace: string;
+  /** Secrets that must exist in the namespace before the apply; checked first. */
+  secrets: SecretNeed[];
   /** The manifests that will be applied (already filtered to the selected services). */
   manifests: string;
   objects: ManifestObject[];
@@ -206,6 +219,7 @@ export function prepareDeploy(model: SystemModel, req: DeployRequest, git: GitFa
       source: req.k8sManifest ? { kind: "manifest", path: req.k8sManifest } : { kind: "overlay", path: `k8s/overlays/${req.env}` },
       namespace: req.namespace ?? null,
       images: kimages,
+      labels: req.k8sManifest ? {} : { "app.kubernetes.io/version": tag },
     },
     notes,
   };
@@ -223,6 +237,7 @@ export function renderKustomization(spec: RenderSpec, resource: string): Record<
   };
   if (spec.namespace) k.namespace = spec.namespace;
   k.images = spec.images.map((i) => ({ name: i.name, newName: i.newName, newTag: i.newTag }));
+  if (Object.keys(spec.labels).length) k.labels = [{ pairs: spec.labels, includeSelectors: false, includeTemplates: true }];
   return k;
 }
 
@@ -241,6 +256,8 @@ function serviceOf(meta: Obj, services: readonly string[]): string | null {
 
 export interface ParsedManifests {
   objects: ManifestObject[];
+  /** The data of each object, in order. */
+  data: Obj[];
   /** The text of each object, in order, with its `---` separator removed. */
   texts: string[];
 }
@@ -249,6 +266,7 @@ export interface ParsedManifests {
 export function parseManifests(text: string, allServices: readonly string[]): ParsedManifests {
   const objects: ManifestObject[] = [];
   const texts: string[] = [];
+  const datas: Obj[] = [];
   for (const doc of parseAllDocuments(text)) {
     if ("errors" in doc && doc.errors.length) throw new UsageError(`the manifests are not valid YAML: ${doc.errors[0]?.message ?? "parse error"}`);
     const data = asObj(doc.toJS());
@@ -261,8 +279,42 @@ export function parseManifests(text: string, allServices: readonly string[]): Pa
       service: serviceOf(meta, allServices),
     });
     texts.push(doc.toString({ lineWidth: 0 }).replace(/^---\n/, ""));
+    datas.push(data);
   }
-  return { objects, texts };
+  return { objects, texts, data: datas };
+}
+
+/**
+ * The Secrets the objects read and do not create themselves: secretKeyRef and envFrom secretRef of every
+ * container, secret volumes, image pull Secrets, Ingress TLS. Optional references are left out.
+ */
+export function secretsRead(objects: readonly Obj[]): SecretNeed[] {
+  const created = new Set(objects.filter((o) => o.kind === "Secret").map((o) => String(asObj(o.metadata).name)));
+  const needs = new Map<string, SecretNeed>();
+  const need = (name: unknown, key: string | null, reader: string, optional: unknown): void => {
+    if (typeof name !== "string" || !name || optional === true || created.has(name)) return;
+    const n = needs.get(name) ?? { name, keys: [], readers: [] };
+    if (key && !n.keys.includes(key)) n.keys = [...n.keys, key].sort();
+    if (!n.readers.includes(reader)) n.readers = [...n.readers, reader].sort();
+    needs.set(name, n);
+  };
+  const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.map(asObj) : []);
+  for (const o of objects) {
+    const reader = `${String(o.kind).toLowerCase()}/${String(asObj(o.metadata).name)}`;
+    const spec = asObj(o.spec);
+    if (o.kind === "Ingress") for (const t of list(spec.tls)) need(t.secretName, null, reader, false);
+    const pod = o.kind === "Pod" ? spec : asObj(asObj(spec.template).spec);
+    for (const c of [...list(pod.initContainers), ...list(pod.containers)]) {
+      for (const e of list(c.env)) {
+        const ref = asObj(asObj(e.valueFrom).secretKeyRef);
+        need(ref.name, typeof ref.key === "string" ? ref.key : null, reader, ref.optional);
+      }
+      for (const e of list(c.envFrom)) need(asObj(e.secretRef).name, null, reader, asObj(e.secretRef).optional);
+    }
+    for (const v of list(pod.volumes)) need(asObj(v.secret).secretName, null, reader, asObj(v.secret).optional);
+    for (const p of list(pod.imagePullSecrets)) need(p.name, null, reader, false);
+  }
+  return [...needs.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
 /** The namespace to apply in: --namespace, else the one namespace the manifests name, else system.yaml's. */
@@ -289,8 +341,17 @@ export function planDeploy(model: SystemModel, req: DeployRequest, prepared: Pre
   const objects = parsed.objects.filter((_o, i) => keep[i]);
   const manifests = subset ? joinDocuments(parsed.texts.filter((_t, i) => keep[i])) : rendered;
   const namespace = chooseNamespace(model, req, objects);
+  const secrets = secretsRead(parsed.data.filter((_d, i) => keep[i]));
 
   const steps: DeployStep[] = [];
+  // First, before anything is built: pods whose Secrets are missing would sit in CreateContainerConfigError.
+  if (secrets.length)
+    steps.push({
+      phase: "secrets",
+      argv: ["kubectl", "get", "secret", ...secrets.map((x) => x.name), "--namespace", namespace, "--output", "name"],
+      description: `check that the Secret${secrets.length === 1 ? "" : "s"} the workloads read exist${secrets.length === 1 ? "s" : ""} in ${namespace}: ${secrets.map((x) => x.name).join(", ")} (docs/secrets.md)`,
+      mutates: false,
+    });
   if (!req.skipBuild)
     for (const img of prepared.images)
       steps.push({ phase: "build", argv: ["docker", "build", "--tag", img.ref, img.buildDir], description: `build ${img.service} from ${img.buildDir}/`, mutates: true });
@@ -314,7 +375,7 @@ export function planDeploy(model: SystemModel, req: DeployRequest, prepared: Pre
       workload,
     });
   }
-  return { ...prepared, namespace, manifests, objects, steps };
+  return { ...prepared, namespace, secrets, manifests, objects, steps };
 }
 
 /** What to run when a rollout failed: the workload's description (with its events), the namespace's warnings. */

@@ -1,6 +1,7 @@
 // Planner: docker-compose.yml — every service, its database, the broker and the gateway, for a local run.
+import { edgeGraph, urlEnv } from "../edges.js";
 import type { BrokerKind, Context, DatabaseEngine, SystemModel } from "../model.js";
-import { toEnvName, toSnake } from "../names.js";
+import { toSnake } from "../names.js";
 import { GATEWAY_PORT } from "./gateway-node.js";
 import { KONG_IMAGE } from "./k8s-view.js";
 import type { Planner } from "./types.js";
@@ -234,6 +235,7 @@ export const planCompose: Planner = (model, render) => {
   const gatewayName = model.gateway.kind === "none" ? null : claim("gateway");
   const broker = brokerView(model, claim);
   const byName = new Map(model.contexts.map((c) => [c.name, c]));
+  const edges = edgeGraph(model);
   const services: ServiceView[] = model.contexts.map((ctx) => {
     const db = dbView(ctx, claim);
     const env: KV[] = [
@@ -243,10 +245,8 @@ export const planCompose: Planner = (model, render) => {
       { key: "BROKER_URL", value: broker ? broker.url : "memory://" },
     ];
     if (db) env.push({ key: "DATABASE_URL", value: db.url });
-    for (const call of ctx.calls) {
-      const target = byName.get(call.target);
-      if (target) env.push({ key: `${toEnvName(target.name)}_URL`, value: `http://${target.name}:${target.port}` });
-    }
+    // <CALLEE>_URL for every context it connects to: calls and saga steps (the edge graph, src/core/edges.ts)
+    env.push(...urlEnv(edges, ctx.name));
     env.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const dependsOn = [
       ...(db ? [{ name: db.view.name, condition: "service_healthy" }] : []),
@@ -297,7 +297,7 @@ export const planCompose: Planner = (model, render) => {
       { key: "LOG_LEVEL", value: "info" },
       { key: "PORT", value: String(GATEWAY_PORT) },
       { key: "SERVICE_NAME", value: "gateway" },
-      ...routed.map((n) => ({ key: `ROUTE_${toEnvName(n)}_URL`, value: `http://${n}:${byName.get(n)?.port ?? 80}` })),
+      ...(edges.gateway ? urlEnv(edges, edges.gateway) : []),
     ].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     gateway = {
       name: gatewayName,

@@ -1,8 +1,21 @@
 // The Kubernetes view: every name, label, port and policy the k8s templates need, derived once
 // from the model so the Deployment, Service, NetworkPolicy and Istio objects always agree.
-import type { BrokerKind, Call, Context, DatabaseEngine, Resources, SystemModel } from "../model.js";
-import { toEnvName } from "../names.js";
-import { GATEWAY_PORT } from "./gateway-node.js";
+import {
+  GATEWAY_METRICS_PORT,
+  ISTIO_MERGED_METRICS_PORT,
+  KONG_PROXY_PORT,
+  KONG_STATUS_PORT,
+  NODE_GATEWAY_PORT,
+  edgeGraph,
+  gatewayName,
+  podEdgesFrom,
+  podEdgesTo,
+  urlEnv,
+  type EdgeGraph,
+} from "../edges.js";
+import type { Context, EnvironmentName, EnvironmentSettings, Resources, SystemModel } from "../model.js";
+
+export { BROKER_PORTS, DATABASE_PORTS, GATEWAY_METRICS_PORT, KONG_PROXY_PORT, KONG_STATUS_PORT, NODE_GATEWAY_PORT, gatewayName } from "../edges.js";
 
 /** Pinned placeholder tag of the base; overlays (and `msa deploy --image-tag`) replace it. */
 export const BASE_IMAGE_TAG = "0.0.0-dev";
@@ -11,15 +24,12 @@ export const KONG_IMAGE = "kong:3.9.1";
 export const RUN_AS_ID = 10001;
 /** The official Kong image runs as the `kong` user, uid/gid 1000. */
 export const KONG_RUN_AS_ID = 1000;
-/** The node gateway listens here inside its pod (ConfigMap PORT); the node gateway planner's default. */
-export const NODE_GATEWAY_PORT = GATEWAY_PORT;
-export const KONG_PROXY_PORT = 8000;
-export const KONG_STATUS_PORT = 8100;
 export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
-export type Environment = (typeof ENVIRONMENTS)[number];
-
-export const DATABASE_PORTS: Record<DatabaseEngine, number> = { postgres: 5432, mysql: 3306, mongodb: 27017, redis: 6379 };
-export const BROKER_PORTS: Record<BrokerKind, number | null> = { rabbitmq: 5672, nats: 4222, kafka: 9092, memory: null };
+export type Environment = EnvironmentName;
+/** Seconds the preStop hook waits before the container gets SIGTERM: endpoints and proxies stop sending first. */
+export const PRESTOP_DELAY_SECONDS = 5;
+/** Above the preStop delay plus the time the processes need to drain. */
+export const TERMINATION_GRACE_SECONDS = 30;
 
 export type Labels = Record<string, string>;
 
@@ -43,7 +53,10 @@ export interface WorkloadView {
   imageName: string;
   containerPort: number;
   servicePort: number;
-  replicas: number;
+  /** Port /metrics is served on; null: no scrape annotations. */
+  metricsPort: number | null;
+  /** A separate named container port `metrics` (the node gateway's 9464). */
+  metricsPortSeparate: boolean;
   hpaMin: number;
   hpaMax: number;
   resources: Resources;
@@ -54,10 +67,12 @@ export interface WorkloadView {
   ingressFrom: Labels[];
   /** Names of those peers, for the comment. */
   ingressNames: string[];
-  /** NetworkPolicy egress to pods of this namespace (callees, routed contexts). */
-  egressPods: { labels: Labels; port: number }[];
-  /** NetworkPolicy egress to any address on these ports (database, broker: in or outside the cluster). */
-  egressPorts: { port: number; what: string }[];
+  /** Ports Prometheus may scrape (the metrics port; Istio's merged 15020 when meshed). */
+  scrapePorts: number[];
+  /** NetworkPolicy egress to pods of this namespace (callees, saga steps, routed contexts). */
+  egressPods: { name: string; labels: Labels; port: number }[];
+  /** NetworkPolicy egress to any address on these ports (database, broker, tracing, JWKS: in or outside the cluster). */
+  egressPorts: { what: string; ports: { port: number; protocol: string }[] }[];
 }
 
 export interface MeshPeer {
@@ -71,12 +86,11 @@ export interface IstioRouteView {
   caller: string;
   sourceLabels: Labels;
   timeout: string;
-  attempts: number;
-  perTryTimeout: string;
 }
 
 export interface IstioContextView {
   name: string;
+  /** The Service's short name: Istio resolves it in the namespace of the VirtualService/DestinationRule, so one base serves every overlay. */
   host: string;
   port: number;
   selector: Labels;
@@ -89,14 +103,16 @@ export interface IstioContextView {
 
 export interface GatewayView extends WorkloadView {
   kind: "kong" | "node";
-  host: string | null;
   /** Kong only: JWT consumers need the secret substituted into the declarative config at start-up. */
   jwt: boolean;
 }
 
 export interface KubernetesView {
   system: string;
+  /** The base's namespace (system.yaml's); each overlay moves everything to its environment's. */
   namespace: string;
+  environments: Record<Environment, EnvironmentSettings>;
+  edges: EdgeGraph;
   partOf: Labels;
   mesh: boolean;
   contexts: WorkloadView[];
@@ -107,9 +123,6 @@ export interface KubernetesView {
 
 export const imageRepository = (model: SystemModel, name: string): string => `${model.registry ?? model.name}/${name}`;
 
-/** The gateway's workload name: `gateway`, or `<system>-gateway` when a context is itself called gateway. */
-export const gatewayName = (model: SystemModel): string =>
-  model.contexts.some((c) => c.name === "gateway") ? `${model.name}-gateway` : "gateway";
 
 export const selectorOf = (model: SystemModel, name: string): Labels => ({
   "app.kubernetes.io/name": name,
@@ -131,27 +144,49 @@ const hpaBounds = (replicas: number): { min: number; max: number } => {
   return { min, max: Math.max(min * 2, min + 2) };
 };
 
-function contextWorkload(model: SystemModel, c: Context, gw: string | null): WorkloadView {
+/** The outside edges of a workload but DNS, one entry per kind (the tracing collector's two OTLP ports together). */
+function groupOutside(g: EdgeGraph, name: string): WorkloadView["egressPorts"] {
+  const out: WorkloadView["egressPorts"] = [];
+  const byKind = new Map<string, WorkloadView["egressPorts"][number]>();
+  for (const e of g.outside.filter((x) => x.from === name && x.kind !== "dns")) {
+    let entry = byKind.get(e.kind);
+    if (!entry) {
+      entry = { what: e.kind === "tracing" ? "tracing collector (OTLP gRPC and HTTP)" : e.what, ports: [] };
+      byKind.set(e.kind, entry);
+      out.push(entry);
+    }
+    entry.ports.push({ port: e.port, protocol: e.protocol });
+  }
+  return out;
+}
+
+/** The NetworkPolicy fields of a workload, all read from the edge graph. */
+function policyOf(model: SystemModel, g: EdgeGraph, name: string, mesh: boolean): Pick<WorkloadView, "publicIngress" | "ingressFrom" | "ingressNames" | "scrapePorts" | "egressPods" | "egressPorts"> {
+  const ingressNames = podEdgesTo(g, name).map((e) => e.from);
+  const metrics = g.inbound.filter((e) => e.to === name && e.kind === "metrics").map((e) => e.port);
+  // Under Istio, Prometheus scrapes the sidecar's merged endpoint (prometheus.istio.io/merge-metrics).
+  const scrapePorts = [...new Set([...metrics, ...(mesh && metrics.length ? [ISTIO_MERGED_METRICS_PORT] : [])])].sort((a, b) => a - b);
+  return {
+    publicIngress: g.inbound.some((e) => e.to === name && e.kind === "public"),
+    ingressFrom: ingressNames.map((n) => selectorOf(model, n)),
+    ingressNames,
+    scrapePorts,
+    egressPods: podEdgesFrom(g, name).map((e) => ({ name: e.to, labels: selectorOf(model, e.to), port: e.port })),
+    egressPorts: groupOutside(g, name),
+  };
+}
+
+function contextWorkload(model: SystemModel, g: EdgeGraph, c: Context): WorkloadView {
   const config = [
     { key: "LOG_LEVEL", value: "info" },
     { key: "PORT", value: String(c.port) },
     { key: "SERVICE_NAME", value: c.name },
-    ...c.calls.map((call: Call) => {
-      const callee = model.contexts.find((x) => x.name === call.target);
-      return { key: `${toEnvName(call.target)}_URL`, value: `http://${call.target}:${callee?.port ?? 80}` };
-    }),
+    ...urlEnv(g, c.name),
   ].sort((a, b) => (a.key < b.key ? -1 : 1));
   const secretEnv: SecretEnv[] = [];
   if (model.broker.kind !== "memory") secretEnv.push({ name: "BROKER_URL", secret: `${model.name}-broker`, key: "url" });
   if (c.database) secretEnv.push({ name: "DATABASE_URL", secret: `${c.name}-database`, key: "url" });
   const { min, max } = hpaBounds(c.replicas);
-  const ingressNames = [...(gw && c.routes.length ? [gw] : []), ...c.callers];
-  const ingressFrom = ingressNames.map((n) => selectorOf(model, n));
-  const egressPorts: { port: number; what: string }[] = [];
-  if (c.database) egressPorts.push({ port: DATABASE_PORTS[c.database.engine], what: `database (${c.database.engine})` });
-  const brokerPort = BROKER_PORTS[model.broker.kind];
-  // Every service connects to the broker (its /ready checks it), publisher or not.
-  if (brokerPort) egressPorts.push({ port: brokerPort, what: `broker (${model.broker.kind})` });
   const imageName = imageRepository(model, c.name);
   return {
     name: c.name,
@@ -166,19 +201,13 @@ function contextWorkload(model: SystemModel, c: Context, gw: string | null): Wor
     imageName,
     containerPort: c.port,
     servicePort: c.port,
-    replicas: min,
+    metricsPort: c.port,
+    metricsPortSeparate: false,
     hpaMin: min,
     hpaMax: max,
     resources: c.resources,
     runAsId: RUN_AS_ID,
-    publicIngress: false,
-    ingressFrom,
-    ingressNames,
-    egressPods: c.calls.map((call) => ({
-      labels: selectorOf(model, call.target),
-      port: model.contexts.find((x) => x.name === call.target)?.port ?? 80,
-    })),
-    egressPorts,
+    ...policyOf(model, g, c.name, model.mesh === "istio"),
   };
 }
 
@@ -205,15 +234,12 @@ function kongSettings(): { key: string; value: string }[] {
   ];
 }
 
-function gatewayWorkload(model: SystemModel, name: string): GatewayView | null {
+function gatewayWorkload(model: SystemModel, g: EdgeGraph, name: string): GatewayView | null {
   const kind = model.gateway.kind;
   if (kind === "none") return null;
-  const routed = [...new Set(model.gateway.routes.map((r) => r.context))]
-    .map((n) => model.contexts.find((c) => c.name === n))
-    .filter((c): c is Context => !!c)
-    .sort((a, b) => (a.name < b.name ? -1 : 1));
   const jwt = model.gateway.routes.some((r) => r.auth === "jwt");
   const port = kind === "kong" ? KONG_PROXY_PORT : NODE_GATEWAY_PORT;
+  const metricsPort = g.workloads.find((w) => w.name === name)?.metricsPort ?? null;
   const config =
     kind === "kong"
       ? kongSettings()
@@ -222,15 +248,15 @@ function gatewayWorkload(model: SystemModel, name: string): GatewayView | null {
           // so a token minted for one gateway kind is accepted by the other.
           ...(jwt ? [{ key: "JWT_ISSUER", value: model.name }] : []),
           { key: "LOG_LEVEL", value: "info" },
+          ...(metricsPort !== null ? [{ key: "METRICS_PORT", value: String(metricsPort) }] : []),
           { key: "PORT", value: String(port) },
           { key: "SERVICE_NAME", value: name },
-          ...routed.map((c) => ({ key: `ROUTE_${toEnvName(c.name)}_URL`, value: `http://${c.name}:${c.port}` })),
+          ...urlEnv(g, name),
         ].sort((a, b) => (a.key < b.key ? -1 : 1));
   const imageName = kind === "kong" ? "kong" : imageRepository(model, "gateway");
   const { min, max } = hpaBounds(2);
   return {
     kind,
-    host: model.gateway.host,
     jwt,
     name,
     component: "gateway",
@@ -244,43 +270,34 @@ function gatewayWorkload(model: SystemModel, name: string): GatewayView | null {
     imageName,
     containerPort: port,
     servicePort: 80,
-    replicas: min,
+    metricsPort,
+    metricsPortSeparate: metricsPort !== null && metricsPort !== port,
     hpaMin: min,
     hpaMax: max,
     resources: kind === "kong"
       ? { cpu: "200m", memory: "256Mi", cpuLimit: "1", memoryLimit: "512Mi" }
       : { cpu: "100m", memory: "128Mi", cpuLimit: "500m", memoryLimit: "256Mi" },
     runAsId: kind === "kong" ? KONG_RUN_AS_ID : RUN_AS_ID,
-    publicIngress: true,
-    ingressFrom: [],
-    ingressNames: [],
-    egressPods: routed.map((c) => ({ labels: selectorOf(model, c.name), port: c.port })),
-    egressPorts: [],
+    ...policyOf(model, g, name, model.mesh === "istio"),
   };
 }
 
-function istioContext(model: SystemModel, c: Context, gw: string | null): IstioContextView {
-  const principal = (sa: string): string => `cluster.local/ns/${model.namespace}/sa/${sa}`;
-  const allowed: MeshPeer[] = [];
-  if (gw && c.routes.length) allowed.push({ name: gw, principal: principal(gw) });
-  for (const caller of c.callers) allowed.push({ name: caller, principal: principal(caller) });
+/** The SPIFFE principal of a ServiceAccount in a namespace. */
+export const principalOf = (namespace: string, serviceAccount: string): string => `cluster.local/ns/${namespace}/sa/${serviceAccount}`;
+
+function istioContext(model: SystemModel, g: EdgeGraph, c: Context): IstioContextView {
+  const allowed: MeshPeer[] = podEdgesTo(g, c.name).map((e) => ({ name: e.from, principal: principalOf(model.namespace, e.from) }));
   const inbound = model.contexts.flatMap((x) => x.calls.filter((call) => call.target === c.name));
   const routes: IstioRouteView[] = model.contexts
     .flatMap((x) => x.calls.filter((call) => call.target === c.name).map((call) => ({ caller: x.name, call })))
-    .map(({ caller, call }) => ({
-      caller,
-      sourceLabels: selectorOf(model, caller),
-      timeout: goDuration(call.timeoutMs),
-      attempts: call.retries,
-      perTryTimeout: goDuration(Math.max(1, Math.floor(call.timeoutMs / (call.retries + 1)))),
-    }));
+    .map(({ caller, call }) => ({ caller, sourceLabels: selectorOf(model, caller), timeout: goDuration(call.timeoutMs) }));
   // One DestinationRule serves every caller: take the most protective circuit breaker among them.
   const threshold = inbound.length ? Math.min(...inbound.map((x) => x.circuitBreaker.errorThresholdPercentage)) : 50;
   const reset = inbound.length ? Math.max(...inbound.map((x) => x.circuitBreaker.resetTimeoutMs)) : 30_000;
   const connectTimeout = inbound.length ? Math.min(...inbound.map((x) => x.timeoutMs)) : 5_000;
   return {
     name: c.name,
-    host: `${c.name}.${model.namespace}.svc.cluster.local`,
+    host: c.name,
     port: c.port,
     selector: selectorOf(model, c.name),
     labels: labelsOf(model, c.name, "service"),
@@ -302,15 +319,18 @@ function istioContext(model: SystemModel, c: Context, gw: string | null): IstioC
 }
 
 export function kubernetesView(model: SystemModel): KubernetesView {
-  const gw = model.gateway.kind === "none" ? null : gatewayName(model);
+  const g = edgeGraph(model);
+  const gw = g.gateway;
   return {
     system: model.name,
     namespace: model.namespace,
+    environments: model.environments,
+    edges: g,
     partOf: { "app.kubernetes.io/managed-by": "msa", "app.kubernetes.io/part-of": model.name },
     mesh: model.mesh === "istio",
-    contexts: model.contexts.map((c) => contextWorkload(model, c, gw)),
-    gateway: gw ? gatewayWorkload(model, gw) : null,
-    istio: model.mesh === "istio" ? model.contexts.map((c) => istioContext(model, c, gw)) : [],
+    contexts: model.contexts.map((c) => contextWorkload(model, g, c)),
+    gateway: gw ? gatewayWorkload(model, g, gw) : null,
+    istio: model.mesh === "istio" ? model.contexts.map((c) => istioContext(model, g, c)) : [],
     gatewayJwtSecret: `${model.name}-gateway-jwt`,
   };
 }

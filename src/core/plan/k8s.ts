@@ -1,6 +1,8 @@
 // Planner: Kubernetes. A kustomize base (namespace, default-deny, per context and for the gateway:
 // Deployment, Service, ConfigMap, ServiceAccount, HPA, PDB, NetworkPolicy; Istio objects with mesh: istio)
-// and dev/staging/prod overlays (replicas, HPA bounds, resources, image tags).
+// and dev/staging/prod overlays (namespace, Ingress host/TLS/class, HPA bounds, resources, image tags,
+// Istio AuthorizationPolicies with the environment's principals). Every policy is read from the edge
+// graph (src/core/edges.ts). docs/secrets.md lists the Secrets the workloads read.
 import { createHash } from "node:crypto";
 import type { SystemModel } from "../model.js";
 import type { Render } from "../render.js";
@@ -8,7 +10,10 @@ import { kongConfig } from "./kong.js";
 import {
   ENVIRONMENTS,
   KONG_STATUS_PORT,
+  PRESTOP_DELAY_SECONDS,
+  TERMINATION_GRACE_SECONDS,
   halfCpu,
+  principalOf,
   halfMemory,
   kubernetesView,
   type Environment,
@@ -31,14 +36,24 @@ function planBase(model: SystemModel, render: Render, view: KubernetesView): Pla
     files.push({ path: `k8s/base/${path}`, content: render(`k8s/base/${template}`, data), owner: "generated", ...(context ? { context } : {}) });
     resources.push(path);
   };
-  const nsLabels = { ...view.partOf, ...(view.mesh ? { "istio-injection": "enabled" } : {}) };
+  const nsLabels = {
+    ...view.partOf,
+    ...(view.mesh ? { "istio-injection": "enabled" } : {}),
+    // Pod Security Admission: every generated pod meets the restricted profile (with Istio: use the Istio CNI node agent).
+    "pod-security.kubernetes.io/enforce": "restricted",
+    "pod-security.kubernetes.io/enforce-version": "latest",
+    "pod-security.kubernetes.io/audit": "restricted",
+    "pod-security.kubernetes.io/warn": "restricted",
+  };
   add("namespace.yaml", "namespace.yaml", { namespace: view.namespace, labels: nsLabels });
   add("network-policy-default-deny.yaml", "network-policy-default-deny.yaml", { labels: view.partOf });
 
+  const lifecycle = { preStop: PRESTOP_DELAY_SECONDS, grace: TERMINATION_GRACE_SECONDS };
   const workload = (w: WorkloadView, dir: string, skip: readonly string[], context?: string): void => {
     // Pods roll when their ConfigMap changes (envFrom is read only at container start).
     const configHash = hash(JSON.stringify(w.config));
-    for (const f of WORKLOAD_FILES) if (!skip.includes(f)) add(`${dir}/${f}.yaml`, `workload/${f}.yaml`, { w, mesh: view.mesh, configHash }, context);
+    for (const f of WORKLOAD_FILES)
+      if (!skip.includes(f)) add(`${dir}/${f}.yaml`, `workload/${f}.yaml`, { w, mesh: view.mesh, configHash, lifecycle }, context);
   };
   for (const w of view.contexts) workload(w, w.name, [], w.name);
 
@@ -53,19 +68,19 @@ function planBase(model: SystemModel, render: Render, view: KubernetesView): Pla
         w: gw,
         statusPort: KONG_STATUS_PORT,
         jwtSecret: view.gatewayJwtSecret,
+        lifecycle,
         // Pods roll when the declarative config changes (a ConfigMap change alone restarts nothing).
         configHash: hash(kongYml + JSON.stringify(gw.config)),
       });
     } else {
       workload(gw, dir, []);
     }
-    if (gw.host) add(`${dir}/ingress.yaml`, "gateway/ingress.yaml", { w: gw, host: gw.host });
   }
 
   if (view.mesh) {
     add("istio/peer-authentication.yaml", "istio/peer-authentication.yaml", { labels: view.partOf, gateway: gw });
+    add("istio/deny-all.yaml", "istio/deny-all.yaml", { labels: view.partOf });
     for (const c of view.istio) {
-      add(`istio/${c.name}-authorization-policy.yaml`, "istio/authorization-policy.yaml", { c }, c.name);
       add(`istio/${c.name}-destination-rule.yaml`, "istio/destination-rule.yaml", { c }, c.name);
       add(`istio/${c.name}-virtual-service.yaml`, "istio/virtual-service.yaml", { c }, c.name);
     }
@@ -76,7 +91,7 @@ function planBase(model: SystemModel, render: Render, view: KubernetesView): Pla
 
 interface EnvPlan {
   summary: string;
-  replicas: (w: WorkloadView) => number;
+  hpaMin: (w: WorkloadView) => number;
   hpaMax: (w: WorkloadView) => number;
   /** Resource override; null keeps what system.yaml declares. */
   resources: (w: WorkloadView) => WorkloadView["resources"] | null;
@@ -85,14 +100,14 @@ interface EnvPlan {
 const ENV_PLANS: Record<Environment, EnvPlan | null> = {
   dev: {
     summary: "the HPA floor of 2 replicas (the checklist's minimum), at most 3, half the declared requests.",
-    replicas: () => 2,
+    hpaMin: () => 2,
     hpaMax: () => 3,
     resources: (w) => ({ ...w.resources, cpu: halfCpu(w.resources.cpu), memory: halfMemory(w.resources.memory) }),
   },
   staging: null,
   prod: {
     summary: "the declared replicas (at least 2), scaling to twice the base maximum, the declared resources.",
-    replicas: (w) => w.hpaMin,
+    hpaMin: (w) => w.hpaMin,
     hpaMax: (w) => w.hpaMax * 2,
     resources: () => null,
   },
@@ -100,7 +115,25 @@ const ENV_PLANS: Record<Environment, EnvPlan | null> = {
 
 function planOverlay(env: Environment, view: KubernetesView, render: Render): PlannedFile[] {
   const plan = ENV_PLANS[env];
+  const settings = view.environments[env];
   const files: PlannedFile[] = [];
+  const resources: string[] = [];
+  const add = (path: string, template: string, data: unknown, context?: string): void => {
+    files.push({ path: `k8s/overlays/${env}/${path}`, content: render(template, data), owner: "generated", ...(context ? { context } : {}) });
+    resources.push(path);
+  };
+  const gw = view.gateway;
+  if (gw && settings.host) add("ingress.yaml", "k8s/overlays/ingress.yaml", { w: gw, env, settings });
+  if (view.mesh) {
+    // Principals name the namespace: each environment's policies are its own.
+    const principal = (sa: string): string => principalOf(settings.namespace, sa);
+    for (const c of view.istio)
+      if (c.allowed.length)
+        add(`istio/${c.name}-authorization-policy.yaml`, "k8s/overlays/authorization-policy.yaml", {
+          c: { ...c, allowed: c.allowed.map((p) => ({ name: p.name, principal: principal(p.name) })) },
+        }, c.name);
+    if (gw) add(`istio/${gw.name}-authorization-policy.yaml`, "k8s/overlays/gateway-authorization-policy.yaml", { w: gw });
+  }
   const workloads = [...view.contexts, ...(view.gateway ? [view.gateway] : [])];
   const patches: string[] = [];
   if (plan) {
@@ -109,7 +142,7 @@ function planOverlay(env: Environment, view: KubernetesView, render: Render): Pl
       const container = view.gateway && w === view.gateway && view.gateway.kind === "kong" ? "kong" : w.name;
       files.push({
         path: `k8s/overlays/${env}/${path}`,
-        content: render("k8s/overlays/patch", { env, w, container, replicas: plan.replicas(w), hpaMax: plan.hpaMax(w), resources: plan.resources(w) }),
+        content: render("k8s/overlays/patch", { env, w, container, hpaMin: plan.hpaMin(w), hpaMax: plan.hpaMax(w), resources: plan.resources(w) }),
         owner: "generated",
         ...(w === view.gateway ? {} : { context: w.name }),
       });
@@ -123,7 +156,10 @@ function planOverlay(env: Environment, view: KubernetesView, render: Render): Pl
     path: `k8s/overlays/${env}/kustomization.yaml`,
     content: render("k8s/overlays/kustomization.yaml", {
       env,
-      namespace: view.namespace,
+      namespace: settings.namespace,
+      instance: `${view.system}-${env}`,
+      version: OVERLAY_TAGS[env],
+      resources,
       summary: plan ? plan.summary : "replicas, HPA bounds and resources as system.yaml declares them.",
       images,
       patches,
@@ -135,5 +171,40 @@ function planOverlay(env: Environment, view: KubernetesView, render: Render): Pl
 
 export const planKubernetes: Planner = (model, render) => {
   const view = kubernetesView(model);
-  return [...planBase(model, render, view), ...ENVIRONMENTS.flatMap((env) => planOverlay(env, view, render))];
+  return [...planBase(model, render, view), ...ENVIRONMENTS.flatMap((env) => planOverlay(env, view, render)), planSecretsDoc(view, render)];
 };
+
+export interface SecretNeed {
+  secret: string;
+  key: string;
+  /** The variable it becomes, and who reads it. */
+  env: string;
+  readers: string[];
+  what: string;
+}
+
+const SECRET_WHAT: Record<string, string> = {
+  BROKER_URL: "the broker URL with its credentials",
+  DATABASE_URL: "the database URL with its credentials",
+  JWT_SECRET: "the HS256 key gateway tokens are signed with",
+};
+
+/** Every Secret and key the workloads read, one entry per Secret/key, sorted. */
+export function secretNeeds(view: KubernetesView): SecretNeed[] {
+  const needs = new Map<string, SecretNeed>();
+  for (const w of [...view.contexts, ...(view.gateway ? [view.gateway] : [])])
+    for (const s of w.secretEnv) {
+      const id = `${s.secret}/${s.key}`;
+      const have = needs.get(id);
+      if (have) have.readers = [...have.readers, w.name].sort();
+      else needs.set(id, { secret: s.secret, key: s.key, env: s.name, readers: [w.name], what: SECRET_WHAT[s.name] ?? s.name });
+    }
+  return [...needs.values()].sort((a, b) => (a.secret + "/" + a.key < b.secret + "/" + b.key ? -1 : 1));
+}
+
+function planSecretsDoc(view: KubernetesView, render: Render): PlannedFile {
+  const needs = secretNeeds(view);
+  const secrets = [...new Set(needs.map((n) => n.secret))].map((name) => ({ name, keys: needs.filter((n) => n.secret === name) }));
+  const environments = ENVIRONMENTS.map((env) => ({ env, namespace: view.environments[env].namespace, tlsSecret: view.environments[env].tlsSecret, host: view.environments[env].host }));
+  return { path: "docs/secrets.md", owner: "generated", content: render("docs/secrets.md", { system: view.system, needs, secrets, environments }) };
+}

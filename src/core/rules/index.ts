@@ -2,6 +2,7 @@
 import { callsCycle } from "./cycles.js";
 import { eventCompatibility } from "./event-compatibility.js";
 import { eventConsumerVersion } from "./event-consumer-version.js";
+import { environmentNamespaceUnique } from "./environments.js";
 import { eventSchema, eventUnconsumed } from "./events.js";
 import { nameFormat, nameReserved } from "./names.js";
 import { databaseShared, eventPublisher } from "./ownership.js";
@@ -23,6 +24,7 @@ export const RULES: readonly Rule[] = [
   portRange,
   portUnique,
   portMeshReserved,
+  environmentNamespaceUnique,
   routePath,
   routeDuplicate,
   callsCycle,

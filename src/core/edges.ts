@@ -1,0 +1,166 @@
+// The edge graph: every connection the running system makes, derived once from the model.
+// NetworkPolicies, Istio AuthorizationPolicies, ConfigMap URLs and compose environments are all read
+// from it (src/core/plan/k8s-view.ts, compose.ts), so a policy can never forget a connection the code makes.
+//
+// Two kinds of edge:
+//   - pod edges, between two workloads of the system (gateway → routed context, caller → callee for
+//     `calls` and for saga orchestrator → step context): both ends are ours, so both ends get a rule
+//     (egress of the source, ingress of the destination, an Istio ALLOW with the source's principal);
+//   - outside edges, from a workload to something we do not run or do not know the address of
+//     (its database, the broker, DNS, the tracing collector, the gateway's JWKS endpoint), and from
+//     outside into a workload (the ingress controller to the gateway, Prometheus to a metrics port).
+import type { BrokerKind, DatabaseEngine, SystemModel } from "./model.js";
+import { toEnvName } from "./names.js";
+import { GATEWAY_PORT } from "./plan/gateway-node.js";
+
+export const DATABASE_PORTS: Record<DatabaseEngine, number> = { postgres: 5432, mysql: 3306, mongodb: 27017, redis: 6379 };
+export const BROKER_PORTS: Record<BrokerKind, number | null> = { rabbitmq: 5672, nats: 4222, kafka: 9092, memory: null };
+/** OTLP gRPC and HTTP: the tracing collector (OTEL_EXPORTER_OTLP_ENDPOINT), wherever it runs. */
+export const OTLP_PORTS = [4317, 4318] as const;
+/** The node gateway serves /metrics here, on a port no route exposes (METRICS_PORT). */
+export const GATEWAY_METRICS_PORT = 9464;
+/** The node gateway's listening port inside its container (the node gateway planner's default). */
+export const NODE_GATEWAY_PORT = GATEWAY_PORT;
+export const KONG_PROXY_PORT = 8000;
+export const KONG_STATUS_PORT = 8100;
+/** Istio's sidecar agent: the merged Prometheus endpoint (/stats/prometheus) when meshed. */
+export const ISTIO_MERGED_METRICS_PORT = 15020;
+
+export type PodEdgeKind = "route" | "call" | "saga";
+export type OutsideEdgeKind = "database" | "broker" | "dns" | "tracing" | "jwks";
+export type InboundEdgeKind = "public" | "metrics";
+
+/** A connection between two workloads of the system. */
+export interface PodEdge {
+  kind: PodEdgeKind;
+  from: string;
+  to: string;
+  /** The destination's container port. */
+  port: number;
+  /** calls: the call; saga: the saga names (sorted); route: the route paths (sorted). */
+  why: string[];
+}
+
+/** A connection from a workload to something outside the system's workloads. */
+export interface OutsideEdge {
+  kind: OutsideEdgeKind;
+  from: string;
+  port: number;
+  protocol: "TCP" | "UDP";
+  /** Human words for comments: "database (postgres)". */
+  what: string;
+}
+
+/** A connection from outside into a workload. */
+export interface InboundEdge {
+  kind: InboundEdgeKind;
+  /** "anywhere" (public) or "prometheus". */
+  from: "anywhere" | "prometheus";
+  to: string;
+  port: number;
+}
+
+export interface Workload {
+  name: string;
+  component: "service" | "gateway";
+  /** Listening (container) port. */
+  port: number;
+  /** Port /metrics is served on (the main port for services, 9464 for the node gateway), null when none. */
+  metricsPort: number | null;
+}
+
+export interface EdgeGraph {
+  workloads: Workload[];
+  pods: PodEdge[];
+  outside: OutsideEdge[];
+  inbound: InboundEdge[];
+  /** The gateway's workload name, null without a gateway. */
+  gateway: string | null;
+}
+
+/** The gateway's workload name: `gateway`, or `<system>-gateway` when a context is itself called gateway. */
+export const gatewayName = (model: SystemModel): string =>
+  model.contexts.some((c) => c.name === "gateway") ? `${model.name}-gateway` : "gateway";
+
+const byName = <T extends { name: string }>(a: T, b: T): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+export function edgeGraph(model: SystemModel): EdgeGraph {
+  const contexts = new Map(model.contexts.map((c) => [c.name, c]));
+  const gw = model.gateway.kind === "none" ? null : gatewayName(model);
+  const workloads: Workload[] = model.contexts.map((c) => ({ name: c.name, component: "service" as const, port: c.port, metricsPort: c.port }));
+  if (gw) {
+    const kong = model.gateway.kind === "kong";
+    workloads.push({
+      name: gw,
+      component: "gateway",
+      port: kong ? KONG_PROXY_PORT : NODE_GATEWAY_PORT,
+      // Kong's own metrics need its prometheus plugin (not configured): nothing to scrape yet.
+      metricsPort: kong ? null : GATEWAY_METRICS_PORT,
+    });
+  }
+  workloads.sort(byName);
+
+  const pods = new Map<string, PodEdge>();
+  const addPod = (kind: PodEdgeKind, from: string, to: string, why: string): void => {
+    const target = contexts.get(to);
+    if (!target || from === to) return;
+    const key = `${from}\u0000${to}`;
+    const have = pods.get(key);
+    if (have) {
+      // one edge per pair: a call and a saga step to the same context are one connection
+      if (!have.why.includes(why)) have.why = [...have.why, why].sort();
+      return;
+    }
+    pods.set(key, { kind, from, to, port: target.port, why: [why] });
+  };
+  if (gw) for (const r of model.gateway.routes) addPod("route", gw, r.context, r.path);
+  for (const c of model.contexts) for (const call of c.calls) addPod("call", c.name, call.target, "calls");
+  for (const s of model.sagas) for (const step of s.steps) addPod("saga", s.orchestrator, step.context, `saga ${s.name}`);
+
+  const outside: OutsideEdge[] = [];
+  const brokerPort = BROKER_PORTS[model.broker.kind];
+  for (const w of workloads) {
+    outside.push({ kind: "dns", from: w.name, port: 53, protocol: "UDP", what: "DNS" });
+    outside.push({ kind: "dns", from: w.name, port: 53, protocol: "TCP", what: "DNS" });
+    const c = contexts.get(w.name);
+    if (c && w.component === "service") {
+      if (c.database) outside.push({ kind: "database", from: w.name, port: DATABASE_PORTS[c.database.engine], protocol: "TCP", what: `database (${c.database.engine})` });
+      // Every service connects to the broker (its /ready checks it), publisher or not.
+      if (brokerPort) outside.push({ kind: "broker", from: w.name, port: brokerPort, protocol: "TCP", what: `broker (${model.broker.kind})` });
+    }
+    if (w.component === "gateway" && model.gateway.jwksUrl) {
+      const u = new URL(model.gateway.jwksUrl);
+      const port = u.port ? Number(u.port) : u.protocol === "http:" ? 80 : 443;
+      outside.push({ kind: "jwks", from: w.name, port, protocol: "TCP", what: `JWKS (${u.host})` });
+    }
+    // Kong exports no traces (no opentelemetry plugin configured); the generated code does, when OTEL_* is set.
+    if (!(w.component === "gateway" && model.gateway.kind === "kong")) {
+      for (const port of OTLP_PORTS) outside.push({ kind: "tracing", from: w.name, port, protocol: "TCP", what: `tracing collector (OTLP ${port === 4317 ? "gRPC" : "HTTP"})` });
+    }
+  }
+
+  const inbound: InboundEdge[] = [];
+  for (const w of workloads) {
+    if (w.component === "gateway") inbound.push({ kind: "public", from: "anywhere", to: w.name, port: w.port });
+    if (w.metricsPort !== null) inbound.push({ kind: "metrics", from: "prometheus", to: w.name, port: w.metricsPort });
+  }
+
+  const sortedPods = [...pods.values()].sort((a, b) => (a.from + "\u0000" + a.to < b.from + "\u0000" + b.to ? -1 : 1));
+  return { workloads, pods: sortedPods, outside, inbound, gateway: gw };
+}
+
+/** The workloads `name` connects to (its pod edges out). */
+export const podEdgesFrom = (g: EdgeGraph, name: string): PodEdge[] => g.pods.filter((e) => e.from === name);
+/** The workloads that connect to `name`. */
+export const podEdgesTo = (g: EdgeGraph, name: string): PodEdge[] => g.pods.filter((e) => e.to === name);
+
+/**
+ * The URL variables a workload reads to find the workloads it connects to: `<CALLEE>_URL` for calls and
+ * saga steps, `ROUTE_<CONTEXT>_URL` for the gateway's routes. `host` maps a workload to its host name.
+ */
+export function urlEnv(g: EdgeGraph, name: string, host: (to: string) => string = (to) => to): { key: string; value: string }[] {
+  return podEdgesFrom(g, name).map((e) => ({
+    key: e.kind === "route" ? `ROUTE_${toEnvName(e.to)}_URL` : `${toEnvName(e.to)}_URL`,
+    value: `http://${host(e.to)}:${e.port}`,
+  }));
+}
