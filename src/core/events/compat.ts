@@ -692,7 +692,7 @@ function coversBranches(w: Walk, narrow: Obj, nPath: PathSegment[], wide: Obj, w
   const nList = bn ? bn.list.map((_, i) => branchAt(w.narrowRoot, narrow, bn.kw, i, bn.list, nPath)) : [{ node: narrow as Json, path: nPath }];
   const wList = bw ? bw.list.map((_, i) => branchAt(w.wideRoot, wide, bw.kw, i, bw.list, wPath)) : [{ node: wide as Json, path: wPath }];
   const out: CompatFinding[] = [];
-  if (bw?.kw === "oneOf" && wList.length > 1 && !pairwiseDisjoint(w.wideRoot, wList.map((x) => x.node))) {
+  if (bw?.kw === "oneOf" && wList.length > 1 && !pairwiseDisjoint(w.wideRoot, wide, wList.map((x) => x.node))) {
     if (!(bn?.kw === "oneOf" && deepEqual(narrow, wide)))
       out.push(finding(w, "COMBINED_TYPE_SUBSCHEMAS_CHANGED", "COMBINED_TYPE_SUBSCHEMAS_CHANGED",
         `${newWhere(w, nPath, wPath)}: the ${w.dir === "backward" ? "new" : "old"} oneOf's branches may overlap, so a value matching two of them is rejected; msa cannot prove the change safe`,
@@ -708,6 +708,13 @@ function coversBranches(w: Walk, narrow: Obj, nPath: PathSegment[], wide: Obj, w
     }
     if (!best?.length) continue;
     if (!bn && wList.length === 1) { out.push(...best); continue; } // one schema against one: its findings say exactly what changed
+    // one wide branch it can match at all (a discriminated union): that branch's findings say what changed
+    const candidates = wList.filter((x) => !disjoint(w.narrowRoot, n.node, w.wideRoot, x.node));
+    if (candidates.length === 1) {
+      const c = candidates[0]!;
+      out.push(...trial(w, n.node, n.path, c.node, c.path, depth));
+      continue;
+    }
     const kwN = bn?.kw ?? "schema";
     const kwW = bw?.kw ?? "schema";
     out.push(finding(w, bw ? "SUM_TYPE_NARROWED" : "COMBINED_TYPE_CHANGED", bn ? "SUM_TYPE_EXTENDED" : "COMBINED_TYPE_CHANGED",
@@ -719,9 +726,14 @@ function coversBranches(w: Walk, narrow: Obj, nPath: PathSegment[], wide: Obj, w
   return out;
 }
 
-function pairwiseDisjoint(root: Json, nodes: Json[]): boolean {
-  for (let i = 0; i < nodes.length; i++) for (let j = i + 1; j < nodes.length; j++) if (!disjoint(root, nodes[i], root, nodes[j])) return false;
-  return true;
+const disjointCache = new WeakMap<object, boolean>();
+function pairwiseDisjoint(root: Json, owner: Obj, nodes: Json[]): boolean {
+  const hit = disjointCache.get(owner);
+  if (hit !== undefined) return hit;
+  let ok = true;
+  for (let i = 0; ok && i < nodes.length; i++) for (let j = i + 1; ok && j < nodes.length; j++) if (!disjoint(root, nodes[i], root, nodes[j])) ok = false;
+  disjointCache.set(owner, ok);
+  return ok;
 }
 
 /** Provably no document matches both (false when unsure). */
@@ -889,7 +901,8 @@ function coversObject(w: Walk, narrow: Obj, nPath: PathSegment[], wide: Obj, wPa
             hint("closedAdded", w.mode, name), np, wPath, "new"));
         continue;
       }
-      if (covers(w, pn[name], np, slot.schema, slot.path, depth).length)
+      if (covers(w, pn[name], np, slot.schema, slot.path, depth).length
+        && patternsFor(narrow, nPath, name).every((q) => covers(w, q.schema, q.path, slot.schema, slot.path, depth).length))
         out.push(finding(w, "PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", "PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
           `property "${label(name)}" ${w.dir === "backward" ? "removed" : "added"}, and ${slot.path.slice(wPath.length).join(".")} does not accept its schema`,
           hint("partial", w.mode, name), np, slot.path, w.dir === "backward" ? "old" : "new"));
