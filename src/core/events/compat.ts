@@ -700,21 +700,19 @@ function coversBranches(w: Walk, narrow: Obj, nPath: PathSegment[], wide: Obj, w
     return out;
   }
   for (const n of nList) {
+    if (!bn && wList.length === 1) { out.push(...trial(w, n.node, n.path, wList[0]!.node, wList[0]!.path, depth)); continue; } // its findings say exactly what changed
+    if (rejectsAll(w.narrowRoot, n.node)) continue;
+    // a wide branch disjoint from this narrow branch cannot hold its documents: try only the others
+    const candidates = wList.filter((x) => !disjointCached(w.narrowRoot, n.node, w.wideRoot, x.node));
     let best: CompatFinding[] | undefined;
-    for (const x of wList) {
+    for (const x of candidates) {
       const found = trial(w, n.node, n.path, x.node, x.path, depth);
       if (!found.length) { best = []; break; }
       if (!best || found.length < best.length) best = found;
     }
-    if (!best?.length) continue;
-    if (!bn && wList.length === 1) { out.push(...best); continue; } // one schema against one: its findings say exactly what changed
+    if (best && !best.length) continue;
     // one wide branch it can match at all (a discriminated union): that branch's findings say what changed
-    const candidates = wList.filter((x) => !disjoint(w.narrowRoot, n.node, w.wideRoot, x.node));
-    if (candidates.length === 1) {
-      const c = candidates[0]!;
-      out.push(...trial(w, n.node, n.path, c.node, c.path, depth));
-      continue;
-    }
+    if (candidates.length === 1 && best) { out.push(...best); continue; }
     const kwN = bn?.kw ?? "schema";
     const kwW = bw?.kw ?? "schema";
     out.push(finding(w, bw ? "SUM_TYPE_NARROWED" : "COMBINED_TYPE_CHANGED", bn ? "SUM_TYPE_EXTENDED" : "COMBINED_TYPE_CHANGED",
@@ -727,6 +725,15 @@ function coversBranches(w: Walk, narrow: Obj, nPath: PathSegment[], wide: Obj, w
 }
 
 const disjointCache = new WeakMap<object, boolean>();
+const disjointPairs = new WeakMap<object, WeakMap<object, boolean>>();
+function disjointCached(rootA: Json, a: Json, rootB: Json, b: Json): boolean {
+  if (!isObj(a) || !isObj(b)) return disjoint(rootA, a, rootB, b);
+  let m = disjointPairs.get(a);
+  if (!m) disjointPairs.set(a, (m = new WeakMap()));
+  let r = m.get(b);
+  if (r === undefined) m.set(b, (r = disjoint(rootA, a, rootB, b)));
+  return r;
+}
 function pairwiseDisjoint(root: Json, owner: Obj, nodes: Json[]): boolean {
   const hit = disjointCache.get(owner);
   if (hit !== undefined) return hit;
