@@ -344,7 +344,9 @@ function covers(w: Walk, narrowIn: Json, nPathIn: PathSegment[], wideIn: Json, w
   const { node: wideNode, path: wPath } = deref(w.wideRoot, wideIn, wPathIn);
   if (acceptsAll(wideNode) || narrowNode === false) return [];
   if (narrowNode === wideNode ? w.narrowRoot === w.wideRoot || refFree(narrowNode) : refFree(narrowNode) && deepEqual(narrowNode, wideNode)) return [];
-  const key = `${idOf(narrowNode)}${JSON.stringify(nPath)}|${idOf(wideNode)}${JSON.stringify(wPath)}`;
+  // By identity: a node means the same wherever it is reached from (paths only place the findings; a $ref
+  // with siblings reached through recursion has ever longer paths, but the same node).
+  const key = `${idOf(narrowNode)}|${idOf(wideNode)}`;
   const done = w.memo.get(key);
   if (done) return done;
   const onStack = w.stack.get(key);
