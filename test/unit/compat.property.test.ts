@@ -119,6 +119,13 @@ function caseArb(d2020: boolean) {
   });
 }
 
+/** A validator that throws (a $ref cycle ajv recurses on without end) stands for no usable schema. */
+function safe(v: ValidateFunction | null): ((doc: Json) => boolean) | null {
+  if (!v) return null;
+  try { v({}); v([]); v(null); } catch { return null; }
+  return (doc) => { try { return v(doc) as boolean; } catch { return false; } };
+}
+
 const stats = { compatible: 0, checkedDocs: 0 };
 
 describe("property: every compatible verdict is sound (ajv on generated documents)", () => {
@@ -126,8 +133,8 @@ describe("property: every compatible verdict is sound (ajv on generated document
     it(`${d2020 ? "2020-12" : "draft-07"}: no document accepted by the narrower side is rejected by the wider one`, () => {
       fc.assert(
         fc.property(caseArb(d2020), ({ old, new: neu, docs }) => {
-          const vOld = compile(old, d2020);
-          const vNew = compile(neu, d2020);
+          const vOld = safe(compile(old, d2020));
+          const vNew = safe(compile(neu, d2020));
           if (!vOld || !vNew) return true; // not a schema ajv accepts: nothing to check
           for (const [dir, narrow, wide] of [["backward", vOld, vNew], ["forward", vNew, vOld]] as const) {
             if (!isCompatible(old, neu, dir)) continue;

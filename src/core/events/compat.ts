@@ -180,7 +180,9 @@ function runCheck(oldSchema: Json, newSchema: Json, dir: CompatDirection, mode: 
   let out: CompatFinding[];
   try {
     out = covers(w, w.narrowRoot, [], w.wideRoot, [], 0);
-  } catch (e) {
+  } catch (caught) {
+    // A $ref cycle that never descends into the document (d = allOf [d, ...]) recurses without end: undecided.
+    const e = caught instanceof RangeError ? new Undecided([], [], "the schema refers to itself without descending into the document") : caught;
     if (!(e instanceof Undecided)) throw e;
     const [oldPath, newPath] = dir === "backward" ? [e.nPath, e.wPath] : [e.wPath, e.nPath];
     out = [{
@@ -444,6 +446,10 @@ function coversNode(w: Walk, narrowNode: Json, nPath: PathSegment[], wideNode: J
     return viaMerge;
   }
 
+  // wide with both anyOf and oneOf: both apply
+  if (Array.isArray(wide.anyOf) && Array.isArray(wide.oneOf))
+    return [...covers(w, narrowNode, nPath, without(wide, ["oneOf"]), wPath, depth), ...covers(w, narrowNode, nPath, without(wide, ["anyOf"]), wPath, depth)];
+
   // narrow with several types against alternatives: each type on its own
   const tn0 = typesOf(narrow);
   if (tn0 && tn0.size > 1 && branchesOf(wide)) {
@@ -478,11 +484,11 @@ function coversNode(w: Walk, narrowNode: Json, nPath: PathSegment[], wideNode: J
     }
   }
 
-  // enum / const
+  // enum / const (a wide side with both: each applies)
   const en = enumOf(narrow);
-  const ew = enumOf(wide);
-  if (ew) {
-    const kw = "const" in wide ? "const" : "enum";
+  for (const kw of ["const", "enum"] as const) {
+    if (!(kw in wide) || (kw === "enum" && !Array.isArray(wide.enum))) continue;
+    const ew = kw === "const" ? [wide.const] : (wide.enum as Json[]);
     if (!en) {
       out.push(finding(w, "ENUM_ARRAY_NARROWED", "ENUM_ARRAY_EXTENDED",
         w.dir === "backward" ? `${where(wPath)}: ${kw} ${show(wide[kw])} added` : `${where(nPath)}: ${kw} ${show(wide[kw])} removed`,
@@ -603,6 +609,7 @@ const mergeCache = new WeakMap<object, Obj>();
 function mergeConjuncts(w: Walk, owner: Obj, parts: Json[]): Json {
   const cached = mergeCache.get(owner);
   if (cached) return cached;
+  mergeCache.set(owner, {}); // a conjunct that refers back to this one (an unguarded cycle) merges as {}: wider, so still sound
   if (parts.some((p) => p === false)) return false;
   const objs = parts.filter(isObj).map((p) => (Array.isArray(p.allOf) ? mergeConjuncts(w, p, [without(p, ["allOf"]), ...p.allOf.map((c) => deref(w.narrowRoot, c, []).node)]) : p)).filter(isObj);
   const out: Obj = {};
@@ -1039,14 +1046,17 @@ function patternOverlap(w: Walk, nSchema: Json, nPath: PathSegment[], wSchema: J
 // ---------------------------------------------------------------------------------------------------------
 // Arrays: tuples (items array + additionalItems, prefixItems + items), contains bounds
 
+/** unevaluatedItems means "the items after the tuple" when nothing else evaluates items (applicators, contains). */
+const unevaluatedItemsIsRest = (s: Obj): boolean => s.unevaluatedItems !== undefined && !hasInPlaceApplicators(s) && s.contains === undefined;
+
 interface ArrayShape { prefix: Json[]; prefixKw: string; rest: Json; restPath: PathSegment[] }
 function arrayShape(s: Obj, path: PathSegment[]): ArrayShape {
   if (Array.isArray(s.items)) {
-    const rest = s.additionalItems ?? (s.unevaluatedItems !== undefined && !hasInPlaceApplicators(s) ? s.unevaluatedItems : true);
+    const rest = s.additionalItems ?? (unevaluatedItemsIsRest(s) ? s.unevaluatedItems : true);
     return { prefix: s.items, prefixKw: "items", rest, restPath: [...path, s.additionalItems !== undefined ? "additionalItems" : "unevaluatedItems"] };
   }
   const prefix = Array.isArray(s.prefixItems) ? s.prefixItems : [];
-  const rest = s.items ?? (s.unevaluatedItems !== undefined && !hasInPlaceApplicators(s) ? s.unevaluatedItems : true);
+  const rest = s.items ?? (unevaluatedItemsIsRest(s) ? s.unevaluatedItems : true);
   return { prefix, prefixKw: "prefixItems", rest, restPath: [...path, s.items !== undefined ? "items" : "unevaluatedItems"] };
 }
 
@@ -1119,7 +1129,8 @@ function coversArray(w: Walk, narrow: Obj, nPath: PathSegment[], wide: Obj, wPat
           [...nPath, "maxContains"], [...wPath, "maxContains"], "new"));
     }
   }
-  if (wide.unevaluatedItems !== undefined && hasInPlaceApplicators(wide) && !acceptsAll(wide.unevaluatedItems) && !deepEqual(narrow, wide))
+  if (wide.unevaluatedItems !== undefined && !unevaluatedItemsIsRest(wide) && wide.items === undefined && wide.additionalItems === undefined
+    && !acceptsAll(wide.unevaluatedItems) && !deepEqual(narrow, wide))
     out.push(finding(w, "UNEVALUATED_ITEMS_NARROWED", "UNEVALUATED_ITEMS_EXTENDED",
       `${newWhere(w, nPath, wPath)}: unevaluatedItems beside allOf/anyOf/oneOf/$ref/if changed around it (msa compares such a schema only for equality)`,
       hint("changed", w.mode), nPath, [...wPath, "unevaluatedItems"], "new"));
