@@ -894,10 +894,11 @@ function coversObject(w: Walk, narrow: Obj, nPath: PathSegment[], wide: Obj, wPa
       continue;
     }
     // the value satisfies every narrow slot: one of them inside wide's schema is enough
-    if (slots.some((s) => !covers(w, s.schema, s.path, pw[name], wp, depth).length)) continue;
-    out.push(finding(w, "PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", "PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
+    const inner = slots.map((s) => covers(w, s.schema, s.path, pw[name], wp, depth));
+    if (inner.some((f) => !f.length)) continue;
+    out.push(withInner(finding(w, "PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", "PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
       `property "${label(name)}" ${w.dir === "backward" ? "added" : "removed"}, and its schema does not match what ${slots[0]!.path.slice(nPath.length).join(".")} allowed`,
-      hint("partial", w.mode, name), slots[0]!.path, wp, w.dir === "backward" ? "new" : "old"));
+      hint("partial", w.mode, name), slots[0]!.path, wp, w.dir === "backward" ? "new" : "old"), inner[0]!));
   }
 
   // properties only narrow declares: wide must allow them through its slots
@@ -917,11 +918,11 @@ function coversObject(w: Walk, narrow: Obj, nPath: PathSegment[], wide: Obj, wPa
             hint("closedAdded", w.mode, name), np, wPath, "new"));
         continue;
       }
-      if (covers(w, pn[name], np, slot.schema, slot.path, depth).length
-        && patternsFor(narrow, nPath, name).every((q) => covers(w, q.schema, q.path, slot.schema, slot.path, depth).length))
-        out.push(finding(w, "PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", "PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
+      const inner = covers(w, pn[name], np, slot.schema, slot.path, depth);
+      if (inner.length && patternsFor(narrow, nPath, name).every((q) => covers(w, q.schema, q.path, slot.schema, slot.path, depth).length))
+        out.push(withInner(finding(w, "PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", "PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
           `property "${label(name)}" ${w.dir === "backward" ? "removed" : "added"}, and ${slot.path.slice(wPath.length).join(".")} does not accept its schema`,
-          hint("partial", w.mode, name), np, slot.path, w.dir === "backward" ? "old" : "new"));
+          hint("partial", w.mode, name), np, slot.path, w.dir === "backward" ? "old" : "new"), inner));
     }
   }
 
@@ -946,7 +947,7 @@ function coversObject(w: Walk, narrow: Obj, nPath: PathSegment[], wide: Obj, wPa
   for (const re of Object.keys(pattW).sort()) {
     const rp = [...wPath, "patternProperties", re];
     if (re in pattN) out.push(...covers(w, pattN[re], [...nPath, "patternProperties", re], pattW[re], rp, depth));
-    for (const other of Object.keys(pattN).sort()) if (other !== re) out.push(...patternOverlap(w, pattN[other], [...nPath, "patternProperties", other], pattW[re], rp, depth));
+    for (const other of Object.keys(pattN).sort()) if (other !== re && !patternsDisjoint(other, re)) out.push(...patternOverlap(w, pattN[other], [...nPath, "patternProperties", other], pattW[re], rp, depth));
     if (!nClosed) {
       const f = covers(w, apN ?? true, apN !== undefined ? apNPath : nPath, pattW[re], rp, depth);
       if (f.length)
@@ -1032,6 +1033,23 @@ function coversObject(w: Walk, narrow: Obj, nPath: PathSegment[], wide: Obj, wPa
       hint(w.dir === "backward" ? "narrowed" : "widened", w.mode), nPath, sp, "new"));
   }
   return out;
+}
+
+/**
+ * A not-covered property whose schema change is one Confluent's lenient policy does not accept (it reports
+ * TYPE_CHANGED beside PROPERTY_..._NOT_COVERED...): the finding carries that change type for the policy.
+ */
+function withInner(f: CompatFinding, inner: CompatFinding[]): CompatFinding {
+  const strictOne = inner.find((x) => !LENIENT_CHANGES.has(x.confluent));
+  return strictOne ? { ...f, confluent: strictOne.confluent } : f;
+}
+
+/** Two patterns anchored on literal prefixes neither of which starts the other (^S_ and ^I_) match no common name. */
+function patternsDisjoint(a: string, b: string): boolean {
+  const lit = (re: string): string | null => (re.includes("|") ? null : /^\^([A-Za-z0-9_-]+)(?![*?{+])/.exec(re)?.[1] ?? null);
+  const pa = lit(a);
+  const pb = lit(b);
+  return !!pa && !!pb && !pa.startsWith(pb) && !pb.startsWith(pa);
 }
 
 /** A narrow pattern that may overlap a wide one (msa does not intersect regular expressions). */
