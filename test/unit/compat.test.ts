@@ -34,10 +34,9 @@ const ROWS: Row[] = [
     backward: false, forward: false, backwardRule: "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", forwardRule: "OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", lenientForward: true },
   { change: "add required property (no default), open", old: obj(base), new: obj({ ...base, p: { type: "string" } }, { required: ["p"] }),
     backward: false, forward: true, backwardRule: "REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL" },
-  // A default is an annotation: old documents without "p" are rejected (strict); Confluent's rule accepts it (lenient).
+  // With a default: accepted as Confluent's strict rule does, with a warning (see the test below).
   { change: "add required property with default, closed", old: closed(base), new: closed({ ...base, p: { type: "string", default: "x" } }, { required: ["p"] }),
-    backward: false, forward: false, backwardRule: "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL", forwardRule: "OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL",
-    lenientBackward: true, lenientForward: true },
+    backward: true, forward: false, forwardRule: "OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", lenientForward: true },
   { change: "remove property, open model", old: obj({ ...base, p: { type: "string" } }), new: obj(base),
     backward: true, forward: false, forwardRule: "PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL", lenientForward: true },
   { change: "remove optional property, closed model", old: closed({ ...base, p: { type: "string" } }), new: closed(base),
@@ -45,7 +44,7 @@ const ROWS: Row[] = [
   { change: "optional → required", old: obj({ ...base, p: { type: "string" } }), new: obj({ ...base, p: { type: "string" } }, { required: ["p"] }),
     backward: false, forward: true, backwardRule: "REQUIRED_ATTRIBUTE_ADDED" },
   { change: "optional → required with default", old: obj({ ...base, p: { type: "string" } }), new: obj({ ...base, p: { type: "string", default: "x" } }, { required: ["p"] }),
-    backward: false, forward: true, backwardRule: "REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED", lenientBackward: true },
+    backward: true, forward: true },
   { change: "required → optional", old: obj({ ...base, p: { type: "string" } }, { required: ["p"] }), new: obj({ ...base, p: { type: "string" } }),
     backward: true, forward: false, forwardRule: "REQUIRED_ATTRIBUTE_REMOVED" },
   { change: "widen type integer → number", old: obj({ p: { type: "integer" } }), new: obj({ p: { type: "number" } }),
@@ -151,14 +150,23 @@ describe("checkCompatibility: locations and details", () => {
     expect(f?.message).toContain("from 10 to 5");
   });
 
-  it("an optional property with a default added to an open model: an error (strict), a warning (lenient)", () => {
+  it("an optional property with a default added to an open model: a warning that says what it risks (a deliberate choice)", () => {
     const oldS = obj({ id: { type: "string" } });
     const newS = obj({ id: { type: "string" }, currency: { type: "string", default: "EUR" } });
-    const fs = checkCompatibility(oldS, newS, "backward");
-    expect(fs).toHaveLength(1);
-    expect(fs[0]).toMatchObject({ rule: "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", severity: "error", newPath: ["properties", "currency"] });
-    expect(fs[0]?.message).toContain("a default does not change that");
-    expect(checkCompatibility(oldS, newS, "backward", { policy: "lenient" })[0]?.severity).toBe("warning");
+    for (const policy of ["strict", "lenient"] as const) {
+      const fs = checkCompatibility(oldS, newS, "backward", { policy });
+      expect(fs).toHaveLength(1);
+      expect(fs[0]).toMatchObject({ rule: "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", severity: "warning", newPath: ["properties", "currency"] });
+      expect(fs[0]?.message).toMatch(/old producers did not send it; an old document that carried an undeclared "currency"/);
+    }
+    // without the default it is an error
+    expect(isCompatible(oldS, obj({ id: { type: "string" }, currency: { type: "string" } }), "backward")).toBe(false);
+    // a required property with a default: a warning that names what the schema rejects (Confluent: compatible)
+    const req = checkCompatibility(oldS, obj({ id: { type: "string" }, currency: { type: "string", default: "EUR" } }, { required: ["currency"] }), "backward");
+    expect(req).toMatchObject([{ rule: "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL", severity: "warning" }]);
+    expect(req[0]?.message).toMatch(/rejects old documents without "currency" — a handler reading them must apply the default/);
+    // applying the hint ({}) leaves nothing
+    expect(checkCompatibility(oldS, obj({ id: { type: "string" }, currency: { default: "EUR" } }), "backward")).toEqual([]);
   });
 
   it("resolves local $refs and follows them for locations", () => {

@@ -32,7 +32,10 @@ export interface CompatFinding {
   confluent: string;
   /** Which check the change breaks. */
   direction: CompatDirection;
-  /** Errors break the declared mode; under `policy: lenient`, Confluent's lenient changes are warnings. */
+  /**
+   * Errors break the declared mode. Warnings do not: Confluent's lenient changes under `policy: lenient`, and
+   * (both policies) a property with a default that old documents may lack or carry differently.
+   */
   severity: "error" | "warning";
   /** One sentence, old → new, without the event name (callers add it). */
   message: string;
@@ -56,8 +59,7 @@ export interface CompatOptions {
 
 /**
  * Confluent's change types that its `lenient` policy accepts and `strict` does not (SchemaDiff's
- * COMPATIBLE_CHANGES_LENIENT minus COMPATIBLE_CHANGES_STRICT), plus the two "required with a default"
- * changes Confluent's strict policy accepts and msa's strict does not (a default fills nothing in ajv).
+ * COMPATIBLE_CHANGES_LENIENT minus COMPATIBLE_CHANGES_STRICT).
  */
 export const LENIENT_CHANGES: ReadonlySet<string> = new Set([
   "ADDITIONAL_PROPERTIES_NARROWED", "ADDITIONAL_PROPERTIES_REMOVED",
@@ -65,7 +67,6 @@ export const LENIENT_CHANGES: ReadonlySet<string> = new Set([
   "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL", "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL",
   "PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL", "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL",
   "PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", "PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
-  "REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED", "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL",
 ]);
 
 type Json = unknown;
@@ -103,6 +104,8 @@ function hint(kind: string, mode: Mode, name = "the property"): string {
       return full
         ? `give ${q} the schema {} in the new version (under full an open model can gain only unconstrained properties), or publish the new shape as a new event type`
         : `give ${q} the schema {} (the old open model let it carry anything), or close the model with additionalProperties: false in every version, or publish a new event type`;
+    case "openAddedDefault":
+      return `nothing to do if old producers never sent ${q}; to make it exact, give ${q} the schema {}${full ? "" : " or close the model with additionalProperties: false in every version"}`;
     case "openRemoved":
       return `keep ${q} in the new version (optional is enough)`;
     case "closedRemoved":
@@ -865,10 +868,17 @@ function coversObject(w: Walk, narrow: Obj, nPath: PathSegment[], wide: Obj, wPa
     const nw = known
       ? (withDefault ? "REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED" : "REQUIRED_ATTRIBUTE_ADDED")
       : `REQUIRED_PROPERTY${withDefault ? "_WITH_DEFAULT" : ""}_ADDED_TO_${open ? "OPEN" : "UNOPEN"}_CONTENT_MODEL`;
-    if (w.dir === "backward")
-      out.push(finding(w, nw, "REQUIRED_ATTRIBUTE_REMOVED",
-        known ? `property "${label(name)}" changed from optional to required${withDefault ? " (a default does not make old documents without it valid)" : ""}` : `required property "${label(name)}" added${withDefault ? " (with a default, which does not make old documents without it valid)" : ""}`,
-        hint(known ? "madeRequired" : open ? "requiredAddedOpen" : "requiredAdded", w.mode, name), propPath(nPath, pn, name), propPath(wPath, pw, name), "new"));
+    if (w.dir === "backward") {
+      // Deliberate, as Confluent's strict rule (REQUIRED_..._WITH_DEFAULT_...: compatible): a warning that says
+      // what is at stake — the schema rejects old documents without it; a reader must apply the default.
+      const f = finding(w, nw, "REQUIRED_ATTRIBUTE_REMOVED",
+        withDefault
+          ? `property "${label(name)}" ${known ? "changed from optional to required" : "added as required"} with a default: accepted (as Confluent does), but the new schema, as ajv validates it, rejects old documents without "${name}" — a handler reading them must apply the default`
+          : known ? `property "${label(name)}" changed from optional to required` : `required property "${label(name)}" added`,
+        withDefault ? `to make it exact, keep "${name}" optional (with its default)` : hint(known ? "madeRequired" : open ? "requiredAddedOpen" : "requiredAdded", w.mode, name),
+        propPath(nPath, pn, name), propPath(wPath, pw, name), "new");
+      out.push(withDefault ? { ...f, severity: "warning" } : f);
+    }
     else
       out.push(finding(w, nw, "REQUIRED_ATTRIBUTE_REMOVED",
         known ? `property "${label(name)}" changed from required to optional` : `required property "${label(name)}" removed`,
@@ -883,10 +893,18 @@ function coversObject(w: Walk, narrow: Obj, nPath: PathSegment[], wide: Obj, wPa
     const r = deref(w.wideRoot, pw[name], wp);
     if (acceptsAll(r.node)) continue;
     if (!slots.length) {
-      if (w.dir === "backward")
-        out.push(finding(w, "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", "PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL",
-          `property "${label(name)}" added to an open content model: old documents could carry any value as "${name}"${isObj(r.node) && "default" in r.node ? " (a default does not change that)" : ""}`,
-          hint("openAdded", w.mode, name), nPath, wp, "new"));
+      if (w.dir === "backward") {
+        // Deliberate (docs/validate-events.md, "A default on an added optional property"): with a default, the
+        // version declares that old producers did not send it; only old documents that carried an undeclared
+        // "name" of another shape are rejected. A warning that says exactly that, not an error.
+        const withDefault = isObj(r.node) && "default" in r.node;
+        const f = finding(w, "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", "PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL",
+          withDefault
+            ? `property "${label(name)}" (with a default) added to an open content model: accepted because the default says old producers did not send it; an old document that carried an undeclared "${name}" not matching the new schema would be rejected`
+            : `property "${label(name)}" added to an open content model: old documents could carry any value as "${name}"`,
+          hint(withDefault ? "openAddedDefault" : "openAdded", w.mode, name), nPath, wp, "new");
+        out.push(withDefault ? { ...f, severity: "warning" } : f);
+      }
       else
         out.push(finding(w, "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", "PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL",
           `property "${label(name)}" removed from an open content model: new documents may carry any value as "${name}"`,
