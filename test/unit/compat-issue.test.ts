@@ -189,3 +189,35 @@ describe("issue #23: hints follow the declared mode, and applying one clears its
     expect(checkCompatibility(oldS, oldS, "full")).toEqual([]);
   });
 });
+
+describe("issue #23: the remaining hints, applied", () => {
+  it("not covered by a partially open model: a schema inside what additionalProperties allowed clears it", () => {
+    const oldS = obj({ id: {} }, { additionalProperties: { type: "string" } });
+    const [f] = checkCompatibility(oldS, obj({ id: {}, p: { type: "integer" } }, { additionalProperties: { type: "string" } }), "backward");
+    expect(f?.rule).toBe("PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL");
+    expect(f?.fix).toMatch(/accepts exactly what additionalProperties\/patternProperties allowed/);
+    expect(checkCompatibility(oldS, obj({ id: {}, p: { type: "string" } }, { additionalProperties: { type: "string" } }), "full")).toEqual([]);
+  });
+
+  it("a changed type: the hint says revert or a new event type, and reverting clears it", () => {
+    const oldS = obj({ p: { type: "string" } });
+    const [f] = checkCompatibility(oldS, obj({ p: { type: "number" } }), "backward");
+    expect(f?.rule).toBe("TYPE_CHANGED");
+    expect(f?.fix).toMatch(/revert this change, or publish the new shape as a new event type/);
+    expect(checkCompatibility(oldS, obj({ p: { type: "string" } }), "backward")).toEqual([]);
+  });
+
+  it("a required property with a default (a warning): keeping it optional with its default leaves nothing", () => {
+    const oldS = closed({ a: {} });
+    const [f] = checkCompatibility(oldS, closed({ a: {}, p: { type: "string", default: "x" } }, { required: ["p"] }), "backward");
+    expect(f).toMatchObject({ rule: "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL", severity: "warning" });
+    expect(f?.fix).toMatch(/keep "p" optional \(with its default\)/);
+    expect(checkCompatibility(oldS, closed({ a: {}, p: { type: "string", default: "x" } }), "backward")).toEqual([]);
+  });
+
+  it("undecided: the hint says where to simplify", () => {
+    const [f] = checkCompatibility(tradeSchema(12), tradeSchema(12, "widen"), "backward", { maxSteps: 5 });
+    expect(f?.fix).toMatch(/simplify the schema here/);
+    expect(checkCompatibility(tradeSchema(12), tradeSchema(12, "widen"), "backward")).toEqual([]);
+  });
+});
