@@ -255,7 +255,7 @@ const idOf = (v: Json): string => {
 };
 
 function resolvePointer(root: Json, ref: string): { node: Json; path: PathSegment[] } | undefined {
-  if (!ref.startsWith("#")) return undefined;
+  if (ref !== "#" && !ref.startsWith("#/")) return undefined; // remote, or an anchor (#name): compared by text
   const segs = ref === "#" ? [] : ref.slice(2).split("/").map((s) => decodeURIComponent(s).replace(/~1/g, "/").replace(/~0/g, "~"));
   let target: Json = root;
   for (const s of segs) target = isObj(target) ? target[s] : Array.isArray(target) ? target[Number(s)] : undefined;
@@ -616,6 +616,7 @@ function mergeConjuncts(w: Walk, owner: Obj, parts: Json[]): Json {
   if (parts.some((p) => p === false)) return false;
   const objs = parts.filter(isObj).map((p) => (Array.isArray(p.allOf) ? mergeConjuncts(w, p, [without(p, ["allOf"]), ...p.allOf.map((c) => deref(w.narrowRoot, c, []).node)]) : p)).filter(isObj);
   const out: Obj = {};
+  const dropped = new Set<string>();
   for (const p of objs) {
     for (const [k, v] of Object.entries(p)) {
       if (!(k in out)) { out[k] = v; continue; }
@@ -634,12 +635,20 @@ function mergeConjuncts(w: Walk, owner: Obj, parts: Json[]): Json {
       } else if ((LOWER_BOUNDS as readonly string[]).includes(k) && typeof cur === "number" && typeof v === "number") out[k] = Math.max(cur, v);
       else if ((UPPER_BOUNDS as readonly string[]).includes(k) && typeof cur === "number" && typeof v === "number") out[k] = Math.min(cur, v);
       else if (k === "enum" && Array.isArray(cur) && Array.isArray(v)) out[k] = cur.filter((x) => v.some((y) => deepEqual(x, y)));
-      else if (k === "items" || k === "additionalProperties" || k === "not") {
-        if (k === "not") delete out[k]; // not(A) ∧ not(B) ⊆ not(A): keeping one would be sound too; dropping is simplest
-        else out[k] = { allOf: [cur, v] };
-      } else delete out[k]; // dropped: widens
+      else if (k === "patternProperties" && isObj(cur) && isObj(v)) {
+        // a union of the patterns (a name matching one is exempt from additionalProperties in its conjunct): wider
+        const pp: Obj = { ...cur };
+        for (const [re, sch] of Object.entries(v)) pp[re] = re in pp ? { allOf: [pp[re], sch] } : sch;
+        out[k] = pp;
+      } else if ((k === "items" && !Array.isArray(cur) && !Array.isArray(v)) || k === "additionalProperties") out[k] = { allOf: [cur, v] };
+      else if (k === "prefixItems") {
+        // without the tuples, 2020-12's items would apply from the first position: drop the rest too (wider)
+        delete out[k];
+        dropped.add("items").add("unevaluatedItems");
+      } else delete out[k]; // dropped (not, tuples, additionalItems, conflicting consts, …): widens
     }
   }
+  for (const k of dropped) delete out[k];
   mergeCache.set(owner, out);
   return out;
 }
