@@ -117,7 +117,7 @@ function countFiles(dir) {
 
 // Figure lines of the sub-benches: `ok  figure: value   (budget …)`, `!!  …` or four spaces for an informational one.
 const FIGURE = /^(ok|!!| {2}) {2}(\S.*): (.+?)(?:\s+\(budget (.+)\))?$/;
-for (const [name, script] of [["validate-events", "validate-events.mjs"], ["analyze-deps", "analyze-deps.mjs"], ["gateway", "gateway.mjs"]]) {
+for (const [name, script] of [["validate-events", "validate-events.mjs"], ["analyze-deps", "analyze-deps.mjs"], ["gateway", "gateway.mjs"], ["compat", "compat-recursive.mjs"]]) {
   if (!want(name)) continue;
   const file = path.join(ROOT, "bench", script);
   if (!fs.existsSync(file)) {

@@ -16,6 +16,8 @@ export type BrokerKind = (typeof BROKERS)[number];
 export type GatewayKind = (typeof GATEWAYS)[number];
 export type DatabaseEngine = (typeof DATABASE_ENGINES)[number];
 export type Compatibility = "backward" | "forward" | "full" | "none";
+/** strict: exact (every old document accepted); lenient: Confluent's lenient policy (see docs/validate-events.md). */
+export type CompatibilityPolicy = "strict" | "lenient";
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS";
 
 export const ALL_METHODS: readonly HttpMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -137,6 +139,8 @@ export interface EventType {
   /** Contexts that consume it (sorted). */
   consumers: string[];
   compatibility: Compatibility;
+  /** `events.<e>.compatibility.policy` (default strict). */
+  compatibilityPolicy: CompatibilityPolicy;
   /** Sorted ascending by version. */
   versions: EventVersion[];
   latest: EventVersion;
@@ -448,7 +452,8 @@ export function buildModel(input: ModelInput): ModelResult {
       description: typeof raw.description === "string" ? raw.description : "",
       owner,
       consumers: contexts.filter((c) => c.consumes.includes(en)).map((c) => c.name),
-      compatibility: (raw.compatibility ?? "backward") as Compatibility,
+      compatibility: (isCompatObject(raw.compatibility) ? raw.compatibility.mode ?? "backward" : raw.compatibility ?? "backward") as Compatibility,
+      compatibilityPolicy: (isCompatObject(raw.compatibility) ? raw.compatibility.policy ?? "strict" : "strict") as CompatibilityPolicy,
       versions,
       latest,
       source: { loaded, path: ["events", en] },
@@ -523,4 +528,9 @@ function brokerOf(b: Record<string, unknown>): Broker {
       startFrom: kafka.startFrom === "latest" ? "latest" : DEFAULT_KAFKA.startFrom,
     },
   };
+}
+
+/** `compatibility: { mode, policy }` (the object form of `compatibility: backward`). */
+function isCompatObject(v: unknown): v is { mode?: string; policy?: string } {
+  return !!v && typeof v === "object" && !Array.isArray(v);
 }

@@ -14,6 +14,9 @@ interface Row {
   /** Rule id expected when a direction breaks. */
   backwardRule?: string;
   forwardRule?: string;
+  /** Under policy: lenient (Confluent's lenient changes are warnings); default: as strict. */
+  lenientBackward?: boolean;
+  lenientForward?: boolean;
 }
 
 const obj = (props: Schema, extra: Schema = {}): Schema => ({ type: "object", properties: props, ...extra });
@@ -22,49 +25,50 @@ const base = { id: { type: "string" } };
 
 const ROWS: Row[] = [
   { change: "add optional property, closed model", old: closed(base), new: closed({ ...base, p: { type: "string" } }),
-    backward: true, forward: false, forwardRule: "PROPERTY_ADDED_TO_CLOSED_CONTENT_MODEL" },
+    backward: true, forward: false, forwardRule: "OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", lenientForward: true },
   { change: "add optional property, open model", old: obj(base), new: obj({ ...base, p: { type: "string" } }),
-    backward: false, forward: true, backwardRule: "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL" },
+    backward: false, forward: true, backwardRule: "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", lenientBackward: true },
   { change: "add optional property {} to an open model", old: obj(base), new: obj({ ...base, p: {} }),
     backward: true, forward: true },
   { change: "add required property (no default), closed", old: closed(base), new: closed({ ...base, p: { type: "string" } }, { required: ["p"] }),
-    backward: false, forward: false, backwardRule: "REQUIRED_PROPERTY_ADDED", forwardRule: "PROPERTY_ADDED_TO_CLOSED_CONTENT_MODEL" },
+    backward: false, forward: false, backwardRule: "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", forwardRule: "OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", lenientForward: true },
   { change: "add required property (no default), open", old: obj(base), new: obj({ ...base, p: { type: "string" } }, { required: ["p"] }),
-    backward: false, forward: true, backwardRule: "REQUIRED_PROPERTY_ADDED" },
+    backward: false, forward: true, backwardRule: "REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL" },
+  // With a default: accepted as Confluent's strict rule does, with a warning (see the test below).
   { change: "add required property with default, closed", old: closed(base), new: closed({ ...base, p: { type: "string", default: "x" } }, { required: ["p"] }),
-    backward: true, forward: false, forwardRule: "PROPERTY_ADDED_TO_CLOSED_CONTENT_MODEL" },
+    backward: true, forward: false, forwardRule: "OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", lenientForward: true },
   { change: "remove property, open model", old: obj({ ...base, p: { type: "string" } }), new: obj(base),
-    backward: true, forward: false, forwardRule: "PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL" },
+    backward: true, forward: false, forwardRule: "PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL", lenientForward: true },
   { change: "remove optional property, closed model", old: closed({ ...base, p: { type: "string" } }), new: closed(base),
-    backward: false, forward: true, backwardRule: "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL" },
+    backward: false, forward: true, backwardRule: "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL", lenientBackward: true },
   { change: "optional → required", old: obj({ ...base, p: { type: "string" } }), new: obj({ ...base, p: { type: "string" } }, { required: ["p"] }),
-    backward: false, forward: true, backwardRule: "PROPERTY_MADE_REQUIRED" },
+    backward: false, forward: true, backwardRule: "REQUIRED_ATTRIBUTE_ADDED" },
   { change: "optional → required with default", old: obj({ ...base, p: { type: "string" } }), new: obj({ ...base, p: { type: "string", default: "x" } }, { required: ["p"] }),
     backward: true, forward: true },
   { change: "required → optional", old: obj({ ...base, p: { type: "string" } }, { required: ["p"] }), new: obj({ ...base, p: { type: "string" } }),
-    backward: true, forward: false, forwardRule: "PROPERTY_MADE_OPTIONAL" },
+    backward: true, forward: false, forwardRule: "REQUIRED_ATTRIBUTE_REMOVED" },
   { change: "widen type integer → number", old: obj({ p: { type: "integer" } }), new: obj({ p: { type: "number" } }),
     backward: true, forward: false, forwardRule: "TYPE_EXTENDED" },
   { change: "widen type T → [T, null]", old: obj({ p: { type: "string" } }), new: obj({ p: { type: ["string", "null"] } }),
     backward: true, forward: false, forwardRule: "TYPE_EXTENDED" },
   { change: "widen type: add an anyOf branch", old: obj({ p: { anyOf: [{ type: "string" }] } }), new: obj({ p: { anyOf: [{ type: "string" }, { type: "integer" }] } }),
-    backward: true, forward: false, forwardRule: "COMBINED_TYPE_BRANCH_ADDED" },
+    backward: true, forward: false, forwardRule: "SUM_TYPE_EXTENDED" },
   { change: "widen type: T → anyOf [T, U]", old: obj({ p: { type: "string" } }), new: obj({ p: { anyOf: [{ type: "string" }, { type: "integer" }] } }),
-    backward: true, forward: false, forwardRule: "COMBINED_TYPE_BRANCH_ADDED" },
+    backward: true, forward: false, forwardRule: "SUM_TYPE_EXTENDED" },
   { change: "narrow type number → integer", old: obj({ p: { type: "number" } }), new: obj({ p: { type: "integer" } }),
     backward: false, forward: true, backwardRule: "TYPE_NARROWED" },
   { change: "change type string → number", old: obj({ p: { type: "string" } }), new: obj({ p: { type: "number" } }),
     backward: false, forward: false, backwardRule: "TYPE_CHANGED", forwardRule: "TYPE_CHANGED" },
   { change: "enum: add value", old: obj({ p: { enum: ["a", "b"] } }), new: obj({ p: { enum: ["a", "b", "c"] } }),
-    backward: true, forward: false, forwardRule: "ENUM_VALUE_ADDED" },
+    backward: true, forward: false, forwardRule: "ENUM_ARRAY_EXTENDED" },
   { change: "enum: remove value", old: obj({ p: { enum: ["a", "b"] } }), new: obj({ p: { enum: ["a"] } }),
-    backward: false, forward: true, backwardRule: "ENUM_VALUE_REMOVED" },
+    backward: false, forward: true, backwardRule: "ENUM_ARRAY_NARROWED" },
   { change: "enum: replace value", old: obj({ p: { enum: ["a", "b"] } }), new: obj({ p: { enum: ["a", "c"] } }),
-    backward: false, forward: false, backwardRule: "ENUM_VALUES_REPLACED", forwardRule: "ENUM_VALUES_REPLACED" },
+    backward: false, forward: false, backwardRule: "ENUM_ARRAY_CHANGED", forwardRule: "ENUM_ARRAY_CHANGED" },
   { change: "additionalProperties false → true", old: closed(base), new: obj(base, { additionalProperties: true }),
-    backward: true, forward: false, forwardRule: "CONTENT_MODEL_OPENED" },
+    backward: true, forward: false, forwardRule: "ADDITIONAL_PROPERTIES_ADDED", lenientForward: true },
   { change: "additionalProperties true → false", old: obj(base, { additionalProperties: true }), new: closed(base),
-    backward: false, forward: true, backwardRule: "CONTENT_MODEL_CLOSED" },
+    backward: false, forward: true, backwardRule: "ADDITIONAL_PROPERTIES_REMOVED", lenientBackward: true },
   { change: "relax: maxLength up", old: obj({ p: { type: "string", maxLength: 5 } }), new: obj({ p: { type: "string", maxLength: 10 } }),
     backward: true, forward: false, forwardRule: "MAX_LENGTH_INCREASED" },
   { change: "relax: minimum down", old: obj({ p: { type: "number", minimum: 5 } }), new: obj({ p: { type: "number", minimum: 0 } }),
@@ -116,8 +120,10 @@ describe("checkCompatibility: the table, both directions", () => {
           expect(f.message.length).toBeGreaterThan(0);
           expect(f.fix.length).toBeGreaterThan(0);
         }
-        // full = both; none = nothing
+        // full = both; none = nothing; lenient accepts what Confluent's lenient policy accepts
         expect(isCompatible(oldS, newS, "full")).toBe(row.backward && row.forward);
+        expect(isCompatible(oldS, newS, "backward", { policy: "lenient" })).toBe(row.lenientBackward ?? row.backward);
+        expect(isCompatible(oldS, newS, "forward", { policy: "lenient" })).toBe(row.lenientForward ?? row.forward);
         expect(checkCompatibility(oldS, newS, "none")).toEqual([]);
       });
     }
@@ -144,13 +150,23 @@ describe("checkCompatibility: locations and details", () => {
     expect(f?.message).toContain("from 10 to 5");
   });
 
-  it("warns (does not fail) on an optional property with a default added to an open model", () => {
+  it("an optional property with a default added to an open model: a warning that says what it risks (a deliberate choice)", () => {
     const oldS = obj({ id: { type: "string" } });
     const newS = obj({ id: { type: "string" }, currency: { type: "string", default: "EUR" } });
-    const fs = checkCompatibility(oldS, newS, "backward");
-    expect(fs).toHaveLength(1);
-    expect(fs[0]).toMatchObject({ rule: "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", severity: "warning", newPath: ["properties", "currency"] });
-    expect(isCompatible(oldS, newS, "backward")).toBe(true);
+    for (const policy of ["strict", "lenient"] as const) {
+      const fs = checkCompatibility(oldS, newS, "backward", { policy });
+      expect(fs).toHaveLength(1);
+      expect(fs[0]).toMatchObject({ rule: "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", severity: "warning", newPath: ["properties", "currency"] });
+      expect(fs[0]?.message).toMatch(/old producers did not send it; an old document that carried an undeclared "currency"/);
+    }
+    // without the default it is an error
+    expect(isCompatible(oldS, obj({ id: { type: "string" }, currency: { type: "string" } }), "backward")).toBe(false);
+    // a required property with a default: a warning that names what the schema rejects (Confluent: compatible)
+    const req = checkCompatibility(oldS, obj({ id: { type: "string" }, currency: { type: "string", default: "EUR" } }, { required: ["currency"] }), "backward");
+    expect(req).toMatchObject([{ rule: "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL", severity: "warning" }]);
+    expect(req[0]?.message).toMatch(/rejects old documents without "currency" — a handler reading them must apply the default/);
+    // applying the hint ({}) leaves nothing
+    expect(checkCompatibility(oldS, obj({ id: { type: "string" }, currency: { default: "EUR" } }), "backward")).toEqual([]);
   });
 
   it("resolves local $refs and follows them for locations", () => {
@@ -169,16 +185,16 @@ describe("checkCompatibility: locations and details", () => {
   });
 
   it("compares keywords it does not model for equality, both ways", () => {
-    const oldS = obj({ p: { type: "string", not: { const: "a" } } });
-    const newS = obj({ p: { type: "string", not: { const: "b" } } });
-    expect(checkCompatibility(oldS, newS, "full").map((f) => f.rule)).toEqual(["KEYWORD_CHANGED"]);
+    const oldS = obj({ p: { type: "string", "x-unknown": 1, contentMediaType: "a" , foo: 1 } });
+    const newS = obj({ p: { type: "string", foo: 2 } });
+    expect(checkCompatibility(oldS, newS, "full").map((f) => f.rule)).toEqual(["KEYWORD_CHANGED", "KEYWORD_CHANGED"]);
     expect(isCompatible(oldS, oldS, "full")).toBe(true);
   });
 
   it("removing an anyOf branch is backward-incompatible", () => {
     const oldS = obj({ p: { anyOf: [{ type: "string" }, { type: "integer" }] } });
     const newS = obj({ p: { anyOf: [{ type: "string" }, { type: "boolean" }] } });
-    expect(checkCompatibility(oldS, newS, "backward").map((f) => f.rule)).toEqual(["COMBINED_TYPE_BRANCH_REMOVED"]);
+    expect(checkCompatibility(oldS, newS, "backward").map((f) => f.rule)).toEqual(["SUM_TYPE_NARROWED"]);
   });
 
   it("a partially open model (additionalProperties schema) covers added properties that fit it", () => {

@@ -41,6 +41,6 @@ export function checkEventHistory(event: EventType, opts: HistoryOptions = {}): 
   if (mode === "none") return [];
   const out: Diagnostic[] = [];
   for (const [older, newer] of versionPairs(event, opts.transitive))
-    for (const f of checkCompatibility(older.schema, newer.schema, mode)) out.push(findingDiagnostic(event, older, newer, f, mode));
+    for (const f of checkCompatibility(older.schema, newer.schema, mode, { policy: event.compatibilityPolicy })) out.push(findingDiagnostic(event, older, newer, f, mode));
   return out;
 }

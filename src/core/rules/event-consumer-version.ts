@@ -21,18 +21,22 @@ export const eventConsumerVersion: Rule = {
     for (const e of model.events) {
       if (e.versions.length < 2 || !e.consumers.length) continue;
       const latest = e.latest;
-      const retired: EventVersion[] = e.versions.slice(0, -1).filter((v) => {
+      // Exact (strict) inclusion, whatever the policy: this is about which payloads the latest schema rejects.
+      const retired: { v: EventVersion; why: string }[] = [];
+      for (const v of e.versions.slice(0, -1)) {
         const coveredByRule = (e.compatibility === "backward" || e.compatibility === "full") && v === e.versions[e.versions.length - 2];
-        if (coveredByRule) return false;
-        return checkCompatibility(v.schema, latest.schema, "backward").some((f) => f.severity === "error");
-      });
+        if (coveredByRule) continue;
+        const f = checkCompatibility(v.schema, latest.schema, "backward").find((x) => x.severity === "error");
+        if (f) retired.push({ v, why: `v${v.version}: ${f.rule}, ${f.message}` });
+      }
       if (!retired.length) continue;
-      const list = retired.map((v) => `v${v.version}`).join(", ");
+      const list = retired.map((r) => `v${r.v.version}`).join(", ");
+      const why = retired.map((r) => r.why).join("; ");
       for (const c of e.consumers) {
         const consumes = ((data.contexts?.[c] as RawMap | undefined)?.consumes as unknown[] | undefined) ?? [];
         const i = consumes.indexOf(e.name);
         out.push(at(i >= 0 ? ["contexts", c, "consumes", i] : ["contexts", c],
-          `${c} consumes ${e.name}, whose owner${e.owner ? ` ${e.owner}` : ""} emits only v${latest.version}; ${list} messages may still arrive and v${latest.version}'s schema does not accept them — handle the old shape in ${c} until they are drained, then remove ${list} from events.${e.name}.versions`,
+          `${c} consumes ${e.name}, whose owner${e.owner ? ` ${e.owner}` : ""} emits only v${latest.version}; ${list} messages may still arrive and v${latest.version}'s schema rejects some of them (${why}) — handle the old shape in ${c} until they are drained, then remove ${list} from events.${e.name}.versions`,
           { severity: "warning" }));
       }
     }
