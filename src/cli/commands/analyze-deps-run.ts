@@ -158,7 +158,7 @@ async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliCo
   }
   const refs: DiscoveredRef[] = [];
   let unattributed = 0;
-  let unresolved = 0;
+  const unresolved: string[] = [];
   for (const { file, matches } of results) {
     const node = ownerOf(file);
     if (!node) {
@@ -171,7 +171,7 @@ async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliCo
       if (match.symbol) {
         const value = constsByFile.get(file.abs)?.get(match.target) ?? constsGlobal.get(match.target);
         if (!value) {
-          unresolved++;
+          unresolved.push(`${match.target} (${shown}:${match.line})`);
           continue;
         }
         if (value === node) continue; // a service's own queue or routing key, not an event
@@ -207,7 +207,7 @@ async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliCo
   if (skipped.length) notes.push(`skipped ${skipped.join(", ")} file(s)`);
   if (walkProblems.length) notes.push(`${walkProblems.length} folder(s) could not be read and were not scanned`);
   if (unattributed) notes.push(`${unattributed} file(s) with references are outside any service folder (services/<context>/, gateway/) and were not attributed`);
-  if (unresolved) notes.push(`${unresolved} broker call(s) name their event by a constant whose value was not found in the scanned code`);
+  if (unresolved.length) notes.push(`${unresolved.length} broker call(s) name their event by a constant whose value was not found in the scanned code: ${unresolved.slice(0, 5).join(", ")}${unresolved.length > 5 ? ", …" : ""}`);
 
   const analysis = analyze({
     declared: model ? declaredGraph(model) : null,

@@ -128,7 +128,9 @@ export function autodetectServices(roots: readonly string[], deployment: Deploym
     const byName = new Map<string, string[]>();
     for (const d of dirs) {
       const b = path.basename(d);
-      if (deployment.workloads.has(b) && !isDeployOrTestDir(d.split(path.sep).join("/"))) byName.set(b, [...(byName.get(b) ?? []), d]);
+      const root = roots.find((r) => d.startsWith(r + path.sep));
+      if (!root || !deployment.workloads.has(b) || isDeployOrTestDir(path.relative(root, d).split(path.sep).join("/"))) continue;
+      byName.set(b, [...(byName.get(b) ?? []), d]);
     }
     for (const [name, list] of byName) if (list.length === 1) out.set(name, list[0] as string);
     if (out.size) return out;

@@ -135,6 +135,7 @@ const BROKER_APIS: Record<string, { dir: Direction; strong: boolean; argIndex?: 
   Subscribe: { dir: "consume", strong: false },
   QueueSubscribe: { dir: "consume", strong: false },
   consume: { dir: "consume", strong: false },
+  Consume: { dir: "consume", strong: false },
   basic_consume: { dir: "consume", strong: true },
   queue_bind: { dir: "consume", strong: true },
   bindQueue: { dir: "consume", strong: true, argIndex: 2 },
@@ -171,7 +172,7 @@ function argsAt(text: string, open: number, max = 4): { args: Arg[]; keyed: Arg 
     skipWs();
     const c = text[i] as string;
     // A keyed argument anywhere wins (pika, kafkajs, Spring annotations).
-    NAME_KEYS.lastIndex = i === open ? i : i - 1;
+    NAME_KEYS.lastIndex = i - 1; // the separator before the key: "(" or "," or a space
     const k = NAME_KEYS.exec(text);
     if (k && k.index + k[0].length <= end) {
       i = k.index + k[0].length;
@@ -361,6 +362,11 @@ export function recognise(text: string, resolver: Resolver, withEvents: boolean)
       service(i, v, text.slice(i, i + lit.length + s.index + s[0].length), via, "client");
     }
   }
+  // envoy: socket_address: { address: cart, port_value: 8080 } (YAML, block or flow).
+  for (let i = text.indexOf("socket_address"); i !== -1; i = text.indexOf("socket_address", i + 14)) {
+    const a = /^[\s\S]{0,40}?\baddress:\s*['"]?([A-Za-z0-9][\w.-]*)/.exec(text.slice(i + 14, i + 14 + 160));
+    if (a?.[1]) service(i, a[1], `socket_address: ${a[1]}`, "envoy cluster address", "url");
+  }
   for (let i = text.indexOf(".call("); i !== -1; i = text.indexOf(".call(", i + 6)) {
     const s = /^\s*(['"])([A-Za-z][\w-]*)\.[\w.-]+\1/.exec(text.slice(i + 6, i + 6 + 120));
     if (s?.[2]) service(i + 1, s[2], text.slice(i + 1, i + 6 + s[0].length), "Moleculer call", "client");
@@ -374,9 +380,9 @@ export function recognise(text: string, resolver: Resolver, withEvents: boolean)
     const { args, keyed } = argsAt(text, m.index + m[0].length);
     let arg: Arg | undefined;
     if (keyed) arg = keyed;
-    else if (m[1] === "send" || m[1] === "produce") continue; // only send({ topic }) is a broker's
+    else if ((m[1] === "send" || m[1] === "produce") && !/(?:[Tt]emplate|[Pp]roducer|[Kk]afka)\s*\.\s*$/.test(text.slice(Math.max(0, m.index - 40), m.index))) continue; // send({ topic }) or kafkaTemplate.send("topic", …) only
     else if (api.argIndex === 2) arg = args[2];
-    else if (api.argIndex === "amqp" && args[0]?.kind === "string" && (args[1]?.kind === "string" || (args[1]?.kind === "symbol" && /^[A-Z][A-Z0-9_]+$/.test(args[1].value)))) arg = args[1];
+    else if (api.argIndex === "amqp" && args[0]?.kind === "string" && (args[1]?.kind === "string" || (args[1]?.kind === "symbol" && /^[A-Z][A-Za-z0-9_]+$/.test(args[1].value)))) arg = args[1];
     else arg = args[0];
     if (!arg || arg.kind === "other" || !arg.value) continue;
     if (arg.kind === "string") {

@@ -1,7 +1,7 @@
 // The scanner core: text in, references out. Pure. All patterns are ASCII, so the I/O layer hands
 // us latin1-decoded text (one char a byte: fast, and never throws on bad UTF-8).
 // One combined regular expression finds every form in a single pass over the text.
-import { createResolver, recognise, type Resolver } from "./recognise.js";
+import { createResolver, isStoreName, recognise, type Resolver } from "./recognise.js";
 import type { ReferenceForm } from "./types.js";
 
 export interface ServiceTarget {
@@ -289,6 +289,7 @@ function hits(matcher: Matcher, text: string): Hit[] {
         const id = text.slice(start, m.index);
         const route = id.startsWith("ROUTE_") && matcher.envs.has(id.slice(6));
         const name = route ? matcher.envs.get(id.slice(6)) : matcher.envs.get(id);
+        if (name && matcher.resolver && isStoreName(id)) continue; // MONGO_URL: a data store (the recognisers say so)
         if (name) out.push({ index: start, form, target: name, text: text.slice(start, m.index + 4), route });
       } else {
         // Which name is at the anchor: the longest that fits, with the same quote on both sides.
