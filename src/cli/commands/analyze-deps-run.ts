@@ -11,7 +11,7 @@ import { MAX_SYSTEM_FILE_BYTES } from "../../core/limits.js";
 import type { SystemModel } from "../../core/model.js";
 import { toEnvName } from "../../core/names.js";
 import { filesToScan, NON_CODE_EXCLUDES, ScanPool, scanFiles, walkFiles, type WalkedFile } from "../../io/scan.js";
-import { autodetectServices, harvestDeployment, isDeployOrTestDir, serviceFolders, sourceOwner } from "./analyze-deps-sources.js";
+import { autodetectServices, GENERATED_EXCLUDES, harvestDeployment, isDeployOrTestDir, serviceFolders, sourceOwner } from "./analyze-deps-sources.js";
 import type { CliContext } from "../context.js";
 import type { ExitCode } from "../main.js";
 import { displayPath, locateSystemFile } from "../locate.js";
@@ -83,7 +83,7 @@ async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliCo
   }
   const shownRoots = roots.map((r) => displayPath(cwd, r) || ".");
   const walkProblems: { abs: string; reason: string }[] = [];
-  const walked = await walkFiles(roots, [...(opts.allFiles ? [] : NON_CODE_EXCLUDES), ...opts.exclude], cwd, walkProblems);
+  const walked = await walkFiles(roots, [...(opts.allFiles ? [] : [...NON_CODE_EXCLUDES, ...GENERATED_EXCLUDES]), ...opts.exclude], cwd, walkProblems);
   // Deploy and test folders: their variables' values are read (compose, k8s), their code is not credited to a service.
   const deployment = harvestDeployment(walked);
   const files = opts.allFiles ? walked : walked.filter((f) => !isDeployOrTestDir(f.dir));

@@ -14,6 +14,9 @@ export const DEPLOY_TEST_DIRS = new Set([
   "release", "test", "tests", "__tests__", "e2e", "integration-tests", "spec", "load-gen", "loadgen", "locust", "docs",
 ]);
 
+/** Generated protobuf/gRPC code: it defines every service's client, so it says nothing about who calls whom. */
+export const GENERATED_EXCLUDES = ["*.pb.go", "*_pb2.py", "*_pb2_grpc.py", "*_pb2.pyi", "*_grpc_pb.js", "*_pb.js", "*_pb.d.ts", "*Grpc.java", "*Grpc.cs", "*.pb.cs", "*.pb.h", "*.pb.cc"];
+
 export const isDeployOrTestDir = (dir: string): boolean => !!dir && dir.split("/").some((d) => DEPLOY_TEST_DIRS.has(d));
 
 export interface Deployment {
@@ -43,10 +46,10 @@ export function harvestDeployment(files: readonly WalkedFile[]): Deployment {
     } catch {
       continue; // reported by the scan, which reads every file
     }
-    if (!/\b(?:env|environment|services|kind):/.test(text)) continue;
+    if (!/\b(?:env|environment|services|kind):/.test(text) || text.includes("{{")) continue; // Helm templates are not YAML
     let docs: unknown[];
     try {
-      docs = parseAllDocuments(text).map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
+      docs = parseAllDocuments(text, { logLevel: "silent" }).map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
     } catch {
       continue; // a Helm template or another non-YAML: nothing to learn from it
     }

@@ -13,7 +13,7 @@ export interface ResolveTarget {
 export const normName = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]/g, "");
 
 /** Words a host or client name often carries around the service's own name. */
-const NOISE_SUFFIXES = ["service", "svc", "api", "server", "grpc", "client", "app", "ms", "http", "backend"];
+const NOISE_SUFFIXES = ["addr", "address", "host", "url", "endpoint", "service", "svc", "api", "server", "grpc", "client", "app", "ms", "http", "backend"];
 
 function variants(n: string): string[] {
   const out = [n];
@@ -36,7 +36,7 @@ const STORE_WORDS = new Set([
   "mongo", "mongodb", "postgres", "postgresql", "pg", "mysql", "mariadb", "maria", "redis", "database", "db", "sql", "sqlite",
   "amqp", "amqps", "rabbit", "rabbitmq", "kafka", "nats", "elastic", "elasticsearch", "memcache", "memcached", "cassandra",
   "dynamo", "dynamodb", "mqtt", "couchbase", "couchdb", "neo4j", "influx", "influxdb", "broker", "brokers", "mq", "spanner", "minio", "s3",
-  "jdbc", "datasource", "mssql", "oracle", "etcd", "consul", "zookeeper", "jaeger", "zipkin", "otel", "collector", "cache",
+  "jdbc", "datasource", "dsn", "pdo", "mssql", "oracle", "etcd", "consul", "zookeeper", "jaeger", "zipkin", "otel", "collector", "cache",
 ]);
 const STORE_SCHEMES = new Set([
   "mongodb", "mongodb+srv", "postgres", "postgresql", "mysql", "mariadb", "redis", "rediss", "amqp", "amqps", "nats", "kafka",
@@ -122,7 +122,7 @@ const EVENT_NAME = /^[A-Za-z][\w.:/*#>-]{0,120}$/;
 const GENERIC_EVENTS = new Set(["error", "data", "close", "end", "message", "connect", "connection", "ready", "open", "change", "finish", "exit", "disconnect", "drain", "timeout", "response", "request", "listening", "click", "submit", "input", "load", "value", "next", "complete"]);
 
 /** Broker APIs: the word, its direction, and whether any string it names is surely an event (no separator needed). */
-const BROKER_APIS: Record<string, { dir: Direction; strong: boolean; argIndex?: "amqp" | 2 }> = {
+const BROKER_APIS: Record<string, { dir: Direction; strong: boolean; argIndex?: "amqp" | 1 | 2 }> = {
   publish: { dir: "publish", strong: false, argIndex: "amqp" },
   Publish: { dir: "publish", strong: false, argIndex: "amqp" },
   sendToQueue: { dir: "publish", strong: true },
@@ -135,7 +135,8 @@ const BROKER_APIS: Record<string, { dir: Direction; strong: boolean; argIndex?: 
   Subscribe: { dir: "consume", strong: false },
   QueueSubscribe: { dir: "consume", strong: false },
   consume: { dir: "consume", strong: false },
-  Consume: { dir: "consume", strong: false },
+  Consume: { dir: "consume", strong: true },
+  QueueBind: { dir: "consume", strong: true, argIndex: 1 },
   basic_consume: { dir: "consume", strong: true },
   queue_bind: { dir: "consume", strong: true },
   bindQueue: { dir: "consume", strong: true, argIndex: 2 },
@@ -256,7 +257,9 @@ export function recognise(text: string, resolver: Resolver, withEvents: boolean)
   const service = (index: number, raw: string, text0: string, via: string, form: Recognised["form"]): boolean => {
     const target = resolver.resolve(hostOf(raw));
     if (!target) return false;
-    out.push({ index, form, target, text: text0, via });
+    // A folder holding a database or broker image (mongo/, mysql/, rabbitmq/) is a data store, not a service.
+    if (isStoreName(target)) out.push({ index, form: "datastore", target, text: text0, via, store: true });
+    else out.push({ index, form, target, text: text0, via });
     return true;
   };
   const store = (index: number, name: string, text0: string, via: string) => out.push({ index, form: "datastore", target: name, text: text0, via, store: true });
@@ -288,9 +291,11 @@ export function recognise(text: string, resolver: Resolver, withEvents: boolean)
     const scheme = wordBefore(text, i, (c) => isWord(c) || c === 43 || c === 45).word.toLowerCase();
     const start = i - scheme.length;
     if (STORE_SCHEMES.has(scheme) || scheme.startsWith("jdbc")) {
-      const h = TEMPLATE_HOST.exec(text.slice(i + 3, i + 3 + 200));
-      const host = h ? (h.slice(1).find((x, k) => x && k !== 6 && k !== 8) ?? "") : "";
-      if (host) store(start, hostOf(host) || scheme, text.slice(start, i + 3 + (h?.[0].length ?? 0)), `${scheme} URL`);
+      const rest = text.slice(i + 3, i + 3 + 200);
+      const at = /^[^/\s'"`]*@/.exec(rest); // user:password@ first
+      const h = TEMPLATE_HOST.exec(at ? rest.slice(at[0].length) : rest);
+      const host = at && !h?.[11] ? scheme : h ? (h.slice(1).find((x, k) => x && k !== 6 && k !== 8) ?? "") : "";
+      if (host) store(start, hostOf(host) || scheme, text.slice(start, i + 3 + (at?.[0].length ?? 0) + (h?.[0].length ?? 0)), `${scheme} URL`);
       continue;
     }
     if (!CALL_SCHEMES.has(scheme)) continue;
@@ -344,6 +349,8 @@ export function recognise(text: string, resolver: Resolver, withEvents: boolean)
       if (m[1] === "Client" && !/[A-Z]/.test(name[0] ?? "")) continue; // httpClient(), createClient(): not a generated client
     }
     if (!name || name.length < 3) continue;
+    // A definition (generated code: func NewCartServiceClient(, class CartServiceStub(, def …): not a use.
+    if (/(?:\bfunc\s*(?:\([^)]*\)\s*)?|\bclass\s+|\bdef\s+|\bfunction\s+|\binterface\s+|\bpublic\s+|\bstatic\s+|\bvoid\s+)$/.test(text.slice(Math.max(0, start - 60), start))) continue;
     service(start, name, text.slice(start, m.index + m[0].length), via, "client");
   }
   // grpc-js with a loaded proto: new shop.CartService(addr, grpc.credentials.createInsecure())
@@ -381,7 +388,7 @@ export function recognise(text: string, resolver: Resolver, withEvents: boolean)
     let arg: Arg | undefined;
     if (keyed) arg = keyed;
     else if ((m[1] === "send" || m[1] === "produce") && !/(?:[Tt]emplate|[Pp]roducer|[Kk]afka)\s*\.\s*$/.test(text.slice(Math.max(0, m.index - 40), m.index))) continue; // send({ topic }) or kafkaTemplate.send("topic", …) only
-    else if (api.argIndex === 2) arg = args[2];
+    else if (typeof api.argIndex === "number") arg = args[api.argIndex];
     else if (api.argIndex === "amqp" && args[0]?.kind === "string" && (args[1]?.kind === "string" || (args[1]?.kind === "symbol" && /^[A-Z][A-Za-z0-9_]+$/.test(args[1].value)))) arg = args[1];
     else arg = args[0];
     if (!arg || arg.kind === "other" || !arg.value) continue;
