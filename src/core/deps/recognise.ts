@@ -104,12 +104,16 @@ function wordAfter(text: string, start: number): string {
   while (end < text.length && isWord(text.charCodeAt(end))) end++;
   return text.slice(start, end);
 }
+// Bounded both ways: on a minified line a search to the line's end at every hit would be quadratic.
 const lineEndFrom = (text: string, i: number, max: number): number => {
-  const nl = text.indexOf("\n", i);
-  const end = nl === -1 ? text.length : nl;
-  return Math.min(end, i + max);
+  const end = Math.min(text.length, i + max);
+  const nl = text.slice(i, end).indexOf("\n");
+  return nl === -1 ? end : i + nl;
 };
-const lineStartBefore = (text: string, i: number, max: number): number => Math.max(text.lastIndexOf("\n", i - 1) + 1, i - max);
+const lineStartBefore = (text: string, i: number, max: number): number => {
+  const start = Math.max(0, i - max);
+  return start + text.slice(start, i).lastIndexOf("\n") + 1;
+};
 
 // A variable's default where it is read: getenv("X", "d"), process.env.X || 'd', ${X:-d}, ${X:d},
 // environ.get('X', 'd'), getOrDefault("X", "d"), getenv('X') ?: 'd', os.getenv("X") or "d".
@@ -235,7 +239,7 @@ function argsAt(text: string, open: number, max = 4): { args: Arg[]; keyed: Arg 
 
 /** Where a definition `NAME = "value"` / `NAME: 'value'` sits: the constant's name and its value. */
 const CONST_DEF = /(?<![\w$.])([A-Za-z_][\w]*)['"]?\s*(?::=|=|:|=>)\s*(['"])([A-Za-z][\w.:/*#>-]{0,100})\2/g;
-const CONSTISH = /[A-Z]|topic|queue|subject|event|channel|exchange|routing|pattern/i;
+const CONSTISH = /[A-Z]|[Tt]opic|[Qq]ueue|[Ss]ubject|[Ee]vent|[Cc]hannel|[Ee]xchange|[Rr]outing|[Pp]attern/;
 
 export interface Recognised {
   index: number;
@@ -303,7 +307,10 @@ export function recognise(text: string, resolver: Resolver, withEvents: boolean)
     if (!h) continue;
     const shown = text.slice(start, i + 3 + h[0].length);
     if (h[11]) {
-      if (isStoreName(hostOf(h[11]))) continue;
+      if (isStoreName(hostOf(h[11]))) {
+        store(start, hostOf(h[11]), shown, "URL of a data store host");
+        continue;
+      }
       service(start, h[11], shown, "URL", "url");
       continue;
     }

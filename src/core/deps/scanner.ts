@@ -329,10 +329,15 @@ export function scanText(matcher: Matcher, text: string, firstLine = 1): RawMatc
   // The column is carried from the previous hit on the same line, never recounted from the line start.
   let colIndex = 0;
   let column = 1;
+  // The next newline at or after lineStart (text.length when none): searched once per line, not once per hit.
+  let nextNl = text.indexOf("\n");
+  if (nextNl === -1) nextNl = text.length;
   for (const h of found) {
-    for (let nl = text.indexOf("\n", lineStart); nl !== -1 && nl < h.index; nl = text.indexOf("\n", nl + 1)) {
+    while (nextNl < h.index) {
       line++;
-      lineStart = nl + 1;
+      lineStart = nextNl + 1;
+      nextNl = text.indexOf("\n", lineStart);
+      if (nextNl === -1) nextNl = text.length;
     }
     if (colIndex < lineStart) {
       colIndex = lineStart;
@@ -342,8 +347,7 @@ export function scanText(matcher: Matcher, text: string, firstLine = 1): RawMatc
     colIndex = h.index;
     let direction: Direction | null = h.direction ?? null;
     if (h.form === "event") {
-      let end = text.indexOf("\n", h.index);
-      if (end === -1) end = text.length;
+      const end = nextNl;
       const from = Math.max(lineStart, h.index - DIRECTION_WINDOW);
       const to = Math.min(end, h.index + h.text.length + DIRECTION_WINDOW);
       direction = directionOf(text.slice(from, to), h.index - from, h.text.length) ?? (h.index - lineStart < DIRECTION_WINDOW ? headerDirection(text, lineStart) : null);
