@@ -5,7 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createResolver, hostOf, recognise } from "../../src/core/deps/recognise.js";
+import { constantsIn, createResolver, hostOf, recognise } from "../../src/core/deps/recognise.js";
 import { createMatcher, scanText } from "../../src/core/deps/scanner.js";
 import { scanFiles } from "../../src/io/scan.js";
 import { runCli } from "./deps-helpers.js";
@@ -78,7 +78,7 @@ describe("recognisers: brokers", () => {
     expect(events("emitter.emit('error', e); socket.on('data', f); obs.subscribe(x => x)")).toEqual([]);
   });
   it("collects string constants to resolve those names", () => {
-    const consts = recognise("export const ORDER_CREATED = 'order_created';\nenum E { InvoicePaid = 'invoice.paid' }\nlet x = 'y';", resolver, true).filter((r) => r.form === "const").map((r) => `${r.target}=${r.text}`);
+    const consts = constantsIn("export const ORDER_CREATED = 'order_created';\nenum E { InvoicePaid = 'invoice.paid' }\nlet x = 'y';", new Set(["ORDER_CREATED", "InvoicePaid"])).map((r) => `${r.name}=${r.value}`);
     expect(consts).toEqual(["ORDER_CREATED=order_created", "InvoicePaid=invoice.paid"]);
   });
 });
@@ -145,5 +145,13 @@ describe("analyze-deps: what could not be read is reported", () => {
     const r = await runCli(mono, ["analyze-deps", ".", "--services", "apps/*", "--output-format", "json"]);
     const doc = JSON.parse(r.stdout) as { edges: { from: string; to: string; kind: string }[] };
     expect(doc.edges.map((e) => `${e.kind} ${e.from} ${e.to}`)).toEqual(["call web api"]);
+  });
+});
+
+describe("pre-check", () => {
+  it("every broker and client word the recognisers read contains one of the pre-check's literals", async () => {
+    const { GENERIC_LITERALS } = await import("../../src/core/deps/recognise.js");
+    const words = ["publish", "Publish", "sendToQueue", "basic_publish", "convertAndSend", "emit", "produce", "send", "subscribe", "Subscribe", "QueueSubscribe", "consume", "Consume", "QueueBind", "basic_consume", "queue_bind", "bindQueue", "EventPattern", "MessagePattern", "KafkaListener", "RabbitListener", "JmsListener", "SqsListener", "FeignClient", "Inject", "NewCartServiceClient", "CartServiceStub", "OrdersApi", "ctx.call", "CART_URL", "CART_URI", "CART_HOST", "CART_ADDR", "CART_ENDPOINT"];
+    for (const w of words) expect(GENERIC_LITERALS.some((l) => w.includes(l)), w).toBe(true);
   });
 });

@@ -6,6 +6,7 @@ import { attributeFile } from "../../core/deps/attribute.js";
 import { declaredGraph, GATEWAY_NODE } from "../../core/deps/declared.js";
 import { findingsText, renderDot, renderJson, renderMermaid, renderText } from "../../core/deps/output.js";
 import { createMatcher, type PrefixTarget, type ServiceTarget } from "../../core/deps/scanner.js";
+import { constantsIn } from "../../core/deps/recognise.js";
 import { CannotRunError, UsageError } from "../../core/diagnostics.js";
 import { MAX_SYSTEM_FILE_BYTES } from "../../core/limits.js";
 import type { SystemModel } from "../../core/model.js";
@@ -52,6 +53,31 @@ async function loadModel(cwd: string, file: string | undefined, ctx: CliContext)
   ctx.stderr(formatText(full.diagnostics));
   ctx.stderr(`msa: ${shown} is not valid enough to analyse; fix the errors above (msa validate)\n`);
   return { model: null, code: 1 };
+}
+
+/** Definitions of the named constants in the files that mention them (read again: the page cache has them). */
+function findConstants(files: readonly WalkedFile[], names: ReadonlySet<string>): { byFile: Map<string, Map<string, string>>; global: Map<string, string | null> } {
+  const byFile = new Map<string, Map<string, string>>();
+  const global = new Map<string, string | null>();
+  if (!names.size) return { byFile, global };
+  const needles = [...names].map((n) => Buffer.from(n, "latin1"));
+  for (const f of files) {
+    let bytes: Buffer;
+    try {
+      bytes = fs.readFileSync(f.abs);
+    } catch {
+      continue; // reported by the scan
+    }
+    if (bytes.length > 1024 * 1024 || !needles.some((n) => bytes.includes(n)) || bytes.subarray(0, 8000).includes(0)) continue;
+    for (const { name, value } of constantsIn(bytes.toString("latin1"), names)) {
+      let mine = byFile.get(f.abs);
+      if (!mine) byFile.set(f.abs, (mine = new Map()));
+      if (!mine.has(name)) mine.set(name, value);
+      const prev = global.get(name);
+      global.set(name, prev === undefined || prev === value ? value : null);
+    }
+  }
+  return { byFile, global };
 }
 
 export async function runAnalyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliContext): Promise<ExitCode> {
@@ -143,31 +169,22 @@ async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliCo
   }
   const spec = { services: [...services.values()], prefixes, events: [...events].sort(), namespace: model?.namespace, generic: true, envValues: [...deployment.env] };
   const { results, stats, problems } = pool ? await pool.scan(files, spec) : scanFiles(files, createMatcher(spec));
-  // Event names held in constants: the same file's definition, else the only value the tree gives the name.
-  const constsByFile = new Map<string, Map<string, string>>();
-  const constsGlobal = new Map<string, string | null>();
-  for (const { file, matches } of results) {
-    for (const m of matches) {
-      if (m.form !== "const") continue;
-      let mine = constsByFile.get(file.abs);
-      if (!mine) constsByFile.set(file.abs, (mine = new Map()));
-      if (!mine.has(m.target)) mine.set(m.target, m.text);
-      const prev = constsGlobal.get(m.target);
-      constsGlobal.set(m.target, prev === undefined || prev === m.text ? m.text : null);
-    }
-  }
+  // Event names held in constants: a second pass, only when broker calls name one, over the files that
+  // hold one of those names. The same file's definition first, else the only value the tree gives the name.
+  const symbols = new Set<string>();
+  for (const { matches } of results) for (const m of matches) if (m.symbol) symbols.add(m.target);
+  const { byFile: constsByFile, global: constsGlobal } = findConstants(files, symbols);
   const refs: DiscoveredRef[] = [];
   let unattributed = 0;
   const unresolved: string[] = [];
   for (const { file, matches } of results) {
     const node = ownerOf(file);
     if (!node) {
-      if (matches.some((m) => m.form !== "const")) unattributed++;
+      unattributed++;
       continue;
     }
     const shown = displayPath(cwd, file.abs);
     for (const match of matches) {
-      if (match.form === "const") continue;
       if (match.symbol) {
         const value = constsByFile.get(file.abs)?.get(match.target) ?? constsGlobal.get(match.target);
         if (!value) {

@@ -31,6 +31,9 @@ function variants(n: string): string[] {
   return out;
 }
 
+/** First bytes after "://" that may start a reference: a template ($ { % quote +) — hosts add their own. */
+export const URL_TEMPLATE_BYTES: readonly number[] = [...'${%\'"`+'].map((c) => c.charCodeAt(0));
+
 /** Data stores and brokers: a connection to one is not a call to a service. */
 const STORE_WORDS = new Set([
   "mongo", "mongodb", "postgres", "postgresql", "pg", "mysql", "mariadb", "maria", "redis", "database", "db", "sql", "sqlite",
@@ -42,6 +45,7 @@ const STORE_SCHEMES = new Set([
   "mongodb", "mongodb+srv", "postgres", "postgresql", "mysql", "mariadb", "redis", "rediss", "amqp", "amqps", "nats", "kafka",
   "mqtt", "mqtts", "memcached", "cassandra", "jdbc", "sqlserver", "couchbase", "neo4j", "bolt", "tls", "tcp", "sqlite",
 ]);
+export const STORE_SCHEME_LIST: readonly string[] = [...STORE_SCHEMES];
 const CALL_SCHEMES = new Set(["http", "https", "grpc", "grpcs", "ws", "wss", "h2c", "dns"]);
 
 /** A host or variable name whose words name a data store: MONGO_URL, catalogue-db, redis. */
@@ -151,7 +155,6 @@ const BROKER_APIS: Record<string, { dir: Direction; strong: boolean; argIndex?: 
   JmsListener: { dir: "consume", strong: true },
   SqsListener: { dir: "consume", strong: true },
 };
-const BROKER_RE = new RegExp(`(?<![\\w$])(${Object.keys(BROKER_APIS).join("|")})\\s*\\(`, "g");
 /** Keyword arguments and object keys that hold the event name. */
 const NAME_KEYS = /(?:^|[\s,({])(routing_key|routingKey|topics?|queues?|subject|destination|channel|pattern|event|value)\s*(?:=|:)\s*[[{]?\s*/y;
 
@@ -239,7 +242,16 @@ function argsAt(text: string, open: number, max = 4): { args: Arg[]; keyed: Arg 
 
 /** Where a definition `NAME = "value"` / `NAME: 'value'` sits: the constant's name and its value. */
 const CONST_DEF = /(?<![\w$.])([A-Za-z_][\w]*)['"]?\s*(?::=|=|:|=>)\s*(['"])([A-Za-z][\w.:/*#>-]{0,100})\2/g;
-const CONSTISH = /[A-Z]|[Tt]opic|[Qq]ueue|[Ss]ubject|[Ee]vent|[Cc]hannel|[Ee]xchange|[Rr]outing|[Pp]attern/;
+
+/** Last letters of the call words the "(" pass looks for (Client, Stub, Api, Inject, call and the broker APIs). */
+const CALL_LAST_CHARS = new Set(["Client", "Stub", "Api", "FeignClient", "Inject", "call", ...Object.keys(BROKER_APIS)].map((w) => w.charCodeAt(w.length - 1)));
+
+/** Literals at least one of which every generic reference contains: the byte-level pre-check's. */
+export const GENERIC_LITERALS: readonly string[] = [
+  // Shortest shared pieces, so one native search covers several words (subscribe/QueueSubscribe: "ubscribe").
+  "_UR", "_HOST", "_ADDR", "_ENDPOINT", "Client", "Stub", "Api", "Inject", ".call", "credentials", "socket_address",
+  "ublish", "ubscribe", "onsume", "Queue", "queue_bind", "Send", "send", "emit", "produce", "Pattern", "Listener",
+];
 
 export interface Recognised {
   index: number;
@@ -340,61 +352,55 @@ export function recognise(text: string, resolver: Resolver, withEvents: boolean)
     variable(start, name, m.index + m[0].length, name, "variable", "env");
   }
 
-  // 3. Generated clients: gRPC (NewCartServiceClient, CartServiceStub, CartServiceGrpc.newBlockingStub,
-  // new CartService.CartServiceClient), OpenAPI (new OrdersApi(...)).
-  const CLIENT = /(Client|Stub|Api)\s*\(/g;
-  for (let m = CLIENT.exec(text); m; m = CLIENT.exec(text)) {
-    const { start, word } = wordBefore(text, m.index + m[1]!.length);
-    let name = word;
-    let via = m[1] === "Api" ? "generated OpenAPI client" : "gRPC client";
-    if (/^new(?:Blocking|Future|Async)?Stub$/.test(word) && text[start - 1] === ".") {
-      name = wordBefore(text, start - 1).word.replace(/Grpc$/, "");
-      via = "gRPC stub";
-    } else {
-      name = name.replace(/^New(?=[A-Z])/, "").replace(/(?:Client|Stub|Api)$/, "");
-      if (m[1] === "Api" && !/(?:new\s+|\.|=\s*)$/.test(text.slice(Math.max(0, start - 8), start))) continue;
-      if (m[1] === "Client" && !/[A-Z]/.test(name[0] ?? "")) continue; // httpClient(), createClient(): not a generated client
-    }
-    if (!name || name.length < 3) continue;
-    // A definition (generated code: func NewCartServiceClient(, class CartServiceStub(, def …): not a use.
-    if (/(?:\bfunc\s*(?:\([^)]*\)\s*)?|\bclass\s+|\bdef\s+|\bfunction\s+|\binterface\s+|\bpublic\s+|\bstatic\s+|\bvoid\s+)$/.test(text.slice(Math.max(0, start - 60), start))) continue;
-    service(start, name, text.slice(start, m.index + m[0].length), via, "client");
-  }
-  // grpc-js with a loaded proto: new shop.CartService(addr, grpc.credentials.createInsecure())
-  for (let i = text.indexOf("credentials.create"); i !== -1; i = text.indexOf("credentials.create", i + 18)) {
-    const ls = lineStartBefore(text, i, 300);
-    const m = /new\s+((?:[\w$]+\.)*([A-Za-z_$][\w$]*))\s*\([^()]*$/.exec(text.slice(ls, i));
-    if (m?.[2]) service(ls + m.index, m[2], m[0].replace(/\s*\([^()]*$/, "("), "gRPC client (grpc-js)", "client");
-  }
-  // Spring Feign, NestJS injection tokens, Moleculer calls.
-  for (const [lit, via] of [["FeignClient(", "Feign client"], ["Inject(", "NestJS client token"], ["ClientProxyFactory", "NestJS client"]] as const) {
-    for (let i = text.indexOf(lit); i !== -1; i = text.indexOf(lit, i + lit.length)) {
-      const window = text.slice(i + lit.length, i + lit.length + 300);
-      const s = /(['"])([A-Za-z][\w.:/${}-]*)\1/.exec(window);
+  // 3 and 4. Calls: one pass over the "(" of the text, reading the word before each (one native search
+  // instead of one a pattern: a regex alternation of words, or a search a word, is many times slower).
+  for (let paren = text.indexOf("("); paren !== -1; paren = text.indexOf("(", paren + 1)) {
+    let end = paren;
+    while (end > 0 && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
+    // Every word looked for ends in one of a few letters: the rest of the "(" cost one comparison.
+    if (end === 0 || !CALL_LAST_CHARS.has(text.charCodeAt(end - 1))) continue;
+    const { start, word } = wordBefore(text, end);
+    if (word === "FeignClient" || word === "Inject") {
+      // Spring Feign's service name, a NestJS client's injection token.
+      const s = /(['"])([A-Za-z][\w.:/${}-]*)\1/.exec(text.slice(paren + 1, paren + 300));
       if (!s?.[2]) continue;
       const v = s[2].replace(/^\$\{([^:}]+).*\}$/, "$1");
-      service(i, v, text.slice(i, i + lit.length + s.index + s[0].length), via, "client");
+      service(start, v, text.slice(start, paren + 1 + s.index + s[0].length), word === "Inject" ? "NestJS client token" : "Feign client", "client");
+      continue;
     }
-  }
-  // envoy: socket_address: { address: cart, port_value: 8080 } (YAML, block or flow).
-  for (let i = text.indexOf("socket_address"); i !== -1; i = text.indexOf("socket_address", i + 14)) {
-    const a = /^[\s\S]{0,40}?\baddress:\s*['"]?([A-Za-z0-9][\w.-]*)/.exec(text.slice(i + 14, i + 14 + 160));
-    if (a?.[1]) service(i, a[1], `socket_address: ${a[1]}`, "envoy cluster address", "url");
-  }
-  for (let i = text.indexOf(".call("); i !== -1; i = text.indexOf(".call(", i + 6)) {
-    const s = /^\s*(['"])([A-Za-z][\w-]*)\.[\w.-]+\1/.exec(text.slice(i + 6, i + 6 + 120));
-    if (s?.[2]) service(i + 1, s[2], text.slice(i + 1, i + 6 + s[0].length), "Moleculer call", "client");
-  }
-
-  if (!withEvents) return out;
-  // 4. Broker publish/subscribe APIs; the event name a literal or a constant resolved later.
-  BROKER_RE.lastIndex = 0;
-  for (let m = BROKER_RE.exec(text); m; m = BROKER_RE.exec(text)) {
-    const api = BROKER_APIS[m[1] as string]!;
-    const { args, keyed } = argsAt(text, m.index + m[0].length);
+    if (word === "call" && text[start - 1] === ".") {
+      // Moleculer: ctx.call("catalogue.list")
+      const s = /^\s*(['"])([A-Za-z][\w-]*)\.[\w.-]+\1/.exec(text.slice(paren + 1, paren + 120));
+      if (s?.[2]) service(start, s[2], text.slice(start, paren + 1 + s[0].length), "Moleculer call", "client");
+      continue;
+    }
+    const kind = word.endsWith("Client") ? "Client" : word.endsWith("Stub") ? "Stub" : word.endsWith("Api") ? "Api" : null;
+    if (kind) {
+      // Generated clients: gRPC (NewCartServiceClient, CartServiceStub, CartServiceGrpc.newBlockingStub,
+      // new CartService.CartServiceClient), OpenAPI (new OrdersApi(...)).
+      let name = word;
+      let via = kind === "Api" ? "generated OpenAPI client" : "gRPC client";
+      if (/^new(?:Blocking|Future|Async)?Stub$/.test(word) && text[start - 1] === ".") {
+        name = wordBefore(text, start - 1).word.replace(/Grpc$/, "");
+        via = "gRPC stub";
+      } else {
+        name = name.replace(/^New(?=[A-Z])/, "").replace(/(?:Client|Stub|Api)$/, "");
+        if (kind === "Api" && !/(?:new\s+|\.|=\s*)$/.test(text.slice(Math.max(0, start - 8), start))) continue;
+        if (kind === "Client" && !/[A-Z]/.test(name[0] ?? "")) continue; // httpClient(), createClient(): not a generated client
+      }
+      if (!name || name.length < 3) continue;
+      // A definition (generated code: func NewCartServiceClient(, class CartServiceStub(, def …): not a use.
+      if (/(?:\bfunc\s*(?:\([^)]*\)\s*)?|\bclass\s+|\bdef\s+|\bfunction\s+|\binterface\s+|\bpublic\s+|\bstatic\s+|\bvoid\s+)$/.test(text.slice(Math.max(0, start - 60), start))) continue;
+      service(start, name, text.slice(start, paren + 1), via, "client");
+      continue;
+    }
+    const api = withEvents ? BROKER_APIS[word] : undefined;
+    if (!api || !Object.hasOwn(BROKER_APIS, word)) continue;
+    // Broker publish/subscribe APIs; the event name a literal or a constant resolved later.
+    const { args, keyed } = argsAt(text, paren + 1);
     let arg: Arg | undefined;
     if (keyed) arg = keyed;
-    else if ((m[1] === "send" || m[1] === "produce") && !/(?:[Tt]emplate|[Pp]roducer|[Kk]afka)\s*\.\s*$/.test(text.slice(Math.max(0, m.index - 40), m.index))) continue; // send({ topic }) or kafkaTemplate.send("topic", …) only
+    else if ((word === "send" || word === "produce") && !/(?:[Tt]emplate|[Pp]roducer|[Kk]afka)\s*\.\s*$/.test(text.slice(Math.max(0, start - 40), start))) continue; // send({ topic }) or kafkaTemplate.send("topic", …) only
     else if (typeof api.argIndex === "number") arg = args[api.argIndex];
     else if (api.argIndex === "amqp" && args[0]?.kind === "string" && (args[1]?.kind === "string" || (args[1]?.kind === "symbol" && /^[A-Z][A-Za-z0-9_]+$/.test(args[1].value)))) arg = args[1];
     else arg = args[0];
@@ -403,14 +409,33 @@ export function recognise(text: string, resolver: Resolver, withEvents: boolean)
       if (!EVENT_NAME.test(arg.value) || GENERIC_EVENTS.has(arg.value)) continue;
       if (!api.strong && !/[._:/-]/.test(arg.value)) continue;
     } else if (!/^[A-Z][A-Za-z0-9_]*$/.test(arg.value) && !/(?:topic|queue|subject|event|channel|pattern|routing)/i.test(arg.value)) continue;
-    const shown = text.slice(m.index, lineEndFrom(text, m.index, 80)).trimEnd();
-    out.push({ index: m.index, form: "broker", target: arg.value, text: shown, via: `${m[1]}(…)`, direction: api.dir, symbol: arg.kind === "symbol" });
+    const shown = text.slice(start, lineEndFrom(text, start, 80)).trimEnd();
+    out.push({ index: start, form: "broker", target: arg.value, text: shown, via: `${word}(…)`, direction: api.dir, symbol: arg.kind === "symbol" });
   }
-  // 5. String constants, to resolve the names above: ORDER_CREATED = "order.created", OrderCreated: 'order.created'.
+  // grpc-js with a loaded proto: new shop.CartService(addr, grpc.credentials.createInsecure())
+  for (let i = text.indexOf("credentials.create"); i !== -1; i = text.indexOf("credentials.create", i + 18)) {
+    const ls = lineStartBefore(text, i, 300);
+    const m = /new\s+((?:[\w$]+\.)*([A-Za-z_$][\w$]*))\s*\([^()]*$/.exec(text.slice(ls, i));
+    if (m?.[2]) service(ls + m.index, m[2], m[0].replace(/\s*\([^()]*$/, "("), "gRPC client (grpc-js)", "client");
+  }
+  // envoy: socket_address: { address: cart, port_value: 8080 } (YAML, block or flow).
+  for (let i = text.indexOf("socket_address"); i !== -1; i = text.indexOf("socket_address", i + 14)) {
+    const a = /^[\s\S]{0,40}?\baddress:\s*['"]?([A-Za-z0-9][\w.-]*)/.exec(text.slice(i + 14, i + 14 + 160));
+    if (a?.[1]) service(i, a[1], `socket_address: ${a[1]}`, "envoy cluster address", "url");
+  }
+  return out;
+}
+
+/**
+ * String constants that define one of `names` (ORDER_CREATED = "order.created", OrderCreated: 'order.created'):
+ * the second, rare pass that resolves event names broker calls hold in constants. Only texts holding one
+ * of the names are searched (the caller checks bytes first).
+ */
+export function constantsIn(text: string, names: ReadonlySet<string>): { name: string; value: string }[] {
+  const out: { name: string; value: string }[] = [];
   CONST_DEF.lastIndex = 0;
   for (let m = CONST_DEF.exec(text); m; m = CONST_DEF.exec(text)) {
-    if (!CONSTISH.test(m[1] as string)) continue;
-    out.push({ index: m.index, form: "const", target: m[1] as string, text: m[3] as string, via: "constant" });
+    if (names.has(m[1] as string)) out.push({ name: m[1] as string, value: m[3] as string });
   }
   return out;
 }

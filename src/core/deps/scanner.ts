@@ -1,7 +1,7 @@
 // The scanner core: text in, references out. Pure. All patterns are ASCII, so the I/O layer hands
 // us latin1-decoded text (one char a byte: fast, and never throws on bad UTF-8).
 // One combined regular expression finds every form in a single pass over the text.
-import { createResolver, isStoreName, recognise, type Resolver } from "./recognise.js";
+import { createResolver, GENERIC_LITERALS, isStoreName, recognise, STORE_SCHEME_LIST, URL_TEMPLATE_BYTES, type Resolver } from "./recognise.js";
 import type { ReferenceForm } from "./types.js";
 
 export interface ServiceTarget {
@@ -69,6 +69,8 @@ export interface Matcher {
   resolver: Resolver | null;
   /** Broker calls are read for event names (no declared events to look for, or besides them). */
   withEvents: boolean;
+  /** Bytes after "://" that may start a generic reference: templates, and the first letters of names and aliases in both cases. */
+  genericFirstBytes: Set<number>;
 }
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
@@ -184,10 +186,18 @@ export function createMatcher(spec: MatcherSpec): Matcher {
   const longestName = Math.max(0, ...[...urls.keys()].map((n) => n.length));
   const urlFirstBytes = new Set([...urls.keys()].map((n) => n.charCodeAt(0)));
   const resolver = spec.generic ? createResolver(spec.services, new Map(spec.envValues ?? [])) : null;
-  return { passes, prefixes, envs, urls, literals, url: urlPass ? new RegExp(urlPass.regex.source) : null, urlFirstBytes, longestName, resolver, withEvents: !!spec.generic };
+  const genericFirstBytes = new Set<number>(URL_TEMPLATE_BYTES);
+  for (const t of spec.services) {
+    for (const n of [t.name, ...(t.aliases ?? [])]) {
+      genericFirstBytes.add(n.toLowerCase().charCodeAt(0));
+      genericFirstBytes.add(n.toUpperCase().charCodeAt(0));
+    }
+  }
+  return { passes, prefixes, envs, urls, literals, url: urlPass ? new RegExp(urlPass.regex.source) : null, urlFirstBytes, longestName, resolver, withEvents: !!spec.generic, genericFirstBytes };
 }
 
 const SCHEME_SEP = Buffer.from("://", "latin1");
+const GENERIC_LITERALS_BYTES = GENERIC_LITERALS.map((l) => Buffer.from(l, "latin1"));
 
 /**
  * Whether `bytes` may hold a reference: a native search for each literal, and a look at the text
@@ -195,7 +205,16 @@ const SCHEME_SEP = Buffer.from("://", "latin1");
  * the text and running the expressions (and the garbage both make). False positives are fine.
  */
 export function mayReference(matcher: Matcher, bytes: Buffer): boolean {
-  if (matcher.resolver) return true; // the recognisers look for too many forms to pre-check
+  if (matcher.resolver) {
+    for (const lit of GENERIC_LITERALS_BYTES) if (bytes.indexOf(lit) !== -1) return true;
+    // A "://" matters when a template, a name's first letter or a data store's scheme is around it.
+    for (let i = bytes.indexOf(SCHEME_SEP); i !== -1; i = bytes.indexOf(SCHEME_SEP, i + 3)) {
+      const next = bytes[i + 3] ?? -1;
+      if (matcher.genericFirstBytes.has(next)) return true;
+      const scheme = bytes.toString("latin1", Math.max(0, i - 12), i).toLowerCase();
+      if (STORE_SCHEME_LIST.some((sc) => scheme.endsWith(sc))) return true;
+    }
+  }
   for (const lit of matcher.literals) if (lit.length === 0 || bytes.indexOf(lit) !== -1) return true;
   if (matcher.url) {
     for (let i = bytes.indexOf(SCHEME_SEP); i !== -1; i = bytes.indexOf(SCHEME_SEP, i + 3)) {
