@@ -1,6 +1,8 @@
 // Bench for `msa analyze-deps`: a deterministic synthetic tree of 20,000 source files (~200 MB) with
 // planted references, scanned by msa and by `grep -rEl` with the same patterns, in the same run.
-// Budget: msa ≤ 1.5× grep (medians of interleaved runs; page cache warmed first).
+// Budget: msa ≤ 1.5× grep (medians of interleaved runs; page cache warmed first). Since issue #22 the budget
+// figure is against a grep with patterns comparable to the recognisers' (URLs, host variables, client
+// constructors, broker calls); the figure against msa's own forms only, the earlier denominator, is kept.
 // Usage: node bench/analyze-deps.mjs [--files N] [--runs N]   (prints `ok|!!  figure: value (budget …)`)
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -101,6 +103,22 @@ function grepPattern() {
   ].join("|");
 }
 
+/**
+ * What the recognisers for code msa did not write look for (issue #22), as one POSIX ERE: URLs, host
+ * variables, client constructors and broker calls. "Comparable patterns" for the budget with them on.
+ */
+function grepGenericPattern() {
+  return [
+    grepPattern(),
+    "[A-Za-z+]+://",
+    "_(URL|URI|HOST|HOSTNAME|ADDR|ADDRESS|ENDPOINT)([^A-Za-z0-9_]|$)",
+    "[A-Za-z_]+(Client|Stub|Api)[[:space:]]*\\(",
+    "(FeignClient|Inject|\\.call)[[:space:]]*\\(",
+    "(publish|Publish|sendToQueue|convertAndSend|emit|subscribe|Subscribe|consume|Consume|QueueBind|bindQueue|queue_bind|EventPattern|MessagePattern|KafkaListener|RabbitListener)[[:space:]]*\\(",
+    "credentials\\.create|socket_address",
+  ].join("|");
+}
+
 function time(argv, okCodes) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(argv[0], argv.slice(1), { cwd: dir, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 28, env: { ...process.env, NO_COLOR: "1" } });
@@ -131,13 +149,19 @@ const msaFiles = new Set(first.edges.flatMap((e) => e.evidence.filter((x) => x.f
 const grepFiles = new Set(time(grep, [0]).stdout.trim().split("\n"));
 const same = msaFiles.size === grepFiles.size && [...msaFiles].every((f) => grepFiles.has(f));
 console.log(`${same ? "ok" : "!!"}  files with references, msa vs grep: ${msaFiles.size} vs ${grepFiles.size}${same ? " (the same files)" : ""}`);
+const grepGeneric = [...grep.slice(0, -3), grepGenericPattern(), "services", "gateway"];
+time(grepGeneric, [0, 1]);
 const a = [];
 const b = [];
+const c = [];
 for (let i = 0; i < RUNS; i++) {
   b.push(time(grep, [0]).ms);
+  c.push(time(grepGeneric, [0, 1]).ms);
   a.push(time(msa, [0, 1]).ms);
 }
 const ma = median(a);
 const mb = median(b);
-console.log(`   runs: msa ${a.map(fmt).join(", ")}; grep ${b.map(fmt).join(", ")}`);
-console.log(`${ma / mb <= 1.5 ? "ok" : "!!"}  scan of ${files} files (${(bytes / 1e6).toFixed(0)} MB): msa ${fmt(ma)} vs grep -rEl ${fmt(mb)} = ${(ma / mb).toFixed(2)}× grep   (budget ≤ 1.5× grep)`);
+const mc = median(c);
+console.log(`   runs: msa ${a.map(fmt).join(", ")}; grep ${b.map(fmt).join(", ")}; grep with the recognisers' patterns ${c.map(fmt).join(", ")}`);
+console.log(`    scan of ${files} files, grep with msa's own forms only: msa ${fmt(ma)} vs grep -rEl ${fmt(mb)} = ${(ma / mb).toFixed(2)}× grep`);
+console.log(`${ma / mc <= 1.5 ? "ok" : "!!"}  scan of ${files} files (${(bytes / 1e6).toFixed(0)} MB): msa ${fmt(ma)} vs grep -rEl with comparable patterns ${fmt(mc)} = ${(ma / mc).toFixed(2)}× grep   (budget ≤ 1.5× grep)`);

@@ -95,6 +95,10 @@ export interface Context {
   routes: Route[];
   /** INVENTORY for inventory: INVENTORY_URL is how callers find it. */
   envName: string;
+  /** Where its code lives (contexts.<c>.source; default services/<name>), for analyze-deps. */
+  codeSource: string[];
+  /** Other host names code uses for it (contexts.<c>.aliases). */
+  aliases: string[];
   source: SourceRef;
 }
 
@@ -385,6 +389,8 @@ export function buildModel(input: ModelInput): ModelResult {
       callers: [],
       routes: routes.filter((r) => r.context === n),
       envName: toEnvName(n),
+      codeSource: typeof raw.source === "string" ? [raw.source] : asStrings(raw.source).length ? asStrings(raw.source) : [`services/${n}`],
+      aliases: sorted(asStrings(raw.aliases)),
       source: { loaded, path: ["contexts", n] },
     };
   });

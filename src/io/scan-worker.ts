@@ -12,6 +12,6 @@ interface Job {
 
 parentPort?.once("message", (job: Job) => {
   const index = new Map(job.files.map((f, i) => [f, i]));
-  const { results, stats } = scanFiles(job.files, createMatcher(job.spec), job.maxBytes);
-  parentPort?.postMessage({ results: results.map((r) => ({ index: index.get(r.file)!, matches: r.matches })), stats });
+  const { results, stats, problems } = scanFiles(job.files, createMatcher(job.spec), job.maxBytes);
+  parentPort?.postMessage({ results: results.map((r) => ({ index: index.get(r.file)!, matches: r.matches })), stats, problems: problems.map((p) => ({ index: index.get(p.file)!, reason: p.reason })) });
 });

@@ -60,7 +60,7 @@ const GLOB_CHARS = /[*?[\]{}()!+@]/;
  * The walk is readdir with file types (no stat a file) and picomatch for globs: tinyglobby, tried
  * first, spent 8× longer than this on the bench's 20,000 files, more than reading them.
  */
-export async function walkFiles(roots: readonly string[], excludes: readonly string[], base?: string): Promise<WalkedFile[]> {
+export async function walkFiles(roots: readonly string[], excludes: readonly string[], base?: string, problems?: { abs: string; reason: string }[]): Promise<WalkedFile[]> {
   const out: WalkedFile[] = [];
   for (const root of roots) {
     const st = fs.statSync(root);
@@ -86,8 +86,9 @@ export async function walkFiles(roots: readonly string[], excludes: readonly str
       let entries: fs.Dirent[];
       try {
         entries = fs.readdirSync(dir, { withFileTypes: true });
-      } catch {
-        return; // unreadable folder: nothing to scan there
+      } catch (e) {
+        problems?.push({ abs: dir, reason: reasonOf(e, "folder") }); // reported, not silently skipped
+        return;
       }
       for (const e of entries) {
         if (names.has(e.name) || nameExcluded(e.name)) continue;
@@ -107,6 +108,15 @@ export async function walkFiles(roots: readonly string[], excludes: readonly str
   return out.filter((f) => !seen.has(f.abs) && !!seen.add(f.abs));
 }
 
+/** Why a path could not be read, in words. */
+export function reasonOf(e: unknown, what: "file" | "folder"): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === "EACCES" || code === "EPERM") return `${what} not readable (permission denied)`;
+  if (code === "ENAMETOOLONG") return "path longer than the system allows";
+  if (code === "ENOENT") return `${what} vanished during the scan`;
+  return `${what} not readable (${code ?? (e as Error).message})`;
+}
+
 export interface ScanStats {
   scanned: number;
   binary: number;
@@ -118,6 +128,12 @@ export interface ScanStats {
 export interface FileMatches {
   file: WalkedFile;
   matches: RawMatch[];
+}
+
+/** A file that could not be read, and why. */
+export interface ScanProblem {
+  file: WalkedFile;
+  reason: string;
 }
 
 const O_NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
@@ -135,9 +151,10 @@ export function filesToScan(files: readonly WalkedFile[], maxBytes = DEFAULT_MAX
 }
 
 /** Reads every file and returns the references in it. Synchronous reads into one reused buffer: fastest in Node for many small files. */
-export function scanFiles(files: readonly WalkedFile[], matcher: Matcher, maxBytes = DEFAULT_MAX_FILE_BYTES): { results: FileMatches[]; stats: ScanStats } {
+export function scanFiles(files: readonly WalkedFile[], matcher: Matcher, maxBytes = DEFAULT_MAX_FILE_BYTES): { results: FileMatches[]; stats: ScanStats; problems: ScanProblem[] } {
   const stats: ScanStats = { scanned: 0, binary: 0, tooLarge: 0, symlinks: 0, unreadable: 0 };
   const results: FileMatches[] = [];
+  const problems: ScanProblem[] = [];
   const buf = Buffer.allocUnsafe(CHUNK_BYTES);
   for (const file of files) {
     let fd: number;
@@ -145,7 +162,10 @@ export function scanFiles(files: readonly WalkedFile[], matcher: Matcher, maxByt
       fd = fs.openSync(file.abs, fs.constants.O_RDONLY | O_NOFOLLOW);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ELOOP") stats.symlinks++;
-      else stats.unreadable++;
+      else {
+        stats.unreadable++;
+        problems.push({ file, reason: reasonOf(e, "file") });
+      }
       continue;
     }
     try {
@@ -182,19 +202,20 @@ export function scanFiles(files: readonly WalkedFile[], matcher: Matcher, maxByt
       }
       stats.scanned++;
       if (matches.length) results.push({ file, matches });
-    } catch {
+    } catch (e) {
       stats.unreadable++;
+      problems.push({ file, reason: reasonOf(e, "file") });
     } finally {
       fs.closeSync(fd);
     }
   }
-  return { results, stats };
+  return { results, stats, problems };
 }
 
 /** Below this many files a worker's start-up costs more than it saves. */
 export const PARALLEL_MIN_FILES = 2000;
 
-type WorkerReply = { results: { index: number; matches: RawMatch[] }[]; stats: ScanStats };
+type WorkerReply = { results: { index: number; matches: RawMatch[] }[]; stats: ScanStats; problems: { index: number; reason: string }[] };
 
 /**
  * The scan on two cores: this thread takes every other file, one worker thread the rest (the brief's
@@ -214,7 +235,7 @@ export class ScanPool {
     return new ScanPool(worker);
   }
 
-  async scan(files: readonly WalkedFile[], spec: MatcherSpec, maxBytes = DEFAULT_MAX_FILE_BYTES, minFiles = PARALLEL_MIN_FILES): Promise<{ results: FileMatches[]; stats: ScanStats }> {
+  async scan(files: readonly WalkedFile[], spec: MatcherSpec, maxBytes = DEFAULT_MAX_FILE_BYTES, minFiles = PARALLEL_MIN_FILES): Promise<{ results: FileMatches[]; stats: ScanStats; problems: ScanProblem[] }> {
     const matcher = createMatcher(spec);
     const worker = this.worker;
     if (!worker || files.length < minFiles) return scanFiles(files, matcher, maxBytes);
@@ -235,7 +256,7 @@ export class ScanPool {
       // The worker died (it should not): scan its half here rather than fail the command.
       const here = scanFiles(theirs, matcher, maxBytes);
       const index = new Map(theirs.map((f, i) => [f, i]));
-      remote = { results: here.results.map((r) => ({ index: index.get(r.file)!, matches: r.matches })), stats: here.stats };
+      remote = { results: here.results.map((r) => ({ index: index.get(r.file)!, matches: r.matches })), stats: here.stats, problems: here.problems.map((p) => ({ index: index.get(p.file)!, reason: p.reason })) };
     }
     // Back into walk order: file i of mine is 2i of the walk, file j of theirs is 2j + 1.
     const pos = new Map<WalkedFile, number>();
@@ -250,7 +271,8 @@ export class ScanPool {
     results.sort((a, b) => pos.get(a.file)! - pos.get(b.file)!);
     const stats = { ...local.stats };
     for (const k of Object.keys(stats) as (keyof ScanStats)[]) stats[k] += remote.stats[k];
-    return { results, stats };
+    const problems = [...local.problems, ...remote.problems.map((p) => ({ file: theirs[p.index] as WalkedFile, reason: p.reason }))];
+    return { results, stats, problems };
   }
 
   async close(): Promise<void> {
@@ -259,7 +281,7 @@ export class ScanPool {
 }
 
 /** One scan with a pool of its own (tests, callers that did not start one early). */
-export async function scanFilesParallel(files: readonly WalkedFile[], spec: MatcherSpec, maxBytes = DEFAULT_MAX_FILE_BYTES, minFiles = PARALLEL_MIN_FILES): Promise<{ results: FileMatches[]; stats: ScanStats }> {
+export async function scanFilesParallel(files: readonly WalkedFile[], spec: MatcherSpec, maxBytes = DEFAULT_MAX_FILE_BYTES, minFiles = PARALLEL_MIN_FILES): Promise<{ results: FileMatches[]; stats: ScanStats; problems: ScanProblem[] }> {
   const pool = ScanPool.start();
   try {
     return await pool.scan(files, spec, maxBytes, minFiles);

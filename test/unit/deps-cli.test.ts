@@ -36,7 +36,7 @@ describe("msa analyze-deps on a system whose code matches system.yaml", () => {
     const dir = tree();
     const r = await runCli(dir, ["analyze-deps", "--output-format", "json"]);
     const doc = JSON.parse(r.stdout);
-    expect(Object.keys(doc)).toEqual(["system", "roots", "filesScanned", "nodes", "edges", "findings", "summary", "notes"]);
+    expect(Object.keys(doc)).toEqual(["system", "roots", "filesScanned", "nodes", "edges", "findings", "summary", "notes", "datastores", "unreadable"]);
     expect(doc.edges.map((e: { from: string; to: string; kind: string; mode: string }) => `${e.kind}/${e.mode} ${e.from}>${e.to}`)).toEqual([
       "consume/async event:order.created>inventory",
       "consume/async event:payment.completed>orders",

@@ -6,11 +6,13 @@ import { attributeFile } from "../../core/deps/attribute.js";
 import { declaredGraph, GATEWAY_NODE } from "../../core/deps/declared.js";
 import { findingsText, renderDot, renderJson, renderMermaid, renderText } from "../../core/deps/output.js";
 import { createMatcher, type PrefixTarget, type ServiceTarget } from "../../core/deps/scanner.js";
+import { constantsIn } from "../../core/deps/recognise.js";
 import { CannotRunError, UsageError } from "../../core/diagnostics.js";
 import { MAX_SYSTEM_FILE_BYTES } from "../../core/limits.js";
 import type { SystemModel } from "../../core/model.js";
 import { toEnvName } from "../../core/names.js";
 import { filesToScan, NON_CODE_EXCLUDES, ScanPool, scanFiles, walkFiles, type WalkedFile } from "../../io/scan.js";
+import { autodetectServices, GENERATED_EXCLUDES, harvestDeployment, isDeployOrTestDir, serviceFolders, sourceOwner } from "./analyze-deps-sources.js";
 import type { CliContext } from "../context.js";
 import type { ExitCode } from "../main.js";
 import { displayPath, locateSystemFile } from "../locate.js";
@@ -53,6 +55,31 @@ async function loadModel(cwd: string, file: string | undefined, ctx: CliContext)
   return { model: null, code: 1 };
 }
 
+/** Definitions of the named constants in the files that mention them (read again: the page cache has them). */
+function findConstants(files: readonly WalkedFile[], names: ReadonlySet<string>): { byFile: Map<string, Map<string, string>>; global: Map<string, string | null> } {
+  const byFile = new Map<string, Map<string, string>>();
+  const global = new Map<string, string | null>();
+  if (!names.size) return { byFile, global };
+  const needles = [...names].map((n) => Buffer.from(n, "latin1"));
+  for (const f of files) {
+    let bytes: Buffer;
+    try {
+      bytes = fs.readFileSync(f.abs);
+    } catch {
+      continue; // reported by the scan
+    }
+    if (bytes.length > 1024 * 1024 || !needles.some((n) => bytes.includes(n)) || bytes.subarray(0, 8000).includes(0)) continue;
+    for (const { name, value } of constantsIn(bytes.toString("latin1"), names)) {
+      let mine = byFile.get(f.abs);
+      if (!mine) byFile.set(f.abs, (mine = new Map()));
+      if (!mine.has(name)) mine.set(name, value);
+      const prev = global.get(name);
+      global.set(name, prev === undefined || prev === value ? value : null);
+    }
+  }
+  return { byFile, global };
+}
+
 export async function runAnalyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliContext): Promise<ExitCode> {
   // The second core's worker starts now, so its start-up overlaps loading system.yaml and the walk.
   const pool = opts.dryRun ? null : ScanPool.start();
@@ -81,7 +108,11 @@ async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliCo
     if (!roots.length) throw new CannotRunError(`nothing to scan: no services/ or gateway/ in ${displayPath(cwd, base) || "."}; run \`msa generate\` or pass the paths to scan`);
   }
   const shownRoots = roots.map((r) => displayPath(cwd, r) || ".");
-  const files = await walkFiles(roots, [...(opts.allFiles ? [] : NON_CODE_EXCLUDES), ...opts.exclude], cwd);
+  const walkProblems: { abs: string; reason: string }[] = [];
+  const walked = await walkFiles(roots, [...(opts.allFiles ? [] : [...NON_CODE_EXCLUDES, ...GENERATED_EXCLUDES]), ...opts.exclude], cwd, walkProblems);
+  // Deploy and test folders: their variables' values are read (compose, k8s), their code is not credited to a service.
+  const deployment = harvestDeployment(walked);
+  const files = opts.allFiles ? walked : walked.filter((f) => !isDeployOrTestDir(f.dir));
 
   if (opts.dryRun) {
     const list = filesToScan(files).map((f) => displayPath(cwd, f.abs));
@@ -90,30 +121,41 @@ async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliCo
     return 0;
   }
 
-  // Attribution: the folder that holds a file names its service. Cached per directory.
+  // Attribution: contexts.<c>.source (default services/<c>), --services folders, folders autodetected
+  // from compose/package workspaces, else the folder that holds a file. Cached per directory.
   const contexts = new Set(model?.contexts.map((c) => c.name) ?? []);
+  const sources = model ? model.contexts.map((c) => ({ name: c.name, globs: c.codeSource })) : null;
+  const walkedDirs = new Set<string>();
+  for (const f of walked) for (let d = path.dirname(f.abs); d.length >= f.root.length && !walkedDirs.has(d); d = path.dirname(d)) walkedDirs.add(d);
+  const folders = model ? null : opts.services.length ? serviceFolders(cwd, opts.services) : autodetectServices(roots, deployment, walkedDirs);
+  const folderSources = folders && folders.size ? [...folders].map(([name, abs]) => ({ name, globs: [abs] })) : null;
   const rootSegs = new Map(roots.map((r) => {
     const shown = displayPath(cwd, r);
     const segs = !shown ? [] : path.isAbsolute(shown) ? [path.basename(r)] : shown.split("/");
     return [r, fs.statSync(r).isFile() ? segs.slice(0, -1) : segs];
   }));
   const cache = new Map<string, Map<string, string | null>>();
-  const ownerOf = (f: WalkedFile): string | null => {
-    let byDir = cache.get(f.root);
-    if (!byDir) cache.set(f.root, (byDir = new Map()));
-    let node = byDir.get(f.dir);
+  const ownerOfDir = (root: string, dir: string, absDir: string): string | null => {
+    let byDir = cache.get(root);
+    if (!byDir) cache.set(root, (byDir = new Map()));
+    let node = byDir.get(dir);
     if (node === undefined) {
-      const segs = rootSegs.get(f.root) ?? [];
-      const dirs = [...segs, ...(f.dir ? f.dir.split("/") : [])];
-      node = attributeFile({ dirs, rootDepth: segs.length, contexts, strict: model !== null });
-      byDir.set(f.dir, node);
+      node = sources ? sourceOwner(model!.dir, absDir, sources) : folderSources ? sourceOwner(cwd, absDir, folderSources) : null;
+      if (node === null && !folderSources) {
+        const segs = rootSegs.get(root) ?? [];
+        const dirs = [...segs, ...(dir ? dir.split("/") : [])];
+        node = attributeFile({ dirs, rootDepth: segs.length, contexts, strict: model !== null });
+      }
+      byDir.set(dir, node);
     }
     return node;
   };
+  const ownerOf = (f: WalkedFile): string | null => ownerOfDir(f.root, f.dir, path.dirname(f.abs));
 
   const prefixes: PrefixTarget[] = opts.servicePrefix.map((p) => ({ prefix: p, service: prefixService(p) }));
   const services = new Map<string, ServiceTarget>();
-  if (model) for (const c of model.contexts) services.set(c.name, { name: c.name, envName: c.envName });
+  if (model) for (const c of model.contexts) services.set(c.name, { name: c.name, envName: c.envName, aliases: c.aliases });
+  else if (folders && folders.size) for (const n of folders.keys()) services.set(n, { name: n, envName: toEnvName(n) });
   else {
     for (const f of files) {
       const n = ownerOf(f);
@@ -125,10 +167,16 @@ async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliCo
     for (const e of model.events) events.add(e.name);
     for (const c of model.contexts) [...c.publishes, ...c.consumes].forEach((e) => events.add(e));
   }
-  const spec = { services: [...services.values()], prefixes, events: [...events].sort(), namespace: model?.namespace };
-  const { results, stats } = pool ? await pool.scan(files, spec) : scanFiles(files, createMatcher(spec));
+  const spec = { services: [...services.values()], prefixes, events: [...events].sort(), namespace: model?.namespace, generic: true, envValues: [...deployment.env] };
+  const { results, stats, problems } = pool ? await pool.scan(files, spec) : scanFiles(files, createMatcher(spec));
+  // Event names held in constants: a second pass, only when broker calls name one, over the files that
+  // hold one of those names. The same file's definition first, else the only value the tree gives the name.
+  const symbols = new Set<string>();
+  for (const { matches } of results) for (const m of matches) if (m.symbol) symbols.add(m.target);
+  const { byFile: constsByFile, global: constsGlobal } = findConstants(files, symbols);
   const refs: DiscoveredRef[] = [];
   let unattributed = 0;
+  const unresolved: string[] = [];
   for (const { file, matches } of results) {
     const node = ownerOf(file);
     if (!node) {
@@ -136,12 +184,35 @@ async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliCo
       continue;
     }
     const shown = displayPath(cwd, file.abs);
-    for (const match of matches) refs.push({ node, file: shown, match });
+    for (const match of matches) {
+      if (match.symbol) {
+        const value = constsByFile.get(file.abs)?.get(match.target) ?? constsGlobal.get(match.target);
+        if (!value) {
+          unresolved.push(`${match.target} (${shown}:${match.line})`);
+          continue;
+        }
+        if (value === node) continue; // a service's own queue or routing key, not an event
+        refs.push({ node, file: shown, match: { ...match, target: value, symbol: false, via: `${match.via ?? "broker call"}; ${match.target} = "${value}"` } });
+      } else if (!(match.form === "broker" && match.target === node)) refs.push({ node, file: shown, match });
+    }
   }
   const scannedNodes = new Set<string>();
   for (const f of files) {
     const n = ownerOf(f);
     if (n) scannedNodes.add(n);
+  }
+  const unreadable = [
+    ...walkProblems.map((p) => {
+      const root = roots.find((r) => p.abs === r || p.abs.startsWith(r + path.sep)) ?? "";
+      const rel = path.relative(root, p.abs).split(path.sep).join("/");
+      return { path: displayPath(cwd, p.abs) || p.abs, reason: p.reason, node: root ? ownerOfDir(root, rel, p.abs) : null };
+    }),
+    ...problems.map((p) => ({ path: displayPath(cwd, p.file.abs), reason: p.reason, node: ownerOf(p.file) })),
+  ];
+  const incomplete = new Set(unreadable.map((u) => u.node).filter((n): n is string => !!n));
+  if (stats.scanned === 0) {
+    const why = unreadable.length ? `; could not read ${unreadable.map((u) => `${u.path} (${u.reason})`).slice(0, 5).join(", ")}` : "";
+    throw new CannotRunError(`nothing could be scanned under ${shownRoots.join(", ")}${why}`);
   }
   const notes: string[] = [];
   const skipped = [
@@ -151,7 +222,9 @@ async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliCo
     stats.unreadable && `${stats.unreadable} unreadable`,
   ].filter(Boolean);
   if (skipped.length) notes.push(`skipped ${skipped.join(", ")} file(s)`);
+  if (walkProblems.length) notes.push(`${walkProblems.length} folder(s) could not be read and were not scanned`);
   if (unattributed) notes.push(`${unattributed} file(s) with references are outside any service folder (services/<context>/, gateway/) and were not attributed`);
+  if (unresolved.length) notes.push(`${unresolved.length} broker call(s) name their event by a constant whose value was not found in the scanned code: ${unresolved.slice(0, 5).join(", ")}${unresolved.length > 5 ? ", …" : ""}`);
 
   const analysis = analyze({
     declared: model ? declaredGraph(model) : null,
@@ -163,6 +236,8 @@ async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliCo
     maxCallees: opts.maxCallees,
     maxChain: DEFAULT_MAX_CHAIN,
     notes,
+    incomplete,
+    unreadable: unreadable.map(({ path: p, reason }) => ({ path: p, reason })),
   });
 
   if (format === "json") ctx.stdout(renderJson(analysis));

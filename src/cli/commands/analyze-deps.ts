@@ -6,6 +6,8 @@ import { collect, intOption, withFileOption } from "../options.js";
 export interface AnalyzeDepsOptions {
   file?: string;
   servicePrefix: string[];
+  /** Folders (globs) that each hold one service, named by the folder: apps/* (without a system.yaml). */
+  services: string[];
   exclude: string[];
   outputFormat: "text" | "json" | "mermaid" | "dot";
   format?: "text" | "json" | "mermaid" | "dot";
@@ -22,6 +24,7 @@ export function defineAnalyzeDeps({ program, ctx, setExit }: Definer): void {
     .argument("[paths...]", "files or folders to scan (default: services/ and gateway/ next to system.yaml)")
     .description("the dependency graph: declared in system.yaml and discovered in code; reports undeclared and unused dependencies, cycles, long chains, chatty services")
     .option("--service-prefix <prefix>", "also count references starting with PREFIX, e.g. http://user-service (names the service user-service; repeatable)", collect, [])
+    .option("--services <glob>", "without a system.yaml: folders that each hold one service, named by the folder, e.g. 'apps/*' (repeatable; default: detected from docker-compose build contexts and package.json workspaces)", collect, [])
     .option("--exclude <glob>", "leave out matching files or folders (repeatable; node_modules, dist, .git always)", collect, [])
     .addOption(new Option("--output-format <format>", "output format").choices(formats).default("text"))
     .addOption(new Option("--format <format>", "same as --output-format").choices(formats).hideHelp())
@@ -29,7 +32,7 @@ export function defineAnalyzeDeps({ program, ctx, setExit }: Definer): void {
     .option("--max-callees <n>", "a context calling more contexts than this synchronously is chatty", intOption("max-callees", 0, 1000), DEFAULT_MAX_CALLEES)
     .option("--all-files", "also scan tests (test/, *.test.*, *.spec.*, test_*.py) and Markdown, skipped by default")
     .option("--dry-run", "list the files that would be scanned and stop")
-    .addHelpText("after", "\nExamples:\n  msa analyze-deps\n  msa analyze-deps ./services --service-prefix 'http://user-service' --service-prefix 'http://product-service'\n  msa analyze-deps . --exclude 'node_modules/*' --output-format json\n  msa analyze-deps --output-format mermaid > deps.mmd\n  msa analyze-deps ./src --dry-run\n");
+    .addHelpText("after", "\nExamples:\n  msa analyze-deps\n  msa analyze-deps ./services --service-prefix 'http://user-service' --service-prefix 'http://product-service'\n  msa analyze-deps . --exclude 'node_modules/*' --output-format json\n  msa analyze-deps --output-format mermaid > deps.mmd\n  msa analyze-deps ./src --dry-run\n  msa analyze-deps . --services 'apps/*' --services 'libs/*'\n");
   withFileOption(cmd);
   cmd.action(async (paths: string[], opts: AnalyzeDepsOptions) => {
     const { runAnalyzeDeps } = await import("./analyze-deps-run.js");

@@ -6,6 +6,7 @@ import {
   FINDING_RULES,
   modeOf,
   type Analysis,
+  type DatastoreUse,
   type Edge,
   type Evidence,
   type Finding,
@@ -35,6 +36,9 @@ export interface AnalyzeInput {
   /** Longest acceptable chain of synchronous calls. */
   maxChain?: number;
   notes?: string[];
+  /** Nodes part of whose code could not be read: their declared edges are not reported unused. */
+  incomplete?: Iterable<string>;
+  unreadable?: { path: string; reason: string }[];
 }
 
 export const DEFAULT_MAX_CHAIN = 3;
@@ -44,12 +48,20 @@ export const MAX_CYCLES = 100;
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Folds code references into the graph (mutates `graph`). */
-export function addDiscovered(graph: Graph, refs: readonly DiscoveredRef[]): void {
+export function addDiscovered(graph: Graph, refs: readonly DiscoveredRef[], stores: DatastoreUse[] = []): void {
   for (const { node, file, match } of refs) {
+    if (match.form === "const") continue; // a definition, not a reference
     const ev: Evidence = { file, line: match.line, column: match.column, form: match.form, text: match.text };
+    if (match.via) ev.via = match.via;
+    if (match.form === "datastore") {
+      let use = stores.find((u) => u.from === node && u.store === match.target);
+      if (!use) stores.push((use = { from: node, store: match.target, evidence: [] }));
+      use.evidence.push(ev);
+      continue;
+    }
     const source = ensureNode(graph, node, { kind: node === GATEWAY_NODE ? "gateway" : "service", declared: false, scanned: true, declaredAt: ev });
     source.scanned = true;
-    if (match.form === "event") {
+    if (match.form === "event" || match.form === "broker") {
       if (!match.direction) continue; // a mention (a schema, a comment): not a dependency
       const id = eventNodeId(match.target);
       ensureNode(graph, id, { kind: "event", declared: false, scanned: false, declaredAt: ev });
@@ -248,8 +260,12 @@ export function analyze(input: AnalyzeInput): Analysis {
     if (n) n.scanned = true;
     else graph.nodes.set(id, { id, kind: id === GATEWAY_NODE ? "gateway" : "service", declared: false, scanned: true });
   }
-  addDiscovered(graph, input.refs);
+  const datastores: DatastoreUse[] = [];
+  addDiscovered(graph, input.refs, datastores);
   for (const e of graph.edges.values()) sortEvidence(e.evidence);
+  for (const d of datastores) sortEvidence(d.evidence);
+  datastores.sort((a, b) => cmp(a.from, b.from) || cmp(a.store, b.store));
+  const incomplete = new Set(input.incomplete ?? []);
 
   const findings: Finding[] = [];
   const find = (rule: FindingRule, where: Evidence | undefined, message: string, path: string[]) => {
@@ -284,6 +300,7 @@ export function analyze(input: AnalyzeInput): Analysis {
       if (!e.declared || e.discovered || e.kind === "saga") continue;
       const codeOwner = e.kind === "consume" ? e.to : e.from;
       if (!graph.nodes.get(codeOwner)?.scanned) continue; // its code was not scanned: no evidence either way
+      if (incomplete.has(codeOwner)) continue; // part of its code could not be read: no evidence either way
       const from = label(e.from);
       const to = label(e.to);
       const what =
@@ -329,7 +346,8 @@ export function analyze(input: AnalyzeInput): Analysis {
     const unscanned = [...graph.nodes.values()].filter((n) => n.declared && n.kind === "context" && !n.scanned).map((n) => n.id).sort(cmp);
     if (unscanned.length) notes.push(`no scanned code for ${unscanned.join(", ")}: their declared dependencies are not checked against code`);
   }
-  return { system: input.system, roots: input.roots, filesScanned: input.filesScanned, graph, stats: nodeStats(graph), findings: sortFindings(findings), notes };
+  if (incomplete.size) notes.push(`part of the code of ${[...incomplete].sort(cmp).join(", ")} could not be read: its declared dependencies are not reported unused`);
+  return { system: input.system, roots: input.roots, filesScanned: input.filesScanned, graph, stats: nodeStats(graph), findings: sortFindings(findings), notes, datastores, unreadable: input.unreadable ?? [] };
 }
 
 export function sortFindings(list: Finding[]): Finding[] {

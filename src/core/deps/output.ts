@@ -54,6 +54,17 @@ export function renderText(a: Analysis): string {
     });
     out.push(...table(rows));
   }
+  if (a.datastores.length) {
+    out.push("");
+    out.push("data stores and brokers (not service calls):");
+    out.push(...table(a.datastores.map((d) => [`  ${d.from} → ${d.store}`, [...new Set(d.evidence.map(where))].slice(0, 3).join(", ")]))); 
+  }
+  if (a.unreadable.length) {
+    out.push("");
+    out.push(`could not read ${a.unreadable.length} path${a.unreadable.length === 1 ? "" : "s"}:`);
+    for (const u of a.unreadable.slice(0, 20)) out.push(`  ${u.path}: ${u.reason}`);
+    if (a.unreadable.length > 20) out.push(`  … and ${a.unreadable.length - 20} more (--output-format json lists them all)`);
+  }
   out.push("");
   out.push("findings:");
   out.push(...findingsText(a.findings).trimEnd().split("\n").map((l) => `  ${l}`));
@@ -84,14 +95,21 @@ export function renderJson(a: Analysis): string {
       mode: modeOf(e.kind),
       declared: e.declared,
       discovered: e.discovered,
-      evidence: e.evidence.map((x) => ({ file: x.file, line: x.line, column: x.column, form: x.form, text: x.text })),
+      evidence: e.evidence.map((x) => ({ file: x.file, line: x.line, column: x.column, form: x.form, text: x.text, ...(x.via ? { via: x.via } : {}) })),
     })),
+
     findings: a.findings.map((f) => ({ file: f.file, line: f.line, column: f.column, severity: f.severity, rule: f.rule, message: f.message, path: f.path })),
     summary: {
       errors: a.findings.filter((f) => f.severity === "error").length,
       warnings: a.findings.filter((f) => f.severity === "warning").length,
     },
     notes: a.notes,
+    datastores: a.datastores.map((d) => ({
+      from: d.from,
+      store: d.store,
+      evidence: d.evidence.map((x) => ({ file: x.file, line: x.line, column: x.column, form: x.form, text: x.text, ...(x.via ? { via: x.via } : {}) })),
+    })),
+    unreadable: a.unreadable,
   };
   return JSON.stringify(doc, null, 2) + "\n";
 }

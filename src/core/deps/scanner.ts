@@ -1,6 +1,7 @@
 // The scanner core: text in, references out. Pure. All patterns are ASCII, so the I/O layer hands
 // us latin1-decoded text (one char a byte: fast, and never throws on bad UTF-8).
 // One combined regular expression finds every form in a single pass over the text.
+import { createResolver, GENERIC_LITERALS, isStoreName, recognise, STORE_SCHEME_LIST, URL_TEMPLATE_BYTES, type Resolver } from "./recognise.js";
 import type { ReferenceForm } from "./types.js";
 
 export interface ServiceTarget {
@@ -8,6 +9,8 @@ export interface ServiceTarget {
   name: string;
   /** INVENTORY for inventory: matches INVENTORY_URL and ROUTE_INVENTORY_URL. */
   envName?: string;
+  /** Other host names code uses for it (contexts.<c>.aliases). */
+  aliases?: string[];
 }
 
 export interface PrefixTarget {
@@ -23,12 +26,17 @@ export interface MatcherSpec {
   events: string[];
   /** Kubernetes namespace: http://inventory.shop… is still inventory. */
   namespace?: string;
+  /** Run the recognisers for code msa did not write (recognise.ts) too. */
+  generic?: boolean;
+  /** Variables' values from compose/k8s: [["CART_ADDR", "cartservice:7070"]]. */
+  envValues?: [string, string][];
 }
 
 export type Direction = "publish" | "consume";
 
 export interface RawMatch {
-  form: ReferenceForm;
+  /** "const": a string constant's definition (target: its name, text: its value), for resolving event names. */
+  form: ReferenceForm | "const";
   /** Service or event name. */
   target: string;
   /** ROUTE_<X>_URL (the node gateway's upstream variable). */
@@ -38,6 +46,10 @@ export interface RawMatch {
   line: number;
   column: number;
   text: string;
+  /** How the target was found (recognisers). */
+  via?: string;
+  /** The event name is a constant's name, resolved after the scan. */
+  symbol?: boolean;
 }
 
 export interface Matcher {
@@ -53,6 +65,12 @@ export interface Matcher {
   prefixes: Map<string, string>;
   envs: Map<string, string>;
   urls: Map<string, string>;
+  /** Set when the generic recognisers run. */
+  resolver: Resolver | null;
+  /** Broker calls are read for event names (no declared events to look for, or besides them). */
+  withEvents: boolean;
+  /** Bytes after "://" that may start a generic reference: templates, and the first letters of names and aliases in both cases. */
+  genericFirstBytes: Set<number>;
 }
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
@@ -167,10 +185,19 @@ export function createMatcher(spec: MatcherSpec): Matcher {
   const urlPass = passes.find((p) => p.form === "url");
   const longestName = Math.max(0, ...[...urls.keys()].map((n) => n.length));
   const urlFirstBytes = new Set([...urls.keys()].map((n) => n.charCodeAt(0)));
-  return { passes, prefixes, envs, urls, literals, url: urlPass ? new RegExp(urlPass.regex.source) : null, urlFirstBytes, longestName };
+  const resolver = spec.generic ? createResolver(spec.services, new Map(spec.envValues ?? [])) : null;
+  const genericFirstBytes = new Set<number>(URL_TEMPLATE_BYTES);
+  for (const t of spec.services) {
+    for (const n of [t.name, ...(t.aliases ?? [])]) {
+      genericFirstBytes.add(n.toLowerCase().charCodeAt(0));
+      genericFirstBytes.add(n.toUpperCase().charCodeAt(0));
+    }
+  }
+  return { passes, prefixes, envs, urls, literals, url: urlPass ? new RegExp(urlPass.regex.source) : null, urlFirstBytes, longestName, resolver, withEvents: !!spec.generic, genericFirstBytes };
 }
 
 const SCHEME_SEP = Buffer.from("://", "latin1");
+const GENERIC_LITERALS_BYTES = GENERIC_LITERALS.map((l) => Buffer.from(l, "latin1"));
 
 /**
  * Whether `bytes` may hold a reference: a native search for each literal, and a look at the text
@@ -178,6 +205,16 @@ const SCHEME_SEP = Buffer.from("://", "latin1");
  * the text and running the expressions (and the garbage both make). False positives are fine.
  */
 export function mayReference(matcher: Matcher, bytes: Buffer): boolean {
+  if (matcher.resolver) {
+    for (const lit of GENERIC_LITERALS_BYTES) if (bytes.indexOf(lit) !== -1) return true;
+    // A "://" matters when a template, a name's first letter or a data store's scheme is around it.
+    for (let i = bytes.indexOf(SCHEME_SEP); i !== -1; i = bytes.indexOf(SCHEME_SEP, i + 3)) {
+      const next = bytes[i + 3] ?? -1;
+      if (matcher.genericFirstBytes.has(next)) return true;
+      const scheme = bytes.toString("latin1", Math.max(0, i - 12), i).toLowerCase();
+      if (STORE_SCHEME_LIST.some((sc) => scheme.endsWith(sc))) return true;
+    }
+  }
   for (const lit of matcher.literals) if (lit.length === 0 || bytes.indexOf(lit) !== -1) return true;
   if (matcher.url) {
     for (let i = bytes.indexOf(SCHEME_SEP); i !== -1; i = bytes.indexOf(SCHEME_SEP, i + 3)) {
@@ -233,21 +270,24 @@ export function headerDirection(text: string, lineStart: number, maxLines = 200)
 
 const NON_ASCII = /[^\x00-\x7f]/;
 
-/** Column (1-based, in characters of the UTF-8 text) of `index` in a latin1 line starting at `lineStart`. */
-function columnOf(text: string, lineStart: number, index: number): number {
-  const before = text.slice(lineStart, index);
-  return (NON_ASCII.test(before) ? Buffer.from(before, "latin1").toString("utf8").length : before.length) + 1;
-}
+/** Width in characters of the UTF-8 text a latin1 slice holds. */
+const charWidth = (slice: string): number => (NON_ASCII.test(slice) ? Buffer.from(slice, "latin1").toString("utf8").length : slice.length);
+
+/** Around a hit, the words that say what a line does: at most this many characters each side (a minified line is one line). */
+const DIRECTION_WINDOW = 200;
 
 const QUOTES = new Set(['"', "'", "`"]);
 const isWordCode = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 
 interface Hit {
   index: number;
-  form: ReferenceForm;
+  form: RawMatch["form"];
   target: string;
   text: string;
   route: boolean;
+  via?: string;
+  direction?: Direction | null;
+  symbol?: boolean;
 }
 
 function hits(matcher: Matcher, text: string): Hit[] {
@@ -268,6 +308,7 @@ function hits(matcher: Matcher, text: string): Hit[] {
         const id = text.slice(start, m.index);
         const route = id.startsWith("ROUTE_") && matcher.envs.has(id.slice(6));
         const name = route ? matcher.envs.get(id.slice(6)) : matcher.envs.get(id);
+        if (name && matcher.resolver && isStoreName(id)) continue; // MONGO_URL: a data store (the recognisers say so)
         if (name) out.push({ index: start, form, target: name, text: text.slice(start, m.index + 4), route });
       } else {
         // Which name is at the anchor: the longest that fits, with the same quote on both sides.
@@ -285,29 +326,55 @@ function hits(matcher: Matcher, text: string): Hit[] {
       }
     }
   }
+  if (matcher.resolver) {
+    // The msa forms first: a generic hit at the same place for the same target says nothing more.
+    const seen = new Set(out.map((h) => `${h.index} ${h.target}`));
+    for (const r of recognise(text, matcher.resolver, matcher.withEvents)) {
+      if (seen.has(`${r.index} ${r.target}`)) continue;
+      seen.add(`${r.index} ${r.target}`);
+      out.push({ index: r.index, form: r.form, target: r.target, text: r.text, route: false, via: r.via, direction: r.direction, symbol: r.symbol });
+    }
+  }
   return out.sort((a, b) => a.index - b.index);
 }
 
-/** Every reference in `text`, whose first line is line `firstLine`. */
+/** Every reference in `text`, whose first line is line `firstLine`. Linear: lines and columns are counted forward only. */
 export function scanText(matcher: Matcher, text: string, firstLine = 1): RawMatch[] {
-  if (!matcher.passes.length) return [];
+  if (!matcher.passes.length && !matcher.resolver) return [];
   const found = hits(matcher, text);
   const out: RawMatch[] = [];
   let line = firstLine;
   let lineStart = 0;
+  // The column is carried from the previous hit on the same line, never recounted from the line start.
+  let colIndex = 0;
+  let column = 1;
+  // The next newline at or after lineStart (text.length when none): searched once per line, not once per hit.
+  let nextNl = text.indexOf("\n");
+  if (nextNl === -1) nextNl = text.length;
   for (const h of found) {
-    for (let nl = text.indexOf("\n", lineStart); nl !== -1 && nl < h.index; nl = text.indexOf("\n", nl + 1)) {
+    while (nextNl < h.index) {
       line++;
-      lineStart = nl + 1;
+      lineStart = nextNl + 1;
+      nextNl = text.indexOf("\n", lineStart);
+      if (nextNl === -1) nextNl = text.length;
     }
-    const column = columnOf(text, lineStart, h.index);
-    let direction: Direction | null = null;
+    if (colIndex < lineStart) {
+      colIndex = lineStart;
+      column = 1;
+    }
+    column += charWidth(text.slice(colIndex, h.index));
+    colIndex = h.index;
+    let direction: Direction | null = h.direction ?? null;
     if (h.form === "event") {
-      let end = text.indexOf("\n", h.index);
-      if (end === -1) end = text.length;
-      direction = directionOf(text.slice(lineStart, end), h.index - lineStart, h.text.length) ?? headerDirection(text, lineStart);
+      const end = nextNl;
+      const from = Math.max(lineStart, h.index - DIRECTION_WINDOW);
+      const to = Math.min(end, h.index + h.text.length + DIRECTION_WINDOW);
+      direction = directionOf(text.slice(from, to), h.index - from, h.text.length) ?? (h.index - lineStart < DIRECTION_WINDOW ? headerDirection(text, lineStart) : null);
     }
-    out.push({ form: h.form, target: h.target, route: h.route, direction, line, column, text: h.text });
+    const m: RawMatch = { form: h.form, target: h.target, route: h.route, direction, line, column, text: h.text.length > 200 ? h.text.slice(0, 200) : h.text };
+    if (h.via) m.via = h.via;
+    if (h.symbol) m.symbol = true;
+    out.push(m);
   }
   return out;
 }

@@ -10,7 +10,7 @@ export type EdgeMode = "sync" | "async";
 export const modeOf = (kind: EdgeKind): EdgeMode => (kind === "publish" || kind === "consume" ? "async" : "sync");
 
 /** How a reference was written in code. */
-export type ReferenceForm = "url" | "env" | "prefix" | "event";
+export type ReferenceForm = "url" | "env" | "prefix" | "event" | "client" | "broker" | "datastore";
 
 export interface Evidence {
   /** system.yaml or a scanned source file, as shown to the user. */
@@ -21,6 +21,8 @@ export interface Evidence {
   form: ReferenceForm | "declared";
   /** The matched text (code) or the declaration ("calls: inventory"). */
   text: string;
+  /** How the reference was resolved to its target (code only): "URL", "variable, resolved by its default "cart""… */
+  via?: string;
 }
 
 export interface Edge {
@@ -103,4 +105,14 @@ export interface Analysis {
   findings: Finding[];
   /** Sentences about the analysis itself (no system.yaml, unscanned contexts...). */
   notes: string[];
+  /** Connections to data stores and brokers (MONGO_URL, postgres://…): not service calls. */
+  datastores: DatastoreUse[];
+  /** Folders and files that could not be read, and why. */
+  unreadable: { path: string; reason: string }[];
+}
+
+export interface DatastoreUse {
+  from: string;
+  store: string;
+  evidence: Evidence[];
 }

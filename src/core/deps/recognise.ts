@@ -1,0 +1,446 @@
+// Recognisers for code msa did not write: URL literals and templates, host variables and their
+// defaults, gRPC/OpenAPI/Feign/NestJS/Moleculer clients, broker publish/subscribe calls, string
+// constants (to resolve event names held in them) and database connections. Pure, ASCII patterns,
+// each pass anchored on a literal so the regex engine skips through text fast.
+import type { Direction, RawMatch } from "./scanner.js";
+
+/** A context as the resolver sees it. */
+export interface ResolveTarget {
+  name: string;
+  aliases?: string[];
+}
+
+export const normName = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]/g, "");
+
+/** Words a host or client name often carries around the service's own name. */
+const NOISE_SUFFIXES = ["addr", "address", "host", "url", "endpoint", "service", "svc", "api", "server", "grpc", "client", "app", "ms", "http", "backend"];
+
+function variants(n: string): string[] {
+  const out = [n];
+  for (let changed = true; changed; ) {
+    changed = false;
+    const last = out[out.length - 1] as string;
+    for (const s of NOISE_SUFFIXES) {
+      if (last.length > s.length + 1 && last.endsWith(s)) {
+        out.push(last.slice(0, -s.length));
+        changed = true;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** First bytes after "://" that may start a reference: a template ($ { % quote +) — hosts add their own. */
+export const URL_TEMPLATE_BYTES: readonly number[] = [...'${%\'"`+'].map((c) => c.charCodeAt(0));
+
+/** Data stores and brokers: a connection to one is not a call to a service. */
+const STORE_WORDS = new Set([
+  "mongo", "mongodb", "postgres", "postgresql", "pg", "mysql", "mariadb", "maria", "redis", "database", "db", "sql", "sqlite",
+  "amqp", "amqps", "rabbit", "rabbitmq", "kafka", "nats", "elastic", "elasticsearch", "memcache", "memcached", "cassandra",
+  "dynamo", "dynamodb", "mqtt", "couchbase", "couchdb", "neo4j", "influx", "influxdb", "broker", "brokers", "mq", "spanner", "minio", "s3",
+  "jdbc", "datasource", "dsn", "pdo", "mssql", "oracle", "etcd", "consul", "zookeeper", "jaeger", "zipkin", "otel", "collector", "cache",
+]);
+const STORE_SCHEMES = new Set([
+  "mongodb", "mongodb+srv", "postgres", "postgresql", "mysql", "mariadb", "redis", "rediss", "amqp", "amqps", "nats", "kafka",
+  "mqtt", "mqtts", "memcached", "cassandra", "jdbc", "sqlserver", "couchbase", "neo4j", "bolt", "tls", "tcp", "sqlite",
+]);
+export const STORE_SCHEME_LIST: readonly string[] = [...STORE_SCHEMES];
+const CALL_SCHEMES = new Set(["http", "https", "grpc", "grpcs", "ws", "wss", "h2c", "dns"]);
+
+/** A host or variable name whose words name a data store: MONGO_URL, catalogue-db, redis. */
+export const isStoreName = (raw: string): boolean => raw.toLowerCase().split(/[^a-z0-9]+/).some((w) => STORE_WORDS.has(w));
+
+export interface Resolver {
+  /** A host, variable or client name → the context it names, or null. */
+  resolve(raw: string): string | null;
+  /** A variable name → its value in compose/k8s, if known. */
+  envValue(name: string): string | undefined;
+}
+
+/** Strips scheme, credentials, port, path and cluster DNS suffix: http://u:p@cart.shop.svc:80/x → cart. */
+export function hostOf(raw: string): string {
+  let h = raw.trim().replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\//, "");
+  h = h.replace(/^[^@/]*@/, "");
+  h = h.split(/[:/?#,\s]/)[0] ?? "";
+  const dot = h.indexOf(".");
+  if (dot > 0 && !/^\d+\.\d+\.\d+\.\d+$/.test(h)) h = h.slice(0, dot);
+  return h;
+}
+
+export function createResolver(targets: readonly ResolveTarget[], envValues: ReadonlyMap<string, string> = new Map()): Resolver {
+  const exact = new Map<string, string>();
+  const loose = new Map<string, string | null>();
+  for (const t of targets) {
+    for (const a of [t.name, ...(t.aliases ?? [])]) exact.set(normName(a), t.name);
+  }
+  for (const t of targets) {
+    for (const a of [t.name, ...(t.aliases ?? [])]) {
+      for (const v of variants(normName(a)).slice(1)) {
+        if (exact.has(v)) continue;
+        const prev = loose.get(v);
+        loose.set(v, prev === undefined || prev === t.name ? t.name : null); // null: ambiguous
+      }
+    }
+  }
+  const resolve = (raw: string): string | null => {
+    const n = normName(raw);
+    if (!n) return null;
+    for (const v of variants(n)) {
+      const hit = exact.get(v) ?? loose.get(v);
+      if (hit) return hit;
+    }
+    return null;
+  };
+  return { resolve, envValue: (name) => envValues.get(name) };
+}
+
+const isWord = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36;
+const isUpperEnv = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || c === 95;
+
+function wordBefore(text: string, end: number, ok = isWord): { start: number; word: string } {
+  let start = end;
+  while (start > 0 && ok(text.charCodeAt(start - 1))) start--;
+  return { start, word: text.slice(start, end) };
+}
+function wordAfter(text: string, start: number): string {
+  let end = start;
+  while (end < text.length && isWord(text.charCodeAt(end))) end++;
+  return text.slice(start, end);
+}
+// Bounded both ways: on a minified line a search to the line's end at every hit would be quadratic.
+const lineEndFrom = (text: string, i: number, max: number): number => {
+  const end = Math.min(text.length, i + max);
+  const nl = text.slice(i, end).indexOf("\n");
+  return nl === -1 ? end : i + nl;
+};
+const lineStartBefore = (text: string, i: number, max: number): number => {
+  const start = Math.max(0, i - max);
+  return start + text.slice(start, i).lastIndexOf("\n") + 1;
+};
+
+// A variable's default where it is read: getenv("X", "d"), process.env.X || 'd', ${X:-d}, ${X:d},
+// environ.get('X', 'd'), getOrDefault("X", "d"), getenv('X') ?: 'd', os.getenv("X") or "d".
+const DEFAULT_AFTER = /^['"]?\]?\s*\)?\s*(?:,|\|\||\?\?|\?:|:-|:|\bor\b)\s*(['"]?)([A-Za-z0-9][A-Za-z0-9_.:/@-]*)/;
+
+/** A host from the text of a URL after "://": a literal, or a template's variable. */
+const TEMPLATE_HOST = /^(?:\$\{\s*([A-Za-z_][\w.]*)[^}]*\}|\{\{?\s*\.?([A-Za-z_][\w.]*)\s*\}?\}|\{([A-Za-z_]\w*)\}|#\{([A-Za-z_][\w.]*)\}|\$([A-Za-z_]\w*)|%s|%v|%\(([A-Za-z_]\w*)\)s|(['"`])\s*\+\s*([A-Za-z_$][\w$.]*(?:\(\))?)|(['"])\s*\.\s*\$?([A-Za-z_][\w>-]*)|([A-Za-z0-9][A-Za-z0-9_.-]*))/;
+
+const EVENT_NAME = /^[A-Za-z][\w.:/*#>-]{0,120}$/;
+const GENERIC_EVENTS = new Set(["error", "data", "close", "end", "message", "connect", "connection", "ready", "open", "change", "finish", "exit", "disconnect", "drain", "timeout", "response", "request", "listening", "click", "submit", "input", "load", "value", "next", "complete"]);
+
+/** Broker APIs: the word, its direction, and whether any string it names is surely an event (no separator needed). */
+const BROKER_APIS: Record<string, { dir: Direction; strong: boolean; argIndex?: "amqp" | 1 | 2 }> = {
+  publish: { dir: "publish", strong: false, argIndex: "amqp" },
+  Publish: { dir: "publish", strong: false, argIndex: "amqp" },
+  sendToQueue: { dir: "publish", strong: true },
+  basic_publish: { dir: "publish", strong: true },
+  convertAndSend: { dir: "publish", strong: true, argIndex: "amqp" },
+  emit: { dir: "publish", strong: false },
+  produce: { dir: "publish", strong: false },
+  send: { dir: "publish", strong: false },
+  subscribe: { dir: "consume", strong: false },
+  Subscribe: { dir: "consume", strong: false },
+  QueueSubscribe: { dir: "consume", strong: false },
+  consume: { dir: "consume", strong: false },
+  Consume: { dir: "consume", strong: true },
+  QueueBind: { dir: "consume", strong: true, argIndex: 1 },
+  basic_consume: { dir: "consume", strong: true },
+  queue_bind: { dir: "consume", strong: true },
+  bindQueue: { dir: "consume", strong: true, argIndex: 2 },
+  EventPattern: { dir: "consume", strong: true },
+  MessagePattern: { dir: "consume", strong: true },
+  KafkaListener: { dir: "consume", strong: true },
+  RabbitListener: { dir: "consume", strong: true },
+  JmsListener: { dir: "consume", strong: true },
+  SqsListener: { dir: "consume", strong: true },
+};
+/** Keyword arguments and object keys that hold the event name. */
+const NAME_KEYS = /(?:^|[\s,({])(routing_key|routingKey|topics?|queues?|subject|destination|channel|pattern|event|value)\s*(?:=|:)\s*[[{]?\s*/y;
+
+/** Which key names the event when a call has several: the routing key over the queue. */
+const KEY_RANK = ["routing_key", "routingKey", "topic", "topics", "subject", "pattern", "event", "channel", "destination", "queue", "queues", "value"];
+
+interface Arg {
+  kind: "string" | "symbol" | "other";
+  value: string;
+}
+
+/** The first few arguments of a call whose "(" ends at `open`: literals, identifiers, or other. */
+function argsAt(text: string, open: number, max = 4): { args: Arg[]; keyed: Arg | null } {
+  const end = Math.min(text.length, open + 400);
+  const args: Arg[] = [];
+  let keyed: Arg | null = null;
+  let keyedRank = Infinity;
+  let i = open;
+  const skipWs = () => {
+    while (i < end && /\s/.test(text[i] as string)) i++;
+  };
+  while (args.length < max && i < end) {
+    skipWs();
+    const c = text[i] as string;
+    // A keyed argument anywhere wins (pika, kafkajs, Spring annotations).
+    NAME_KEYS.lastIndex = i - 1; // the separator before the key: "(" or "," or a space
+    const k = NAME_KEYS.exec(text);
+    if (k && k.index + k[0].length <= end) {
+      i = k.index + k[0].length;
+      const a = readArg();
+      const rank = KEY_RANK.indexOf(k[1] as string);
+      if (a.kind !== "other" && (!keyed || rank < keyedRank)) {
+        keyed = a;
+        keyedRank = rank;
+      }
+      args.push(a);
+    } else if (c === "{" || c === "[") {
+      i++; // an object or list argument: its keys are read on the next round
+      continue;
+    } else args.push(readArg());
+    skipWs();
+    // Move to the next top-level comma (strings skipped), or stop at the closing parenthesis.
+    let depth = 0;
+    while (i < end) {
+      const ch = text[i] as string;
+      if (ch === "'" || ch === '"' || ch === "`") {
+        const close = text.indexOf(ch, i + 1);
+        i = close === -1 || close > end ? end : close + 1;
+        continue;
+      }
+      if (ch === "(" || ch === "[" || ch === "{") depth++;
+      else if (ch === ")" || ch === "]" || ch === "}") {
+        if (depth === 0) return { args, keyed };
+        depth--;
+      } else if (ch === "," && depth === 0) {
+        i++;
+        break;
+      } else if (ch === "\n" && depth === 0 && args.length > 1) return { args, keyed };
+      i++;
+    }
+  }
+  return { args, keyed };
+
+  function readArg(): Arg {
+    skipWs();
+    const q = text[i] as string;
+    if (q === "'" || q === '"' || q === "`") {
+      const close = text.indexOf(q, i + 1);
+      if (close === -1 || close - i > 200) return { kind: "other", value: "" };
+      const value = text.slice(i + 1, close);
+      i = close + 1;
+      return /[\s${}]/.test(value) ? { kind: "other", value } : { kind: "string", value };
+    }
+    const m = /^[A-Za-z_$][\w$]*(?:(?:\.|::|->)[A-Za-z_$][\w$]*)*/.exec(text.slice(i, i + 120));
+    if (m) {
+      i += m[0].length;
+      const after = text.slice(i, i + 2).trimStart();
+      if (after.startsWith("(")) return { kind: "other", value: m[0] }; // a call: a value computed at run time
+      const last = m[0].split(/\.|::|->/).pop() as string;
+      return { kind: "symbol", value: last };
+    }
+    return { kind: "other", value: "" };
+  }
+}
+
+/** Where a definition `NAME = "value"` / `NAME: 'value'` sits: the constant's name and its value. */
+const CONST_DEF = /(?<![\w$.])([A-Za-z_][\w]*)['"]?\s*(?::=|=|:|=>)\s*(['"])([A-Za-z][\w.:/*#>-]{0,100})\2/g;
+
+/** Last letters of the call words the "(" pass looks for (Client, Stub, Api, Inject, call and the broker APIs). */
+const CALL_LAST_CHARS = new Set(["Client", "Stub", "Api", "FeignClient", "Inject", "call", ...Object.keys(BROKER_APIS)].map((w) => w.charCodeAt(w.length - 1)));
+
+/** Literals at least one of which every generic reference contains: the byte-level pre-check's. */
+export const GENERIC_LITERALS: readonly string[] = [
+  // Shortest shared pieces, so one native search covers several words (subscribe/QueueSubscribe: "ubscribe").
+  "_UR", "_HOST", "_ADDR", "_ENDPOINT", "Client", "Stub", "Api", "Inject", ".call", "credentials", "socket_address",
+  "ublish", "ubscribe", "onsume", "Queue", "queue_bind", "Send", "send", "emit", "produce", "Pattern", "Listener",
+];
+
+export interface Recognised {
+  index: number;
+  form: RawMatch["form"];
+  target: string;
+  text: string;
+  via: string;
+  direction?: Direction | null;
+  symbol?: boolean;
+  store?: boolean;
+}
+
+/**
+ * Every generic reference in `text` (latin1). Service targets are resolved here (they need only the
+ * context names); event names and constants are resolved after the whole tree is read.
+ */
+export function recognise(text: string, resolver: Resolver, withEvents: boolean): Recognised[] {
+  const out: Recognised[] = [];
+  const service = (index: number, raw: string, text0: string, via: string, form: Recognised["form"]): boolean => {
+    const target = resolver.resolve(hostOf(raw));
+    if (!target) return false;
+    // A folder holding a database or broker image (mongo/, mysql/, rabbitmq/) is a data store, not a service.
+    if (isStoreName(target)) out.push({ index, form: "datastore", target, text: text0, via, store: true });
+    else out.push({ index, form, target, text: text0, via });
+    return true;
+  };
+  const store = (index: number, name: string, text0: string, via: string) => out.push({ index, form: "datastore", target: name, text: text0, via, store: true });
+
+  /** A variable that holds a host: by its value in compose/k8s, its own name, or its default. */
+  const variable = (index: number, name: string, after: number, shown: string, via: string, form: Recognised["form"]): void => {
+    if (isStoreName(name)) {
+      store(index, name, shown, "variable names a data store");
+      return;
+    }
+    const value = resolver.envValue(name);
+    if (value !== undefined) {
+      if (/^[a-z]+:\/\//i.test(value) && STORE_SCHEMES.has(value.split(":")[0]!.toLowerCase())) return void store(index, name, shown, "its deployed value is a data store URL");
+      if (service(index, value, shown, `${via}; its value in compose/k8s is ${value}`, form)) return;
+    }
+    const base = name.replace(/_(?:URL|URI|HOST|HOSTNAME|ADDR|ADDRESS|ENDPOINT|SERVICE_HOST)$/, "");
+    if (service(index, base, shown, `${via} named by the context`, form)) return;
+    const d = DEFAULT_AFTER.exec(text.slice(after, lineEndFrom(text, after, 160)));
+    if (d?.[2] && (d[1] || !/^\d/.test(d[2]))) {
+      const v = d[2];
+      const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(v)?.[1]?.toLowerCase();
+      if (scheme && STORE_SCHEMES.has(scheme)) return void store(index, name, shown, "its default is a data store URL");
+      service(index, v, shown, `${via}, resolved by its default "${v}"`, form);
+    }
+  };
+
+  // 1. URLs: a literal host, or a template's variable (${X}, {x}, %s, ' + x, "." $x).
+  for (let i = text.indexOf("://"); i !== -1; i = text.indexOf("://", i + 3)) {
+    const scheme = wordBefore(text, i, (c) => isWord(c) || c === 43 || c === 45).word.toLowerCase();
+    const start = i - scheme.length;
+    if (STORE_SCHEMES.has(scheme) || scheme.startsWith("jdbc")) {
+      const rest = text.slice(i + 3, i + 3 + 200);
+      const at = /^[^/\s'"`]*@/.exec(rest); // user:password@ first
+      const h = TEMPLATE_HOST.exec(at ? rest.slice(at[0].length) : rest);
+      const host = at && !h?.[11] ? scheme : h ? (h.slice(1).find((x, k) => x && k !== 6 && k !== 8) ?? "") : "";
+      if (host) store(start, hostOf(host) || scheme, text.slice(start, i + 3 + (at?.[0].length ?? 0) + (h?.[0].length ?? 0)), `${scheme} URL`);
+      continue;
+    }
+    if (!CALL_SCHEMES.has(scheme)) continue;
+    const h = TEMPLATE_HOST.exec(text.slice(i + 3, i + 3 + 200));
+    if (!h) continue;
+    const shown = text.slice(start, i + 3 + h[0].length);
+    if (h[11]) {
+      if (isStoreName(hostOf(h[11]))) {
+        store(start, hostOf(h[11]), shown, "URL of a data store host");
+        continue;
+      }
+      service(start, h[11], shown, "URL", "url");
+      continue;
+    }
+    if (h[0] === "%s" || h[0] === "%v") {
+      // The host is an argument: the next identifier or string after the format string closes.
+      const rest = text.slice(i + 5, lineEndFrom(text, i, 300));
+      const arg = /['"`]\s*(?:\)\s*)?(?:,|%)\s*\(?\s*(?:(['"])([^'"]+)\1|(?:[\w$]+\.)*([A-Za-z_][\w$]*))/.exec(rest);
+      if (arg?.[2]) service(start, arg[2], shown, "URL format argument", "url");
+      else if (arg?.[3]) variable(start, arg[3], i + 5 + arg.index + arg[0].length, shown, "URL format argument", "url");
+      continue;
+    }
+    const v = h[1] ?? h[2] ?? h[3] ?? h[4] ?? h[5] ?? h[6] ?? h[8] ?? h[10];
+    if (!v) continue;
+    const name = (v.split(".").pop() as string).replace(/\(\)$/, "");
+    variable(start, name, i + 3 + h[0].length, shown, "URL template variable", "url");
+  }
+
+  // 2. Host variables by suffix: CART_HOST, PRODUCT_CATALOG_SERVICE_ADDR, SHIPPING_URL.
+  const ENV = /_(?:URL|URI|HOST|HOSTNAME|ADDR|ADDRESS|ENDPOINT)(?![A-Za-z0-9_])/g;
+  for (let m = ENV.exec(text); m; m = ENV.exec(text)) {
+    const { start, word } = wordBefore(text, m.index, isUpperEnv);
+    if (!word || (start > 0 && isWord(text.charCodeAt(start - 1)))) continue; // lower case around: not an env name
+    const name = word + m[0];
+    if (name.startsWith("ROUTE_")) continue; // the generated gateway's variables: the msa matcher's
+    const before = text.slice(Math.max(0, start - 3), start);
+    if (before.endsWith("${") && text.slice(start - 6, start) .includes("://")) continue; // inside a URL: seen above
+    variable(start, name, m.index + m[0].length, name, "variable", "env");
+  }
+
+  // 3 and 4. Calls: one pass over the "(" of the text, reading the word before each (one native search
+  // instead of one a pattern: a regex alternation of words, or a search a word, is many times slower).
+  for (let paren = text.indexOf("("); paren !== -1; paren = text.indexOf("(", paren + 1)) {
+    let end = paren;
+    while (end > 0 && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
+    // Every word looked for ends in one of a few letters: the rest of the "(" cost one comparison.
+    if (end === 0 || !CALL_LAST_CHARS.has(text.charCodeAt(end - 1))) continue;
+    const { start, word } = wordBefore(text, end);
+    if (word === "FeignClient" || word === "Inject") {
+      // Spring Feign's service name, a NestJS client's injection token.
+      const s = /(['"])([A-Za-z][\w.:/${}-]*)\1/.exec(text.slice(paren + 1, paren + 300));
+      if (!s?.[2]) continue;
+      const v = s[2].replace(/^\$\{([^:}]+).*\}$/, "$1");
+      service(start, v, text.slice(start, paren + 1 + s.index + s[0].length), word === "Inject" ? "NestJS client token" : "Feign client", "client");
+      continue;
+    }
+    if (word === "call" && text[start - 1] === ".") {
+      // Moleculer: ctx.call("catalogue.list")
+      const s = /^\s*(['"])([A-Za-z][\w-]*)\.[\w.-]+\1/.exec(text.slice(paren + 1, paren + 120));
+      if (s?.[2]) service(start, s[2], text.slice(start, paren + 1 + s[0].length), "Moleculer call", "client");
+      continue;
+    }
+    const kind = word.endsWith("Client") ? "Client" : word.endsWith("Stub") ? "Stub" : word.endsWith("Api") ? "Api" : null;
+    if (kind) {
+      // Generated clients: gRPC (NewCartServiceClient, CartServiceStub, CartServiceGrpc.newBlockingStub,
+      // new CartService.CartServiceClient), OpenAPI (new OrdersApi(...)).
+      let name = word;
+      let via = kind === "Api" ? "generated OpenAPI client" : "gRPC client";
+      if (/^new(?:Blocking|Future|Async)?Stub$/.test(word) && text[start - 1] === ".") {
+        name = wordBefore(text, start - 1).word.replace(/Grpc$/, "");
+        via = "gRPC stub";
+      } else {
+        name = name.replace(/^New(?=[A-Z])/, "").replace(/(?:Client|Stub|Api)$/, "");
+        if (kind === "Api" && !/(?:new\s+|\.|=\s*)$/.test(text.slice(Math.max(0, start - 8), start))) continue;
+        if (kind === "Client" && !/[A-Z]/.test(name[0] ?? "")) continue; // httpClient(), createClient(): not a generated client
+      }
+      if (!name || name.length < 3) continue;
+      // A definition (generated code: func NewCartServiceClient(, class CartServiceStub(, def …): not a use.
+      if (/(?:\bfunc\s*(?:\([^)]*\)\s*)?|\bclass\s+|\bdef\s+|\bfunction\s+|\binterface\s+|\bpublic\s+|\bstatic\s+|\bvoid\s+)$/.test(text.slice(Math.max(0, start - 60), start))) continue;
+      service(start, name, text.slice(start, paren + 1), via, "client");
+      continue;
+    }
+    const api = withEvents ? BROKER_APIS[word] : undefined;
+    if (!api || !Object.hasOwn(BROKER_APIS, word)) continue;
+    // Broker publish/subscribe APIs; the event name a literal or a constant resolved later.
+    const { args, keyed } = argsAt(text, paren + 1);
+    let arg: Arg | undefined;
+    if (keyed) arg = keyed;
+    else if ((word === "send" || word === "produce") && !/(?:[Tt]emplate|[Pp]roducer|[Kk]afka)\s*\.\s*$/.test(text.slice(Math.max(0, start - 40), start))) continue; // send({ topic }) or kafkaTemplate.send("topic", …) only
+    else if (typeof api.argIndex === "number") arg = args[api.argIndex];
+    else if (api.argIndex === "amqp" && args[0]?.kind === "string" && (args[1]?.kind === "string" || (args[1]?.kind === "symbol" && /^[A-Z][A-Za-z0-9_]+$/.test(args[1].value)))) arg = args[1];
+    else arg = args[0];
+    if (!arg || arg.kind === "other" || !arg.value) continue;
+    if (arg.kind === "string") {
+      if (!EVENT_NAME.test(arg.value) || GENERIC_EVENTS.has(arg.value)) continue;
+      if (!api.strong && !/[._:/-]/.test(arg.value)) continue;
+    } else if (!/^[A-Z][A-Za-z0-9_]*$/.test(arg.value) && !/(?:topic|queue|subject|event|channel|pattern|routing)/i.test(arg.value)) continue;
+    const shown = text.slice(start, lineEndFrom(text, start, 80)).trimEnd();
+    out.push({ index: start, form: "broker", target: arg.value, text: shown, via: `${word}(…)`, direction: api.dir, symbol: arg.kind === "symbol" });
+  }
+  // grpc-js with a loaded proto: new shop.CartService(addr, grpc.credentials.createInsecure())
+  for (let i = text.indexOf("credentials.create"); i !== -1; i = text.indexOf("credentials.create", i + 18)) {
+    const ls = lineStartBefore(text, i, 300);
+    const m = /new\s+((?:[\w$]+\.)*([A-Za-z_$][\w$]*))\s*\([^()]*$/.exec(text.slice(ls, i));
+    if (m?.[2]) service(ls + m.index, m[2], m[0].replace(/\s*\([^()]*$/, "("), "gRPC client (grpc-js)", "client");
+  }
+  // envoy: socket_address: { address: cart, port_value: 8080 } (YAML, block or flow).
+  for (let i = text.indexOf("socket_address"); i !== -1; i = text.indexOf("socket_address", i + 14)) {
+    const a = /^[\s\S]{0,40}?\baddress:\s*['"]?([A-Za-z0-9][\w.-]*)/.exec(text.slice(i + 14, i + 14 + 160));
+    if (a?.[1]) service(i, a[1], `socket_address: ${a[1]}`, "envoy cluster address", "url");
+  }
+  return out;
+}
+
+/**
+ * String constants that define one of `names` (ORDER_CREATED = "order.created", OrderCreated: 'order.created'):
+ * the second, rare pass that resolves event names broker calls hold in constants. Only texts holding one
+ * of the names are searched (the caller checks bytes first).
+ */
+export function constantsIn(text: string, names: ReadonlySet<string>): { name: string; value: string }[] {
+  const out: { name: string; value: string }[] = [];
+  CONST_DEF.lastIndex = 0;
+  for (let m = CONST_DEF.exec(text); m; m = CONST_DEF.exec(text)) {
+    if (names.has(m[1] as string)) out.push({ name: m[1] as string, value: m[3] as string });
+  }
+  return out;
+}
+
+/** An event name held by a constant: the same file's definition first, then the only value the tree gives it. */
+export function resolveConstant(name: string, file: string, byFile: ReadonlyMap<string, ReadonlyMap<string, string>>, global: ReadonlyMap<string, string | null>): string | null {
+  return byFile.get(file)?.get(name) ?? global.get(name) ?? null;
+}
