@@ -27,16 +27,23 @@ describe("docs/internals.md agrees with the generators", () => {
 
   it("idempotency store names of both runtimes", () => {
     const py = read("templates/services/python-flask/app/idempotency.py.hbs");
-    const node = read("templates/services/node-express/src/generated/idempotency.ts.hbs");
+    const node = read("templates/services/node-express/src/generated/inbox.ts.hbs");
+    const messaging = read("docs/messaging.md");
     expect(py).toContain('f"msa:processed-events:{event_id}"');
     expect(doc).toContain("`msa:processed-events:<eventId>`");
     expect(py).toContain("LEASE_SECONDS = 300");
     expect(py).toContain("DONE_TTL_SECONDS = 7 * 24 * 3600");
-    for (const src of [py, node]) expect(src).toContain("CREATE TABLE IF NOT EXISTS msa_processed_events (event_id");
+    expect(py).toContain("CREATE TABLE IF NOT EXISTS msa_processed_events (event_id");
     expect(py).toContain('["msa_processed_events"]');
-    expect(node).toContain("event_type text NOT NULL");
-    expect(doc).toContain("`msa_processed_events (event_id text PRIMARY KEY, event_type text NOT NULL,");
     expect(doc).toContain("postgres `msa_processed_events (event_id TEXT PRIMARY KEY, status TEXT, claimed_at TIMESTAMPTZ)`");
+    // node follows docs/messaging.md: the same tables, key and columns
+    for (const name of ["CREATE TABLE IF NOT EXISTS msa_inbox (", "CREATE TABLE IF NOT EXISTS msa_outbox (", "event_id     varchar(64)  PRIMARY KEY", "next_attempt_at timestamptz  NOT NULL DEFAULT now()"]) {
+      expect(node).toContain(name);
+      expect(messaging).toContain(name);
+    }
+    expect(node).toContain("`msa:inbox:${eventId}`");
+    expect(messaging).toContain("`msa:inbox:<eventId>`");
+    expect(doc).toContain("docs/messaging.md");
   });
 
   it("JWT, ports, users", () => {
