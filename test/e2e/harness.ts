@@ -519,3 +519,89 @@ export async function sharedRequire<T>(pkg: string): Promise<T> {
   await ensureDependencies();
   return createRequire(path.join(SHARED_ROOT, "package.json"))(pkg) as T;
 }
+
+// ---------------------------------------------------------------- private PostgreSQL (fault tests)
+
+export interface PrivatePostgres {
+  port: number;
+  /** postgres://postgres@127.0.0.1:<port>/postgres */
+  url: string;
+  pid(): number | undefined;
+  /** Fast shutdown (SIGINT to its pid), waits for the exit; the data directory stays for start(). */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Stops it and removes its data directory. */
+  destroy(): Promise<void>;
+}
+
+export const POSTGRES_BIN_DIR = process.env.MSA_E2E_POSTGRES_BIN ?? "/usr/lib/postgresql/15/bin";
+
+/** Why a private PostgreSQL cannot run here, or null (CI=true: an error, not a skip). */
+export function privatePostgresUnavailable(): string | null {
+  if (fs.existsSync(path.join(POSTGRES_BIN_DIR, "initdb"))) return null;
+  const why = `initdb not found in ${POSTGRES_BIN_DIR} (set MSA_E2E_POSTGRES_BIN)`;
+  if (IN_CI) throw new Error(`${why} (CI=true: e2e tests must not skip)`);
+  return why;
+}
+
+/**
+ * A PostgreSQL of the test's own (initdb on a free port, trust auth), never the shared one: tests stop and
+ * start it by its pid. As root it runs as the `postgres` user (initdb refuses root).
+ */
+export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-e2e-pg-"));
+  const data = path.join(dir, "data");
+  let ids: { uid: number; gid: number } | Record<string, never> = {};
+  if (process.getuid?.() === 0) {
+    const { stdout } = await run("id", ["-u", "postgres"]);
+    const { stdout: g } = await run("id", ["-g", "postgres"]);
+    ids = { uid: Number(stdout.trim()), gid: Number(g.trim()) };
+    fs.chownSync(dir, ids.uid, ids.gid);
+  }
+  await new Promise<void>((resolve, reject) => {
+    const c = spawn(path.join(POSTGRES_BIN_DIR, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "--no-sync"], { stdio: "ignore", ...ids });
+    c.once("error", reject);
+    c.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`initdb exited with ${code}`))));
+  });
+  let child: ChildProcess | undefined;
+  const pg: PrivatePostgres = {
+    port,
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    pid: () => child?.pid,
+    async start() {
+      const c = spawn(
+        path.join(POSTGRES_BIN_DIR, "postgres"),
+        ["-D", data, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=60"],
+        { stdio: "ignore", ...ids },
+      );
+      children.add(c);
+      c.once("exit", () => children.delete(c));
+      child = c;
+      await waitFor(async () => {
+        if (c.exitCode !== null) throw new Error(`private postgres exited with ${c.exitCode}`);
+        try {
+          await run(path.join(POSTGRES_BIN_DIR, "pg_isready"), ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres"]);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 20_000, `private postgres on ${port}`);
+    },
+    async stop() {
+      const c = child;
+      if (!c || c.exitCode !== null) return;
+      const exited = new Promise<void>((r) => c.once("exit", () => r()));
+      c.kill("SIGINT");
+      const t = setTimeout(() => c.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(t);
+    },
+    async destroy() {
+      await pg.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await pg.start();
+  return pg;
+}

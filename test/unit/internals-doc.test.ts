@@ -26,10 +26,17 @@ describe("docs/internals.md agrees with the generators", () => {
   });
 
   it("idempotency store names of node-express", () => {
-    const node = read("templates/services/node-express/src/generated/idempotency.ts.hbs");
-    expect(node).toContain("CREATE TABLE IF NOT EXISTS msa_processed_events (event_id");
-    expect(node).toContain("event_type text NOT NULL");
-    expect(doc).toContain("`msa_processed_events (event_id text PRIMARY KEY, event_type text NOT NULL,");
+    const node = read("templates/services/node-express/src/generated/inbox.ts.hbs");
+    const messaging = read("docs/messaging.md");
+    // node follows docs/messaging.md: the same tables, key and columns
+    for (const name of ["CREATE TABLE IF NOT EXISTS msa_inbox (", "CREATE TABLE IF NOT EXISTS msa_outbox (", "event_id     varchar(64)  PRIMARY KEY", "next_attempt_at timestamptz  NOT NULL DEFAULT now()"]) {
+      expect(node).toContain(name);
+      expect(messaging).toContain(name);
+    }
+    expect(node).toContain("`msa:inbox:${eventId}`");
+    expect(messaging).toContain("`msa:inbox:<eventId>`");
+    expect(node).not.toContain("msa_processed_events");
+    expect(doc).toContain("messaging.md");
   });
 
   it("python-flask inbox and outbox are the tables and keys of docs/messaging.md", () => {

@@ -86,6 +86,10 @@ export interface NodeServiceView {
   database: { engine: DatabaseEngine; name: string } | null;
   /** The engine, or "none": lets templates compare without touching a null database. */
   dbEngine: DatabaseEngine | "none";
+  /** postgres or mysql: ctx.db.transaction, the inbox in the handler's transaction, the outbox and its relay. */
+  sqlDb: boolean;
+  /** The class of database.ts for the engine (PostgresDatabase …), or null. */
+  dbClass: string | null;
   /** A path none of its routes answers (the 404 test). */
   unknownPath: string;
   endpoints: {
@@ -213,6 +217,8 @@ export function nodeServiceView(model: SystemModel, c: Context): NodeServiceView
     broker: model.broker.kind,
     database: db ? { engine: db.engine, name: db.name } : null,
     dbEngine: db ? db.engine : "none",
+    sqlDb: db?.engine === "postgres" || db?.engine === "mysql",
+    dbClass: db ? `${{ postgres: "Postgres", mysql: "Mysql", mongodb: "Mongo", redis: "Redis" }[db.engine]}Database` : null,
     unknownPath: unknownPathFor(c.api),
     endpoints: c.api.map((ep) => ({
       method: ep.method,
