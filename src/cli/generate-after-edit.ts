@@ -7,10 +7,11 @@ export interface GenerateAfterEditOptions {
   out?: string;
   only?: string[];
   format: "text" | "json";
+  verbose?: boolean;
 }
 
 /** Runs `msa generate` for the edited file; returns its exit code. */
-export async function generateAfterEdit(opts: GenerateAfterEditOptions, ctx: CliContext): Promise<0 | 1 | 2> {
+export async function generateAfterEdit(opts: GenerateAfterEditOptions, ctx: CliContext): Promise<0 | 1 | 2 | 130> {
   const { runGenerate } = await import("./commands/generate-run.js");
-  return runGenerate({ file: opts.file, out: opts.out, only: opts.only ?? [], format: opts.format }, ctx);
+  return runGenerate({ file: opts.file, out: opts.out, only: opts.only ?? [], format: opts.format, verbose: opts.verbose }, ctx);
 }

@@ -17,7 +17,10 @@ export function locateSystemFile(cwd: string, file?: string): string {
   }
   for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, SYSTEM_FILE);
-    if (fs.statSync(candidate, { throwIfNoEntry: false })?.isFile()) return candidate;
+    const stat = fs.statSync(candidate, { throwIfNoEntry: false });
+    if (stat?.isFile()) return candidate;
+    if (stat?.isDirectory())
+      throw new CannotRunError(`${displayPath(cwd, candidate)} is a directory, not a file; system.yaml is the file msa reads (pass -f PATH for another)`);
     if (path.dirname(dir) === dir) break;
   }
   throw new CannotRunError(`no ${SYSTEM_FILE} in ${cwd} or any parent; create one with \`msa init\` or pass -f PATH`);

@@ -3,7 +3,7 @@
 // that one); each action imports its heavy code lazily.
 import { Command, CommanderError } from "commander";
 import { createRequire } from "node:module";
-import { exitCodeFor, type ExitCode } from "./errors.js";
+import { exitCodeFor, usageErrorJson, type ExitCode } from "./errors.js";
 import { processContext, type CliContext } from "./context.js";
 
 export type { ExitCode };
@@ -31,7 +31,17 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Define
   ["validate-events", async () => (await import("./commands/validate-events.js")).defineValidateEvents],
   ["analyze-deps", async () => (await import("./commands/analyze-deps.js")).defineAnalyzeDeps],
   ["deploy", async () => (await import("./commands/deploy.js")).defineDeploy],
+  ["explain", async () => (await import("./commands/explain.js")).defineExplain],
+  ["completion", async () => (await import("./commands/completion.js")).defineCompletion],
 ];
+
+/** Every command name (completion scripts list them). */
+export const COMMAND_NAMES: readonly string[] = COMMANDS.map(([name]) => name);
+
+/** `--format json` (or an old alias of it) anywhere on the command line: errors are reported as JSON. */
+export function wantsJson(argv: readonly string[]): boolean {
+  return argv.some((a, i) => /^--(format|output|output-format)=json$/.test(a) || (/^--(format|output|output-format)$/.test(a) && argv[i + 1] === "json"));
+}
 
 /** The command a run names as its first word, when it is one of msa's (then only it is defined). */
 export function namedCommand(argv: readonly string[]): string | undefined {
@@ -43,13 +53,19 @@ export function namedCommand(argv: readonly string[]): string | undefined {
  * The program with every command, or with only `only`: a run that names its command never uses the
  * others, and loading and building their definitions was a sixth of a short run's start-up.
  */
-export async function buildProgram(ctx: CliContext, setExit: (code: ExitCode) => void, only?: string): Promise<Command> {
+export async function buildProgram(ctx: CliContext, setExit: (code: ExitCode) => void, only?: string, json = false): Promise<Command> {
   const program = new Command("msa")
     .description("One system.yaml in: services, gateway, Kubernetes, compose, AsyncAPI and diagrams out — and kept honest.")
     .version(version(), "-V, --version", "print the version")
     .showSuggestionAfterError(true)
+    .showHelpAfterError("(run `msa --help` for the commands, `msa <command> --help` for a command's flags)")
     .exitOverride()
-    .configureOutput({ writeOut: (s) => ctx.stdout(s), writeErr: (s) => ctx.stderr(s) });
+    .configureOutput({
+      writeOut: (s) => ctx.stdout(s),
+      writeErr: (s) => ctx.stderr(s),
+      // under --format json a usage error is a JSON document on stdout, like every other result
+      outputError: (s, write) => (json ? ctx.stdout(usageErrorJson(s.replace(/^error: /, "").trim())) : write(s)),
+    });
   const d: Definer = { program, ctx, setExit };
   const defines = await Promise.all(COMMANDS.filter(([name]) => only === undefined || name === only).map(([, load]) => load()));
   for (const define of defines) define(d);
@@ -61,19 +77,19 @@ export async function main(argv: string[], ctx: CliContext = processContext()): 
   try {
     const program = await buildProgram(ctx, (c) => {
       code = Math.max(code, c) as ExitCode;
-    }, namedCommand(argv));
+    }, namedCommand(argv), wantsJson(argv));
     await program.parseAsync(argv);
     return code;
   } catch (e) {
-    return handleError(e, ctx);
+    return handleError(e, ctx, wantsJson(argv));
   }
 }
 
 /** The error boundary: commander's own errors (it has printed them), then what every command shares (errors.ts). */
-export function handleError(e: unknown, ctx: CliContext): ExitCode {
+export function handleError(e: unknown, ctx: CliContext, json = false): ExitCode {
   if (e instanceof CommanderError) {
     if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return 0;
     return 2; // commander already printed the message
   }
-  return exitCodeFor(e, ctx);
+  return exitCodeFor(e, ctx, json);
 }

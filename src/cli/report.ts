@@ -1,5 +1,6 @@
 // The one place diagnostics are printed (and the only place text is coloured).
 import { sortDiagnostics, type Diagnostic } from "../core/diagnostics.js";
+import { explainable } from "../core/explain.js";
 
 export type OutputFormat = "text" | "json" | "github";
 
@@ -28,13 +29,46 @@ export function summarize(list: readonly Diagnostic[]): { errors: number; warnin
   };
 }
 
-/** `path:line:col  error|warning  rule-id  message`, one a line, sorted, then a count line. */
+/** The text of each file diagnostics were found in, by the name they print (set by whoever loaded it). */
+const sources = new Map<string, string>();
+export function rememberSource(file: string, text: string): void {
+  sources.set(file, text);
+}
+
+/** Frames longer than this many diagnostics would drown the list: only the first ones get a frame. */
+const MAX_FRAMES = 20;
+
+/**
+ * The source line under a diagnostic with a caret at its column, compiler style:
+ *    |
+ * 12 |     port: 3000
+ *    |           ^
+ */
+export function codeFrame(text: string, line: number, column: number, p: Painter = plain): string | undefined {
+  const lines = text.split(/\r?\n/);
+  const src = lines[line - 1];
+  if (src === undefined || (line === 1 && column === 1 && src.trim() === "")) return undefined;
+  const shown = src.replace(/\t/g, "→").slice(0, 200);
+  const gutter = String(line).length;
+  const pad = " ".repeat(gutter);
+  const caretAt = Math.min(Math.max(column - 1, 0), shown.length);
+  return [`  ${pad} |`, `  ${line} | ${shown}`, `  ${pad} | ${" ".repeat(caretAt)}${p.red("^")}`].join("\n");
+}
+
+/** `path:line:col  error|warning  rule-id  message`, sorted, each with its code frame; then a count line. */
 export function formatText(list: readonly Diagnostic[], p: Painter = plain): string {
   const ds = sortDiagnostics(list);
-  const lines = ds.map((d) => {
+  const lines = ds.map((d, i) => {
     const sev = d.severity === "error" ? p.red("error") : p.yellow("warning");
-    return `${d.file}:${d.line}:${d.column}  ${sev}  ${p.dim(d.rule)}  ${d.message}`;
+    const head = `${d.file}:${d.line}:${d.column}  ${sev}  ${p.dim(d.rule)}  ${d.message}`;
+    const text = i < MAX_FRAMES ? sources.get(d.file) : undefined;
+    const frame = text === undefined ? undefined : codeFrame(text, d.line, d.column, p);
+    return frame ? `${head}\n${frame}` : head;
   });
+  if (ds.length) {
+    const rules = [...new Set(ds.map((d) => d.rule))].filter((r) => explainable(r));
+    if (rules.length) lines.push(p.dim(`(msa explain ${rules[0]} tells more${rules.length > 1 ? `; ${rules.length} rules above` : ""})`));
+  }
   const { errors, warnings } = summarize(ds);
   if (ds.length) lines.push(`${plural(errors, "error")}, ${plural(warnings, "warning")}`);
   return lines.length ? lines.join("\n") + "\n" : "";

@@ -6,6 +6,8 @@ import { displayPath, locateSystemFile } from "./locate.js";
 import { fileTooLarge, loadYamlText, MAX_SYSTEM_FILE_BYTES } from "../core/load.js";
 import { buildModel, type SystemModel } from "../core/model.js";
 import { validateSchema, runRules } from "../core/validate.js";
+import { applyLint } from "../core/lint.js";
+import { rememberSource } from "./report.js";
 
 export { displayPath, locateSystemFile, SYSTEM_FILE } from "./locate.js";
 
@@ -37,6 +39,9 @@ export function loadSystemAt(abs: string, shown: string, text?: string): LoadedS
       throw new CannotRunError(`cannot read ${shown}: ${(e as Error).message}`);
     }
   }
+  rememberSource(shown, text);
+  if (text.trim() === "" || /^(\s*#[^\n]*\n?)*\s*$/.test(text))
+    return { path: abs, diagnostics: [diagnostic(shown, undefined, "error", "file-empty", `${shown} is empty: write a system (\`msa init --force\` writes a starting one; \`msa explain file-empty\` shows the smallest)`)] };
   const { loaded, diagnostics } = loadYamlText(text, shown);
   if (!loaded) return { path: abs, diagnostics };
   const schemaDiagnostics = validateSchema(loaded);
@@ -45,7 +50,7 @@ export function loadSystemAt(abs: string, shown: string, text?: string): LoadedS
   const built = buildModel({ loaded, dir, readFile: (p) => fs.readFileSync(p, "utf8") });
   const all = [...diagnostics, ...built.diagnostics];
   if (built.model) all.push(...runRules(loaded, built.model));
-  return { path: abs, model: built.model, diagnostics: all };
+  return { path: abs, model: built.model, diagnostics: applyLint(all, loaded) };
 }
 
 /**

@@ -2,6 +2,7 @@
 import { isScalar, parseDocument, type Node } from "yaml";
 import type { BrokerKind, GatewayKind } from "./model.js";
 import { DNS_LABEL } from "./names.js";
+import { RESERVED_CONTEXT_NAMES } from "./rules/names.js";
 import type { Render } from "./render.js";
 import { hasYamlNonStrings, isYamlNonString, resolveMarks } from "./yaml-words.js";
 
@@ -14,6 +15,13 @@ export interface InitAnswers {
 
 export const DEFAULT_CONTEXTS = ["orders", "inventory"];
 
+/** Why `name` cannot be a system name, or undefined (a DNS-1123 label of at most 63 characters). */
+export function systemNameProblem(name: string): string | undefined {
+  if (DNS_LABEL.test(name) && name.length <= 63) return undefined;
+  const suggestion = systemNameFrom(name);
+  return `"${name}" is not a valid system name: lowercase letters, digits and '-', starting with a letter, at most 63 characters (e.g. ${suggestion === "my-system" ? "my-shop" : suggestion})`;
+}
+
 /** A DNS label from a directory name: "My Shop!" → "my-shop"; fallback "my-system". */
 export function systemNameFrom(dirName: string): string {
   const n = dirName.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^[^a-z]+/, "").replace(/-+$/, "").replace(/-{2,}/g, "-").slice(0, 63).replace(/-+$/, "");
@@ -24,6 +32,7 @@ export function systemNameFrom(dirName: string): string {
 export function contextNamesProblem(names: string[]): string | undefined {
   if (!names.length) return "name at least one context";
   for (const n of names) if (!DNS_LABEL.test(n) || n.length > 63) return `"${n}" is not a valid context name (lowercase letters, digits, '-'; e.g. order-history)`;
+  for (const n of names) if (RESERVED_CONTEXT_NAMES.has(n)) return `"${n}" is reserved: msa generates its own ${n === "gateway" || n === "kong" ? "gateway" : "infrastructure"} under that name; pick another (e.g. ${n}-service)`;
   if (new Set(names).size !== names.length) return "context names must be unique";
   return undefined;
 }

@@ -36,13 +36,25 @@ export function loadYamlText(text: string, file: string): LoadResult {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
   const diagnostics: Diagnostic[] = [];
+  // One error per root cause: every duplicate key is its own mistake, but after the first syntax error the
+  // parser's view of the rest is guesswork (one tab gave seven errors), so only the first is reported.
+  const tab = firstIndentTab(text);
+  let syntaxReported = false;
   for (const err of doc.errors) {
+    if (err.code === "DUPLICATE_KEY") {
+      const pos = lineCounter.linePos(err.pos[0]);
+      diagnostics.push(diagnostic(file, { line: pos.line, column: pos.col }, "error", "yaml-duplicate-key",
+        "duplicate key: each key may appear once in a mapping; remove or rename one of them"));
+      continue;
+    }
+    if (syntaxReported) continue;
+    syntaxReported = true;
     const pos = lineCounter.linePos(err.pos[0]);
-    const rule = err.code === "DUPLICATE_KEY" ? "yaml-duplicate-key" : "yaml-syntax";
-    const message = err.code === "DUPLICATE_KEY"
-      ? "duplicate key: each key may appear once in a mapping; remove or rename one of them"
-      : `YAML syntax: ${firstLine(err.message)}`;
-    diagnostics.push(diagnostic(file, { line: pos.line, column: pos.col }, "error", rule, message));
+    if (tab && tab.line <= pos.line) {
+      diagnostics.push(diagnostic(file, tab, "error", "yaml-syntax", "a tab in the indentation: YAML indents with spaces only; replace the tab with spaces"));
+      continue;
+    }
+    diagnostics.push(diagnostic(file, { line: pos.line, column: pos.col }, "error", "yaml-syntax", `YAML syntax: ${firstLine(err.message)}`));
   }
   if (diagnostics.length) return { diagnostics };
   let data: unknown;
@@ -59,6 +71,16 @@ export function loadYamlText(text: string, file: string): LoadResult {
     return { diagnostics: [diagnostic(file, undefined, "error", "yaml-syntax", `YAML: ${firstLine(message)}`)] };
   }
   return { loaded: { file, text, doc, lineCounter, data }, diagnostics };
+}
+
+/** The first tab in a line's leading whitespace (1-based), if any. */
+function firstIndentTab(text: string): Position | undefined {
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^[ ]*\t/.exec(lines[i] as string);
+    if (m) return { line: i + 1, column: m[0].length };
+  }
+  return undefined;
 }
 
 export function fileTooLarge(file: string, size: number): Diagnostic {

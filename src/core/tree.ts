@@ -1,5 +1,6 @@
 // The in-memory tree: what the plan wants, compared with what is on disk and what msa wrote last time.
 // Pure: the disk and the previous manifest are handed in as data; the result says what to do per file.
+import { sortDiagnostics, type Diagnostic } from "./diagnostics.js";
 import { createHash } from "node:crypto";
 import { createTwoFilesPatch } from "diff";
 import type { FileOwner, PlannedFile } from "./plan/types.js";
@@ -33,6 +34,8 @@ export interface Manifest {
 export interface ManifestInputs {
   fingerprint: string;
   files: string[];
+  /** The warnings these inputs gave: an unchanged tree reports them again without validating (stable output). */
+  diagnostics?: Diagnostic[];
 }
 
 export type ChangeKind = "create" | "update" | "delete" | "unchanged" | "conflict";
@@ -55,9 +58,9 @@ export interface TreeChange {
 
 export const sha256 = (text: string | Uint8Array): string => createHash("sha256").update(text).digest("hex");
 
-export const EDITED_REASON = "edited by you; kept (use --force to overwrite)";
-export const FOREIGN_REASON = "exists and was not written by msa; kept (use --force to overwrite)";
-export const ORPHAN_EDITED_REASON = "no longer generated but edited by you; kept (delete it yourself, or use --force)";
+export const EDITED_REASON = "edited by you since msa wrote it; kept";
+export const FOREIGN_REASON = "exists and was not written by msa; kept";
+export const ORPHAN_EDITED_REASON = "no longer generated but edited by you; kept (delete it yourself, or --force it)";
 
 export interface DiskView {
   get(path: string): string | undefined;
@@ -72,8 +75,8 @@ export interface DiffTreeInput {
   disk: DiskView;
   /** The previous manifest (null when there is none). */
   manifest: Manifest | null;
-  /** Overwrite/delete user-edited generated files. */
-  force?: boolean;
+  /** Overwrite/delete user-edited generated files: all of them (true), or only these paths. */
+  force?: boolean | readonly string[];
   /** `--only`: previous-manifest entries outside these contexts are neither pruned nor dropped. */
   only?: readonly string[];
 }
@@ -87,7 +90,8 @@ export interface DiffTreeResult {
 
 /** Decides per file: create, update, delete, unchanged, or conflict (a user's edit msa will not overwrite). */
 export function diffTree(input: DiffTreeInput): DiffTreeResult {
-  const { planned, disk, force = false } = input;
+  const { planned, disk } = input;
+  const forced = (p: string): boolean => input.force === true || (Array.isArray(input.force) && input.force.includes(p));
   const previous = new Map((input.manifest?.files ?? []).map((e) => [e.path, e]));
   const changes: TreeChange[] = [];
   const records = new Map<string, ManifestEntry>();
@@ -114,7 +118,7 @@ export function diffTree(input: DiffTreeInput): DiffTreeResult {
     }
     const currentHash = sha256(current);
     const ours = prev !== undefined && prev.hash === currentHash;
-    if (ours || force) {
+    if (ours || forced(f.path)) {
       changes.push({ ...base, kind: "update", content: f.content, before: current, record: entry(sha256(f.content)) });
     } else {
       changes.push({
@@ -138,7 +142,7 @@ export function diffTree(input: DiffTreeInput): DiffTreeResult {
     }
     const current = disk.get(prev.path);
     if (current === undefined || prev.owner === "user") continue; // gone already, or the user's: forget it
-    if (force || sha256(current) === prev.hash) {
+    if (forced(prev.path) || sha256(current) === prev.hash) {
       changes.push({ path: prev.path, kind: "delete", before: current, owner: prev.owner, ...(prev.context ? { context: prev.context } : {}) });
     } else {
       // kept and reported once; from now on it is the user's file
@@ -156,15 +160,18 @@ export function serializeManifest(m: Manifest): string {
   const files = [...m.files]
     .sort((a, b) => cmp(a.path, b.path))
     .map((e) => ({ path: e.path, hash: e.hash, owner: e.owner, ...(e.context ? { context: e.context } : {}) }));
-  const inputs = m.inputs ? { inputs: { fingerprint: m.inputs.fingerprint, files: [...m.inputs.files].sort() } } : {};
+  const inputs = m.inputs
+    ? { inputs: { fingerprint: m.inputs.fingerprint, files: [...m.inputs.files].sort(), diagnostics: sortDiagnostics(m.inputs.diagnostics ?? []) } }
+    : {};
   return JSON.stringify({ version: m.version, generator: "msa", ...inputs, files }, null, 2) + "\n";
 }
 
 function parseInputs(raw: unknown): ManifestInputs | undefined {
-  const inp = raw as { fingerprint?: unknown; files?: unknown } | undefined;
-  return inp && typeof inp.fingerprint === "string" && Array.isArray(inp.files) && inp.files.every((f) => typeof f === "string")
-    ? { fingerprint: inp.fingerprint, files: inp.files as string[] }
-    : undefined;
+  const inp = raw as { fingerprint?: unknown; files?: unknown; diagnostics?: unknown } | undefined;
+  if (!(inp && typeof inp.fingerprint === "string" && Array.isArray(inp.files) && inp.files.every((f) => typeof f === "string"))) return undefined;
+  // a manifest without its warnings could not replay them: no fast path then (the next full run records them)
+  if (!Array.isArray(inp.diagnostics)) return undefined;
+  return { fingerprint: inp.fingerprint, files: inp.files as string[], diagnostics: inp.diagnostics as Diagnostic[] };
 }
 
 /** Reads a manifest's text; null when it is missing or unreadable (every existing file is then treated as foreign). */

@@ -34,7 +34,9 @@ export function hasYamlNonStrings(data: unknown): boolean {
     if (v instanceof Map) for (const [k, x] of v) stack.push(k, x);
     else if (v instanceof Set) for (const x of v) stack.push(x);
     else if (Array.isArray(v)) for (const x of v) stack.push(x);
-    else for (const [k, x] of Object.entries(v)) stack.push(k, x);
+    // a model's SourceRef points into a parsed document (its AST holds the source text of every scalar, e.g. a
+    // schema file's `false`): where a value came from is not data that is rendered
+    else for (const [k, x] of Object.entries(v)) if (!(k === "source" && x !== null && typeof x === "object" && "loaded" in x)) stack.push(k, x);
   }
   return false;
 }

@@ -22,7 +22,7 @@ export interface CommitOptions {
   root: string;
   planned: readonly PlannedFile[];
   mode: CommitMode;
-  force?: boolean;
+  force?: boolean | readonly string[];
   only?: readonly string[];
   onProgress?: (done: number, total: number) => void;
   /** Recorded in the manifest (write mode) so an unchanged re-run can skip planning. */

@@ -14,7 +14,8 @@ export interface GenerateOptions {
   file?: string;
   out?: string;
   only?: string[];
-  force?: boolean;
+  /** Overwrite edited files: all (true) or these paths (relative to cwd). */
+  force?: boolean | readonly string[];
   mode: "write" | "check" | "dry-run";
   diff?: boolean;
   onProgress?: (done: number, total: number) => void;
@@ -28,23 +29,33 @@ export interface GenerateResult {
   systemPath: string;
   diagnostics: Diagnostic[];
   changes: FileChange[];
-  conflicts: { path: string; reason: string }[];
+  conflicts: { path: string; reason: string; diff?: string }[];
   unchanged: number;
 }
+
+/** How the manifest names system.yaml in recorded diagnostics (each run shows it relative to its own cwd). */
+const SYSTEM_FILE_MARK = "$system";
 
 export async function generateSystem(opts: GenerateOptions): Promise<GenerateResult> {
   const systemPath = locateSystemFile(opts.cwd, opts.file);
   const root = opts.out ? path.resolve(opts.cwd, opts.out) : path.dirname(systemPath);
 
   // Fast path: same msa, same templates, same system.yaml and schema files, every file as recorded → nothing to do.
-  // (Validation warnings are not repeated then; `msa validate` shows them.)
+  // The warnings those inputs gave are recorded with the fingerprint and reported again: the same tree gives the
+  // same diagnostics, cached or not.
   const fullRun = !(opts.only && opts.only.length);
   if (fullRun) {
     const manifest = readManifest(root);
     if (manifest?.inputs) {
       const fingerprint = inputFingerprint(root, systemPath, manifest.inputs.files);
       if (fingerprint && unchangedSinceManifest(root, manifest, fingerprint))
-        return { systemPath, diagnostics: [], changes: [], conflicts: [], unchanged: manifest.files.length };
+        return {
+          systemPath,
+          diagnostics: (manifest.inputs.diagnostics ?? []).map((d) => ({ ...d, file: d.file === SYSTEM_FILE_MARK ? displayPath(opts.cwd, systemPath) : d.file })),
+          changes: [],
+          conflicts: [],
+          unchanged: manifest.files.length,
+        };
     }
   }
 
@@ -79,14 +90,21 @@ export async function generateSystem(opts: GenerateOptions): Promise<GenerateRes
     ...model.events.flatMap((e) => e.versions.flatMap((v) => (v.schemaFile ? [rel(path.resolve(model.dir, v.schemaFile))] : []))),
   ];
   const fingerprint = fullRun ? inputFingerprint(root, systemPath, inputFiles) : null;
-  const inputs: ManifestInputs | undefined = fingerprint ? { fingerprint, files: [...new Set(inputFiles)].sort() } : undefined;
+  const inputs: ManifestInputs | undefined = fingerprint ? { fingerprint, files: [...new Set(inputFiles)].sort(), diagnostics: loaded.diagnostics.map((d) => (d.file === loaded.path || d.file === displayPath(opts.cwd, systemPath) ? { ...d, file: SYSTEM_FILE_MARK } : d)) } : undefined;
+  // --force PATH…: paths as the user typed them (relative to cwd), compared with the plan's (relative to the root)
+  const force = Array.isArray(opts.force) ? opts.force.map((p) => path.relative(root, path.resolve(opts.cwd, p)).split(path.sep).join("/")) : opts.force;
 
-  const { changes } = await commitPlan({ root, planned, mode: opts.mode, force: opts.force, only, onProgress: opts.onProgress, inputs });
+  const { changes } = await commitPlan({ root, planned, mode: opts.mode, force, only, onProgress: opts.onProgress, inputs });
 
   const result: GenerateResult = { systemPath, diagnostics: loaded.diagnostics, changes: [], conflicts: [], unchanged: 0 };
   for (const c of changes) {
     if (c.kind === "unchanged") result.unchanged++;
-    else if (c.kind === "conflict") result.conflicts.push({ path: c.path, reason: c.reason ?? "edited by you; kept" });
+    else if (c.kind === "conflict")
+      result.conflicts.push({
+        path: c.path,
+        reason: c.reason ?? "edited by you; kept",
+        ...(opts.diff ? { diff: unifiedDiff({ path: c.path, kind: c.content === undefined ? "delete" : "update", before: c.before, content: c.content }) } : {}),
+      });
     else result.changes.push({ path: c.path, kind: c.kind, ...(opts.diff ? { diff: unifiedDiff(c) } : {}) });
   }
   return result;

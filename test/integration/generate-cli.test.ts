@@ -79,7 +79,7 @@ describe("msa generate", () => {
   it("generates, then --check is clean and a second run changes nothing", async () => {
     const first = await msa("generate");
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/^create docker-compose\.yml$/m);
+    expect(first.stdout).toMatch(/^ {2}\.\/ +\d+ created$/m); // a first run is summarized per folder
     expect(first.stdout).toMatch(/^generate: \d+ created, 0 updated, 0 deleted, 0 unchanged, 0 conflicts$/m);
     for (const p of ["docker-compose.yml", "asyncapi.yaml", "docs/architecture.md", "scripts/deploy-to-k8s.sh", ".msa/manifest.json"])
       expect(fs.existsSync(abs(p)), p).toBe(true);
@@ -120,7 +120,8 @@ describe("msa generate", () => {
     editSystem((d) => d.setIn(["contexts", "audit", "port"], 3999));
     const r = await msa("generate");
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain("conflict docker-compose.yml: edited by you; kept (use --force to overwrite)");
+    expect(r.stdout).toContain("conflict docker-compose.yml: edited by you since msa wrote it; kept");
+    expect(r.stdout).toContain("msa generate --force docker-compose.yml");
     expect(read("docker-compose.yml")).toContain("# kept by the user");
     expect(read("asyncapi.yaml")).toBeTruthy();
     fs.writeFileSync(abs("services/notes/src/handlers.ts"), "// my real code\n");
@@ -153,7 +154,7 @@ describe("msa generate", () => {
   });
 
   it("--dry-run writes nothing; bad system.yaml exits 1 and writes nothing", async () => {
-    const dry = await msa("generate", "--dry-run");
+    const dry = await msa("generate", "--dry-run", "--verbose");
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/create docker-compose\.yml/);
     expect(dry.stdout).toMatch(/nothing written/);
@@ -284,7 +285,7 @@ describe("msa generate", () => {
       d.deleteIn(["events", "note.created"]);
       d.deleteIn(["contexts", "notes", "publishes"]);
     });
-    const pruned = run("generate");
+    const pruned = run("generate", "--verbose"); // a line per file (a pruned context is more than a dozen)
     expect(pruned.status, pruned.stdout + pruned.stderr).toBe(0);
     expect(pruned.stdout).toContain(`delete ${victim}`);
     expect(fs.existsSync(abs(victim!))).toBe(false);

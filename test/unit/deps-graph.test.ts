@@ -100,7 +100,7 @@ describe("attribution", () => {
 describe("findings", () => {
   it("code that matches system.yaml has only the no-consumer warning", () => {
     const a = run(faithful);
-    expect(rules(a)).toEqual(["warning event-no-consumer payment.failed"]);
+    expect(rules(a)).toEqual(["warning event-unconsumed payment.failed"]);
     expect(a.findings[0]).toMatchObject({ file: "system.yaml", line: 21 });
   });
   it("an undeclared call is an error at the code line; saga steps count as declared", () => {
@@ -121,7 +121,7 @@ describe("findings", () => {
       "error undeclared-dependency catalog>order.created",
       "error undeclared-dependency payment.failed>inventory",
     ]);
-    expect(rules(a)).not.toContain("warning event-no-consumer payment.failed");
+    expect(rules(a)).not.toContain("warning event-unconsumed payment.failed");
   });
   it("a declared dependency never seen in scanned code is a warning, unless that code was not scanned", () => {
     const code = faithful.filter((r) => !(r.node === "orders" && r.match.target === "inventory"));

@@ -45,6 +45,7 @@ describe("planNodeServices on examples/shop", () => {
   it("marks domain handlers, consumers and saga steps as user-owned, everything else generated", () => {
     const user = files.filter((f) => f.owner === "user").map((f) => f.path).sort();
     expect(user).toEqual([
+      "services/inventory/src/consumers/order.cancelled.ts",
       "services/inventory/src/consumers/order.created.ts",
       "services/inventory/src/handlers/getStockBySku.ts",
       "services/inventory/src/handlers/postReservations.ts",
@@ -80,7 +81,7 @@ describe("planNodeServices on examples/shop", () => {
 
   it("bundles every schema version the service publishes or consumes", () => {
     const inv = files.filter((f) => f.path.startsWith("services/inventory/schemas/events/")).map((f) => f.path.split("/").pop());
-    expect(inv).toEqual(["inventory.reserved.v1.json", "order.created.v1.json", "order.created.v2.json"]);
+    expect(inv).toEqual(["inventory.reserved.v1.json", "order.cancelled.v1.json", "order.created.v1.json", "order.created.v2.json"]);
     const v2 = JSON.parse(content("services/inventory/schemas/events/order.created.v2.json")) as { required: string[] };
     expect(v2.required).toEqual(["orderId", "customerId", "total"]);
   });

@@ -104,7 +104,10 @@ describe("manifest text", () => {
     expect(parseManifest(text)?.files.map((f) => f.path)).toEqual(["a", "b"]);
     // the input fingerprint (content hashes only) round-trips through the committed manifest, files sorted
     const withInputs = serializeManifest({ ...m, inputs: { fingerprint: "f", files: ["system.yaml", "a.json"] } });
-    expect(parseManifest(withInputs)?.inputs).toEqual({ fingerprint: "f", files: ["a.json", "system.yaml"] });
+    expect(parseManifest(withInputs)?.inputs).toEqual({ fingerprint: "f", files: ["a.json", "system.yaml"], diagnostics: [] });
+    // the warnings of the run that wrote it round-trip too (an unchanged tree reports them again)
+    const warning = { file: "$system", line: 3, column: 1, severity: "warning" as const, rule: "event-unconsumed", message: "m" };
+    expect(parseManifest(serializeManifest({ ...m, inputs: { fingerprint: "f", files: [], diagnostics: [warning] } }))?.inputs?.diagnostics).toEqual([warning]);
     expect(parseManifest(text)?.inputs).toBeUndefined();
     expect(parseManifest(withInputs.replace('"fingerprint": "f"', '"fingerprint": 3'))?.inputs).toBeUndefined();
     expect(parseManifest("{not json")).toBeNull();

@@ -12,7 +12,7 @@ import type { AddServiceOptions } from "./add-service.js";
 
 const list = (values: string[]): string[] => [...new Set(values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean))];
 
-export async function runAddService(arg: string | undefined, opts: AddServiceOptions, ctx: CliContext): Promise<0 | 1 | 2> {
+export async function runAddService(arg: string | undefined, opts: AddServiceOptions, ctx: CliContext): Promise<0 | 1 | 2 | 130> {
   const name = arg ?? opts.name;
   if (!name) throw new UsageError("add-service needs a name: msa add-service <name> (e.g. msa add-service shipping)");
   if (arg && opts.name && arg !== opts.name) throw new UsageError(`two names given (${arg} and --name ${opts.name}); give one`);
@@ -38,7 +38,9 @@ export async function runAddService(arg: string | undefined, opts: AddServiceOpt
   const p = await painter(ctx.color && opts.format === "text");
   if (hasErrors(checked.diagnostics)) {
     ctx.stderr(`msa: adding ${name} would make ${shown} invalid; nothing was written:\n`);
-    ctx.stdout(formatDiagnostics(checked.diagnostics.filter((d) => d.severity === "error"), opts.format, p));
+    const report = formatDiagnostics(checked.diagnostics.filter((d) => d.severity === "error"), opts.format, p);
+    if (opts.format === "text") ctx.stderr(report);
+    else ctx.stdout(report);
     return 1;
   }
   const patch = createTwoFilesPatch(shown, shown, before, result.text, "", "", { context: 3 });
@@ -46,7 +48,7 @@ export async function runAddService(arg: string | undefined, opts: AddServiceOpt
     if (opts.format === "json") ctx.stdout(JSON.stringify({ dryRun: true, context: name, port: result.port, declaredEvents: result.declaredEvents, diff: patch }, null, 2) + "\n");
     else {
       ctx.stdout(patch);
-      ctx.stdout(`dry run: would add context ${name} (port ${result.port}) to ${shown}${opts.generate ? ` and generate services/${name}/` : ""}; nothing written\n`);
+      ctx.stdout(`dry run: would add context ${name} (port ${result.port}) to ${shown}${opts.generate ? ` and regenerate the system (services/${name}/ and every file that names it)` : ""}; nothing written\n`);
     }
     return 0;
   }
@@ -55,8 +57,10 @@ export async function runAddService(arg: string | undefined, opts: AddServiceOpt
     ctx.stdout(p.green(`added context ${name} (port ${result.port}) to ${shown}\n`));
     for (const e of result.declaredEvents) ctx.stdout(`declared event ${e} with an open schema: describe its payload under events.${e}.schema\n`);
   }
-  let code: 0 | 1 | 2 = 0;
-  if (opts.generate) code = await generateAfterEdit({ cwd: ctx.cwd, file: abs, out: opts.outputDir, only: [name], format: opts.format }, ctx);
+  let code: 0 | 1 | 2 | 130 = 0;
+  // the whole system, not only the new context: compose, kustomize, AsyncAPI, the gateway and the docs name it too,
+  // and `generate --check` (and deploy's drift check) must be clean right after
+  if (opts.generate) code = await generateAfterEdit({ cwd: ctx.cwd, file: abs, out: opts.outputDir, format: opts.format, verbose: opts.verbose }, ctx);
   if (opts.format === "json") ctx.stdout(JSON.stringify({ context: name, port: result.port, declaredEvents: result.declaredEvents, file: shown }, null, 2) + "\n");
   return code;
 }

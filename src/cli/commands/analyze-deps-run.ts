@@ -91,7 +91,7 @@ export async function runAnalyzeDeps(paths: string[], opts: AnalyzeDepsOptions, 
 }
 
 async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliContext, pool: ScanPool | null): Promise<ExitCode> {
-  const format = opts.format ?? opts.outputFormat;
+  const format = opts.outputFormat ?? opts.format;
   const failOn = parseFailOn(opts.failOn);
   if (typeof failOn === "string") throw new UsageError(`--fail-on: unknown "${failOn}"; use errors, warnings, none, or undeclared, unused, cycle, chain, chatty, no-consumer`);
   const cwd = ctx.cwd;

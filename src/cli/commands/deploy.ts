@@ -17,7 +17,9 @@ interface DeployFlags {
   timeout: string;
   dryRun?: boolean;
   rollbackOnFailure?: boolean;
-  output: "text" | "json";
+  format: "text" | "json";
+  /** The old name of --format (hidden alias). */
+  output?: "text" | "json";
 }
 
 export function defineDeploy({ program, ctx, setExit }: Definer): void {
@@ -35,7 +37,8 @@ export function defineDeploy({ program, ctx, setExit }: Definer): void {
     .option("--timeout <duration>", "how long to wait for each rollout", DEFAULT_ROLLOUT_TIMEOUT)
     .option("--rollback-on-failure", "run kubectl rollout undo on a workload that failed to roll out")
     .option("--dry-run", "run nothing that changes anything: print each command and the rendered manifests")
-    .addOption(new Option("--output <format>", "output format").choices(["text", "json"]).default("text"))
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addOption(new Option("--output <format>", "old name of --format").choices(["text", "json"]).hideHelp())
     .addHelpText(
       "after",
       [
@@ -65,7 +68,7 @@ export function defineDeploy({ program, ctx, setExit }: Definer): void {
       timeout: flags.timeout,
       rollbackOnFailure: !!flags.rollbackOnFailure,
       dryRun: !!flags.dryRun,
-      output: flags.output,
+      output: flags.output ?? flags.format,
     });
     setExit(result.exitCode);
   });

@@ -56,23 +56,63 @@ export async function runGenerate(opts: GenerateCommandOptions, ctx: CliContext)
     return 1;
   }
   const word = { create: p.green("create"), update: p.yellow("update"), delete: p.red("delete") };
-  for (const c of result.changes) {
-    out.push(`${word[c.kind]} ${c.path}\n`);
+  // A file per line only when asked (--verbose), for a small change, or with its diff; otherwise a line per folder.
+  const listFiles = opts.verbose || opts.diff || result.changes.length <= 12;
+  if (listFiles)
+    for (const c of result.changes) {
+      out.push(`${word[c.kind]} ${c.path}\n`);
+      if (c.diff) out.push(c.diff.endsWith("\n") ? c.diff : c.diff + "\n");
+    }
+  else out.push(groupedSummary(result));
+  for (const c of result.conflicts) {
+    out.push(`${p.red("conflict")} ${c.path}: ${c.reason}\n`);
     if (c.diff) out.push(c.diff.endsWith("\n") ? c.diff : c.diff + "\n");
   }
-  for (const c of result.conflicts) out.push(`${p.red("conflict")} ${c.path}: ${c.reason}\n`);
   const counts = count(result);
   const summary = `${counts.created} created, ${counts.updated} updated, ${counts.deleted} deleted, ${counts.unchanged} unchanged, ${plural(counts.conflicts, "conflict")}`;
   if (mode === "check")
     out.push(
       result.changes.length || result.conflicts.length
-        ? `generate --check: ${plural(result.changes.length + result.conflicts.length, "file")} out of date (${summary}); run \`msa generate\`\n`
+        ? `generate --check: ${plural(result.changes.length + result.conflicts.length, "file")} out of date (${summary})${result.changes.length ? "; run `msa generate`" : ""}\n`
         : `generate --check: up to date (${counts.unchanged} files)\n`,
     );
   else if (mode === "dry-run") out.push(`generate --dry-run: nothing written; would write: ${summary}\n`);
   else out.push(`generate: ${summary}\n`);
+  if (result.conflicts.length) out.push(conflictHelp(result.conflicts.map((c) => c.path), !!opts.diff));
   ctx.stdout(out.join(""));
   return code;
+}
+
+/** What to do about conflicts: `msa generate` alone cannot clear them. */
+export function conflictHelp(paths: readonly string[], diffShown: boolean): string {
+  const one = paths[0] as string;
+  const lines = [
+    `${plural(paths.length, "file")} kept because you edited ${paths.length === 1 ? "it" : "them"}; msa generate alone will not change ${paths.length === 1 ? "it" : "them"}. For each:`,
+    "  - keep your edit: move it into system.yaml (or a file msa does not generate) so it survives, then overwrite;",
+    `  - overwrite it with what msa generates: msa generate --force ${paths.length === 1 ? one : `${one} …`}   (--force alone overwrites every conflict)`,
+  ];
+  if (!diffShown) lines.push("  msa generate --dry-run --diff shows each conflict against what msa would write");
+  return lines.join("\n") + "\n";
+}
+
+/** One line per top-level folder: created / updated / deleted / unchanged counts ("." for root files). */
+export function groupedSummary(r: GenerateResult): string {
+  const groups = new Map<string, { create: number; update: number; delete: number }>();
+  for (const c of r.changes) {
+    const slash = c.path.indexOf("/");
+    const key = slash === -1 ? "./" : c.path.slice(0, slash + 1);
+    const g = groups.get(key) ?? { create: 0, update: 0, delete: 0 };
+    g[c.kind]++;
+    groups.set(key, g);
+  }
+  const keys = [...groups.keys()].sort((a, b) => (a === "./" ? -1 : b === "./" ? 1 : a < b ? -1 : 1));
+  const width = Math.max(...keys.map((k) => k.length));
+  const lines = keys.map((k) => {
+    const g = groups.get(k) as { create: number; update: number; delete: number };
+    const parts = [g.create && `${g.create} created`, g.update && `${g.update} updated`, g.delete && `${g.delete} deleted`].filter(Boolean);
+    return `  ${k.padEnd(width)}  ${parts.join(", ")}\n`;
+  });
+  return lines.join("") + "  (--verbose lists every file)\n";
 }
 
 function count(r: GenerateResult) {
@@ -91,7 +131,7 @@ function jsonReport(r: GenerateResult, mode: string, failed: boolean) {
     written: mode === "write" && !failed,
     diagnostics: diagnosticsJson(r.diagnostics),
     changes: r.changes.map((c) => ({ path: c.path, kind: c.kind, ...(c.diff !== undefined ? { diff: c.diff } : {}) })),
-    conflicts: r.conflicts.map((c) => ({ path: c.path, reason: c.reason })),
+    conflicts: r.conflicts.map((c) => ({ path: c.path, reason: c.reason, ...(c.diff !== undefined ? { diff: c.diff } : {}) })),
     summary: count(r),
   };
 }

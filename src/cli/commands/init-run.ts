@@ -1,9 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import { UsageError } from "../../core/diagnostics.js";
-import { contextNamesProblem, DEFAULT_CONTEXTS, renderInitialSystem, setTopLevelScalar, systemNameFrom, type InitAnswers } from "../../core/init.js";
+import { hasErrors, UsageError } from "../../core/diagnostics.js";
+import { contextNamesProblem, DEFAULT_CONTEXTS, renderInitialSystem, setTopLevelScalar, systemNameFrom, systemNameProblem, type InitAnswers } from "../../core/init.js";
 import type { BrokerKind, GatewayKind } from "../../core/model.js";
-import { DNS_LABEL } from "../../core/names.js";
 import { createRenderer } from "../../core/render.js";
 import { writeFileAtomic } from "../../io/atomic.js";
 import { loadTemplates, packageRoot } from "../../io/templates.js";
@@ -13,10 +12,13 @@ import { painter } from "../report.js";
 import { SYSTEM_FILE } from "../system.js";
 import type { InitOptions } from "./init.js";
 
+/** Where the generated system's root package.json installs msa-cli, relative to system.yaml. */
+export const SCHEMA_HEADER_PATH = "./node_modules/msa-cli/schemas/system.schema.json";
+
 /** Files to write, relative to the target directory. */
 type Files = Map<string, string>;
 
-export async function runInit(dir: string | undefined, opts: InitOptions, ctx: CliContext): Promise<0 | 1 | 2> {
+export async function runInit(dir: string | undefined, opts: InitOptions, ctx: CliContext): Promise<0 | 1 | 2 | 130> {
   const target = path.resolve(ctx.cwd, dir ?? ".");
   const systemPath = path.join(target, SYSTEM_FILE);
   const shown = path.relative(ctx.cwd, systemPath) || SYSTEM_FILE;
@@ -24,8 +26,10 @@ export async function runInit(dir: string | undefined, opts: InitOptions, ctx: C
     ctx.stderr(`msa: ${shown} already exists; edit it, or pass --force to overwrite it\n`);
     return 1;
   }
-  if (opts.name !== undefined && (!DNS_LABEL.test(opts.name) || opts.name.length > 63))
-    throw new UsageError(`--name "${opts.name}" is not a DNS-1123 label (lowercase letters, digits, '-'; e.g. my-shop)`);
+  if (opts.name !== undefined && systemNameProblem(opts.name)) throw new UsageError(`--name: ${systemNameProblem(opts.name)}`);
+  // A directory named on the command line names the system: a name it cannot be is an error, not a silent rename.
+  if (dir !== undefined && opts.name === undefined && !opts.example && systemNameProblem(path.basename(target)))
+    throw new UsageError(`${systemNameProblem(path.basename(target))}; pass --name NAME to name the system, or choose another directory name`);
 
   const files: Files = opts.example ? exampleFiles(opts.example, opts.name) : await freshFiles(target, opts, ctx);
   const p = await painter(ctx.color);
@@ -34,10 +38,41 @@ export async function runInit(dir: string | undefined, opts: InitOptions, ctx: C
     ctx.stdout(`dry run: nothing written${opts.generate ? "; msa generate would run next" : ""}\n`);
     return 0;
   }
+  if (!opts.example) {
+    // a fresh system.yaml must validate before it is written: a rerun would otherwise refuse the file it left
+    const { loadSystemAt } = await import("../system.js");
+    const checked = loadSystemAt(systemPath, shown, files.get(SYSTEM_FILE) as string);
+    if (hasErrors(checked.diagnostics)) {
+      const { formatDiagnostics } = await import("../report.js");
+      ctx.stderr(formatDiagnostics(checked.diagnostics, "text"));
+      ctx.stderr(`msa: these answers would make an invalid ${shown}; nothing was written\n`);
+      return 1;
+    }
+  }
   for (const [rel, text] of files) writeFileAtomic(path.join(target, rel), text);
   ctx.stdout(p.green(`created ${shown}`) + "\n");
-  if (!opts.generate) return 0;
-  return generateAfterEdit({ cwd: ctx.cwd, file: systemPath, format: "text" }, ctx);
+  if (!opts.generate) {
+    ctx.stdout(nextSteps(path.relative(ctx.cwd, target), false));
+    return 0;
+  }
+  const code = await generateAfterEdit({ cwd: ctx.cwd, file: systemPath, format: "text", verbose: opts.verbose }, ctx);
+  if (code === 0) ctx.stdout(nextSteps(path.relative(ctx.cwd, target), true));
+  return code;
+}
+
+/** What to type next, after init. */
+export function nextSteps(dir: string, generated: boolean): string {
+  const lines = ["", "Next steps:"];
+  if (dir) lines.push(`  cd ${/^[\w./-]+$/.test(dir) ? dir : JSON.stringify(dir)}`);
+  if (!generated) lines.push("  npx msa generate        # render the services, gateway, k8s, compose and docs");
+  lines.push(
+    "  npm install             # once: msa-cli and every node service (npm workspaces)",
+    "  docker compose up       # the whole system on this machine",
+    "  npx msa validate        # after each edit of system.yaml, then npx msa generate",
+    "  README.md               # how to test and deploy, and the Secrets to create",
+    "",
+  );
+  return lines.join("\n");
 }
 
 /** A bundled example: its system.yaml (renamed with --name) and its schema files. */
@@ -54,6 +89,8 @@ function exampleFiles(example: string, name: string | undefined): Files {
     }
   };
   walk(root);
+  // the example's header points into this package; the new system's points into its node_modules (root package.json)
+  files.set(SYSTEM_FILE, (files.get(SYSTEM_FILE) as string).replace(/^# yaml-language-server: \$schema=\S+/, `# yaml-language-server: $schema=${SCHEMA_HEADER_PATH}`));
   if (name) {
     let text = files.get(SYSTEM_FILE) as string;
     text = setTopLevelScalar(text, "name", name);
@@ -64,8 +101,11 @@ function exampleFiles(example: string, name: string | undefined): Files {
 }
 
 async function freshFiles(target: string, opts: InitOptions, ctx: CliContext): Promise<Files> {
+  const derived = systemNameFrom(path.basename(target));
+  if (opts.name === undefined && derived !== path.basename(target))
+    ctx.stderr(`msa: named the system "${derived}" after the directory "${path.basename(target)}"; pass --name NAME for another\n`);
   const defaults: InitAnswers = {
-    name: opts.name ?? systemNameFrom(path.basename(target)),
+    name: opts.name ?? derived,
     contexts: opts.contexts !== undefined ? splitNames(opts.contexts) : DEFAULT_CONTEXTS,
     broker: opts.broker ?? "rabbitmq",
     gateway: opts.gateway ?? "kong",
@@ -86,7 +126,7 @@ async function ask(d: InitAnswers, opts: InitOptions): Promise<InitAnswers> {
   const name = opts.name ?? (await input({
     message: "System name",
     default: d.name,
-    validate: (v) => (DNS_LABEL.test(v) && v.length <= 63) || "lowercase letters, digits and '-', starting with a letter",
+    validate: (v) => systemNameProblem(v) ?? true,
   }));
   const contexts = opts.contexts !== undefined ? d.contexts : splitNames(await input({
     message: "Bounded contexts (comma-separated)",

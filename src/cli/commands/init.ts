@@ -12,6 +12,7 @@ export interface InitOptions {
   force?: boolean;
   dryRun?: boolean;
   generate: boolean;
+  verbose?: boolean;
 }
 
 export function defineInit({ program, ctx, setExit }: Definer): void {
@@ -28,6 +29,7 @@ export function defineInit({ program, ctx, setExit }: Definer): void {
     .option("--force", "overwrite an existing system.yaml")
     .option("--dry-run", "print what would be written; write nothing")
     .option("--no-generate", "only write system.yaml")
+    .option("--verbose", "list every generated file (default: a summary per folder)")
     .addHelpText("after", "\nExamples:\n  msa init demo --example shop --yes\n  msa init --name payments --contexts ledger,payouts --broker nats --gateway node --yes\n  msa init            # asks on a terminal\n")
     .action(async (dir: string | undefined, opts: InitOptions) => {
       const { runInit } = await import("./init-run.js");

@@ -16,7 +16,11 @@ export async function runValidate(opts: CommonOptions & { listRules?: boolean },
   }
   const result = loadSystem(ctx.cwd, opts.file);
   const p = await painter(ctx.color && opts.format === "text");
-  ctx.stdout(formatDiagnostics(result.diagnostics, opts.format, p));
+  // one convention for every command: diagnostics as text go to stderr; a machine format (json, github) is the
+  // command's result and goes to stdout
+  const report = formatDiagnostics(result.diagnostics, opts.format, p);
+  if (opts.format === "text") ctx.stderr(report);
+  else ctx.stdout(report);
   const failed = hasErrors(result.diagnostics);
   if (opts.format === "text" && !failed && result.model) {
     const m = result.model;

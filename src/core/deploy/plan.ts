@@ -5,7 +5,7 @@ import { parseAllDocuments } from "yaml";
 import { UsageError } from "../diagnostics.js";
 import type { SystemModel } from "../model.js";
 import { imageRepository } from "../plan/k8s-view.js";
-import { durationProblem, imageNameProblem, namespaceProblem, registryProblem, tagProblem } from "./validate.js";
+import { durationProblem, imageNameProblem, missingDeployInputs, missingInputsMessage, namespaceProblem, registryProblem, tagProblem } from "./validate.js";
 
 export type DeployEnv = "dev" | "staging" | "prod";
 export const DEPLOY_ENVS: readonly DeployEnv[] = ["dev", "staging", "prod"];
@@ -181,6 +181,9 @@ export function prepareDeploy(model: SystemModel, req: DeployRequest, git: GitFa
   }
   const d = durationProblem(req.timeout);
   if (d) throw new UsageError(`--timeout: ${d}`);
+  // every missing input at once, not one per run (validate.ts)
+  const missing = missingDeployInputs({ env: req.env, systemFile: model.file, registry: req.registry ?? model.registry, skipPush: req.skipPush, imageTag: req.imageTag, gitCommit: git?.commit ?? null });
+  if (missing.length) throw new UsageError(missingInputsMessage(req.env, missing));
   if (!req.skipPush && !req.registry && !model.registry)
     throw new UsageError(
       `no registry to push to: pass --registry REGISTRY or set registry in ${model.file} (or --skip-push when the cluster uses local images)`,

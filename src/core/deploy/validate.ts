@@ -55,3 +55,34 @@ export function durationProblem(value: string): string | undefined {
   if (DURATION.test(value) && /[1-9]/.test(value)) return undefined;
   return `"${value}" is not a valid timeout: use a duration such as 90s, 5m or 1h30m`;
 }
+
+/** What deploy needs and was not given, found all at once (the facts a fresh project lacks). */
+export interface DeployInputs {
+  env: string;
+  systemFile: string;
+  /** --registry, else system.yaml's registry (null: none). */
+  registry: string | null;
+  skipPush: boolean;
+  imageTag: string | undefined;
+  /** The short commit of the working tree, null when there is no git or no commit. */
+  gitCommit: string | null;
+}
+
+/**
+ * Every missing input, each with how to give it, so one run lists them all instead of stopping at the first
+ * (a fresh project lacks both a registry and a commit). Empty when nothing is missing.
+ */
+export function missingDeployInputs(i: DeployInputs): string[] {
+  const missing: string[] = [];
+  if (!i.skipPush && !i.registry)
+    missing.push(`no registry to push to: pass --registry REGISTRY or set registry in ${i.systemFile} (or --skip-push when the cluster uses local images)`);
+  if (i.imageTag === undefined && !i.gitCommit)
+    missing.push("no --image-tag given and the working tree has no git commit to tag images with; pass --image-tag TAG (or commit)");
+  return missing;
+}
+
+/** The one usage message for a list of missing inputs (one a line when there are several). */
+export function missingInputsMessage(env: string, missing: readonly string[]): string {
+  if (missing.length === 1) return missing[0] as string;
+  return `deploy --env ${env} needs ${missing.length} more inputs:\n${missing.map((m) => `  - ${m}`).join("\n")}`;
+}

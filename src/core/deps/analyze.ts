@@ -337,7 +337,7 @@ export function analyze(input: AnalyzeInput): Analysis {
     const subs = edges.filter((e) => e.kind === "consume" && e.from === n.id);
     if (subs.length || (!n.declared && !pubs.length)) continue;
     const by = pubs.length ? ` (published by ${[...new Set(pubs.map((e) => e.from))].join(", ")})` : "";
-    find("event-no-consumer", n.declared ? n.declaredAt : (pubs[0] && firstCode(pubs[0])), `event ${eventName(n.id)} has no consumer${by}; remove it or add a consumer`, [n.id]);
+    find("event-unconsumed", n.declared ? n.declaredAt : (pubs[0] && firstCode(pubs[0])), `event ${eventName(n.id)} has no consumer${by}; remove it or add a consumer`, [n.id]);
   }
 
   const notes = [...(input.notes ?? [])];
@@ -363,7 +363,8 @@ export function parseFailOn(value: string): Set<FindingRule> | string {
     if (raw === "error" || raw === "errors") rules.filter((r) => FINDING_RULES[r].severity === "error").forEach((r) => out.add(r));
     else if (raw === "warning" || raw === "warnings" || raw === "all") rules.forEach((r) => out.add(r));
     else {
-      const rule = rules.find((r) => r === raw || FINDING_RULES[r].alias === raw);
+      // event-no-consumer: the finding's id before it took validate's (event-unconsumed)
+      const rule = rules.find((r) => r === raw || FINDING_RULES[r].alias === raw || (raw === "event-no-consumer" && r === "event-unconsumed"));
       if (!rule) return raw;
       out.add(rule);
     }

@@ -60,7 +60,7 @@ export type FindingRule =
   | "dependency-cycle"
   | "sync-chain"
   | "chatty-context"
-  | "event-no-consumer";
+  | "event-unconsumed";
 
 export interface Finding {
   file: string;
@@ -79,7 +79,7 @@ export const FINDING_RULES: Record<FindingRule, { severity: Severity; alias: str
   "dependency-cycle": { severity: "error", alias: "cycle", summary: "a cycle of synchronous calls" },
   "sync-chain": { severity: "warning", alias: "chain", summary: "a chain of more than 3 synchronous calls" },
   "chatty-context": { severity: "warning", alias: "chatty", summary: "a context calls more than --max-callees others synchronously" },
-  "event-no-consumer": { severity: "warning", alias: "no-consumer", summary: "an event nobody consumes" },
+  "event-unconsumed": { severity: "warning", alias: "no-consumer", summary: "an event nobody consumes (the id msa validate uses too)" },
 };
 
 /** Per-node counts shown in the table and the json. */

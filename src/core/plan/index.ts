@@ -8,6 +8,7 @@ import { planArchitectureDocs } from "./docs.js";
 import { planNodeGateway } from "./gateway-node.js";
 import { planKubernetes } from "./k8s.js";
 import { planKong } from "./kong.js";
+import { planRoot } from "./root.js";
 import { planScripts } from "./scripts.js";
 import { planNodeServices } from "./service-node.js";
 import { planPythonServices } from "./service-python.js";
@@ -24,6 +25,7 @@ export const PLANNERS: readonly Planner[] = [
   planAsyncApi,
   planArchitectureDocs,
   planScripts,
+  planRoot,
 ];
 
 export interface PlanOptions {

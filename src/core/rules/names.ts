@@ -39,7 +39,7 @@ export const nameFormat: Rule = {
 };
 
 /** Names the generated system itself uses for its own objects (compose services, k8s objects, folders). */
-const RESERVED = new Set(["gateway", "kong", "rabbitmq", "nats", "kafka", "broker", "msa"]);
+export const RESERVED_CONTEXT_NAMES: ReadonlySet<string> = new Set(["gateway", "kong", "rabbitmq", "nats", "kafka", "broker", "msa"]);
 
 export const nameReserved: Rule = {
   id: "name-reserved",
@@ -50,7 +50,7 @@ export const nameReserved: Rule = {
     const set = new Set(names);
     const out: Diagnostic[] = [];
     for (const name of names) {
-      if (RESERVED.has(name))
+      if (RESERVED_CONTEXT_NAMES.has(name))
         out.push(at(["contexts", name], `context name "${name}" is used by msa for its own ${name === "gateway" || name === "kong" ? "gateway" : "infrastructure"}; rename the context (e.g. ${name}-service)`, { key: true }));
       else if (name.endsWith("-db") && set.has(name.slice(0, -3)))
         out.push(at(["contexts", name], `context name "${name}" collides with the database msa generates for "${name.slice(0, -3)}"; rename it`, { key: true }));

@@ -1,0 +1,141 @@
+// `msa explain <rule>`: the longer text behind each diagnostic id, with a failing and a passing example.
+// Data only; src/cli/commands/explain.ts prints it. Every rule of the registry (rules/index.ts) has an entry
+// (test/unit/explain.test.ts checks), and so do the load and schema findings a user meets first.
+
+export interface Explanation {
+  /** What the rule protects and how to fix a finding. */
+  text: string;
+  /** system.yaml that triggers it. */
+  bad?: string;
+  /** The same, fixed. */
+  good?: string;
+}
+
+export const EXPLANATIONS: Readonly<Record<string, Explanation>> = {
+  "yaml-syntax": {
+    text: "system.yaml is not valid YAML. Only the first syntax error is reported: the ones after it usually follow from it. A tab in the indentation is the most common cause: YAML indents with spaces only.",
+    bad: "contexts:\n\torders:\n    port: 3000",
+    good: "contexts:\n  orders:\n    port: 3000",
+  },
+  "yaml-duplicate-key": {
+    text: "A key appears twice in one mapping. YAML would keep only one of the values silently; msa refuses the file instead. Remove or rename one of them.",
+    bad: "orders:\n  port: 3000\n  port: 3001",
+    good: "orders:\n  port: 3000",
+  },
+  "file-empty": {
+    text: "system.yaml has no content. Start from `msa init` (it asks a few questions, or takes defaults with --yes) or from a bundled example: `msa init --example shop`.",
+    good: "version: 1\nname: shop\ncontexts:\n  orders:\n    port: 3000",
+  },
+  "schema-unknown-key": {
+    text: "A key the schema does not know, usually a typo: the message suggests the closest known key. The schema (schemas/system.schema.json) lists every key; an editor with the yaml-language-server header at the top of system.yaml completes them.",
+    bad: "contexts:\n  orders:\n    prot: 3000",
+    good: "contexts:\n  orders:\n    port: 3000",
+  },
+  "schema-type": {
+    text: "A value of the wrong type, e.g. a quoted number or a list where a mapping is expected.",
+    bad: "contexts:\n  orders:\n    port: '3000'",
+    good: "contexts:\n  orders:\n    port: 3000",
+  },
+  "schema-required": {
+    text: "A required key is missing. The top level needs version, name and contexts.",
+    bad: "name: shop\ncontexts: {}",
+    good: "version: 1\nname: shop\ncontexts: {}",
+  },
+  "lint-rule-unknown": {
+    text: "lint.rules names a rule msa does not have. `msa validate --list-rules` lists them.",
+    bad: "lint:\n  rules:\n    context-isolate: off",
+    good: "lint:\n  rules:\n    context-isolated: off",
+  },
+  "lint-rule-not-adjustable": {
+    text: "An error rule cannot be turned off or lowered to a warning: it guards something the generated system needs to work. Only warnings can be turned off (off) or raised (error).",
+    bad: "lint:\n  rules:\n    port-unique: off",
+    good: "lint:\n  rules:\n    call-timeout: error",
+  },
+  "name-format": {
+    text: "Context, saga and event names become folder names, DNS names (Kubernetes Services, compose hosts) and routing keys, so they must be lowercase DNS labels (contexts) or lowercase dotted words (events).",
+    bad: "contexts:\n  Orders:\n    port: 3000",
+    good: "contexts:\n  orders:\n    port: 3000",
+  },
+  "name-reserved": {
+    text: "msa generates objects of its own under a few names (gateway, kong, the broker's name, msa, <context>-db). A context with one of those names would collide with them in compose and Kubernetes. Rename the context.",
+    bad: "contexts:\n  gateway:\n    port: 3000",
+    good: "contexts:\n  gateway-service:\n    port: 3000",
+  },
+  "ref-context": {
+    text: "A route, call, saga step or event owner names a context that is not declared under contexts:. Fix the name or declare the context.",
+    bad: "contexts:\n  orders:\n    calls: [inventry]\n  inventory: {}",
+    good: "contexts:\n  orders:\n    calls: [inventory]\n  inventory: {}",
+  },
+  "ref-event": {
+    text: "publishes and consumes name event types; each must be declared under events: with its schema.",
+    bad: "contexts:\n  orders:\n    publishes: [order.created]\nevents: {}",
+    good: "contexts:\n  orders:\n    publishes: [order.created]\nevents:\n  order.created:\n    schema: { type: object }",
+  },
+  "event-publisher": {
+    text: "Every event has exactly one publishing context, its owner: two publishers of one event type make its schema nobody's to evolve. Split the event or choose one owner.",
+    bad: "contexts:\n  a: { publishes: [x.happened] }\n  b: { publishes: [x.happened] }",
+    good: "contexts:\n  a: { publishes: [x.happened] }\n  b: { consumes: [x.happened] }",
+  },
+  "database-shared": {
+    text: "Two contexts that share a database are one context: each bounded context owns its data and exposes it through its API or events.",
+    bad: "contexts:\n  a: { database: { engine: postgres, name: app } }\n  b: { database: { engine: postgres, name: app } }",
+    good: "contexts:\n  a: { database: postgres }\n  b: { database: postgres }",
+  },
+  "port-range": { text: "A port is a whole number from 1 to 65535.", bad: "port: 70000", good: "port: 3000" },
+  "port-unique": {
+    text: "Each context listens on its own port: compose publishes them side by side on one host.",
+    bad: "contexts:\n  a: { port: 3000 }\n  b: { port: 3000 }",
+    good: "contexts:\n  a: { port: 3000 }\n  b: { port: 3001 }",
+  },
+  "port-mesh-reserved": {
+    text: "With mesh: istio, the sidecar uses ports 15000-15090 in every pod; a context listening there would not start.",
+    bad: "mesh: istio\ncontexts:\n  a: { port: 15001 }",
+    good: "mesh: istio\ncontexts:\n  a: { port: 3000 }",
+  },
+  "route-path": { text: "A gateway route's path starts with '/' and is a clean prefix (no '..', no '//', no trailing '/').", bad: "path: api/orders/", good: "path: /api/orders" },
+  "route-duplicate": {
+    text: "Two routes that claim the same path prefix for the same method make the gateway's choice arbitrary. Merge them or give them distinct prefixes.",
+    bad: "routes:\n  - { path: /api/orders, context: orders }\n  - { path: /api/orders, context: billing }",
+    good: "routes:\n  - { path: /api/orders, context: orders }\n  - { path: /api/billing, context: billing }",
+  },
+  "calls-cycle": {
+    text: "Synchronous calls that form a cycle (a → b → a) couple the services so that neither can be deployed, scaled or fail alone. Replace one direction by an event.",
+    bad: "contexts:\n  a: { calls: [b] }\n  b: { calls: [a] }",
+    good: "contexts:\n  a: { calls: [b] }\n  b: { publishes: [b.changed] }",
+  },
+  "event-schema": { text: "Every event declares its payload: `schema:` (one version) or `versions:` (several), not both.", bad: "order.created: {}", good: "order.created:\n  schema: { type: object }" },
+  "event-compatibility": {
+    text: "Consecutive versions of an event must keep the compatibility the event declares (backward: new consumers read old events; forward: old consumers read new events; full: both). The message names the field that breaks it.",
+  },
+  "event-consumer-version": {
+    text: "A consumer pins an event version the owner no longer emits, and the latest version does not cover its shape: that consumer will stop receiving what it expects.",
+  },
+  "event-unconsumed": {
+    text: "An event is published but no context consumes it. It may be on purpose (an integration event for later), or a missing consumes: entry. Add the consumer, drop the event, or turn the rule off in lint:. analyze-deps reports the same finding under the same id.",
+    bad: "contexts:\n  orders: { publishes: [order.created] }",
+    good: "contexts:\n  orders: { publishes: [order.created] }\n  billing: { consumes: [order.created] }",
+  },
+  "context-isolated": {
+    text: "A context with no api, no events and no calls cannot be reached by anything. Large systems that grow contexts step by step can turn this off: lint: { rules: { context-isolated: off } }.",
+    bad: "contexts:\n  audit: { port: 3000 }",
+    good: 'contexts:\n  audit: { port: 3000, api: ["GET /audit/{id}"] }',
+  },
+  "call-timeout": {
+    text: "A synchronous call without a timeout waits as long as the callee hangs. Declare one per call.",
+    bad: "calls: [inventory]",
+    good: "calls:\n  - { context: inventory, timeout: 2s }",
+  },
+  "gateway-none-routes": { text: "Routes are declared but gateway.kind is none: nothing serves them. Choose a gateway kind or drop the routes." },
+  "runtime-support": { text: "python-flask contexts get no Kafka event adapter and no saga orchestrator yet; use node-express for those contexts or another broker." },
+};
+
+export function explainable(rule: string): boolean {
+  return Object.hasOwn(EXPLANATIONS, rule) || /^schema-/.test(rule);
+}
+
+export function explanation(rule: string): Explanation | undefined {
+  if (Object.hasOwn(EXPLANATIONS, rule)) return EXPLANATIONS[rule];
+  if (/^schema-/.test(rule))
+    return { text: "system.yaml does not match its schema (schemas/system.schema.json) at the node the finding points to. The message says what is expected there; an editor with the yaml-language-server header completes and checks keys as you type." };
+  return undefined;
+}
