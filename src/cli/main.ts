@@ -31,6 +31,7 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Define
   ["validate-events", async () => (await import("./commands/validate-events.js")).defineValidateEvents],
   ["analyze-deps", async () => (await import("./commands/analyze-deps.js")).defineAnalyzeDeps],
   ["deploy", async () => (await import("./commands/deploy.js")).defineDeploy],
+  ["events", async () => (await import("./commands/events.js")).defineEvents],
 ];
 
 /** The command a run names as its first word, when it is one of msa's (then only it is defined). */
