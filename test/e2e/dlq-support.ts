@@ -1,12 +1,14 @@
 // Shared by dlq-*.test.ts and broker-restart-*.test.ts: a one-service system (worker consumes item.created)
 // with small retry delays, a consumer that throws for "poison" items while a marker file exists, direct
 // publishers that retry until the broker confirms, the built CLI, and clean-up of the system's topology.
-import { execFile } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { toEnvName } from "../../src/core/names.js";
-import { buildSystemCached, REPO_ROOT, sharedRequire, type BuiltSystem, type LogLine, type ServiceProcess } from "./harness.js";
+import { buildSystemCached, freePort, REPO_ROOT, sharedRequire, tcpReachable, waitFor, type BuiltSystem, type LogLine, type ServiceProcess } from "./harness.js";
 
 const run = promisify(execFile);
 
@@ -79,6 +81,8 @@ export const handled = (p: ServiceProcess, eventId: string): LogLine[] => p.logs
 /** A publisher that retries each event until the broker confirms it (reconnecting as needed). */
 export interface Publisher {
   publish(e: Envelope): Promise<void>;
+  /** Publishes that failed and were tried again. */
+  readonly retries: number;
   close(): Promise<void>;
 }
 
@@ -105,6 +109,7 @@ export async function rabbitPublisher(url: string, system: string): Promise<Publ
   const amqp = await sharedRequire<Amqp>("amqplib");
   let conn: AmqpConn | undefined;
   let ch: AmqpConfirmChannel | undefined;
+  let retries = 0;
   const channel = async (): Promise<AmqpConfirmChannel> => {
     if (ch) return ch;
     const c = await amqp.connect(url, { timeout: 2_000 });
@@ -122,6 +127,9 @@ export async function rabbitPublisher(url: string, system: string): Promise<Publ
     return channelNow;
   };
   return {
+    get retries() {
+      return retries;
+    },
     async publish(e) {
       for (let i = 0; ; i++) {
         try {
@@ -137,6 +145,7 @@ export async function rabbitPublisher(url: string, system: string): Promise<Publ
           return;
         } catch (err) {
           if (i > 600) throw err;
+          retries++;
           const old = conn;
           conn = undefined;
           ch = undefined;
@@ -168,7 +177,11 @@ export async function natsConnect(url: string): Promise<NatsConn> {
 export async function natsPublisher(url: string, system: string): Promise<Publisher> {
   const nc = await natsConnect(url);
   const js = nc.jetstream({ timeout: 2_000 });
+  let retries = 0;
   return {
+    get retries() {
+      return retries;
+    },
     async publish(e) {
       for (let i = 0; ; i++) {
         try {
@@ -177,6 +190,7 @@ export async function natsPublisher(url: string, system: string): Promise<Publis
           return;
         } catch (err) {
           if (i > 600) throw err;
+          retries++;
           await sleep(100);
         }
       }
@@ -226,4 +240,70 @@ export async function msa(args: string[], cwd: string, env: Record<string, strin
     const err = e as { code?: number; stdout?: string; stderr?: string };
     return { code: typeof err.code === "number" ? err.code : 2, stdout: err.stdout ?? "", stderr: err.stderr ?? "" };
   }
+}
+
+// ---------------------------------------------------------------- a private RabbitMQ node (never the shared one)
+
+export const RABBITMQ_BIN = process.env.RABBITMQ_BIN_DIR ?? "/usr/lib/rabbitmq/bin";
+
+export interface PrivateRabbit {
+  url: string;
+  node: string;
+  start(): Promise<void>;
+  /** rabbitmqctl -n NODE stop: this node only; its data stays for start(). */
+  stop(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+/** Why a private RabbitMQ node cannot run here, or null. With CI=true that is an error, not a skip. */
+export function privateRabbitUnavailable(): string | null {
+  if (fs.existsSync(path.join(RABBITMQ_BIN, "rabbitmq-server"))) return null;
+  const why = `rabbitmq-server is not installed in ${RABBITMQ_BIN}`;
+  if (process.env.CI === "true") throw new Error(`${why} (CI=true: e2e tests must not skip)`);
+  return why;
+}
+
+export async function startPrivateRabbit(): Promise<PrivateRabbit> {
+  const port = await freePort();
+  const distPort = await freePort();
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), "msa-e2e-rabbit-"));
+  fs.writeFileSync(path.join(base, "enabled_plugins"), "");
+  const node = `msae2e${port}@localhost`;
+  const env = {
+    ...process.env,
+    HOME: base, // its own Erlang cookie
+    RABBITMQ_NODENAME: node,
+    RABBITMQ_NODE_IP_ADDRESS: "127.0.0.1",
+    RABBITMQ_NODE_PORT: String(port),
+    RABBITMQ_DIST_PORT: String(distPort),
+    RABBITMQ_MNESIA_BASE: path.join(base, "mnesia"),
+    RABBITMQ_LOG_BASE: path.join(base, "log"),
+    RABBITMQ_ENABLED_PLUGINS_FILE: path.join(base, "enabled_plugins"),
+    RABBITMQ_CONFIG_FILE: path.join(base, "none"),
+  };
+  let child: ChildProcess | undefined;
+  const rabbit: PrivateRabbit = {
+    url: `amqp://guest:guest@127.0.0.1:${port}`,
+    node,
+    async start() {
+      const c = spawn(path.join(RABBITMQ_BIN, "rabbitmq-server"), [], { env, stdio: "ignore" });
+      child = c;
+      await waitFor(() => tcpReachable("127.0.0.1", port, 300), 90_000, `private RabbitMQ on ${port}`);
+    },
+    async stop() {
+      const c = child;
+      if (!c || c.exitCode !== null) return;
+      const exited = new Promise<void>((r) => c.once("exit", () => r()));
+      await run(path.join(RABBITMQ_BIN, "rabbitmqctl"), ["-n", node, "stop"], { env, timeout: 60_000 }).catch(() => c.kill("SIGKILL"));
+      const t = setTimeout(() => c.kill("SIGKILL"), 30_000);
+      await exited;
+      clearTimeout(t);
+    },
+    async destroy() {
+      await rabbit.stop();
+      fs.rmSync(base, { recursive: true, force: true });
+    },
+  };
+  await rabbit.start();
+  return rabbit;
 }
