@@ -90,6 +90,25 @@ const CASES: Case[] = [
   { rule: "call-timeout", bad: sub("beta: { timeout: 1s }", "beta: { retries: 1 }"), at: [16, 7] },
   { rule: "runtime-support", bad: sub("name: demo\n", "name: demo\nbroker: { kind: kafka }\n").replace("  beta:\n    port: 3001", "  beta:\n    runtime: python-flask\n    port: 3001"), at: [18, 3], good: sub("name: demo\n", "name: demo\nbroker: { kind: nats }\n").replace("  beta:\n    port: 3001", "  beta:\n    runtime: python-flask\n    port: 3001") },
   { rule: "gateway-none-routes", bad: sub("kind: node", "kind: none"), at: [4, 9] },
+  {
+    rule: "broker-retry-delays",
+    bad: sub("name: demo\n", "name: demo\nbroker: { kind: rabbitmq, retry: { initialDelay: 5s, maxDelay: 2s } }\n"),
+    at: [3, 54],
+    messageIncludes: "set maxDelay to 5s or more",
+    good: sub("name: demo\n", "name: demo\nbroker: { kind: rabbitmq, retry: { initialDelay: 2s, maxDelay: 2s } }\n"),
+  },
+  {
+    rule: "broker-retry-delays",
+    bad: sub("name: demo\n", "name: demo\nbroker: { kind: rabbitmq, retry: { initialDelay: 1m } }\n"),
+    at: [3, 36],
+    messageIncludes: "the default",
+  },
+  {
+    rule: "broker-kafka-unused",
+    bad: sub("name: demo\n", "name: demo\nbroker: { kind: nats, kafka: { partitions: 6 } }\n"),
+    at: [3, 23],
+    good: sub("name: demo\n", "name: demo\nbroker: { kind: kafka, kafka: { partitions: 6 } }\n"),
+  },
 ];
 
 describe("rules", () => {
