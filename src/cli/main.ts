@@ -33,6 +33,7 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Define
   ["deploy", async () => (await import("./commands/deploy.js")).defineDeploy],
   ["explain", async () => (await import("./commands/explain.js")).defineExplain],
   ["completion", async () => (await import("./commands/completion.js")).defineCompletion],
+  ["events", async () => (await import("./commands/events.js")).defineEvents],
 ];
 
 /** Every command name (completion scripts list them). */

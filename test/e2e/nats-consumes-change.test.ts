@@ -2,13 +2,16 @@
 // what it consumed when it was made) must follow on the next start: otherwise newly consumed events never
 // arrive. With a private nats-server, inventory's durable consumer is first made as an older system.yaml
 // would have made it (consuming order.cancelled only, one message of it acknowledged); then the generated
-// inventory starts, consumes order.created, and its consumer is filtered to order.created.
+// inventory starts, consumes order.created, and its consumer follows: filtered to order.created and its replay
+// subjects on nats-server 2.10+ (filter_subjects), unfiltered before 2.10 (one filter cannot name both; the
+// adapter acks what it does not consume), and in both cases recreated from its ack floor.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { toEnvName } from "../../src/core/names.js";
 import { httpPost, privateNatsUnavailable, sharedRequire, startNatsServer, type NatsServer } from "./harness.js";
 import { buildE2eSystem, startE2eSystem, systemName, type RunningSystem } from "./fixtures/system.js";
 
 interface ConsumerInfo {
-  config: { filter_subject?: string };
+  config: { filter_subject?: string; filter_subjects?: string[] };
   ack_floor: { stream_seq: number };
 }
 interface Jsm {
@@ -16,7 +19,7 @@ interface Jsm {
   consumers: { add(stream: string, c: object): Promise<ConsumerInfo>; info(stream: string, durable: string): Promise<ConsumerInfo> };
 }
 interface NatsLib {
-  connect(o: { servers: string }): Promise<{ jetstreamManager(): Promise<Jsm>; jetstream(): { publish(s: string, d: Uint8Array): Promise<unknown>; consumers: { get(s: string, d: string): Promise<{ next(): Promise<{ ack(): void } | null> }> } }; close(): Promise<void> }>;
+  connect(o: { servers: string }): Promise<{ info?: { version: string }; jetstreamManager(): Promise<Jsm>; jetstream(): { publish(s: string, d: Uint8Array): Promise<unknown>; consumers: { get(s: string, d: string): Promise<{ next(): Promise<{ ack(): void } | null> }> } }; close(): Promise<void> }>;
   AckPolicy: { Explicit: string };
   DeliverPolicy: { All: string };
 }
@@ -25,7 +28,7 @@ describe("NATS: a durable consumer follows a changed `consumes`", () => {
   let skip: string | null = null;
   let nats: NatsServer | undefined;
   let sys: RunningSystem | undefined;
-  const stream = "MSAE2E_NATS_EVENTS";
+  const stream = `${toEnvName(systemName("nats"))}_EVENTS`; // MSA_E2E_SUFFIX is part of the system name
   const prefix = `${systemName("nats")}.events.`;
 
   beforeAll(async () => {
@@ -63,7 +66,13 @@ describe("NATS: a durable consumer follows a changed `consumes`", () => {
     const lib = await sharedRequire<NatsLib>("nats");
     const nc = await lib.connect({ servers: nats!.url });
     const info = await (await nc.jetstreamManager()).consumers.info(stream, "inventory");
+    const [major, minor] = (nc.info?.version ?? "0.0").split(".").map(Number);
     await nc.close();
-    expect(info.config.filter_subject).toBe(`${prefix}order.created`);
+    if (major! > 2 || (major === 2 && minor! >= 10)) {
+      expect(info.config.filter_subjects).toEqual([`${prefix}order.created`, `${systemName("nats")}.replay.inventory.>`]);
+    } else {
+      expect(info.config.filter_subject ?? "").toBe("");
+      expect(info.config.filter_subjects ?? []).toEqual([]);
+    }
   });
 });

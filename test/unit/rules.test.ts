@@ -99,6 +99,25 @@ const CASES: Case[] = [
   { rule: "gateway-none-routes", bad: sub("kind: node", "kind: none"), at: [4, 9] },
   { rule: "gateway-rate-limit-store", bad: sub("  kind: node\n", "  kind: node\n  rateLimit: 100/minute\n"), at: [5, 3], messageIncludes: "rateLimitStore: redis", good: sub("  kind: node\n", "  kind: node\n  rateLimit: 100/minute\n  rateLimitStore: redis\n") },
   { rule: "gateway-rate-limit-store", bad: sub("      methods: [GET]\n", "      methods: [GET]\n      rateLimit: 5/second\n"), at: [9, 7] },
+  {
+    rule: "broker-retry-delays",
+    bad: sub("name: demo\n", "name: demo\nbroker: { kind: rabbitmq, retry: { initialDelay: 5s, maxDelay: 2s } }\n"),
+    at: [3, 54],
+    messageIncludes: "set maxDelay to 5s or more",
+    good: sub("name: demo\n", "name: demo\nbroker: { kind: rabbitmq, retry: { initialDelay: 2s, maxDelay: 2s } }\n"),
+  },
+  {
+    rule: "broker-retry-delays",
+    bad: sub("name: demo\n", "name: demo\nbroker: { kind: rabbitmq, retry: { initialDelay: 1m } }\n"),
+    at: [3, 36],
+    messageIncludes: "the default",
+  },
+  {
+    rule: "broker-kafka-unused",
+    bad: sub("name: demo\n", "name: demo\nbroker: { kind: nats, kafka: { partitions: 6 } }\n"),
+    at: [3, 23],
+    good: sub("name: demo\n", "name: demo\nbroker: { kind: kafka, kafka: { partitions: 6 } }\n"),
+  },
 ];
 
 describe("rules", () => {

@@ -95,7 +95,10 @@ describe("planNodeServices on examples/shop", () => {
       "static readonly policy: CallPolicy = { timeoutMs: 2000, retries: 3, errorThreshold: 0.5, resetTimeoutMs: 30000 };",
     );
     expect(content("services/orders/src/generated/config.ts")).toContain('inventory: (env.INVENTORY_URL || "http://inventory:3001")');
-    expect(content("services/orders/src/generated/broker/index.ts")).toContain('{ system: "shop", systemEnv: "SHOP", context: "orders", systemEvents: ["inventory.reserved","order.cancelled","order.created","payment.completed"] }');
+    expect(content("services/orders/src/generated/broker/index.ts")).toContain(
+      '  system: "shop",\n  systemEnv: "SHOP",\n  context: "orders",\n  systemEvents: ["inventory.reserved","order.cancelled","order.created","payment.completed"],\n' +
+        "  retryAttempts: Number(process.env.EVENT_RETRY_ATTEMPTS) || 5,\n};",
+    );
   });
 
   it("is deterministic and carries the generated-by header where comments are allowed", () => {

@@ -108,6 +108,8 @@ export interface NodeServiceView {
   systemEvents: string[];
   /** broker.retry of system.yaml: the consumer's attempts and backoff (events.ts). */
   retry: { attempts: number; initialDelayMs: number; maxDelayMs: number };
+  /** broker.kafka of system.yaml: topics declared by the service, where a new consumer group starts (broker/kafka.ts). */
+  kafka: { partitions: number; replicationFactor: number; startFrom: "earliest" | "latest" };
   /** Some bundled schema names an Object.prototype member as a property: ajv checks own keys (events.ts). */
   ajvOwnProperties: boolean;
   published: EventView[];
@@ -233,6 +235,7 @@ export function nodeServiceView(model: SystemModel, c: Context): NodeServiceView
     events,
     systemEvents: model.events.map((e) => e.name),
     retry: model.broker.retry,
+    kafka: model.broker.kafka,
     ajvOwnProperties: model.events.some((e) => events.some((v) => v.name === e.name) && e.versions.some((v) => schemaNeedsOwnProperties(v.schema))),
     published: events.filter((e) => e.published),
     consumed: events.filter((e) => e.consumed),

@@ -1,4 +1,5 @@
 // The rule registry: `msa validate` runs these in order; `msa validate --list-rules` prints them.
+import { brokerKafkaUnused, brokerRetryDelays } from "./broker.js";
 import { callsCycle } from "./cycles.js";
 import { eventCompatibility } from "./event-compatibility.js";
 import { eventConsumerVersion } from "./event-consumer-version.js";
@@ -37,4 +38,6 @@ export const RULES: readonly Rule[] = [
   gatewayRoutesUnused,
   gatewayRateLimitStore,
   runtimeSupport,
+  brokerRetryDelays,
+  brokerKafkaUnused,
 ];

@@ -1,0 +1,3 @@
+import { describeBrokerRestart } from "./broker-restart-scenario.js";
+
+describeBrokerRestart("rabbitmq");

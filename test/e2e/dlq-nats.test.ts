@@ -1,0 +1,3 @@
+import { describeDlq } from "./dlq-scenario.js";
+
+describeDlq("nats");
