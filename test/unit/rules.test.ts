@@ -99,6 +99,8 @@ const CASES: Case[] = [
   { rule: "gateway-none-routes", bad: sub("kind: node", "kind: none"), at: [4, 9] },
   { rule: "gateway-rate-limit-store", bad: sub("  kind: node\n", "  kind: node\n  rateLimit: 100/minute\n"), at: [5, 3], messageIncludes: "rateLimitStore: redis", good: sub("  kind: node\n", "  kind: node\n  rateLimit: 100/minute\n  rateLimitStore: redis\n") },
   { rule: "gateway-rate-limit-store", bad: sub("      methods: [GET]\n", "      methods: [GET]\n      rateLimit: 5/second\n"), at: [9, 7] },
+  { rule: "gateway-jwks", bad: sub("  kind: node\n", "  kind: node\n  jwksUrl: http://login.example.com/jwks.json\n"), at: [5, 12], messageIncludes: "https", good: sub("  kind: node\n", "  kind: node\n  jwksUrl: https://login.example.com/jwks.json\n") },
+  { rule: "gateway-jwks", bad: sub("  kind: node\n", "  kind: kong\n  jwksUrl: https://login.example.com/jwks.json\n"), at: [5, 12], messageIncludes: "Kong OSS cannot fetch a JWKS" },
 ];
 
 describe("rules", () => {

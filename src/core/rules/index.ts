@@ -9,7 +9,7 @@ import { databaseShared, eventPublisher } from "./ownership.js";
 import { portMeshReserved, portRange, portUnique } from "./ports.js";
 import { refContext, refEvent } from "./references.js";
 import { routeDuplicate, routePath } from "./routes.js";
-import { gatewayRateLimitStore } from "./gateway.js";
+import { gatewayJwks, gatewayRateLimitStore } from "./gateway.js";
 import { runtimeSupport } from "./runtime-support.js";
 import type { Rule } from "./types.js";
 import { callTimeout, contextIsolated, gatewayRoutesUnused } from "./warnings.js";
@@ -36,5 +36,6 @@ export const RULES: readonly Rule[] = [
   callTimeout,
   gatewayRoutesUnused,
   gatewayRateLimitStore,
+  gatewayJwks,
   runtimeSupport,
 ];
