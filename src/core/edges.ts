@@ -7,7 +7,8 @@
 //     `calls` and for saga orchestrator → step context): both ends are ours, so both ends get a rule
 //     (egress of the source, ingress of the destination, an Istio ALLOW with the source's principal);
 //   - outside edges, from a workload to something we do not run or do not know the address of
-//     (its database, the broker, DNS, the tracing collector, the gateway's JWKS endpoint), and from
+//     (its database, the broker, DNS, the tracing collector, the gateway's JWKS endpoint and its rate-limit
+//     Redis), and from
 //     outside into a workload (the ingress controller to the gateway, Prometheus to a metrics port).
 import type { BrokerKind, DatabaseEngine, SystemModel } from "./model.js";
 import { toEnvName } from "./names.js";
@@ -22,12 +23,14 @@ export const GATEWAY_METRICS_PORT = 9464;
 /** The node gateway's listening port inside its container (the node gateway planner's default). */
 export const NODE_GATEWAY_PORT = GATEWAY_PORT;
 export const KONG_PROXY_PORT = 8000;
+/** The gateway's shared rate-limit Redis (gateway.rateLimitStore: redis); kong.yml's redis.port says the same. */
+export const RATE_LIMIT_REDIS_PORT = 6379;
 export const KONG_STATUS_PORT = 8100;
 /** Istio's sidecar agent: the merged Prometheus endpoint (/stats/prometheus) when meshed. */
 export const ISTIO_MERGED_METRICS_PORT = 15020;
 
 export type PodEdgeKind = "route" | "call" | "saga";
-export type OutsideEdgeKind = "database" | "broker" | "dns" | "tracing" | "jwks";
+export type OutsideEdgeKind = "database" | "broker" | "dns" | "tracing" | "jwks" | "ratelimit";
 export type InboundEdgeKind = "public" | "metrics";
 
 /** A connection between two workloads of the system. */
@@ -133,6 +136,9 @@ export function edgeGraph(model: SystemModel): EdgeGraph {
       const port = u.port ? Number(u.port) : u.protocol === "http:" ? 80 : 443;
       outside.push({ kind: "jwks", from: w.name, port, protocol: "TCP", what: `JWKS (${u.host})` });
     }
+    // gateway.rateLimitStore: redis — the node gateway's REDIS_URL and Kong's policy: redis (REDIS_HOST), port 6379
+    if (w.component === "gateway" && model.gateway.rateLimitStore === "redis")
+      outside.push({ kind: "ratelimit", from: w.name, port: RATE_LIMIT_REDIS_PORT, protocol: "TCP", what: "rate-limit store (redis)" });
     // Kong exports no traces (no opentelemetry plugin configured); the generated code does, when OTEL_* is set.
     if (!(w.component === "gateway" && model.gateway.kind === "kong")) {
       for (const port of OTLP_PORTS) outside.push({ kind: "tracing", from: w.name, port, protocol: "TCP", what: `tracing collector (OTLP ${port === 4317 ? "gRPC" : "HTTP"})` });

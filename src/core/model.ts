@@ -121,7 +121,14 @@ export interface Gateway {
   routes: Route[];
   /** JWKS endpoint of the token issuer (RS256/ES256), when configured: the edge graph allows the gateway's egress to it. */
   jwksUrl?: string | null;
+  /** The `iss` tokens must carry (JWT_ISSUER): system.yaml `gateway.issuer`, default the system name (Kong's consumer key). */
+  issuer?: string;
+  /** The `aud` tokens must carry (JWT_AUDIENCE): system.yaml `gateway.audience`, default the system name. */
+  audience?: string;
 }
+
+/** The ingress controller's usual source ranges (RFC 1918 and IPv6 ULA): the default TRUSTED_PROXIES / KONG_TRUSTED_IPS in Kubernetes. */
+export const DEFAULT_TRUSTED_PROXIES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"] as const;
 
 export interface EventVersion {
   version: number;
@@ -199,6 +206,8 @@ export interface EnvironmentSettings {
   tlsSecret: string | null;
   /** IngressClass of the Ingress; null uses the cluster's default class (default in dev and staging). */
   ingressClassName: string | null;
+  /** CIDRs of the proxies in front of the gateway (TRUSTED_PROXIES, KONG_TRUSTED_IPS); default DEFAULT_TRUSTED_PROXIES. */
+  trustedProxies: string[];
 }
 
 export const DEFAULT_INGRESS_CLASS = "nginx";
@@ -293,6 +302,7 @@ export function environmentSettings(raw: unknown, namespace: string, host: strin
       host: h,
       tlsSecret: h && tls !== false ? (typeof tls === "object" && tls && typeof asMap(tls).secretName === "string" ? String(asMap(tls).secretName) : tls ? `${gatewayName}-tls` : null) : null,
       ingressClassName: typeof e.ingressClassName === "string" ? e.ingressClassName : prod ? DEFAULT_INGRESS_CLASS : null,
+      trustedProxies: Array.isArray(e.trustedProxies) ? e.trustedProxies.map(String) : [...DEFAULT_TRUSTED_PROXIES],
     };
   }
   return out;
@@ -501,6 +511,9 @@ export function buildModel(input: ModelInput): ModelResult {
       rateLimit: gatewayRate,
       rateLimitStore: gw.rateLimitStore === "redis" ? "redis" : "memory",
       routes,
+      jwksUrl: typeof gw.jwksUrl === "string" ? gw.jwksUrl : null,
+      issuer: typeof gw.issuer === "string" ? gw.issuer : name,
+      audience: typeof gw.audience === "string" ? gw.audience : name,
     },
     mesh: root.mesh === "istio" ? "istio" : "none",
     environments: environmentSettings(

@@ -63,6 +63,11 @@ function runtimeEdges(model: SystemModel): { pods: Expected[]; outside: { from: 
       if (step.context !== s.orchestrator) pods.push({ from: s.orchestrator, to: step.context, port: port.get(step.context)!, why: `saga ${s.name} step ${step.action}` });
   const outside: { from: string; port: number; protocol: string; why: string }[] = [];
   const broker = BROKER_PORTS[model.broker.kind];
+  if (gw && model.gateway.rateLimitStore === "redis") outside.push({ from: gw, port: 6379, protocol: "TCP", why: "rate-limit redis" });
+  if (gw && model.gateway.jwksUrl) {
+    const u = new URL(model.gateway.jwksUrl);
+    outside.push({ from: gw, port: u.port ? Number(u.port) : u.protocol === "http:" ? 80 : 443, protocol: "TCP", why: "JWKS" });
+  }
   for (const c of model.contexts) {
     if (c.database) outside.push({ from: c.name, port: DATABASE_PORTS[c.database.engine], protocol: "TCP", why: "database" });
     if (broker) outside.push({ from: c.name, port: broker, protocol: "TCP", why: "broker" });
@@ -125,8 +130,16 @@ function check(model: SystemModel, m: Manifests, label: string): void {
   }
 }
 
+/** A gateway with shared rate limits in Redis and a JWKS issuer: both are egress of the gateway only. */
+const withRedisAndJwks = (m: SystemModel): SystemModel => ({
+  ...m,
+  gateway: { ...m.gateway, rateLimitStore: "redis", jwksUrl: "https://issuer.example.com:8443/.well-known/jwks.json" },
+});
+
 const systems = (): [string, SystemModel][] => [
   ...Object.entries(FILES).map(([n, f]) => [n, modelAt(f)] as [string, SystemModel]),
+  ["istio-node+redis+jwks", withRedisAndJwks(modelAt(FILES["istio-node"]!))],
+  ["shop(kong)+redis", withRedisAndJwks(modelAt(FILES.shop!))],
   ...RANDOM_SEEDS.map((s) => [`random-${s}`, modelFromText(randomSystem(s), `policy-${s}`)] as [string, SystemModel]),
 ];
 
@@ -147,6 +160,14 @@ describe("edge graph", () => {
     expect(g.inbound.find((e) => e.kind === "metrics" && e.to === g.gateway)?.port).toBe(GATEWAY_METRICS_PORT);
     expect(g.outside.find((e) => e.kind === "jwks")).toMatchObject({ from: g.gateway, port: 8443 });
     expect(edgeGraph(model).outside.some((e) => e.kind === "jwks")).toBe(false);
+  });
+  it("gateway.rateLimitStore: redis gives the gateway (and nothing else) egress to Redis on 6379", () => {
+    const model = modelAt(FILES["istio-node"]!);
+    const g = edgeGraph({ ...model, gateway: { ...model.gateway, rateLimitStore: "redis" } });
+    expect(g.outside.filter((e) => e.kind === "ratelimit")).toEqual([
+      { kind: "ratelimit", from: g.gateway, port: 6379, protocol: "TCP", what: "rate-limit store (redis)" },
+    ]);
+    expect(edgeGraph(model).outside.some((e) => e.kind === "ratelimit")).toBe(false);
   });
 });
 

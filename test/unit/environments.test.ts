@@ -4,6 +4,9 @@ import { describe, expect, it } from "vitest";
 import { loadSystemAt } from "../../src/cli/system.js";
 import { environmentSettings } from "../../src/core/model.js";
 
+/** The default proxies in front of the gateway (environments.<env>.trustedProxies). */
+const TRUSTED = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"];
+
 const BASE = `version: 1
 name: shop
 gateway:
@@ -23,9 +26,9 @@ describe("environments", () => {
     const r = load(BASE);
     expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
     expect(r.model!.environments).toEqual({
-      dev: { namespace: "shop-dev", host: "dev.api.shop.example.com", tlsSecret: null, ingressClassName: null },
-      staging: { namespace: "shop-staging", host: "staging.api.shop.example.com", tlsSecret: null, ingressClassName: null },
-      prod: { namespace: "shop", host: "api.shop.example.com", tlsSecret: "gateway-tls", ingressClassName: "nginx" },
+      dev: { namespace: "shop-dev", host: "dev.api.shop.example.com", tlsSecret: null, ingressClassName: null, trustedProxies: TRUSTED },
+      staging: { namespace: "shop-staging", host: "staging.api.shop.example.com", tlsSecret: null, ingressClassName: null, trustedProxies: TRUSTED },
+      prod: { namespace: "shop", host: "api.shop.example.com", tlsSecret: "gateway-tls", ingressClassName: "nginx", trustedProxies: TRUSTED },
     });
   });
 
@@ -37,13 +40,13 @@ describe("environments", () => {
       ),
     );
     expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-    expect(r.model!.environments.dev).toEqual({ namespace: "sandbox", host: "dev.shop.test", tlsSecret: "gateway-tls", ingressClassName: null });
-    expect(r.model!.environments.staging).toEqual({ namespace: "shop-staging", host: "staging.api.shop.example.com", tlsSecret: "staging-cert", ingressClassName: "traefik" });
-    expect(r.model!.environments.prod).toEqual({ namespace: "shop", host: "api.shop.example.com", tlsSecret: null, ingressClassName: "internal" });
+    expect(r.model!.environments.dev).toEqual({ namespace: "sandbox", host: "dev.shop.test", tlsSecret: "gateway-tls", ingressClassName: null, trustedProxies: TRUSTED });
+    expect(r.model!.environments.staging).toEqual({ namespace: "shop-staging", host: "staging.api.shop.example.com", tlsSecret: "staging-cert", ingressClassName: "traefik", trustedProxies: TRUSTED });
+    expect(r.model!.environments.prod).toEqual({ namespace: "shop", host: "api.shop.example.com", tlsSecret: null, ingressClassName: "internal", trustedProxies: TRUSTED });
   });
 
   it("without a gateway host there is no host and so no TLS", () => {
-    expect(environmentSettings({}, "x", null).prod).toEqual({ namespace: "x", host: null, tlsSecret: null, ingressClassName: "nginx" });
+    expect(environmentSettings({}, "x", null).prod).toEqual({ namespace: "x", host: null, tlsSecret: null, ingressClassName: "nginx", trustedProxies: TRUSTED });
   });
 
   it("the schema refuses unknown environments and fields, and a namespace that is not a DNS label", () => {

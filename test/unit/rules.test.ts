@@ -118,6 +118,8 @@ const CASES: Case[] = [
     at: [3, 23],
     good: sub("name: demo\n", "name: demo\nbroker: { kind: kafka, kafka: { partitions: 6 } }\n"),
   },
+  { rule: "gateway-jwks", bad: sub("  kind: node\n", "  kind: node\n  jwksUrl: http://login.example.com/jwks.json\n"), at: [5, 12], messageIncludes: "https", good: sub("  kind: node\n", "  kind: node\n  jwksUrl: https://login.example.com/jwks.json\n") },
+  { rule: "gateway-jwks", bad: sub("  kind: node\n", "  kind: kong\n  jwksUrl: https://login.example.com/jwks.json\n"), at: [5, 12], messageIncludes: "Kong OSS cannot fetch a JWKS" },
 ];
 
 describe("rules", () => {

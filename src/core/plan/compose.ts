@@ -3,6 +3,7 @@ import { edgeGraph, urlEnv } from "../edges.js";
 import type { BrokerKind, Context, DatabaseEngine, SystemModel } from "../model.js";
 import { toSnake } from "../names.js";
 import { GATEWAY_PORT } from "./gateway-node.js";
+import { audienceOf, issuerOf } from "./k8s-view.js";
 import { KONG_IMAGE } from "./k8s-view.js";
 import type { Planner } from "./types.js";
 
@@ -278,6 +279,12 @@ export const planCompose: Planner = (model, render) => {
   const routed = [...new Set(model.gateway.routes.map((r) => r.context))].filter((n) => byName.has(n)).sort();
   let gateway: unknown = null;
   const jwt = model.gateway.routes.some((r) => r.auth === "jwt");
+  // gateway.rateLimitStore: redis — a Redis of the gateway's own holds the counters every replica shares
+  const redisName = model.gateway.kind !== "none" && model.gateway.rateLimitStore === "redis" ? claim("gateway-redis") : null;
+  const rateLimitRedis = redisName
+    ? { name: redisName, image: COMPOSE_IMAGES.redis, healthcheck: ["CMD", "redis-cli", "ping"], command: ["redis-server", "--save", "", "--appendonly", "no"] }
+    : null;
+  const gatewayDependsOn = [...routed, ...(redisName ? [redisName] : [])].sort();
   if (model.gateway.kind === "kong") {
     // kong.yml's JWT consumer says ${JWT_SECRET}: then the container substitutes it into /tmp (as in Kubernetes' init container)
     gateway = {
@@ -285,16 +292,22 @@ export const planCompose: Planner = (model, render) => {
       kind: "kong",
       image: COMPOSE_IMAGES.kong,
       hostPort: free(8000),
-      dependsOn: routed,
+      dependsOn: gatewayDependsOn,
       jwt,
       jwtSecret: GATEWAY_JWT_COMPOSE_SECRET,
+      // kong.yml's redis policy reads {vault://env/redis-host}
+      redisHost: redisName,
     };
   } else if (model.gateway.kind === "node") {
     const env: KV[] = [
       // the iss Kong requires (its JWT consumer key is the system name): tokens work on either gateway kind
-      ...(jwt ? [{ key: "JWT_ISSUER", value: model.name }] : []),
+      ...(jwt ? [{ key: "JWT_ISSUER", value: issuerOf(model) }, { key: "JWT_AUDIENCE", value: audienceOf(model) }] : []),
+      ...(model.gateway.jwksUrl ? [{ key: "JWKS_URL", value: model.gateway.jwksUrl }] : []),
       { key: "JWT_SECRET", value: GATEWAY_JWT_COMPOSE_SECRET },
       { key: "LOG_LEVEL", value: "info" },
+      ...(redisName ? [{ key: "RATE_LIMIT_STORE", value: "redis" }, { key: "REDIS_URL", value: `redis://${redisName}:6379/0` }] : []),
+      // nothing stands in front of the gateway in compose: the peer is the client, no X-Forwarded-For is believed
+      { key: "TRUSTED_PROXIES", value: "" },
       { key: "PORT", value: String(GATEWAY_PORT) },
       { key: "SERVICE_NAME", value: "gateway" },
       ...(edges.gateway ? urlEnv(edges, edges.gateway) : []),
@@ -306,7 +319,7 @@ export const planCompose: Planner = (model, render) => {
       hostPort: free(GATEWAY_PORT),
       port: GATEWAY_PORT,
       environment: env,
-      dependsOn: routed,
+      dependsOn: gatewayDependsOn,
       healthcheck: ["CMD", "node", "-e", `fetch('http://127.0.0.1:${GATEWAY_PORT}/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
     };
   }
@@ -316,7 +329,7 @@ export const planCompose: Planner = (model, render) => {
     {
       path: "docker-compose.yml",
       owner: "generated",
-      content: render("compose/docker-compose.yml", { system: model.name, services, broker, gateway, volumes }),
+      content: render("compose/docker-compose.yml", { system: model.name, services, broker, gateway, rateLimitRedis, volumes }),
     },
   ];
 };

@@ -13,7 +13,7 @@ import {
   urlEnv,
   type EdgeGraph,
 } from "../edges.js";
-import type { Context, EnvironmentName, EnvironmentSettings, Resources, SystemModel } from "../model.js";
+import { DEFAULT_TRUSTED_PROXIES, type Context, type EnvironmentName, type EnvironmentSettings, type Resources, type SystemModel } from "../model.js";
 
 export { BROKER_PORTS, DATABASE_PORTS, GATEWAY_METRICS_PORT, KONG_PROXY_PORT, KONG_STATUS_PORT, NODE_GATEWAY_PORT, gatewayName } from "../edges.js";
 
@@ -230,9 +230,18 @@ function kongSettings(): { key: string; value: string }[] {
     { key: "KONG_REAL_IP_HEADER", value: "X-Forwarded-For" },
     { key: "KONG_REAL_IP_RECURSIVE", value: "on" },
     { key: "KONG_STATUS_LISTEN", value: `0.0.0.0:${KONG_STATUS_PORT}` },
-    { key: "KONG_TRUSTED_IPS", value: "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7" },
+    { key: "KONG_TRUSTED_IPS", value: DEFAULT_TRUSTED_PROXIES.join(",") },
   ];
 }
+
+/** The ConfigMap key that holds the gateway's trusted proxy CIDRs. */
+export const TRUSTED_PROXIES_KEY = { node: "TRUSTED_PROXIES", kong: "KONG_TRUSTED_IPS" } as const;
+/** The `iss` the gateway requires: gateway.issuer, default the system name (Kong's consumer key). */
+export const issuerOf = (model: SystemModel): string => model.gateway.issuer ?? model.name;
+/** The `aud` the node gateway requires: gateway.audience, default the system name. */
+export const audienceOf = (model: SystemModel): string => model.gateway.audience ?? model.name;
+/** The Secret holding the gateway's rate-limit Redis (`url` for the node gateway, `host` for Kong). */
+export const gatewayRedisSecret = (model: SystemModel): string => `${model.name}-gateway-redis`;
 
 function gatewayWorkload(model: SystemModel, g: EdgeGraph, name: string): GatewayView | null {
   const kind = model.gateway.kind;
@@ -245,9 +254,13 @@ function gatewayWorkload(model: SystemModel, g: EdgeGraph, name: string): Gatewa
       ? kongSettings()
       : [
           // Kong's JWT consumer key is the system name (key_claim_name iss): the node gateway requires the same iss,
-          // so a token minted for one gateway kind is accepted by the other.
-          ...(jwt ? [{ key: "JWT_ISSUER", value: model.name }] : []),
+          // so a token minted for one gateway kind is accepted by the other. The aud is checked too (Kong cannot).
+          ...(jwt ? [{ key: "JWT_ISSUER", value: issuerOf(model) }, { key: "JWT_AUDIENCE", value: audienceOf(model) }] : []),
+          ...(model.gateway.jwksUrl ? [{ key: "JWKS_URL", value: model.gateway.jwksUrl }] : []),
           { key: "LOG_LEVEL", value: "info" },
+          ...(model.gateway.rateLimitStore === "redis" ? [{ key: "RATE_LIMIT_STORE", value: "redis" }] : []),
+          // the ingress controller's addresses: the client is the rightmost X-Forwarded-For hop not in them (overlays may override)
+          { key: TRUSTED_PROXIES_KEY.node, value: DEFAULT_TRUSTED_PROXIES.join(",") },
           ...(metricsPort !== null ? [{ key: "METRICS_PORT", value: String(metricsPort) }] : []),
           { key: "PORT", value: String(port) },
           { key: "SERVICE_NAME", value: name },
@@ -265,7 +278,13 @@ function gatewayWorkload(model: SystemModel, g: EdgeGraph, name: string): Gatewa
     serviceAccount: name,
     configMap: `${name}-config`,
     config,
-    secretEnv: jwt ? [{ name: "JWT_SECRET", secret: `${model.name}-gateway-jwt`, key: "secret" }] : [],
+    secretEnv: [
+      ...(jwt ? [{ name: "JWT_SECRET", secret: `${model.name}-gateway-jwt`, key: "secret" }] : []),
+      // the shared rate-limit store: a URL with its password for the node gateway, a host for Kong's redis policy
+      ...(model.gateway.rateLimitStore === "redis"
+        ? [kind === "kong" ? { name: "REDIS_HOST", secret: gatewayRedisSecret(model), key: "host" } : { name: "REDIS_URL", secret: gatewayRedisSecret(model), key: "url" }]
+        : []),
+    ],
     image: kind === "kong" ? KONG_IMAGE : `${imageName}:${BASE_IMAGE_TAG}`,
     imageName,
     containerPort: port,

@@ -4,13 +4,14 @@
 // Istio AuthorizationPolicies with the environment's principals). Every policy is read from the edge
 // graph (src/core/edges.ts). docs/secrets.md lists the Secrets the workloads read.
 import { createHash } from "node:crypto";
-import type { SystemModel } from "../model.js";
+import { DEFAULT_TRUSTED_PROXIES, type SystemModel } from "../model.js";
 import type { Render } from "../render.js";
 import { kongConfig } from "./kong.js";
 import {
   ENVIRONMENTS,
   KONG_STATUS_PORT,
   PRESTOP_DELAY_SECONDS,
+  TRUSTED_PROXIES_KEY,
   TERMINATION_GRACE_SECONDS,
   halfCpu,
   principalOf,
@@ -68,6 +69,8 @@ function planBase(model: SystemModel, render: Render, view: KubernetesView): Pla
         w: gw,
         statusPort: KONG_STATUS_PORT,
         jwtSecret: view.gatewayJwtSecret,
+        // JWT_SECRET goes to the init container only; the rest (REDIS_HOST) to Kong itself
+        kongSecretEnv: gw.secretEnv.filter((s) => s.name !== "JWT_SECRET"),
         lifecycle,
         // Pods roll when the declarative config changes (a ConfigMap change alone restarts nothing).
         configHash: hash(kongYml + JSON.stringify(gw.config)),
@@ -149,6 +152,19 @@ function planOverlay(env: Environment, view: KubernetesView, render: Render): Pl
       patches.push(path);
     }
   }
+  // environments.<env>.trustedProxies: this environment's ingress controller has other addresses
+  const trusted = settings.trustedProxies.join(",");
+  if (gw && trusted !== DEFAULT_TRUSTED_PROXIES.join(",")) {
+    for (const [file, template] of [["config", "trusted-proxies-patch"], ["rollout", "trusted-proxies-rollout-patch"]] as const) {
+      const path = `patches/${gw.name}-trusted-proxies-${file}.yaml`;
+      files.push({
+        path: `k8s/overlays/${env}/${path}`,
+        content: render(`k8s/overlays/${template}`, { env, w: gw, key: TRUSTED_PROXIES_KEY[gw.kind], value: trusted }),
+        owner: "generated",
+      });
+      patches.push(path);
+    }
+  }
   const images = workloads
     .filter((w) => !(view.gateway && w === view.gateway && view.gateway.kind === "kong"))
     .map((w) => ({ name: w.imageName, tag: OVERLAY_TAGS[env] }));
@@ -187,6 +203,8 @@ const SECRET_WHAT: Record<string, string> = {
   BROKER_URL: "the broker URL with its credentials",
   DATABASE_URL: "the database URL with its credentials",
   JWT_SECRET: "the HS256 key gateway tokens are signed with",
+  REDIS_HOST: "the host of the rate-limit Redis (Kong, port 6379)",
+  REDIS_URL: "the rate-limit Redis URL with its password",
 };
 
 /** Every Secret and key the workloads read, one entry per Secret/key, sorted. */

@@ -213,7 +213,7 @@ export function kongView(model: SystemModel): KongView {
       });
     });
   const jwt = services.some((s) => s.plugins.some((p) => p.name === "jwt"));
-  return { system: model.name, tags, services, example: services[0] ?? null, jwtConsumer: jwt ? { username: `${model.name}-clients`, key: model.name } : null };
+  return { system: model.name, tags, services, example: services[0] ?? null, jwtConsumer: jwt ? { username: `${model.name}-clients`, key: model.gateway.issuer ?? model.name } : null };
 }
 
 /** The text of gateway/kong.yml; its marks are resolved here because the ConfigMap embeds it as a block. */

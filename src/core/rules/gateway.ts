@@ -24,3 +24,31 @@ export const gatewayRateLimitStore: Rule = {
     ];
   },
 };
+
+/**
+ * `gateway.jwksUrl` is where the gateway fetches the keys it trusts: over plain http anyone on the path can
+ * swap them and mint tokens; and Kong OSS cannot fetch a JWKS at all, so the key would silently do nothing.
+ */
+export const gatewayJwks: Rule = {
+  id: "gateway-jwks",
+  severity: "warning",
+  summary: "gateway.jwksUrl is fetched over https, by a gateway that can use it (the node gateway)",
+  check({ model, at }) {
+    const gw = model.gateway;
+    if (gw.kind === "none" || !gw.jwksUrl) return [];
+    const where = ["gateway", "jwksUrl"];
+    if (gw.kind === "kong")
+      return [
+        at(where, "Kong OSS cannot fetch a JWKS: this gateway.jwksUrl is ignored — use gateway.kind: node, or add each signing key to kong.yml's jwt_secrets (rsa_public_key) and remove jwksUrl", {
+          severity: "warning",
+        }),
+      ];
+    if (new URL(gw.jwksUrl).protocol === "http:")
+      return [
+        at(where, "gateway.jwksUrl is plain http: whoever sits on the path can replace the signing keys and mint accepted tokens — use the issuer's https URL", {
+          severity: "warning",
+        }),
+      ];
+    return [];
+  },
+};

@@ -10,7 +10,7 @@ import { databaseShared, eventPublisher } from "./ownership.js";
 import { portMeshReserved, portRange, portUnique } from "./ports.js";
 import { refContext, refEvent } from "./references.js";
 import { routeDuplicate, routePath } from "./routes.js";
-import { gatewayRateLimitStore } from "./gateway.js";
+import { gatewayJwks, gatewayRateLimitStore } from "./gateway.js";
 import { runtimeSupport } from "./runtime-support.js";
 import type { Rule } from "./types.js";
 import { callTimeout, contextIsolated, gatewayRoutesUnused } from "./warnings.js";
@@ -37,6 +37,7 @@ export const RULES: readonly Rule[] = [
   callTimeout,
   gatewayRoutesUnused,
   gatewayRateLimitStore,
+  gatewayJwks,
   runtimeSupport,
   brokerRetryDelays,
   brokerKafkaUnused,
