@@ -127,6 +127,31 @@ export const EXPLANATIONS: Readonly<Record<string, Explanation>> = {
   },
   "gateway-none-routes": { text: "Routes are declared but gateway.kind is none: nothing serves them. Choose a gateway kind or drop the routes." },
   "runtime-support": { text: "python-flask contexts get no Kafka event adapter and no saga orchestrator yet; use node-express for those contexts or another broker." },
+  "environment-namespace-unique": {
+    text: "Each environment (dev, staging, prod) deploys into its own namespace, so a dev deploy can never land in prod's. Two environments that resolve to the same namespace (set explicitly under `environments`, or by the defaults `<ns>-dev`, `<ns>-staging`, `<ns>`) are refused: give each its own.",
+    bad: "environments:\n  dev: { namespace: shop }\n  prod: { namespace: shop }",
+    good: "environments:\n  dev: { namespace: shop-dev }\n  prod: { namespace: shop }",
+  },
+  "gateway-rate-limit-store": {
+    text: "A rate-limited gateway counts in each replica's memory unless `gateway.rateLimitStore: redis`; the generated gateway runs at least two replicas under its HPA, so every replica multiplies the limit. Share the counters in Redis (Kong `policy: redis`; the node gateway's REDIS_URL) or accept per-replica limits knowingly.",
+    bad: "gateway:\n  kind: node\n  rateLimit: 100/minute",
+    good: "gateway:\n  kind: node\n  rateLimit: 100/minute\n  rateLimitStore: redis",
+  },
+  "gateway-jwks": {
+    text: "`gateway.jwksUrl` names where the gateway fetches the keys that sign tokens. Over plain http the keys can be swapped in transit, so use https; Kong OSS cannot fetch a JWKS at all (its jwt plugin takes an rsa_public_key per consumer), so with kind: kong the key does nothing.",
+    bad: "gateway:\n  kind: node\n  jwksUrl: http://login.example.com/jwks.json",
+    good: "gateway:\n  kind: node\n  jwksUrl: https://login.example.com/jwks.json",
+  },
+  "broker-retry-delays": {
+    text: "A failing event handler is retried with a delay that doubles from `broker.retry.initialDelay` up to `maxDelay` (docs/messaging.md). A maxDelay below initialDelay would cap every delay under the first one; raise maxDelay or lower initialDelay.",
+    bad: "broker:\n  kind: rabbitmq\n  retry: { initialDelay: 5s, maxDelay: 2s }",
+    good: "broker:\n  kind: rabbitmq\n  retry: { initialDelay: 1s, maxDelay: 30s }",
+  },
+  "broker-kafka-unused": {
+    text: "`broker.kafka` (partitions, replication, where new groups start) only applies when `broker.kind` is kafka. Drop it, or switch the broker to kafka.",
+    bad: "broker:\n  kind: nats\n  kafka: { partitions: 6 }",
+    good: "broker:\n  kind: kafka\n  kafka: { partitions: 6 }",
+  },
 };
 
 export function explainable(rule: string): boolean {
