@@ -450,13 +450,7 @@ export async function startNatsServer(): Promise<NatsServer> {
       await waitFor(() => tcpReachable("127.0.0.1", port, 300), 10_000, `nats-server on ${port}`);
     },
     async stop() {
-      const c = child;
-      if (!c || c.exitCode !== null) return;
-      const exited = new Promise<void>((r) => c.once("exit", () => r()));
-      c.kill("SIGTERM");
-      const t = setTimeout(() => c.kill("SIGKILL"), 5_000);
-      await exited;
-      clearTimeout(t);
+      await stopChild(child, "SIGTERM", 5_000);
     },
     async destroy() {
       await server.stop();
@@ -465,6 +459,16 @@ export async function startNatsServer(): Promise<NatsServer> {
   };
   await server.start();
   return server;
+}
+
+/** Stops a child process this test started: `signal`, then SIGKILL after `graceMs`; resolves when it exited. */
+export async function stopChild(c: ChildProcess | undefined, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+  if (!c || c.exitCode !== null || c.signalCode !== null) return;
+  const exited = new Promise<void>((r) => c.once("exit", () => r()));
+  c.kill(signal);
+  const t = setTimeout(() => c.kill("SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(t);
 }
 
 // ---------------------------------------------------------------- built systems, cached on disk
@@ -589,13 +593,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       }, 20_000, `private postgres on ${port}`);
     },
     async stop() {
-      const c = child;
-      if (!c || c.exitCode !== null) return;
-      const exited = new Promise<void>((r) => c.once("exit", () => r()));
-      c.kill("SIGINT");
-      const t = setTimeout(() => c.kill("SIGKILL"), 10_000);
-      await exited;
-      clearTimeout(t);
+      await stopChild(child, "SIGINT", 10_000); // SIGINT: PostgreSQL's fast shutdown
     },
     async destroy() {
       await pg.stop();
