@@ -67,7 +67,7 @@ describe.skipIf(!haveKubectl)("msa deploy on generated systems (skipped without 
       // each environment has its own namespace (system.yaml environments; defaults shop-dev, shop-staging, shop)
       expect(plan.namespace).toBe(env === "prod" ? "shop" : `shop-${env}`);
       // the Secrets the workloads read are listed and checked first, read-only, in that namespace
-      expect(plan.secrets.map((x) => x.name)).toEqual(["catalog-database", "inventory-database", "orders-database", "payment-database", "shop-broker", "shop-gateway-jwt", ...(env === "prod" ? ["gateway-tls"] : [])].sort());
+      expect(plan.secrets.map((x) => x.name)).toEqual(["catalog-database", "inventory-database", "orders-database", "payment-database", "shop-broker", "shop-gateway-jwt", "shop-gateway-redis", ...(env === "prod" ? ["gateway-tls"] : [])].sort());
       expect(plan.secrets.find((x) => x.name === "shop-broker")).toMatchObject({ keys: ["url"], readers: ["deployment/catalog", "deployment/inventory", "deployment/orders", "deployment/payment"] });
       expect(plan.steps[0]).toMatchObject({ phase: "secrets", mutates: false });
       expect(plan.steps[0]!.argv).toEqual(["kubectl", "get", "secret", ...plan.secrets.map((x) => x.name), "--namespace", plan.namespace, "--output", "name"]);

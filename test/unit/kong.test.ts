@@ -99,7 +99,7 @@ describe("gateway/kong.yml", () => {
       ["orders-api-v1-orders-no-retry", "http://orders:3000/orders", "/api/v1/orders", "POST", 0, "null", `${plugins},jwt,rate-limiting,request-size-limiting`],
       ["catalog-api-v1-products", "http://catalog:5000/products", "/api/v1/products", "GET", 1, "null", `${plugins},rate-limiting,request-size-limiting`],
     ]);
-    expect(v.services[3]!.plugins.find((p) => p.name === "rate-limiting")!.config).toMatchObject({ minute: 300, policy: "local", limit_by: "ip" });
+    expect(v.services[3]!.plugins.find((p) => p.name === "rate-limiting")!.config).toMatchObject({ minute: 300, policy: "redis", limit_by: "ip" }); // the shop shares limits: rateLimitStore: redis
   });
 
   it("gateway.rateLimitStore: redis → policy redis, the host from the environment (Kong's env vault)", () => {
