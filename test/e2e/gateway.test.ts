@@ -144,7 +144,10 @@ describe.skipIf(!!missing)("node gateway (e2e)", () => {
       fs.writeFileSync(path.join(dir, f.path), f.content);
     }
     gatewayDir = path.join(dir, "gateway");
-    // The gateway's own pinned dependencies (jose, undici, ...) go into its own node_modules.
+    // The gateway's own pinned dependencies (jose, undici, ...) go into its own node_modules, installed as its
+    // Docker build does: the gateway folder alone. The generated root package.json would make npm install the
+    // whole workspace, msa-cli included, which is not on the registry until it is published.
+    fs.rmSync(path.join(dir, "package.json"), { force: true });
     await run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefer-offline"], { cwd: gatewayDir, timeout: 240_000 });
     const tsc = path.join(gatewayDir, "node_modules/typescript/bin/tsc");
     await run(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: gatewayDir, timeout: 120_000 }).catch((e: { stdout?: string }) => {
