@@ -3,21 +3,20 @@
 // at the root installs everything, `npx msa …` and the scripts/*.sh find msa, and the yaml-language-server
 // header of system.yaml resolves.
 import { MSA_VERSION } from "../version.js";
+import { secretNeeds } from "./k8s.js";
+import { kubernetesView } from "./k8s-view.js";
 import type { Planner } from "./types.js";
 
 export const planRoot: Planner = (model, render) => {
   const nodeContexts = model.contexts.filter((c) => c.runtime === "node-express");
   const pythonContexts = model.contexts.filter((c) => c.runtime === "python-flask");
-  const jwt = model.gateway.kind !== "none" && model.gateway.routes.some((r) => r.auth === "jwt");
-  // The Secrets the Kubernetes manifests reference by secretKeyRef (k8s planner): name, key, what it holds.
-  const secrets = [
-    ...(model.broker.kind !== "memory" ? [{ name: `${model.name}-broker`, key: "url", what: `the ${model.broker.kind} URL every service connects with` }] : []),
-    ...model.contexts.filter((c) => c.database).map((c) => ({ name: `${c.name}-database`, key: "url", what: `the database URL of ${c.name}` })),
-    ...(jwt ? [{ name: `${model.name}-gateway-jwt`, key: "secret", what: "the key the gateway verifies JWTs with" }] : []),
-  ];
+  // The Secrets the manifests read: the same inventory as the generated docs/secrets.md (k8s planner), so this
+  // list never misses one the workloads need (the rate-limit Redis, say).
+  const k8s = kubernetesView(model);
+  const secrets = secretNeeds(k8s).map((n) => ({ name: n.secret, key: n.key, what: n.what }));
   const view = {
     system: model.name,
-    namespace: model.namespace,
+    namespace: k8s.environments.prod.namespace,
     msaVersion: MSA_VERSION,
     nodeContexts: nodeContexts.map((c) => ({ name: c.name, port: c.port })),
     pythonContexts: pythonContexts.map((c) => ({ name: c.name, port: c.port })),
