@@ -8,19 +8,11 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NATS_URL, RABBITMQ_URL, requireBroker, startService, waitFor, type BuiltSystem, type ServiceProcess } from "./harness.js";
+import type { DeadLetterRecord } from "../../src/core/dlq/types.js";
 import { buildDlqSystem, cleanTopology, dlqSystemName, envelope, handled, msa, publisherFor, type Kind, type Publisher } from "./dlq-support.js";
 
-interface Listed {
-  id: string;
-  context: string;
-  eventType: string;
-  eventId: string | null;
-  reason: string;
-  error: string;
-  attempts: number | null;
-  failedAt: string | null;
-  replayed: number;
-}
+/** What `msa events dlq list --format json` prints of each dead letter: the command's record without the body. */
+type Listed = Omit<DeadLetterRecord, "body">;
 
 export function describeDlq(kind: Kind): void {
   describe(`dead letters on ${kind}: retries with backoff, msa events dlq list/show/replay`, () => {
