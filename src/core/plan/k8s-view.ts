@@ -374,3 +374,33 @@ export function halfMemory(q: string): string {
   const [factor, smaller] = down[unit] as [number, string];
   return `${(n * factor) / 2}${smaller}`;
 }
+
+export interface SecretNeed {
+  secret: string;
+  key: string;
+  /** The variable it becomes, and who reads it. */
+  env: string;
+  readers: string[];
+  what: string;
+}
+
+const SECRET_WHAT: Record<string, string> = {
+  BROKER_URL: "the broker URL with its credentials",
+  DATABASE_URL: "the database URL with its credentials",
+  JWT_SECRET: "the HS256 key gateway tokens are signed with",
+  REDIS_HOST: "the host of the rate-limit Redis (Kong, port 6379)",
+  REDIS_URL: "the rate-limit Redis URL with its password",
+};
+
+/** Every Secret and key the workloads read, one entry per Secret/key, sorted. */
+export function secretNeeds(view: KubernetesView): SecretNeed[] {
+  const needs = new Map<string, SecretNeed>();
+  for (const w of [...view.contexts, ...(view.gateway ? [view.gateway] : [])])
+    for (const s of w.secretEnv) {
+      const id = `${s.secret}/${s.key}`;
+      const have = needs.get(id);
+      if (have) have.readers = [...have.readers, w.name].sort();
+      else needs.set(id, { secret: s.secret, key: s.key, env: s.name, readers: [w.name], what: SECRET_WHAT[s.name] ?? s.name });
+    }
+  return [...needs.values()].sort((a, b) => (a.secret + "/" + a.key < b.secret + "/" + b.key ? -1 : 1));
+}

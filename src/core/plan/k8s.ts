@@ -17,11 +17,14 @@ import {
   principalOf,
   halfMemory,
   kubernetesView,
+  secretNeeds,
   type Environment,
   type KubernetesView,
   type WorkloadView,
 } from "./k8s-view.js";
 import type { PlannedFile, Planner } from "./types.js";
+
+export { secretNeeds, type SecretNeed } from "./k8s-view.js";
 
 const WORKLOAD_FILES = ["serviceaccount", "configmap", "deployment", "service", "hpa", "pdb", "networkpolicy"] as const;
 
@@ -189,36 +192,6 @@ export const planKubernetes: Planner = (model, render) => {
   const view = kubernetesView(model);
   return [...planBase(model, render, view), ...ENVIRONMENTS.flatMap((env) => planOverlay(env, view, render)), planSecretsDoc(view, render)];
 };
-
-export interface SecretNeed {
-  secret: string;
-  key: string;
-  /** The variable it becomes, and who reads it. */
-  env: string;
-  readers: string[];
-  what: string;
-}
-
-const SECRET_WHAT: Record<string, string> = {
-  BROKER_URL: "the broker URL with its credentials",
-  DATABASE_URL: "the database URL with its credentials",
-  JWT_SECRET: "the HS256 key gateway tokens are signed with",
-  REDIS_HOST: "the host of the rate-limit Redis (Kong, port 6379)",
-  REDIS_URL: "the rate-limit Redis URL with its password",
-};
-
-/** Every Secret and key the workloads read, one entry per Secret/key, sorted. */
-export function secretNeeds(view: KubernetesView): SecretNeed[] {
-  const needs = new Map<string, SecretNeed>();
-  for (const w of [...view.contexts, ...(view.gateway ? [view.gateway] : [])])
-    for (const s of w.secretEnv) {
-      const id = `${s.secret}/${s.key}`;
-      const have = needs.get(id);
-      if (have) have.readers = [...have.readers, w.name].sort();
-      else needs.set(id, { secret: s.secret, key: s.key, env: s.name, readers: [w.name], what: SECRET_WHAT[s.name] ?? s.name });
-    }
-  return [...needs.values()].sort((a, b) => (a.secret + "/" + a.key < b.secret + "/" + b.key ? -1 : 1));
-}
 
 function planSecretsDoc(view: KubernetesView, render: Render): PlannedFile {
   const needs = secretNeeds(view);

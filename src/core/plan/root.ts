@@ -3,8 +3,7 @@
 // at the root installs everything, `npx msa …` and the scripts/*.sh find msa, and the yaml-language-server
 // header of system.yaml resolves.
 import { MSA_VERSION } from "../version.js";
-import { secretNeeds } from "./k8s.js";
-import { kubernetesView } from "./k8s-view.js";
+import { kubernetesView, secretNeeds } from "./k8s-view.js";
 import type { Planner } from "./types.js";
 
 export const planRoot: Planner = (model, render) => {
