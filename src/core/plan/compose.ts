@@ -219,7 +219,7 @@ function healthcheckFor(ctx: Context): string[] {
     : ["CMD", "node", "-e", `fetch('${url}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`];
 }
 
-export const GATEWAY_JWT_DEV_SECRET = "msa-dev-jwt-secret-change-me";
+export const GATEWAY_JWT_DEV_SECRET = "msa-dev-jwt-secret-change-me-before-deploying";
 /** The gateway's JWT secret in compose: the host's JWT_SECRET, else the development default (compose interpolation). */
 export const GATEWAY_JWT_COMPOSE_SECRET = `\${JWT_SECRET:-${GATEWAY_JWT_DEV_SECRET}}`;
 
