@@ -32,6 +32,11 @@ export interface CommitOptions {
 export interface CommitResult {
   /** Every decision, sorted by path (unchanged included). */
   changes: TreeChange[];
+  /**
+   * Temp files of msa's own naming (`.<name>.msa-<pid>.tmp`) that an interrupted write run left behind, sorted:
+   * removed in write mode, only listed otherwise.
+   */
+  staleTemps: string[];
   /** The manifest written (or that would be written). */
   manifest: Manifest;
 }
@@ -73,7 +78,11 @@ export async function commitPlan(opts: CommitOptions): Promise<CommitResult> {
   // --only sees part of the system: a fingerprint would not describe every file, so none is kept
   const inputs = opts.only ? undefined : opts.inputs;
   const next: Manifest = { ...diffed.manifest, ...(inputs ? { inputs } : {}) };
-  if (opts.mode !== "write") return { changes, manifest: next };
+  // Only a run that was interrupted leaves the mark; then (and only then) its temp files are looked for.
+  const staleTemps = interrupted(root)
+    ? findStaleTemps(root, [...opts.planned.map((f) => f.path), ...(manifest?.files ?? []).map((f) => f.path), MANIFEST_PATH])
+    : [];
+  if (opts.mode !== "write") return { changes, manifest: next, staleTemps };
 
   const writes = changes.filter((c) => c.kind === "create" || c.kind === "update");
   const deletes = changes.filter((c) => c.kind === "delete");
@@ -86,6 +95,10 @@ export async function commitPlan(opts: CommitOptions): Promise<CommitResult> {
   const guard = rootGuard(root);
   for (const c of changes) if (c.kind === "create" || c.kind === "update" || c.kind === "delete" || (c.kind === "unchanged" && c.executable)) guard(c.path);
   guard(MANIFEST_PATH);
+
+  // The mark says "a write run is under way": a run killed before the manifest is written leaves it for the next one.
+  writeFileAtomic(path.join(root, WRITING_MARK), `${process.pid}\n`);
+  for (const t of staleTemps) fs.rmSync(path.join(root, ...t.split("/")), { force: true });
 
   // Synchronous file system calls: tens of thousands of small files cost less on the main thread than as
   // promise round trips through the libuv pool (measured by bench/, see bench/README.md).
@@ -119,7 +132,56 @@ export async function commitPlan(opts: CommitOptions): Promise<CommitResult> {
   if (nextText !== manifestText) {
     writeFileAtomic(path.join(root, MANIFEST_PATH), nextText);
   }
-  return { changes, manifest: next };
+  fs.rmSync(path.join(root, WRITING_MARK), { force: true });
+  return { changes, manifest: next, staleTemps };
+}
+
+/** Present while a write run is under way, and after one that was killed (beside the manifest). */
+export const WRITING_MARK = ".msa/writing";
+
+/** Whether a write run started in this root and did not finish. */
+export function interrupted(root: string): boolean {
+  return fs.existsSync(path.join(root, WRITING_MARK));
+}
+
+/** msa's temp file for a target, as src/io/atomic.ts names it: `.<basename>.msa-<pid>.tmp`. */
+const TEMP_NAME = /^\..+\.msa-(\d+)\.tmp$/;
+
+/**
+ * The temp files of msa's naming in the directories of the given paths (POSIX, relative to root), sorted. A temp
+ * file of a process that is still alive (another run writing right now) is left alone.
+ */
+export function findStaleTemps(root: string, paths: readonly string[]): string[] {
+  const dirs = new Set<string>();
+  for (const p of paths) {
+    const slash = p.lastIndexOf("/");
+    dirs.add(slash === -1 ? "" : p.slice(0, slash));
+  }
+  const found: string[] = [];
+  for (const d of dirs) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(path.join(root, ...d.split("/").filter(Boolean)));
+    } catch {
+      continue; // a directory that is not there holds nothing stale
+    }
+    for (const n of names) {
+      const m = TEMP_NAME.exec(n);
+      if (!m || alive(Number(m[1]))) continue;
+      found.push(d ? `${d}/${n}` : n);
+    }
+  }
+  return found.sort();
+}
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM"; // someone else's live process
+  }
 }
 
 /**

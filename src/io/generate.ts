@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { hasErrors, UsageError, type Diagnostic } from "../core/diagnostics.js";
 import { MANIFEST_PATH, sha256, unifiedDiff, type ManifestInputs } from "../core/tree.js";
 import { displayPath, locateSystemFile } from "../cli/system.js";
-import { commitPlan, readIfExists, readManifest, unchangedSinceManifest } from "./commit.js";
+import { commitPlan, interrupted, readIfExists, readManifest, unchangedSinceManifest } from "./commit.js";
 import { loadTemplates } from "./templates.js";
 
 export interface GenerateOptions {
@@ -31,6 +31,8 @@ export interface GenerateResult {
   changes: FileChange[];
   conflicts: { path: string; reason: string; diff?: string }[];
   unchanged: number;
+  /** Temp files an interrupted run left (see commit.ts): removed by a write, listed by --check and --dry-run. */
+  staleTemps: string[];
 }
 
 /** How the manifest names system.yaml in recorded diagnostics (each run shows it relative to its own cwd). */
@@ -44,7 +46,8 @@ export async function generateSystem(opts: GenerateOptions): Promise<GenerateRes
   // The warnings those inputs gave are recorded with the fingerprint and reported again: the same tree gives the
   // same diagnostics, cached or not.
   const fullRun = !(opts.only && opts.only.length);
-  if (fullRun) {
+  // an interrupted run may have left temp files: the full path finds them (and a write removes them)
+  if (fullRun && !interrupted(root)) {
     const manifest = readManifest(root);
     if (manifest?.inputs) {
       const fingerprint = inputFingerprint(root, systemPath, manifest.inputs.files);
@@ -55,6 +58,7 @@ export async function generateSystem(opts: GenerateOptions): Promise<GenerateRes
           changes: [],
           conflicts: [],
           unchanged: manifest.files.length,
+          staleTemps: [],
         };
     }
   }
@@ -67,7 +71,7 @@ export async function generateSystem(opts: GenerateOptions): Promise<GenerateRes
   ]);
   const loaded = loadSystemAt(systemPath, displayPath(opts.cwd, systemPath));
   const model = loaded.model;
-  if (!model || hasErrors(loaded.diagnostics)) return { systemPath, diagnostics: loaded.diagnostics, changes: [], conflicts: [], unchanged: 0 };
+  if (!model || hasErrors(loaded.diagnostics)) return { systemPath, diagnostics: loaded.diagnostics, changes: [], conflicts: [], unchanged: 0, staleTemps: [] };
 
   let only: string[] | undefined;
   if (!fullRun) {
@@ -94,9 +98,9 @@ export async function generateSystem(opts: GenerateOptions): Promise<GenerateRes
   // --force PATH…: paths as the user typed them (relative to cwd), compared with the plan's (relative to the root)
   const force = Array.isArray(opts.force) ? opts.force.map((p) => path.relative(root, path.resolve(opts.cwd, p)).split(path.sep).join("/")) : opts.force;
 
-  const { changes } = await commitPlan({ root, planned, mode: opts.mode, force, only, onProgress: opts.onProgress, inputs });
+  const { changes, staleTemps } = await commitPlan({ root, planned, mode: opts.mode, force, only, onProgress: opts.onProgress, inputs });
 
-  const result: GenerateResult = { systemPath, diagnostics: loaded.diagnostics, changes: [], conflicts: [], unchanged: 0 };
+  const result: GenerateResult = { systemPath, diagnostics: loaded.diagnostics, changes: [], conflicts: [], unchanged: 0, staleTemps };
   for (const c of changes) {
     if (c.kind === "unchanged") result.unchanged++;
     else if (c.kind === "conflict")

@@ -223,6 +223,27 @@ describe("msa generate", () => {
     expect((await msa("generate", "--check")).code).toBe(0);
   });
 
+  it("after a run killed mid-write: --check reports its temp files (exit 1), generate removes them, even when nothing else changed", async () => {
+    expect((await msa("generate")).code).toBe(0);
+    const dead = spawnSync("true").pid as number;
+    fs.writeFileSync(abs(".msa/writing"), `${dead}\n`);
+    fs.writeFileSync(abs(`.docker-compose.yml.msa-${dead}.tmp`), "services:\n  half");
+    const check = await msa("generate", "--check");
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain(`stale .docker-compose.yml.msa-${dead}.tmp (a temp file left by an interrupted msa generate)`);
+    expect(check.stdout).toMatch(/out of date \(.*1 stale temp file\); run `msa generate`/);
+    const json = JSON.parse((await msa("generate", "--check", "--format", "json")).stdout);
+    expect(json.staleTemps).toEqual([`.docker-compose.yml.msa-${dead}.tmp`]);
+    const gen = await msa("generate");
+    expect(gen.code).toBe(0);
+    expect(gen.stdout).toContain(`removed .docker-compose.yml.msa-${dead}.tmp`);
+    expect(fs.existsSync(abs(`.docker-compose.yml.msa-${dead}.tmp`))).toBe(false);
+    expect(fs.existsSync(abs(".msa/writing"))).toBe(false);
+    const again = await msa("generate", "--check");
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("up to date");
+  });
+
   it("shows progress on a TTY for a large system, and none otherwise", async () => {
     const contexts = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`c${i}`, { port: 4000 + i, api: ["GET /x"] }]));
     fs.writeFileSync(abs("system.yaml"), JSON.stringify({ version: 1, name: "big", broker: { kind: "memory" }, contexts }));

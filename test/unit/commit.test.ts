@@ -4,7 +4,8 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { PlannedFile } from "../../src/core/plan/types.js";
 import { CannotRunError } from "../../src/core/diagnostics.js";
-import { commitPlan, directoryCheck } from "../../src/io/commit.js";
+import { spawnSync } from "node:child_process";
+import { commitPlan, directoryCheck, WRITING_MARK } from "../../src/io/commit.js";
 
 let root: string;
 beforeEach(() => {
@@ -166,5 +167,44 @@ describe("commitPlan", async () => {
     const r = await commitPlan({ root, planned: plan(), mode: "write" });
     expect(kinds(r)["services/a/index.ts"]).toBe("create");
     expect(fs.readFileSync(path.join(root, "real/index.ts"), "utf8")).toBe("export {};\n");
+  });
+
+  describe("a run killed mid-write", () => {
+    // a pid that certainly belonged to a process that has ended
+    const deadPid = () => spawnSync("true").pid as number;
+    const leave = (p: string) => fs.writeFileSync(path.join(root, p), "half a fi");
+
+    it("leaves no mark after a finished run", async () => {
+      await commitPlan({ root, planned: plan(), mode: "write" });
+      expect(exists(WRITING_MARK)).toBe(false);
+    });
+
+    it("lists its temp files under check, removes them on the next write, and leaves a live process's alone", async () => {
+      await commitPlan({ root, planned: plan(), mode: "write" });
+      const dead = deadPid();
+      fs.writeFileSync(path.join(root, WRITING_MARK), `${dead}\n`);
+      leave(`services/a/.index.ts.msa-${dead}.tmp`);
+      leave(`.msa/.manifest.json.msa-${dead}.tmp`);
+      leave(`.docker-compose.yml.msa-${dead}.tmp`);
+      leave(`services/a/.index.ts.msa-${process.ppid}.tmp`); // the parent is alive: another run's file in flight
+
+      const checked = await commitPlan({ root, planned: plan(), mode: "check" });
+      expect(checked.staleTemps).toEqual([`.docker-compose.yml.msa-${dead}.tmp`, `.msa/.manifest.json.msa-${dead}.tmp`, `services/a/.index.ts.msa-${dead}.tmp`]);
+      expect(exists(`services/a/.index.ts.msa-${dead}.tmp`)).toBe(true); // check writes nothing
+
+      const written = await commitPlan({ root, planned: plan(), mode: "write" });
+      expect(written.staleTemps).toEqual(checked.staleTemps);
+      for (const t of checked.staleTemps) expect(exists(t)).toBe(false);
+      expect(exists(`services/a/.index.ts.msa-${process.ppid}.tmp`)).toBe(true);
+      expect(exists(WRITING_MARK)).toBe(false);
+      expect((await commitPlan({ root, planned: plan(), mode: "check" })).staleTemps).toEqual([]);
+    });
+
+    it("does not look for temp files when no run was interrupted", async () => {
+      await commitPlan({ root, planned: plan(), mode: "write" });
+      leave(`services/a/.index.ts.msa-${deadPid()}.tmp`);
+      const r = await commitPlan({ root, planned: plan(), mode: "write" });
+      expect(r.staleTemps).toEqual([]);
+    });
   });
 });

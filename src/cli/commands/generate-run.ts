@@ -40,7 +40,8 @@ export async function runGenerate(opts: GenerateCommandOptions, ctx: CliContext)
   if (drawn) ctx.stderr("\r\x1b[K");
 
   const { errors } = summarize(result.diagnostics);
-  const drift = mode === "check" && result.changes.length > 0;
+  // a temp file an interrupted run left is drift too: the tree is not what a finished generate leaves
+  const drift = mode === "check" && (result.changes.length > 0 || result.staleTemps.length > 0);
   const code: ExitCode = errors > 0 || drift || result.conflicts.length > 0 ? 1 : 0;
 
   if (opts.format === "json") {
@@ -64,6 +65,8 @@ export async function runGenerate(opts: GenerateCommandOptions, ctx: CliContext)
       if (c.diff) out.push(c.diff.endsWith("\n") ? c.diff : c.diff + "\n");
     }
   else out.push(groupedSummary(result));
+  const tempWord = mode === "write" ? "removed" : mode === "check" ? "stale" : "would remove";
+  for (const t of result.staleTemps) out.push(`${p.red(tempWord)} ${t} (a temp file left by an interrupted msa generate)\n`);
   for (const c of result.conflicts) {
     out.push(`${p.red("conflict")} ${c.path}: ${c.reason}\n`);
     if (c.diff) out.push(c.diff.endsWith("\n") ? c.diff : c.diff + "\n");
@@ -72,8 +75,8 @@ export async function runGenerate(opts: GenerateCommandOptions, ctx: CliContext)
   const summary = `${counts.created} created, ${counts.updated} updated, ${counts.deleted} deleted, ${counts.unchanged} unchanged, ${plural(counts.conflicts, "conflict")}`;
   if (mode === "check")
     out.push(
-      result.changes.length || result.conflicts.length
-        ? `generate --check: ${plural(result.changes.length + result.conflicts.length, "file")} out of date (${summary})${result.changes.length ? "; run `msa generate`" : ""}\n`
+      result.changes.length || result.conflicts.length || result.staleTemps.length
+        ? `generate --check: ${plural(result.changes.length + result.conflicts.length + result.staleTemps.length, "file")} out of date (${summary}${result.staleTemps.length ? `, ${plural(result.staleTemps.length, "stale temp file")}` : ""})${result.changes.length || result.staleTemps.length ? "; run `msa generate`" : ""}\n`
         : `generate --check: up to date (${counts.unchanged} files)\n`,
     );
   else if (mode === "dry-run") out.push(`generate --dry-run: nothing written; would write: ${summary}\n`);
@@ -132,6 +135,7 @@ function jsonReport(r: GenerateResult, mode: string, failed: boolean) {
     diagnostics: diagnosticsJson(r.diagnostics),
     changes: r.changes.map((c) => ({ path: c.path, kind: c.kind, ...(c.diff !== undefined ? { diff: c.diff } : {}) })),
     conflicts: r.conflicts.map((c) => ({ path: c.path, reason: c.reason, ...(c.diff !== undefined ? { diff: c.diff } : {}) })),
+    staleTemps: r.staleTemps,
     summary: count(r),
   };
 }
