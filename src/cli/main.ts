@@ -34,6 +34,7 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Define
   ["explain", async () => (await import("./commands/explain.js")).defineExplain],
   ["completion", async () => (await import("./commands/completion.js")).defineCompletion],
   ["events", async () => (await import("./commands/events.js")).defineEvents],
+  ["docs", async () => (await import("./commands/docs.js")).defineDocs],
 ];
 
 /** Every command name (completion scripts list them). */

@@ -91,6 +91,8 @@ export function normalizeText(text: string): string {
   return end === t.length ? t + "\n" : end === t.length - 1 ? t : t.slice(0, end) + "\n";
 }
 
+const HTML_ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
 function registerHelpers(hb: typeof Handlebars): void {
   hb.registerHelper("eq", (a: unknown, b: unknown) => a === b);
   hb.registerHelper("ne", (a: unknown, b: unknown) => a !== b);
@@ -116,6 +118,10 @@ function registerHelpers(hb: typeof Handlebars): void {
    * also a valid body of a double-quoted JS/TS or Python string (quotes, backslashes, newlines and control characters escaped).
    */
   hb.registerHelper("strBody", (s: unknown) => JSON.stringify(String(s ?? "")).slice(1, -1));
+  /** Text or an attribute value in HTML: {{h value}} (this renderer escapes nothing by itself). */
+  hb.registerHelper("h", (s: unknown) => String(s ?? "").replace(/[&<>"']/g, (c) => HTML_ENTITIES[c] as string));
+  /** A JSON value as a JavaScript literal that is also safe inside an HTML <script>: `<` and the JS line separators escaped. */
+  hb.registerHelper("jsonJs", (v: unknown) => JSON.stringify(v ?? null).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029"));
   /** A JSON literal (also a valid YAML flow scalar): {{json value}} or {{json value 2}} for indented. */
   hb.registerHelper("json", (v: unknown, indent: unknown) => JSON.stringify(v ?? null, null, typeof indent === "number" ? indent : undefined));
   /** Block YAML of a value, indented by n spaces: {{yaml value 4}}. */
