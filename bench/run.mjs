@@ -2,7 +2,7 @@
 // measured in the same run (the machine is shared and noisy: absolute times alone mean little).
 // Never part of npm test. Sub-benches (validate-events, analyze-deps) are separate scripts run here;
 // their figures are collected into the one summary table at the end.
-// usage: node bench/run.mjs [startup] [generate] [validate-events] [analyze-deps] [gateway] [compat] [consumer] [--no-snapshot]
+// usage: node bench/run.mjs [startup] [generate] [validate-events] [analyze-deps] [gateway] [compat] [site] [consumer] [--no-snapshot]
 // (consumer runs only when named: it needs RabbitMQ and PostgreSQL on loopback)
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -118,7 +118,7 @@ function countFiles(dir) {
 
 // Figure lines of the sub-benches: `ok  figure: value   (budget …)`, `!!  …` or four spaces for an informational one.
 const FIGURE = /^(ok|!!| {2}) {2}(\S.*): (.+?)(?:\s+\(budget (.+)\))?$/;
-for (const [name, script, explicit] of [["validate-events", "validate-events.mjs"], ["analyze-deps", "analyze-deps.mjs"], ["gateway", "gateway.mjs"], ["compat", "compat-recursive.mjs"], ["consumer", "consumer.mjs", true]]) {
+for (const [name, script, explicit] of [["validate-events", "validate-events.mjs"], ["analyze-deps", "analyze-deps.mjs"], ["gateway", "gateway.mjs"], ["compat", "compat-recursive.mjs"], ["site", "site.mjs"], ["consumer", "consumer.mjs", true]]) {
   // explicit: needs RabbitMQ and PostgreSQL on loopback, so only when named (node bench/run.mjs consumer)
   if (explicit ? !only.includes(name) : !want(name)) continue;
   const file = path.join(ROOT, "bench", script);

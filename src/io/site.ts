@@ -25,20 +25,23 @@ export function writeSite(outDir: string, files: readonly SiteFile[], mode: "wri
     throw new UsageError(`${outDir} holds files that msa docs did not write; choose another --out or empty that folder first`);
   const result: SiteWriteResult = { written: [], unchanged: 0, removed: [] };
   const wanted = new Set(files.map((f) => f.path));
+  // a first run reads nothing (the folder is new); later runs compare each file with what is there
+  const fresh = previous === null;
+  const madeDirs = new Set<string>();
   for (const f of files) {
     const abs = path.join(outDir, ...f.path.split("/"));
-    let same = false;
-    try {
-      same = fs.readFileSync(abs, "utf8") === f.content;
-    } catch {
-      same = false;
-    }
-    if (same) {
+    if (!fresh && readText(abs) === f.content) {
       result.unchanged++;
       continue;
     }
     result.written.push(f.path);
-    if (mode === "write") writeFileAtomic(abs, f.content);
+    if (mode !== "write") continue;
+    const dir = path.dirname(abs);
+    if (!madeDirs.has(dir)) {
+      fs.mkdirSync(dir, { recursive: true });
+      madeDirs.add(dir);
+    }
+    writeFileAtomic(abs, f.content, { makeDir: false });
   }
   for (const p of previous ?? []) {
     if (wanted.has(p) || !fs.existsSync(path.join(outDir, ...p.split("/")))) continue;

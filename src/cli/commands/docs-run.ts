@@ -10,7 +10,7 @@ import { loadSiteScript, serveFolder, writeSite } from "../../io/site.js";
 import { loadTemplates } from "../../io/templates.js";
 import type { CliContext } from "../context.js";
 import type { ExitCode } from "../main.js";
-import { formatDiagnostics, painter, plural } from "../report.js";
+import { diagnosticsJson, formatDiagnostics, painter, plural } from "../report.js";
 import { displayPath, loadSystemAt, locateSystemFile } from "../system.js";
 import type { DocsOptions } from "./docs.js";
 
@@ -23,13 +23,14 @@ export async function runDocs(opts: DocsOptions, ctx: CliContext): Promise<ExitC
 
   const loaded = loadSystemAt(systemPath, displayPath(ctx.cwd, systemPath));
   const p = await painter(ctx.color);
-  const diagText = formatDiagnostics(loaded.diagnostics, "text", p);
   if (!loaded.model || hasErrors(loaded.diagnostics)) {
-    if (opts.format === "json") ctx.stdout(JSON.stringify({ written: false, diagnostics: loaded.diagnostics.length }, null, 2) + "\n");
-    if (diagText) ctx.stderr(diagText);
+    if (opts.format === "json") ctx.stdout(JSON.stringify({ written: false, diagnostics: diagnosticsJson(loaded.diagnostics) }, null, 2) + "\n");
+    else ctx.stderr(formatDiagnostics(loaded.diagnostics, "text", p));
     ctx.stderr("docs: nothing written; fix the errors above first\n");
     return 1;
   }
+  // warnings are msa validate's to show: the site is built from the model either way
+  const warnings = loaded.diagnostics.length;
 
   const generatedFiles = (readManifest(root)?.files ?? []).map((f) => f.path);
   const rel = path.relative(outDir, root).split(path.sep).join("/");
@@ -57,7 +58,7 @@ export async function runDocs(opts: DocsOptions, ctx: CliContext): Promise<ExitC
       ) + "\n",
     );
   } else {
-    if (diagText) ctx.stderr(diagText);
+    if (warnings) ctx.stderr(`docs: system.yaml has ${plural(warnings, "warning")} (msa validate shows them)\n`);
     if (opts.check)
       ctx.stdout(
         stale
