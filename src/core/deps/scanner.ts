@@ -180,11 +180,11 @@ export function createMatcher(spec: MatcherSpec): Matcher {
     const source = g.anchor ? escapeRe(g.anchor) : trieRegexSource(g.names);
     passes.push({ form: "event", regex: new RegExp(source, "g"), names: g.anchor ? g.names : undefined, suffix: g.suffix, anchor: g.anchor });
   }
-  // Literals for the byte-level pre-check. An event pass without one (too many groups) is the
-  // empty literal: every file is then read as text.
+  // Literals for the byte-level pre-check: the event names themselves (one pass finds any of them,
+  // however many groups the expressions need).
   const literals: Buffer[] = [...prefixes.keys()].map((p) => Buffer.from(p, "latin1"));
   if (envs.size) literals.push(Buffer.from("_URL", "latin1"));
-  for (const p of passes) if (p.form === "event") literals.push(Buffer.from(p.anchor ?? "", "latin1"));
+  for (const e of new Set(spec.events)) literals.push(Buffer.from(e, "latin1"));
   const urlPass = passes.find((p) => p.form === "url");
   const longestName = Math.max(0, ...[...urls.keys()].map((n) => n.length));
   const urlFirstBytes = new Set([...urls.keys()].map((n) => n.charCodeAt(0)));
