@@ -53,6 +53,19 @@ export function excludePatterns(globs: readonly string[]): string[] {
 const GLOB_CHARS = /[*?[\]{}()!+@]/;
 
 /**
+ * Whether a name or path matches any of `globs`: picomatch's expressions joined into one, so each
+ * entry of the walk costs one test, not one a glob (the default excludes are ~20 globs).
+ */
+function anyGlob(globs: readonly string[]): (p: string) => boolean {
+  if (!globs.length) return () => false;
+  const res = globs.map((g) => picomatch.makeRe(g, { dot: true }));
+  const flags = res[0]!.flags;
+  if (res.some((r) => r.flags !== flags || r.flags.includes("g") || r.flags.includes("y"))) return picomatch(globs as string[], { dot: true });
+  const one = new RegExp(res.map((r) => `(?:${r.source})`).join("|"), flags);
+  return (p) => one.test(p);
+}
+
+/**
  * Every file under the roots, sorted, excludes applied, symbolic links never followed (nor listed).
  * A user glob may be written from `base` (services/payment/legacy/** while scanning services/): it is
  * then also applied from the root.
@@ -79,8 +92,8 @@ export async function walkFiles(roots: readonly string[], excludes: readonly str
     // **/*.test.*: a glob on the entry's own name, tested on the (short) name instead of the path.
     const nameGlobs = rest.filter((p) => p.startsWith("**/") && !p.slice(3).includes("/")).map((p) => p.slice(3));
     const pathGlobs = rest.filter((p) => !(p.startsWith("**/") && !p.slice(3).includes("/")));
-    const nameExcluded = nameGlobs.length ? picomatch(nameGlobs, { dot: true }) : () => false;
-    const pathExcluded = pathGlobs.length ? picomatch(pathGlobs, { dot: true }) : () => false;
+    const nameExcluded = anyGlob(nameGlobs);
+    const pathExcluded = anyGlob(pathGlobs);
     const found: WalkedFile[] = [];
     const walk = (dir: string, rel: string): void => {
       let entries: fs.Dirent[];

@@ -150,19 +150,33 @@ export function autodetectServices(roots: readonly string[], deployment: Deploym
   return out;
 }
 
-const matchers = new WeakMap<object, { name: string; isMatch: (p: string) => boolean }[]>();
+/** A folder path picomatch would match only by itself: name characters and single slashes. */
+const PLAIN_FOLDER = /^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/;
+
+interface CompiledSources {
+  /** Globs without glob characters (the default services/<c>): folder → the first service naming it. O(1) per folder. */
+  literal: Map<string, { name: string; order: number }>;
+  /** The others, in the order given. */
+  globs: { name: string; order: number; isMatch: (p: string) => boolean }[];
+}
+
+const matchers = new WeakMap<object, CompiledSources>();
 
 /**
  * The service whose source globs hold the folder `absDir` (globs relative to `base`): the deepest
- * folder that matches wins, so apps/* and apps/legacy/billing can coexist.
+ * folder that matches wins, so apps/* and apps/legacy/billing can coexist; at the same depth, the
+ * service listed first.
  */
 export function sourceOwner(base: string, absDir: string, sources: readonly { name: string; globs: string[] }[]): string | null {
   let compiled = matchers.get(sources);
   if (!compiled) {
-    compiled = sources.map((s) => ({
-      name: s.name,
-      isMatch: picomatch(s.globs.map((g) => (path.isAbsolute(g) ? path.relative(base, g).split(path.sep).join("/") : g.replace(/^\.\//, "").replace(/\/+$/, ""))), { dot: true }),
-    }));
+    compiled = { literal: new Map(), globs: [] };
+    sources.forEach((s, order) => {
+      const patterns = s.globs.map((g) => (path.isAbsolute(g) ? path.relative(base, g).split(path.sep).join("/") : g.replace(/^\.\//, "").replace(/\/+$/, "")));
+      const globbed = patterns.filter((p) => !PLAIN_FOLDER.test(p) || p.split("/").some((seg) => seg === "." || seg === ".."));
+      for (const p of patterns) if (!globbed.includes(p) && !compiled!.literal.has(p)) compiled!.literal.set(p, { name: s.name, order });
+      if (globbed.length) compiled!.globs.push({ name: s.name, order, isMatch: picomatch(globbed, { dot: true }) });
+    });
     matchers.set(sources, compiled);
   }
   const rel = path.relative(base, absDir).split(path.sep).join("/");
@@ -170,7 +184,12 @@ export function sourceOwner(base: string, absDir: string, sources: readonly { na
   const segs = rel ? rel.split("/") : [];
   for (let n = segs.length; n >= 1; n--) {
     const prefix = segs.slice(0, n).join("/");
-    for (const c of compiled) if (c.isMatch(prefix)) return c.name;
+    const lit = compiled.literal.get(prefix);
+    for (const c of compiled.globs) {
+      if (lit && lit.order < c.order) break;
+      if (c.isMatch(prefix)) return c.name;
+    }
+    if (lit) return lit.name;
   }
   return null;
 }
