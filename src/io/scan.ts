@@ -177,8 +177,9 @@ function readWhole(file: WalkedFile, buf: Buffer, maxBytes: number): { bytes: Bu
   try {
     if (!O_NOFOLLOW && fs.lstatSync(file.abs).isSymbolicLink()) return { skip: "symlink" };
     const limit = Math.min(buf.length, maxBytes + 1);
-    let total = 0;
-    for (let n = -1; n !== 0 && total < limit; total += n) n = fs.readSync(fd, buf, total, limit - total, null);
+    // One read: a regular file gives all it has up to the limit (the chunked reads before assumed as much);
+    // no second read just to see the end.
+    const total = fs.readSync(fd, buf, 0, limit, null);
     if (buf.subarray(0, Math.min(total, SNIFF_BYTES)).includes(0)) return { skip: "binary" };
     if (total > maxBytes) return { skip: "tooLarge" };
     return { bytes: buf.subarray(0, total) };
