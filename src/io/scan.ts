@@ -3,7 +3,7 @@
 // sniffs binaries, stops at a size limit, and feeds latin1 text to the pure scanner.
 import fs from "node:fs";
 import path from "node:path";
-import picomatch from "picomatch";
+import type picomatchType from "picomatch";
 import { Worker } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 import { literalSet, scanLiterals } from "../core/deps/literals.js";
@@ -56,7 +56,7 @@ const GLOB_CHARS = /[*?[\]{}()!+@]/;
  * Whether a name or path matches any of `globs`: picomatch's expressions joined into one, so each
  * entry of the walk costs one test, not one a glob (the default excludes are ~20 globs).
  */
-function anyGlob(globs: readonly string[]): (p: string) => boolean {
+function anyGlob(picomatch: typeof picomatchType, globs: readonly string[]): (p: string) => boolean {
   if (!globs.length) return () => false;
   const res = globs.map((g) => picomatch.makeRe(g, { dot: true }));
   const flags = res[0]!.flags;
@@ -74,6 +74,8 @@ function anyGlob(globs: readonly string[]): (p: string) => boolean {
  * first, spent 8× longer than this on the bench's 20,000 files, more than reading them.
  */
 export async function walkFiles(roots: readonly string[], excludes: readonly string[], base?: string, problems?: { abs: string; reason: string }[]): Promise<WalkedFile[]> {
+  // Loaded here, not at the top: the scan worker imports this module and never walks.
+  const { default: picomatch } = await import("picomatch");
   const out: WalkedFile[] = [];
   for (const root of roots) {
     const st = fs.statSync(root);
@@ -92,8 +94,8 @@ export async function walkFiles(roots: readonly string[], excludes: readonly str
     // **/*.test.*: a glob on the entry's own name, tested on the (short) name instead of the path.
     const nameGlobs = rest.filter((p) => p.startsWith("**/") && !p.slice(3).includes("/")).map((p) => p.slice(3));
     const pathGlobs = rest.filter((p) => !(p.startsWith("**/") && !p.slice(3).includes("/")));
-    const nameExcluded = anyGlob(nameGlobs);
-    const pathExcluded = anyGlob(pathGlobs);
+    const nameExcluded = anyGlob(picomatch, nameGlobs);
+    const pathExcluded = anyGlob(picomatch, pathGlobs);
     const found: WalkedFile[] = [];
     const walk = (dir: string, rel: string): void => {
       let entries: fs.Dirent[];

@@ -137,8 +137,10 @@ describe("the pre-check's one-pass literal search (literals.ts)", () => {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 
-  it("finds every occurrence Buffer#indexOf finds, for literals sharing pairs, prefixes and suffixes", () => {
-    const literals = ["://", "_UR", "_URL", "send", "Send", "ublish", "ubscribe", "order.created", "order.cancelled", "ab", "aab", "queue_bind"];
+  it.each([
+    ["several sharing a key pair", ["://", "_UR", "_URL", "send", "Send", "ublish", "ubscribe", "order.created", "order.cancelled", "ab", "aab", "queue_bind"]],
+    ["other short ones", ["://", "_UR", "ab", "ba", "aab", "Api", "_URL", "send", "ublish", "order.created"]],
+  ])("finds every occurrence Buffer#indexOf finds, for literals sharing pairs, prefixes and suffixes: %s", (_, literals) => {
     const set = literalSet(literals);
     const r = rng(7);
     const alphabet = "abdeilnorsuy_:/.LRUSQ \n";
