@@ -294,3 +294,22 @@ describe("which code is whose, and what the walk leaves out", () => {
     expect(files.map((f) => f.rel)).toEqual(kept.map((f) => `s/${f}`).sort());
   });
 });
+
+describe("deployment values (compose, Kubernetes) read for host variables", () => {
+  it("every form of env list, environment map, build and workload still gives its values through the YAML pre-filter", async () => {
+    const { harvestDeployment } = await import("../../src/cli/commands/analyze-deps-sources.js");
+    const scan = await import("../../src/io/scan.js");
+    const dir = tree("");
+    write(dir, "k8s/block.yaml", "kind: Deployment\nmetadata: { name: cart }\nspec:\n  containers:\n    - env:\n        # comment\n\n        - name: A_ADDR\n          value: \"a:1\"\n");
+    write(dir, "k8s/compact.yaml", "spec:\n  env:\n  - name: B_ADDR\n    value: b:2\n");
+    write(dir, "k8s/flow.yml", "spec: { env: [ { name: C_ADDR, value: 'c:3' } ] }\n");
+    write(dir, "k8s/crlf.yaml", "spec:\r\n  env: # x\r\n    - name: D_ADDR\r\n      value: d:4\r\n");
+    write(dir, "compose.yml", "services:\n  web:\n    build: ./web\n    environment:\n      E_HOST: e\n    env_file: x\n  api:\n    environment: [\"F_HOST=f\"]\n");
+    write(dir, "web/x.js", "1\n");
+    write(dir, ".travis.yml", "env:\n  global: { G_HOST: g }\nservices: [docker]\n");
+    const d = harvestDeployment(await scan.walkFiles([dir], []));
+    expect(Object.fromEntries(d.env)).toEqual({ A_ADDR: "a:1", B_ADDR: "b:2", C_ADDR: "c:3", D_ADDR: "d:4", E_HOST: "e", F_HOST: "f" });
+    expect([...d.builds.keys()]).toEqual(["web"]);
+    expect([...d.workloads]).toEqual(["cart"]);
+  });
+});

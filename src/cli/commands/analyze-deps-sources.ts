@@ -32,6 +32,19 @@ const MAX_YAML_BYTES = 512 * 1024;
 type Raw = Record<string, unknown>;
 const isMap = (v: unknown): v is Raw => !!v && typeof v === "object" && !Array.isArray(v);
 
+/**
+ * Whether a YAML text may give anything below (parsing is most of the cost of a tree with many YAML
+ * files: CI configs, linters' settings): an `environment` key, an `env` key whose value is a list (block,
+ * flow, or through an anchor, alias or tag), `services` with a `build`, or a workload kind. A superset:
+ * every text that gives something passes.
+ */
+function mayHoldDeployment(text: string): boolean {
+  return /\benvironment["']?\s*:/.test(text)
+    || /\benv["']?\s*:[ \t]*(?:#[^\n]*)?(?:\r?\n[ \t]*(?:#[^\n]*)?)*[ \t]*[-[*&!]/.test(text)
+    || (/\bbuild["']?\s*:/.test(text) && /\bservices["']?\s*:/.test(text))
+    || /\b(?:Deployment|StatefulSet|DaemonSet)\b/.test(text);
+}
+
 export function harvestDeployment(files: readonly WalkedFile[]): Deployment {
   const out: Deployment = { env: new Map(), builds: new Map(), workloads: new Set() };
   const setEnv = (k: unknown, v: unknown) => {
@@ -46,7 +59,7 @@ export function harvestDeployment(files: readonly WalkedFile[]): Deployment {
     } catch {
       continue; // reported by the scan, which reads every file
     }
-    if (!/\b(?:env|environment|services|kind):/.test(text) || text.includes("{{")) continue; // Helm templates are not YAML
+    if (!/\b(?:env|environment|services|kind):/.test(text) || text.includes("{{") || !mayHoldDeployment(text)) continue; // Helm templates are not YAML
     let docs: unknown[];
     try {
       docs = parseAllDocuments(text, { logLevel: "silent" }).map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
