@@ -4,10 +4,10 @@
 // figure is against a grep with patterns comparable to the recognisers' (URLs, host variables, client
 // constructors, broker calls); the figure against msa's own forms only, the earlier denominator, is kept.
 // Issue #22/#24: the same tree with a 400-context system.yaml (the 20 contexts of the tree and 380 more, with
-// events, APIs, databases and versioned schemas: ~6,000 lines), and a real mixed tree (public repositories
+// events, APIs, databases and versioned schemas: 4,313 lines), and a real mixed tree (public repositories
 // from git mirrors plus a copy of this repository's node_modules: minified bundles, binaries) when the
 // mirrors are there. All figures are interleaved in one run: each round runs grep then msa for every tree.
-// Usage: node bench/analyze-deps.mjs [--files N] [--runs N] [--no-real]   (prints `ok|!!  figure: value (budget …)`)
+// Usage: node bench/analyze-deps.mjs [--files N] [--runs N] [--no-real]   (MSA_BENCH_DEPS_RUNS=N: rounds, also through bench/run.mjs)   (prints `ok|!!  figure: value (budget …)`)
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -19,7 +19,7 @@ const arg = (name, def) => {
   return i === -1 ? def : Number(process.argv[i + 1]);
 };
 const FILES = arg("--files", 20_000);
-const RUNS = arg("--runs", 5);
+const RUNS = arg("--runs", Number(process.env.MSA_BENCH_DEPS_RUNS) || 5); // bench/run.mjs gives a sub-bench 6 minutes: fewer rounds on a loaded machine
 const CONTEXTS = 20;
 /** The large system.yaml: the tree's contexts plus this many more in all. */
 const LARGE_CONTEXTS = 400;
