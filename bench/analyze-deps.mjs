@@ -3,19 +3,26 @@
 // Budget: msa ≤ 1.5× grep (medians of interleaved runs; page cache warmed first). Since issue #22 the budget
 // figure is against a grep with patterns comparable to the recognisers' (URLs, host variables, client
 // constructors, broker calls); the figure against msa's own forms only, the earlier denominator, is kept.
-// Usage: node bench/analyze-deps.mjs [--files N] [--runs N]   (prints `ok|!!  figure: value (budget …)`)
-import { spawnSync } from "node:child_process";
+// Issue #22/#24: the same tree with a 400-context system.yaml (the 20 contexts of the tree and 380 more, with
+// events, APIs, databases and versioned schemas: 4,313 lines), and a real mixed tree (public repositories
+// from git mirrors plus a copy of this repository's node_modules: minified bundles, binaries) when the
+// mirrors are there. All figures are interleaved in one run: each round runs grep then msa for every tree.
+// Usage: node bench/analyze-deps.mjs [--files N] [--runs N] [--no-real]   (MSA_BENCH_DEPS_RUNS=N: rounds, also through bench/run.mjs)   (prints `ok|!!  figure: value (budget …)`)
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
-import { DATA, MSA, fmt, median } from "./lib.mjs";
+import { DATA, MSA, ROOT, fmt, median } from "./lib.mjs";
 
 const arg = (name, def) => {
   const i = process.argv.indexOf(name);
   return i === -1 ? def : Number(process.argv[i + 1]);
 };
 const FILES = arg("--files", 20_000);
-const RUNS = arg("--runs", 5);
+const RUNS = arg("--runs", Number(process.env.MSA_BENCH_DEPS_RUNS) || 5); // bench/run.mjs gives a sub-bench 6 minutes: fewer rounds on a loaded machine
 const CONTEXTS = 20;
+/** The large system.yaml: the tree's contexts plus this many more in all. */
+const LARGE_CONTEXTS = 400;
 const EVENTS = 10;
 const TARGET_BYTES = 10_000; // per file: 20,000 × 10 kB ≈ 200 MB
 const dir = path.join(DATA, `deps-${FILES}`);
@@ -43,6 +50,30 @@ function systemYaml() {
   lines.push("events:");
   for (let e = 0; e < EVENTS; e++) lines.push(`  ${evName(e)}:`, "    schema: { type: object }");
   return lines.join("\n") + "\n";
+}
+
+const NOUNS = ["order", "payment", "invoice", "cart", "user", "shipment", "stock", "price", "review", "coupon", "ticket", "refund"];
+const VERBS = ["created", "updated", "cancelled", "completed", "reserved", "failed", "shipped", "approved"];
+const largeEvent = (i) => `${NOUNS[i % NOUNS.length]}${i}.${VERBS[(i * 7) % VERBS.length]}`;
+
+/** 400 contexts: the tree's 20 as in systemYaml(), then contexts shaped like bench/synth.mjs's (a database, an API, versioned events). */
+function largeSystemYaml() {
+  const lines = systemYaml().split("\n");
+  const ctxEnd = lines.indexOf("events:");
+  const more = [];
+  for (let i = CONTEXTS; i < LARGE_CONTEXTS; i++) {
+    more.push(`  ${ctxName(i)}:`, `    port: ${3000 + i}`, `    database: ${["postgres", "mysql", "mongodb", "redis", "none"][i % 5]}`);
+    more.push(`    api: ["GET /things${i}/{id}", "POST /things${i}"]`, `    publishes: [${largeEvent(i)}]`);
+    if (i > CONTEXTS) more.push(`    consumes: [${largeEvent(i - 1)}]`);
+    if (i + 1 < LARGE_CONTEXTS && i % 2 === 0) more.push("    calls:", `      ${ctxName(i + 1)}: { timeout: 2s, retries: 2 }`);
+  }
+  const events = [];
+  for (let i = CONTEXTS; i < LARGE_CONTEXTS; i++) {
+    events.push(`  ${largeEvent(i)}:`, "    versions:");
+    events.push("      1: { type: object, additionalProperties: false, required: [id], properties: { id: { type: string } } }");
+    events.push("      2: { type: object, additionalProperties: false, required: [id], properties: { id: { type: string }, note: { type: string } } }");
+  }
+  return [...lines.slice(0, ctxEnd), ...more, ...lines.slice(ctxEnd).filter(Boolean), ...events].join("\n") + "\n";
 }
 
 const WORDS = ["const", "value", "await", "return", "function", "request", "response", "items", "order", "total", "if", "else", "for", "of", "map", "filter", "config", "logger", "info", "error", "payload", "http", "url", "event", "handler", "data", "result", "service", "client", "timeout"];
@@ -91,11 +122,11 @@ function build() {
   fs.writeFileSync(marker, "");
 }
 
-/** The same patterns msa looks for, as one POSIX ERE for grep. */
-function grepPattern() {
-  const names = Array.from({ length: CONTEXTS }, (_, i) => ctxName(i));
-  const envs = Array.from({ length: CONTEXTS }, (_, i) => envName(i));
-  const evs = Array.from({ length: EVENTS }, (_, i) => evName(i).replace(/\./g, "\\."));
+/** The same patterns msa looks for, as one POSIX ERE for grep: `contexts` context names and `events` event names. */
+function grepPattern(contexts = CONTEXTS, events = Array.from({ length: EVENTS }, (_, i) => evName(i))) {
+  const names = Array.from({ length: contexts }, (_, i) => ctxName(i));
+  const envs = Array.from({ length: contexts }, (_, i) => envName(i));
+  const evs = events.map((e) => e.replace(/\./g, "\\."));
   return [
     `https?://(${names.join("|")})([^A-Za-z0-9_-]|$)`,
     `(^|[^A-Za-z0-9_])(ROUTE_)?(${envs.join("|")})_URL([^A-Za-z0-9_]|$)`,
@@ -107,9 +138,9 @@ function grepPattern() {
  * What the recognisers for code msa did not write look for (issue #22), as one POSIX ERE: URLs, host
  * variables, client constructors and broker calls. "Comparable patterns" for the budget with them on.
  */
-function grepGenericPattern() {
+function grepGenericPattern(own = grepPattern()) {
   return [
-    grepPattern(),
+    own,
     "[A-Za-z+]+://",
     "_(URL|URI|HOST|HOSTNAME|ADDR|ADDRESS|ENDPOINT)([^A-Za-z0-9_]|$)",
     "[A-Za-z_]+(Client|Stub|Api)[[:space:]]*\\(",
@@ -119,49 +150,164 @@ function grepGenericPattern() {
   ].join("|");
 }
 
-function time(argv, okCodes) {
+const TIME = fs.existsSync("/usr/bin/time") ? "/usr/bin/time" : null;
+const cpuFile = path.join(os.tmpdir(), `msa-bench-deps-cpu-${process.pid}`);
+
+/** Wall time of one process, and its CPU time (user + system, from /usr/bin/time) when available. */
+function time(argv, okCodes, cwd = dir) {
+  const full = TIME ? [TIME, "-f", "%U %S", "-o", cpuFile, ...argv] : argv;
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(argv[0], argv.slice(1), { cwd: dir, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 28, env: { ...process.env, NO_COLOR: "1" } });
+  const r = spawnSync(full[0], full.slice(1), { cwd, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 28, env: { ...process.env, NO_COLOR: "1" } });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (!okCodes.includes(r.status)) throw new Error(`${argv.join(" ")} exited ${r.status}: ${String(r.stderr).slice(0, 1000)}`);
-  return { ms, stdout: String(r.stdout) };
+  let cpu = NaN;
+  if (TIME) {
+    const [u, sy] = fs.readFileSync(cpuFile, "utf8").trim().split("\n").pop().split(" ").map(Number);
+    cpu = (u + sy) * 1000;
+  }
+  return { ms, cpu, stdout: String(r.stdout) };
 }
 
-const t0 = Date.now();
-build();
-let bytes = 0;
-let files = 0;
-for (const root of ["services", "gateway"]) {
-  for (const e of fs.readdirSync(path.join(dir, root), { recursive: true, withFileTypes: true })) {
-    if (e.isFile() && !e.parentPath.includes("node_modules")) {
+const load = () => os.loadavg().map((x) => x.toFixed(2)).join(" ");
+
+/** Public repositories at fixed commits, from local git mirrors (fetched beforehand; nothing is cloned here). */
+const REAL_REPOS = [
+  ["instana/robot-shop", "55292e2199f2fb00a165b1f7d3045fe7f8922038"],
+  ["GoogleCloudPlatform/microservices-demo", "34ffea9175946982c3088ed84994fe6019ad6e92"],
+];
+const realDir = path.join(DATA, "deps-real");
+
+/**
+ * The real mixed tree: each repository's tree at its commit (git archive from a mirror under
+ * $MSA_BENCH_MIRRORS, default /work/.mirror, as owner+name/repo), and this repository's node_modules
+ * copied under vendor-js/ (neither msa nor grep skips that name: minified bundles, .wasm and .node binaries,
+ * source maps). Returns null, saying why, when a mirror is missing.
+ */
+function buildReal() {
+  const marker = path.join(realDir, ".complete");
+  if (fs.existsSync(marker)) return realDir;
+  const mirrors = process.env.MSA_BENCH_MIRRORS || "/work/.mirror";
+  for (const [repo] of REAL_REPOS) {
+    if (!fs.existsSync(path.join(mirrors, repo.replace("/", "+"), "repo"))) {
+      console.log(`   real mixed tree skipped: no git mirror of ${repo} under ${mirrors}`);
+      return null;
+    }
+  }
+  fs.rmSync(realDir, { recursive: true, force: true });
+  fs.mkdirSync(realDir, { recursive: true });
+  for (const [repo, commit] of REAL_REPOS) {
+    const out = path.join(realDir, repo.split("/")[1]);
+    fs.mkdirSync(out);
+    extract(path.join(mirrors, repo.replace("/", "+"), "repo"), commit, out);
+  }
+  fs.cpSync(path.join(ROOT, "node_modules"), path.join(realDir, "vendor-js"), { recursive: true, verbatimSymlinks: true });
+  fs.writeFileSync(marker, "");
+  return realDir;
+}
+
+/** The files of `commit` into `out` (a mirror may lack its largest blobs: those are left out, as git archive cannot). */
+function extract(gitDir, commit, out) {
+  const listing = execFileSync("git", ["--git-dir", gitDir, "ls-tree", "-r", "-z", commit], { maxBuffer: 1 << 28 }).toString("utf8").split("\0").filter(Boolean);
+  const blobs = listing.map((l) => /^(\d+) blob ([0-9a-f]+)\t(.*)$/s.exec(l)).filter((m) => m && m[1] !== "120000" && m[1] !== "160000");
+  const batch = execFileSync("git", ["--git-dir", gitDir, "cat-file", "--batch"], { input: blobs.map((m) => m[2]).join("\n") + "\n", maxBuffer: 1 << 30 });
+  let at = 0;
+  for (const m of blobs) {
+    const nl = batch.indexOf(10, at);
+    const header = batch.toString("latin1", at, nl).split(" ");
+    at = nl + 1;
+    if (header[1] === "missing") continue;
+    const size = Number(header[2]);
+    const file = path.join(out, m[3]);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, batch.subarray(at, at + size));
+    at += size + 1;
+  }
+}
+
+function treeStats(root, skip) {
+  let bytes = 0;
+  let files = 0;
+  for (const e of fs.readdirSync(root, { recursive: true, withFileTypes: true })) {
+    if (e.isFile() && !skip(e.parentPath)) {
       files++;
       bytes += fs.statSync(path.join(e.parentPath, e.name)).size;
     }
   }
+  return { files, bytes };
+}
+
+const t0 = Date.now();
+build();
+fs.writeFileSync(path.join(dir, "system-400.yaml"), largeSystemYaml());
+let bytes = 0;
+let files = 0;
+for (const root of ["services", "gateway"]) {
+  const st = treeStats(path.join(dir, root), (p) => p.includes("node_modules"));
+  files += st.files;
+  bytes += st.bytes;
 }
 console.log(`   tree: ${files} files, ${(bytes / 1e6).toFixed(0)} MB in ${path.relative(process.cwd(), dir)} (ready in ${fmt(Date.now() - t0)})`);
+const real = process.argv.includes("--no-real") ? null : buildReal();
+const realStats = real ? treeStats(real, (p) => /[/\\](node_modules|dist|\.git)([/\\]|$)/.test(p)) : null;
+if (real) console.log(`   real mixed tree: ${realStats.files} files, ${(realStats.bytes / 1e6).toFixed(0)} MB in ${path.relative(process.cwd(), real)} (${REAL_REPOS.map(([r, c]) => `${r}@${c.slice(0, 12)}`).join(", ")}, and this repository's node_modules as vendor-js/)`);
 
+const EXCLUDE_DIRS = ["--exclude-dir=node_modules", "--exclude-dir=dist", "--exclude-dir=.git"];
 const msa = ["node", MSA, "analyze-deps", "--output-format", "json"];
-const grep = ["grep", "-rEl", "--exclude-dir=node_modules", "--exclude-dir=dist", "--exclude-dir=.git", grepPattern(), "services", "gateway"];
-// Warm the page cache and check both agree on which files hold references.
+const msa400 = [...msa, "-f", "system-400.yaml"];
+const grep = ["grep", "-rEl", ...EXCLUDE_DIRS, grepPattern(), "services", "gateway"];
+const grepGeneric = ["grep", "-rEl", ...EXCLUDE_DIRS, grepGenericPattern(), "services", "gateway"];
+const largeEvents = [...Array.from({ length: EVENTS }, (_, i) => evName(i)), ...Array.from({ length: LARGE_CONTEXTS - CONTEXTS }, (_, i) => largeEvent(i + CONTEXTS))];
+const grep400 = ["grep", "-rEl", ...EXCLUDE_DIRS, grepGenericPattern(grepPattern(LARGE_CONTEXTS, largeEvents)), "services", "gateway"];
+// Without a system.yaml, in a real tree: the recognisers' patterns, and the URL forms of any host.
+const msaReal = ["node", MSA, "analyze-deps", "--output-format", "json", "."];
+const grepReal = ["grep", "-rEl", ...EXCLUDE_DIRS, grepGenericPattern("https?://[A-Za-z0-9_-]+"), "."];
+
+// Warm the page cache and check msa and grep agree on which files hold references.
 const first = JSON.parse(time(msa, [0, 1]).stdout);
 const msaFiles = new Set(first.edges.flatMap((e) => e.evidence.filter((x) => x.form !== "declared").map((x) => x.file)));
 const grepFiles = new Set(time(grep, [0]).stdout.trim().split("\n"));
 const same = msaFiles.size === grepFiles.size && [...msaFiles].every((f) => grepFiles.has(f));
 console.log(`${same ? "ok" : "!!"}  files with references, msa vs grep: ${msaFiles.size} vs ${grepFiles.size}${same ? " (the same files)" : ""}`);
-const grepGeneric = [...grep.slice(0, -3), grepGenericPattern(), "services", "gateway"];
+const large = JSON.parse(time(msa400, [0, 1]).stdout);
+const largeFiles = new Set(large.edges.flatMap((e) => e.evidence.filter((x) => x.form !== "declared").map((x) => x.file)));
+const sameLarge = largeFiles.size === msaFiles.size && [...largeFiles].every((f) => msaFiles.has(f));
+console.log(`${sameLarge ? "ok" : "!!"}  with the ${LARGE_CONTEXTS}-context system.yaml: ${large.nodes.length} nodes, files with references ${largeFiles.size}${sameLarge ? " (the same files)" : ` (the 20-context run: ${msaFiles.size})`}`);
 time(grepGeneric, [0, 1]);
-const a = [];
-const b = [];
-const c = [];
-for (let i = 0; i < RUNS; i++) {
-  b.push(time(grep, [0]).ms);
-  c.push(time(grepGeneric, [0, 1]).ms);
-  a.push(time(msa, [0, 1]).ms);
+time(grep400, [0, 1]);
+if (real) {
+  time(msaReal, [0, 1, 2], real);
+  time(grepReal, [0, 1], real);
 }
-const ma = median(a);
-const mb = median(b);
-const mc = median(c);
-console.log(`   runs: msa ${a.map(fmt).join(", ")}; grep ${b.map(fmt).join(", ")}; grep with the recognisers' patterns ${c.map(fmt).join(", ")}`);
-console.log(`    scan of ${files} files, grep with msa's own forms only: msa ${fmt(ma)} vs grep -rEl ${fmt(mb)} = ${(ma / mb).toFixed(2)}× grep`);
-console.log(`${ma / mc <= 1.5 ? "ok" : "!!"}  scan of ${files} files (${(bytes / 1e6).toFixed(0)} MB): msa ${fmt(ma)} vs grep -rEl with comparable patterns ${fmt(mc)} = ${(ma / mc).toFixed(2)}× grep   (budget ≤ 1.5× grep)`);
+
+// Interleaved rounds: every command once a round, so load swings hit all figures alike.
+const loadBefore = load();
+const runs = { grep: [], grepGeneric: [], msa: [], grep400: [], msa400: [], grepReal: [], msaReal: [] };
+for (let i = 0; i < RUNS; i++) {
+  runs.grep.push(time(grep, [0]));
+  runs.grepGeneric.push(time(grepGeneric, [0, 1]));
+  runs.msa.push(time(msa, [0, 1]));
+  runs.grep400.push(time(grep400, [0, 1]));
+  runs.msa400.push(time(msa400, [0, 1]));
+  if (real) {
+    runs.grepReal.push(time(grepReal, [0, 1], real));
+    runs.msaReal.push(time(msaReal, [0, 1, 2], real));
+  }
+}
+const loadAfter = load();
+const med = (k) => median(runs[k].map((r) => r.ms));
+const cpu = (k) => median(runs[k].map((r) => r.cpu));
+const list = (k) => runs[k].map((r) => fmt(r.ms)).join(", ");
+console.log(`   load average (1, 5, 15 min) before the timed rounds: ${loadBefore}; after: ${loadAfter}; ${os.cpus().length} cores`);
+console.log(`   runs: msa ${list("msa")}; grep ${list("grep")}; grep with the recognisers' patterns ${list("grepGeneric")}`);
+console.log(`   runs with ${LARGE_CONTEXTS} contexts: msa ${list("msa400")}; grep ${list("grep400")}`);
+if (real) console.log(`   runs on the real mixed tree: msa ${list("msaReal")}; grep ${list("grepReal")}`);
+const line = (ok, what, a, b) => {
+  const ratio = med(a) / med(b);
+  const cpuRatio = cpu(a) / cpu(b);
+  const cpuText = Number.isFinite(cpuRatio) ? `; CPU ${fmt(cpu(a))} vs ${fmt(cpu(b))} = ${cpuRatio.toFixed(2)}×` : "";
+  console.log(`${ok === undefined ? "  " : ratio <= 1.5 ? "ok" : "!!"}  ${what}: msa ${fmt(med(a))} vs grep -rEl ${fmt(med(b))} = ${ratio.toFixed(2)}× grep${cpuText}${ok === undefined ? "" : "   (budget ≤ 1.5× grep)"}`);
+};
+line(undefined, `scan of ${files} files, grep with msa's own forms only`, "msa", "grep");
+line(true, `scan of ${files} files (${(bytes / 1e6).toFixed(0)} MB), grep with comparable patterns`, "msa", "grepGeneric");
+line(true, `scan of ${files} files, ${LARGE_CONTEXTS}-context system.yaml, grep with comparable patterns`, "msa400", "grep400");
+if (real) line(true, `real mixed tree (${realStats.files} files, ${(realStats.bytes / 1e6).toFixed(0)} MB), no system.yaml, grep with comparable patterns`, "msaReal", "grepReal");

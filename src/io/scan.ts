@@ -1,12 +1,13 @@
 // The file walk and the streaming read behind analyze-deps. Walks with tinyglobby (never following
 // symbolic links), opens with O_NOFOLLOW (a symlink is never read, so nothing outside the tree is),
-// sniffs binaries, stops at a size limit, and feeds latin1 text to the pure scanner in chunks.
+// sniffs binaries, stops at a size limit, and feeds latin1 text to the pure scanner.
 import fs from "node:fs";
 import path from "node:path";
-import picomatch from "picomatch";
+import type picomatchType from "picomatch";
 import { Worker } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
-import { createChunkScanner, createMatcher, mayReference, scanText, type Matcher, type MatcherSpec, type RawMatch } from "../core/deps/scanner.js";
+import { literalSet, scanLiterals } from "../core/deps/literals.js";
+import { createMatcher, mayReference, scanText, type Matcher, type MatcherSpec, type RawMatch } from "../core/deps/scanner.js";
 
 export const DEFAULT_EXCLUDES = ["node_modules", "dist", ".git"];
 /**
@@ -16,7 +17,6 @@ export const DEFAULT_EXCLUDES = ["node_modules", "dist", ".git"];
  */
 export const NON_CODE_EXCLUDES = ["test", "tests", "__tests__", "*.test.*", "*.spec.*", "test_*.py", "*_test.py", "*_test.go", "*.md"];
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
-const CHUNK_BYTES = 256 * 1024;
 /** Like git: a NUL byte in the first 8000 bytes means binary. */
 const SNIFF_BYTES = 8000;
 
@@ -53,6 +53,19 @@ export function excludePatterns(globs: readonly string[]): string[] {
 const GLOB_CHARS = /[*?[\]{}()!+@]/;
 
 /**
+ * Whether a name or path matches any of `globs`: picomatch's expressions joined into one, so each
+ * entry of the walk costs one test, not one a glob (the default excludes are ~20 globs).
+ */
+function anyGlob(picomatch: typeof picomatchType, globs: readonly string[]): (p: string) => boolean {
+  if (!globs.length) return () => false;
+  const res = globs.map((g) => picomatch.makeRe(g, { dot: true }));
+  const flags = res[0]!.flags;
+  if (res.some((r) => r.flags !== flags || r.flags.includes("g") || r.flags.includes("y"))) return picomatch(globs as string[], { dot: true });
+  const one = new RegExp(res.map((r) => `(?:${r.source})`).join("|"), flags);
+  return (p) => one.test(p);
+}
+
+/**
  * Every file under the roots, sorted, excludes applied, symbolic links never followed (nor listed).
  * A user glob may be written from `base` (services/payment/legacy/** while scanning services/): it is
  * then also applied from the root.
@@ -61,6 +74,8 @@ const GLOB_CHARS = /[*?[\]{}()!+@]/;
  * first, spent 8× longer than this on the bench's 20,000 files, more than reading them.
  */
 export async function walkFiles(roots: readonly string[], excludes: readonly string[], base?: string, problems?: { abs: string; reason: string }[]): Promise<WalkedFile[]> {
+  // Loaded here, not at the top: the scan worker imports this module and never walks.
+  const { default: picomatch } = await import("picomatch");
   const out: WalkedFile[] = [];
   for (const root of roots) {
     const st = fs.statSync(root);
@@ -79,8 +94,8 @@ export async function walkFiles(roots: readonly string[], excludes: readonly str
     // **/*.test.*: a glob on the entry's own name, tested on the (short) name instead of the path.
     const nameGlobs = rest.filter((p) => p.startsWith("**/") && !p.slice(3).includes("/")).map((p) => p.slice(3));
     const pathGlobs = rest.filter((p) => !(p.startsWith("**/") && !p.slice(3).includes("/")));
-    const nameExcluded = nameGlobs.length ? picomatch(nameGlobs, { dot: true }) : () => false;
-    const pathExcluded = pathGlobs.length ? picomatch(pathGlobs, { dot: true }) : () => false;
+    const nameExcluded = anyGlob(picomatch, nameGlobs);
+    const pathExcluded = anyGlob(picomatch, pathGlobs);
     const found: WalkedFile[] = [];
     const walk = (dir: string, rel: string): void => {
       let entries: fs.Dirent[];
@@ -150,66 +165,76 @@ export function filesToScan(files: readonly WalkedFile[], maxBytes = DEFAULT_MAX
   });
 }
 
-/** Reads every file and returns the references in it. Synchronous reads into one reused buffer: fastest in Node for many small files. */
+/**
+ * Reads a whole file (up to `maxBytes` + 1 bytes) into `buf`, which must hold that many. Symbolic links
+ * are not opened (O_NOFOLLOW). Returns the bytes, or why they are not text to scan.
+ */
+function readWhole(file: WalkedFile, buf: Buffer, maxBytes: number): { bytes: Buffer } | { skip: "binary" | "tooLarge" | "symlink" } | { error: unknown } {
+  let fd: number;
+  try {
+    fd = fs.openSync(file.abs, fs.constants.O_RDONLY | O_NOFOLLOW);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ELOOP" ? { skip: "symlink" } : { error: e };
+  }
+  try {
+    if (!O_NOFOLLOW && fs.lstatSync(file.abs).isSymbolicLink()) return { skip: "symlink" };
+    const limit = Math.min(buf.length, maxBytes + 1);
+    // One read: a regular file gives all it has up to the limit (the chunked reads before assumed as much);
+    // no second read just to see the end.
+    const total = fs.readSync(fd, buf, 0, limit, null);
+    if (buf.subarray(0, Math.min(total, SNIFF_BYTES)).includes(0)) return { skip: "binary" };
+    if (total > maxBytes) return { skip: "tooLarge" };
+    return { bytes: buf.subarray(0, total) };
+  } catch (e) {
+    return { error: e };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Reads every file and returns the references in it. Synchronous reads of each whole file (at most
+ * `maxBytes`) into one reused buffer: fastest in Node for many small files, and the byte pre-check then
+ * spares most files (large ones too) the decoding and the expressions.
+ */
 export function scanFiles(files: readonly WalkedFile[], matcher: Matcher, maxBytes = DEFAULT_MAX_FILE_BYTES): { results: FileMatches[]; stats: ScanStats; problems: ScanProblem[] } {
   const stats: ScanStats = { scanned: 0, binary: 0, tooLarge: 0, symlinks: 0, unreadable: 0 };
   const results: FileMatches[] = [];
   const problems: ScanProblem[] = [];
-  const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  const buf = Buffer.allocUnsafe(maxBytes + 1);
   for (const file of files) {
-    let fd: number;
-    try {
-      fd = fs.openSync(file.abs, fs.constants.O_RDONLY | O_NOFOLLOW);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ELOOP") stats.symlinks++;
-      else {
-        stats.unreadable++;
-        problems.push({ file, reason: reasonOf(e, "file") });
-      }
+    const r = readWhole(file, buf, maxBytes);
+    if ("error" in r) {
+      stats.unreadable++;
+      problems.push({ file, reason: reasonOf(r.error, "file") });
       continue;
     }
-    try {
-      if (!O_NOFOLLOW && fs.lstatSync(file.abs).isSymbolicLink()) {
-        stats.symlinks++;
-        continue;
-      }
-      let n = fs.readSync(fd, buf, 0, CHUNK_BYTES, null);
-      if (buf.subarray(0, Math.min(n, SNIFF_BYTES)).includes(0)) {
-        stats.binary++;
-        continue;
-      }
-      let matches: RawMatch[];
-      if (n < CHUNK_BYTES && n > maxBytes) {
-        stats.tooLarge++;
-        continue;
-      }
-      if (n < CHUNK_BYTES) {
-        const bytes = buf.subarray(0, n);
-        matches = mayReference(matcher, bytes) ? scanText(matcher, bytes.toString("latin1")) : [];
-      } else {
-        const scanner = createChunkScanner(matcher);
-        let total = 0;
-        while (n > 0 && total <= maxBytes) {
-          total += n;
-          scanner.push(buf.toString("latin1", 0, n));
-          n = fs.readSync(fd, buf, 0, CHUNK_BYTES, null);
-        }
-        if (total > maxBytes) {
-          stats.tooLarge++;
-          continue;
-        }
-        matches = scanner.end();
-      }
-      stats.scanned++;
-      if (matches.length) results.push({ file, matches });
-    } catch (e) {
-      stats.unreadable++;
-      problems.push({ file, reason: reasonOf(e, "file") });
-    } finally {
-      fs.closeSync(fd);
+    if ("skip" in r) {
+      if (r.skip === "binary") stats.binary++;
+      else if (r.skip === "tooLarge") stats.tooLarge++;
+      else stats.symlinks++;
+      continue;
     }
+    const matches = mayReference(matcher, r.bytes) ? scanText(matcher, r.bytes.toString("latin1")) : [];
+    stats.scanned++;
+    if (matches.length) results.push({ file, matches });
   }
   return { results, stats, problems };
+}
+
+/**
+ * The text (latin1) of each file that holds one of `needles`, for a second pass (constants' definitions).
+ * Read like scanFiles reads (binaries, files over the limit and symbolic links left out; an unreadable
+ * file was reported by the scan); the needles are searched for in one pass over the bytes.
+ */
+export function* filesContaining(files: readonly WalkedFile[], needles: readonly string[], maxBytes = DEFAULT_MAX_FILE_BYTES): Generator<{ file: WalkedFile; text: string }> {
+  const set = literalSet(needles);
+  const buf = Buffer.allocUnsafe(maxBytes + 1);
+  for (const file of files) {
+    const r = readWhole(file, buf, maxBytes);
+    if (!("bytes" in r)) continue;
+    if (set.matchesAll || scanLiterals(set, r.bytes, () => true)) yield { file, text: r.bytes.toString("latin1") };
+  }
 }
 
 /** Below this many files a worker's start-up costs more than it saves. */

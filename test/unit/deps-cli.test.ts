@@ -259,3 +259,57 @@ describe("the two-core scan", () => {
     expect(one.results).toHaveLength(14);
   });
 });
+
+describe("which code is whose, and what the walk leaves out", () => {
+  it("sourceOwner: the deepest folder wins; at the same depth the service listed first, whether its source is a plain folder or a glob", async () => {
+    const { sourceOwner } = await import("../../src/cli/commands/analyze-deps-sources.js");
+    const base = "/repo";
+    const sources = [
+      { name: "apps", globs: ["apps/*"] },
+      { name: "billing", globs: ["apps/legacy/billing"] },
+      { name: "first", globs: ["./shared/x/"] },
+      { name: "second", globs: ["shared/x", "shared/*"] },
+    ];
+    expect(sourceOwner(base, "/repo/apps/legacy/billing/src", sources)).toBe("billing");
+    expect(sourceOwner(base, "/repo/apps/orders/src/deep", sources)).toBe("apps");
+    expect(sourceOwner(base, "/repo/apps/legacy", sources)).toBe("apps");
+    expect(sourceOwner(base, "/repo/shared/x/lib", sources)).toBe("first"); // listed first, plain folder
+    expect(sourceOwner(base, "/repo/shared/y", sources)).toBe("second");
+    expect(sourceOwner(base, "/repo/other", sources)).toBeNull();
+    // "!nothing" is a picomatch negation (every folder but "nothing"), not a folder named "!nothing".
+    expect(sourceOwner(base, "/repo/other", [{ name: "negated", globs: ["!nothing"] }])).toBe("negated");
+    expect(sourceOwner(base, "/elsewhere/apps/a", sources)).toBeNull();
+    const globFirst = [{ name: "glob", globs: ["svc/*"] }, { name: "plain", globs: ["svc/a"] }];
+    expect(sourceOwner(base, "/repo/svc/a", globFirst)).toBe("glob");
+  });
+
+  it("the walk's default excludes (tests, Markdown, generated protobuf code) match as picomatch does, one test an entry", async () => {
+    const scan = await import("../../src/io/scan.js");
+    const { GENERATED_EXCLUDES } = await import("../../src/cli/commands/analyze-deps-sources.js");
+    const dir = tree("");
+    const kept = ["a.ts", "b/c.py", "grpc/cart.go", "testing/x.ts", "latest.md.txt"];
+    const left = ["a.test.ts", "b/c.spec.js", "test/x.ts", "b/tests/y.py", "test_z.py", "z_test.go", "README.md", "cart.pb.go", "cart_pb2_grpc.py", "CartGrpc.java", "node_modules/m/i.js"];
+    for (const f of [...kept, ...left]) write(dir, `services/s/${f}`, "x\n");
+    const files = await scan.walkFiles([path.join(dir, "services")], [...scan.NON_CODE_EXCLUDES, ...GENERATED_EXCLUDES]);
+    expect(files.map((f) => f.rel)).toEqual(kept.map((f) => `s/${f}`).sort());
+  });
+});
+
+describe("deployment values (compose, Kubernetes) read for host variables", () => {
+  it("every form of env list, environment map, build and workload still gives its values through the YAML pre-filter", async () => {
+    const { harvestDeployment } = await import("../../src/cli/commands/analyze-deps-sources.js");
+    const scan = await import("../../src/io/scan.js");
+    const dir = tree("");
+    write(dir, "k8s/block.yaml", "kind: Deployment\nmetadata: { name: cart }\nspec:\n  containers:\n    - env:\n        # comment\n\n        - name: A_ADDR\n          value: \"a:1\"\n");
+    write(dir, "k8s/compact.yaml", "spec:\n  env:\n  - name: B_ADDR\n    value: b:2\n");
+    write(dir, "k8s/flow.yml", "spec: { env: [ { name: C_ADDR, value: 'c:3' } ] }\n");
+    write(dir, "k8s/crlf.yaml", "spec:\r\n  env: # x\r\n    - name: D_ADDR\r\n      value: d:4\r\n");
+    write(dir, "compose.yml", "services:\n  web:\n    build: ./web\n    environment:\n      E_HOST: e\n    env_file: x\n  api:\n    environment: [\"F_HOST=f\"]\n");
+    write(dir, "web/x.js", "1\n");
+    write(dir, ".travis.yml", "env:\n  global: { G_HOST: g }\nservices: [docker]\n");
+    const d = harvestDeployment(await scan.walkFiles([dir], []));
+    expect(Object.fromEntries(d.env)).toEqual({ A_ADDR: "a:1", B_ADDR: "b:2", C_ADDR: "c:3", D_ADDR: "d:4", E_HOST: "e", F_HOST: "f" });
+    expect([...d.builds.keys()]).toEqual(["web"]);
+    expect([...d.workloads]).toEqual(["cart"]);
+  });
+});

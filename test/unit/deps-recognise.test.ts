@@ -97,6 +97,33 @@ describe("scanner: long lines", () => {
     // Recomputing each column from the line start is ~10^10 character steps here (minutes); linear is well under a second.
     expect(ms).toBeLessThan(5_000);
   });
+
+  it("a 1 MB minified file goes through the file scan whole (pre-check, then one scan) in linear time", () => {
+    const m = createMatcher({ services: [{ name: "catalogue", envName: "CATALOGUE" }], prefixes: [], events: ["order.created"], generic: true });
+    // Every few bytes a pre-check literal that is no reference (send, emit, Client, _HOST, ://), and 5,000 that are.
+    const noise = 'a.send(b);c.emit(d);new XClient();e._HOSTx="ftp://q";';
+    const ref = 'f("http://catalogue/x");';
+    let line = "";
+    for (let i = 0; line.length < 1_000_000; i++) line += i % 4 === 0 ? ref : noise;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-deps-min-"));
+    try {
+      fs.writeFileSync(path.join(dir, "bundle.min.js"), line);
+      expect(fs.statSync(path.join(dir, "bundle.min.js")).size).toBeLessThanOrEqual(1024 * 1024);
+      const t0 = process.hrtime.bigint();
+      const { results, stats } = scanFiles([{ abs: path.join(dir, "bundle.min.js"), root: dir, rel: "bundle.min.js", dir: "" }], m);
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      expect(stats.scanned).toBe(1);
+      const hits = results[0]!.matches.filter((x) => x.target === "catalogue");
+      expect(hits.length).toBe(Math.ceil(line.split(ref).length - 1));
+      const last = line.lastIndexOf(ref);
+      expect(hits.at(-1)!.column).toBe(last + 4); // 1-based, at "http" after f("
+      expect(hits.every((h) => h.line === 1)).toBe(true);
+      // Quadratic work on this line (each hit or literal searched to the line's end) is minutes; linear is well under a second.
+      expect(ms).toBeLessThan(5_000);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("analyze-deps: what could not be read is reported", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createChunkScanner, createMatcher, directionOf, eventAnchors, mayReference, scanText, trieRegexSource } from "../../src/core/deps/scanner.js";
+import { literalSet, scanLiterals } from "../../src/core/deps/literals.js";
 
 const matcher = createMatcher({
   services: [
@@ -124,5 +125,63 @@ describe("scanner: the fast paths agree with the full scan", () => {
     expect(mayReference(matcher, Buffer.from(samples[0]!))).toBe(false);
     expect(mayReference(matcher, Buffer.from(samples[1]!))).toBe(false);
     expect(mayReference(matcher, Buffer.from(samples[2]!))).toBe(true);
+  });
+});
+
+describe("the pre-check's one-pass literal search (literals.ts)", () => {
+  // A deterministic PRNG, so a failure names a reproducible text.
+  const rng = (seed: number) => () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+
+  it.each([
+    ["several sharing a key pair", ["://", "_UR", "_URL", "send", "Send", "ublish", "ubscribe", "order.created", "order.cancelled", "ab", "aab", "queue_bind"]],
+    ["other short ones", ["://", "_UR", "ab", "ba", "aab", "Api", "_URL", "send", "ublish", "order.created"]],
+  ])("finds every occurrence Buffer#indexOf finds, for literals sharing pairs, prefixes and suffixes: %s", (_, literals) => {
+    const set = literalSet(literals);
+    const r = rng(7);
+    const alphabet = "abdeilnorsuy_:/.LRUSQ \n";
+    for (let round = 0; round < 300; round++) {
+      let text = "";
+      const n = Math.floor(r() * 400);
+      while (text.length < n) text += r() < 0.1 ? literals[Math.floor(r() * literals.length)] : alphabet[Math.floor(r() * alphabet.length)];
+      const bytes = Buffer.from(text, "latin1");
+      const expected: string[] = [];
+      literals.forEach((lit, id) => {
+        for (let i = bytes.indexOf(lit); i !== -1; i = bytes.indexOf(lit, i + 1)) expected.push(`${i}:${id}`);
+      });
+      const found: string[] = [];
+      scanLiterals(set, bytes, (id, start) => void found.push(`${start}:${id}`) as unknown as boolean);
+      expect(found.sort(), JSON.stringify(text)).toEqual(expected.sort());
+    }
+  });
+
+  it("a literal too short to key (one byte, or none) makes every text a candidate", () => {
+    expect(literalSet(["abc", "x"]).matchesAll).toBe(true);
+    expect(literalSet(["abc", ""]).matchesAll).toBe(true);
+    expect(literalSet(["abc", "xy"]).matchesAll).toBe(false);
+  });
+
+  it("mayReference never says no where the full scan finds something, with many event groups (400 contexts)", () => {
+    const nouns = ["order", "payment", "invoice", "cart", "user", "shipment", "stock", "price", "review", "coupon", "ticket", "refund", "zone", "quote"];
+    const events = Array.from({ length: 400 }, (_, i) => `${nouns[i % nouns.length]}${i}.${["created", "failed", "shipped"][i % 3]}`);
+    const services = Array.from({ length: 400 }, (_, i) => ({ name: `svc-${i}`, envName: `SVC_${i}` }));
+    const big = createMatcher({ services, prefixes: [], events, generic: true });
+    expect(eventAnchors(events).length).toBe(1); // too many groups: one alternation, no shared literal
+    const r = rng(11);
+    const pieces = ["fetch(", "'http://svc-12/x'", "process.env.SVC_7_URL", `publish("${events[42]}")`, `"${events[399]}"`, "emit(", "words ", "more words\n", "https://example.com ", "x = 1;\n"];
+    let positives = 0;
+    for (let round = 0; round < 400; round++) {
+      let text = "";
+      for (let k = Math.floor(r() * 12); k > 0; k--) text += pieces[Math.floor(r() * pieces.length)];
+      const full = scanText(big, text).length > 0;
+      if (full) positives++;
+      if (full) expect(mayReference(big, Buffer.from(text, "latin1")), text).toBe(true);
+    }
+    expect(positives).toBeGreaterThan(50);
+    expect(mayReference(big, Buffer.from("plain words and https://example.com only\n"))).toBe(false);
   });
 });

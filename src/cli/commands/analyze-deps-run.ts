@@ -11,7 +11,7 @@ import { CannotRunError, UsageError } from "../../core/diagnostics.js";
 import { MAX_SYSTEM_FILE_BYTES } from "../../core/limits.js";
 import type { SystemModel } from "../../core/model.js";
 import { toEnvName } from "../../core/names.js";
-import { filesToScan, NON_CODE_EXCLUDES, ScanPool, scanFiles, walkFiles, type WalkedFile } from "../../io/scan.js";
+import { filesContaining, filesToScan, NON_CODE_EXCLUDES, ScanPool, scanFiles, walkFiles, type WalkedFile } from "../../io/scan.js";
 import { autodetectServices, GENERATED_EXCLUDES, harvestDeployment, isDeployOrTestDir, serviceFolders, sourceOwner } from "./analyze-deps-sources.js";
 import type { CliContext } from "../context.js";
 import type { ExitCode } from "../main.js";
@@ -60,16 +60,8 @@ function findConstants(files: readonly WalkedFile[], names: ReadonlySet<string>)
   const byFile = new Map<string, Map<string, string>>();
   const global = new Map<string, string | null>();
   if (!names.size) return { byFile, global };
-  const needles = [...names].map((n) => Buffer.from(n, "latin1"));
-  for (const f of files) {
-    let bytes: Buffer;
-    try {
-      bytes = fs.readFileSync(f.abs);
-    } catch {
-      continue; // reported by the scan
-    }
-    if (bytes.length > 1024 * 1024 || !needles.some((n) => bytes.includes(n)) || bytes.subarray(0, 8000).includes(0)) continue;
-    for (const { name, value } of constantsIn(bytes.toString("latin1"), names)) {
+  for (const { file: f, text } of filesContaining(files, [...names])) {
+    for (const { name, value } of constantsIn(text, names)) {
       let mine = byFile.get(f.abs);
       if (!mine) byFile.set(f.abs, (mine = new Map()));
       if (!mine.has(name)) mine.set(name, value);

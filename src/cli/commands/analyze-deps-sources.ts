@@ -32,6 +32,19 @@ const MAX_YAML_BYTES = 512 * 1024;
 type Raw = Record<string, unknown>;
 const isMap = (v: unknown): v is Raw => !!v && typeof v === "object" && !Array.isArray(v);
 
+/**
+ * Whether a YAML text may give anything below (parsing is most of the cost of a tree with many YAML
+ * files: CI configs, linters' settings): an `environment` key, an `env` key whose value is a list (block,
+ * flow, or through an anchor, alias or tag), `services` with a `build`, or a workload kind. A superset:
+ * every text that gives something passes.
+ */
+function mayHoldDeployment(text: string): boolean {
+  return /\benvironment["']?\s*:/.test(text)
+    || /\benv["']?\s*:[ \t]*(?:#[^\n]*)?(?:\r?\n[ \t]*(?:#[^\n]*)?)*[ \t]*[-[*&!]/.test(text)
+    || (/\bbuild["']?\s*:/.test(text) && /\bservices["']?\s*:/.test(text))
+    || /\b(?:Deployment|StatefulSet|DaemonSet)\b/.test(text);
+}
+
 export function harvestDeployment(files: readonly WalkedFile[]): Deployment {
   const out: Deployment = { env: new Map(), builds: new Map(), workloads: new Set() };
   const setEnv = (k: unknown, v: unknown) => {
@@ -46,7 +59,7 @@ export function harvestDeployment(files: readonly WalkedFile[]): Deployment {
     } catch {
       continue; // reported by the scan, which reads every file
     }
-    if (!/\b(?:env|environment|services|kind):/.test(text) || text.includes("{{")) continue; // Helm templates are not YAML
+    if (!/\b(?:env|environment|services|kind):/.test(text) || text.includes("{{") || !mayHoldDeployment(text)) continue; // Helm templates are not YAML
     let docs: unknown[];
     try {
       docs = parseAllDocuments(text, { logLevel: "silent" }).map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
@@ -150,19 +163,33 @@ export function autodetectServices(roots: readonly string[], deployment: Deploym
   return out;
 }
 
-const matchers = new WeakMap<object, { name: string; isMatch: (p: string) => boolean }[]>();
+/** A folder path picomatch would match only by itself: name characters and single slashes. */
+const PLAIN_FOLDER = /^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/;
+
+interface CompiledSources {
+  /** Globs without glob characters (the default services/<c>): folder → the first service naming it. O(1) per folder. */
+  literal: Map<string, { name: string; order: number }>;
+  /** The others, in the order given. */
+  globs: { name: string; order: number; isMatch: (p: string) => boolean }[];
+}
+
+const matchers = new WeakMap<object, CompiledSources>();
 
 /**
  * The service whose source globs hold the folder `absDir` (globs relative to `base`): the deepest
- * folder that matches wins, so apps/* and apps/legacy/billing can coexist.
+ * folder that matches wins, so apps/* and apps/legacy/billing can coexist; at the same depth, the
+ * service listed first.
  */
 export function sourceOwner(base: string, absDir: string, sources: readonly { name: string; globs: string[] }[]): string | null {
   let compiled = matchers.get(sources);
   if (!compiled) {
-    compiled = sources.map((s) => ({
-      name: s.name,
-      isMatch: picomatch(s.globs.map((g) => (path.isAbsolute(g) ? path.relative(base, g).split(path.sep).join("/") : g.replace(/^\.\//, "").replace(/\/+$/, ""))), { dot: true }),
-    }));
+    compiled = { literal: new Map(), globs: [] };
+    sources.forEach((s, order) => {
+      const patterns = s.globs.map((g) => (path.isAbsolute(g) ? path.relative(base, g).split(path.sep).join("/") : g.replace(/^\.\//, "").replace(/\/+$/, "")));
+      const globbed = patterns.filter((p) => !PLAIN_FOLDER.test(p) || p.split("/").some((seg) => seg === "." || seg === ".."));
+      for (const p of patterns) if (!globbed.includes(p) && !compiled!.literal.has(p)) compiled!.literal.set(p, { name: s.name, order });
+      if (globbed.length) compiled!.globs.push({ name: s.name, order, isMatch: picomatch(globbed, { dot: true }) });
+    });
     matchers.set(sources, compiled);
   }
   const rel = path.relative(base, absDir).split(path.sep).join("/");
@@ -170,7 +197,12 @@ export function sourceOwner(base: string, absDir: string, sources: readonly { na
   const segs = rel ? rel.split("/") : [];
   for (let n = segs.length; n >= 1; n--) {
     const prefix = segs.slice(0, n).join("/");
-    for (const c of compiled) if (c.isMatch(prefix)) return c.name;
+    const lit = compiled.literal.get(prefix);
+    for (const c of compiled.globs) {
+      if (lit && lit.order < c.order) break;
+      if (c.isMatch(prefix)) return c.name;
+    }
+    if (lit) return lit.name;
   }
   return null;
 }

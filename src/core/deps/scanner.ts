@@ -2,6 +2,7 @@
 // us latin1-decoded text (one char a byte: fast, and never throws on bad UTF-8).
 // One combined regular expression finds every form in a single pass over the text.
 import { createResolver, GENERIC_LITERALS, isStoreName, recognise, STORE_SCHEME_LIST, URL_TEMPLATE_BYTES, type Resolver } from "./recognise.js";
+import { literalSet, scanLiterals, type LiteralSet } from "./literals.js";
 import type { ReferenceForm } from "./types.js";
 
 export interface ServiceTarget {
@@ -71,6 +72,8 @@ export interface Matcher {
   withEvents: boolean;
   /** Bytes after "://" that may start a generic reference: templates, and the first letters of names and aliases in both cases. */
   genericFirstBytes: Set<number>;
+  /** Every literal of the pre-check, searched for in one pass: see mayReference. */
+  precheck: LiteralSet;
 }
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
@@ -177,11 +180,11 @@ export function createMatcher(spec: MatcherSpec): Matcher {
     const source = g.anchor ? escapeRe(g.anchor) : trieRegexSource(g.names);
     passes.push({ form: "event", regex: new RegExp(source, "g"), names: g.anchor ? g.names : undefined, suffix: g.suffix, anchor: g.anchor });
   }
-  // Literals for the byte-level pre-check. An event pass without one (too many groups) is the
-  // empty literal: every file is then read as text.
+  // Literals for the byte-level pre-check: the event names themselves (one pass finds any of them,
+  // however many groups the expressions need).
   const literals: Buffer[] = [...prefixes.keys()].map((p) => Buffer.from(p, "latin1"));
   if (envs.size) literals.push(Buffer.from("_URL", "latin1"));
-  for (const p of passes) if (p.form === "event") literals.push(Buffer.from(p.anchor ?? "", "latin1"));
+  for (const e of new Set(spec.events)) literals.push(Buffer.from(e, "latin1"));
   const urlPass = passes.find((p) => p.form === "url");
   const longestName = Math.max(0, ...[...urls.keys()].map((n) => n.length));
   const urlFirstBytes = new Set([...urls.keys()].map((n) => n.charCodeAt(0)));
@@ -193,35 +196,35 @@ export function createMatcher(spec: MatcherSpec): Matcher {
       genericFirstBytes.add(n.toUpperCase().charCodeAt(0));
     }
   }
-  return { passes, prefixes, envs, urls, literals, url: urlPass ? new RegExp(urlPass.regex.source) : null, urlFirstBytes, longestName, resolver, withEvents: !!spec.generic, genericFirstBytes };
+  // One literal set for the pre-check: "://" first (id 0: looked at more closely), then the others (a hit says yes).
+  // A literal too short to key (one byte, or the empty anchor of too many event groups) makes every file a candidate.
+  const precheck = literalSet(["://", ...(resolver ? GENERIC_LITERALS : []), ...literals.map((l) => l.toString("latin1"))]);
+  return { passes, prefixes, envs, urls, literals, url: urlPass ? new RegExp(urlPass.regex.source) : null, urlFirstBytes, longestName, resolver, withEvents: !!spec.generic, genericFirstBytes, precheck };
 }
 
-const SCHEME_SEP = Buffer.from("://", "latin1");
-const GENERIC_LITERALS_BYTES = GENERIC_LITERALS.map((l) => Buffer.from(l, "latin1"));
-
 /**
- * Whether `bytes` may hold a reference: a native search for each literal, and a look at the text
- * around each "://". Most files of a tree refer to no other service; for them this saves decoding
- * the text and running the expressions (and the garbage both make). False positives are fine.
+ * Whether `bytes` may hold a reference: one pass over the bytes for every literal some reference
+ * contains (literals.ts), and a look at the text around each "://". Most files of a tree refer to no
+ * other service; for them this saves decoding the text and running the expressions (and the garbage
+ * both make). False positives are fine; a false negative would lose a reference (tests compare with
+ * the full scan).
  */
 export function mayReference(matcher: Matcher, bytes: Buffer): boolean {
+  if (matcher.precheck.matchesAll) return true;
+  return scanLiterals(matcher.precheck, bytes, (id, i) => (id === 0 ? urlMayReference(matcher, bytes, i) : true));
+}
+
+/** A "://" at `i` matters when a template, a name's first letter or a data store's scheme is around it, or a service's URL starts there. */
+function urlMayReference(matcher: Matcher, bytes: Buffer, i: number): boolean {
+  const next = bytes[i + 3] ?? -1;
   if (matcher.resolver) {
-    for (const lit of GENERIC_LITERALS_BYTES) if (bytes.indexOf(lit) !== -1) return true;
-    // A "://" matters when a template, a name's first letter or a data store's scheme is around it.
-    for (let i = bytes.indexOf(SCHEME_SEP); i !== -1; i = bytes.indexOf(SCHEME_SEP, i + 3)) {
-      const next = bytes[i + 3] ?? -1;
-      if (matcher.genericFirstBytes.has(next)) return true;
-      const scheme = bytes.toString("latin1", Math.max(0, i - 12), i).toLowerCase();
-      if (STORE_SCHEME_LIST.some((sc) => scheme.endsWith(sc))) return true;
-    }
+    if (matcher.genericFirstBytes.has(next)) return true;
+    const scheme = bytes.toString("latin1", Math.max(0, i - 12), i).toLowerCase();
+    if (STORE_SCHEME_LIST.some((sc) => scheme.endsWith(sc))) return true;
   }
-  for (const lit of matcher.literals) if (lit.length === 0 || bytes.indexOf(lit) !== -1) return true;
-  if (matcher.url) {
-    for (let i = bytes.indexOf(SCHEME_SEP); i !== -1; i = bytes.indexOf(SCHEME_SEP, i + 3)) {
-      if (!matcher.urlFirstBytes.has(bytes[i + 3] ?? -1)) continue;
-      const window = bytes.toString("latin1", i, Math.min(bytes.length, i + 3 + matcher.longestName + 80));
-      if (matcher.url.test(window)) return true;
-    }
+  if (matcher.url && matcher.urlFirstBytes.has(next)) {
+    const window = bytes.toString("latin1", i, Math.min(bytes.length, i + 3 + matcher.longestName + 80));
+    if (matcher.url.test(window)) return true;
   }
   return false;
 }
