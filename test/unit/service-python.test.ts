@@ -133,10 +133,16 @@ describe("planPythonServices", () => {
     expect(pythonServiceView(modelOf(SYSTEM), modelOf(SYSTEM).contexts[0]!).brokerSupported).toBe(true);
   });
 
-  it("has an inbox in the context's own database engine and an outbox for the SQL engines", () => {
+  it("has an inbox in the context's own database engine and an outbox for the SQL engines and mongodb", () => {
     const db = (yaml: string): string => fileOf(planPythonServices(modelOf(yaml), render), "services/catalog/app/db.py");
     expect(db(SYSTEM)).toContain('self.inbox = self.db["msa_inbox"]');
-    expect(db(SYSTEM)).not.toContain("msa_outbox");
+    // mongodb: the outbox in the session's transaction, the relay's atomic lease, its tests against a stand-in
+    expect(db(SYSTEM)).toContain('self.outbox = self.db["msa_outbox"]');
+    expect(db(SYSTEM)).toContain("with session.start_transaction():");
+    expect(db(SYSTEM)).toContain("self.outbox.find_one_and_update(");
+    expect(planPythonServices(modelOf(SYSTEM), render).map((f) => f.path)).toContain("services/catalog/tests/test_outbox_mongo.py");
+    expect(planPythonServices(modelOf(SYSTEM.replace("database: mongodb", "database: postgres")), render).map((f) => f.path)).not.toContain("services/catalog/tests/test_outbox_mongo.py");
+    expect(db(SYSTEM.replace("database: mongodb", "database: redis"))).not.toContain("msa_outbox");
     const pg = db(SYSTEM.replace("database: mongodb", "database: postgres"));
     expect(pg).toContain("ON CONFLICT (event_id) DO NOTHING");
     expect(pg).toContain("FOR UPDATE SKIP LOCKED");

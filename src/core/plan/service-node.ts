@@ -27,6 +27,8 @@ const STATIC_FILES: { template: string; path: string; when?: (v: ReturnType<type
   { template: "src/generated/events.ts", path: "src/generated/events.ts" },
   { template: "src/generated/inbox.ts", path: "src/generated/inbox.ts" },
   { template: "src/generated/outbox.ts", path: "src/generated/outbox.ts", when: (v) => v.sqlDb },
+  { template: "src/generated/outbox-mongo.ts", path: "src/generated/outbox-mongo.ts", when: (v) => v.dbEngine === "mongodb" },
+  { template: "test/outbox-mongo.test.ts", path: "test/outbox-mongo.test.ts", when: (v) => v.dbEngine === "mongodb" },
   { template: "src/generated/database.ts", path: "src/generated/database.ts" },
   { template: "src/generated/clients.ts", path: "src/generated/clients.ts" },
   { template: "src/generated/routes.ts", path: "src/generated/routes.ts" },

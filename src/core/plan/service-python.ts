@@ -134,6 +134,7 @@ export function planPythonService(model: SystemModel, c: Context, render: Render
   const base = `services/${c.name}`;
   const files: PlannedFile[] = GENERATED.map((f) => ({ path: `${base}/${f}`, content: render(`${T}/${f}`, view), owner: "generated", context: c.name }));
   if (model.broker.kind === "nats") files.push({ path: `${base}/app/nats_client.py`, content: render(`${T}/app/nats_client.py`, view), owner: "generated", context: c.name });
+  if (view.dbEngine === "mongodb") files.push({ path: `${base}/tests/test_outbox_mongo.py`, content: render(`${T}/tests/test_outbox_mongo.py`, view), owner: "generated", context: c.name });
   if (view.calls.length) files.push({ path: `${base}/app/clients.py`, content: render(`${T}/app/clients.py`, view), owner: "generated", context: c.name });
   files.push({ path: `${base}/app/handlers.py`, content: render(`${T}/app/handlers.py`, view), owner: "user", context: c.name });
   files.push({ path: `${base}/app/event_handlers.py`, content: render(`${T}/app/event_handlers.py`, view), owner: "user", context: c.name });
