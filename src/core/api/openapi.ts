@@ -53,12 +53,14 @@ export const reasonPhrase = (status: string): string => REASONS[status] ?? `HTTP
 class Components {
   readonly schemas = new Map<string, unknown>();
   private readonly byKey = new Map<string, string>();
+  /** Names a component never takes: the generated code's own type names (contractTypeNames). */
+  constructor(private readonly reserved: ReadonlySet<string> = new Set()) {}
 
   name(key: string, wanted: string): string {
     const known = this.byKey.get(key);
     if (known) return known;
     let n = wanted;
-    for (let i = 2; this.schemas.has(n); i++) n = `${wanted}${i}`;
+    for (let i = 2; this.schemas.has(n) || this.reserved.has(n); i++) n = `${wanted}${i}`;
     this.byKey.set(key, n);
     this.schemas.set(n, null);
     return n;
@@ -154,8 +156,13 @@ const sortedStatuses = (r: Json): Json => Object.fromEntries(Object.entries(r).s
 
 const METHOD_ORDER = ["get", "put", "post", "delete", "options", "head", "patch"];
 
-function document(info: Json, servers: Json[], ops: OperationInput[], security: Json | null): Json {
-  const comps = new Components();
+/** The type names a generated service declares per operation (src/generated/api.ts): no component takes one. */
+export const contractTypeNames = (c: Context): Set<string> =>
+  new Set(c.api.flatMap((ep) => ["Params", "Query", "Body", "Responses", "ResponseBody", "Request", "Response"].map((s) => `${toPascal(ep.operationId)}${s}`)));
+
+function document(info: Json, servers: Json[], ops: OperationInput[], security: Json | null, reserved?: ReadonlySet<string>): Json {
+  const comps = new Components(reserved);
+  comps.name("msa:problem", "Problem"); // first, so a schema file named problem.json never takes its name
   const paths = new Map<string, Map<string, Json>>();
   for (const op of ops) {
     const byMethod = paths.get(op.path) ?? new Map<string, Json>();
@@ -163,8 +170,8 @@ function document(info: Json, servers: Json[], ops: OperationInput[], security: 
     paths.set(op.path, byMethod);
   }
   const usesProblem = JSON.stringify([...paths.values()].map((m) => [...m.values()])).includes("#/components/schemas/Problem");
-  if (usesProblem) comps.name("msa:problem", "Problem");
   if (usesProblem) comps.schemas.set("Problem", PROBLEM_SCHEMA);
+  else comps.schemas.delete("Problem");
   const doc: Json = { openapi: OPENAPI_VERSION, info, servers, paths: {} };
   for (const p of [...paths.keys()].sort()) {
     const byMethod = paths.get(p) as Map<string, Json>;
@@ -182,7 +189,7 @@ export function contextOpenApi(model: SystemModel, c: Context): Json {
   const info: Json = { title: `${model.name} ${c.name}`, version: "1.0.0" };
   if (c.description) info.description = c.description;
   const ops = c.api.map((endpoint) => ({ context: c, endpoint, path: endpoint.path, operationId: endpoint.operationId, prefix: toPascal(endpoint.operationId) }));
-  return document(info, [{ url: `http://${c.name}:${c.port}`, description: "inside the cluster or compose network" }], ops, null);
+  return document(info, [{ url: `http://${c.name}:${c.port}`, description: "inside the cluster or compose network" }], ops, null, contractTypeNames(c));
 }
 
 /** The public path of an endpoint through a route, or undefined when the route does not reach it (docs/internals.md, Gateway). */
@@ -225,4 +232,38 @@ export function gatewayOpenApi(model: SystemModel): Json | undefined {
     : null;
   const servers: Json[] = model.gateway.host ? [{ url: `https://${model.gateway.host}` }] : [{ url: "/", description: "the gateway's own address" }];
   return document({ title: `${model.name} API`, version: "1.0.0", description: `The public API of ${model.name} through its gateway.` }, servers, ops, security);
+}
+
+/** What a generated service validates for one operation: each part one JSON Schema, references into `components`. */
+export interface OperationContract {
+  /** The path parameters as one object (every parameter required; a non-empty string unless declared). */
+  params: Json | null;
+  query: Json | null;
+  body: Json | null;
+  /** By status; null: a response without a body. */
+  responses: Record<string, Json | null>;
+}
+
+/**
+ * The contract of a context as its generated service uses it: the components of its OpenAPI document and, per
+ * operation with a contract, its parts as whole schemas (the same names as contextOpenApi's components).
+ */
+export function contextContract(c: Context): { components: Record<string, unknown>; operations: Record<string, OperationContract> } {
+  const comps = new Components(new Set([...contractTypeNames(c), "Problem"]));
+  const operations: Record<string, OperationContract> = {};
+  for (const ep of c.api) {
+    const prefix = toPascal(ep.operationId);
+    const properties: Json = {};
+    for (const p of ep.params) properties[p] = ep.pathParams[p] ? placeSchema(ep.pathParams[p], `${prefix}Param${toPascal(p)}`, comps) : { type: "string", minLength: 1 };
+    const op: OperationContract = {
+      params: ep.params.length ? { type: "object", required: [...ep.params], properties, additionalProperties: false } : null,
+      query: ep.query ? placeSchema(ep.query, `${prefix}Query`, comps) : null,
+      body: ep.request && BODY_METHODS.has(ep.method) ? placeSchema(ep.request, `${prefix}Request`, comps) : null,
+      responses: {},
+    };
+    for (const r of ep.responses) op.responses[r.status] = r.schema ? placeSchema(r.schema, `${prefix}Response${r.status}`, comps) : null;
+    if (ep.contract) operations[ep.operationId] = op;
+  }
+  const components = Object.fromEntries([...comps.schemas.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+  return { components, operations };
 }

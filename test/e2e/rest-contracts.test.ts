@@ -1,0 +1,165 @@
+// REST contracts end to end (docs/rest-contracts.md): the built CLI generates a node service from endpoints with
+// contracts; a handler written against the generated types compiles under strict TypeScript; the service's own
+// contract tests pass; then the running service rejects an invalid body with 400 problem+json naming the JSON
+// pointer, accepts a valid one, coerces typed query and path parameters, and (not in production) refuses to send
+// a response that breaks its declared schema.
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildService, generateSystem, httpGet, httpPost, runServiceTests, startService, writeUserFile, type ServiceProcess } from "./harness.js";
+
+const suffix = (process.env.MSA_E2E_SUFFIX ?? "").replace(/[^a-z0-9-]/gi, "").toLowerCase();
+const SYSTEM_NAME = `rest-contracts${suffix}`;
+
+const SYSTEM = `
+version: 1
+name: ${SYSTEM_NAME}
+broker: { kind: memory }
+contexts:
+  orders:
+    port: 4300
+    api:
+      - GET /ping
+      - route: POST /orders
+        request: { $ref: schemas/api/create-order.json }
+        responses:
+          201: { $ref: schemas/api/order.json }
+          409: { type: object, required: [error], properties: { error: { type: string } } }
+        idempotent: false
+      - route: GET /orders/{id}
+        params: { id: { type: integer, minimum: 1 } }
+        query:
+          type: object
+          properties:
+            expand: { type: boolean }
+            fields: { type: array, items: { type: string } }
+        responses:
+          200: { $ref: schemas/api/order.json }
+`;
+
+const CREATE_ORDER = JSON.stringify({
+  type: "object",
+  additionalProperties: false,
+  required: ["customerId", "items"],
+  properties: {
+    customerId: { type: "string", minLength: 1 },
+    items: {
+      type: "array",
+      minItems: 1,
+      items: { type: "object", additionalProperties: false, required: ["sku", "quantity"], properties: { sku: { type: "string" }, quantity: { type: "integer", minimum: 1 } } },
+    },
+  },
+});
+const ORDER = JSON.stringify({
+  type: "object",
+  required: ["id", "customerId", "items"],
+  properties: {
+    id: { type: "integer" },
+    customerId: { type: "string" },
+    items: { type: "array", items: { type: "object", required: ["sku", "quantity"], properties: { sku: { type: "string" }, quantity: { type: "integer" } } } },
+    note: { type: "string" },
+  },
+});
+
+// Written as a user would: only the generated types, no casts. Strict TS must accept it, and reject misuse (below).
+const POST_HANDLER = `import type { PostOrdersRequest, PostOrdersResponse } from "../generated/api.js";
+import type { HandlerContext } from "../generated/routes.js";
+
+export async function postOrders(req: PostOrdersRequest, res: PostOrdersResponse, ctx: HandlerContext): Promise<void> {
+  const quantity: number = req.body.items.reduce((n, item) => n + item.quantity, 0);
+  if (req.body.customerId === "taken") {
+    res.status(409).json({ error: "customer has an open order" });
+    return;
+  }
+  ctx.log.info({ quantity }, "order created");
+  // "bad-response": a handler bug the contract check must catch (id must be an integer)
+  if (req.body.customerId === "bad-response") {
+    res.status(201).json({ id: 1, customerId: req.body.customerId, items: req.body.items, note: 5 as unknown as string });
+    return;
+  }
+  res.status(201).json({ id: 42, customerId: req.body.customerId, items: req.body.items, note: \`\${quantity} items\` });
+}
+`;
+
+const GET_HANDLER = `import type { GetOrdersByIdRequest, GetOrdersByIdResponse } from "../generated/api.js";
+import type { HandlerContext } from "../generated/routes.js";
+
+export async function getOrdersById(req: GetOrdersByIdRequest, res: GetOrdersByIdResponse, _ctx: HandlerContext): Promise<void> {
+  const id: number = req.params.id; // coerced by the contract: a number, not a string
+  const expand: boolean | undefined = req.query.expand;
+  const fields: string[] | undefined = req.query.fields;
+  res.status(200).json({ id, customerId: "c-1", items: [], note: JSON.stringify({ idType: typeof id, expand: expand ?? null, fields: fields ?? null }) });
+}
+`;
+
+let dir = "";
+let svc: ServiceProcess | undefined;
+
+beforeAll(async () => {
+  const sys = await generateSystem(SYSTEM, SYSTEM_NAME, { "schemas/api/create-order.json": CREATE_ORDER, "schemas/api/order.json": ORDER });
+  dir = path.join(sys.dir, "services", "orders");
+  expect(sys.files).toEqual(expect.arrayContaining(["services/orders/openapi.yaml", "services/orders/schemas/api.json", "services/orders/src/generated/validation.ts", "services/orders/src/generated/api.ts"]));
+}, 600_000);
+
+afterAll(async () => {
+  await svc?.stop();
+});
+
+describe("REST contracts: a generated node service", () => {
+  it("its generated stubs typecheck under strict TS and its own contract tests pass", async () => {
+    await buildService(dir, { emit: false });
+    const out = await runServiceTests(dir);
+    expect(out).toMatch(/Tests\s+\d+ passed/);
+    expect(out).not.toMatch(/failed|skipped/);
+    expect(fs.readFileSync(path.join(dir, "test", "contract.test.ts"), "utf8")).toContain('pointer: "/customerId"');
+  }, 600_000);
+
+  it("a handler written against the generated types compiles; misuse of them does not", async () => {
+    writeUserFile(dir, "src/handlers/postOrders.ts", POST_HANDLER.replace("req.body.items.reduce", "req.body.itemz.reduce"));
+    await expect(buildService(dir, { emit: false })).rejects.toThrow(/itemz/);
+    writeUserFile(dir, "src/handlers/postOrders.ts", POST_HANDLER.replace('res.status(409).json({ error: "customer has an open order" })', "res.status(409).json({ error: 409 })"));
+    await expect(buildService(dir, { emit: false })).rejects.toThrow(/error/);
+    writeUserFile(dir, "src/handlers/postOrders.ts", POST_HANDLER);
+    writeUserFile(dir, "src/handlers/getOrdersById.ts", GET_HANDLER);
+    await buildService(dir); // strict typecheck of sources and tests, then the build
+  }, 600_000);
+
+  it("running: 400 problem+json with the pointers, valid requests reach the handler with coerced parameters", async () => {
+    svc = await startService(dir, { name: "orders", env: { SERVICE_NAME: "orders", NODE_ENV: "development" } });
+
+    const missing = await httpPost(`${svc.url}/orders`, { items: [{ sku: "A", quantity: 0, colour: "red" }] });
+    expect(missing.status).toBe(400);
+    expect(missing.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    const problem = missing.body as { status: number; errors: { in: string; pointer: string; message: string }[] };
+    expect(problem.status).toBe(400);
+    expect(problem.errors.map((e) => `${e.in} ${e.pointer}`).sort()).toEqual(["body /customerId", "body /items/0/colour", "body /items/0/quantity"]);
+
+    const created = await httpPost(`${svc.url}/orders`, { customerId: "c-1", items: [{ sku: "A", quantity: 2 }, { sku: "B", quantity: 3 }] });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({ id: 42, customerId: "c-1", items: [{ sku: "A", quantity: 2 }, { sku: "B", quantity: 3 }], note: "5 items" });
+    expect((await httpPost(`${svc.url}/orders`, { customerId: "taken", items: [{ sku: "A", quantity: 1 }] })).status).toBe(409);
+
+    const badId = await httpGet(`${svc.url}/orders/zero`);
+    expect(badId.status).toBe(400);
+    expect((badId.body as { errors: unknown[] }).errors).toEqual([expect.objectContaining({ in: "path", pointer: "/id" })]);
+    const badQuery = await httpGet(`${svc.url}/orders/7?expand=perhaps`);
+    expect(badQuery.status).toBe(400);
+    expect((badQuery.body as { errors: unknown[] }).errors).toEqual([expect.objectContaining({ in: "query", pointer: "/expand" })]);
+
+    const got = await httpGet(`${svc.url}/orders/7?expand=true&fields=id`);
+    expect(got.status).toBe(200);
+    const order = got.body as { id: unknown; note: string };
+    expect(order.id).toBe(7);
+    expect(JSON.parse(order.note)).toEqual({ idType: "number", expand: true, fields: ["id"] });
+
+    // a short-form endpoint has no contract: nothing is validated, the stub answers
+    expect((await httpGet(`${svc.url}/ping`)).status).toBe(501);
+  }, 120_000);
+
+  it("a response that breaks its schema is a 500 outside production, logged with the pointer", async () => {
+    const res = await httpPost(`${svc!.url}/orders`, { customerId: "bad-response", items: [{ sku: "A", quantity: 1 }] });
+    expect(res.status).toBe(500);
+    expect(res.body).toMatchObject({ title: "Response breaks the contract", detail: expect.stringContaining("/note") });
+    await svc!.waitForLog((l) => l.msg === "response breaks the contract", 5_000, "the contract log line");
+  }, 60_000);
+});
