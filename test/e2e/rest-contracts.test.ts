@@ -163,3 +163,84 @@ describe("REST contracts: a generated node service", () => {
     await svc!.waitForLog((l) => l.msg === "response breaks the contract", 5_000, "the contract log line");
   }, 60_000);
 });
+
+// python-flask: the same contract (schemas/api.json), validated with jsonschema (app/validation.py)
+const PY_SYSTEM = `
+version: 1
+name: rest-py${suffix}
+broker: { kind: memory }
+contexts:
+  catalog:
+    runtime: python-flask
+    port: 5000
+    api:
+      - GET /ping
+      - route: POST /products
+        request: { $ref: schemas/api/product.json }
+        responses:
+          201: { $ref: schemas/api/product.json }
+      - route: GET /products/{id}
+        params: { id: { type: integer, minimum: 1 } }
+        query: { type: object, properties: { expand: { type: boolean }, tag: { type: array, items: { type: string } } } }
+        responses:
+          200: { type: object, required: [id], properties: { id: { type: integer } } }
+`;
+const PRODUCT = JSON.stringify({ type: "object", additionalProperties: false, required: ["name", "price"], properties: { name: { type: "string" }, price: { type: "number", minimum: 0 } } });
+const PY_HANDLERS = `from flask import g, jsonify
+
+from app.http import not_implemented
+
+
+def get_ping():
+    return not_implemented("getPing")
+
+
+def post_products():
+    if g.body["name"] == "bad":
+        return jsonify({"name": "bad", "price": "free"}), 201
+    return jsonify(g.body), 201
+
+
+def get_products_by_id(id):
+    return jsonify({"id": id, "expand": g.query.get("expand"), "tag": g.query.get("tag")}), 200
+`;
+const PY_PROBE = `import json
+from app import create_app
+from app.config import Config
+c = create_app(Config.from_env({"BROKER_URL": "memory://", "LOG_LEVEL": "critical"})).test_client()
+def call(method, url, **kw):
+    r = c.open(url, method=method, **kw)
+    return {"status": r.status_code, "type": r.mimetype, "body": json.loads(r.get_data() or b"null")}
+print(json.dumps([
+    call("POST", "/products", json={"price": -1, "extra": 1}),
+    call("POST", "/products", json={"name": "a", "price": 2}),
+    call("POST", "/products", json={"name": "bad", "price": 2}),
+    call("GET", "/products/7?expand=true&tag=a&tag=b"),
+    call("GET", "/products/abc?expand=maybe"),
+]))
+`;
+
+describe("REST contracts: a generated python-flask service", () => {
+  it("its own tests pass; it answers 400 problem+json with the pointers, coerces parameters, and checks responses outside production", async () => {
+    const { findPython, run } = await import("./flask-support.js");
+    const { python, missing } = await findPython(["flask", "jsonschema", "referencing", "pytest"]);
+    if (!python) throw new Error(`missing ${missing}`);
+    const sys = await generateSystem(PY_SYSTEM, `rest-py${suffix}`, { "schemas/api/product.json": PRODUCT });
+    const svc = path.join(sys.dir, "services", "catalog");
+    expect(fs.existsSync(path.join(svc, "app", "validation.py"))).toBe(true);
+    const tests = await run(python, ["-m", "pytest", "-q", "-p", "no:cacheprovider"], { cwd: svc, timeout: 120_000 });
+    // run rejects on a non-zero exit (a failing test); the generated tests include tests/test_contract.py
+    expect(tests.stdout).toMatch(/^\.{10,}/m);
+    expect(tests.stdout).not.toMatch(/[FE]/);
+    fs.writeFileSync(path.join(svc, "app", "handlers.py"), PY_HANDLERS);
+    const { stdout } = await run(python, ["-c", PY_PROBE], { cwd: svc, timeout: 60_000, env: { ...process.env, APP_ENV: "development" } });
+    const [invalid, created, badResponse, got, badParams] = JSON.parse(stdout.trim().split("\n").pop()!) as { status: number; type: string; body: any }[];
+    expect(invalid).toMatchObject({ status: 400, type: "application/problem+json" });
+    expect(invalid!.body.errors.map((e: { in: string; pointer: string }) => `${e.in} ${e.pointer}`)).toEqual(["body /extra", "body /name", "body /price"]);
+    expect(created).toEqual({ status: 201, type: "application/json", body: { name: "a", price: 2 } });
+    expect(badResponse).toMatchObject({ status: 500, body: { title: "Response breaks the contract", detail: expect.stringContaining("/price") } });
+    expect(got).toEqual({ status: 200, type: "application/json", body: { id: 7, expand: true, tag: ["a", "b"] } });
+    expect(badParams!.status).toBe(400);
+    expect(badParams!.body.errors.map((e: { in: string; pointer: string }) => `${e.in} ${e.pointer}`)).toEqual(["path /id", "query /expand"]);
+  }, 300_000);
+});

@@ -267,3 +267,12 @@ export function contextContract(c: Context): { components: Record<string, unknow
   const components = Object.fromEntries([...comps.schemas.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
   return { components, operations };
 }
+
+/** The `$id` of a service's schemas/api.json. */
+export const contractSchemaId = (model: SystemModel, c: Context): string => `urn:msa:${model.name}:${c.name}:api`;
+
+/** schemas/api.json of a generated service (node and python alike): `$id`, the components, the operations' parts. */
+export function contractDocument(model: SystemModel, c: Context): Json {
+  const k = contextContract(c);
+  return { $id: contractSchemaId(model, c), components: { schemas: k.components }, operations: k.operations };
+}

@@ -1,6 +1,6 @@
 // View objects for the node-express service templates: everything a template needs, computed once.
 // Pure: model in, plain data out (no rendering here).
-import { contextContract } from "../api/openapi.js";
+import { contextContract, contractDocument, contractSchemaId } from "../api/openapi.js";
 import { schemaNeedsOwnProperties } from "../events/own-properties.js";
 import { unknownPathFor } from "./paths.js";
 import type { Context, DatabaseEngine, EventType, SystemModel } from "../model.js";
@@ -184,10 +184,10 @@ function followRootRef(schema: Record<string, unknown>): Record<string, unknown>
   return node && typeof node === "object" && !Array.isArray(node) ? (node as Record<string, unknown>) : {};
 }
 
-function apiView(model: SystemModel, c: Context): ApiView | null {
+export function apiView(model: SystemModel, c: Context): ApiView | null {
   if (!c.api.some((ep) => ep.contract)) return null;
   const contract = contextContract(c);
-  const schemaId = `urn:msa:${model.name}:${c.name}:api`;
+  const schemaId = contractSchemaId(model, c);
   const refName = (ref: string): string | undefined => {
     const m = /^#\/components\/schemas\/([^/]+)$/.exec(ref);
     return m ? (m[1] as string).replace(/~1/g, "/").replace(/~0/g, "~") : undefined;
@@ -224,7 +224,7 @@ function apiView(model: SystemModel, c: Context): ApiView | null {
         invalidBody,
       };
     });
-  const doc = { $id: schemaId, components: { schemas: contract.components }, operations: contract.operations };
+  const doc = contractDocument(model, c);
   return {
     schemaJson: JSON.stringify(doc, null, 2),
     schemaId,
