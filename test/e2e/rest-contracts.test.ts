@@ -35,6 +35,24 @@ contexts:
             fields: { type: array, items: { type: string } }
         responses:
           200: { $ref: schemas/api/order.json }
+  billing:
+    port: 4301
+    api: ["POST /invoices"]
+    calls:
+      orders: { timeout: 1s }
+`;
+
+// A caller written against the typed client of orders (src/generated/contracts.ts from orders' contract).
+const BILLING_HANDLER = `import type { Request, Response } from "express";
+import type { OrdersOrder } from "../generated/contracts.js";
+import type { HandlerContext } from "../generated/routes.js";
+
+export async function postInvoices(_req: Request, res: Response, ctx: HandlerContext): Promise<void> {
+  const created = await ctx.clients.orders.postOrders({ customerId: "c-1", items: [{ sku: "A", quantity: 1 }] });
+  const order: OrdersOrder | { error: string } = created.body;
+  const again = await ctx.clients.orders.getOrdersById({ id: 7 });
+  res.status(201).json({ order, again: again.body.id });
+}
 `;
 
 const CREATE_ORDER = JSON.stringify({
@@ -122,6 +140,17 @@ describe("REST contracts: a generated node service", () => {
     writeUserFile(dir, "src/handlers/postOrders.ts", POST_HANDLER);
     writeUserFile(dir, "src/handlers/getOrdersById.ts", GET_HANDLER);
     await buildService(dir); // strict typecheck of sources and tests, then the build
+  }, 600_000);
+
+  it("a caller's client is typed from the callee's contract: right use compiles, a wrong body or parameter does not", async () => {
+    const billing = path.join(path.dirname(dir), "billing");
+    expect(fs.readFileSync(path.join(billing, "src", "generated", "clients.ts"), "utf8")).toContain("postOrders(body: Contracts.OrdersPostOrdersBody)");
+    writeUserFile(billing, "src/handlers/postInvoices.ts", BILLING_HANDLER);
+    await buildService(billing, { emit: false });
+    writeUserFile(billing, "src/handlers/postInvoices.ts", BILLING_HANDLER.replace('customerId: "c-1"', "customerId: 1"));
+    await expect(buildService(billing, { emit: false })).rejects.toThrow(/customerId/);
+    writeUserFile(billing, "src/handlers/postInvoices.ts", BILLING_HANDLER.replace("getOrdersById({ id: 7 })", 'getOrdersById({ id: "7" })'));
+    await expect(buildService(billing, { emit: false })).rejects.toThrow(/id/);
   }, 600_000);
 
   it("running: 400 problem+json with the pointers, valid requests reach the handler with coerced parameters", async () => {

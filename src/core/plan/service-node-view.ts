@@ -110,6 +110,8 @@ export interface NodeServiceView {
   }[];
   /** The REST contract of the endpoints declared with one (docs/rest-contracts.md); null when none is. */
   api: ApiView | null;
+  /** The contracts of the contexts it calls, for the typed clients (src/generated/contracts.ts). */
+  calleeContracts: { target: string; components: ApiView["components"]; operations: ApiOperationView[] }[];
   events: EventView[];
   /** Every event type of the system (RabbitMQ unbinds those this context does not consume). */
   systemEvents: string[];
@@ -130,7 +132,7 @@ export interface NodeServiceView {
     retries: number;
     threshold: number;
     resetTimeoutMs: number;
-    operations: { method: string; path: string; pathTemplate: string; operationId: string; params: string[]; hasBody: boolean }[];
+    operations: { method: string; path: string; pathTemplate: string; operationId: string; params: string[]; hasBody: boolean; contract: boolean; typePrefix: string; typedPathTemplate: string }[];
   }[];
   /** Contexts whose URL this service needs from the environment (calls and saga steps). */
   urls: { target: string; envVar: string; port: number }[];
@@ -184,13 +186,14 @@ function followRootRef(schema: Record<string, unknown>): Record<string, unknown>
   return node && typeof node === "object" && !Array.isArray(node) ? (node as Record<string, unknown>) : {};
 }
 
-export function apiView(model: SystemModel, c: Context): ApiView | null {
+/** `prefix` prefixes every type name (a caller's view of a callee's contract: InventoryStock, InventoryGetStockBySku…). */
+export function apiView(model: SystemModel, c: Context, prefix = ""): ApiView | null {
   if (!c.api.some((ep) => ep.contract)) return null;
   const contract = contextContract(c);
   const schemaId = contractSchemaId(model, c);
   const refName = (ref: string): string | undefined => {
     const m = /^#\/components\/schemas\/([^/]+)$/.exec(ref);
-    return m ? (m[1] as string).replace(/~1/g, "/").replace(/~0/g, "~") : undefined;
+    return m ? prefix + (m[1] as string).replace(/~1/g, "/").replace(/~0/g, "~") : undefined;
   };
   const ts = (schema: unknown, none: string): string => (schema ? schemaToTs(schema, 0, refName) : none);
   const operations: ApiOperationView[] = c.api
@@ -213,7 +216,7 @@ export function apiView(model: SystemModel, c: Context): ApiView | null {
         operationId: ep.operationId,
         method: ep.method,
         path: ep.path,
-        typePrefix: toPascal(ep.operationId),
+        typePrefix: prefix + toPascal(ep.operationId),
         paramsType: op.params ? ts(op.params, "unknown") : "Record<string, never>",
         queryType: op.query ? ts(op.query, "unknown") : 'Request["query"]',
         bodyType: op.body ? ts(op.body, "unknown") : "unknown",
@@ -228,7 +231,7 @@ export function apiView(model: SystemModel, c: Context): ApiView | null {
   return {
     schemaJson: JSON.stringify(doc, null, 2),
     schemaId,
-    components: Object.entries(contract.components).map(([name, schema]) => ({ name, tsType: schemaToTs(schema, 0, refName) })),
+    components: Object.entries(contract.components).map(([name, schema]) => ({ name: prefix + name, tsType: schemaToTs(schema, 0, refName) })),
     operations,
   };
 }
@@ -280,8 +283,19 @@ export function nodeServiceView(model: SystemModel, c: Context): NodeServiceView
       operationId: ep.operationId,
       params: ep.params,
       hasBody: ep.method === "POST" || ep.method === "PUT" || ep.method === "PATCH",
+      /** Typed from the callee's contract (src/generated/contracts.ts): InventoryPostReservations… */
+      contract: ep.contract,
+      typePrefix: toPascal(call.target) + toPascal(ep.operationId),
+      /** The path with its parameters as strings (a typed parameter may be a number). */
+      typedPathTemplate: ep.path.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, p: string) => "${enc(String(params." + p + "))}"),
     })),
   }));
+  const calleeContracts = c.calls
+    .map((call) => byName.get(call.target))
+    .filter((t): t is Context => !!t)
+    .map((t) => ({ target: t.name, view: apiView(model, t, toPascal(t.name)) }))
+    .filter((x): x is { target: string; view: ApiView } => x.view !== null)
+    .map((x) => ({ target: x.target, components: x.view.components, operations: x.view.operations }));
   const sagas = model.sagas
     .filter((s) => s.orchestrator === c.name)
     .map((s) => ({
@@ -330,6 +344,7 @@ export function nodeServiceView(model: SystemModel, c: Context): NodeServiceView
       typePrefix: toPascal(ep.operationId),
     })),
     api: apiView(model, c),
+    calleeContracts,
     events,
     systemEvents: model.events.map((e) => e.name),
     retry: model.broker.retry,

@@ -29,6 +29,7 @@ const STATIC_FILES: { template: string; path: string; when?: (v: ReturnType<type
   { template: "src/generated/outbox.ts", path: "src/generated/outbox.ts", when: (v) => v.sqlDb },
   { template: "src/generated/database.ts", path: "src/generated/database.ts" },
   { template: "src/generated/clients.ts", path: "src/generated/clients.ts" },
+  { template: "src/generated/contracts.ts", path: "src/generated/contracts.ts", when: (v) => v.calleeContracts.length > 0 },
   { template: "src/generated/routes.ts", path: "src/generated/routes.ts" },
   { template: "src/generated/api.ts", path: "src/generated/api.ts", when: (v) => v.api !== null },
   { template: "src/generated/validation.ts", path: "src/generated/validation.ts", when: (v) => v.api !== null },
