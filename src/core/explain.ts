@@ -125,6 +125,29 @@ export const EXPLANATIONS: Readonly<Record<string, Explanation>> = {
     bad: "calls: [inventory]",
     good: "calls:\n  - { context: inventory, timeout: 2s }",
   },
+  "api-route": {
+    text: "An api entry's route is \"METHOD /path\": an HTTP method, one space, a path of plain segments and {param} segments (docs/rest-contracts.md).",
+    bad: "api:\n  - route: GET orders",
+    good: "api:\n  - route: GET /orders/{id}",
+  },
+  "api-duplicate": { text: "A context declares the same method and path shape twice (/a/{x} and /a/{y} match the same requests): only one handler can serve it. Keep one entry." },
+  "api-request-method": {
+    text: "Only POST, PUT and PATCH requests carry a body msa validates; a GET or DELETE with a request schema would never be checked. Describe its inputs under query:, or change the method.",
+    bad: "- route: GET /orders\n  request: { type: object }",
+    good: "- route: GET /orders\n  query: { type: object, properties: { limit: { type: integer } } }",
+  },
+  "api-response-status": {
+    text: "responses: is keyed by HTTP status codes (100-599); OpenAPI and the generated response checks read the keys as statuses.",
+    bad: "responses: { ok: { type: object } }",
+    good: "responses: { 200: { type: object }, 204: null }",
+  },
+  "api-params": { text: "params: describes the route's {path} parameters by name; a name the route does not have describes nothing. Query string inputs go under query:." },
+  "api-query": { text: "A query string is flat: query: is { type: object, properties } whose properties are strings, numbers, integers, booleans or arrays of them (repeated parameters)." },
+  "api-schema": { text: "Every request, query, params and response schema must be a valid JSON Schema (draft 2020-12, the dialect of OpenAPI 3.1): the generated services compile them at startup." },
+  "api-schema-ref": { text: "A $ref in an api schema names a file relative to system.yaml (or to the schema file it is in) that msa could not read, or a remote URL (not fetched). Create the file or fix the path." },
+  "api-compatibility": {
+    text: "msa validate compares each endpoint's request and response schemas with the previous contract (services/<context>/openapi.yaml at HEAD, on disk outside git, or --against REF) using the events' compatibility engine. compatibility: backward (default) means clients of the previous contract keep working: the new request schema accepts all the old one did, and old clients accept every new response. Make the change compatible, serve it at a new endpoint, or set compatibility: none on the endpoint (docs/rest-contracts.md).",
+  },
   "gateway-none-routes": { text: "Routes are declared but gateway.kind is none: nothing serves them. Choose a gateway kind or drop the routes." },
   "runtime-support": { text: "python-flask contexts get no Kafka event adapter and no saga orchestrator yet; use node-express for those contexts or another broker." },
   "environment-namespace-unique": {

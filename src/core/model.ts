@@ -58,7 +58,37 @@ export interface Endpoint {
   params: string[];
   /** Stable identifier for a handler: getOrdersById, postOrders. */
   operationId: string;
+  /** Written in the object form (`{ route, request, responses, … }`): it has a contract (docs/rest-contracts.md). */
+  contract: boolean;
+  summary: string;
+  /** JSON Schema of the request body. */
+  request: ApiSchema | null;
+  /** JSON Schema of the query string (an object of scalar or array-of-scalar properties). */
+  query: ApiSchema | null;
+  /** JSON Schemas of the path parameters that declare one (the others are non-empty strings). */
+  pathParams: Record<string, ApiSchema>;
+  /** Declared responses sorted by status ("200", "201", …); schema null: no body. */
+  responses: { status: string; schema: ApiSchema | null }[];
+  /** Whether repeating the request has the effect of one (default by method). */
+  idempotent: boolean;
+  /** Checked against the previous contract by `msa validate` (docs/rest-contracts.md). */
+  compatibility: Compatibility;
+  /** Where it is in system.yaml (contexts.<c>.api.<i>); undefined for endpoints not read from a system.yaml. */
+  source?: SourceRef;
 }
+
+/** A JSON Schema of an API contract, its `$ref`s to files bundled (events/bundle.ts). */
+export interface ApiSchema {
+  schema: Record<string, unknown>;
+  /** Where it is written in system.yaml. */
+  source: SourceRef;
+  /** Absolute paths of the files its `$ref`s brought in. */
+  refFiles: string[];
+}
+
+/** The methods whose requests carry a body msa validates. */
+export const BODY_METHODS: ReadonlySet<HttpMethod> = new Set(["POST", "PUT", "PATCH"]);
+const IDEMPOTENT_METHODS: ReadonlySet<HttpMethod> = new Set(["GET", "PUT", "DELETE", "HEAD", "OPTIONS"]);
 
 export interface CircuitBreaker {
   errorThresholdPercentage: number;
@@ -276,11 +306,26 @@ export function parseEndpoint(spec: string): Endpoint | undefined {
     flaskPath: p.replace(/\{([^}]+)\}/g, "<$1>"),
     params,
     operationId: method.toLowerCase() + (words.join("") || "Root"),
+    contract: false,
+    summary: "",
+    request: null,
+    query: null,
+    pathParams: {},
+    responses: [],
+    idempotent: IDEMPOTENT_METHODS.has(method),
+    compatibility: "backward",
   };
 }
 
+/** The route text of an `api` entry: the short form itself, or the object form's `route`. */
+export function apiRouteText(entry: unknown): string | undefined {
+  if (typeof entry === "string") return entry;
+  const r = asMap(entry).route;
+  return typeof r === "string" ? r : undefined;
+}
+
 function defaultRouteMethods(api: unknown): string[] {
-  const served = asStrings(api).map((a) => parseEndpoint(a)?.method).filter((m): m is HttpMethod => !!m);
+  const served = asList(api).map((a) => parseEndpoint(apiRouteText(a) ?? "")?.method).filter((m): m is HttpMethod => !!m);
   return sorted(served.length ? served : ALL_METHODS);
 }
 
@@ -353,6 +398,36 @@ export function buildModel(input: ModelInput): ModelResult {
     };
   });
 
+  /** An `api` entry of either form; its schemas bundled, unreadable `$ref`s reported (api-schema-ref). */
+  const endpointOf = (entry: unknown, at: PathSegment[]): Endpoint | undefined => {
+    const ep = parseEndpoint(apiRouteText(entry) ?? "");
+    if (!ep) return undefined;
+    ep.source = { loaded, path: at };
+    if (typeof entry === "string") return ep;
+    const raw = asMap(entry);
+    const schemaAt = (v: unknown, p: PathSegment[]): ApiSchema | null => {
+      if (!v || typeof v !== "object" || Array.isArray(v)) return null;
+      const b = bundleRefs(v as Record<string, unknown>, path.join(dir, "system.yaml"), (abs) => schemaFileData(input.readFile(abs), abs));
+      for (const problem of b.problems)
+        diagnostics.push(diagnostic(file, positionOf(loaded, p), "error", "api-schema-ref", `${ep.method} ${ep.path}: ${problem}`));
+      return { schema: b.schema, source: { loaded, path: p }, refFiles: b.files };
+    };
+    ep.contract = true;
+    ep.summary = typeof raw.summary === "string" ? raw.summary : "";
+    ep.request = schemaAt(raw.request, [...at, "request"]);
+    ep.query = schemaAt(raw.query, [...at, "query"]);
+    for (const [k, v] of Object.entries(asMap(raw.params)).sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const s = schemaAt(v, [...at, "params", k]);
+      if (s) ep.pathParams[k] = s;
+    }
+    ep.responses = Object.keys(asMap(raw.responses))
+      .sort()
+      .map((status) => ({ status, schema: schemaAt(asMap(raw.responses)[status], [...at, "responses", status]) }));
+    if (typeof raw.idempotent === "boolean") ep.idempotent = raw.idempotent;
+    if (typeof raw.compatibility === "string") ep.compatibility = raw.compatibility as Compatibility;
+    return ep;
+  };
+
   const contexts: Context[] = contextNames.map((n) => {
     const raw = asMap(rawContexts[n]);
     const db = raw.database ?? defaults.database;
@@ -380,8 +455,8 @@ export function buildModel(input: ModelInput): ModelResult {
         };
       })
       .sort((a, b) => (a.target < b.target ? -1 : 1));
-    const api = asStrings(raw.api)
-      .map(parseEndpoint)
+    const api = asList(raw.api)
+      .map((entry, i) => endpointOf(entry, ["contexts", n, "api", i]))
       .filter((e): e is Endpoint => !!e)
       .sort((a, b) => (a.path === b.path ? (a.method < b.method ? -1 : 1) : a.path < b.path ? -1 : 1));
     return {

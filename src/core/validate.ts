@@ -101,6 +101,7 @@ function schemaErrorsToDiagnostics(errors: ErrorObject[], loaded: LoadedDocument
         message = `${where} must be ${expect ?? "one of the allowed forms"}`;
         break;
       case "propertyNames":
+      case "if": // reported through the then/else branch's own error
         continue; // reported through the nested pattern error with the key itself
       default:
         message = `${where} ${e.message ?? "is invalid"}${expect ? ` (expected ${expect})` : ""}`;

@@ -92,6 +92,11 @@ export async function generateSystem(opts: GenerateOptions): Promise<GenerateRes
   const inputFiles = [
     rel(systemPath),
     ...model.events.flatMap((e) => e.versions.flatMap((v) => (v.schemaFile ? [rel(path.resolve(model.dir, v.schemaFile))] : []))),
+    // the files schemas bring in with $ref: the events' and the REST contracts'
+    ...model.events.flatMap((e) => e.versions.flatMap((v) => v.refFiles.map(rel))),
+    ...model.contexts.flatMap((c) =>
+      c.api.flatMap((ep) => [ep.request, ep.query, ...Object.values(ep.pathParams), ...ep.responses.map((r) => r.schema)].flatMap((s) => (s ? s.refFiles.map(rel) : []))),
+    ),
   ];
   const fingerprint = fullRun ? inputFingerprint(root, systemPath, inputFiles) : null;
   const inputs: ManifestInputs | undefined = fingerprint ? { fingerprint, files: [...new Set(inputFiles)].sort(), diagnostics: loaded.diagnostics.map((d) => (d.file === loaded.path || d.file === displayPath(opts.cwd, systemPath) ? { ...d, file: SYSTEM_FILE_MARK } : d)) } : undefined;

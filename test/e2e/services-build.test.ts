@@ -113,6 +113,7 @@ describe("generated node services build and pass their own tests", () => {
     const schema = "schemas/events/order.created.v1.json";
     const sys = await generateSystem(fs.readFileSync(path.join(shop, "system.yaml"), "utf8"), "shop", {
       [schema]: fs.readFileSync(path.join(shop, schema), "utf8"),
+      ...Object.fromEntries(["schemas/api/create-order.json", "schemas/api/order.json"].map((f) => [f, fs.readFileSync(path.join(shop, f), "utf8")])),
     });
     expect(sys.files).toContain("services/orders/package.json");
     expect(sys.files).not.toContain("services/catalog/package.json"); // python-flask: not a node service

@@ -66,6 +66,7 @@ describe("model", () => {
   it("parses endpoints into express and flask forms with stable operation ids", () => {
     expect(parseEndpoint("GET /orders/{id}")).toEqual({
       method: "GET", path: "/orders/{id}", expressPath: "/orders/:id", flaskPath: "/orders/<id>", params: ["id"], operationId: "getOrdersById",
+      contract: false, summary: "", request: null, query: null, pathParams: {}, responses: [], idempotent: true, compatibility: "backward",
     });
     expect(parseEndpoint("POST /stock-items")?.operationId).toBe("postStockItems");
     expect(parseEndpoint("GET /")?.operationId).toBe("getRoot");

@@ -120,6 +120,61 @@ const CASES: Case[] = [
   },
   { rule: "gateway-jwks", bad: sub("  kind: node\n", "  kind: node\n  jwksUrl: http://login.example.com/jwks.json\n"), at: [5, 12], messageIncludes: "https", good: sub("  kind: node\n", "  kind: node\n  jwksUrl: https://login.example.com/jwks.json\n") },
   { rule: "gateway-jwks", bad: sub("  kind: node\n", "  kind: kong\n  jwksUrl: https://login.example.com/jwks.json\n"), at: [5, 12], messageIncludes: "Kong OSS cannot fetch a JWKS" },
+  // api entries with contracts (docs/rest-contracts.md); beta's api is on line 20
+  {
+    rule: "api-route",
+    bad: sub('    api: ["GET /other"]\n', "    api:\n      - route: GET other\n"),
+    at: [21, 16],
+    messageIncludes: "METHOD /path",
+    good: sub('    api: ["GET /other"]\n', "    api:\n      - route: GET /other\n"),
+  },
+  {
+    rule: "api-duplicate",
+    bad: sub('    api: ["GET /other"]\n', '    api:\n      - GET /other/{a}\n      - { route: "GET /other/{b}" }\n'),
+    at: [22, 9],
+    good: sub('    api: ["GET /other"]\n', '    api:\n      - GET /other/{a}\n      - { route: "PUT /other/{b}" }\n'),
+  },
+  {
+    rule: "api-request-method",
+    bad: sub('    api: ["GET /other"]\n', "    api:\n      - route: GET /other\n        request: { type: object }\n"),
+    at: [22, 9],
+    messageIncludes: "use query:",
+    good: sub('    api: ["GET /other"]\n', "    api:\n      - route: POST /other\n        request: { type: object }\n"),
+  },
+  {
+    rule: "api-response-status",
+    bad: sub('    api: ["GET /other"]\n', "    api:\n      - route: GET /other\n        responses:\n          ok: { type: object }\n"),
+    at: [23, 11],
+    messageIncludes: "100 to 599",
+    good: sub('    api: ["GET /other"]\n', "    api:\n      - route: GET /other\n        responses:\n          200: { type: object }\n          204: null\n"),
+  },
+  {
+    rule: "api-params",
+    bad: sub('    api: ["GET /other"]\n', "    api:\n      - route: GET /other/{id}\n        params: { key: { type: string } }\n"),
+    at: [22, 19],
+    messageIncludes: "its parameters: id",
+    good: sub('    api: ["GET /other"]\n', "    api:\n      - route: GET /other/{id}\n        params: { id: { type: string, format: uuid } }\n"),
+  },
+  {
+    rule: "api-query",
+    bad: sub('    api: ["GET /other"]\n', "    api:\n      - route: GET /other\n        query: { type: object, properties: { filter: { type: object } } }\n"),
+    at: [22, 46],
+    messageIncludes: "no nested objects",
+    good: sub('    api: ["GET /other"]\n', "    api:\n      - route: GET /other\n        query: { type: object, properties: { limit: { type: integer }, tag: { type: array, items: { type: string } } } }\n"),
+  },
+  {
+    rule: "api-query",
+    bad: sub('    api: ["GET /other"]\n', "    api:\n      - route: GET /other\n        query: { type: string }\n"),
+    at: [22, 9],
+    messageIncludes: "type: object",
+  },
+  {
+    rule: "api-schema",
+    bad: sub('    api: ["GET /other"]\n', "    api:\n      - route: GET /other\n        responses: { 200: { type: objekt } }\n"),
+    at: [22, 27],
+    messageIncludes: "not a valid JSON Schema",
+    good: sub('    api: ["GET /other"]\n', "    api:\n      - route: GET /other\n        responses: { 200: { type: object } }\n"),
+  },
 ];
 
 describe("rules", () => {
@@ -138,6 +193,14 @@ describe("rules", () => {
       expect(check(c.good ?? BASE).filter((d) => d.rule === c.rule)).toEqual([]);
     });
   }
+
+  it("api-schema-ref: a $ref to a file that does not exist is an error at the schema, naming the file", () => {
+    const bad = sub('    api: ["GET /other"]\n', "    api:\n      - route: POST /other\n        request: { $ref: schemas/api/missing.json }\n");
+    const found = check(bad).filter((d) => d.rule === "api-schema-ref");
+    expect(found).toHaveLength(1);
+    expect([found[0]?.line, found[0]?.column, found[0]?.severity]).toEqual([22, 18, "error"]);
+    expect(found[0]?.message).toContain("schemas/api/missing.json");
+  });
 
   it("context-isolated: a context whose only call names an undeclared context gets the ref-context error, not the warning", () => {
     const text = "version: 1\nname: demo\ncontexts:\n  orders:\n    port: 3000\n    calls: { inventroy: { timeout: 1s } }\n  inventory:\n    port: 3001\n    api: [\"GET /x\"]\n";

@@ -3,6 +3,7 @@ import type { SystemModel } from "../model.js";
 import type { Render } from "../render.js";
 import { MANIFEST_PATH } from "../tree.js";
 import { planAsyncApi } from "./asyncapi.js";
+import { planOpenApi } from "./openapi.js";
 import { planCompose } from "./compose.js";
 import { planArchitectureDocs } from "./docs.js";
 import { planNodeGateway } from "./gateway-node.js";
@@ -23,6 +24,7 @@ export const PLANNERS: readonly Planner[] = [
   planKubernetes,
   planCompose,
   planAsyncApi,
+  planOpenApi,
   planArchitectureDocs,
   planScripts,
   planRoot,

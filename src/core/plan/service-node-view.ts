@@ -1,5 +1,6 @@
 // View objects for the node-express service templates: everything a template needs, computed once.
 // Pure: model in, plain data out (no rendering here).
+import { contextContract, contractDocument, contractSchemaId } from "../api/openapi.js";
 import { schemaNeedsOwnProperties } from "../events/own-properties.js";
 import { unknownPathFor } from "./paths.js";
 import type { Context, DatabaseEngine, EventType, SystemModel } from "../model.js";
@@ -102,7 +103,15 @@ export interface NodeServiceView {
     /** The path with every parameter set to 1, for the generated tests. */
     examplePath: string;
     hasBody: boolean;
+    /** Declared with a contract: validated, typed from src/generated/api.ts. */
+    contract: boolean;
+    /** PostOrders: the prefix of its types (PostOrdersRequest …). */
+    typePrefix: string;
   }[];
+  /** The REST contract of the endpoints declared with one (docs/rest-contracts.md); null when none is. */
+  api: ApiView | null;
+  /** The contracts of the contexts it calls, for the typed clients (src/generated/contracts.ts). */
+  calleeContracts: { target: string; components: ApiView["components"]; operations: ApiOperationView[] }[];
   events: EventView[];
   /** Every event type of the system (RabbitMQ unbinds those this context does not consume). */
   systemEvents: string[];
@@ -123,7 +132,7 @@ export interface NodeServiceView {
     retries: number;
     threshold: number;
     resetTimeoutMs: number;
-    operations: { method: string; path: string; pathTemplate: string; operationId: string; params: string[]; hasBody: boolean }[];
+    operations: { method: string; path: string; pathTemplate: string; operationId: string; params: string[]; hasBody: boolean; contract: boolean; typePrefix: string; typedPathTemplate: string }[];
   }[];
   /** Contexts whose URL this service needs from the environment (calls and saga steps). */
   urls: { target: string; envVar: string; port: number }[];
@@ -136,6 +145,95 @@ export interface NodeServiceView {
   sagaActions: { saga: string; action: string; camelName: string; file: string; kind: "action" | "compensation" }[];
   dependencies: Dep[];
   devDependencies: Dep[];
+}
+
+export interface ApiOperationView {
+  operationId: string;
+  method: string;
+  path: string;
+  typePrefix: string;
+  paramsType: string;
+  queryType: string;
+  bodyType: string;
+  responses: { status: string; tsType: string }[];
+  /** The union of the response bodies (unknown when no response declares one). */
+  responseBodyType: string;
+  examplePath: string;
+  /** A request body valid against the contract, for the generated tests (null: no body schema). */
+  sampleBodyJson: string | null;
+  /** A request body that breaks it, and the JSON pointer the 400 must name. */
+  invalidBody: { json: string; pointer: string } | null;
+}
+
+export interface ApiView {
+  /** schemas/api.json: `$id`, the components and each operation's parts as JSON Schemas. */
+  schemaJson: string;
+  schemaId: string;
+  components: { name: string; tsType: string }[];
+  operations: ApiOperationView[];
+}
+
+/** The schema a root `$ref` (#/$defs/…, a bundled file) points to: what the body's top level must be. */
+function followRootRef(schema: Record<string, unknown>): Record<string, unknown> {
+  let node: unknown = schema;
+  for (let i = 0; i < 8 && node && typeof node === "object" && typeof (node as Record<string, unknown>).$ref === "string"; i++) {
+    const ref = (node as Record<string, unknown>).$ref as string;
+    if (!ref.startsWith("#/")) break;
+    let target: unknown = schema;
+    for (const seg of ref.slice(2).split("/").map((x) => x.replace(/~1/g, "/").replace(/~0/g, "~"))) target = target && typeof target === "object" ? (target as Record<string, unknown>)[seg] : undefined;
+    node = target;
+  }
+  return node && typeof node === "object" && !Array.isArray(node) ? (node as Record<string, unknown>) : {};
+}
+
+/** `prefix` prefixes every type name (a caller's view of a callee's contract: InventoryStock, InventoryGetStockBySku…). */
+export function apiView(model: SystemModel, c: Context, prefix = ""): ApiView | null {
+  if (!c.api.some((ep) => ep.contract)) return null;
+  const contract = contextContract(c);
+  const schemaId = contractSchemaId(model, c);
+  const refName = (ref: string): string | undefined => {
+    const m = /^#\/components\/schemas\/([^/]+)$/.exec(ref);
+    return m ? prefix + (m[1] as string).replace(/~1/g, "/").replace(/~0/g, "~") : undefined;
+  };
+  const ts = (schema: unknown, none: string): string => (schema ? schemaToTs(schema, 0, refName) : none);
+  const operations: ApiOperationView[] = c.api
+    .filter((ep) => ep.contract)
+    .map((ep) => {
+      const op = contract.operations[ep.operationId]!;
+      const responses = Object.entries(op.responses).map(([status, schema]) => ({ status, tsType: schema ? ts(schema, "unknown") : "undefined" }));
+      const bodies = [...new Set(responses.filter((r) => r.tsType !== "undefined").map((r) => r.tsType))];
+      const sample = ep.request && op.body ? samplePayload(ep.request.schema).sample : undefined;
+      let invalidBody: ApiOperationView["invalidBody"] = null;
+      if (op.body && ep.request) {
+        const root = followRootRef(ep.request.schema);
+        const required = Array.isArray(root.required) ? (root.required as unknown[]).filter((x): x is string => typeof x === "string") : [];
+        if (required.length && sample && typeof sample === "object" && !Array.isArray(sample)) {
+          const { [required[0] as string]: _dropped, ...rest } = sample as Record<string, unknown>;
+          invalidBody = { json: JSON.stringify(rest), pointer: `/${(required[0] as string).replace(/~/g, "~0").replace(/\//g, "~1")}` };
+        } else if (root.type === "object") invalidBody = { json: "[]", pointer: "" };
+      }
+      return {
+        operationId: ep.operationId,
+        method: ep.method,
+        path: ep.path,
+        typePrefix: prefix + toPascal(ep.operationId),
+        paramsType: op.params ? ts(op.params, "unknown") : "Record<string, never>",
+        queryType: op.query ? ts(op.query, "unknown") : 'Request["query"]',
+        bodyType: op.body ? ts(op.body, "unknown") : "unknown",
+        responses,
+        responseBodyType: bodies.length ? bodies.map((b) => (bodies.length > 1 && b.includes("\n") ? `(${b})` : b)).join(" | ") : "unknown",
+        examplePath: ep.path.replace(/\{[^}]+\}/g, "1"),
+        sampleBodyJson: sample === undefined ? null : JSON.stringify(sample),
+        invalidBody,
+      };
+    });
+  const doc = contractDocument(model, c);
+  return {
+    schemaJson: JSON.stringify(doc, null, 2),
+    schemaId,
+    components: Object.entries(contract.components).map(([name, schema]) => ({ name: prefix + name, tsType: schemaToTs(schema, 0, refName) })),
+    operations,
+  };
 }
 
 const versionView = (e: EventType, v: EventType["versions"][number]): EventVersionView => {
@@ -185,8 +283,19 @@ export function nodeServiceView(model: SystemModel, c: Context): NodeServiceView
       operationId: ep.operationId,
       params: ep.params,
       hasBody: ep.method === "POST" || ep.method === "PUT" || ep.method === "PATCH",
+      /** Typed from the callee's contract (src/generated/contracts.ts): InventoryPostReservations… */
+      contract: ep.contract,
+      typePrefix: toPascal(call.target) + toPascal(ep.operationId),
+      /** The path with its parameters as strings (a typed parameter may be a number). */
+      typedPathTemplate: ep.path.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, p: string) => "${enc(String(params." + p + "))}"),
     })),
   }));
+  const calleeContracts = c.calls
+    .map((call) => byName.get(call.target))
+    .filter((t): t is Context => !!t)
+    .map((t) => ({ target: t.name, view: apiView(model, t, toPascal(t.name)) }))
+    .filter((x): x is { target: string; view: ApiView } => x.view !== null)
+    .map((x) => ({ target: x.target, components: x.view.components, operations: x.view.operations }));
   const sagas = model.sagas
     .filter((s) => s.orchestrator === c.name)
     .map((s) => ({
@@ -231,7 +340,11 @@ export function nodeServiceView(model: SystemModel, c: Context): NodeServiceView
       params: ep.params,
       examplePath: ep.path.replace(/\{[^}]+\}/g, "1"),
       hasBody: ep.method === "POST" || ep.method === "PUT" || ep.method === "PATCH",
+      contract: ep.contract,
+      typePrefix: toPascal(ep.operationId),
     })),
+    api: apiView(model, c),
+    calleeContracts,
     events,
     systemEvents: model.events.map((e) => e.name),
     retry: model.broker.retry,

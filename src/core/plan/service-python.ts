@@ -1,10 +1,12 @@
 // Planner: python-flask services under services/<context>/ (Flask app, gunicorn, Dockerfile, tests).
 // Events: rabbitmq (pika), nats (JetStream over the plain NATS protocol, standard library) and memory
 // are implemented; kafka gets an adapter that raises a NotImplementedError naming the broker.
+import { contractDocument, contractSchemaId } from "../api/openapi.js";
 import type { Context, SystemModel } from "../model.js";
 import { toEnvName, toSnake } from "../names.js";
 import type { Render } from "../render.js";
 import { unknownPathFor } from "./paths.js";
+import { apiView } from "./service-node-view.js";
 import type { PlannedFile, Planner } from "./types.js";
 
 const T = "services/python-flask";
@@ -55,11 +57,14 @@ export function pythonServiceView(model: SystemModel, c: Context) {
     .sort()
     .flatMap((n) => eventByName.get(n)?.versions.map((v) => ({ path: `schemas/events/${n}.v${v.version}.json`, schema: v.schema })) ?? []);
   const hasEvents = publishes.length + consumes.length > 0;
+  // the REST contract (docs/rest-contracts.md): the same schemas/api.json as a node service's
+  // (its operations: the node view's, for their method, path, sample and invalid bodies)
+  const api = c.api.some((e) => e.contract) ? { schemaId: contractSchemaId(model, c), schemaJson: JSON.stringify(contractDocument(model, c), null, 2), operations: apiView(model, c)?.operations ?? [] } : null;
   const req = PYTHON_REQUIREMENTS;
   const requirements = [
     req.flask,
     req.gunicorn,
-    ...(hasEvents ? [req.jsonschema] : []),
+    ...(hasEvents || api ? [req.jsonschema] : []),
     ...(model.broker.kind === "rabbitmq" ? [req.pika] : []),
     ...(c.database ? [req[c.database.engine]] : []),
   ].sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : 1));
@@ -80,6 +85,7 @@ export function pythonServiceView(model: SystemModel, c: Context) {
     sqlDatabase: c.database?.engine === "postgres" || c.database?.engine === "mysql",
     unreachableDatabaseUrl: c.database ? UNREACHABLE_DB[c.database.engine] : "",
     unknownPath: unknownPathFor(c.api),
+    api,
     endpoints: c.api.map((e) => ({
       method: e.method,
       path: e.path,
@@ -136,6 +142,11 @@ export function planPythonService(model: SystemModel, c: Context, render: Render
   if (model.broker.kind === "nats") files.push({ path: `${base}/app/nats_client.py`, content: render(`${T}/app/nats_client.py`, view), owner: "generated", context: c.name });
   if (view.dbEngine === "mongodb") files.push({ path: `${base}/tests/test_outbox_mongo.py`, content: render(`${T}/tests/test_outbox_mongo.py`, view), owner: "generated", context: c.name });
   if (view.calls.length) files.push({ path: `${base}/app/clients.py`, content: render(`${T}/app/clients.py`, view), owner: "generated", context: c.name });
+  if (view.api) {
+    files.push({ path: `${base}/app/validation.py`, content: render(`${T}/app/validation.py`, view), owner: "generated", context: c.name });
+    files.push({ path: `${base}/schemas/api.json`, content: render(`${T}/schemas/api.json`, view), owner: "generated", context: c.name });
+    files.push({ path: `${base}/tests/test_contract.py`, content: render(`${T}/tests/test_contract.py`, view), owner: "generated", context: c.name });
+  }
   files.push({ path: `${base}/app/handlers.py`, content: render(`${T}/app/handlers.py`, view), owner: "user", context: c.name });
   files.push({ path: `${base}/app/event_handlers.py`, content: render(`${T}/app/event_handlers.py`, view), owner: "user", context: c.name });
   for (const s of view.schemaFiles) {

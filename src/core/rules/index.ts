@@ -1,4 +1,5 @@
 // The rule registry: `msa validate` runs these in order; `msa validate --list-rules` prints them.
+import { apiDuplicate, apiParams, apiQuery, apiRequestMethod, apiResponseStatus, apiRoute, apiSchema } from "./api.js";
 import { brokerKafkaUnused, brokerRetryDelays } from "./broker.js";
 import { callsCycle } from "./cycles.js";
 import { eventCompatibility } from "./event-compatibility.js";
@@ -28,6 +29,13 @@ export const RULES: readonly Rule[] = [
   environmentNamespaceUnique,
   routePath,
   routeDuplicate,
+  apiRoute,
+  apiDuplicate,
+  apiRequestMethod,
+  apiResponseStatus,
+  apiParams,
+  apiQuery,
+  apiSchema,
   callsCycle,
   eventSchema,
   eventCompatibility,
