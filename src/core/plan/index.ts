@@ -3,6 +3,7 @@ import type { SystemModel } from "../model.js";
 import type { Render } from "../render.js";
 import { MANIFEST_PATH } from "../tree.js";
 import { planAsyncApi } from "./asyncapi.js";
+import { planCi } from "./ci.js";
 import { planCompose } from "./compose.js";
 import { planArchitectureDocs } from "./docs.js";
 import { planNodeGateway } from "./gateway-node.js";
@@ -26,6 +27,7 @@ export const PLANNERS: readonly Planner[] = [
   planArchitectureDocs,
   planScripts,
   planRoot,
+  planCi,
 ];
 
 export interface PlanOptions {
