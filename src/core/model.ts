@@ -6,7 +6,7 @@ import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { bundleRefs } from "./events/bundle.js";
 import { loadYamlText, positionOf, schemaFileData, type LoadedDocument, type PathSegment } from "./load.js";
 import { parseDuration, parseRateLimit, toEnvName, type RateLimit } from "./names.js";
-import type { BROKERS, DATABASE_ENGINES, GATEWAYS, RUNTIMES } from "./vocabulary.js";
+import type { BROKERS, CI_PROVIDERS, DATABASE_ENGINES, GATEWAYS, RUNTIMES } from "./vocabulary.js";
 
 /** The edge graph every policy, URL and compose environment is derived from (src/core/edges.ts). */
 export { edgeGraph, type EdgeGraph } from "./edges.js";
@@ -15,6 +15,7 @@ export type Runtime = (typeof RUNTIMES)[number];
 export type BrokerKind = (typeof BROKERS)[number];
 export type GatewayKind = (typeof GATEWAYS)[number];
 export type DatabaseEngine = (typeof DATABASE_ENGINES)[number];
+export type CiProvider = (typeof CI_PROVIDERS)[number];
 export type Compatibility = "backward" | "forward" | "full" | "none";
 /** strict: exact (every old document accepted); lenient: Confluent's lenient policy (see docs/validate-events.md). */
 export type CompatibilityPolicy = "strict" | "lenient";
@@ -242,6 +243,13 @@ export interface EnvironmentSettings {
 
 export const DEFAULT_INGRESS_CLASS = "nginx";
 
+/** `ci:` of system.yaml (docs/ci.md): the provider whose pipelines generate writes, and the scheduled upgrade job. */
+export interface CiSettings {
+  provider: CiProvider;
+  /** A scheduled job that regenerates with the newest msa-cli and opens a pull/merge request (opt-in). */
+  upgrade: boolean;
+}
+
 export interface SystemModel {
   /** system.yaml as the user named it. */
   file: string;
@@ -255,6 +263,7 @@ export interface SystemModel {
   gateway: Gateway;
   mesh: "none" | "istio";
   environments: Record<EnvironmentName, EnvironmentSettings>;
+  ci: CiSettings;
   /** Sorted by name. */
   contexts: Context[];
   /** Sorted by name. */
@@ -597,12 +606,20 @@ export function buildModel(input: ModelInput): ModelResult {
       typeof gw.host === "string" ? gw.host : null,
       contextSet.has("gateway") ? `${name}-gateway` : "gateway",
     ),
+    ci: ciOf(root.ci),
     contexts: contexts.sort(byName),
     events: events.sort(byName),
     sagas,
     loaded,
   };
   return { model, diagnostics };
+}
+
+/** `ci: github` or `ci: { provider, upgrade }`; default github without the upgrade job. */
+function ciOf(raw: unknown): CiSettings {
+  const m = asMap(raw);
+  const provider = typeof raw === "string" ? raw : typeof m.provider === "string" ? m.provider : "github";
+  return { provider: provider as CiProvider, upgrade: m.upgrade === true };
 }
 
 function brokerOf(b: Record<string, unknown>): Broker {

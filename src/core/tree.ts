@@ -4,6 +4,7 @@ import { sortDiagnostics, type Diagnostic } from "./diagnostics.js";
 import { createHash } from "node:crypto";
 import { createTwoFilesPatch } from "diff";
 import type { FileOwner, PlannedFile } from "./plan/types.js";
+import { MSA_VERSION } from "./version.js";
 
 export const MANIFEST_PATH = ".msa/manifest.json";
 /** Machine-local data beside the manifest (the input fingerprint); ignored by git through `.msa/.gitignore`. */
@@ -163,7 +164,8 @@ export function serializeManifest(m: Manifest): string {
   const inputs = m.inputs
     ? { inputs: { fingerprint: m.inputs.fingerprint, files: [...m.inputs.files].sort(), diagnostics: sortDiagnostics(m.inputs.diagnostics ?? []) } }
     : {};
-  return JSON.stringify({ version: m.version, generator: "msa", ...inputs, files }, null, 2) + "\n";
+  // msaVersion: the msa that wrote the tree; the generated CI pipelines install exactly this msa-cli (docs/ci.md)
+  return JSON.stringify({ version: m.version, generator: "msa", msaVersion: MSA_VERSION, ...inputs, files }, null, 2) + "\n";
 }
 
 function parseInputs(raw: unknown): ManifestInputs | undefined {

@@ -5,6 +5,8 @@ export const RUNTIMES = ["node-express", "python-flask"] as const;
 export const BROKERS = ["rabbitmq", "nats", "kafka", "memory"] as const;
 export const GATEWAYS = ["kong", "node", "none"] as const;
 export const DATABASE_ENGINES = ["postgres", "mysql", "mongodb", "redis"] as const;
+/** `ci:` of system.yaml: the pipelines generate writes (docs/ci.md). */
+export const CI_PROVIDERS = ["github", "gitlab", "none"] as const;
 
 /** Bundled examples under examples/ that `msa init --example` starts from. */
 export const EXAMPLES = ["shop", "minimal"] as const;

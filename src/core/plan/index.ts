@@ -3,10 +3,11 @@ import type { SystemModel } from "../model.js";
 import type { Render } from "../render.js";
 import { MANIFEST_PATH } from "../tree.js";
 import { planAsyncApi } from "./asyncapi.js";
-import { planOpenApi } from "./openapi.js";
+import { planCi } from "./ci.js";
 import { planCompose } from "./compose.js";
 import { planArchitectureDocs } from "./docs.js";
 import { planNodeGateway } from "./gateway-node.js";
+import { planOpenApi } from "./openapi.js";
 import { planKubernetes } from "./k8s.js";
 import { planKong } from "./kong.js";
 import { planRoot } from "./root.js";
@@ -28,6 +29,7 @@ export const PLANNERS: readonly Planner[] = [
   planArchitectureDocs,
   planScripts,
   planRoot,
+  planCi,
 ];
 
 export interface PlanOptions {
