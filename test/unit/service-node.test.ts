@@ -58,7 +58,9 @@ describe("planNodeServices on examples/shop", () => {
       "services/payment/src/saga/place-order.charge.ts",
       "services/payment/src/saga/place-order.refund.ts",
     ]);
-    expect(content("services/orders/src/handlers/getOrdersById.ts")).toContain("res.status(501)");
+    // the shop's orders endpoints have contracts (docs/rest-contracts.md): typed stubs
+    expect(content("services/orders/src/handlers/getOrdersById.ts")).toContain("res.sendStatus(501)");
+    expect(content("services/orders/src/handlers/getOrdersById.ts")).toContain("req: GetOrdersByIdRequest, res: GetOrdersByIdResponse");
   });
 
   it("pins every dependency exactly and includes only what the context needs", () => {
@@ -87,7 +89,7 @@ describe("planNodeServices on examples/shop", () => {
   });
 
   it("wires the api, the typed publishers, the consumers and the call policy of system.yaml", () => {
-    expect(content("services/orders/src/generated/routes.ts")).toContain('router.get("/orders/:id", (req, res) => getOrdersById(req, res, ctx("getOrdersById")));');
+    expect(content("services/orders/src/generated/routes.ts")).toContain('router.get("/orders/:id", validateRequest("getOrdersById", deps.log), (req, res) => getOrdersById(req as unknown as GetOrdersByIdRequest, res, ctx("getOrdersById")));');
     const events = content("services/orders/src/generated/events.ts");
     expect(events).toContain("publishOrderCreated(payload: OrderCreatedV2, options: PublishOptions)");
     expect(events).toContain('"payment.completed": (event: PaymentCompletedEvent, ctx: ConsumerContext) => Promise<void>;');
