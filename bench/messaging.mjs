@@ -58,7 +58,9 @@ export function generate(shared, dirName, yaml, services, files = {}) {
  * lines with that message; `ready` resolves on "listening".
  */
 export function startService(svc, env) {
-  const child = spawn(process.execPath, ["dist/main.js"], { cwd: svc, env: { PATH: process.env.PATH, PORT: "0", LOG_LEVEL: "info", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  // MSA_BENCH_PROFILE=DIR: the service runs under node --cpu-prof (summarise with bench/profile.mjs --summarise)
+  const prof = process.env.MSA_BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.MSA_BENCH_PROFILE] : [];
+  const child = spawn(process.execPath, [...prof, "dist/main.js"], { cwd: svc, env: { PATH: process.env.PATH, PORT: "0", LOG_LEVEL: "info", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   const counts = new Map();
   let port;
   let buf = "";
