@@ -150,7 +150,7 @@ export const median = (xs) => {
 /** `ok`/`!!` figure line of a ratio against its budget, with the rounds (bench/run.mjs reads these). */
 export function figure(label, g, f, gen, floor, budget = 0.8) {
   const ratio = g / f;
-  console.log(`    ${label}: rounds generated ${gen.map((x) => x.toFixed(0)).join(", ")} events/s; floor ${floor.map((x) => x.toFixed(0)).join(", ")} events/s`);
+  console.log(`    ${label}: rounds ${gen.map((x) => x.toFixed(0)).join(", ")} events/s; floor rounds ${floor.map((x) => x.toFixed(0)).join(", ")} events/s`);
   console.log(`${ratio >= budget ? "ok" : "!!"}  ${label}: ${g.toFixed(0)} events/s vs floor ${f.toFixed(0)} events/s = ${ratio.toFixed(2)}× (budget ≥ ${budget}× floor)`);
   return ratio;
 }

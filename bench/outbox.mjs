@@ -152,7 +152,7 @@ async function bench(broker) {
   const dir = generate(shared, `outbox-${broker}-${run}`, yaml(system, broker), ["orders"], { "services/orders/src/handlers/postBenchPublish.ts": HANDLER });
   const svc = path.join(dir, "services/orders");
   const db = await privateDatabase(pg, `msa_bench_obx_${broker}_${run}`);
-  const env = { BROKER_URL: broker === "rabbitmq" ? RABBIT : NATS, DATABASE_URL: db.url };
+  const env = { BROKER_URL: broker === "rabbitmq" ? RABBIT : NATS, DATABASE_URL: db.url, OUTBOX_POLL_MS: "50" };
   // the service declares the exchange / stream; started once for the whole run (its relay idles between rounds)
   const s = startService(svc, env);
   await s.ready;
@@ -162,9 +162,39 @@ async function bench(broker) {
   async function generatedRound(r) {
     const t0 = performance.now();
     await post(s.port, "/bench/publish", { count: N, concurrency: CONCURRENCY, prefix: `r${r}` });
+    progress(broker, `generated: ${N} committed after ${(performance.now() - t0).toFixed(0)} ms, ${await b.onBroker()} on the broker`);
     await onBroker("generated");
     return (N / (performance.now() - t0)) * 1000;
   }
+  /**
+   * The relay alone: N rows committed into msa_outbox by the bench in one transaction (what N handler transactions
+   * leave behind), the clock from that COMMIT until all N are on the broker. The relay polls every OUTBOX_POLL_MS
+   * (50 ms here) when no commit of its own process woke it.
+   */
+  async function relayRound(r) {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    await client.query("BEGIN");
+    for (let i = 0; i < N; i += 500) {
+      const rows = [];
+      const values = [];
+      for (let j = i; j < Math.min(N, i + 500); j++) {
+        const eventId = randomUUID();
+        const aggregateId = `relay-${r}-${j}`;
+        const envelope = { eventId, eventType: "order.placed", aggregateId, timestamp: new Date().toISOString(), version: 1, payload: { orderId: aggregateId } };
+        values.push(eventId, "order.placed", aggregateId, JSON.stringify(envelope), "{}");
+        const k = rows.length * 5;
+        rows.push(`($${k + 1}, $${k + 2}, $${k + 3}, $${k + 4}, $${k + 5})`);
+      }
+      await client.query(`INSERT INTO msa_outbox (event_id, event_type, aggregate_id, body, headers) VALUES ${rows.join(", ")}`, values);
+    }
+    await client.query("COMMIT");
+    const t0 = performance.now();
+    await client.end();
+    await onBroker("relay");
+    return (N / (performance.now() - t0)) * 1000;
+  }
+
   async function floorRound() {
     const t0 = performance.now();
     await b.floor();
@@ -173,11 +203,15 @@ async function bench(broker) {
   }
 
   const gen = [];
+  const relay = [];
   const floor = [];
   try {
     await b.purge();
     progress(broker, "warm-up round (not counted)");
     await generatedRound("warm");
+    await b.purge();
+    await relayRound("warm");
+    await b.purge();
     await floorRound();
     for (let r = 0; r < ROUNDS; r++) {
       await b.purge();
@@ -186,6 +220,9 @@ async function bench(broker) {
       await b.purge();
       gen.push(await generatedRound(r));
       progress(broker, `round ${r + 1}: generated ${gen.at(-1).toFixed(0)} events/s`);
+      await b.purge();
+      relay.push(await relayRound(r));
+      progress(broker, `round ${r + 1}: relay alone ${relay.at(-1).toFixed(0)} events/s`);
     }
   } finally {
     await s.stop();
@@ -193,7 +230,9 @@ async function bench(broker) {
     await db.drop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  figure(`generated outbox + relay on PostgreSQL, ${broker === "rabbitmq" ? "RabbitMQ confirms" : "NATS JetStream acks"}`, median(gen), median(floor), gen, floor);
+  const what = broker === "rabbitmq" ? "RabbitMQ confirms" : "NATS JetStream acks";
+  figure(`outbox relay alone (rows committed → on the broker), ${what}`, median(relay), median(floor), relay, floor);
+  figure(`outbox end to end (a handler transaction per event + relay), ${what}`, median(gen), median(floor), gen, floor);
 }
 
 for (const broker of BROKERS) await bench(broker);
