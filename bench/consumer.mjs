@@ -1,52 +1,28 @@
 // The generated node-express consumer with its PostgreSQL inbox against a minimal hand-written floor, on the shared
-// RabbitMQ and PostgreSQL (issue 13, docs/messaging.md). Both consume the same N events from a queue with the same
-// prefetch (16): the floor parses the JSON, checks the schema with ajv, INSERT … ON CONFLICT DO NOTHING into an inbox
-// table on a pg pool of 10, acks. The generated service runs its whole path (envelope + payload validation, BEGIN +
-// inbox claim, the handler — a no-op —, COMMIT, ack, metrics, a log line per event). Rounds are interleaved; the
-// figure is the ratio of median events/s measured in the same run (target ≥ 0.8×).
-// Needs: the e2e shared node_modules (npm run test:e2e once, or any e2e file), RabbitMQ 5672, PostgreSQL 5432.
-// usage: node bench/consumer.mjs [--events N] [--rounds R]
-import { execFileSync, spawn } from "node:child_process";
+// RabbitMQ / NATS JetStream and PostgreSQL (issue 13, docs/messaging.md). Both consume the same N events with the same
+// prefetch (16 unacked at most): the floor parses the JSON, checks the schema with ajv, INSERT … ON CONFLICT DO NOTHING
+// into an inbox table on a pg pool of 10, acks. The generated service runs its whole path (envelope + payload
+// validation, BEGIN + inbox claim in one round trip, the handler — a no-op (the bench's own, not the stub, which logs) —, COMMIT, ack, metrics, a log line per
+// event at info). The clock runs from the first publish to the last event handled; the publishing (confirmed, in the
+// bench process) is the same for both. Rounds are interleaved; the figure is the ratio of median events/s measured in
+// the same run (budget ≥ 0.8×). The queue (RabbitMQ) / stream (NATS) is purged before every round.
+// Needs: the e2e shared node_modules (any e2e test installs it), RabbitMQ 5672, NATS 4222, PostgreSQL 5432.
+// usage: node bench/consumer.mjs [--broker rabbitmq|nats|both] [--events N] [--rounds R]
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
-import { createRequire } from "node:module";
-import os from "node:os";
 import path from "node:path";
-import { DATA, MSA, median } from "./lib.mjs";
+import { NATS, RABBIT, arg, envName, figure, generate, median, privateDatabase, progress, sharedModules, sleep, startService, until } from "./messaging.mjs";
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const N = arg("--events", 3000);
-const ROUNDS = arg("--rounds", 3);
-const RABBIT = process.env.MSA_BENCH_RABBITMQ_URL ?? "amqp://guest:guest@127.0.0.1:5672";
-const PG_ADMIN = process.env.MSA_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-
-const shared = fs
-  .readdirSync(os.tmpdir())
-  .filter((d) => d.startsWith("msa-e2e-") && fs.existsSync(path.join(os.tmpdir(), d, ".installed")))
-  .map((d) => path.join(os.tmpdir(), d))[0];
-if (!shared) {
-  console.log("!!  consumer: no e2e shared node_modules in $TMPDIR (run one e2e test first)");
-  process.exit(1);
-}
-const req = createRequire(path.join(shared, "package.json"));
-const amqp = req("amqplib");
-const pg = req("pg");
-const { Ajv } = req("ajv");
-
+const N = Number(arg("--events", 3000));
+const ROUNDS = Number(arg("--rounds", 3));
+const BROKERS = arg("--broker", "both") === "both" ? ["rabbitmq", "nats"] : [arg("--broker")];
+const PREFETCH = 16;
+const { shared, amqp, pg, nats, Ajv } = sharedModules();
 const run = randomUUID().slice(0, 8);
-const system = `benchcore${run}`;
-const dbName = `msa_bench_${run}`;
-const dbUrl = PG_ADMIN.replace(/\/[^/]*$/, `/${dbName}`);
-const dir = path.join(DATA, `consumer-${run}`);
-fs.mkdirSync(dir, { recursive: true });
-fs.writeFileSync(
-  path.join(dir, "system.yaml"),
-  `version: 1
+
+const yaml = (system, broker) => `version: 1
 name: ${system}
-broker: { kind: rabbitmq }
+broker: { kind: ${broker} }
 contexts:
   orders:
     port: 3000
@@ -62,124 +38,205 @@ events:
       required: [orderId]
       properties:
         orderId: { type: string }
-`,
-);
-execFileSync("node", [MSA, "generate"], { cwd: dir, stdio: "ignore" });
-const svc = path.join(dir, "services/ledger");
-fs.symlinkSync(path.join(shared, "node_modules"), path.join(svc, "node_modules"));
-execFileSync("node", [path.join(shared, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: svc, stdio: "inherit" });
+`;
 
-const admin = new pg.Client({ connectionString: PG_ADMIN });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${dbName}`);
-const conn = await amqp.connect(RABBIT);
-const ch = await conn.createConfirmChannel();
-const queue = `${system}.ledger`;
 const body = (i) =>
   Buffer.from(JSON.stringify({ eventId: randomUUID(), eventType: "order.placed", aggregateId: `o-${i}`, timestamp: new Date().toISOString(), version: 1, payload: { orderId: `o-${i}` } }));
 
-async function fill() {
-  for (let i = 0; i < N; i++) ch.publish(`${system}.events`, "order.placed", body(i), { persistent: true, contentType: "application/json" });
-  await ch.waitForConfirms();
-}
-async function drained() {
-  for (;;) {
-    const q = await ch.checkQueue(queue);
-    if (q.messageCount === 0 && q.consumerCount >= 0) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** The generated service: started once with its queue empty, then N events are put on the queue and timed. */
-async function generatedRound() {
-  const child = spawn(process.execPath, ["dist/main.js"], { cwd: svc, env: { PATH: process.env.PATH, PORT: "0", BROKER_URL: RABBIT, DATABASE_URL: dbUrl, LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "inherit"] });
-  let processed = 0;
-  let buf = "";
-  let listening;
-  const ready = new Promise((r) => (listening = r));
-  child.stdout.setEncoding("utf8").on("data", (d) => {
-    buf += d;
-    let i;
-    while ((i = buf.indexOf("\n")) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      if (line.includes('"event processed"')) processed++;
-      else if (line.includes('"listening"')) listening();
-    }
-  });
-  await ready;
-  // the queue is declared and consumed once the adapter connected
-  for (;;) {
-    // a channel per check: checkQueue of a queue not declared yet closes the channel
-    const probe = await conn.createChannel();
-    probe.on("error", () => undefined);
-    const q = await probe.checkQueue(queue).catch(() => null);
-    if (q) await probe.close().catch(() => undefined);
-    if (q && q.consumerCount > 0) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const t0 = performance.now();
-  await fill();
-  while (processed < N) await new Promise((r) => setTimeout(r, 5));
-  const ms = performance.now() - t0;
-  child.kill("SIGTERM");
-  await new Promise((r) => child.once("exit", r));
-  return (N / ms) * 1000;
-}
-
-/** The floor: the same work by hand. */
-async function floorRound() {
-  const pool = new pg.Pool({ connectionString: dbUrl, max: 10 });
-  await pool.query("CREATE TABLE IF NOT EXISTS floor_inbox (event_id varchar(64) PRIMARY KEY, event_type varchar(255) NOT NULL, processed_at timestamptz NOT NULL DEFAULT now())");
+/** The floor's schema check: the envelope's required fields and the payload's schema, one ajv validator. */
+function floorCheck() {
   const ajv = new Ajv({ allErrors: true, strict: false });
-  const check = ajv.compile({ type: "object", required: ["eventId", "eventType", "payload"], properties: { payload: { type: "object", required: ["orderId"], properties: { orderId: { type: "string" } } } } });
-  const c = await amqp.connect(RABBIT);
-  const cch = await c.createChannel();
-  await cch.prefetch(16);
-  let done = 0;
-  let finish;
-  const all = new Promise((r) => (finish = r));
-  await cch.consume(queue, async (msg) => {
-    const env = JSON.parse(msg.content.toString("utf8"));
-    if (!check(env)) {
-      cch.nack(msg, false, false);
-      return;
-    }
-    await pool.query("INSERT INTO floor_inbox (event_id, event_type) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING", [env.eventId, env.eventType]);
-    cch.ack(msg);
-    if (++done === N) finish();
+  return ajv.compile({
+    type: "object",
+    required: ["eventId", "eventType", "aggregateId", "timestamp", "version", "payload"],
+    properties: { eventId: { type: "string" }, eventType: { type: "string" }, payload: { type: "object", required: ["orderId"], properties: { orderId: { type: "string" } } } },
   });
-  const t0 = performance.now();
-  await fill();
-  await all;
-  const ms = performance.now() - t0;
-  await c.close();
-  await pool.end();
-  return (N / ms) * 1000;
+}
+const FLOOR_TABLE = "CREATE TABLE IF NOT EXISTS floor_inbox (event_id varchar(64) PRIMARY KEY, event_type varchar(255) NOT NULL, processed_at timestamptz NOT NULL DEFAULT now())";
+const FLOOR_INSERT = "INSERT INTO floor_inbox (event_id, event_type) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING";
+
+/** What differs between the brokers: filling, purging, the floor's consumer, waiting for the service's consumer. */
+async function rabbitmq(system) {
+  const conn = await amqp.connect(RABBIT);
+  conn.on("error", (e) => progress("rabbitmq", `connection: ${e.message}`));
+  const ch = await conn.createConfirmChannel();
+  const queue = `${system}.ledger`;
+  return {
+    async fill() {
+      for (let i = 0; i < N; i++) ch.publish(`${system}.events`, "order.placed", body(i), { persistent: true, contentType: "application/json" });
+      await ch.waitForConfirms();
+    },
+    async purge() {
+      await ch.purgeQueue(queue);
+    },
+    async consumerAttached() {
+      // a channel per check: checkQueue of a queue not declared yet closes the channel
+      const probe = await conn.createChannel();
+      probe.on("error", () => undefined);
+      const q = await probe.checkQueue(queue).catch(() => null);
+      if (q) await probe.close().catch(() => undefined);
+      return Boolean(q && q.consumerCount > 0);
+    },
+    /** The floor consumer: resolves its `all` once N events are acked. */
+    async floor(handle) {
+      const c = await amqp.connect(RABBIT);
+      const cch = await c.createChannel();
+      await cch.prefetch(PREFETCH);
+      let done = 0;
+      let finish;
+      const all = new Promise((r) => (finish = r));
+      await cch.consume(queue, async (msg) => {
+        const ok = await handle(msg.content);
+        if (ok) cch.ack(msg);
+        else cch.nack(msg, false, false);
+        if (++done === N) finish();
+      });
+      return {
+        all,
+        done: () => done,
+        // the channel first: amqplib multiplexes channels, and a connection.close written right after the last
+        // ack can overtake it (the broker then requeues that message: the stall of the first version of this bench)
+        close: async () => {
+          await cch.close();
+          await c.close();
+        },
+      };
+    },
+    async cleanup() {
+      for (const q of [queue, `${queue}.dead-letter`]) await ch.deleteQueue(q).catch(() => undefined);
+      for (const x of [`${system}.events`, `${system}.dlx`]) await ch.deleteExchange(x).catch(() => undefined);
+      await conn.close();
+    },
+  };
 }
 
-// the generated service declares the topology; start it once so the queue exists before the floor runs
-await generatedRound();
-await drained();
-const gen = [];
-const floor = [];
-for (let r = 0; r < ROUNDS; r++) {
-  floor.push(await floorRound());
-  await drained();
-  gen.push(await generatedRound());
-  await drained();
+async function natsBroker(system) {
+  const nc = await nats.connect({ servers: NATS.replace(/^nats:\/\//, "") });
+  const js = nc.jetstream();
+  const jsm = await nc.jetstreamManager();
+  const stream = `${envName(system)}_EVENTS`;
+  const subject = `${system}.events.order.placed`;
+  return {
+    async fill() {
+      const inFlight = new Set();
+      for (let i = 0; i < N; i++) {
+        const p = js.publish(subject, body(i)).finally(() => inFlight.delete(p));
+        inFlight.add(p);
+        if (inFlight.size >= 256) await Promise.race(inFlight);
+      }
+      await Promise.all(inFlight);
+    },
+    async purge() {
+      await jsm.streams.purge(stream);
+    },
+    async consumerAttached() {
+      const info = await jsm.consumers.info(stream, "ledger").catch(() => null);
+      return Boolean(info && info.num_waiting > 0);
+    },
+    async floor(handle) {
+      // its own durable, from now on, the same subject filter and ack policy as the service's
+      await jsm.consumers.delete(stream, "floor").catch(() => undefined);
+      await jsm.consumers.add(stream, { durable_name: "floor", ack_policy: nats.AckPolicy.Explicit, deliver_policy: nats.DeliverPolicy.New, filter_subject: subject, ack_wait: 30_000_000_000 });
+      const messages = await (await js.consumers.get(stream, "floor")).consume({ max_messages: PREFETCH });
+      let done = 0;
+      let finish;
+      const all = new Promise((r) => (finish = r));
+      void (async () => {
+        const inFlight = new Set();
+        for await (const m of messages) {
+          const p = handle(m.data)
+            .then((ok) => {
+              if (ok) m.ack();
+              else m.term();
+              if (++done === N) finish();
+            })
+            .finally(() => inFlight.delete(p));
+          inFlight.add(p);
+          if (inFlight.size >= PREFETCH) await Promise.race(inFlight);
+        }
+      })();
+      return {
+        all,
+        done: () => done,
+        close: async () => {
+          await messages.close();
+          await jsm.consumers.delete(stream, "floor").catch(() => undefined);
+        },
+      };
+    },
+    async cleanup() {
+      for (const s of [stream, `${envName(system)}_DLQ`]) await jsm.streams.delete(s).catch(() => undefined);
+      await nc.drain();
+    },
+  };
 }
-const g = median(gen);
-const f = median(floor);
-const ratio = g / f;
-console.log(`    rounds: generated ${gen.map((x) => x.toFixed(0)).join(", ")} events/s; floor ${floor.map((x) => x.toFixed(0)).join(", ")} events/s`);
-console.log(`${ratio >= 0.8 ? "ok" : "!!"}  generated RabbitMQ consumer, inbox on PostgreSQL: ${g.toFixed(0)} events/s vs floor ${f.toFixed(0)} events/s = ${ratio.toFixed(2)}× (budget ≥ 0.8× floor)`);
 
-await ch.deleteQueue(queue).catch(() => undefined);
-await ch.deleteQueue(`${queue}.dead-letter`).catch(() => undefined);
-await ch.deleteExchange(`${system}.events`).catch(() => undefined);
-await ch.deleteExchange(`${system}.dlx`).catch(() => undefined);
-await conn.close();
-await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-await admin.end();
-fs.rmSync(dir, { recursive: true, force: true });
+async function bench(broker) {
+  const system = `benchcons-${broker}-${run}`;
+  progress(broker, `generating and building ${system}`);
+  // the handler is a no-op (the generated stub logs a line of its own: user code, not the runtime measured here)
+  const noop = `import type { ConsumerContext, OrderPlacedEvent } from "../generated/events.js";\n\nexport async function onOrderPlaced(_event: OrderPlacedEvent, _ctx: ConsumerContext): Promise<void> {}\n`;
+  const dir = generate(shared, `consumer-${broker}-${run}`, yaml(system, broker), ["ledger"], { "services/ledger/src/consumers/order.placed.ts": noop });
+  const svc = path.join(dir, "services/ledger");
+  const db = await privateDatabase(pg, `msa_bench_cons_${broker}_${run}`);
+  const b = broker === "rabbitmq" ? await rabbitmq(system) : await natsBroker(system);
+  const env = { BROKER_URL: broker === "rabbitmq" ? RABBIT : NATS, DATABASE_URL: db.url };
+
+  async function generatedRound() {
+    const s = startService(svc, env);
+    await s.ready;
+    await until(() => b.consumerAttached(), () => "waiting for the service's consumer", broker, 30_000);
+    const t0 = performance.now();
+    await b.fill();
+    await until(() => s.count("event processed") >= N, () => `generated: ${s.count("event processed")}/${N} processed`, broker);
+    const ms = performance.now() - t0;
+    await s.stop();
+    return (N / ms) * 1000;
+  }
+
+  async function floorRound() {
+    const pool = new pg.Pool({ connectionString: db.url, max: 10 });
+    await pool.query(FLOOR_TABLE);
+    const check = floorCheck();
+    const consumer = await b.floor(async (content) => {
+      const env = JSON.parse(Buffer.from(content).toString("utf8"));
+      if (!check(env)) return false;
+      await pool.query(FLOOR_INSERT, [env.eventId, env.eventType]);
+      return true;
+    });
+    const t0 = performance.now();
+    await b.fill();
+    let finished = false;
+    void consumer.all.then(() => (finished = true));
+    await until(() => finished, () => `floor: ${consumer.done()}/${N}`, broker);
+    const ms = performance.now() - t0;
+    await consumer.close();
+    await pool.end();
+    return (N / ms) * 1000;
+  }
+
+  // warm-up: the service declares its topology (queue / durable consumer) and the tables; the floor its table
+  progress(broker, "warm-up round (not counted)");
+  await generatedRound();
+  const gen = [];
+  const floor = [];
+  try {
+    for (let r = 0; r < ROUNDS; r++) {
+      await b.purge();
+      floor.push(await floorRound());
+      progress(broker, `round ${r + 1}: floor ${floor.at(-1).toFixed(0)} events/s`);
+      await b.purge();
+      gen.push(await generatedRound());
+      progress(broker, `round ${r + 1}: generated ${gen.at(-1).toFixed(0)} events/s`);
+    }
+  } finally {
+    await b.cleanup();
+    await db.drop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const label = broker === "rabbitmq" ? "generated RabbitMQ consumer, inbox on PostgreSQL" : "generated NATS JetStream consumer, inbox on PostgreSQL";
+  figure(label, median(gen), median(floor), gen, floor);
+}
+
+for (const broker of BROKERS) await bench(broker);
+await sleep(0);

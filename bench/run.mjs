@@ -2,8 +2,9 @@
 // measured in the same run (the machine is shared and noisy: absolute times alone mean little).
 // Never part of npm test. Sub-benches (validate-events, analyze-deps) are separate scripts run here;
 // their figures are collected into the one summary table at the end.
-// usage: node bench/run.mjs [startup] [generate] [validate-events] [analyze-deps] [gateway] [compat] [site] [consumer] [--no-snapshot]
-// (consumer runs only when named: it needs RabbitMQ and PostgreSQL on loopback)
+// usage: node bench/run.mjs [startup] [generate] [validate-events] [analyze-deps] [gateway] [compat] [site] [consumer] [outbox] [--no-snapshot]
+// (consumer and outbox run only when named: they need RabbitMQ, NATS and PostgreSQL on loopback and the e2e shared
+// node_modules)
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -118,8 +119,8 @@ function countFiles(dir) {
 
 // Figure lines of the sub-benches: `ok  figure: value   (budget …)`, `!!  …` or four spaces for an informational one.
 const FIGURE = /^(ok|!!| {2}) {2}(\S.*): (.+?)(?:\s+\(budget (.+)\))?$/;
-for (const [name, script, explicit] of [["validate-events", "validate-events.mjs"], ["analyze-deps", "analyze-deps.mjs"], ["gateway", "gateway.mjs"], ["compat", "compat-recursive.mjs"], ["site", "site.mjs"], ["consumer", "consumer.mjs", true]]) {
-  // explicit: needs RabbitMQ and PostgreSQL on loopback, so only when named (node bench/run.mjs consumer)
+for (const [name, script, explicit] of [["validate-events", "validate-events.mjs"], ["analyze-deps", "analyze-deps.mjs"], ["gateway", "gateway.mjs"], ["compat", "compat-recursive.mjs"], ["site", "site.mjs"], ["consumer", "consumer.mjs", true], ["outbox", "outbox.mjs", true]]) {
+  // explicit: needs the brokers and PostgreSQL on loopback, so only when named (node bench/run.mjs consumer outbox)
   if (explicit ? !only.includes(name) : !want(name)) continue;
   const file = path.join(ROOT, "bench", script);
   if (!fs.existsSync(file)) {
@@ -127,7 +128,8 @@ for (const [name, script, explicit] of [["validate-events", "validate-events.mjs
     continue;
   }
   console.log(`\n-- ${name} (bench/${script}; ${since()}, load ${load()})`);
-  const r = spawnSync("node", [file], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", timeout: 6 * 60_000, maxBuffer: 1 << 24 });
+  // the messaging benches run both brokers, several rounds each: a longer leash
+  const r = spawnSync("node", [file], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", timeout: (explicit ? 20 : 6) * 60_000, maxBuffer: 1 << 24 });
   for (const line of r.stdout.split("\n")) {
     const m = FIGURE.exec(line);
     if (m) report(`${name}: ${m[2]}`, m[3], m[4], m[1] === "ok" ? true : m[1] === "!!" ? false : undefined);

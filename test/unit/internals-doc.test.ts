@@ -47,6 +47,11 @@ describe("docs/internals.md agrees with the generators", () => {
       expect(messaging).toContain(`CREATE TABLE IF NOT EXISTS ${table}`);
     }
     expect(py).toContain("CREATE INDEX IF NOT EXISTS msa_outbox_pending ON msa_outbox (aggregate_id, id) WHERE sent_at IS NULL");
+    // the relay's claim in id order over unsent rows: node, python and the doc alike
+    const unsent = "CREATE INDEX IF NOT EXISTS msa_outbox_unsent ON msa_outbox (id) WHERE sent_at IS NULL";
+    expect(py).toContain(unsent);
+    expect(read("templates/services/node-express/src/generated/inbox.ts.hbs")).toContain(unsent);
+    expect(messaging).toContain(unsent);
     expect(py).toContain('f"msa:inbox:{event_id}"');
     expect(messaging).toContain("`msa:inbox:<eventId>`");
     expect(py).not.toContain("msa_processed_events");

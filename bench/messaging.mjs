@@ -1,0 +1,156 @@
+// Shared by the messaging benches (consumer.mjs, outbox.mjs): the e2e shared node_modules, a generated and built
+// node-express service, its process (counting log lines), a private database on the shared PostgreSQL, the brokers'
+// clients. Progress goes to stderr, figures to stdout (bench/run.mjs collects them).
+import { execFileSync, spawn } from "node:child_process";
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { DATA, MSA } from "./lib.mjs";
+
+export const RABBIT = process.env.MSA_BENCH_RABBITMQ_URL ?? "amqp://guest:guest@127.0.0.1:5672";
+export const NATS = process.env.MSA_BENCH_NATS_URL ?? "nats://127.0.0.1:4222";
+export const PG_ADMIN = process.env.MSA_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+export const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+
+export const progress = (what, msg) => process.stderr.write(`[${what} ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** The e2e shared node_modules (test/e2e/harness.ts installs it): the newest complete one with every client we use. */
+export function sharedModules() {
+  const dirs = fs
+    .readdirSync(os.tmpdir())
+    .filter((d) => /^msa-e2e-[0-9a-f]{12}$/.test(d))
+    .map((d) => path.join(os.tmpdir(), d))
+    .filter((d) => fs.existsSync(path.join(d, ".installed")) && ["amqplib", "pg", "nats", "ajv"].every((m) => fs.existsSync(path.join(d, "node_modules", m))))
+    .sort((a, b) => fs.statSync(path.join(b, ".installed")).mtimeMs - fs.statSync(path.join(a, ".installed")).mtimeMs);
+  if (!dirs.length) {
+    console.log("!!  messaging benches: no e2e shared node_modules in $TMPDIR (run one e2e test first, e.g. test/e2e/events.test.ts)");
+    process.exit(1);
+  }
+  const shared = dirs[0];
+  const req = createRequire(path.join(shared, "package.json"));
+  return { shared, amqp: req("amqplib"), pg: req("pg"), nats: req("nats"), Ajv: req("ajv").Ajv };
+}
+
+/** Generates system.yaml into bench/.data/<dir> and builds the given services (tsc against the shared modules). */
+export function generate(shared, dirName, yaml, services, files = {}) {
+  const dir = path.join(DATA, dirName);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "system.yaml"), yaml);
+  execFileSync("node", [MSA, "generate"], { cwd: dir, stdio: "ignore" });
+  for (const [rel, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, rel), text);
+  for (const s of services) {
+    const svc = path.join(dir, "services", s);
+    fs.symlinkSync(path.join(shared, "node_modules"), path.join(svc, "node_modules"));
+    execFileSync("node", [path.join(shared, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: svc, stdio: "inherit" });
+  }
+  return dir;
+}
+
+/**
+ * Starts a built service (LOG_LEVEL=info, as in production; its log read here, line by line). `count(msg)` counts
+ * lines with that message; `ready` resolves on "listening".
+ */
+export function startService(svc, env) {
+  // MSA_BENCH_PROFILE=DIR: the service runs under node --cpu-prof (summarise with bench/profile.mjs --summarise)
+  const prof = process.env.MSA_BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.MSA_BENCH_PROFILE] : [];
+  const child = spawn(process.execPath, [...prof, "dist/main.js"], { cwd: svc, env: { PATH: process.env.PATH, PORT: "0", LOG_LEVEL: "info", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const counts = new Map();
+  let port;
+  let buf = "";
+  let listening;
+  let failed;
+  const ready = new Promise((resolve, reject) => {
+    listening = resolve;
+    failed = reject;
+  });
+  child.stderr.setEncoding("utf8").on("data", (d) => process.stderr.write(d));
+  child.stdout.setEncoding("utf8").on("data", (d) => {
+    buf += d;
+    let i;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      const m = /"msg":"([^"]*)"/.exec(line);
+      if (!m) continue;
+      counts.set(m[1], (counts.get(m[1]) ?? 0) + 1);
+      if (m[1] === "listening") {
+        port = Number(/"port":(\d+)/.exec(line)?.[1]);
+        listening();
+      } else if (/"level":"(error|fatal)"/.test(line)) process.stderr.write(`${line}\n`);
+    }
+  });
+  child.once("exit", (code) => failed(new Error(`service exited ${code} before listening`)));
+  return {
+    child,
+    ready,
+    get port() {
+      return port;
+    },
+    count: (msg) => counts.get(msg) ?? 0,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+/** Waits until cond() holds, reporting `what()` every 5 s; gives up (throws) after `limitMs` without progress. */
+export async function until(cond, what, tag, limitMs = 60_000) {
+  let last = Date.now();
+  let lastState = what();
+  let reported = Date.now();
+  while (!(await cond())) {
+    await sleep(5);
+    const state = what();
+    if (state !== lastState) {
+      lastState = state;
+      last = Date.now();
+    }
+    if (Date.now() - reported > 5_000) {
+      reported = Date.now();
+      progress(tag, state);
+    }
+    if (Date.now() - last > limitMs) throw new Error(`${tag}: no progress for ${limitMs / 1000} s (${state})`);
+  }
+}
+
+/** A fresh database on the shared PostgreSQL; drop() removes it. */
+export async function privateDatabase(pg, name) {
+  const admin = new pg.Client({ connectionString: PG_ADMIN });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  return {
+    url: PG_ADMIN.replace(/\/[^/]*$/, `/${name}`),
+    async drop() {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+/** `NAME` of a system for NATS stream names (msa's toEnvName: upper case, non-alphanumerics → _). */
+export const envName = (s) => s.toUpperCase().replace(/[^A-Z0-9]+/g, "_");
+
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** `ok`/`!!` figure line of a ratio against its budget, with the rounds (bench/run.mjs reads these). */
+export function figure(label, g, f, gen, floor, budget = 0.8) {
+  const ratio = g / f;
+  console.log(`    ${label}: rounds ${gen.map((x) => x.toFixed(0)).join(", ")} events/s; floor rounds ${floor.map((x) => x.toFixed(0)).join(", ")} events/s`);
+  console.log(`${ratio >= budget ? "ok" : "!!"}  ${label}: ${g.toFixed(0)} events/s vs floor ${f.toFixed(0)} events/s = ${ratio.toFixed(2)}× (budget ≥ ${budget}× floor)`);
+  return ratio;
+}
