@@ -26,6 +26,7 @@ const STATIC_FILES: { template: string; path: string; when?: (v: ReturnType<type
   { template: "src/generated/metrics.ts", path: "src/generated/metrics.ts" },
   { template: "src/generated/events.ts", path: "src/generated/events.ts" },
   { template: "src/generated/inbox.ts", path: "src/generated/inbox.ts" },
+  { template: "src/generated/idempotency.ts", path: "src/generated/idempotency.ts" },
   { template: "src/generated/outbox.ts", path: "src/generated/outbox.ts", when: (v) => v.sqlDb },
   { template: "src/generated/database.ts", path: "src/generated/database.ts" },
   { template: "src/generated/clients.ts", path: "src/generated/clients.ts" },
