@@ -41,6 +41,7 @@ const STATIC_FILES: { template: string; path: string; when?: (v: ReturnType<type
   { template: "test/service.test.ts", path: "test/service.test.ts" },
   { template: "test/resilience.test.ts", path: "test/resilience.test.ts", when: (v) => v.calls.length > 0 },
   { template: "test/saga.test.ts", path: "test/saga.test.ts", when: (v) => v.sagas.length > 0 },
+  { template: "test/idempotency.test.ts", path: "test/idempotency.test.ts" },
   { template: "test/broker.test.ts", path: "test/broker.test.ts" },
 ];
 
