@@ -7,6 +7,7 @@
 // and restarted finishes it — forward if it was running, backward if it was compensating, never both — and the
 // participants apply the repeated step once. orders has postgres, so the state is in msa_sagas, and orchestrator
 // replicas share it: each saga is driven by one owner at a time (a lease, fenced saves).
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpGet, httpPost, NATS_URL, POSTGRES_URL, requireBroker, sharedRequire, waitFor, type LogLine, type ServiceProcess } from "./harness.js";
 
@@ -141,7 +142,7 @@ describe("saga place-order (orders orchestrates inventory and shipping)", () => 
       httpPost(`${inventory.url}/saga/place-order/${action}`, { sagaId, data }, { "Idempotency-Key": key, "X-Correlation-ID": corr });
     // sequentially
     const seq = "corr-saga-twice-seq";
-    const idA = "00000000-0000-4000-8000-0000000000a1";
+    const idA = randomUUID(); // msa_idempotency outlives the run: a fresh saga instance
     const first = await post("reserve", idA, `${idA}:reserve`, seq);
     const again = await post("reserve", idA, `${idA}:reserve`, seq);
     expect(first.status).toBe(200);
@@ -150,13 +151,13 @@ describe("saga place-order (orders orchestrates inventory and shipping)", () => 
     expect(again.body).toEqual(first.body);
     // concurrently, while the first is still running
     const conc = "corr-saga-twice-conc";
-    const idB = "00000000-0000-4000-8000-0000000000b2";
+    const idB = randomUUID(); // msa_idempotency outlives the run: a fresh saga instance
     const answers = await Promise.all([0, 1, 2].map(() => post("reserve", idB, `${idB}:reserve`, conc, { slow: "reserve", slowMs: 500 })));
     expect(answers.map((a) => a.status).sort()).toEqual([200, 409, 409]);
     expect((await post("reserve", idB, `${idB}:reserve`, conc, { slow: "reserve", slowMs: 500 })).status).toBe(200);
     // the compensation first (the action's request was late): the action is then refused, not applied
     const late = "corr-saga-late-action";
-    const idC = "00000000-0000-4000-8000-0000000000c3";
+    const idC = randomUUID(); // msa_idempotency outlives the run: a fresh saga instance
     expect((await post("release", idC, `${idC}:reserve:compensate`, late)).status).toBe(200);
     const action = await post("reserve", idC, `${idC}:reserve`, late);
     expect(action.status).toBe(409);
