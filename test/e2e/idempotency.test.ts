@@ -1,10 +1,16 @@
-// Idempotency-Key on a real node service with postgres: orders' POST /orders publishes order.created (a new eventId
-// each time it runs). The same POST with one key — sent twice in a row, then three times at once — runs the handler
-// once: every answer that is not the in-flight 409 is the first answer (same eventId), the repeats say
-// Idempotent-Replayed, msa_idempotency holds the answer, and another body under the key is 422.
+// Idempotency-Key on real services with postgres.
+// node-express: orders' POST /orders publishes order.created (a new eventId each time it runs). The same POST with one
+// key — sent twice in a row, then three times at once — runs the handler once: every answer that is not the
+// in-flight 409 is the first answer (same eventId), the repeats say Idempotent-Replayed, msa_idempotency holds the
+// answer, and another body under the key is 422.
+// python-flask (gunicorn, 2 workers): POST /entries inserts a row; the same POST twice in a row and four times at
+// once (across the workers) leaves one row and one answer.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
 import { httpPost, NATS_URL, POSTGRES_URL, requireBroker, sharedRequire } from "./harness.js";
+import { findPython, generatePythonSystem, startGunicorn, type Gunicorn } from "./flask-support.js";
 import { buildE2eSystem, startE2eSystem, type RunningSystem } from "./fixtures/system.js";
 
 interface PgClient {
@@ -70,3 +76,103 @@ describe("Idempotency-Key on node-express with postgres", () => {
     expect(after.body).toEqual(ok[0]!.body);
   });
 });
+
+const suffix = (process.env.MSA_E2E_SUFFIX ?? "").replace(/[^a-z0-9]/gi, "_").toLowerCase();
+const TABLE = `idem_entries${suffix}`;
+const pySystem = `
+version: 1
+name: msae2e-idem-py${(process.env.MSA_E2E_SUFFIX ?? "").toLowerCase()}
+broker: { kind: nats }
+contexts:
+  ledger:
+    runtime: python-flask
+    port: 5000
+    database: postgres
+    api: ["POST /entries"]
+`;
+/** The user's handler: one row per run, in a transaction, slow enough for the concurrent repeats to meet it. */
+const pyHandlers = `import time
+
+from flask import jsonify, request
+
+from app.db import transaction
+
+
+def post_entries():
+    ref = (request.get_json(silent=True) or {}).get("ref")
+    with transaction() as tx:
+        row = tx.execute("INSERT INTO ${TABLE} (ref) VALUES (%s) RETURNING id", (ref,)).fetchone()
+    time.sleep(0.3)
+    return jsonify({"id": row[0], "ref": ref}), 201
+`;
+
+async function pg(): Promise<PgClient> {
+  const lib = await sharedRequire<{ Client: new (o: { connectionString: string }) => PgClient }>("pg");
+  const client = new lib.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  return client;
+}
+
+describe("Idempotency-Key on python-flask with postgres", () => {
+  let skip: string | null = null;
+  let gunicorn: Gunicorn | undefined;
+  let dir = "";
+
+  beforeAll(async () => {
+    skip = (await requireBroker("postgres")) ?? null;
+    const { python, missing } = await findPython(["flask", "gunicorn", "psycopg2", "jsonschema"]);
+    skip ??= missing ?? null;
+    if (skip || !python) return;
+    dir = generatePythonSystem(pySystem);
+    fs.writeFileSync(path.join(dir, "services/ledger/app/handlers.py"), pyHandlers);
+    const client = await pg();
+    try {
+      await client.query(`CREATE TABLE IF NOT EXISTS ${TABLE} (id bigserial PRIMARY KEY, ref text NOT NULL)`);
+    } finally {
+      await client.end();
+    }
+    gunicorn = await startGunicorn(python, path.join(dir, "services/ledger"), { DATABASE_URL: POSTGRES_URL, BROKER_URL: "memory://", SERVICE_NAME: "ledger" });
+  }, 60_000);
+  afterAll(async () => {
+    await gunicorn?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const rows = async (ref: string): Promise<number> => {
+    const client = await pg();
+    try {
+      return (await client.query(`SELECT id FROM ${TABLE} WHERE ref = $1`, [ref])).rows.length;
+    } finally {
+      await client.end();
+    }
+  };
+
+  it("the same POST twice in a row: one row, the same answer replayed", async (ctx) => {
+    if (skip) ctx.skip(`skipped: ${skip}`);
+    const ref = `py-seq-${randomUUID()}`;
+    const first = await httpPost(`${gunicorn!.base}/entries`, { ref }, { "Idempotency-Key": ref });
+    const again = await httpPost(`${gunicorn!.base}/entries`, { ref }, { "Idempotency-Key": ref });
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(again.body).toEqual(first.body);
+    expect(await rows(ref)).toBe(1);
+    expect((await httpPost(`${gunicorn!.base}/entries`, { ref, other: 1 }, { "Idempotency-Key": ref })).status).toBe(422);
+  });
+
+  it("the same POST four times at once, across two workers: one row; the others 409 or the same answer", async (ctx) => {
+    if (skip) ctx.skip(`skipped: ${skip}`);
+    const ref = `py-conc-${randomUUID()}`;
+    const answers = await Promise.all([0, 1, 2, 3].map(() => httpPost(`${gunicorn!.base}/entries`, { ref }, { "Idempotency-Key": ref })));
+    expect(answers.every((a) => a.status === 201 || a.status === 409)).toBe(true);
+    expect(answers.some((a) => a.status === 409)).toBe(true); // the handler takes 300 ms: the repeats met it in flight
+    const ok = answers.filter((a) => a.status === 201);
+    expect(new Set(ok.map((a) => JSON.stringify(a.body))).size).toBe(1);
+    expect(await rows(ref)).toBe(1);
+    const after = await httpPost(`${gunicorn!.base}/entries`, { ref }, { "Idempotency-Key": ref });
+    expect(after.status).toBe(201);
+    expect(after.headers.get("idempotent-replayed")).toBe("true");
+    expect(await rows(ref)).toBe(1);
+  });
+});
+
