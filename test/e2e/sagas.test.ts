@@ -176,8 +176,9 @@ describe("saga place-order (orders orchestrates inventory and shipping)", () => 
   it("a restarted orchestrator finishes a saga interrupted while running (forward only); the repeated step is applied once", async (ctx) => {
     const { orders, inventory, shipping } = procs(ctx);
     const corr = "corr-saga-crash-forward";
-    // schedule ends 0.5 s after it starts: before the restarted orchestrator (lease 1.5 s) repeats it with its key
-    void httpPost(`${orders.url}/sagas/place-order`, { orderId: "s-3", slow: "schedule", slowMs: 500 }, { "X-Correlation-ID": corr });
+    // schedule ends 1.5 s after it starts: after the kill, and before the restarted orchestrator (a restart plus at
+    // least 1 s of lease) repeats it with its key
+    void httpPost(`${orders.url}/sagas/place-order`, { orderId: "s-3", slow: "schedule", slowMs: 1500 }, { "X-Correlation-ID": corr });
     const during = await shipping.waitForLog((l) => l.msg === "saga step called" && l.correlationId === corr, 10_000, "schedule started");
     const sagaId = String(during.sagaId);
     const restarted = await killAndRestartOrders();
