@@ -119,10 +119,6 @@ describe("planNodeServices on examples/shop", () => {
     // orders declares calls to inventory (2 s, 3 retries); payment takes the defaults (5 s, 2 retries)
     expect(saga).toContain('["inventory", { timeoutMs: 2000, retries: 3, errorThreshold: 0.5, resetTimeoutMs: 30000 }]');
     expect(saga).toContain('["payment", { timeoutMs: 5000, retries: 2, errorThreshold: 0.5, resetTimeoutMs: 30000 }]');
-    // a step context orders also calls shares that client (one breaker per callee)
-    expect(saga).toContain('["inventory", (Object.hasOwn(shared, "inventory") ? shared.inventory : undefined) ?? own("inventory", urls.inventory)]');
-    expect(saga).toContain('["payment", own("payment", urls.payment)]');
-    expect(content("services/orders/src/generated/app.ts")).toContain("createSagaClients(config.urls, log, metrics, {}, clients)");
     expect(saga).toContain("{ idempotencyKey }");
     expect(saga).toContain("`${state.sagaId}:${def.action}:compensate`");
     expect(saga).not.toContain("fetch(");
