@@ -103,6 +103,34 @@ describe("planNodeServices on examples/shop", () => {
     );
   });
 
+  it("honours Idempotency-Key in every service, in the context's database", () => {
+    for (const s of ["orders", "inventory", "payment"]) {
+      expect(content(`services/${s}/src/generated/app.ts`)).toContain("app.use(idempotency(idempotencyStore, log));");
+      expect(content(`services/${s}/src/generated/idempotency.ts`)).toContain("CREATE TABLE IF NOT EXISTS msa_idempotency");
+      expect(byPath.has(`services/${s}/test/idempotency.test.ts`)).toBe(true);
+    }
+    expect(content("services/orders/src/generated/app.ts")).toContain("new PostgresIdempotencyStore(sql, idempotencyOptions)");
+  });
+
+  it("saga steps: stubs answer 501, calls go through the step context's declared policy, POST /sagas answers 202", () => {
+    for (const stub of ["services/inventory/src/saga/place-order.reserve.ts", "services/payment/src/saga/place-order.refund.ts"]) {
+      expect(content(stub)).toContain("throw new NotImplemented(");
+      expect(content(stub)).not.toContain("return {}");
+    }
+    const saga = content("services/orders/src/generated/saga.ts");
+    // orders declares calls to inventory (2 s, 3 retries); payment takes the defaults (5 s, 2 retries)
+    expect(saga).toContain('["inventory", { timeoutMs: 2000, retries: 3, errorThreshold: 0.5, resetTimeoutMs: 30000 }]');
+    expect(saga).toContain('["payment", { timeoutMs: 5000, retries: 2, errorThreshold: 0.5, resetTimeoutMs: 30000 }]');
+    expect(saga).toContain("{ idempotencyKey }");
+    expect(saga).toContain("`${state.sagaId}:${def.action}:compensate`");
+    expect(saga).not.toContain("fetch(");
+    expect(content("services/orders/src/generated/routes.ts")).toContain("res.status(202).location(statusUrl)");
+    // the compensation waits for its action; the action is refused after its compensation
+    const payment = content("services/payment/src/generated/routes.ts");
+    expect(payment).toContain('deps.idempotency.state(`${input.sagaId}:charge`, "POST /saga/place-order/charge")) === "in-flight"');
+    expect(payment).toContain('deps.idempotency.state(`${input.sagaId}:charge:compensate`, "POST /saga/place-order/refund")) !== "absent"');
+  });
+
   it("is deterministic and carries the generated-by header where comments are allowed", () => {
     const again = planNodeServices(model, render);
     expect(again.map((f) => [f.path, f.content])).toEqual(files.map((f) => [f.path, f.content]));

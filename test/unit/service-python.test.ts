@@ -154,6 +154,19 @@ describe("planPythonServices", () => {
     for (const src of [pg, none]) expect(src).not.toContain("msa_processed_events");
   });
 
+  it("honours Idempotency-Key in the context's own database engine", () => {
+    const idem = (yaml: string): string => fileOf(planPythonServices(modelOf(yaml), render), "services/catalog/app/idempotency.py");
+    expect(idem(SYSTEM)).toContain("return MongoStore(config.database_url) if config.database_url else MemoryStore()");
+    const pg = idem(SYSTEM.replace("database: mongodb", "database: postgres"));
+    expect(pg).toContain("CREATE TABLE IF NOT EXISTS msa_idempotency");
+    expect(pg).toContain("ON CONFLICT (idempotency_key, route) DO UPDATE");
+    expect(idem(SYSTEM.replace("database: mongodb", "database: mysql"))).toContain("INSERT IGNORE INTO msa_idempotency");
+    expect(idem(SYSTEM.replace("database: mongodb", "database: redis"))).toContain('return f"msa:idempotency:{route}:{key}"');
+    expect(idem(SYSTEM.replace("database: mongodb", "database: none"))).toMatch(/def store_for\(config\):\n.*\n    del config\n    return MemoryStore\(\)/);
+    const init = fileOf(planPythonServices(modelOf(SYSTEM), render), "services/catalog/app/__init__.py");
+    expect(init).toContain("install_idempotency(app, idempotency_store_for(config))");
+  });
+
   it("renders broker.retry as the defaults of EVENT_RETRY_* and fails fast in production", () => {
     const files = planPythonServices(modelOf(SYSTEM.replace("kind: rabbitmq", "kind: rabbitmq, retry: { attempts: 3, initialDelay: 500ms, maxDelay: 10s }")), render);
     const config = fileOf(files, "services/catalog/app/config.py");

@@ -4,6 +4,7 @@ import { contextContract, contractDocument, contractSchemaId } from "../api/open
 import { schemaNeedsOwnProperties } from "../events/own-properties.js";
 import { unknownPathFor } from "./paths.js";
 import type { Context, DatabaseEngine, EventType, SystemModel } from "../model.js";
+import { DEFAULT_CALL_RETRIES, DEFAULT_CALL_TIMEOUT_MS, DEFAULT_CIRCUIT_BREAKER } from "../model.js";
 import { toCamel, toEnvName, toPascal } from "../names.js";
 import { samplePayload } from "./sample.js";
 import { schemaToTs } from "./service-node-types.js";
@@ -141,8 +142,10 @@ export interface NodeServiceView {
     camelName: string;
     steps: { index: number; context: string; envVar: string; action: string; compensation: string | null }[];
   }[];
-  /** Saga actions this context serves: POST /saga/<saga>/<action>. */
-  sagaActions: { saga: string; action: string; camelName: string; file: string; kind: "action" | "compensation" }[];
+  /** The step contexts of the sagas this context orchestrates, with the resilience policy of their calls (declared in `calls`, else the defaults). */
+  sagaTargets: { target: string; camelName: string; timeoutMs: number; retries: number; threshold: number; resetTimeoutMs: number; declared: boolean }[];
+  /** Saga actions this context serves: POST /saga/<saga>/<action>; `pair` is the compensation of an action, the action of a compensation. */
+  sagaActions: { saga: string; action: string; camelName: string; file: string; kind: "action" | "compensation"; pair: string | null }[];
   dependencies: Dep[];
   devDependencies: Dep[];
 }
@@ -308,15 +311,28 @@ export function nodeServiceView(model: SystemModel, c: Context): NodeServiceView
   for (const s of model.sagas)
     for (const st of s.steps) {
       if (st.context !== c.name) continue;
-      const add = (action: string, kind: "action" | "compensation"): void => {
+      const add = (action: string, kind: "action" | "compensation", pair: string | null): void => {
         if (sagaActions.some((a) => a.saga === s.name && a.action === action)) return;
         const camelName = toCamel(`${s.name}-${action}`);
-        sagaActions.push({ saga: s.name, action, camelName, file: `src/saga/${s.name}.${action}.ts`, kind });
+        sagaActions.push({ saga: s.name, action, camelName, file: `src/saga/${s.name}.${action}.ts`, kind, pair });
       };
-      add(st.action, "action");
-      if (st.compensation) add(st.compensation, "compensation");
+      add(st.action, "action", st.compensation);
+      if (st.compensation) add(st.compensation, "compensation", st.action);
     }
   sagaActions.sort((a, b) => (a.camelName < b.camelName ? -1 : 1));
+  const sagaTargets = [...new Set(sagas.flatMap((s) => s.steps.map((st) => st.context)))].sort().map((target) => {
+    const call = c.calls.find((x) => x.target === target);
+    const cb = call?.circuitBreaker ?? DEFAULT_CIRCUIT_BREAKER;
+    return {
+      target,
+      camelName: toCamel(target),
+      timeoutMs: call?.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+      retries: call?.retries ?? DEFAULT_CALL_RETRIES,
+      threshold: Math.min(0.99, Math.max(0.01, cb.errorThresholdPercentage / 100)),
+      resetTimeoutMs: cb.resetTimeoutMs,
+      declared: !!call,
+    };
+  });
   const db = c.database;
   return {
     system: model.name,
@@ -355,6 +371,7 @@ export function nodeServiceView(model: SystemModel, c: Context): NodeServiceView
     calls,
     urls: [...urlTargets].sort().map((t) => ({ target: t, envVar: toEnvName(t), port: byName.get(t)?.port ?? 80 })),
     sagas,
+    sagaTargets,
     sagaActions,
     dependencies: depList(NODE_DEPENDENCIES, NODE_BROKER_DEPENDENCIES[model.broker.kind] ?? {}, db ? NODE_DATABASE_DEPENDENCIES[db.engine] : {}),
     devDependencies: depList(NODE_DEV_DEPENDENCIES, db ? NODE_DATABASE_DEV_DEPENDENCIES[db.engine] : {}),

@@ -26,6 +26,7 @@ const STATIC_FILES: { template: string; path: string; when?: (v: ReturnType<type
   { template: "src/generated/metrics.ts", path: "src/generated/metrics.ts" },
   { template: "src/generated/events.ts", path: "src/generated/events.ts" },
   { template: "src/generated/inbox.ts", path: "src/generated/inbox.ts" },
+  { template: "src/generated/idempotency.ts", path: "src/generated/idempotency.ts" },
   { template: "src/generated/outbox.ts", path: "src/generated/outbox.ts", when: (v) => v.sqlDb },
   { template: "src/generated/outbox-mongo.ts", path: "src/generated/outbox-mongo.ts", when: (v) => v.dbEngine === "mongodb" },
   { template: "test/outbox-mongo.test.ts", path: "test/outbox-mongo.test.ts", when: (v) => v.dbEngine === "mongodb" },
@@ -47,6 +48,7 @@ const STATIC_FILES: { template: string; path: string; when?: (v: ReturnType<type
   { template: "test/service.test.ts", path: "test/service.test.ts" },
   { template: "test/resilience.test.ts", path: "test/resilience.test.ts", when: (v) => v.calls.length > 0 },
   { template: "test/saga.test.ts", path: "test/saga.test.ts", when: (v) => v.sagas.length > 0 },
+  { template: "test/idempotency.test.ts", path: "test/idempotency.test.ts" },
   { template: "test/broker.test.ts", path: "test/broker.test.ts" },
 ];
 

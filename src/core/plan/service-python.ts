@@ -123,6 +123,7 @@ const GENERATED = [
   "app/events.py",
   "app/health.py",
   "app/http.py",
+  "app/idempotency.py",
   "app/logs.py",
   "app/metrics.py",
   "app/readiness.py",
