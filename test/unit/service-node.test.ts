@@ -160,7 +160,7 @@ events:
     const files = plan("rabbitmq", "postgres");
     const clients = files.get("services/maker/src/generated/clients.ts")!.content;
     expect(clients).toContain("export class OrderHistoryClient extends ServiceClient");
-    expect(clients).toContain("getHistoryByCustomerIdOrdersByOrderId<T = unknown>(params: { customerId: string; orderId: string; })");
+    expect(clients).toContain("getHistoryByCustomerIdOrdersByOrderId<T = unknown>(params: { customerId: string; orderId: string; }, options?: RequestOptions)");
     expect(clients).toContain("`/history/${enc(params.customerId)}/orders/${enc(params.orderId)}`");
     expect(files.get("services/maker/src/generated/config.ts")!.content).toContain('orderHistory: (env.ORDER_HISTORY_URL || "http://order-history:3100")');
     expect(files.get("services/order-history/src/handlers/getHistoryByCustomerIdOrdersByOrderId.ts")!.content).toContain(

@@ -54,7 +54,7 @@ describe("planPythonServices", () => {
     const files = planPythonServices(modelOf(SYSTEM), render);
     expect(files.length).toBeGreaterThan(10);
     expect(files.every((f) => f.path.startsWith("services/catalog/") && f.context === "catalog")).toBe(true);
-    for (const p of ["Dockerfile", ".dockerignore", "README.md", "requirements.txt", "gunicorn.conf.py", "wsgi.py", "app/__init__.py", "tests/test_app.py", "app/clients.py"]) {
+    for (const p of ["Dockerfile", ".dockerignore", "README.md", "requirements.txt", "gunicorn.conf.py", "wsgi.py", "app/__init__.py", "tests/test_app.py", "app/clients.py", "tests/test_clients.py"]) {
       expect(files.map((f) => f.path)).toContain(`services/catalog/${p}`);
     }
   });

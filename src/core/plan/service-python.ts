@@ -93,6 +93,7 @@ export function pythonServiceView(model: SystemModel, c: Context) {
     hasEvents,
     calls: c.calls.map((call) => ({
       target: call.target,
+      pyName: toSnake(call.target),
       envVar: `${toEnvName(call.target)}_URL`,
       defaultUrl: `http://${call.target}:${portOf.get(call.target) ?? 80}`,
       timeoutSeconds: call.timeoutMs / 1000,
@@ -134,7 +135,10 @@ export function planPythonService(model: SystemModel, c: Context, render: Render
   const base = `services/${c.name}`;
   const files: PlannedFile[] = GENERATED.map((f) => ({ path: `${base}/${f}`, content: render(`${T}/${f}`, view), owner: "generated", context: c.name }));
   if (model.broker.kind === "nats") files.push({ path: `${base}/app/nats_client.py`, content: render(`${T}/app/nats_client.py`, view), owner: "generated", context: c.name });
-  if (view.calls.length) files.push({ path: `${base}/app/clients.py`, content: render(`${T}/app/clients.py`, view), owner: "generated", context: c.name });
+  if (view.calls.length) {
+    files.push({ path: `${base}/app/clients.py`, content: render(`${T}/app/clients.py`, view), owner: "generated", context: c.name });
+    files.push({ path: `${base}/tests/test_clients.py`, content: render(`${T}/tests/test_clients.py`, view), owner: "generated", context: c.name });
+  }
   files.push({ path: `${base}/app/handlers.py`, content: render(`${T}/app/handlers.py`, view), owner: "user", context: c.name });
   files.push({ path: `${base}/app/event_handlers.py`, content: render(`${T}/app/event_handlers.py`, view), owner: "user", context: c.name });
   for (const s of view.schemaFiles) {
