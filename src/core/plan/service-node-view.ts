@@ -88,8 +88,6 @@ export interface NodeServiceView {
   dbEngine: DatabaseEngine | "none";
   /** postgres or mysql: ctx.db.transaction, the inbox in the handler's transaction, the outbox and its relay. */
   sqlDb: boolean;
-  /** /ready ignores a broker outage once connected: the outbox absorbs publishes, or the context publishes nothing. */
-  brokerOptional: boolean;
   /** The class of database.ts for the engine (PostgresDatabase …), or null. */
   dbClass: string | null;
   /** A path none of its routes answers (the 404 test). */
@@ -222,7 +220,6 @@ export function nodeServiceView(model: SystemModel, c: Context): NodeServiceView
     database: db ? { engine: db.engine, name: db.name } : null,
     dbEngine: db ? db.engine : "none",
     sqlDb: db?.engine === "postgres" || db?.engine === "mysql",
-    brokerOptional: db?.engine === "postgres" || db?.engine === "mysql" || !events.some((e) => e.published),
     dbClass: db ? `${{ postgres: "Postgres", mysql: "Mysql", mongodb: "Mongo", redis: "Redis" }[db.engine]}Database` : null,
     unknownPath: unknownPathFor(c.api),
     endpoints: c.api.map((ep) => ({
