@@ -71,6 +71,9 @@ fs.mkdirSync(dir, { recursive: true });
 fs.writeFileSync(path.join(dir, "system.yaml"), system);
 execFileSync("node", [MSA, "generate"], { cwd: dir, stdio: "ignore" });
 const gwDir = path.join(dir, "gateway");
+// installed as its Docker build does, the gateway folder alone: the generated root package.json would make npm
+// install the whole workspace, msa-cli included, which is not on the registry until it is published
+fs.rmSync(path.join(dir, "package.json"), { force: true });
 execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefer-offline"], { cwd: gwDir, stdio: "ignore" });
 execFileSync("node", [path.join(gwDir, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: gwDir, stdio: "inherit" });
 

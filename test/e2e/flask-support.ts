@@ -85,7 +85,7 @@ export async function startGunicorn(python: string, serviceDir: string, env: Rec
   const port = await freePort();
   const child = spawn(python, ["-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], {
     cwd: serviceDir,
-    env: { PATH: process.env.PATH ?? "", PORT: String(port), WEB_CONCURRENCY: "2", LOG_LEVEL: "info", PYTHONDONTWRITEBYTECODE: "1", ...env },
+    env: { PATH: process.env.PATH ?? "", PORT: String(port), WEB_CONCURRENCY: "2", LOG_LEVEL: "info", PYTHONDONTWRITEBYTECODE: "1", SHUTDOWN_DELAY_MS: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));

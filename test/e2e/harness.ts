@@ -226,7 +226,7 @@ export async function startService(serviceDir: string, opts: StartOptions): Prom
   const port = opts.port ?? (await freePort());
   const child = spawn(process.execPath, ["dist/main.js"], {
     cwd: serviceDir,
-    env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "info", PORT: String(port), SHUTDOWN_TIMEOUT_MS: "5000", ...opts.env },
+    env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "info", PORT: String(port), SHUTDOWN_DELAY_MS: "0", SHUTDOWN_TIMEOUT_MS: "5000", ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.add(child);

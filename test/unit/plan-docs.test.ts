@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { edgeGraph } from "../../src/core/edges.js";
 import { formatMs, planArchitectureDocs } from "../../src/core/plan/docs.js";
 import { exampleModel, modelFromYaml, renderer } from "../helpers/engine-model.js";
 
@@ -13,7 +14,8 @@ describe("planArchitectureDocs", () => {
     const [map, saga, ...rest] = mermaidBlocks(md);
     expect(rest).toEqual([]);
     expect(map).toMatch(/^flowchart LR\n/);
-    expect(map).toContain('ctx_orders -->|"2s timeout, 3 retries"| ctx_inventory');
+    expect(map).toContain('ctx_orders -->|"2s timeout, 3 retries; saga place-order steps"| ctx_inventory');
+    expect(map).toContain('ctx_orders -->|"saga place-order steps"| ctx_payment');
     expect(map).toContain("ctx_orders -. publishes .-> ev_order_created");
     expect(map).toContain("ev_order_created -.-> ctx_inventory");
     expect(map).toContain('gateway -->|"/api/v1/orders GET,POST (jwt)"| ctx_orders');
@@ -35,6 +37,31 @@ describe("planArchitectureDocs", () => {
     expect(md).not.toContain("gateway");
     expect(md).not.toContain("## Sagas");
     expect(md).toContain('ctx_a -->|"1500ms timeout, 2 retries"| ctx_b');
+  });
+
+  it("the context map's solid arrows and database links are exactly the edge graph's edges", () => {
+    const systems = [
+      exampleModel("shop"),
+      exampleModel("minimal"),
+      // a saga step to a context the orchestrator does not call, and a route and a call to the same context
+      modelFromYaml(
+        "version: 1\nname: s\ngateway: { kind: node, routes: [{ path: /api/a, context: a }, { path: /api/b, context: b, methods: [GET] }] }\n" +
+          "contexts:\n  a: { port: 3000, api: ['GET /a'], database: { engine: postgres }, calls: { b: { timeout: 1s } } }\n  b: { port: 3001, api: ['GET /b'] }\n  c: { port: 3002, api: ['GET /c'] }\n" +
+          "sagas:\n  pay: { orchestrator: a, steps: [{ context: b, action: x, compensation: y }, { context: c, action: z }] }\n",
+      ),
+    ];
+    const id = (n: string, gw: string | null): string => (n === gw ? "gateway" : `ctx_${n.replace(/-/g, "_")}`);
+    for (const m of systems) {
+      const g = edgeGraph(m);
+      const map = mermaidBlocks(planArchitectureDocs(m, renderer())[0]!.content)[0]!;
+      const arrows = [...map.matchAll(/^ {2}(\S+) -->\|"[^"]*"\| (\S+)$/gm)].map((a) => `${a[1]} -> ${a[2]}`).sort();
+      expect(arrows).toEqual(g.pods.map((e) => `${id(e.from, g.gateway)} -> ${id(e.to, g.gateway)}`).sort());
+      const dbLinks = [...map.matchAll(/^ {2}(\S+) --- (\S+)$/gm)].map((a) => a[1]).sort();
+      expect(dbLinks).toEqual(g.outside.filter((o) => o.kind === "database").map((o) => id(o.from, g.gateway)).sort());
+    }
+    const saga = mermaidBlocks(planArchitectureDocs(systems[2]!, renderer())[0]!.content)[0]!;
+    expect(saga).toContain('ctx_a -->|"1s timeout, 2 retries; saga pay steps"| ctx_b');
+    expect(saga).toContain('ctx_a -->|"saga pay steps"| ctx_c');
   });
 
   it("formats durations", () => {

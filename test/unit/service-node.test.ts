@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { loadSystemAt } from "../../src/cli/system.js";
 import { createRenderer } from "../../src/core/render.js";
 import { planNodeServices } from "../../src/core/plan/service-node.js";
+import { PRESTOP_DELAY_SECONDS, TERMINATION_GRACE_SECONDS } from "../../src/core/plan/k8s-view.js";
 import { schemaToTs } from "../../src/core/plan/service-node-types.js";
 import { sampleFromSchema } from "../../src/core/plan/sample.js";
 import { loadTemplates, packageRoot } from "../../src/io/templates.js";
@@ -190,7 +191,7 @@ events:
     const files = plan("rabbitmq", "postgres");
     const clients = files.get("services/maker/src/generated/clients.ts")!.content;
     expect(clients).toContain("export class OrderHistoryClient extends ServiceClient");
-    expect(clients).toContain("getHistoryByCustomerIdOrdersByOrderId<T = unknown>(params: { customerId: string; orderId: string; })");
+    expect(clients).toContain("getHistoryByCustomerIdOrdersByOrderId<T = unknown>(params: { customerId: string; orderId: string; }, options?: RequestOptions)");
     expect(clients).toContain("`/history/${enc(params.customerId)}/orders/${enc(params.orderId)}`");
     expect(files.get("services/maker/src/generated/config.ts")!.content).toContain('orderHistory: (env.ORDER_HISTORY_URL || "http://order-history:3100")');
     expect(files.get("services/order-history/src/handlers/getHistoryByCustomerIdOrdersByOrderId.ts")!.content).toContain(
@@ -223,5 +224,18 @@ properties:
 
   it("makes a sample payload that satisfies required properties, formats and minimums", () => {
     expect(sampleFromSchema(schema)).toEqual({ id: "00000000-0000-4000-8000-000000000000", kind: "a", tags: ["x"], total: 5 });
+  });
+});
+
+describe("graceful shutdown fits the pod's grace period (issue #14 item 5)", () => {
+  it("SHUTDOWN_DELAY_MS + SHUTDOWN_TIMEOUT_MS defaults after the preStop sleep stay below terminationGracePeriodSeconds", () => {
+    const config = files.find((f) => f.path === "services/orders/src/generated/config.ts")!.content;
+    const delay = Number(/"SHUTDOWN_DELAY_MS", ([\d_]+)\)/.exec(config)?.[1]?.replace(/_/g, ""));
+    const timeout = Number(/"SHUTDOWN_TIMEOUT_MS", ([\d_]+)\)/.exec(config)?.[1]?.replace(/_/g, ""));
+    expect([delay, timeout]).toEqual([5000, 10000]);
+    expect(PRESTOP_DELAY_SECONDS + (delay + timeout) / 1000).toBeLessThan(TERMINATION_GRACE_SECONDS);
+    const main = files.find((f) => f.path === "services/orders/src/main.ts")!.content;
+    // readiness fails first, the drain comes after the delay
+    expect(main.indexOf("service.drain()")).toBeLessThan(main.indexOf("await service.stop("));
   });
 });

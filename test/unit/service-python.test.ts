@@ -4,6 +4,7 @@ import { loadSystemAt } from "../../src/cli/system.js";
 import type { SystemModel } from "../../src/core/model.js";
 import { planPythonServices, pythonName, pythonServiceView } from "../../src/core/plan/service-python.js";
 import { createRenderer } from "../../src/core/render.js";
+import { PRESTOP_DELAY_SECONDS, TERMINATION_GRACE_SECONDS } from "../../src/core/plan/k8s-view.js";
 import { loadTemplates } from "../../src/io/templates.js";
 
 const render = createRenderer(loadTemplates());
@@ -54,7 +55,7 @@ describe("planPythonServices", () => {
     const files = planPythonServices(modelOf(SYSTEM), render);
     expect(files.length).toBeGreaterThan(10);
     expect(files.every((f) => f.path.startsWith("services/catalog/") && f.context === "catalog")).toBe(true);
-    for (const p of ["Dockerfile", ".dockerignore", "README.md", "requirements.txt", "gunicorn.conf.py", "wsgi.py", "app/__init__.py", "tests/test_app.py", "app/clients.py"]) {
+    for (const p of ["Dockerfile", ".dockerignore", "README.md", "requirements.txt", "gunicorn.conf.py", "wsgi.py", "app/__init__.py", "tests/test_app.py", "app/clients.py", "tests/test_clients.py"]) {
       expect(files.map((f) => f.path)).toContain(`services/catalog/${p}`);
     }
   });
@@ -189,5 +190,17 @@ describe("planPythonServices", () => {
   it("names handlers in snake case", () => {
     expect(pythonName("getOrdersById")).toBe("get_orders_by_id");
     expect(pythonName("postRoot")).toBe("post_root");
+  });
+});
+
+describe("gunicorn graceful shutdown (issue #14 item 5)", () => {
+  it("marks the server draining on SIGTERM, closes keep-alive answers, cancels consumers, and fits the grace period", () => {
+    const conf = fileOf(planPythonServices(modelOf(SYSTEM), render), "services/catalog/gunicorn.conf.py");
+    expect(conf).toContain('shutdown_delay = int(os.environ.get("SHUTDOWN_DELAY_MS") or 5_000) / 1000');
+    expect(conf).toContain('graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT") or max(1, int(os.environ.get("SHUTDOWN_TIMEOUT_MS") or 10_000) // 1000))');
+    expect(conf).toContain("server.handle_term = handle_term");
+    expect(conf).toMatch(/def pre_request\(worker, req\):[\s\S]*req\.force_close\(\)/);
+    expect(conf).toMatch(/signal\.signal\(signal\.SIGTERM, on_term\)/);
+    expect(PRESTOP_DELAY_SECONDS + 5 + 10).toBeLessThan(TERMINATION_GRACE_SECONDS);
   });
 });

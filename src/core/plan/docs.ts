@@ -1,4 +1,7 @@
 // Planner: docs/architecture.md — the context map (sync calls, events, gateway routes) and one flow per saga, in Mermaid.
+// Every solid arrow of the context map and every database link is an edge of the edge graph (src/core/edges.ts),
+// the same graph NetworkPolicies, AuthorizationPolicies, ConfigMaps and compose read: diagram and policies agree.
+import { edgeGraph, type PodEdge } from "../edges.js";
 import { toSnake } from "../names.js";
 import { uniqueIds } from "./asyncapi.js";
 import type { Planner } from "./types.js";
@@ -34,13 +37,33 @@ export const planArchitectureDocs: Planner = (model, render) => {
     calls: c.calls.map((k) => k.target).join(", ") || "—",
     description: c.description || "—",
   }));
-  const calls = model.contexts.flatMap((c) =>
-    c.calls.map((k) => ({
-      from: ctxId(c.name),
-      to: ctxId(k.target),
-      label: label(`${formatMs(k.timeoutMs)} timeout, ${k.retries} retries`),
-    })),
-  );
+  const graph = edgeGraph(model);
+  const callOf = new Map(model.contexts.flatMap((c) => c.calls.map((k) => [`${c.name}\u0000${k.target}`, k] as const)));
+  /** One arrow per pod edge: its label says why the connection exists (routes, the call's policy, saga steps). */
+  const edgeLabel = (e: PodEdge): string => {
+    if (e.kind === "route") {
+      const routes = model.gateway.kind === "none" ? [] : model.gateway.routes.filter((r) => r.context === e.to && e.why.includes(r.path));
+      return routes.map((r) => `${r.path} ${r.methods.join(",")}${r.auth === "jwt" ? " (jwt)" : ""}`).join("; ");
+    }
+    return e.why
+      .map((w) => {
+        if (w !== "calls") return `${w} steps`;
+        const k = callOf.get(`${e.from}\u0000${e.to}`);
+        return k ? `${formatMs(k.timeoutMs)} timeout, ${k.retries} retries` : "calls";
+      })
+      .join("; ");
+  };
+  const arrows = graph.pods.map((e) => ({
+    from: e.kind === "route" ? "gateway" : ctxId(e.from),
+    to: ctxId(e.to),
+    label: label(edgeLabel(e)),
+    kind: e.kind,
+  }));
+  const routes = arrows.filter((a) => a.kind === "route");
+  const calls = arrows.filter((a) => a.kind !== "route");
+  const databases = graph.outside
+    .filter((o) => o.kind === "database")
+    .map((o) => ({ from: ctxId(o.from), db: `db_${toSnake(o.from)}` }));
   const events = model.events.map((e) => ({
     id: evId(e.name),
     name: e.name,
@@ -52,11 +75,6 @@ export const planArchitectureDocs: Planner = (model, render) => {
     consumerNames: e.consumers.join(", ") || "—",
     compatibility: e.compatibility,
   }));
-  const routes = model.gateway.kind === "none"
-    ? []
-    : model.gateway.routes
-        .filter((r) => model.contexts.some((c) => c.name === r.context))
-        .map((r) => ({ to: ctxId(r.context), label: label(`${r.path} ${r.methods.join(",")}${r.auth === "jwt" ? " (jwt)" : ""}`) }));
   const sagas = model.sagas.map((s) => {
     // participants get ids, so a context named like a Mermaid keyword (end, alt, …) cannot break the diagram
     const pid = (n: string): string => `p_${toSnake(n)}`;
@@ -74,7 +92,8 @@ export const planArchitectureDocs: Planner = (model, render) => {
   const view = {
     system: model.name,
     broker: model.broker.kind,
-    gateway: model.gateway.kind === "none" ? null : { kind: model.gateway.kind, routes },
+    gateway: graph.gateway === null || model.gateway.kind === "none" ? null : { name: graph.gateway, kind: model.gateway.kind, routes },
+    databases,
     contexts,
     calls,
     events,

@@ -99,6 +99,7 @@ export function pythonServiceView(model: SystemModel, c: Context) {
     hasEvents,
     calls: c.calls.map((call) => ({
       target: call.target,
+      pyName: toSnake(call.target),
       envVar: `${toEnvName(call.target)}_URL`,
       defaultUrl: `http://${call.target}:${portOf.get(call.target) ?? 80}`,
       timeoutSeconds: call.timeoutMs / 1000,
@@ -142,7 +143,10 @@ export function planPythonService(model: SystemModel, c: Context, render: Render
   const files: PlannedFile[] = GENERATED.map((f) => ({ path: `${base}/${f}`, content: render(`${T}/${f}`, view), owner: "generated", context: c.name }));
   if (model.broker.kind === "nats") files.push({ path: `${base}/app/nats_client.py`, content: render(`${T}/app/nats_client.py`, view), owner: "generated", context: c.name });
   if (view.dbEngine === "mongodb") files.push({ path: `${base}/tests/test_outbox_mongo.py`, content: render(`${T}/tests/test_outbox_mongo.py`, view), owner: "generated", context: c.name });
-  if (view.calls.length) files.push({ path: `${base}/app/clients.py`, content: render(`${T}/app/clients.py`, view), owner: "generated", context: c.name });
+  if (view.calls.length) {
+    files.push({ path: `${base}/app/clients.py`, content: render(`${T}/app/clients.py`, view), owner: "generated", context: c.name });
+    files.push({ path: `${base}/tests/test_clients.py`, content: render(`${T}/tests/test_clients.py`, view), owner: "generated", context: c.name });
+  }
   if (view.api) {
     files.push({ path: `${base}/app/validation.py`, content: render(`${T}/app/validation.py`, view), owner: "generated", context: c.name });
     files.push({ path: `${base}/schemas/api.json`, content: render(`${T}/schemas/api.json`, view), owner: "generated", context: c.name });
