@@ -10,6 +10,7 @@ import type { PlannedFile, Planner } from "./types.js";
 export const GATEWAY_DEPENDENCIES = {
   jose: "6.2.17",
   pino: "10.4.0",
+  "prom-client": "15.1.3",
   redis: "6.4.0",
   undici: "7.30.2",
   // OpenTelemetry: the last SDK line for Node 20 (0.300+ requires Node 22.15); the api within sdk-node's peer range
