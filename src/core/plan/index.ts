@@ -6,6 +6,7 @@ import { planAsyncApi } from "./asyncapi.js";
 import { planCompose } from "./compose.js";
 import { planArchitectureDocs } from "./docs.js";
 import { planNodeGateway } from "./gateway-node.js";
+import { planObservability } from "./observability.js";
 import { planKubernetes } from "./k8s.js";
 import { planKong } from "./kong.js";
 import { planRoot } from "./root.js";
@@ -23,6 +24,7 @@ export const PLANNERS: readonly Planner[] = [
   planKubernetes,
   planCompose,
   planAsyncApi,
+  planObservability,
   planArchitectureDocs,
   planScripts,
   planRoot,
