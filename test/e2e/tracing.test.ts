@@ -208,8 +208,17 @@ describe.skipIf(!!skip)("tracing: one trace across gateway, services and events 
 
     const ports = { orders: await freePort(), inventory: await freePort() };
     const start = async (name: string, dir: string, env: Record<string, string>, port?: number): Promise<ServiceProcess> => {
-      const proc = await startService(dir, { name, env: { SERVICE_NAME: name, ...env }, ...(port ? { port } : {}) });
+      // loading the OpenTelemetry SDK adds to start-up: on a loaded machine more than the harness's 20 s
+      const proc = await startService(dir, { name, env: { SERVICE_NAME: name, ...env }, ...(port ? { port } : {}), waitHealthy: false });
       procs.push(proc);
+      let exited = false;
+      void proc.exited.then(() => (exited = true));
+      await waitFor(async () => {
+        if (exited) throw new Error(`${name} exited`);
+        return (await fetch(`${proc.url}/health`).then((r) => r.status, () => 0)) === 200;
+      }, 90_000, `${name} /health`).catch((e: Error) => {
+        throw new Error(`${e.message}\n${tail(proc)}`);
+      });
       p[name] = proc;
       return proc;
     };
