@@ -18,6 +18,11 @@ export const DATABASE_PORTS: Record<DatabaseEngine, number> = { postgres: 5432, 
 export const BROKER_PORTS: Record<BrokerKind, number | null> = { rabbitmq: 5672, nats: 4222, kafka: 9092, memory: null };
 /** OTLP gRPC and HTTP: the tracing collector (OTEL_EXPORTER_OTLP_ENDPOINT), wherever it runs. */
 export const OTLP_PORTS = [4317, 4318] as const;
+/** OTLP over HTTP: what the services, the node gateway and Kong's opentelemetry plugin send to by default. */
+export const OTLP_HTTP_PORT = 4318;
+/** The collector's host name in compose and (a Service of that name, or an ExternalName) in the cluster. */
+export const OTEL_COLLECTOR_HOST = "otel-collector";
+export const OTLP_ENDPOINT = `http://${OTEL_COLLECTOR_HOST}:${OTLP_HTTP_PORT}`;
 /** The node gateway serves /metrics here, on a port no route exposes (METRICS_PORT). */
 export const GATEWAY_METRICS_PORT = 9464;
 /** The node gateway's listening port inside its container (the node gateway planner's default). */
@@ -139,10 +144,10 @@ export function edgeGraph(model: SystemModel): EdgeGraph {
     // gateway.rateLimitStore: redis — the node gateway's REDIS_URL and Kong's policy: redis (REDIS_HOST), port 6379
     if (w.component === "gateway" && model.gateway.rateLimitStore === "redis")
       outside.push({ kind: "ratelimit", from: w.name, port: RATE_LIMIT_REDIS_PORT, protocol: "TCP", what: "rate-limit store (redis)" });
-    // Kong exports no traces (no opentelemetry plugin configured); the generated code does, when OTEL_* is set.
-    if (!(w.component === "gateway" && model.gateway.kind === "kong")) {
-      for (const port of OTLP_PORTS) outside.push({ kind: "tracing", from: w.name, port, protocol: "TCP", what: `tracing collector (OTLP ${port === 4317 ? "gRPC" : "HTTP"})` });
-    }
+    // the generated code exports over OTLP when OTEL_* says so (http/protobuf by default, gRPC if chosen); Kong's
+    // opentelemetry plugin speaks OTLP/HTTP only
+    const otlpPorts = w.component === "gateway" && model.gateway.kind === "kong" ? [OTLP_HTTP_PORT] : OTLP_PORTS;
+    for (const port of otlpPorts) outside.push({ kind: "tracing", from: w.name, port, protocol: "TCP", what: `tracing collector (OTLP ${port === 4317 ? "gRPC" : "HTTP"})` });
   }
 
   const inbound: InboundEdge[] = [];
@@ -153,6 +158,19 @@ export function edgeGraph(model: SystemModel): EdgeGraph {
 
   const sortedPods = [...pods.values()].sort((a, b) => (a.from + "\u0000" + a.to < b.from + "\u0000" + b.to ? -1 : 1));
   return { workloads, pods: sortedPods, outside, inbound, gateway: gw };
+}
+
+/**
+ * The OTEL_* settings of a workload with a tracing edge (its exporter's endpoint, protocol and service name):
+ * the same in compose and in the ConfigMaps. Kong reads its endpoint from kong.yml instead.
+ */
+export function tracingEnv(g: EdgeGraph, name: string): { key: string; value: string }[] {
+  if (!g.outside.some((e) => e.kind === "tracing" && e.from === name)) return [];
+  return [
+    { key: "OTEL_EXPORTER_OTLP_ENDPOINT", value: OTLP_ENDPOINT },
+    { key: "OTEL_EXPORTER_OTLP_PROTOCOL", value: "http/protobuf" },
+    { key: "OTEL_SERVICE_NAME", value: name },
+  ];
 }
 
 /** The workloads `name` connects to (its pod edges out). */

@@ -21,7 +21,7 @@ const RABBITMQ_URL = process.env.MSA_E2E_RABBITMQ_URL ?? "amqp://guest:guest@127
 const POSTGRES_URL = process.env.MSA_E2E_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const PG_BIN = process.env.MSA_E2E_PG_BIN ?? "/usr/lib/postgresql/15/bin";
 const NATS_SERVER_BIN = process.env.NATS_SERVER_BIN ?? "/usr/sbin/nats-server";
-const MODULES = ["flask", "gunicorn", "pika", "psycopg2", "jsonschema"];
+const MODULES = ["flask", "gunicorn", "pika", "psycopg2", "jsonschema", "prometheus_client"];
 
 const suffix = `${process.env.MSA_E2E_SUFFIX ?? ""}${randomUUID().slice(0, 8)}`.replace(/[^a-z0-9-]/gi, "").toLowerCase();
 const SYSTEM = `ff-${suffix}`;

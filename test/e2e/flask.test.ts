@@ -16,7 +16,7 @@ import { findPython, freePort, generatePythonSystem, IN_CI, run, startGunicorn, 
 const RABBITMQ_URL = process.env.MSA_E2E_RABBITMQ_URL ?? "amqp://guest:guest@127.0.0.1:5672/";
 const POSTGRES_URL = process.env.MSA_E2E_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const NATS_SERVER_BIN = process.env.NATS_SERVER_BIN ?? "/usr/sbin/nats-server";
-const MODULES = ["flask", "gunicorn", "pika", "psycopg2", "jsonschema", "pytest"];
+const MODULES = ["flask", "gunicorn", "pika", "psycopg2", "jsonschema", "prometheus_client", "pytest"];
 
 const systemYaml = (name: string, broker: string): string => `
 version: 1

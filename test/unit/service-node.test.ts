@@ -68,7 +68,22 @@ describe("planNodeServices on examples/shop", () => {
     const pkg = JSON.parse(content("services/orders/package.json")) as { dependencies: Record<string, string>; devDependencies: Record<string, string>; type: string };
     expect(pkg.type).toBe("module");
     for (const v of [...Object.values(pkg.dependencies), ...Object.values(pkg.devDependencies)]) expect(v).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(Object.keys(pkg.dependencies).sort()).toEqual(["ajv", "ajv-formats", "amqplib", "cockatiel", "express", "pg", "pino", "prom-client"]);
+    expect(Object.keys(pkg.dependencies).sort()).toEqual([
+      "@opentelemetry/api",
+      "@opentelemetry/instrumentation-express",
+      "@opentelemetry/instrumentation-http",
+      "@opentelemetry/instrumentation-pg",
+      "@opentelemetry/instrumentation-undici",
+      "@opentelemetry/sdk-node",
+      "ajv",
+      "ajv-formats",
+      "amqplib",
+      "cockatiel",
+      "express",
+      "pg",
+      "pino",
+      "prom-client",
+    ]);
     expect(Object.keys(pkg.dependencies)).toEqual(Object.keys(pkg.dependencies).sort());
   });
 

@@ -81,7 +81,17 @@ describe("planPythonServices", () => {
     const req = fileOf(planPythonServices(modelOf(SYSTEM), render), "services/catalog/requirements.txt");
     const lines = req.split("\n").filter((l) => l && !l.startsWith("#"));
     expect(lines.every((l) => /^[A-Za-z0-9_.-]+==\d+(\.\d+)+$/.test(l))).toBe(true);
-    expect(lines.map((l) => l.split("==")[0])).toEqual(["Flask", "gunicorn", "jsonschema", "pika", "pymongo"]);
+    expect(lines.map((l) => l.split("==")[0])).toEqual([
+      "Flask",
+      "gunicorn",
+      "jsonschema",
+      "opentelemetry-api",
+      "opentelemetry-exporter-otlp-proto-http",
+      "opentelemetry-sdk",
+      "pika",
+      "prometheus-client",
+      "pymongo",
+    ]);
     const noDb = fileOf(planPythonServices(modelOf(SYSTEM.replace("database: mongodb", "database: none").replace("kind: rabbitmq", "kind: memory")), render), "services/catalog/requirements.txt");
     expect(noDb).not.toMatch(/pymongo|pika/);
   });

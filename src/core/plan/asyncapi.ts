@@ -65,6 +65,8 @@ export function envelopeSchema(event: EventType, v: EventVersion, at = ""): Reco
       timestamp: { type: "string", format: "date-time" },
       version: { type: "integer", const: v.version },
       correlationId: { type: "string", description: "carried from the request that caused the event" },
+      traceparent: { type: "string", maxLength: 256, description: "W3C Trace Context of the producer's span (00-<trace-id>-<span-id>-<flags>); the consumer's span is its child" },
+      tracestate: { type: "string", maxLength: 512, description: "W3C tracestate that goes with traceparent" },
       payload: relocateRefs(stripMeta(v.schema), `${at}/properties/payload`),
     },
   };

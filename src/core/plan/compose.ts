@@ -1,5 +1,5 @@
 // Planner: docker-compose.yml — every service, its database, the broker and the gateway, for a local run.
-import { edgeGraph, urlEnv } from "../edges.js";
+import { edgeGraph, OTEL_COLLECTOR_HOST, tracingEnv, urlEnv } from "../edges.js";
 import type { BrokerKind, Context, DatabaseEngine, SystemModel } from "../model.js";
 import { toSnake } from "../names.js";
 import { GATEWAY_PORT } from "./gateway-node.js";
@@ -17,6 +17,8 @@ export const COMPOSE_IMAGES = {
   nats: "nats:2.10.20-alpine",
   kafka: "apache/kafka:3.8.0",
   kong: KONG_IMAGE,
+  otelCollector: "otel/opentelemetry-collector:0.115.1",
+  jaeger: "jaegertracing/all-in-one:1.64.0",
 } as const;
 
 /** Development-only credentials for the local containers (compose is for a laptop, never a cluster). */
@@ -248,6 +250,8 @@ export const planCompose: Planner = (model, render) => {
     if (db) env.push({ key: "DATABASE_URL", value: db.url });
     // <CALLEE>_URL for every context it connects to: calls and saga steps (the edge graph, src/core/edges.ts)
     env.push(...urlEnv(edges, ctx.name));
+    // traces to the local collector (Jaeger shows them): the same OTEL_* as the ConfigMaps
+    env.push(...tracingEnv(edges, ctx.name));
     env.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const dependsOn = [
       ...(db ? [{ name: db.view.name, condition: "service_healthy" }] : []),
@@ -311,6 +315,7 @@ export const planCompose: Planner = (model, render) => {
       { key: "PORT", value: String(GATEWAY_PORT) },
       { key: "SERVICE_NAME", value: "gateway" },
       ...(edges.gateway ? urlEnv(edges, edges.gateway) : []),
+      ...(edges.gateway ? tracingEnv(edges, edges.gateway) : []),
     ].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     gateway = {
       name: gatewayName,
@@ -329,7 +334,16 @@ export const planCompose: Planner = (model, render) => {
     {
       path: "docker-compose.yml",
       owner: "generated",
-      content: render("compose/docker-compose.yml", { system: model.name, services, broker, gateway, rateLimitRedis, volumes }),
+      content: render("compose/docker-compose.yml", {
+        system: model.name,
+        services,
+        broker,
+        gateway,
+        rateLimitRedis,
+        volumes,
+        // traces: every service and the gateway export OTLP to the collector, which hands them to Jaeger (UI :16686)
+        tracing: { collector: OTEL_COLLECTOR_HOST, collectorImage: COMPOSE_IMAGES.otelCollector, jaeger: claim("jaeger"), jaegerImage: COMPOSE_IMAGES.jaeger },
+      }),
     },
   ];
 };

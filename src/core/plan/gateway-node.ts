@@ -7,7 +7,18 @@ import type { Render } from "../render.js";
 import type { PlannedFile, Planner } from "./types.js";
 
 /** Pinned versions of the gateway's own dependencies (Node ≥ 20.18.1 for undici 7). */
-export const GATEWAY_DEPENDENCIES = { jose: "6.2.17", pino: "10.4.0", redis: "6.4.0", undici: "7.30.2" } as const;
+export const GATEWAY_DEPENDENCIES = {
+  jose: "6.2.17",
+  pino: "10.4.0",
+  "prom-client": "15.1.3",
+  redis: "6.4.0",
+  undici: "7.30.2",
+  // OpenTelemetry: the last SDK line for Node 20 (0.300+ requires Node 22.15); the api within sdk-node's peer range
+  "@opentelemetry/api": "1.9.1",
+  "@opentelemetry/sdk-node": "0.223.0",
+  "@opentelemetry/instrumentation-http": "0.223.0",
+  "@opentelemetry/instrumentation-undici": "0.33.0",
+} as const;
 export const GATEWAY_DEV_DEPENDENCIES = { "@types/node": "20.19.25", typescript: "5.9.3", vitest: "4.1.12" } as const;
 /** The port the gateway listens on unless PORT says otherwise. */
 export const GATEWAY_PORT = 8080;
@@ -69,6 +80,7 @@ const FILES: readonly string[] = [
   "src/proxy.ts",
   "src/rate-limit.ts",
   "src/routes.ts",
+  "src/telemetry.ts",
   "src/main.ts",
   "test/gateway.test.ts",
 ];
@@ -92,7 +104,9 @@ export const planNodeGateway: Planner = (model: SystemModel, render: Render): Pl
     example: routes[0]
       ? { from: `${routes[0].path.replace(/\/$/, "")}/42`, to: `${routes[0].path.slice(routes[0].stripPrefix.length).replace(/\/$/, "")}/42`, context: routes[0].context }
       : null,
-    dependencies: Object.entries(GATEWAY_DEPENDENCIES).map(([name, version]) => ({ name, version })),
+    dependencies: Object.entries(GATEWAY_DEPENDENCIES)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([name, version]) => ({ name, version })),
     devDependencies: Object.entries(GATEWAY_DEV_DEPENDENCIES).map(([name, version]) => ({ name, version })),
   };
   return FILES.map((f) => ({ path: `gateway/${f}`, content: render(`gateway/node/${f}`, view), owner: "generated" as const }));

@@ -8,6 +8,7 @@ import { planCompose } from "./compose.js";
 import { planArchitectureDocs } from "./docs.js";
 import { planNodeGateway } from "./gateway-node.js";
 import { planOpenApi } from "./openapi.js";
+import { planObservability } from "./observability.js";
 import { planKubernetes } from "./k8s.js";
 import { planKong } from "./kong.js";
 import { planRoot } from "./root.js";
@@ -26,6 +27,7 @@ export const PLANNERS: readonly Planner[] = [
   planCompose,
   planAsyncApi,
   planOpenApi,
+  planObservability,
   planArchitectureDocs,
   planScripts,
   planRoot,

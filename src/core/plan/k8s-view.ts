@@ -10,6 +10,7 @@ import {
   gatewayName,
   podEdgesFrom,
   podEdgesTo,
+  tracingEnv,
   urlEnv,
   type EdgeGraph,
 } from "../edges.js";
@@ -182,6 +183,7 @@ function contextWorkload(model: SystemModel, g: EdgeGraph, c: Context): Workload
     { key: "PORT", value: String(c.port) },
     { key: "SERVICE_NAME", value: c.name },
     ...urlEnv(g, c.name),
+    ...tracingEnv(g, c.name),
   ].sort((a, b) => (a.key < b.key ? -1 : 1));
   const secretEnv: SecretEnv[] = [];
   if (model.broker.kind !== "memory") secretEnv.push({ name: "BROKER_URL", secret: `${model.name}-broker`, key: "url" });
@@ -230,6 +232,9 @@ function kongSettings(): { key: string; value: string }[] {
     { key: "KONG_REAL_IP_HEADER", value: "X-Forwarded-For" },
     { key: "KONG_REAL_IP_RECURSIVE", value: "on" },
     { key: "KONG_STATUS_LISTEN", value: `0.0.0.0:${KONG_STATUS_PORT}` },
+    // spans for the opentelemetry plugin of kong.yml: every request, sampled always (lower it in an overlay)
+    { key: "KONG_TRACING_INSTRUMENTATIONS", value: "all" },
+    { key: "KONG_TRACING_SAMPLING_RATE", value: "1.0" },
     { key: "KONG_TRUSTED_IPS", value: DEFAULT_TRUSTED_PROXIES.join(",") },
   ];
 }
@@ -265,6 +270,7 @@ function gatewayWorkload(model: SystemModel, g: EdgeGraph, name: string): Gatewa
           { key: "PORT", value: String(port) },
           { key: "SERVICE_NAME", value: name },
           ...urlEnv(g, name),
+          ...tracingEnv(g, name),
         ].sort((a, b) => (a.key < b.key ? -1 : 1));
   const imageName = kind === "kong" ? "kong" : imageRepository(model, "gateway");
   const { min, max } = hpaBounds(2);

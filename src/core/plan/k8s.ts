@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { DEFAULT_TRUSTED_PROXIES, type SystemModel } from "../model.js";
 import type { Render } from "../render.js";
 import { kongConfig } from "./kong.js";
+import { alertRules } from "./observability.js";
 import {
   ENVIRONMENTS,
   KONG_STATUS_PORT,
@@ -119,7 +120,7 @@ const ENV_PLANS: Record<Environment, EnvPlan | null> = {
   },
 };
 
-function planOverlay(env: Environment, view: KubernetesView, render: Render): PlannedFile[] {
+function planOverlay(model: SystemModel, env: Environment, view: KubernetesView, render: Render): PlannedFile[] {
   const plan = ENV_PLANS[env];
   const settings = view.environments[env];
   const files: PlannedFile[] = [];
@@ -130,6 +131,15 @@ function planOverlay(env: Environment, view: KubernetesView, render: Render): Pl
   };
   const gw = view.gateway;
   if (gw && settings.host) add("ingress.yaml", "k8s/overlays/ingress.yaml", { w: gw, env, settings });
+  // prod: the alert rules of observability/prometheus/alerts.yaml as a PrometheusRule, in a kustomization of its own
+  // (k8s/overlays/prod/monitoring): it needs the Prometheus Operator's CRD, which the main overlay must not require
+  if (env === "prod") {
+    const monitoring = (path: string, template: string, data: unknown): void => {
+      files.push({ path: `k8s/overlays/${env}/monitoring/${path}`, content: render(template, data), owner: "generated" });
+    };
+    monitoring("prometheus-rule.yaml", "k8s/overlays/prometheus-rule.yaml", { system: view.system, rules: alertRules(model) });
+    monitoring("kustomization.yaml", "k8s/overlays/monitoring-kustomization.yaml", { env, namespace: settings.namespace });
+  }
   if (view.mesh) {
     // Principals name the namespace: each environment's policies are its own.
     const principal = (sa: string): string => principalOf(settings.namespace, sa);
@@ -190,7 +200,7 @@ function planOverlay(env: Environment, view: KubernetesView, render: Render): Pl
 
 export const planKubernetes: Planner = (model, render) => {
   const view = kubernetesView(model);
-  return [...planBase(model, render, view), ...ENVIRONMENTS.flatMap((env) => planOverlay(env, view, render)), planSecretsDoc(view, render)];
+  return [...planBase(model, render, view), ...ENVIRONMENTS.flatMap((env) => planOverlay(model, env, view, render)), planSecretsDoc(view, render)];
 };
 
 function planSecretsDoc(view: KubernetesView, render: Render): PlannedFile {

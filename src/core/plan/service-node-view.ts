@@ -17,6 +17,12 @@ export const NODE_DEPENDENCIES = {
   ajv: "8.20.0",
   "ajv-formats": "3.0.1",
   cockatiel: "3.2.1", // 4.x requires Node 22; generated services support Node >= 20
+  // OpenTelemetry: the last SDK line for Node 20 (0.300+/2.x-next require Node 22.15); the api within sdk-node's peer range
+  "@opentelemetry/api": "1.9.1",
+  "@opentelemetry/sdk-node": "0.223.0",
+  "@opentelemetry/instrumentation-http": "0.223.0",
+  "@opentelemetry/instrumentation-express": "0.71.1",
+  "@opentelemetry/instrumentation-undici": "0.33.0",
 } as const;
 export const NODE_BROKER_DEPENDENCIES: Record<string, Record<string, string>> = {
   rabbitmq: { amqplib: "2.3.1" },
@@ -25,8 +31,8 @@ export const NODE_BROKER_DEPENDENCIES: Record<string, Record<string, string>> = 
   memory: {},
 };
 export const NODE_DATABASE_DEPENDENCIES: Record<DatabaseEngine, Record<string, string>> = {
-  postgres: { pg: "8.23.1" },
-  mysql: { mysql2: "3.24.5" },
+  postgres: { pg: "8.23.1", "@opentelemetry/instrumentation-pg": "0.76.0" },
+  mysql: { mysql2: "3.24.5", "@opentelemetry/instrumentation-mysql2": "0.69.0" },
   mongodb: { mongodb: "7.8.0" },
   redis: { redis: "6.3.1" },
 };

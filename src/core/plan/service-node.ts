@@ -23,6 +23,7 @@ const STATIC_FILES: { template: string; path: string; when?: (v: ReturnType<type
   { template: "src/generated/config.ts", path: "src/generated/config.ts" },
   { template: "src/generated/context.ts", path: "src/generated/context.ts" },
   { template: "src/generated/logger.ts", path: "src/generated/logger.ts" },
+  { template: "src/generated/telemetry.ts", path: "src/generated/telemetry.ts" },
   { template: "src/generated/metrics.ts", path: "src/generated/metrics.ts" },
   { template: "src/generated/events.ts", path: "src/generated/events.ts" },
   { template: "src/generated/inbox.ts", path: "src/generated/inbox.ts" },

@@ -19,6 +19,12 @@ export const PYTHON_REQUIREMENTS = {
   flask: { name: "Flask", version: "3.1.2" },
   gunicorn: { name: "gunicorn", version: "23.0.0" },
   jsonschema: { name: "jsonschema", version: "4.23.0" },
+  // the official Prometheus client (multiprocess mode under gunicorn); Debian ships 0.16.0 as python3-prometheus-client
+  prometheusClient: { name: "prometheus-client", version: "0.16.0" },
+  // OpenTelemetry (app/telemetry.py uses it when importable; not installable on msa's build machine: no PyPI)
+  otelApi: { name: "opentelemetry-api", version: "1.29.0" },
+  otelSdk: { name: "opentelemetry-sdk", version: "1.29.0" },
+  otelExporter: { name: "opentelemetry-exporter-otlp-proto-http", version: "1.29.0" },
   pika: { name: "pika", version: "1.3.2" },
   postgres: { name: "psycopg2-binary", version: "2.9.10" },
   mysql: { name: "PyMySQL", version: "1.1.1" },
@@ -64,6 +70,10 @@ export function pythonServiceView(model: SystemModel, c: Context) {
   const requirements = [
     req.flask,
     req.gunicorn,
+    req.prometheusClient,
+    req.otelApi,
+    req.otelSdk,
+    req.otelExporter,
     ...(hasEvents || api ? [req.jsonschema] : []),
     ...(model.broker.kind === "rabbitmq" ? [req.pika] : []),
     ...(c.database ? [req[c.database.engine]] : []),
@@ -127,6 +137,7 @@ const GENERATED = [
   "app/idempotency.py",
   "app/logs.py",
   "app/metrics.py",
+  "app/telemetry.py",
   "app/readiness.py",
   "app/routes.py",
   "gunicorn.conf.py",

@@ -1,0 +1,148 @@
+// Tracing overhead (issue #15): the generated node gateway's requests/s with OpenTelemetry on (always_on, every
+// span exported over OTLP/HTTP to a local sink that reads and answers 200) against the same gateway with tracing
+// off, with wrk at 16 connections in interleaved rounds (off, on, off, …) so a burst of load from others hits both
+// alike. Both gateways verify a JWT, apply a never-tripping rate limit and log every request (to /dev/null).
+// Target: on ≥ 0.85× off (median requests/s, same run).
+// usage: node bench/gateway-tracing.mjs [--rounds N] [--seconds S]
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { createHmac } from "node:crypto";
+import fs from "node:fs";
+import http from "node:http";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { DATA, MSA, median } from "./lib.mjs";
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const ROUNDS = arg("--rounds", 5);
+const SECONDS = arg("--seconds", 5);
+const SECRET = "bench-gateway-secret-0123456789abcdef";
+
+if (spawnSync("wrk", ["--version"]).error) {
+  console.log("!!  gateway-tracing: wrk is not installed (apt-get install wrk)");
+  process.exit(1);
+}
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+async function waitHttp(url, ms = 30_000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      if ((await fetch(url)).status < 500) return;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > end) throw new Error(`${url} did not answer within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// 1. the generated gateway of a one-route system
+const dir = path.join(DATA, "gateway-tracing-bench");
+fs.mkdirSync(dir, { recursive: true });
+fs.writeFileSync(
+  path.join(dir, "system.yaml"),
+  `version: 1
+name: benchtr
+gateway:
+  kind: node
+  auth: jwt
+  rateLimit: 1000000/second
+  routes:
+    - { path: /api/v1/items, context: items, methods: [GET] }
+contexts:
+  items:
+    port: 3000
+    database: none
+    api: ["GET /items/{id}"]
+`,
+);
+execFileSync("node", [MSA, "generate"], { cwd: dir, stdio: "ignore" });
+fs.rmSync(path.join(dir, "package.json"), { force: true }); // install the gateway alone, as its Docker build does
+const gwDir = path.join(dir, "gateway");
+execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefer-offline"], { cwd: gwDir, stdio: "ignore" });
+execFileSync("node", [path.join(gwDir, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: gwDir, stdio: "inherit" });
+
+// 2. upstream, OTLP sink (in this process), gateway off and gateway on
+const children = [];
+const start = (args, env, cwd) => {
+  const c = spawn("node", args, { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "ignore", "inherit"] });
+  children.push(c);
+  return c;
+};
+process.on("exit", () => children.forEach((c) => c.kill("SIGKILL")));
+const [upPort, offPort, onPort, m1, m2] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+let exports = 0;
+let exportedBytes = 0;
+const sink = http.createServer((req, res) => {
+  req.on("data", (c) => (exportedBytes += c.length));
+  req.on("end", () => {
+    exports++;
+    res.writeHead(200, { "content-type": "application/x-protobuf" }).end();
+  });
+});
+await new Promise((r) => sink.listen(0, "127.0.0.1", r));
+const UPSTREAM = `const b=JSON.stringify({id:"42",name:"item"});require("node:http").createServer((q,s)=>{q.resume();s.writeHead(200,{"content-type":"application/json","content-length":Buffer.byteLength(b)});s.end(b)}).listen(${upPort},"127.0.0.1")`;
+start(["-e", UPSTREAM], {}, dir);
+const gwEnv = { JWT_SECRET: SECRET, JWT_ISSUER: "benchtr", JWT_AUDIENCE: "benchtr", LOG_LEVEL: "info", ROUTE_ITEMS_URL: `http://127.0.0.1:${upPort}` };
+start(["dist/main.js"], { ...gwEnv, PORT: String(offPort), METRICS_PORT: String(m1) }, gwDir);
+start(
+  ["dist/main.js"],
+  {
+    ...gwEnv,
+    PORT: String(onPort),
+    METRICS_PORT: String(m2),
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.address().port}`,
+    OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
+    OTEL_TRACES_SAMPLER: "always_on",
+    OTEL_SERVICE_NAME: "gateway-bench",
+  },
+  gwDir,
+);
+await Promise.all([upPort, offPort, onPort].map((p) => waitHttp(`http://127.0.0.1:${p}/health`)));
+
+const b64 = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+const now = Math.floor(Date.now() / 1000);
+const unsigned = `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ sub: "bench", iss: "benchtr", aud: "benchtr", iat: now, exp: now + 3600 })}`;
+const token = `${unsigned}.${createHmac("sha256", SECRET).update(unsigned).digest("base64url")}`;
+for (const port of [offPort, onPort]) {
+  const res = await fetch(`http://127.0.0.1:${port}/api/v1/items/42`, { headers: { authorization: `Bearer ${token}` } });
+  if (res.status !== 200) throw new Error(`the gateway on ${port} answered ${res.status}, not 200`);
+}
+
+function wrk(port, seconds) {
+  const out = execFileSync("wrk", ["-t2", "-c16", `-d${seconds}s`, "-H", `Authorization: Bearer ${token}`, `http://127.0.0.1:${port}/api/v1/items/42`], { encoding: "utf8" });
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  if (non2xx) throw new Error(`wrk saw ${non2xx} non-2xx answers:\n${out}`);
+  return Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+}
+// wrk runs in its own process and blocks this one: let the sink drain between runs
+const pause = () => new Promise((r) => setTimeout(r, 1_500));
+wrk(offPort, 2);
+wrk(onPort, 2);
+await pause();
+const r = { off: [], on: [] };
+for (let i = 0; i < ROUNDS; i++) {
+  r.off.push(wrk(offPort, SECONDS));
+  await pause();
+  r.on.push(wrk(onPort, SECONDS));
+  await pause();
+}
+await new Promise((res) => setTimeout(res, 6_000)); // the last batch exported
+children.forEach((c) => c.kill("SIGTERM"));
+sink.close();
+
+const ratio = median(r.on) / median(r.off);
+console.log(`${ROUNDS} interleaved rounds × ${SECONDS} s, wrk -t2 -c16, medians; load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+console.log(`    tracing off: ${median(r.off).toFixed(0)} req/s (rounds ${r.off.map((x) => x.toFixed(0)).join(", ")})`);
+console.log(`    tracing on (always_on, OTLP/HTTP protobuf to a local sink): ${median(r.on).toFixed(0)} req/s (rounds ${r.on.map((x) => x.toFixed(0)).join(", ")}); ${exports} exports, ${(exportedBytes / 1e6).toFixed(1)} MB received`);
+console.log(`${ratio >= 0.85 ? "ok" : "!!"}  gateway requests/s, tracing on vs off: ${ratio.toFixed(2)}×   (target ≥ 0.85×)`);
+if (exports === 0) console.log("!!  the sink received no export: tracing was not on");

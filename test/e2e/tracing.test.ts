@@ -1,0 +1,315 @@
+// Distributed tracing end to end (issue #15, docs/observability.md): the built CLI's node gateway and three
+// node-express contexts run as processes on real RabbitMQ and PostgreSQL, exporting OTLP/HTTP (http/json) to a
+// receiver in this test. One request with a caller's traceparent goes through the gateway → orders, which calls
+// inventory and, in one transaction, writes its order and order.placed to the outbox → the relay publishes it →
+// shipping consumes it. Expected: ONE trace, the caller's, with spans of all four processes and the right parents
+// (gateway server ← caller; orders server ← gateway client; inventory server ← orders client; shipping's consumer
+// span ← orders' producer span, whose context went through the outbox row), and each hop's log lines carry it.
+// Then: without OTEL_EXPORTER_OTLP_ENDPOINT nothing is exported and the services do not load the SDK.
+import { execFile } from "node:child_process";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import fs from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { planNodeGateway } from "../../src/core/plan/gateway-node.js";
+import { loadSystemAt } from "../../src/cli/system.js";
+import { createRenderer } from "../../src/core/render.js";
+import { loadTemplates } from "../../src/io/templates.js";
+import {
+  buildSystemCached,
+  freePort,
+  httpPost,
+  IN_CI,
+  POSTGRES_URL,
+  RABBITMQ_URL,
+  requireBroker,
+  sharedRequire,
+  startService,
+  tail,
+  waitFor,
+  type BuiltSystem,
+  type ServiceProcess,
+} from "./harness.js";
+import { rabbit } from "./fixtures/system.js";
+
+const run = promisify(execFile);
+const SYSTEM = `traced${process.env.MSA_E2E_SUFFIX ?? ""}`;
+const RUN = randomUUID().slice(0, 8);
+
+const yaml = `
+version: 1
+name: ${SYSTEM}
+broker: { kind: rabbitmq }
+gateway:
+  kind: node
+  auth: none
+  routes:
+    - { path: /api/orders, context: orders, methods: [POST] }
+contexts:
+  orders:
+    port: 3000
+    database: postgres
+    api: ["POST /orders"]
+    publishes: [order.placed]
+    calls:
+      inventory: { timeout: 2s, retries: 0 }
+  inventory:
+    port: 3001
+    api: ["GET /stock/{sku}"]
+  shipping:
+    port: 3002
+    database: postgres
+    consumes: [order.placed]
+events:
+  order.placed:
+    schema:
+      type: object
+      required: [orderId]
+      properties:
+        orderId: { type: string }
+`;
+
+const userFiles: Record<string, string> = {
+  // asks inventory, then writes the order and its event in one transaction (the outbox)
+  "services/orders/src/handlers/postOrders.ts": `import type { Request, Response } from "express";
+import type { HandlerContext } from "../generated/routes.js";
+
+export async function postOrders(req: Request, res: Response, ctx: HandlerContext): Promise<void> {
+  const orderId = String((req.body as { orderId?: unknown }).orderId);
+  const stock = await ctx.clients.inventory.getStockBySku({ sku: orderId });
+  const event = await ctx.db.transaction(async (tx) => {
+    await tx.query("CREATE TABLE IF NOT EXISTS traced_orders (id text PRIMARY KEY)");
+    await tx.query("INSERT INTO traced_orders (id) VALUES ($1)", [orderId]);
+    return tx.events.publishOrderPlaced({ orderId }, { aggregateId: orderId });
+  });
+  ctx.log.info({ orderId }, "order placed");
+  res.status(201).json({ eventId: event.eventId, stock: stock.body });
+}
+`,
+  "services/inventory/src/handlers/getStockBySku.ts": `import type { Request, Response } from "express";
+import type { HandlerContext } from "../generated/routes.js";
+
+export async function getStockBySku(req: Request<{ sku: string }>, res: Response, ctx: HandlerContext): Promise<void> {
+  ctx.log.info({ sku: req.params.sku }, "stock asked");
+  res.json({ sku: req.params.sku, available: 3 });
+}
+`,
+  "services/shipping/src/consumers/order.placed.ts": `import type { ConsumerContext, OrderPlacedEvent } from "../generated/events.js";
+
+export async function onOrderPlaced(event: OrderPlacedEvent, ctx: ConsumerContext): Promise<void> {
+  ctx.log.info({ orderId: event.payload.orderId }, "shipment scheduled");
+}
+`,
+};
+
+/** One span as the OTLP/JSON encoding carries it, with the service.name of its resource. */
+interface Span {
+  service: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  name: string;
+  kind: number;
+  attributes: Record<string, unknown>;
+}
+// OTLP SpanKind: 2 SERVER, 3 CLIENT, 4 PRODUCER, 5 CONSUMER
+const SERVER = 2;
+const CLIENT = 3;
+const PRODUCER = 4;
+const CONSUMER = 5;
+
+type AnyValue = { stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number };
+const value = (v: AnyValue | undefined): unknown => v?.stringValue ?? v?.intValue ?? v?.boolValue ?? v?.doubleValue;
+const attrs = (list: { key: string; value: AnyValue }[] | undefined): Record<string, unknown> =>
+  Object.fromEntries((list ?? []).map((a) => [a.key, value(a.value)]));
+
+/** A test OTLP/HTTP receiver: POST /v1/traces in the http/json encoding (ids as hex, as the spec's JSON mapping says). */
+function startReceiver(): Promise<{ server: Server; url: string; spans: Span[]; requests: string[] }> {
+  const spans: Span[] = [];
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      requests.push(`${req.method} ${req.url} ${req.headers["content-type"]}`);
+      if (req.url === "/v1/traces" && String(req.headers["content-type"]).startsWith("application/json")) {
+        const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
+          resourceSpans: { resource: { attributes: { key: string; value: AnyValue }[] }; scopeSpans: { spans: (Omit<Span, "service" | "attributes"> & { attributes?: { key: string; value: AnyValue }[] })[] }[] }[];
+        };
+        for (const rs of body.resourceSpans) {
+          const service = String(attrs(rs.resource.attributes)["service.name"]);
+          for (const ss of rs.scopeSpans)
+            for (const s of ss.spans)
+              spans.push({ service, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId ?? "", name: s.name, kind: s.kind, attributes: attrs(s.attributes) });
+        }
+      }
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, requests })));
+}
+
+const skip = (await requireBroker("rabbitmq")) ?? (await requireBroker("postgres"));
+if (skip && IN_CI) throw new Error(`tracing e2e cannot run: ${skip}`);
+
+interface PgClient {
+  connect(): Promise<void>;
+  query(text: string): Promise<unknown>;
+  end(): Promise<void>;
+}
+
+describe.skipIf(!!skip)("tracing: one trace across gateway, services and events (OTLP/HTTP)", () => {
+  let built: BuiltSystem;
+  let gatewayDir = "";
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let admin: PgClient;
+  const dbName = `msa_traced_${RUN}`;
+  const dbUrl = POSTGRES_URL.replace(/\/[^/]*$/, `/${dbName}`);
+  const procs: ServiceProcess[] = [];
+  const p: Record<string, ServiceProcess> = {};
+  const otel = (service: string): Record<string, string> => ({
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+    OTEL_SERVICE_NAME: service,
+    OTEL_BSP_SCHEDULE_DELAY: "200",
+  });
+
+  beforeAll(async () => {
+    built = await buildSystemCached("traced", yaml, userFiles, ["orders", "inventory", "shipping"]);
+    // the gateway: generated by the same planner, its dependencies installed in its folder as its Docker build does
+    const file = path.join(built.dir, "system.yaml");
+    const loaded = loadSystemAt(file, "system.yaml");
+    const planned = planNodeGateway(loaded.model!, createRenderer(loadTemplates()));
+    const key = createHash("sha256").update(JSON.stringify(planned)).digest("hex").slice(0, 12);
+    const gwRoot = path.join(built.dir, `gateway-build-${key}`);
+    gatewayDir = path.join(gwRoot, "gateway");
+    if (!fs.existsSync(path.join(gatewayDir, "dist/main.js"))) {
+      for (const f of planned) {
+        fs.mkdirSync(path.dirname(path.join(gwRoot, f.path)), { recursive: true });
+        fs.writeFileSync(path.join(gwRoot, f.path), f.content);
+      }
+      await run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefer-offline"], { cwd: gatewayDir, timeout: 300_000 });
+      const tsc = path.join(gatewayDir, "node_modules/typescript/bin/tsc");
+      await run(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: gatewayDir, timeout: 120_000 }).catch((e: { stdout?: string }) => {
+        throw new Error(`gateway does not build:\n${e.stdout ?? ""}`);
+      });
+    }
+    receiver = await startReceiver();
+    const { ch, close } = await rabbit(RABBITMQ_URL);
+    for (const q of [`${SYSTEM}.shipping`, `${SYSTEM}.shipping.dead-letter`]) await ch.deleteQueue(q);
+    await close();
+    const pg = await sharedRequire<{ Client: new (o: { connectionString: string }) => PgClient }>("pg");
+    admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${dbName}`);
+
+    const ports = { orders: await freePort(), inventory: await freePort() };
+    const start = async (name: string, dir: string, env: Record<string, string>, port?: number): Promise<ServiceProcess> => {
+      // loading the OpenTelemetry SDK adds to start-up: on a loaded machine more than the harness's 20 s
+      const proc = await startService(dir, { name, env: { SERVICE_NAME: name, ...env }, ...(port ? { port } : {}), waitHealthy: false });
+      procs.push(proc);
+      let exited = false;
+      void proc.exited.then(() => (exited = true));
+      await waitFor(async () => {
+        if (exited) throw new Error(`${name} exited`);
+        return (await fetch(`${proc.url}/health`).then((r) => r.status, () => 0)) === 200;
+      }, 90_000, `${name} /health`).catch((e: Error) => {
+        throw new Error(`${e.message}\n${tail(proc)}`);
+      });
+      p[name] = proc;
+      return proc;
+    };
+    await start("inventory", built.service("inventory"), { BROKER_URL: RABBITMQ_URL, ...otel("inventory") }, ports.inventory);
+    await start("orders", built.service("orders"), { BROKER_URL: RABBITMQ_URL, DATABASE_URL: dbUrl, INVENTORY_URL: `http://127.0.0.1:${ports.inventory}`, ...otel("orders") }, ports.orders);
+    await start("shipping", built.service("shipping"), { BROKER_URL: RABBITMQ_URL, DATABASE_URL: dbUrl, ...otel("shipping") });
+    await start("gateway", gatewayDir, { ROUTE_ORDERS_URL: `http://127.0.0.1:${ports.orders}`, METRICS_PORT: String(await freePort()), SHUTDOWN_DELAY_MS: "100", ...otel("gateway") });
+  }, 600_000);
+
+  afterAll(async () => {
+    await Promise.all(procs.map((x) => x.stop()));
+    await new Promise((r) => receiver?.server.close(r));
+    await admin?.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
+    await admin?.end();
+  });
+
+  it("a request with the caller's traceparent: one trace, spans of all four processes, parents right, ids in every hop's logs", async () => {
+    const traceId = randomBytes(16).toString("hex");
+    const callerSpan = randomBytes(8).toString("hex");
+    const orderId = `o-${RUN}`;
+    const res = await httpPost(`${p.gateway!.url}/api/orders`, { orderId }, { traceparent: `00-${traceId}-${callerSpan}-01`, tracestate: "caller=1", "x-correlation-id": `corr-${RUN}` });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    await p.shipping!.waitForLog((l) => l.msg === "event processed" && l.aggregateId === orderId, 20_000, "shipping handled order.placed");
+
+    const ofTrace = (): Span[] => receiver.spans.filter((s) => s.traceId === traceId);
+    await waitFor(() => new Set(ofTrace().map((s) => s.service)).size === 4 && ofTrace().some((s) => s.kind === CONSUMER), 15_000, "spans of all four processes exported").catch((e: Error) => {
+      throw new Error(`${e.message}\nspans: ${JSON.stringify(receiver.spans.map((s) => [s.service, s.name, s.kind, s.traceId.slice(0, 8)]))}\n${procs.map((x) => `${x.name}:\n${tail(x, 5)}`).join("\n")}`);
+    });
+    const spans = ofTrace();
+    const byId = new Map(spans.map((s) => [s.spanId, s]));
+    const one = (pred: (s: Span) => boolean, what: string): Span => {
+      const hit = spans.filter(pred);
+      expect(hit.length, `${what}: ${JSON.stringify(spans.map((s) => [s.service, s.name, s.kind]))}`).toBeGreaterThanOrEqual(1);
+      return hit[0]!;
+    };
+    // the gateway's server span continues the caller's trace, named by its route template
+    const gwServer = one((s) => s.service === "gateway" && s.kind === SERVER, "gateway server span");
+    expect(gwServer.parentSpanId).toBe(callerSpan);
+    expect(gwServer.name).toBe("POST /api/orders");
+    const gwClient = one((s) => s.service === "gateway" && s.kind === CLIENT, "gateway upstream span");
+    expect(gwClient.parentSpanId).toBe(gwServer.spanId);
+    // orders: its server span is the gateway client's child; its call to inventory and its SQL are inside it
+    const ordersServer = one((s) => s.service === "orders" && s.kind === SERVER, "orders server span");
+    expect(ordersServer.parentSpanId).toBe(gwClient.spanId);
+    const ordersClient = one((s) => s.service === "orders" && s.kind === CLIENT && String(s.attributes["url.full"] ?? "").includes("/stock/"), "orders → inventory client span");
+    const inventoryServer = one((s) => s.service === "inventory" && s.kind === SERVER, "inventory server span");
+    expect(inventoryServer.parentSpanId).toBe(ordersClient.spanId);
+    expect(spans.some((s) => s.service === "orders" && (s.attributes["db.system"] === "postgresql" || s.attributes["db.system.name"] === "postgresql"))).toBe(true);
+    // the event: orders' producer span (written to the outbox inside the request), shipping's consumer span its child
+    const producer = one((s) => s.service === "orders" && s.kind === PRODUCER, "orders producer span");
+    expect(producer.name).toBe("send order.placed");
+    expect(producer.attributes["messaging.system"]).toBe("rabbitmq");
+    const consumer = one((s) => s.service === "shipping" && s.kind === CONSUMER, "shipping consumer span");
+    expect(consumer.name).toBe("process order.placed");
+    expect(consumer.parentSpanId).toBe(producer.spanId);
+    expect(consumer.attributes["messaging.consumer.group.name"]).toBe("shipping");
+    // every parent is in the trace (nothing dangling) except the caller's span
+    for (const s of spans) if (s.parentSpanId && s.parentSpanId !== callerSpan) expect(byId.has(s.parentSpanId), `${s.service} ${s.name} has its parent in the trace`).toBe(true);
+    // the outbox row kept the context (and the envelope carried it to shipping)
+    const pg = await sharedRequire<{ Client: new (o: { connectionString: string }) => PgClient & { query(t: string, v: unknown[]): Promise<{ rows: { headers: string; body: string }[] }> } }>("pg");
+    const db = new pg.Client({ connectionString: dbUrl });
+    await db.connect();
+    try {
+      const { rows } = await db.query("SELECT headers::text AS headers, body FROM msa_outbox WHERE aggregate_id = $1", [orderId]);
+      expect(JSON.parse(rows[0]!.headers)).toMatchObject({ traceparent: `00-${traceId}-${producer.spanId}-01` });
+      expect(JSON.parse(rows[0]!.body)).toMatchObject({ traceparent: `00-${traceId}-${producer.spanId}-01` });
+    } finally {
+      await db.end();
+    }
+    // logs of every hop carry the trace id beside the correlation id
+    const logged = (proc: ServiceProcess, msg: string) => proc.logs.find((l) => l.msg === msg && l.trace_id === traceId);
+    expect(logged(p.gateway!, "request"), tail(p.gateway!)).toMatchObject({ correlationId: `corr-${RUN}`, span_id: expect.any(String) });
+    expect(logged(p.orders!, "order placed"), tail(p.orders!)).toMatchObject({ correlationId: `corr-${RUN}` });
+    expect(logged(p.orders!, "request"), tail(p.orders!)).toBeDefined();
+    expect(logged(p.inventory!, "stock asked"), tail(p.inventory!)).toMatchObject({ correlationId: `corr-${RUN}` });
+    expect(logged(p.shipping!, "shipment scheduled"), tail(p.shipping!)).toMatchObject({ correlationId: `corr-${RUN}`, span_id: consumer.spanId });
+    expect(logged(p.shipping!, "event processed"), tail(p.shipping!)).toBeDefined();
+    // probes are not traced
+    expect(receiver.spans.some((s) => s.name.includes("/health"))).toBe(false);
+  }, 60_000);
+
+  it("without OTEL_EXPORTER_OTLP_ENDPOINT: no export, no ids in the logs, the request still works", async () => {
+    const quiet = await startService(built.service("inventory"), { name: "inventory-quiet", env: { SERVICE_NAME: "inventory-quiet", BROKER_URL: RABBITMQ_URL } });
+    procs.push(quiet);
+    const traceId = randomBytes(16).toString("hex");
+    const res = await fetch(`${quiet.url}/stock/s1`, { headers: { traceparent: `00-${traceId}-${randomBytes(8).toString("hex")}-01` } });
+    expect(res.status).toBe(200);
+    const line = await quiet.waitForLog((l) => l.msg === "stock asked", 5_000, "stock asked");
+    expect(line.trace_id).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(receiver.spans.some((s) => s.traceId === traceId || s.service === "inventory-quiet")).toBe(false);
+    await quiet.stop();
+  }, 30_000);
+});
