@@ -52,16 +52,16 @@ describe.skipIf(!CHROMIUM)("msa docs in Chromium", () => {
   it("goes from the map to a context, to an event with its versions and verdict; search finds a schema field", async () => {
     const page = await watched();
     await page.goto(`file://${dir}/docs/site/index.html`);
-    await page.waitForFunction(() => (window as unknown as { msaMap?: unknown }).msaMap !== undefined);
+    await page.waitForFunction(() => (globalThis as unknown as { msaMap?: unknown }).msaMap !== undefined);
 
     // the drift edge from the code we added, drawn on the map
-    const undeclared = await page.evaluate(() => (window as unknown as { msaMap: { edges: (s: string) => { map: (f: (e: { id: () => string }) => string) => string[] } } }).msaMap.edges(".undeclared").map((e) => e.id()));
+    const undeclared = await page.evaluate(() => (globalThis as unknown as { msaMap: { edges: (s: string) => { map: (f: (e: { id: () => string }) => string) => string[] } } }).msaMap.edges(".undeclared").map((e) => e.id()));
     expect(undeclared).toContain("undeclared:catalog>payment:sync");
     expect(await page.locator("#drift-h").count()).toBe(1);
 
     // click the orders node where cytoscape drew it
     const box = (await page.locator("#map").boundingBox())!;
-    const at = await page.evaluate(() => (window as unknown as { msaMap: { getElementById: (id: string) => { renderedPosition: () => { x: number; y: number } } } }).msaMap.getElementById("c:orders").renderedPosition());
+    const at = await page.evaluate(() => (globalThis as unknown as { msaMap: { getElementById: (id: string) => { renderedPosition: () => { x: number; y: number } } } }).msaMap.getElementById("c:orders").renderedPosition());
     await Promise.all([page.waitForURL(/contexts\/orders\.html$/), page.mouse.click(box.x + at.x, box.y + at.y)]);
     expect(await page.locator("h1").innerText()).toContain("orders");
     expect(await page.locator("#calls-h + table").innerText()).toContain("inventory");
@@ -87,7 +87,7 @@ describe.skipIf(!CHROMIUM)("msa docs in Chromium", () => {
 
     // keyboard: the first Tab lands on the skip link, which leads to the main landmark
     await page.keyboard.press("Tab");
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string | null } | null } }).document.activeElement?.textContent)).toBe("Skip to content");
     expect(await page.locator("header nav, main, footer").count()).toBe(3);
     await page.close();
     expect(errors).toEqual([]);
