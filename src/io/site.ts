@@ -41,7 +41,9 @@ export function writeSite(outDir: string, files: readonly SiteFile[], mode: "wri
       fs.mkdirSync(dir, { recursive: true });
       madeDirs.add(dir);
     }
-    writeFileAtomic(abs, f.content, { makeDir: false });
+    // a plain write, not temp + rename: a page is regenerable, and a run killed mid-write leaves a page whose bytes
+    // differ from what it should be, which the next run rewrites (it compares contents); a third fewer system calls
+    fs.writeFileSync(abs, f.content);
   }
   for (const p of previous ?? []) {
     if (wanted.has(p) || !fs.existsSync(path.join(outDir, ...p.split("/")))) continue;
