@@ -81,9 +81,9 @@ events:
   });
 
   it("links the generated files of a context from the manifest's list", () => {
-    const site = siteModel({ model: shop(), generatedFiles: ["services/orders/README.md", "services/orders/src/handlers/orders.ts", "k8s/base/orders/deployment.yaml", "services/payment/README.md", "docker-compose.yml"], rootFromSite: "../../" });
+    const site = siteModel({ model: shop(), generatedFiles: ["services/orders/README.md", "services/orders/openapi.yaml", "services/orders/src/handlers/orders.ts", "k8s/base/orders/deployment.yaml", "services/payment/README.md", "docker-compose.yml"], rootFromSite: "../../" });
     const orders = site.contexts.find((c) => c.name === "orders")!;
-    expect(orders.files.map((f) => f.href)).toEqual(["../../services/orders/README.md", "../../services/orders/src/handlers/orders.ts"]);
+    expect(orders.files.map((f) => f.href)).toEqual(["../../services/orders/README.md", "../../services/orders/openapi.yaml", "../../services/orders/src/handlers/orders.ts"]);
     expect(orders.k8s).toEqual([{ name: "deployment", href: "../../k8s/base/orders/deployment.yaml" }]);
   });
 

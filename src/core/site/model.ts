@@ -211,7 +211,7 @@ export function siteModel(input: SiteInput): SiteModel {
       environments: ENVIRONMENT_NAMES.map((env) => ({ name: env, namespace: model.environments[env].namespace })),
       files: own
         .filter((f) => !f.startsWith("k8s/"))
-        .filter((f) => /(^|\/)(README\.md|Dockerfile|handlers(\.ts|\.py)?|main\.ts|wsgi\.py|package\.json|requirements\.txt)$/.test(f) || f.includes("/handlers/"))
+        .filter((f) => /(^|\/)(README\.md|Dockerfile|openapi\.yaml|handlers(\.ts|\.py)?|main\.ts|wsgi\.py|package\.json|requirements\.txt)$/.test(f) || f.includes("/handlers/"))
         .map((f) => ({ name: f, href: input.rootFromSite + f })),
       drift: drift.filter((d) => d.from === c.name || d.to === c.name),
     };
