@@ -15,6 +15,13 @@ const compose = (m: Parameters<typeof planCompose>[0]) => {
 };
 
 describe("planCompose", () => {
+  it("gives every service and the node gateway a stop grace period longer than their drain (5 s + 10 s)", () => {
+    const doc = parseYaml(planCompose(exampleModel("shop"), renderer())[0]!.content) as { services: Record<string, { build?: unknown; stop_grace_period?: string }> };
+    const built = Object.entries(doc.services).filter(([, s]) => s.build !== undefined);
+    expect(built.length).toBeGreaterThan(0);
+    for (const [name, s] of built) expect(s.stop_grace_period, name).toBe("20s");
+  });
+
   it("uses a development JWT secret of at least 256 bits (RFC 7518 3.2: an HS256 key as long as the hash)", () => {
     expect(Buffer.byteLength(GATEWAY_JWT_DEV_SECRET, "utf8")).toBeGreaterThanOrEqual(32);
   });
