@@ -69,6 +69,7 @@ export function nextSteps(dir: string, generated: boolean): string {
     "  npm install             # once: msa-cli and every node service (npm workspaces)",
     "  docker compose up       # the whole system on this machine",
     "  npx msa validate        # after each edit of system.yaml, then npx msa generate",
+    "  npx msa docs --open     # the architecture site: context map, events, sagas (docs/site/)",
     "  README.md               # how to test and deploy, and the Secrets to create",
     "",
   );
