@@ -144,7 +144,7 @@ describe("REST contracts: a generated node service", () => {
 
   it("a caller's client is typed from the callee's contract: right use compiles, a wrong body or parameter does not", async () => {
     const billing = path.join(path.dirname(dir), "billing");
-    expect(fs.readFileSync(path.join(billing, "src", "generated", "clients.ts"), "utf8")).toContain("postOrders(body: Contracts.OrdersPostOrdersBody)");
+    expect(fs.readFileSync(path.join(billing, "src", "generated", "clients.ts"), "utf8")).toContain("postOrders(body: Contracts.OrdersPostOrdersBody, options?: RequestOptions)");
     writeUserFile(billing, "src/handlers/postInvoices.ts", BILLING_HANDLER);
     await buildService(billing, { emit: false });
     writeUserFile(billing, "src/handlers/postInvoices.ts", BILLING_HANDLER.replace('customerId: "c-1"', "customerId: 1"));
@@ -252,7 +252,7 @@ print(json.dumps([
 describe("REST contracts: a generated python-flask service", () => {
   it("its own tests pass; it answers 400 problem+json with the pointers, coerces parameters, and checks responses outside production", async () => {
     const { findPython, run } = await import("./flask-support.js");
-    const { python, missing } = await findPython(["flask", "jsonschema", "referencing", "pytest"]);
+    const { python, missing } = await findPython(["flask", "jsonschema", "pytest", "prometheus_client"]);
     if (!python) throw new Error(`missing ${missing}`);
     const sys = await generateSystem(PY_SYSTEM, `rest-py${suffix}`, { "schemas/api/product.json": PRODUCT });
     const svc = path.join(sys.dir, "services", "catalog");
