@@ -58,7 +58,8 @@ function sh(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = p
 /** The stand-ins on PATH: npm (msa-cli from the registry → the msa under test) and python (pip → a check). */
 function writeShims(dir: string): void {
   const realNpm = sh("bash", ["-c", "command -v npm"], dir).stdout.trim();
-  const realPython = sh("bash", ["-c", "command -v python3"], dir).stdout.trim();
+  // Debian's interpreter first: the Debian-packaged modules (.ci/run installs them) are there, not in a pyenv python
+  const realPython = fs.existsSync("/usr/bin/python3") ? "/usr/bin/python3" : sh("bash", ["-c", "command -v python3"], dir).stdout.trim();
   fs.writeFileSync(
     path.join(dir, "npm"),
     `#!/usr/bin/env bash
