@@ -137,7 +137,8 @@ describe("planNodeServices on examples/shop", () => {
     // orders declares calls to inventory (2 s, 3 retries); payment takes the defaults (5 s, 2 retries)
     expect(saga).toContain('["inventory", { timeoutMs: 2000, retries: 3, errorThreshold: 0.5, resetTimeoutMs: 30000 }]');
     expect(saga).toContain('["payment", { timeoutMs: 5000, retries: 2, errorThreshold: 0.5, resetTimeoutMs: 30000 }]');
-    expect(saga).toContain("{ idempotencyKey }");
+    expect(saga).toContain("{ idempotencyKey, ...(breaker === false ? { breaker } : {}) }");
+    expect(saga).toContain("`${state.sagaId}:${def.action}:compensate`, false)"); // compensations pass the breaker
     expect(saga).toContain("`${state.sagaId}:${def.action}:compensate`");
     expect(saga).not.toContain("fetch(");
     expect(content("services/orders/src/generated/routes.ts")).toContain("res.status(202).location(statusUrl)");
