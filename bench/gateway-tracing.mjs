@@ -8,15 +8,11 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { DATA, MSA, median } from "./lib.mjs";
+import { DATA, MSA, median, freePort, numArg, waitHttp } from "./lib.mjs";
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
+const arg = numArg;
 const ROUNDS = arg("--rounds", 5);
 const SECONDS = arg("--seconds", 5);
 const SECRET = "bench-gateway-secret-0123456789abcdef";
@@ -24,25 +20,6 @@ const SECRET = "bench-gateway-secret-0123456789abcdef";
 if (spawnSync("wrk", ["--version"]).error) {
   console.log("!!  gateway-tracing: wrk is not installed (apt-get install wrk)");
   process.exit(1);
-}
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-async function waitHttp(url, ms = 30_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      if ((await fetch(url)).status < 500) return;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > end) throw new Error(`${url} did not answer within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 // 1. the generated gateway of a one-route system
@@ -107,7 +84,7 @@ start(
   },
   gwDir,
 );
-await Promise.all([upPort, offPort, onPort].map((p) => waitHttp(`http://127.0.0.1:${p}/health`)));
+await Promise.all([upPort, offPort, onPort].map((p) => waitHttp(`http://127.0.0.1:${p}/health`, 30_000)));
 
 const b64 = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
 const now = Math.floor(Date.now() / 1000);

@@ -11,14 +11,10 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import path from "node:path";
-import { DATA, MSA, ROOT, median } from "./lib.mjs";
+import { DATA, MSA, ROOT, median, freePort, numArg, waitHttp } from "./lib.mjs";
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
+const arg = numArg;
 const ROUNDS = arg("--rounds", 5);
 const SECONDS = arg("--seconds", 5);
 const CONNECTIONS = 16;
@@ -30,26 +26,7 @@ if (spawnSync("wrk", ["--version"]).error) {
   process.exit(1);
 }
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 
-async function waitHttp(url, ms = 20_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      if ((await fetch(url)).status < 500) return;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > end) throw new Error(`${url} did not answer within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 // 1. the generated gateway of a one-route system, built once into bench/.data/gateway-bench
 const dir = path.join(DATA, "gateway-bench");
