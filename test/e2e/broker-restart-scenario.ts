@@ -15,14 +15,51 @@ import {
   type PrivateRabbit,
 } from "./dlq-support.js";
 
-const EVENTS = 300;
+export const EVENTS = 300;
 const RESTART_AFTER = 100;
+
+/** A restartable private broker (dlq-support's RabbitMQ node, harness' nats-server). */
+export interface RestartableBroker {
+  url: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+/**
+ * Publishes EVENTS events to `system` on the broker, stopping it after RESTART_AFTER and starting it again in the
+ * background while publishing goes on; every event is retried until the broker confirms it. Asserts that all were
+ * confirmed and that the burst did hit the outage; returns the events.
+ */
+export async function publishThroughRestart(kind: Kind, broker: RestartableBroker, system: string): Promise<Envelope[]> {
+  const publisher = await publisherFor(kind, broker.url, system);
+  const events: Envelope[] = Array.from({ length: EVENTS }, (_, i) => envelope(`item-${i}`));
+  let confirmed = 0;
+  let restarted: Promise<void> | undefined;
+  try {
+    for (const e of events) {
+      await publisher.publish(e); // retried until the broker confirms it
+      confirmed++;
+      if (confirmed === RESTART_AFTER) {
+        // down now; back in the background while publishing goes on (and fails, and is retried)
+        await broker.stop();
+        restarted = broker.start();
+      }
+    }
+    await restarted;
+  } finally {
+    await publisher.close();
+  }
+  expect(confirmed).toBe(EVENTS);
+  expect(publisher.retries).toBeGreaterThan(0); // the burst did hit the outage
+  return events;
+}
 
 export function describeBrokerRestart(kind: Kind): void {
   describe(`a private ${kind} broker restarted mid-burst`, () => {
     let skip: string | null = null;
     let built: BuiltSystem | undefined;
-    let broker: { url: string; stop(): Promise<void>; start(): Promise<void>; destroy(): Promise<void> } | undefined;
+    let broker: RestartableBroker | undefined;
     let worker: ServiceProcess | undefined;
     const system = dlqSystemName(kind, "dlq"); // the dlq tests' system; on a private broker nothing is shared
 
@@ -42,26 +79,7 @@ export function describeBrokerRestart(kind: Kind): void {
 
     it("loses nothing: every confirmed event is handled after the restart", async (ctx) => {
       if (skip) ctx.skip(`skipped: ${skip}`);
-      const publisher = await publisherFor(kind, broker!.url, system);
-      const events: Envelope[] = Array.from({ length: EVENTS }, (_, i) => envelope(`item-${i}`));
-      let confirmed = 0;
-      let restarted: Promise<void> | undefined;
-      try {
-        for (const e of events) {
-          await publisher.publish(e); // retried until the broker confirms it
-          confirmed++;
-          if (confirmed === RESTART_AFTER) {
-            // down now; back in the background while publishing goes on (and fails, and is retried)
-            await broker!.stop();
-            restarted = broker!.start();
-          }
-        }
-        await restarted;
-      } finally {
-        await publisher.close();
-      }
-      expect(confirmed).toBe(EVENTS);
-      expect(publisher.retries).toBeGreaterThan(0); // the burst did hit the outage
+      const events = await publishThroughRestart(kind, broker!, system);
       const w = worker!;
       const handledIds = (): Set<unknown> => new Set(w.logs.filter((l) => l.msg === "item handled").map((l) => l.eventId));
       await waitFor(() => events.every((e) => handledIds().has(e.eventId)), 90_000, `all ${EVENTS} events handled`).catch((e: unknown) => {

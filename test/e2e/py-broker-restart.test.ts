@@ -4,12 +4,11 @@
 // and none twice (one row per run of the handler, written in the inbox's transaction).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { privateNatsUnavailable, startNatsServer, waitFor } from "./harness.js";
-import { envelope, privateRabbitUnavailable, publisherFor, startPrivateRabbit, type Envelope, type Kind } from "./dlq-support.js";
+import { EVENTS, publishThroughRestart, type RestartableBroker } from "./broker-restart-scenario.js";
+import { privateRabbitUnavailable, startPrivateRabbit, type Kind } from "./dlq-support.js";
 import { startGunicorn, type Gunicorn } from "./flask-support.js";
 import { pyRunId, pythonOrSkip, pyWorkerSystem, twice, type PyWorkerSystem } from "./py-support.js";
 
-const EVENTS = 300;
-const RESTART_AFTER = 100;
 const { python, skip: pySkip } = await pythonOrSkip();
 
 function describePyBrokerRestart(kind: Kind): void {
@@ -18,7 +17,7 @@ function describePyBrokerRestart(kind: Kind): void {
     const system = `pyrestart-${kind}${run}`;
     let skip: string | null = pySkip;
     let sys: PyWorkerSystem | undefined;
-    let broker: { url: string; stop(): Promise<void>; start(): Promise<void>; destroy(): Promise<void> } | undefined;
+    let broker: RestartableBroker | undefined;
     let svc: Gunicorn | undefined;
 
     beforeAll(async () => {
@@ -38,26 +37,7 @@ function describePyBrokerRestart(kind: Kind): void {
 
     it("loses nothing and handles nothing twice: every confirmed event is handled once after the restart", async (ctx) => {
       if (skip) ctx.skip(`skipped: ${skip}`);
-      const publisher = await publisherFor(kind, broker!.url, system);
-      const events: Envelope[] = Array.from({ length: EVENTS }, (_, i) => envelope(`item-${i}`));
-      let confirmed = 0;
-      let restarted: Promise<void> | undefined;
-      try {
-        for (const e of events) {
-          await publisher.publish(e); // retried until the broker confirms it
-          confirmed++;
-          if (confirmed === RESTART_AFTER) {
-            // down now; back in the background while publishing goes on (and fails, and is retried)
-            await broker!.stop();
-            restarted = broker!.start();
-          }
-        }
-        await restarted;
-      } finally {
-        await publisher.close();
-      }
-      expect(confirmed).toBe(EVENTS);
-      expect(publisher.retries).toBeGreaterThan(0); // the burst did hit the outage
+      const events = await publishThroughRestart(kind, broker!, system);
       await waitFor(async () => new Set(await sys!.handled()).size >= EVENTS, 120_000, `all ${EVENTS} events handled`).catch(async (e: unknown) => {
         const got = new Set(await sys!.handled());
         throw new Error(`${events.filter((ev) => !got.has(String(ev.payload.itemId))).length} of ${EVENTS} events never handled: ${String(e)}`);
