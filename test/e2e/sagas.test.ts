@@ -7,7 +7,12 @@
 // and restarted finishes it — forward if it was running, backward if it was compensating, never both — and the
 // participants apply the repeated step once. orders has postgres, so the state is in msa_sagas, and orchestrator
 // replicas share it: each saga is driven by one owner at a time (a lease, fenced saves).
-import { randomUUID } from "node:crypto";
+// Tracing is on (OTEL_* to a sink in this test that takes and drops the spans): a saga started by a request with a
+// caller's traceparent stays in that trace when another process resumes it — every step call, the repeated one after
+// the restart included, is logged by the participant with the caller's trace id.
+import { randomBytes, randomUUID } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpGet, httpPost, NATS_URL, POSTGRES_URL, requireBroker, sharedRequire, waitFor, type LogLine, type ServiceProcess } from "./harness.js";
 
@@ -55,16 +60,28 @@ const at = (l: LogLine | undefined): number => Date.parse(String(l?.time));
 describe("saga place-order (orders orchestrates inventory and shipping)", () => {
   let skip: string | null = null;
   let sys: RunningSystem | undefined;
+  let sink: http.Server | undefined;
 
   beforeAll(async () => {
     skip = (await requireBroker("nats")) ?? (await requireBroker("postgres"));
     if (skip) return;
     const built = await buildE2eSystem("nats");
-    sys = await startE2eSystem(built, NATS_URL);
+    sink = http.createServer((req, res) => {
+      req.resume();
+      req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end("{}"));
+    });
+    await new Promise<void>((r) => sink!.listen(0, "127.0.0.1", r));
+    const otel = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(sink.address() as AddressInfo).port}`,
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+      OTEL_BSP_SCHEDULE_DELAY: "200",
+    };
+    sys = await startE2eSystem(built, NATS_URL, undefined, otel);
   });
 
   afterAll(async () => {
     await sys?.stopAll();
+    await new Promise((r) => (sink ? sink.close(r) : r(undefined)));
   });
 
   const procs = (ctx: { skip: (note?: string) => void }) => {
@@ -162,7 +179,8 @@ describe("saga place-order (orders orchestrates inventory and shipping)", () => 
     const corr = "corr-saga-crash-forward";
     // schedule ends 1.5 s after it starts: after the kill, and before the restarted orchestrator (a restart plus at
     // least 1 s of lease) repeats it with its key
-    void httpPost(`${orders.url}/sagas/place-order`, { orderId: "s-3", slow: "schedule", slowMs: 1500 }, { "X-Correlation-ID": corr });
+    const traceId = randomBytes(16).toString("hex");
+    void httpPost(`${orders.url}/sagas/place-order`, { orderId: "s-3", slow: "schedule", slowMs: 1500 }, { "X-Correlation-ID": corr, traceparent: `00-${traceId}-${randomBytes(8).toString("hex")}-01` });
     const during = await shipping.waitForLog((l) => l.msg === "saga step called" && l.correlationId === corr, 10_000, "schedule started");
     const sagaId = String(during.sagaId);
     const restarted = await killAndRestartOrders();
@@ -171,6 +189,12 @@ describe("saga place-order (orders orchestrates inventory and shipping)", () => 
     await shipping.waitForLog((l) => l.msg === "request" && l.correlationId === corr && l.status === 200, 5_000, "the repeated schedule answered");
     expect(names(stepCalls(inventory, corr))).toEqual(["reserve"]); // not repeated, not compensated
     expect(names(stepCalls(shipping, corr))).toEqual(["schedule"]); // cut short, repeated with its key: replayed, not run again
+    // one trace from the caller's request to the step the restarted orchestrator repeated: every step request the
+    // participants logged (before the kill and after it) carries the caller's trace id
+    const stepRequests = [inventory, shipping].flatMap((p) => p.logs.filter((l) => l.msg === "request" && l.correlationId === corr));
+    expect(stepRequests.length).toBeGreaterThanOrEqual(2);
+    expect(shipping.logs.filter((l) => l.msg === "request" && l.correlationId === corr).length).toBeGreaterThanOrEqual(1);
+    expect(stepRequests.map((l) => l.trace_id)).toEqual(stepRequests.map(() => traceId));
   });
 
   it("a restarted orchestrator finishes compensating a saga interrupted while compensating (backward only)", async (ctx) => {
