@@ -60,6 +60,45 @@ describe("planPythonServices", () => {
     }
   });
 
+  it("serves the saga steps of a participant: a generated router and a user-owned module per action, 501 until written", () => {
+    const model = modelOf(`
+version: 1
+name: shop
+broker: { kind: memory }
+contexts:
+  orders: { port: 3000, api: ["GET /orders/{id}"] }
+  stock: { runtime: python-flask, port: 5000, database: postgres, api: ["GET /stock/{sku}"] }
+sagas:
+  place-order:
+    orchestrator: orders
+    steps:
+      - { context: stock, action: reserve, compensation: release }
+      - { context: stock, action: confirm }
+`);
+    const files = planPythonServices(model, render).filter((f) => f.context === "stock");
+    const owner = Object.fromEntries(files.filter((f) => f.path.includes("saga")).map((f) => [f.path, f.owner]));
+    expect(owner).toEqual({
+      "services/stock/app/saga/__init__.py": "generated",
+      "services/stock/app/saga/place_order__confirm.py": "user",
+      "services/stock/app/saga/place_order__release.py": "user",
+      "services/stock/app/saga/place_order__reserve.py": "user",
+      "services/stock/app/saga_steps.py": "generated",
+    });
+    const router = files.find((f) => f.path.endsWith("app/saga_steps.py"))!.content;
+    expect(router).toContain('("place-order", "reserve", "place_order__reserve", "action", "release"),');
+    expect(router).toContain('("place-order", "release", "place_order__release", "compensation", "reserve"),');
+    expect(router).toContain('("place-order", "confirm", "place_order__confirm", "action", None),');
+    const stub = files.find((f) => f.path.endsWith("place_order__release.py"))!.content;
+    expect(stub).toContain("Idempotency-Key <sagaId>:reserve:compensate");
+    expect(stub).toContain("NothingToUndo");
+    expect(stub).toContain('raise StepNotImplemented("place-order.release is not implemented yet")');
+    expect(files.find((f) => f.path.endsWith("app/__init__.py"))!.content).toContain("register_saga_steps(app)");
+    // a context that serves no step gets none of it
+    const plain = planPythonServices(modelOf(SYSTEM), render);
+    expect(plain.some((f) => f.path.includes("saga"))).toBe(false);
+    expect(plain.find((f) => f.path.endsWith("catalog/app/__init__.py"))!.content).not.toContain("saga");
+  });
+
   it("writes the handlers once (user-owned) and everything else as generated", () => {
     const files = planPythonServices(modelOf(SYSTEM), render);
     const user = files.filter((f) => f.owner === "user").map((f) => f.path);

@@ -1,6 +1,7 @@
 // View objects for the node-express service templates: everything a template needs, computed once.
 // Pure: model in, plain data out (no rendering here).
 import { contextContract, contractDocument, contractSchemaId } from "../api/openapi.js";
+import { sagaActionsOf } from "./saga-actions.js";
 import { schemaNeedsOwnProperties } from "../events/own-properties.js";
 import { unknownPathFor } from "./paths.js";
 import type { Context, DatabaseEngine, EventType, SystemModel } from "../model.js";
@@ -313,18 +314,10 @@ export function nodeServiceView(model: SystemModel, c: Context): NodeServiceView
       steps: s.steps.map((st, index) => ({ index, context: st.context, envVar: toEnvName(st.context), action: st.action, compensation: st.compensation })),
     }));
   const urlTargets = new Set<string>([...c.calls.map((x) => x.target), ...sagas.flatMap((s) => s.steps.map((st) => st.context))]);
-  const sagaActions: NodeServiceView["sagaActions"] = [];
-  for (const s of model.sagas)
-    for (const st of s.steps) {
-      if (st.context !== c.name) continue;
-      const add = (action: string, kind: "action" | "compensation", pair: string | null): void => {
-        if (sagaActions.some((a) => a.saga === s.name && a.action === action)) return;
-        const camelName = toCamel(`${s.name}-${action}`);
-        sagaActions.push({ saga: s.name, action, camelName, file: `src/saga/${s.name}.${action}.ts`, kind, pair });
-      };
-      add(st.action, "action", st.compensation);
-      if (st.compensation) add(st.compensation, "compensation", st.action);
-    }
+  const sagaActions: NodeServiceView["sagaActions"] = sagaActionsOf(model, c).map((a) => {
+    const camelName = toCamel(`${a.saga}-${a.action}`);
+    return { ...a, camelName, file: `src/saga/${a.saga}.${a.action}.ts` };
+  });
   sagaActions.sort((a, b) => (a.camelName < b.camelName ? -1 : 1));
   const sagaTargets = [...new Set(sagas.flatMap((s) => s.steps.map((st) => st.context)))].sort().map((target) => {
     const call = c.calls.find((x) => x.target === target);

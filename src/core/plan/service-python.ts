@@ -6,6 +6,7 @@ import type { Context, SystemModel } from "../model.js";
 import { toEnvName, toSnake } from "../names.js";
 import type { Render } from "../render.js";
 import { unknownPathFor } from "./paths.js";
+import { sagaActionsOf } from "./saga-actions.js";
 import { apiView } from "./service-node-view.js";
 import type { PlannedFile, Planner } from "./types.js";
 
@@ -118,6 +119,10 @@ export function pythonServiceView(model: SystemModel, c: Context) {
       resetTimeoutSeconds: call.circuitBreaker.resetTimeoutMs / 1000,
     })),
     schemaFiles,
+    // saga steps it serves (POST /saga/<saga>/<action>), each in a user-owned module app/saga/<saga>__<action>.py
+    sagaActions: sagaActionsOf(model, c)
+      .map((a) => ({ ...a, module: `${toSnake(a.saga)}__${toSnake(a.action)}`, compensationOf: a.kind === "compensation" ? a.pair : null }))
+      .sort((a, b) => (a.module < b.module ? -1 : a.module > b.module ? 1 : 0)),
     requirements,
     devRequirements: PYTHON_DEV_REQUIREMENTS,
   };
@@ -162,6 +167,12 @@ export function planPythonService(model: SystemModel, c: Context, render: Render
     files.push({ path: `${base}/app/validation.py`, content: render(`${T}/app/validation.py`, view), owner: "generated", context: c.name });
     files.push({ path: `${base}/schemas/api.json`, content: render(`${T}/schemas/api.json`, view), owner: "generated", context: c.name });
     files.push({ path: `${base}/tests/test_contract.py`, content: render(`${T}/tests/test_contract.py`, view), owner: "generated", context: c.name });
+  }
+  if (view.sagaActions.length) {
+    files.push({ path: `${base}/app/saga_steps.py`, content: render(`${T}/app/saga_steps.py`, view), owner: "generated", context: c.name });
+    files.push({ path: `${base}/app/saga/__init__.py`, content: render(`${T}/app/saga/__init__.py`, view), owner: "generated", context: c.name });
+    for (const a of view.sagaActions)
+      files.push({ path: `${base}/app/saga/${a.module}.py`, content: render(`${T}/app/saga/step.py`, { ...view, sagaAction: a }), owner: "user", context: c.name });
   }
   files.push({ path: `${base}/app/handlers.py`, content: render(`${T}/app/handlers.py`, view), owner: "user", context: c.name });
   files.push({ path: `${base}/app/event_handlers.py`, content: render(`${T}/app/event_handlers.py`, view), owner: "user", context: c.name });
