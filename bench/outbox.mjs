@@ -8,6 +8,7 @@
 // usage: node bench/outbox.mjs [--broker rabbitmq|nats|both] [--events N] [--rounds R]
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import http from "node:http";
 import path from "node:path";
 import { NATS, RABBIT, arg, envName, figure, generate, median, privateDatabase, progress, sharedModules, startService, until } from "./messaging.mjs";
@@ -158,9 +159,15 @@ async function bench(broker) {
   const svc = path.join(dir, "services/orders");
   const db = await privateDatabase(pg, `msa_bench_obx_${broker}_${run}`);
   const env = { BROKER_URL: broker === "rabbitmq" ? RABBIT : NATS, DATABASE_URL: db.url, OUTBOX_POLL_MS: "50" };
-  // the service declares the exchange / stream; started once for the whole run (its relay idles between rounds)
-  const s = startService(svc, env);
+  // the service declares the exchange / stream; started once for the whole run (its relay idles between rounds),
+  // with the default relay lanes (2); restarted with OUTBOX_RELAY_LANES=1 around the one-lane relay rounds
+  let s = startService(svc, env);
   await s.ready;
+  const restart = async (lanes) => {
+    await s.stop();
+    s = startService(svc, { ...env, ...(lanes ? { OUTBOX_RELAY_LANES: String(lanes) } : {}) });
+    await s.ready;
+  };
   const b = broker === "rabbitmq" ? await rabbitmq(system) : await natsBroker(system);
   const onBroker = (tag) => until(async () => (await b.onBroker()) >= N, () => `${tag}: ${b.seen()}/${N} on the broker`, broker);
 
@@ -235,6 +242,7 @@ async function bench(broker) {
 
   const gen = [];
   const relay = [];
+  const relay1 = [];
   const floor = [];
   const floorTx = [];
   try {
@@ -258,6 +266,11 @@ async function bench(broker) {
       relay.push(await relayRound(r));
       progress(broker, `round ${r + 1}: relay alone ${relay.at(-1).toFixed(0)} events/s`);
       await b.purge();
+      await restart(1);
+      relay1.push(await relayRound(`${r}-1`));
+      progress(broker, `round ${r + 1}: relay alone, one lane ${relay1.at(-1).toFixed(0)} events/s`);
+      await restart();
+      await b.purge();
       floorTx.push(await floorTxRound());
       progress(broker, `round ${r + 1}: floor with transactions ${floorTx.at(-1).toFixed(0)} events/s`);
     }
@@ -269,6 +282,8 @@ async function bench(broker) {
   }
   const what = broker === "rabbitmq" ? "RabbitMQ confirms" : "NATS JetStream acks";
   figure(`outbox relay alone (rows committed → on the broker), ${what}`, median(relay), median(floor), relay, floor);
+  figure(`outbox relay alone, one lane (OUTBOX_RELAY_LANES=1), ${what}`, median(relay1), median(floor), relay1, floor);
+  console.log(`    load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
   figure(`outbox end to end (a handler transaction per event + relay), ${what}`, median(gen), median(floor), gen, floor);
   const g = median(gen);
   const ft = median(floorTx);

@@ -6,7 +6,8 @@
 // - two replicas of ledger, every event delivered twice at once: each handled once (rows written in the
 //   handler's transaction with the inbox row);
 // - ledger's private PostgreSQL stopped for 10 s in the middle of a burst: nothing lost, nothing handled twice;
-// - books on MariaDB: outbox and inbox once.
+// - books on MariaDB: outbox and inbox once;
+// - a backlog of outbox rows relayed by two replicas of two lanes each: every aggregate's events in order.
 // Nothing here depends on the broker's retry topology: a database outage is held in the dispatcher.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -210,6 +211,62 @@ describe.skipIf(!!skip)("node-express: outbox, inbox and faults on RabbitMQ + Po
       await stopAll();
     }
   }, 120_000);
+
+  it("a backlog of 1,200 outbox rows in 40 aggregates, two replicas of two relay lanes each: every aggregate in order", async () => {
+    const { ch, close } = await rabbit(RABBITMQ_URL);
+    try {
+      const url = dbUrl(POSTGRES_URL, dbName);
+      // two replicas: four rounds may run at once (OUTBOX_RELAY_LANES=2 is the default); rows come in rounds of 100
+      const a = await start("orders", "orders-a", { DATABASE_URL: url, OUTBOX_POLL_MS: "50" });
+      await start("orders", "orders-b", { DATABASE_URL: url, OUTBOX_POLL_MS: "50" });
+      const tap = `${SYSTEM}.e2e-order-tap-${RUN}`;
+      await ch.assertQueue(tap, { exclusive: true });
+      await ch.bindQueue(tap, `${SYSTEM}.events`, "order.placed");
+      expect(a.pid).toBeGreaterThan(0);
+      // what 1,200 handler transactions would leave behind, interleaved across the aggregates, in one commit
+      const AGGREGATES = 40;
+      const PER = 30;
+      const prefix = `lane-${RUN}`;
+      const values: unknown[] = [];
+      const rows: string[] = [];
+      for (let n = 0; n < PER; n++)
+        for (let g = 0; g < AGGREGATES; g++) {
+          const aggregateId = `${prefix}-${g}`;
+          const eventId = randomUUID();
+          const body = JSON.stringify({ eventId, eventType: "order.placed", aggregateId, timestamp: new Date().toISOString(), version: 1, payload: { orderId: `${aggregateId}:${n}` } });
+          const k = values.length;
+          values.push(eventId, "order.placed", aggregateId, body);
+          rows.push(`($${k + 1}, $${k + 2}, $${k + 3}, $${k + 4})`);
+        }
+      await db.query(`INSERT INTO msa_outbox (event_id, event_type, aggregate_id, body) VALUES ${rows.join(", ")}`, values);
+      const seen = new Map<string, number[]>();
+      let total = 0;
+      await waitFor(
+        async () => {
+          for (let m = await ch.get(tap, { noAck: true }); m; m = await ch.get(tap, { noAck: true })) {
+            const env = JSON.parse(m.content.toString("utf8")) as { aggregateId: string; payload: { orderId: string } };
+            if (!env.aggregateId.startsWith(`${prefix}-`)) continue;
+            const list = seen.get(env.aggregateId) ?? [];
+            list.push(Number(env.payload.orderId.split(":")[1]));
+            seen.set(env.aggregateId, list);
+            total++;
+          }
+          return total >= AGGREGATES * PER;
+        },
+        90_000,
+        "every outbox row on the broker",
+      );
+      const inOrder = Array.from({ length: PER }, (_, n) => n);
+      const outOfOrder = [...seen].filter(([, list]) => JSON.stringify(list) !== JSON.stringify(inOrder));
+      expect(seen.size).toBe(AGGREGATES);
+      expect(outOfOrder, "aggregates whose events reached the broker out of order (or twice)").toEqual([]);
+      const unsent = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM msa_outbox WHERE aggregate_id LIKE $1 AND sent_at IS NULL", [`${prefix}-%`]);
+      expect(unsent.rows[0]!.n).toBe(0);
+    } finally {
+      await close();
+      await stopAll();
+    }
+  }, 150_000);
 
   it("two replicas, every event delivered twice at once: each handled once", async () => {
     const url = dbUrl(POSTGRES_URL, dbName);
