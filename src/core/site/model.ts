@@ -48,7 +48,7 @@ export interface SiteCall {
   timeout: string;
   retries: number;
   breaker: string;
-  /** "—" until calls declare bulkheads (issue #16). */
+  /** "8 in flight, 16 queued" (calls.<callee>.bulkhead), "—" without one. */
   bulkhead: string;
 }
 
@@ -202,7 +202,7 @@ export function siteModel(input: SiteInput): SiteModel {
         timeout: formatMs(k.timeoutMs),
         retries: k.retries,
         breaker: `opens at ${k.circuitBreaker.errorThresholdPercentage}% errors, half-open after ${formatMs(k.circuitBreaker.resetTimeoutMs)}`,
-        bulkhead: "—",
+        bulkhead: k.bulkhead ? `${k.bulkhead.maxConcurrent} in flight, ${k.bulkhead.maxQueue} queued` : "—",
       })),
       callers: graph.pods.filter((e) => e.to === c.name).map((e) => ({ name: e.from, href: e.from === graph.gateway ? "routes.html" : contextHref(e.from) })),
       sagas,
