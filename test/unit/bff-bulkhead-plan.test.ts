@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { loadSystemAt } from "../../src/cli/system.js";
 import { parseComposeEntry } from "../../src/core/bff.js";
+import { imageServices } from "../../src/core/deploy/plan.js";
 import { edgeGraph, urlEnv } from "../../src/core/edges.js";
 import type { SystemModel } from "../../src/core/model.js";
 import { planBffs } from "../../src/core/plan/bff.js";
@@ -124,6 +125,10 @@ describe("the BFF in the edge graph and the plans", () => {
     expect(np).toMatch(/port: 3002/);
     const ordersNp = files.find((f) => f.path === "k8s/base/orders/networkpolicy.yaml")!.content;
     expect(ordersNp).toMatch(/app\.kubernetes\.io\/name: web/);
+  });
+
+  it("msa deploy builds and pushes the BFF's image like a context's", () => {
+    expect(imageServices(model())).toEqual(["billing", "inventory", "orders", "web", "gateway"]);
   });
 
   it("both gateways route to the BFF like to a context", () => {
