@@ -230,7 +230,9 @@ describe.skipIf(!!missing)("bulkheads and a backend-for-frontend (e2e)", () => {
     expect([...pending.values()].filter((r) => r === null)).toHaveLength(3);
     const [m0, m1] = [median(before.ms), median(during.ms)];
     figures.push(`${label}: orders median ${m0.toFixed(1)} ms before, ${m1.toFixed(1)} ms with inventory's bulkhead full (ratio ${(m1 / m0).toFixed(2)})`);
-    expect(m1).toBeLessThan(m0 * 4 + 50);
+    // a figure, not a timing test: the proof of isolation is above (every call answered while the bulkhead was full);
+    // this bound only catches calls to orders queueing behind inventory's (seconds, not milliseconds)
+    expect(m1).toBeLessThan(Math.max(m0, 20) * 10 + 200);
     // released: the two in flight and the queued one complete
     release();
     const all = await Promise.all(calls);
