@@ -34,7 +34,8 @@ export const KONG_STATUS_PORT = 8100;
 /** Istio's sidecar agent: the merged Prometheus endpoint (/stats/prometheus) when meshed. */
 export const ISTIO_MERGED_METRICS_PORT = 15020;
 
-export type PodEdgeKind = "route" | "call" | "saga";
+/** bff: a backend-for-frontend to a context one of its routes composes (docs/bff.md). */
+export type PodEdgeKind = "route" | "call" | "saga" | "bff";
 export type OutsideEdgeKind = "database" | "broker" | "dns" | "tracing" | "jwks" | "ratelimit";
 export type InboundEdgeKind = "public" | "metrics";
 
@@ -45,7 +46,7 @@ export interface PodEdge {
   to: string;
   /** The destination's container port. */
   port: number;
-  /** calls: the call; saga: the saga names (sorted); route: the route paths (sorted). */
+  /** calls: the call; saga: the saga names (sorted); route: the route paths (sorted); bff: "bff <name>". */
   why: string[];
 }
 
@@ -70,7 +71,7 @@ export interface InboundEdge {
 
 export interface Workload {
   name: string;
-  component: "service" | "gateway";
+  component: "service" | "gateway" | "bff";
   /** Listening (container) port. */
   port: number;
   /** Port /metrics is served on (the main port for services, 9464 for the node gateway), null when none. */
@@ -106,12 +107,15 @@ export function edgeGraph(model: SystemModel): EdgeGraph {
       metricsPort: kong ? null : GATEWAY_METRICS_PORT,
     });
   }
+  // backends-for-frontends: node services of their own, with neither database nor broker (docs/bff.md)
+  for (const b of model.bffs) workloads.push({ name: b.name, component: "bff", port: b.port, metricsPort: b.port });
   workloads.sort(byName);
+  const portOf = new Map<string, number>([...model.contexts.map((c) => [c.name, c.port] as const), ...model.bffs.map((b) => [b.name, b.port] as const)]);
 
   const pods = new Map<string, PodEdge>();
   const addPod = (kind: PodEdgeKind, from: string, to: string, why: string): void => {
-    const target = contexts.get(to);
-    if (!target || from === to) return;
+    const port = portOf.get(to);
+    if (port === undefined || from === to) return;
     const key = `${from}\u0000${to}`;
     const have = pods.get(key);
     if (have) {
@@ -119,11 +123,12 @@ export function edgeGraph(model: SystemModel): EdgeGraph {
       if (!have.why.includes(why)) have.why = [...have.why, why].sort();
       return;
     }
-    pods.set(key, { kind, from, to, port: target.port, why: [why] });
+    pods.set(key, { kind, from, to, port, why: [why] });
   };
   if (gw) for (const r of model.gateway.routes) addPod("route", gw, r.context, r.path);
   for (const c of model.contexts) for (const call of c.calls) addPod("call", c.name, call.target, "calls");
   for (const s of model.sagas) for (const step of s.steps) addPod("saga", s.orchestrator, step.context, `saga ${s.name}`);
+  for (const b of model.bffs) for (const t of b.targets) addPod("bff", b.name, t, `bff ${b.name}`);
 
   const outside: OutsideEdge[] = [];
   const brokerPort = BROKER_PORTS[model.broker.kind];

@@ -125,6 +125,21 @@ export const EXPLANATIONS: Readonly<Record<string, Explanation>> = {
     bad: "calls: [inventory]",
     good: "calls:\n  - { context: inventory, timeout: 2s }",
   },
+  "call-bulkhead": {
+    text: "A bulkhead bounds the calls to one callee: at most maxConcurrent in flight, maxQueue waiting; beyond that a call fails at once (503 with Retry-After), so a slow callee cannot take every worker or socket of the caller. maxConcurrent must be at least 1 and maxQueue 0 or more (docs/bulkheads.md).",
+    bad: "calls:\n  inventory: { timeout: 1s, bulkhead: { maxConcurrent: 0, maxQueue: 16 } }",
+    good: "calls:\n  inventory: { timeout: 1s, bulkhead: { maxConcurrent: 8, maxQueue: 16 } }",
+  },
+  "bff-name": {
+    text: "A BFF is a workload beside the contexts: its name becomes a Service, an image, a folder under services/ and a name a gateway route can point at, so it must be a DNS label and must not be a context's or msa's own (gateway, the broker) (docs/bff.md).",
+    bad: "contexts:\n  web: { port: 3000 }\nbffs:\n  web: { port: 4000, routes: [...] }",
+    good: "contexts:\n  web: { port: 3000 }\nbffs:\n  web-bff: { port: 4000, routes: [...] }",
+  },
+  "bff-compose": {
+    text: "Each compose entry of a BFF route is \"<context> GET <path>\", an api line that context declares; every path parameter of it is bound: to the route's parameter of the same name, or with `with:` to path.<param> or <earlier call>.body.<field> (docs/bff.md). Only GET: a BFF composes reads.",
+    bad: "bffs:\n  web:\n    port: 4000\n    routes:\n      - path: /orders/{id}/summary\n        compose: [\"orders GET /orders/{id}\", \"inventory GET /stock/{sku}\"]",
+    good: "bffs:\n  web:\n    port: 4000\n    routes:\n      - path: /orders/{id}/summary\n        compose:\n          - orders GET /orders/{id}\n          - { call: \"inventory GET /stock/{sku}\", with: { sku: orders.body.sku } }",
+  },
   "api-route": {
     text: "An api entry's route is \"METHOD /path\": an HTTP method, one space, a path of plain segments and {param} segments (docs/rest-contracts.md).",
     bad: "api:\n  - route: GET orders",

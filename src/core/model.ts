@@ -2,6 +2,7 @@
 // Every later command (generate, validate-events, analyze-deps, deploy) consumes a SystemModel.
 // Pure: schema files given as paths are read through the injected `readFile`.
 import path from "node:path";
+import { bffsOf, type Bff } from "./bff.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { bundleRefs } from "./events/bundle.js";
 import { loadYamlText, positionOf, schemaFileData, type LoadedDocument, type PathSegment } from "./load.js";
@@ -104,6 +105,13 @@ export interface Call {
   timeoutDeclared: boolean;
   retries: number;
   circuitBreaker: CircuitBreaker;
+  /** calls.<callee>.bulkhead (docs/bulkheads.md); absent: no limit. */
+  bulkhead?: Bulkhead;
+}
+
+export interface Bulkhead {
+  maxConcurrent: number;
+  maxQueue: number;
 }
 
 export interface Context {
@@ -270,6 +278,8 @@ export interface SystemModel {
   events: EventType[];
   /** Sorted by name. */
   sagas: Saga[];
+  /** Backends-for-frontends (src/core/bff.ts), sorted by name. */
+  bffs: Bff[];
   loaded: LoadedDocument;
 }
 
@@ -451,7 +461,9 @@ export function buildModel(input: ModelInput): ModelResult {
       .map(([target, c]) => {
         const cm = asMap(c);
         const cb = asMap(cm.circuitBreaker);
+        const bh = asMap(cm.bulkhead);
         return {
+          ...(typeof bh.maxConcurrent === "number" && typeof bh.maxQueue === "number" ? { bulkhead: { maxConcurrent: bh.maxConcurrent, maxQueue: bh.maxQueue } } : {}),
           target,
           timeoutMs: parseDuration(cm.timeout) ?? DEFAULT_CALL_TIMEOUT_MS,
           timeoutDeclared: cm.timeout !== undefined,
@@ -610,6 +622,7 @@ export function buildModel(input: ModelInput): ModelResult {
     contexts: contexts.sort(byName),
     events: events.sort(byName),
     sagas,
+    bffs: bffsOf(root.bffs, contexts, loaded),
     loaded,
   };
   return { model, diagnostics };

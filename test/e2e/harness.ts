@@ -493,7 +493,7 @@ export async function buildSystemCached(
   const root = await ensureDependencies();
   const h = createHash("sha256");
   h.update(yaml).update(JSON.stringify(Object.entries(userFiles).sort())).update(JSON.stringify(services));
-  for (const [k, v] of loadTemplates()) if (k.startsWith("services/node-express/")) h.update(k).update(v);
+  for (const [k, v] of loadTemplates()) if (k.startsWith("services/node-express/") || k.startsWith("bff/")) h.update(k).update(v);
   // the generator's code: every source file of src/core (the planner, its helpers, rendering)
   for (const f of (fs.readdirSync(path.join(REPO_ROOT, "src/core"), { recursive: true }) as string[]).filter((f) => f.endsWith(".ts")).sort())
     h.update(f).update(fs.readFileSync(path.join(REPO_ROOT, "src/core", f)));

@@ -50,6 +50,10 @@ const sub = (from: string, to: string, text = BASE): string => {
   return text.replace(from, to);
 };
 
+/** A BFF appended to BASE (line 25 on): one route /things/{id}/summary composing `compose`. */
+const BFF = (name: string, compose = '"beta GET /other"'): string =>
+  `bffs:\n  ${name}:\n    port: 4000\n    routes:\n      - path: /things/{id}/summary\n        compose: [${compose}]\n`;
+
 const CASES: Case[] = [
   { rule: "name-format", bad: sub("  beta:\n", "  be..ta:\n").replace("beta: { timeout", "be..ta: { timeout"), at: [17, 3], messageIncludes: "'..'" },
   { rule: "name-format", bad: sub("  beta:\n", "  beta/x:\n").replace("beta: { timeout", "beta/x: { timeout"), at: [17, 3], messageIncludes: "path separator" },
@@ -111,6 +115,36 @@ const CASES: Case[] = [
     bad: sub("name: demo\n", "name: demo\nbroker: { kind: rabbitmq, retry: { initialDelay: 1m } }\n"),
     at: [3, 36],
     messageIncludes: "the default",
+  },
+  {
+    rule: "call-bulkhead",
+    bad: sub("beta: { timeout: 1s }", "beta: { timeout: 1s, bulkhead: { maxConcurrent: 0, maxQueue: 4 } }"),
+    at: [16, 55],
+    messageIncludes: "positive number",
+    good: sub("beta: { timeout: 1s }", "beta: { timeout: 1s, bulkhead: { maxConcurrent: 2, maxQueue: 0 } }"),
+  },
+  { rule: "call-bulkhead", bad: sub("beta: { timeout: 1s }", "beta: { timeout: 1s, bulkhead: { maxConcurrent: 2, maxQueue: -1 } }"), at: [16, 68], messageIncludes: "negative" },
+  {
+    rule: "bff-name",
+    bad: BASE + BFF("beta"),
+    at: [26, 3],
+    messageIncludes: "also a context's",
+    good: BASE + BFF("web"),
+  },
+  { rule: "bff-name", bad: BASE + BFF("kong"), at: [26, 3], messageIncludes: "msa for its own" },
+  { rule: "port-unique", bad: BASE + BFF("web").replace("port: 4000", "port: 3001"), at: [27, 11], messageIncludes: "already used by beta", good: BASE + BFF("web") },
+  { rule: "port-range", bad: BASE + BFF("web").replace("port: 4000", "port: 0"), at: [27, 11], messageIncludes: "BFF web" },
+  { rule: "ref-context", bad: sub("      context: alpha", "      context: wbe") + BFF("web"), at: [7, 16], messageIncludes: "did you mean", good: sub("      context: alpha", "      context: web") + BFF("web") },
+  { rule: "bff-compose", bad: BASE + BFF("web", '"beta GET /nope"'), at: [30, 19], messageIncludes: "declares no api line", good: BASE + BFF("web", '"alpha GET /things/{id}", "beta GET /other"') },
+  { rule: "bff-compose", bad: BASE + BFF("web", '"alpha GET /things/{key}"'), at: [30, 19], messageIncludes: "has no value" },
+  { rule: "bff-compose", bad: BASE + BFF("web", '"gamma GET /x"'), at: [30, 19], messageIncludes: "not a declared context" },
+  { rule: "bff-compose", bad: BASE + BFF("web", '"beta GET /other", "beta GET /other"'), at: [30, 38], messageIncludes: "as:" },
+  {
+    rule: "bff-compose",
+    bad: BASE + BFF("web", '{ call: "alpha GET /things/{id}", with: { id: beta.body.id } }, "beta GET /other"'),
+    at: [30, 19],
+    messageIncludes: "not an earlier call",
+    good: BASE + BFF("web", '"beta GET /other", { call: "alpha GET /things/{id}", with: { id: beta.body.items.0.id } }'),
   },
   {
     rule: "broker-kafka-unused",

@@ -115,9 +115,9 @@ export interface DeployPlan extends PreparedDeploy {
   steps: DeployStep[];
 }
 
-/** Every service that has an image msa builds: the contexts, and the gateway when it is the node one. */
+/** Every service that has an image msa builds: the contexts, the BFFs (services/<bff>), and the gateway when it is the node one. */
 export function imageServices(model: SystemModel): string[] {
-  const names = model.contexts.map((c) => c.name);
+  const names = [...model.contexts.map((c) => c.name), ...model.bffs.map((b) => b.name)];
   if (model.gateway.kind === "node" && !names.includes(GATEWAY_SERVICE)) names.push(GATEWAY_SERVICE);
   return names;
 }

@@ -1,6 +1,6 @@
 // Planner: docker-compose.yml — every service, its database, the broker and the gateway, for a local run.
 import { edgeGraph, OTEL_COLLECTOR_HOST, tracingEnv, urlEnv } from "../edges.js";
-import type { BrokerKind, Context, DatabaseEngine, SystemModel } from "../model.js";
+import { DEFAULT_RESOURCES, type BrokerKind, type Context, type DatabaseEngine, type SystemModel } from "../model.js";
 import { toSnake } from "../names.js";
 import { GATEWAY_PORT } from "./gateway-node.js";
 import { audienceOf, issuerOf } from "./k8s-view.js";
@@ -228,7 +228,7 @@ export const GATEWAY_JWT_COMPOSE_SECRET = `\${JWT_SECRET:-${GATEWAY_JWT_DEV_SECR
 export const planCompose: Planner = (model, render) => {
   // Infrastructure containers get their usual names unless a context already has that name
   // (a context named "rabbitmq" or "orders-db"): then a numbered suffix keeps compose service names unique.
-  const names = new Set(model.contexts.map((c) => c.name));
+  const names = new Set([...model.contexts.map((c) => c.name), ...model.bffs.map((b) => b.name)]);
   const claim = (want: string): string => {
     let name = want;
     for (let i = 2; names.has(name); i++) name = `${want}-${i}`;
@@ -272,15 +272,41 @@ export const planCompose: Planner = (model, render) => {
     };
   });
 
+  // backends-for-frontends (docs/bff.md): node services without database or broker, started after what they compose
+  for (const b of model.bffs) {
+    const env: KV[] = [
+      { key: "LOG_LEVEL", value: "info" },
+      { key: "PORT", value: String(b.port) },
+      { key: "SERVICE_NAME", value: b.name },
+      ...urlEnv(edges, b.name),
+      ...tracingEnv(edges, b.name),
+    ].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+    const url = `http://127.0.0.1:${b.port}/health`;
+    services.push({
+      name: b.name,
+      build: `./services/${b.name}`,
+      image: `${model.registry ?? model.name}/${b.name}:dev`,
+      environment: env,
+      ports: [`${b.port}:${b.port}`],
+      healthcheck: ["CMD", "node", "-e", `fetch('${url}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
+      dependsOn: b.targets.map((t) => ({ name: t, condition: "service_started" })),
+      cpus: composeCpus(DEFAULT_RESOURCES.cpuLimit),
+      memory: composeMemory(DEFAULT_RESOURCES.memoryLimit),
+      memoryReservation: composeMemory(DEFAULT_RESOURCES.memory),
+      db: null,
+    });
+  }
+  services.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+
   // The gateway's published port must not clash with a service's.
-  const taken = new Set(model.contexts.map((c) => c.port));
+  const taken = new Set([...model.contexts.map((c) => c.port), ...model.bffs.map((b) => b.port)]);
   const free = (from: number): number => {
     let p = from;
     while (taken.has(p)) p++;
     taken.add(p);
     return p;
   };
-  const routed = [...new Set(model.gateway.routes.map((r) => r.context))].filter((n) => byName.has(n)).sort();
+  const routed = [...new Set(model.gateway.routes.map((r) => r.context))].filter((n) => byName.has(n) || model.bffs.some((b) => b.name === n)).sort();
   let gateway: unknown = null;
   const jwt = model.gateway.routes.some((r) => r.auth === "jwt");
   // gateway.rateLimitStore: redis — a Redis of the gateway's own holds the counters every replica shares

@@ -37,6 +37,23 @@ export const planArchitectureDocs: Planner = (model, render) => {
     calls: c.calls.map((k) => k.target).join(", ") || "—",
     description: c.description || "—",
   }));
+  // backends-for-frontends (docs/bff.md) are drawn and listed beside the contexts
+  for (const b of model.bffs)
+    contexts.push({
+      id: ctxId(b.name),
+      name: b.name,
+      label: label(`${b.name}\nbff :${b.port}`).replace("\n", "<br/>"),
+      runtime: "node-express" as (typeof contexts)[number]["runtime"],
+      port: b.port,
+      database: "none",
+      dbId: null,
+      dbLabel: null,
+      publishes: "—",
+      consumes: "—",
+      calls: b.targets.join(", ") || "—",
+      description: `${b.description ? `${b.description} — ` : ""}backend-for-frontend: ${b.routes.map((r) => `GET ${r.path}`).join(", ")}`,
+    });
+  contexts.sort((a, b) => (a.name < b.name ? -1 : 1));
   const graph = edgeGraph(model);
   const callOf = new Map(model.contexts.flatMap((c) => c.calls.map((k) => [`${c.name}\u0000${k.target}`, k] as const)));
   /** One arrow per pod edge: its label says why the connection exists (routes, the call's policy, saga steps). */
@@ -47,6 +64,7 @@ export const planArchitectureDocs: Planner = (model, render) => {
     }
     return e.why
       .map((w) => {
+        if (w.startsWith("bff ")) return "composes";
         if (w !== "calls") return `${w} steps`;
         const k = callOf.get(`${e.from}\u0000${e.to}`);
         return k ? `${formatMs(k.timeoutMs)} timeout, ${k.retries} retries` : "calls";

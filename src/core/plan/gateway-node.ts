@@ -48,7 +48,8 @@ export function stripPrefixOf(routePath: string): string {
 }
 
 export function gatewayRouteViews(model: SystemModel): GatewayRouteView[] {
-  const portOf = new Map(model.contexts.map((c) => [c.name, c.port]));
+  // a route's upstream is a context or a backend-for-frontend (docs/bff.md)
+  const portOf = new Map([...model.contexts.map((c) => [c.name, c.port] as const), ...model.bffs.map((b) => [b.name, b.port] as const)]);
   // Longest prefix first: the first matching route wins at runtime.
   const routes = [...model.gateway.routes].sort((a, b) => b.path.length - a.path.length || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return routes.map((r: Route) => ({

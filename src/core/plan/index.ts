@@ -3,6 +3,7 @@ import type { SystemModel } from "../model.js";
 import type { Render } from "../render.js";
 import { MANIFEST_PATH } from "../tree.js";
 import { planAsyncApi } from "./asyncapi.js";
+import { planBffs } from "./bff.js";
 import { planCi } from "./ci.js";
 import { planCompose } from "./compose.js";
 import { planArchitectureDocs } from "./docs.js";
@@ -21,6 +22,7 @@ import { isYamlPath, modelHasYamlNonStrings, resolveMarks } from "../yaml-words.
 export const PLANNERS: readonly Planner[] = [
   planNodeServices,
   planPythonServices,
+  planBffs,
   planNodeGateway,
   planKong,
   planKubernetes,

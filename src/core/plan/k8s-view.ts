@@ -14,7 +14,8 @@ import {
   urlEnv,
   type EdgeGraph,
 } from "../edges.js";
-import { DEFAULT_TRUSTED_PROXIES, type Context, type EnvironmentName, type EnvironmentSettings, type Resources, type SystemModel } from "../model.js";
+import type { Bff } from "../bff.js";
+import { DEFAULT_REPLICAS, DEFAULT_RESOURCES, DEFAULT_TRUSTED_PROXIES, type Context, type EnvironmentName, type EnvironmentSettings, type Resources, type SystemModel } from "../model.js";
 
 export { BROKER_PORTS, DATABASE_PORTS, GATEWAY_METRICS_PORT, KONG_PROXY_PORT, KONG_STATUS_PORT, NODE_GATEWAY_PORT, gatewayName } from "../edges.js";
 
@@ -177,7 +178,11 @@ function policyOf(model: SystemModel, g: EdgeGraph, name: string, mesh: boolean)
   };
 }
 
-function contextWorkload(model: SystemModel, g: EdgeGraph, c: Context): WorkloadView {
+/** A BFF's workload (docs/bff.md): a node service of its own, without database or broker. */
+const bffWorkload = (model: SystemModel, g: EdgeGraph, b: Bff): WorkloadView =>
+  contextWorkload(model, g, { name: b.name, port: b.port, replicas: DEFAULT_REPLICAS, resources: DEFAULT_RESOURCES, database: null }, "bff");
+
+function contextWorkload(model: SystemModel, g: EdgeGraph, c: Pick<Context, "name" | "port" | "replicas" | "resources" | "database">, component: "service" | "bff" = "service"): WorkloadView {
   const config = [
     { key: "LOG_LEVEL", value: "info" },
     { key: "PORT", value: String(c.port) },
@@ -186,14 +191,14 @@ function contextWorkload(model: SystemModel, g: EdgeGraph, c: Context): Workload
     ...tracingEnv(g, c.name),
   ].sort((a, b) => (a.key < b.key ? -1 : 1));
   const secretEnv: SecretEnv[] = [];
-  if (model.broker.kind !== "memory") secretEnv.push({ name: "BROKER_URL", secret: `${model.name}-broker`, key: "url" });
+  if (model.broker.kind !== "memory" && component === "service") secretEnv.push({ name: "BROKER_URL", secret: `${model.name}-broker`, key: "url" });
   if (c.database) secretEnv.push({ name: "DATABASE_URL", secret: `${c.name}-database`, key: "url" });
   const { min, max } = hpaBounds(c.replicas);
   const imageName = imageRepository(model, c.name);
   return {
     name: c.name,
-    component: "service",
-    labels: labelsOf(model, c.name, "service"),
+    component,
+    labels: labelsOf(model, c.name, component),
     selector: selectorOf(model, c.name),
     serviceAccount: c.name,
     configMap: `${c.name}-config`,
@@ -310,7 +315,7 @@ function gatewayWorkload(model: SystemModel, g: EdgeGraph, name: string): Gatewa
 /** The SPIFFE principal of a ServiceAccount in a namespace. */
 export const principalOf = (namespace: string, serviceAccount: string): string => `cluster.local/ns/${namespace}/sa/${serviceAccount}`;
 
-function istioContext(model: SystemModel, g: EdgeGraph, c: Context): IstioContextView {
+function istioContext(model: SystemModel, g: EdgeGraph, c: Pick<Context, "name" | "port">): IstioContextView {
   const allowed: MeshPeer[] = podEdgesTo(g, c.name).map((e) => ({ name: e.from, principal: principalOf(model.namespace, e.from) }));
   const inbound = model.contexts.flatMap((x) => x.calls.filter((call) => call.target === c.name));
   const routes: IstioRouteView[] = model.contexts
@@ -353,9 +358,9 @@ export function kubernetesView(model: SystemModel): KubernetesView {
     edges: g,
     partOf: { "app.kubernetes.io/managed-by": "msa", "app.kubernetes.io/part-of": model.name },
     mesh: model.mesh === "istio",
-    contexts: model.contexts.map((c) => contextWorkload(model, g, c)),
+    contexts: [...model.contexts.map((c) => contextWorkload(model, g, c)), ...model.bffs.map((b) => bffWorkload(model, g, b))].sort((a, b) => (a.name < b.name ? -1 : 1)),
     gateway: gw ? gatewayWorkload(model, g, gw) : null,
-    istio: model.mesh === "istio" ? model.contexts.map((c) => istioContext(model, g, c)) : [],
+    istio: model.mesh === "istio" ? [...model.contexts, ...model.bffs].map((c) => istioContext(model, g, c)).sort((a, b) => (a.name < b.name ? -1 : 1)) : [],
     gatewayJwtSecret: `${model.name}-gateway-jwt`,
   };
 }

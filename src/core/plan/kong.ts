@@ -185,15 +185,20 @@ function retryClasses(methods: readonly HttpMethod[]): { suffix: string; methods
 export function kongView(model: SystemModel): KongView {
   const used = new Set<string>();
   const tags = ["msa", model.name];
+  // a route's upstream: a context, or a backend-for-frontend (docs/bff.md), with the longest its own calls may take
+  const upstreams = new Map<string, { name: string; port: number; callBudget: number }>([
+    ...model.contexts.map((c) => [c.name, { name: c.name, port: c.port, callBudget: c.calls.reduce((m, k) => Math.max(m, k.timeoutMs * (k.retries + 1)), 0) }] as const),
+    ...model.bffs.map((b) => [b.name, { name: b.name, port: b.port, callBudget: b.routes.reduce((m, r) => Math.max(m, r.calls.reduce((s, k) => s + k.timeoutMs, 0)), 0) }] as const),
+  ]);
   const services = model.gateway.routes
-    .map((route) => ({ route, context: model.contexts.find((c) => c.name === route.context) }))
+    .map((route) => ({ route, context: upstreams.get(route.context) }))
     .filter((x): x is { route: Route; context: NonNullable<typeof x.context> } => !!x.context)
     .flatMap(({ route, context }) => {
       let base = `${context.name}-${slug(route.path)}`;
       for (let i = 2; used.has(base); i++) base = `${context.name}-${slug(route.path)}-${i}`;
       used.add(base);
       // Kong's timeout covers the upstream's own retries of its calls: the longest declared call chain bound.
-      const callBudget = context.calls.reduce((m, c) => Math.max(m, c.timeoutMs * (c.retries + 1)), 0);
+      const callBudget = context.callBudget;
       const path = upstreamPath(route.path);
       const routePlugins = plugins(route, model.gateway.rateLimitStore);
       return retryClasses(route.methods).map((k) => {

@@ -140,6 +140,7 @@ export interface NodeServiceView {
     retries: number;
     threshold: number;
     resetTimeoutMs: number;
+    bulkhead: { maxConcurrent: number; maxQueue: number } | null;
     operations: { method: string; path: string; pathTemplate: string; operationId: string; params: string[]; hasBody: boolean; contract: boolean; typePrefix: string; typedPathTemplate: string }[];
   }[];
   /** Contexts whose URL this service needs from the environment (calls and saga steps). */
@@ -285,6 +286,7 @@ export function nodeServiceView(model: SystemModel, c: Context): NodeServiceView
     retries: call.retries,
     threshold: Math.min(0.99, Math.max(0.01, call.circuitBreaker.errorThresholdPercentage / 100)),
     resetTimeoutMs: call.circuitBreaker.resetTimeoutMs,
+    bulkhead: call.bulkhead ?? null,
     operations: (byName.get(call.target)?.api ?? []).map((ep) => ({
       method: ep.method,
       path: ep.path,

@@ -33,6 +33,7 @@ const STATIC_FILES: { template: string; path: string; when?: (v: ReturnType<type
   { template: "test/outbox-mongo.test.ts", path: "test/outbox-mongo.test.ts", when: (v) => v.dbEngine === "mongodb" },
   { template: "src/generated/database.ts", path: "src/generated/database.ts" },
   { template: "src/generated/clients.ts", path: "src/generated/clients.ts" },
+  { template: "src/generated/bulkhead.ts", path: "src/generated/bulkhead.ts" },
   { template: "src/generated/contracts.ts", path: "src/generated/contracts.ts", when: (v) => v.calleeContracts.length > 0 },
   { template: "src/generated/routes.ts", path: "src/generated/routes.ts" },
   { template: "src/generated/api.ts", path: "src/generated/api.ts", when: (v) => v.api !== null },

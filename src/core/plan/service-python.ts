@@ -117,6 +117,7 @@ export function pythonServiceView(model: SystemModel, c: Context) {
       retries: call.retries,
       errorThresholdPercentage: call.circuitBreaker.errorThresholdPercentage,
       resetTimeoutSeconds: call.circuitBreaker.resetTimeoutMs / 1000,
+      bulkhead: call.bulkhead ?? null,
     })),
     schemaFiles,
     // saga steps it serves (POST /saga/<saga>/<action>), each in a user-owned module app/saga/<saga>__<action>.py
@@ -133,6 +134,7 @@ const GENERATED = [
   "Dockerfile",
   "README.md",
   "app/__init__.py",
+  "app/bulkhead.py",
   "app/config.py",
   "app/consumer.py",
   "app/db.py",

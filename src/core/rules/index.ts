@@ -1,5 +1,6 @@
 // The rule registry: `msa validate` runs these in order; `msa validate --list-rules` prints them.
 import { apiDuplicate, apiParams, apiQuery, apiRequestMethod, apiResponseStatus, apiRoute, apiSchema } from "./api.js";
+import { bffCompose, bffName, callBulkhead } from "./bff.js";
 import { brokerKafkaUnused, brokerRetryDelays } from "./broker.js";
 import { callsCycle } from "./cycles.js";
 import { eventCompatibility } from "./event-compatibility.js";
@@ -49,4 +50,7 @@ export const RULES: readonly Rule[] = [
   runtimeSupport,
   brokerRetryDelays,
   brokerKafkaUnused,
+  callBulkhead,
+  bffName,
+  bffCompose,
 ];

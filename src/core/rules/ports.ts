@@ -12,6 +12,11 @@ export const portRange: Rule = {
       if (typeof p === "number" && (p < 1 || p > 65535))
         out.push(at(["contexts", name, "port"], `port ${p} of ${name} is out of range; use a port from 1 to 65535 (e.g. 3000)`));
     }
+    for (const [name, b] of Object.entries((data.bffs as RawMap | undefined) ?? {})) {
+      const p = (b as RawMap).port;
+      if (typeof p === "number" && (p < 1 || p > 65535))
+        out.push(at(["bffs", name, "port"], `port ${p} of BFF ${name} is out of range; use a port from 1 to 65535 (e.g. 4000)`));
+    }
     return out;
   },
 };
@@ -19,7 +24,7 @@ export const portRange: Rule = {
 export const portUnique: Rule = {
   id: "port-unique",
   severity: "error",
-  summary: "no two contexts declare the same port",
+  summary: "no two contexts or BFFs declare the same port",
   check({ data, at }) {
     const out: Diagnostic[] = [];
     const seen = new Map<number, string>();
@@ -29,6 +34,14 @@ export const portUnique: Rule = {
       const first = seen.get(p);
       if (first) out.push(at(["contexts", name, "port"], `port ${p} of ${name} is already used by ${first}; give each context its own port`));
       else seen.set(p, name);
+    }
+    // BFFs listen beside the contexts (compose publishes every port on the host)
+    for (const [name, b] of Object.entries((data.bffs as RawMap | undefined) ?? {})) {
+      const p = (b as RawMap).port;
+      if (typeof p !== "number") continue;
+      const first = seen.get(p);
+      if (first) out.push(at(["bffs", name, "port"], `port ${p} of BFF ${name} is already used by ${first}; give each context and BFF its own port`));
+      else seen.set(p, `BFF ${name}`);
     }
     return out;
   },

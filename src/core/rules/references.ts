@@ -19,7 +19,13 @@ export const refContext: Rule = {
       if (typeof name === "string" && !known.has(name))
         out.push(at(path, `${what} "${name}" is not a declared context${hint(name, contexts)}`, { key }));
     };
-    (data.gateway?.routes ?? []).forEach((r, i) => check((r as RawMap).context, ["gateway", "routes", i, "context"], "gateway route context"));
+    // a gateway route may name a BFF too (bffs share the contexts' namespace; docs/bff.md)
+    const bffs = Object.keys((data.bffs as RawMap | undefined) ?? {});
+    (data.gateway?.routes ?? []).forEach((r, i) => {
+      const target = (r as RawMap).context;
+      if (typeof target !== "string" || known.has(target) || bffs.includes(target)) return;
+      out.push(at(["gateway", "routes", i, "context"], `gateway route context "${target}" is not a declared context${bffs.length ? " or BFF" : ""}${hint(target, [...contexts, ...bffs])}`));
+    });
     for (const [name, c] of Object.entries(data.contexts ?? {}))
       for (const callee of Object.keys(((c as RawMap).calls as RawMap | undefined) ?? {}))
         check(callee, ["contexts", name, "calls", callee], `${name} calls`, true);

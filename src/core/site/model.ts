@@ -48,7 +48,7 @@ export interface SiteCall {
   timeout: string;
   retries: number;
   breaker: string;
-  /** "—" until calls declare bulkheads (issue #16). */
+  /** "8 in flight, 16 queued" (calls.<callee>.bulkhead), "—" without one. */
   bulkhead: string;
 }
 
@@ -202,7 +202,7 @@ export function siteModel(input: SiteInput): SiteModel {
         timeout: formatMs(k.timeoutMs),
         retries: k.retries,
         breaker: `opens at ${k.circuitBreaker.errorThresholdPercentage}% errors, half-open after ${formatMs(k.circuitBreaker.resetTimeoutMs)}`,
-        bulkhead: "—",
+        bulkhead: k.bulkhead ? `${k.bulkhead.maxConcurrent} in flight, ${k.bulkhead.maxQueue} queued` : "—",
       })),
       callers: graph.pods.filter((e) => e.to === c.name).map((e) => ({ name: e.from, href: e.from === graph.gateway ? "routes.html" : contextHref(e.from) })),
       sagas,
@@ -238,9 +238,11 @@ export function siteModel(input: SiteInput): SiteModel {
     href: contextHref(c.name),
   }));
   if (graph.gateway) nodes.push({ id: `c:${graph.gateway}`, label: `${graph.gateway} (${model.gateway.kind})`, kind: "gateway", runtime: model.gateway.kind, database: "none", href: "routes.html" });
+  // backends-for-frontends (docs/bff.md): drawn like the gateway, an entry point composing the contexts
+  for (const b of model.bffs) nodes.push({ id: `c:${b.name}`, label: `${b.name} (bff)`, kind: "gateway", runtime: "node-express", database: "none", href: null });
   const edges: GraphEdge[] = [];
   for (const p of graph.pods) {
-    edges.push({ id: `${p.kind}:${p.from}>${p.to}`, source: `c:${p.from}`, target: `c:${p.to}`, kind: p.kind, label: p.kind === "route" ? p.why.join(", ") : p.kind === "saga" ? p.why.join(", ") : "calls" });
+    edges.push({ id: `${p.kind}:${p.from}>${p.to}`, source: `c:${p.from}`, target: `c:${p.to}`, kind: p.kind === "bff" ? "call" : p.kind, label: p.kind === "route" ? p.why.join(", ") : p.kind === "saga" ? p.why.join(", ") : p.kind === "bff" ? "composes" : "calls" });
   }
   const asyncPairs = new Map<string, string[]>();
   for (const e of model.events) {
