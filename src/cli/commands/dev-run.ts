@@ -197,6 +197,7 @@ export async function runDev(opts: DevOptionsCli, ctx: CliContext): Promise<Exit
       runtime: m.spec.runtime,
       state: m.state,
       pid: m.pid,
+      buildPid: m.buildPid,
       restarts: m.restarts,
       reloads: m.reloads,
       lastExit: m.lastExit,

@@ -37,6 +37,10 @@ export class Managed {
   recent: LogEntry[] = [];
   private child: ChildProcess | null = null;
   private tsc: ChildProcess | null = null;
+  /** The pid of its `tsc --watch`, while it runs. */
+  get buildPid(): number | null {
+    return this.tsc?.pid ?? null;
+  }
   private watchers: fs.FSWatcher[] = [];
   private timers = new Set<NodeJS.Timeout>();
   private stopping = false;
@@ -82,7 +86,10 @@ export class Managed {
       this.report("typescript is not installed for this service (npm install at the system's root)");
       return;
     }
+    // started before tsc's first compile: a source changed meanwhile is reloaded when that compile is done
+    let earlyStart: number | null = null;
     if (distFresh(this.absDir)) {
+      earlyStart = Date.now();
       this.spawnApp();
     } else this.state = "building";
     const tsc = spawn(process.execPath, [tscBin, "-p", this.spec.tscProject!, "--watch", "--preserveWatchOutput", "--pretty", "false"], {
@@ -110,6 +117,7 @@ export class Managed {
       if (this.stopping) return;
       if (!this.child && !this.pendingRestart) this.spawnApp();
       else if (!first) this.reload("rebuilt");
+      else if (earlyStart !== null && newestMtime(path.join(this.absDir, "src"), /\.ts$/) > earlyStart) this.reload("rebuilt");
     };
     lines(tsc.stdout!, onLine);
     lines(tsc.stderr!, (t) => this.log("err", `tsc: ${t}`));
@@ -302,17 +310,20 @@ function lines(stream: NodeJS.ReadableStream, onLine: (text: string) => void): v
 }
 
 /** dist/ of a node project is newer than every file under src/ (then the app can start before tsc's first compile). */
+/** The newest mtime of the files under `d` whose names match `ext` (0 when none). */
+function newestMtime(d: string, ext: RegExp): number {
+  let m = 0;
+  if (!fs.existsSync(d)) return 0;
+  for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+    const p = path.join(d, e.name);
+    if (e.isDirectory()) m = Math.max(m, newestMtime(p, ext));
+    else if (ext.test(e.name)) m = Math.max(m, fs.statSync(p).mtimeMs);
+  }
+  return m;
+}
+
 export function distFresh(dir: string): boolean {
-  const newest = (d: string, ext: RegExp): number => {
-    let m = 0;
-    if (!fs.existsSync(d)) return 0;
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) m = Math.max(m, newest(p, ext));
-      else if (ext.test(e.name)) m = Math.max(m, fs.statSync(p).mtimeMs);
-    }
-    return m;
-  };
+  const newest = newestMtime;
   const dist = newest(path.join(dir, "dist"), /\.js$/);
   if (!dist || !fs.existsSync(path.join(dir, "dist", "main.js"))) return false;
   return newest(path.join(dir, "src"), /\.ts$/) <= dist;
