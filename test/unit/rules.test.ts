@@ -113,6 +113,13 @@ const CASES: Case[] = [
     messageIncludes: "the default",
   },
   {
+    rule: "dev-database",
+    bad: BASE + "dev:\n  databases:\n    gamma: postgres://postgres@127.0.0.1:5432/g\n",
+    at: [27, 5],
+    messageIncludes: "name one of alpha, beta",
+    good: BASE + "dev:\n  databases:\n    beta: postgres://postgres@127.0.0.1:5432/b\n",
+  },
+  {
     rule: "broker-kafka-unused",
     bad: sub("name: demo\n", "name: demo\nbroker: { kind: nats, kafka: { partitions: 6 } }\n"),
     at: [3, 23],

@@ -1,6 +1,7 @@
 // The rule registry: `msa validate` runs these in order; `msa validate --list-rules` prints them.
 import { apiDuplicate, apiParams, apiQuery, apiRequestMethod, apiResponseStatus, apiRoute, apiSchema } from "./api.js";
 import { brokerKafkaUnused, brokerRetryDelays } from "./broker.js";
+import { devDatabase } from "./dev.js";
 import { callsCycle } from "./cycles.js";
 import { eventCompatibility } from "./event-compatibility.js";
 import { eventConsumerVersion } from "./event-consumer-version.js";
@@ -49,4 +50,5 @@ export const RULES: readonly Rule[] = [
   runtimeSupport,
   brokerRetryDelays,
   brokerKafkaUnused,
+  devDatabase,
 ];
