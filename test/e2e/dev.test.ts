@@ -1,7 +1,7 @@
 // `msa dev` (issue #20, docs/dev.md) on a system with PostgreSQL and RabbitMQ, a node context (orders), a python
 // context (ledger, consumes orders' event) and the node gateway with JWT routes: it comes up within a bounded time,
 // a request through the gateway with the JWT it printed reaches orders, an edited handler is served without a
-// manual restart, kill -9 of orders shows a restart in the dashboard's JSON, the dashboard (headless Chromium)
+// manual restart (node and python), kill -9 of orders shows a restart in the dashboard's JSON, the dashboard (headless Chromium)
 // lists every context and shows the event published during the test, and SIGINT leaves no process and no open
 // port. Before that: with the broker unreachable it prints the docker compose command and gives up (exit 1).
 import { execFile, spawn, type ChildProcess } from "node:child_process";
@@ -233,6 +233,21 @@ describe("msa dev", () => {
     });
     expect(out).toMatch(/orders\s+\| \[msa dev\] rebuilt: reloading/);
   }, 120_000);
+
+  it("reloads the python context when its handler file changes", async (t) => {
+    if (skip || !child) return t.skip(skip ?? "msa dev did not start");
+    const jwt = /^JWT\s+(\S+)$/m.exec(out)![1]!;
+    const file = path.join(dir, "services/ledger/app/event_handlers.py");
+    const text = fs.readFileSync(file, "utf8");
+    expect(text).toContain('log.info("received order.created"');
+    fs.writeFileSync(file, text.replace('log.info("received order.created"', 'log.info("ledger v2 got order.created"'));
+    await waitFor(() => /ledger\s+\| \[msa dev\] app\/event_handlers\.py changed: reloading/.test(out), 30_000, "the python reload");
+    const posted = await httpPost(`${gateway()}/api/orders`, { orderId: `p-${RUN}` }, { authorization: `Bearer ${jwt}` });
+    expect(posted.status).toBe(201);
+    await waitFor(() => /ledger\s+\| .*ledger v2 got order\.created/.test(out), 60_000, "the edited python handler's log line").catch((e: Error) => {
+      throw new Error(`${e.message}\nmsa dev's output:\n${out.slice(-4000)}`);
+    });
+  }, 90_000);
 
   it("restarts a service killed with SIGKILL and shows it in the dashboard's JSON", async (t) => {
     if (skip || !child) return t.skip(skip ?? "msa dev did not start");
