@@ -35,6 +35,7 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Define
   ["completion", async () => (await import("./commands/completion.js")).defineCompletion],
   ["events", async () => (await import("./commands/events.js")).defineEvents],
   ["docs", async () => (await import("./commands/docs.js")).defineDocs],
+  ["dev", async () => (await import("./commands/dev.js")).defineDev],
 ];
 
 /** Every command name (completion scripts list them). */

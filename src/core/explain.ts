@@ -190,6 +190,11 @@ export const EXPLANATIONS: Readonly<Record<string, Explanation>> = {
     bad: "broker:\n  kind: nats\n  kafka: { partitions: 6 }",
     good: "broker:\n  kind: kafka\n  kafka: { partitions: 6 }",
   },
+  "dev-database": {
+    text: "`dev.databases` gives `msa dev` a database URL per context (docs/dev.md). An entry for a name that is not a context, or for a context without a database, is never used — usually a typo or a context that was renamed.",
+    bad: "contexts:\n  orders: { port: 3000, database: postgres }\ndev:\n  databases:\n    order: postgres://postgres@127.0.0.1:5432/orders_dev",
+    good: "contexts:\n  orders: { port: 3000, database: postgres }\ndev:\n  databases:\n    orders: postgres://postgres@127.0.0.1:5432/orders_dev",
+  },
 };
 
 export function explainable(rule: string): boolean {

@@ -258,6 +258,16 @@ export interface CiSettings {
   upgrade: boolean;
 }
 
+/** `dev:` of system.yaml (docs/dev.md): local overrides for `msa dev`; null/empty when absent. */
+export interface DevSettings {
+  broker: string | null;
+  /** context name → database URL */
+  databases: Record<string, string>;
+  otlp: string | null;
+  dashboard: number | null;
+  portOffset: number | null;
+}
+
 export interface SystemModel {
   /** system.yaml as the user named it. */
   file: string;
@@ -272,6 +282,7 @@ export interface SystemModel {
   mesh: "none" | "istio";
   environments: Record<EnvironmentName, EnvironmentSettings>;
   ci: CiSettings;
+  dev: DevSettings;
   /** Sorted by name. */
   contexts: Context[];
   /** Sorted by name. */
@@ -619,6 +630,7 @@ export function buildModel(input: ModelInput): ModelResult {
       contextSet.has("gateway") ? `${name}-gateway` : "gateway",
     ),
     ci: ciOf(root.ci),
+    dev: devOf(root.dev),
     contexts: contexts.sort(byName),
     events: events.sort(byName),
     sagas,
@@ -626,6 +638,16 @@ export function buildModel(input: ModelInput): ModelResult {
     loaded,
   };
   return { model, diagnostics };
+}
+
+/** `dev:` (docs/dev.md); the schema checked the types. */
+function devOf(raw: unknown): DevSettings {
+  const m = asMap(raw);
+  const str = (v: unknown): string | null => (typeof v === "string" && v ? v : null);
+  const int = (v: unknown): number | null => (typeof v === "number" && Number.isInteger(v) ? v : null);
+  const databases: Record<string, string> = {};
+  for (const [k, v] of Object.entries(asMap(m.databases))) if (typeof v === "string" && v) databases[k] = v;
+  return { broker: str(m.broker), databases, otlp: str(m.otlp), dashboard: int(m.dashboard), portOffset: int(m.portOffset) };
 }
 
 /** `ci: github` or `ci: { provider, upgrade }`; default github without the upgrade job. */

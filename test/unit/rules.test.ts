@@ -147,6 +147,13 @@ const CASES: Case[] = [
     good: BASE + BFF("web", '"beta GET /other", { call: "alpha GET /things/{id}", with: { id: beta.body.items.0.id } }'),
   },
   {
+    rule: "dev-database",
+    bad: BASE + "dev:\n  databases:\n    gamma: postgres://postgres@127.0.0.1:5432/g\n",
+    at: [27, 5],
+    messageIncludes: "name one of alpha, beta",
+    good: BASE + "dev:\n  databases:\n    beta: postgres://postgres@127.0.0.1:5432/b\n",
+  },
+  {
     rule: "broker-kafka-unused",
     bad: sub("name: demo\n", "name: demo\nbroker: { kind: nats, kafka: { partitions: 6 } }\n"),
     at: [3, 23],

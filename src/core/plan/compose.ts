@@ -1,5 +1,5 @@
 // Planner: docker-compose.yml — every service, its database, the broker and the gateway, for a local run.
-import { edgeGraph, OTEL_COLLECTOR_HOST, tracingEnv, urlEnv } from "../edges.js";
+import { edgeGraph, OTEL_COLLECTOR_HOST, tracingEnv, urlEnv, type EdgeGraph } from "../edges.js";
 import { DEFAULT_RESOURCES, type BrokerKind, type Context, type DatabaseEngine, type SystemModel } from "../model.js";
 import { toSnake } from "../names.js";
 import { GATEWAY_PORT } from "./gateway-node.js";
@@ -24,12 +24,12 @@ export const COMPOSE_IMAGES = {
 /** Development-only credentials for the local containers (compose is for a laptop, never a cluster). */
 export const DEV_PASSWORD = "msa-dev";
 
-interface KV {
+export interface KV {
   key: string;
   value: string;
 }
 
-interface BrokerView {
+export interface BrokerView {
   name: string;
   image: string;
   kind: BrokerKind;
@@ -43,7 +43,7 @@ interface BrokerView {
   mount: string | null;
 }
 
-interface DbView {
+export interface DbView {
   name: string;
   image: string;
   environment: KV[];
@@ -225,7 +225,18 @@ export const GATEWAY_JWT_DEV_SECRET = "msa-dev-jwt-secret-change-me-before-deplo
 /** The gateway's JWT secret in compose: the host's JWT_SECRET, else the development default (compose interpolation). */
 export const GATEWAY_JWT_COMPOSE_SECRET = `\${JWT_SECRET:-${GATEWAY_JWT_DEV_SECRET}}`;
 
-export const planCompose: Planner = (model, render) => {
+/** The compose service names of the infrastructure and each context's database (msa dev prints `docker compose up -d` with them). */
+export interface ComposeTopology {
+  gateway: string | null;
+  broker: BrokerView | null;
+  /** context name → its database container and the URL the service gets */
+  databases: Map<string, { view: DbView; url: string }>;
+  /** gateway.rateLimitStore: redis — the gateway's own Redis */
+  rateLimitRedis: string | null;
+  jaeger: string;
+}
+
+export function composeTopology(model: SystemModel): ComposeTopology {
   // Infrastructure containers get their usual names unless a context already has that name
   // (a context named "rabbitmq" or "orders-db"): then a numbered suffix keeps compose service names unique.
   const names = new Set([...model.contexts.map((c) => c.name), ...model.bffs.map((b) => b.name)]);
@@ -235,24 +246,64 @@ export const planCompose: Planner = (model, render) => {
     names.add(name);
     return name;
   };
-  const gatewayName = model.gateway.kind === "none" ? null : claim("gateway");
+  const gateway = model.gateway.kind === "none" ? null : claim("gateway");
   const broker = brokerView(model, claim);
+  const databases = new Map<string, { view: DbView; url: string }>();
+  for (const ctx of model.contexts) {
+    const db = dbView(ctx, claim);
+    if (db) databases.set(ctx.name, db);
+  }
+  // gateway.rateLimitStore: redis — a Redis of the gateway's own holds the counters every replica shares
+  const rateLimitRedis = model.gateway.kind !== "none" && model.gateway.rateLimitStore === "redis" ? claim("gateway-redis") : null;
+  return { gateway, broker, databases, rateLimitRedis, jaeger: claim("jaeger") };
+}
+
+const byKey = (a: KV, b: KV): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/** A context's environment in compose (msa dev derives its local one from this). */
+export function serviceEnvironment(edges: EdgeGraph, ctx: Context, brokerUrl: string | null, databaseUrl: string | null): KV[] {
+  const env: KV[] = [
+    { key: "LOG_LEVEL", value: "info" },
+    { key: "PORT", value: String(ctx.port) },
+    { key: "SERVICE_NAME", value: ctx.name },
+    { key: "BROKER_URL", value: brokerUrl ?? "memory://" },
+  ];
+  if (databaseUrl) env.push({ key: "DATABASE_URL", value: databaseUrl });
+  // <CALLEE>_URL for every context it connects to: calls and saga steps (the edge graph, src/core/edges.ts)
+  env.push(...urlEnv(edges, ctx.name));
+  // traces to the local collector (Jaeger shows them): the same OTEL_* as the ConfigMaps
+  env.push(...tracingEnv(edges, ctx.name));
+  return env.sort(byKey);
+}
+
+/** The node gateway's environment in compose (msa dev derives its local one from this). */
+export function nodeGatewayEnvironment(model: SystemModel, edges: EdgeGraph, rateLimitRedis: string | null): KV[] {
+  const jwt = model.gateway.routes.some((r) => r.auth === "jwt");
+  return [
+    // the iss Kong requires (its JWT consumer key is the system name): tokens work on either gateway kind
+    ...(jwt ? [{ key: "JWT_ISSUER", value: issuerOf(model) }, { key: "JWT_AUDIENCE", value: audienceOf(model) }] : []),
+    ...(model.gateway.jwksUrl ? [{ key: "JWKS_URL", value: model.gateway.jwksUrl }] : []),
+    { key: "JWT_SECRET", value: GATEWAY_JWT_COMPOSE_SECRET },
+    { key: "LOG_LEVEL", value: "info" },
+    ...(rateLimitRedis ? [{ key: "RATE_LIMIT_STORE", value: "redis" }, { key: "REDIS_URL", value: `redis://${rateLimitRedis}:6379/0` }] : []),
+    // nothing stands in front of the gateway in compose: the peer is the client, no X-Forwarded-For is believed
+    { key: "TRUSTED_PROXIES", value: "" },
+    { key: "PORT", value: String(GATEWAY_PORT) },
+    { key: "SERVICE_NAME", value: "gateway" },
+    ...(edges.gateway ? urlEnv(edges, edges.gateway) : []),
+    ...(edges.gateway ? tracingEnv(edges, edges.gateway) : []),
+  ].sort(byKey);
+}
+
+export const planCompose: Planner = (model, render) => {
+  const topology = composeTopology(model);
+  const gatewayName = topology.gateway;
+  const broker = topology.broker;
   const byName = new Map(model.contexts.map((c) => [c.name, c]));
   const edges = edgeGraph(model);
   const services: ServiceView[] = model.contexts.map((ctx) => {
-    const db = dbView(ctx, claim);
-    const env: KV[] = [
-      { key: "LOG_LEVEL", value: "info" },
-      { key: "PORT", value: String(ctx.port) },
-      { key: "SERVICE_NAME", value: ctx.name },
-      { key: "BROKER_URL", value: broker ? broker.url : "memory://" },
-    ];
-    if (db) env.push({ key: "DATABASE_URL", value: db.url });
-    // <CALLEE>_URL for every context it connects to: calls and saga steps (the edge graph, src/core/edges.ts)
-    env.push(...urlEnv(edges, ctx.name));
-    // traces to the local collector (Jaeger shows them): the same OTEL_* as the ConfigMaps
-    env.push(...tracingEnv(edges, ctx.name));
-    env.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const db = topology.databases.get(ctx.name) ?? null;
+    const env = serviceEnvironment(edges, ctx, broker ? broker.url : null, db ? db.url : null);
     const dependsOn = [
       ...(db ? [{ name: db.view.name, condition: "service_healthy" }] : []),
       ...(broker ? [{ name: broker.name, condition: "service_healthy" }] : []),
@@ -309,8 +360,7 @@ export const planCompose: Planner = (model, render) => {
   const routed = [...new Set(model.gateway.routes.map((r) => r.context))].filter((n) => byName.has(n) || model.bffs.some((b) => b.name === n)).sort();
   let gateway: unknown = null;
   const jwt = model.gateway.routes.some((r) => r.auth === "jwt");
-  // gateway.rateLimitStore: redis — a Redis of the gateway's own holds the counters every replica shares
-  const redisName = model.gateway.kind !== "none" && model.gateway.rateLimitStore === "redis" ? claim("gateway-redis") : null;
+  const redisName = topology.rateLimitRedis;
   const rateLimitRedis = redisName
     ? { name: redisName, image: COMPOSE_IMAGES.redis, healthcheck: ["CMD", "redis-cli", "ping"], command: ["redis-server", "--save", "", "--appendonly", "no"] }
     : null;
@@ -329,20 +379,7 @@ export const planCompose: Planner = (model, render) => {
       redisHost: redisName,
     };
   } else if (model.gateway.kind === "node") {
-    const env: KV[] = [
-      // the iss Kong requires (its JWT consumer key is the system name): tokens work on either gateway kind
-      ...(jwt ? [{ key: "JWT_ISSUER", value: issuerOf(model) }, { key: "JWT_AUDIENCE", value: audienceOf(model) }] : []),
-      ...(model.gateway.jwksUrl ? [{ key: "JWKS_URL", value: model.gateway.jwksUrl }] : []),
-      { key: "JWT_SECRET", value: GATEWAY_JWT_COMPOSE_SECRET },
-      { key: "LOG_LEVEL", value: "info" },
-      ...(redisName ? [{ key: "RATE_LIMIT_STORE", value: "redis" }, { key: "REDIS_URL", value: `redis://${redisName}:6379/0` }] : []),
-      // nothing stands in front of the gateway in compose: the peer is the client, no X-Forwarded-For is believed
-      { key: "TRUSTED_PROXIES", value: "" },
-      { key: "PORT", value: String(GATEWAY_PORT) },
-      { key: "SERVICE_NAME", value: "gateway" },
-      ...(edges.gateway ? urlEnv(edges, edges.gateway) : []),
-      ...(edges.gateway ? tracingEnv(edges, edges.gateway) : []),
-    ].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const env = nodeGatewayEnvironment(model, edges, redisName);
     gateway = {
       name: gatewayName,
       kind: "node",
@@ -368,7 +405,7 @@ export const planCompose: Planner = (model, render) => {
         rateLimitRedis,
         volumes,
         // traces: every service and the gateway export OTLP to the collector, which hands them to Jaeger (UI :16686)
-        tracing: { collector: OTEL_COLLECTOR_HOST, collectorImage: COMPOSE_IMAGES.otelCollector, jaeger: claim("jaeger"), jaegerImage: COMPOSE_IMAGES.jaeger },
+        tracing: { collector: OTEL_COLLECTOR_HOST, collectorImage: COMPOSE_IMAGES.otelCollector, jaeger: topology.jaeger, jaegerImage: COMPOSE_IMAGES.jaeger },
       }),
     },
   ];

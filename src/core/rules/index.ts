@@ -2,6 +2,7 @@
 import { apiDuplicate, apiParams, apiQuery, apiRequestMethod, apiResponseStatus, apiRoute, apiSchema } from "./api.js";
 import { bffCompose, bffName, callBulkhead } from "./bff.js";
 import { brokerKafkaUnused, brokerRetryDelays } from "./broker.js";
+import { devDatabase } from "./dev.js";
 import { callsCycle } from "./cycles.js";
 import { eventCompatibility } from "./event-compatibility.js";
 import { eventConsumerVersion } from "./event-consumer-version.js";
@@ -53,4 +54,5 @@ export const RULES: readonly Rule[] = [
   callBulkhead,
   bffName,
   bffCompose,
+  devDatabase,
 ];
