@@ -51,6 +51,8 @@ export interface EsView {
   recordedPublished: EsEventView[];
   readModels: ReadModelView[];
   upcasters: UpcasterView[];
+  /** The same by event (the UPCASTERS table of eventstore.ts). */
+  upcastersByEvent: { event: string; steps: UpcasterView[] }[];
 }
 
 /** null when the context neither is event-sourced nor keeps read models. */
@@ -100,5 +102,6 @@ export function esView(c: Context, events: EventView[]): EsView | null {
       from: rm.from.map((n) => byName.get(n)).filter((e): e is EsEventView => !!e),
     })),
     upcasters,
+    upcastersByEvent: [...new Set(upcasters.map((u) => u.event))].map((event) => ({ event, steps: upcasters.filter((u) => u.event === event) })),
   };
 }
