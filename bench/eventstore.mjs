@@ -68,28 +68,31 @@ async function writers(n, fn) {
 
 const appendRates = [];
 const floorRates = [];
+const lockedRates = [];
+/** The floor: BEGIN, one plain INSERT, COMMIT; `locked`: the same INSERT after the store's advisory lock (what the lock alone costs). */
+const plain = (r, tag, locked) => async (w, i) => {
+  const c = await floorClient.connect();
+  try {
+    await c.query("BEGIN");
+    if (locked) await c.query("SELECT pg_advisory_xact_lock(7236961)");
+    await c.query("INSERT INTO floor_events (stream_id, version, event_id, event_type, schema_version, data, metadata) VALUES ($1, $2, $3, $4, 1, $5, $6)", [
+      `${tag}${r}-s${w}`,
+      i + 1,
+      `${tag}${r}-${w}-${i}-${process.pid}`,
+      "money.deposited",
+      JSON.stringify({ amount: i }),
+      JSON.stringify({ correlationId: "bench" }),
+    ]);
+    await c.query("COMMIT");
+  } finally {
+    c.release();
+  }
+};
 for (let r = 0; r < ROUNDS; r++) {
   appendRates.push(await writers(EVENTS, (w, i) => store.append(`r${r}-s${w}`, i, [{ type: "money.deposited", data: { amount: i } }])));
-  floorRates.push(
-    await writers(EVENTS, async (w, i) => {
-      const c = await floorClient.connect();
-      try {
-        await c.query("BEGIN");
-        await c.query("INSERT INTO floor_events (stream_id, version, event_id, event_type, schema_version, data, metadata) VALUES ($1, $2, $3, $4, 1, $5, $6)", [
-          `r${r}-s${w}`,
-          i + 1,
-          `${r}-${w}-${i}-${process.pid}`,
-          "money.deposited",
-          JSON.stringify({ amount: i }),
-          JSON.stringify({ correlationId: "bench" }),
-        ]);
-        await c.query("COMMIT");
-      } finally {
-        c.release();
-      }
-    }),
-  );
-  progress(TAG, `round ${r + 1}: append ${appendRates[r].toFixed(0)} events/s, floor ${floorRates[r].toFixed(0)} events/s`);
+  floorRates.push(await writers(EVENTS, plain(r, "f", false)));
+  lockedRates.push(await writers(EVENTS, plain(r, "l", true)));
+  progress(TAG, `round ${r + 1}: append ${appendRates[r].toFixed(0)} events/s, floor ${floorRates[r].toFixed(0)} events/s, floor under the lock ${lockedRates[r].toFixed(0)} events/s`);
 }
 
 const rebuildRates = [];
@@ -121,6 +124,7 @@ const b = median(rebuildRates);
 const bf = median(rebuildFloor);
 console.log(`    append: rounds ${appendRates.map((x) => x.toFixed(0)).join(", ")} events/s; floor rounds ${floorRates.map((x) => x.toFixed(0)).join(", ")} events/s`);
 console.log(`    append (${WRITERS} writers, 1 event per append, ${EVENTS} per round): ${a.toFixed(0)} events/s vs floor ${af.toFixed(0)} events/s = ${(a / af).toFixed(2)}×`);
+console.log(`    floor under the append lock: rounds ${lockedRates.map((x) => x.toFixed(0)).join(", ")} events/s; median ${median(lockedRates).toFixed(0)} events/s = ${(median(lockedRates) / af).toFixed(2)}× the floor (what serializing the commits alone costs)`);
 console.log(`    rebuild: rounds ${rebuildRates.map((x) => x.toFixed(0)).join(", ")} events/s; floor rounds ${rebuildFloor.map((x) => x.toFixed(0)).join(", ")} events/s`);
 console.log(`    rebuild (${total} events): ${b.toFixed(0)} events/s vs floor ${bf.toFixed(0)} events/s = ${(b / bf).toFixed(2)}×`);
 console.log(`    load average ${load} (${os.cpus().length} cores)`);
