@@ -164,6 +164,31 @@ export const EXPLANATIONS: Readonly<Record<string, Explanation>> = {
     text: "msa validate compares each endpoint's request and response schemas with the previous contract (services/<context>/openapi.yaml at HEAD, on disk outside git, or --against REF) using the events' compatibility engine. compatibility: backward (default) means clients of the previous contract keep working: the new request schema accepts all the old one did, and old clients accept every new response. Make the change compatible, serve it at a new endpoint, or set compatibility: none on the endpoint (docs/rest-contracts.md).",
   },
   "gateway-none-routes": { text: "Routes are declared but gateway.kind is none: nothing serves them. Choose a gateway kind or drop the routes." },
+  "es-database": {
+    text: "persistence: event-sourced and readModels keep an append-only event store (msa_events), snapshots, projection checkpoints and the read model tables (rm_<name>) in the context's own database, generated for PostgreSQL (docs/event-sourcing.md). Set database: postgres. MySQL is not generated yet: it would need JSON columns instead of jsonb, GET_LOCK instead of pg_advisory_xact_lock (which keeps the global position in commit order) and polling instead of LISTEN/NOTIFY.",
+    bad: "contexts:\n  accounts:\n    database: mongodb\n    persistence: event-sourced\n    publishes: [account.opened]",
+    good: "contexts:\n  accounts:\n    database: postgres\n    persistence: event-sourced\n    publishes: [account.opened]",
+  },
+  "es-events": {
+    text: "An event-sourced context stores its state as the events it publishes: its aggregates decide events of those types and the store appends them (and the outbox publishes them). One with no publishes would have nothing to store; list its events under publishes.",
+    bad: "contexts:\n  accounts:\n    database: postgres\n    persistence: event-sourced",
+    good: "contexts:\n  accounts:\n    database: postgres\n    persistence: event-sourced\n    publishes: [account.opened]",
+  },
+  "read-model-name": {
+    text: "A read model's name becomes the table rm_<name> in the context's database and the argument of `npm run projections:rebuild -- <name>`: lowercase letters, digits and _, starting with a letter, at most 40 characters.",
+    bad: "readModels:\n  Monthly-Totals: { from: [money.deposited] }",
+    good: "readModels:\n  monthly_totals: { from: [money.deposited] }",
+  },
+  "read-model-source": {
+    text: "A read model is projected from events the context has: the ones it publishes (read from its own event store) or the ones it consumes (recorded by the inbox in the consumer's transaction). An event it neither publishes nor consumes would never arrive; add it to consumes (or publishes, if the context owns it).",
+    bad: "contexts:\n  statements:\n    database: postgres\n    readModels:\n      monthly: { from: [money.deposited] }",
+    good: "contexts:\n  statements:\n    database: postgres\n    consumes: [money.deposited]\n    readModels:\n      monthly: { from: [money.deposited] }",
+  },
+  "es-runtime": {
+    text: "msa generates the event store, aggregates, projectors and the rebuild command for node-express only; on python-flask, persistence: event-sourced and readModels are not supported yet. Use runtime: node-express for that context (the other contexts may stay python-flask: the events on the wire are the same).",
+    bad: "contexts:\n  accounts:\n    runtime: python-flask\n    database: postgres\n    persistence: event-sourced\n    publishes: [account.opened]",
+    good: "contexts:\n  accounts:\n    runtime: node-express\n    database: postgres\n    persistence: event-sourced\n    publishes: [account.opened]",
+  },
   "runtime-support": { text: "python-flask contexts get no Kafka event adapter and no saga orchestrator yet; use node-express for those contexts or another broker." },
   "environment-namespace-unique": {
     text: "Each environment (dev, staging, prod) deploys into its own namespace, so a dev deploy can never land in prod's. Two environments that resolve to the same namespace (set explicitly under `environments`, or by the defaults `<ns>-dev`, `<ns>-staging`, `<ns>`) are refused: give each its own.",

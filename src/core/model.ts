@@ -138,7 +138,19 @@ export interface Context {
   codeSource: string[];
   /** Other host names code uses for it (contexts.<c>.aliases). */
   aliases: string[];
+  /** contexts.<c>.persistence: state (default) or event-sourced (docs/event-sourcing.md). */
+  persistence: Persistence;
+  /** contexts.<c>.readModels, sorted by name (docs/event-sourcing.md). */
+  readModels: ReadModel[];
   source: SourceRef;
+}
+
+export type Persistence = "state" | "event-sourced";
+
+/** A CQRS read model: table rm_<name> in the context's database, projected from `from` (sorted). */
+export interface ReadModel {
+  name: string;
+  from: string[];
 }
 
 export interface Route {
@@ -508,6 +520,10 @@ export function buildModel(input: ModelInput): ModelResult {
       envName: toEnvName(n),
       codeSource: typeof raw.source === "string" ? [raw.source] : asStrings(raw.source).length ? asStrings(raw.source) : [`services/${n}`],
       aliases: sorted(asStrings(raw.aliases)),
+      persistence: raw.persistence === "event-sourced" ? "event-sourced" : "state",
+      readModels: Object.keys(asMap(raw.readModels))
+        .sort()
+        .map((rm) => ({ name: rm, from: sorted(asStrings(asMap(asMap(raw.readModels)[rm]).from)) })),
       source: { loaded, path: ["contexts", n] },
     };
   });

@@ -8,6 +8,7 @@ import type { Context, DatabaseEngine, EventType, SystemModel } from "../model.j
 import { DEFAULT_CALL_RETRIES, DEFAULT_CALL_TIMEOUT_MS, DEFAULT_CIRCUIT_BREAKER } from "../model.js";
 import { toCamel, toEnvName, toPascal } from "../names.js";
 import { samplePayload } from "./sample.js";
+import { esView, type EsView } from "./service-node-es.js";
 import { schemaToTs } from "./service-node-types.js";
 
 /** Exact versions of what generated node services depend on (pinned: no ranges). */
@@ -156,6 +157,14 @@ export interface NodeServiceView {
   sagaActions: { saga: string; action: string; camelName: string; file: string; kind: "action" | "compensation"; pair: string | null }[];
   dependencies: Dep[];
   devDependencies: Dep[];
+  /** Event store, aggregates, read models and upcasters (docs/event-sourcing.md); null for a plain state context. */
+  es: EsView | null;
+  /** es.eventSourced, es.readModels.length > 0 (templates render in strict mode: no lookups through a null es). */
+  eventSourced: boolean;
+  hasReadModels: boolean;
+  /** Consumed events / published events of a state context that the store records (they feed read models). */
+  recordsConsumed: boolean;
+  recordsPublished: boolean;
 }
 
 export interface ApiOperationView {
@@ -376,5 +385,14 @@ export function nodeServiceView(model: SystemModel, c: Context): NodeServiceView
     sagaActions,
     dependencies: depList(NODE_DEPENDENCIES, NODE_BROKER_DEPENDENCIES[model.broker.kind] ?? {}, db ? NODE_DATABASE_DEPENDENCIES[db.engine] : {}),
     devDependencies: depList(NODE_DEV_DEPENDENCIES, db ? NODE_DATABASE_DEV_DEPENDENCIES[db.engine] : {}),
+    ...esFields(db?.engine === "postgres" ? esView(c, events) : null),
   };
 }
+
+const esFields = (es: EsView | null): Pick<NodeServiceView, "es" | "eventSourced" | "hasReadModels" | "recordsConsumed" | "recordsPublished"> => ({
+  es,
+  eventSourced: !!es?.eventSourced,
+  hasReadModels: !!es?.readModels.length,
+  recordsConsumed: !!es?.recordedConsumed.length,
+  recordsPublished: !!es?.recordedPublished.length,
+});

@@ -52,6 +52,11 @@ const STATIC_FILES: { template: string; path: string; when?: (v: ReturnType<type
   { template: "test/saga.test.ts", path: "test/saga.test.ts", when: (v) => v.sagas.length > 0 },
   { template: "test/idempotency.test.ts", path: "test/idempotency.test.ts" },
   { template: "test/broker.test.ts", path: "test/broker.test.ts" },
+  // event sourcing and read models (docs/event-sourcing.md)
+  { template: "src/generated/eventstore.ts", path: "src/generated/eventstore.ts", when: (v) => v.es !== null },
+  { template: "src/generated/aggregate.ts", path: "src/generated/aggregate.ts", when: (v) => v.eventSourced },
+  { template: "src/generated/projections.ts", path: "src/generated/projections.ts", when: (v) => v.hasReadModels },
+  { template: "src/generated/projections-rebuild.ts", path: "src/generated/projections-rebuild.ts", when: (v) => v.hasReadModels },
 ];
 
 export function planNodeService(model: SystemModel, render: Render, contextName: string): PlannedFile[] {
@@ -69,6 +74,9 @@ export function planNodeService(model: SystemModel, render: Render, contextName:
   for (const ep of view.endpoints) add(`src/handlers/${ep.operationId}.ts`, render(`${T}/src/handlers/handler.ts`, { ...view, endpoint: ep }), "user");
   for (const e of view.consumed) add(`src/consumers/${e.name}.ts`, render(`${T}/src/consumers/consumer.ts`, { ...view, event: e }), "user");
   for (const a of view.sagaActions) add(a.file, render(`${T}/src/saga/action.ts`, { ...view, sagaAction: a }), "user");
+  if (view.es?.eventSourced) add("src/domain/aggregate.ts", render(`${T}/src/domain/aggregate.ts`, view), "user");
+  for (const rm of view.es?.readModels ?? []) add(rm.file, render(`${T}/src/projections/projection.ts`, { ...view, readModel: rm }), "user");
+  for (const u of view.es?.upcasters ?? []) add(u.file, render(`${T}/src/upcasters/upcaster.ts`, { ...view, upcaster: u }), "user");
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 

@@ -7,6 +7,7 @@ import { callsCycle } from "./cycles.js";
 import { eventCompatibility } from "./event-compatibility.js";
 import { eventConsumerVersion } from "./event-consumer-version.js";
 import { environmentNamespaceUnique } from "./environments.js";
+import { esDatabase, esEvents, esRuntime, readModelName, readModelSource } from "./event-sourcing.js";
 import { eventSchema, eventUnconsumed } from "./events.js";
 import { nameFormat, nameReserved } from "./names.js";
 import { databaseShared, eventPublisher } from "./ownership.js";
@@ -55,4 +56,9 @@ export const RULES: readonly Rule[] = [
   bffName,
   bffCompose,
   devDatabase,
+  esDatabase,
+  esEvents,
+  readModelName,
+  readModelSource,
+  esRuntime,
 ];
