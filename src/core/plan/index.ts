@@ -4,6 +4,7 @@ import type { Render } from "../render.js";
 import { MANIFEST_PATH } from "../tree.js";
 import { planAsyncApi } from "./asyncapi.js";
 import { planCi } from "./ci.js";
+import { planTsClient } from "./client-ts.js";
 import { planCompose } from "./compose.js";
 import { planArchitectureDocs } from "./docs.js";
 import { planNodeGateway } from "./gateway-node.js";
@@ -27,6 +28,7 @@ export const PLANNERS: readonly Planner[] = [
   planCompose,
   planAsyncApi,
   planOpenApi,
+  planTsClient,
   planObservability,
   planArchitectureDocs,
   planScripts,
