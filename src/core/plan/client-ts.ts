@@ -5,7 +5,7 @@
 import { gatewayOpenApi } from "../api/openapi.js";
 import type { SystemModel } from "../model.js";
 import { toPascal } from "../names.js";
-import { GATEWAY_DEV_DEPENDENCIES } from "./gateway-node.js";
+import { NODE_DEV_DEPENDENCIES } from "./service-node-view.js";
 import { schemaToTs } from "./service-node-types.js";
 import type { PlannedFile, Planner } from "./types.js";
 
@@ -100,7 +100,7 @@ export function tsClientView(model: SystemModel): TsClientView | undefined {
     }
   }
   const scope = model.name.toLowerCase().replace(/[^a-z0-9-._~]/g, "-");
-  return { system: model.name, packageName: `@${scope}/api-client`, typescript: GATEWAY_DEV_DEPENDENCIES.typescript, components, operations };
+  return { system: model.name, packageName: `@${scope}/api-client`, typescript: NODE_DEV_DEPENDENCIES.typescript, components, operations };
 }
 
 export const planTsClient: Planner = (model, render) => {
