@@ -117,7 +117,7 @@ describe("5, 6: what init leaves behind", () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
     const ours = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
     expect(pkg.devDependencies).toEqual({ "msa-cli": ours.version });
-    expect(pkg.workspaces).toEqual(["services/*", "gateway"]);
+    expect(pkg.workspaces).toEqual(["services/*", "gateway", "clients/*"]);
     expect(pkg.scripts.check).toBe("msa generate --check");
     const readme = fs.readFileSync(path.join(dir, "README.md"), "utf8");
     expect(readme).toContain("kubectl -n myshop create secret generic orders-database");

@@ -3,10 +3,16 @@
 // contract tests pass; then the running service rejects an invalid body with 400 problem+json naming the JSON
 // pointer, accepts a valid one, coerces typed query and path parameters, and (not in production) refuses to send
 // a response that breaks its declared schema.
+import { execFile } from "node:child_process";
+import { createHmac } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildService, generateSystem, httpGet, httpPost, runServiceTests, startService, writeUserFile, type ServiceProcess } from "./harness.js";
+import { buildService, freePort, generateSystem, httpGet, httpPost, runServiceTests, startService, writeUserFile, type ServiceProcess } from "./harness.js";
+
+const run = promisify(execFile);
 
 const suffix = (process.env.MSA_E2E_SUFFIX ?? "").replace(/[^a-z0-9-]/gi, "").toLowerCase();
 const SYSTEM_NAME = `rest-contracts${suffix}`;
@@ -15,6 +21,11 @@ const SYSTEM = `
 version: 1
 name: ${SYSTEM_NAME}
 broker: { kind: memory }
+gateway:
+  kind: node
+  auth: jwt
+  routes:
+    - { path: /api/v1/orders, context: orders, methods: [GET, POST] }
 contexts:
   orders:
     port: 4300
@@ -50,8 +61,8 @@ import type { HandlerContext } from "../generated/routes.js";
 export async function postInvoices(_req: Request, res: Response, ctx: HandlerContext): Promise<void> {
   const created = await ctx.clients.orders.postOrders({ customerId: "c-1", items: [{ sku: "A", quantity: 1 }] });
   const order: OrdersOrder | { error: string } = created.body;
-  const again = await ctx.clients.orders.getOrdersById({ id: 7 });
-  res.status(201).json({ order, again: again.body.id });
+  const again = await ctx.clients.orders.getOrdersById({ id: 7 }, { query: { expand: true, fields: ["id", "note"] } });
+  res.status(201).json({ order, again: again.body.id, note: again.body.note });
 }
 `;
 
@@ -119,7 +130,11 @@ beforeAll(async () => {
   expect(sys.files).toEqual(expect.arrayContaining(["services/orders/openapi.yaml", "services/orders/schemas/api.json", "services/orders/src/generated/validation.ts", "services/orders/src/generated/api.ts"]));
 }, 600_000);
 
+let billing: ServiceProcess | undefined;
+let gateway: ServiceProcess | undefined;
 afterAll(async () => {
+  await gateway?.stop();
+  await billing?.stop();
   await svc?.stop();
 });
 
@@ -149,8 +164,11 @@ describe("REST contracts: a generated node service", () => {
     await buildService(billing, { emit: false });
     writeUserFile(billing, "src/handlers/postInvoices.ts", BILLING_HANDLER.replace('customerId: "c-1"', "customerId: 1"));
     await expect(buildService(billing, { emit: false })).rejects.toThrow(/postInvoices\.ts\(6,\d+\): error TS2322: Type 'number' is not assignable to type 'string'/);
-    writeUserFile(billing, "src/handlers/postInvoices.ts", BILLING_HANDLER.replace("getOrdersById({ id: 7 })", 'getOrdersById({ id: "7" })'));
+    writeUserFile(billing, "src/handlers/postInvoices.ts", BILLING_HANDLER.replace("getOrdersById({ id: 7 },", 'getOrdersById({ id: "7" },'));
     await expect(buildService(billing, { emit: false })).rejects.toThrow(/postInvoices\.ts\(8,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/);
+    // the callee's query is typed too: a string where the contract says boolean does not compile
+    writeUserFile(billing, "src/handlers/postInvoices.ts", BILLING_HANDLER.replace("expand: true", 'expand: "yes"'));
+    await expect(buildService(billing, { emit: false })).rejects.toThrow(/postInvoices\.ts\(8,\d+\): error TS2322: Type 'string' is not assignable to type 'boolean \| undefined'/);
   }, 600_000);
 
   it("running: 400 problem+json with the pointers, valid requests reach the handler with coerced parameters", async () => {
@@ -185,12 +203,79 @@ describe("REST contracts: a generated node service", () => {
     expect((await httpGet(`${svc.url}/ping`)).status).toBe(501);
   }, 120_000);
 
+  it("the typed client of a caller sends the callee's query (arrays repeated, booleans) and the callee reads it typed", async () => {
+    const billingDir = path.join(path.dirname(dir), "billing");
+    writeUserFile(billingDir, "src/handlers/postInvoices.ts", BILLING_HANDLER);
+    await buildService(billingDir);
+    billing = await startService(billingDir, { name: "billing", env: { SERVICE_NAME: "billing", ORDERS_URL: svc!.url } });
+    const res = await httpPost(`${billing.url}/invoices`, {});
+    expect(res.status).toBe(201);
+    const body = res.body as { again: number; note: string };
+    expect(body.again).toBe(7);
+    expect(JSON.parse(body.note)).toEqual({ idType: "number", expand: true, fields: ["id", "note"] });
+  }, 300_000);
+
   it("a response that breaks its schema is a 500 outside production, logged with the pointer", async () => {
     const res = await httpPost(`${svc!.url}/orders`, { customerId: "bad-response", items: [{ sku: "A", quantity: 1 }] });
     expect(res.status).toBe(500);
     expect(res.body).toMatchObject({ title: "Response breaks the contract", detail: expect.stringContaining("/note") });
     await svc!.waitForLog((l) => l.msg === "response breaks the contract", 5_000, "the contract log line");
   }, 60_000);
+});
+
+// The TypeScript client package of the gateway's API (clients/ts/): compiled under strict tsc, then called through
+// the generated node gateway (installed and built as its Docker build does) in front of the running orders service.
+const JWT_SECRET = "rest-contracts-e2e-secret-0123456789abcdef";
+function signJwt(): string {
+  const b64 = (x: string): string => Buffer.from(x).toString("base64url");
+  const now = Math.floor(Date.now() / 1000);
+  const unsigned = `${b64(JSON.stringify({ alg: "HS256", typ: "JWT" }))}.${b64(JSON.stringify({ sub: "e2e", iss: SYSTEM_NAME, iat: now, exp: now + 300 }))}`;
+  return `${unsigned}.${createHmac("sha256", JWT_SECRET).update(unsigned).digest("base64url")}`;
+}
+interface GatewayClient {
+  createClient(o: { baseUrl: string; token?: string }): {
+    ordersPostOrders(body: unknown): Promise<{ status: number; body: unknown }>;
+    ordersGetOrdersById(params: { id: number }, o?: { query?: Record<string, unknown> }): Promise<{ status: number; body: { id: number; note: string } }>;
+  };
+  ApiError: abstract new (...args: never[]) => Error;
+}
+
+describe("REST contracts: the TypeScript client of the gateway's API", () => {
+  it("compiles under strict tsc and reaches the service through a started node gateway: typed results, ApiError with the pointers, 401 without a token", async () => {
+    const root = path.dirname(path.dirname(dir));
+    const gatewayDir = path.join(root, "gateway");
+    // installed as its Docker build does, the gateway folder alone: the generated root package.json would make npm
+    // install the whole workspace, msa-cli included, which is not on the registry until it is published
+    fs.rmSync(path.join(root, "package.json"), { force: true });
+    await run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefer-offline"], { cwd: gatewayDir, timeout: 300_000 });
+    const tsc = path.join(gatewayDir, "node_modules", "typescript", "bin", "tsc");
+    await run(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: gatewayDir, timeout: 180_000 });
+    gateway = await startService(gatewayDir, {
+      name: "gateway",
+      env: { ROUTE_ORDERS_URL: svc!.url, JWT_SECRET, JWT_ISSUER: SYSTEM_NAME, METRICS_PORT: String(await freePort()), SHUTDOWN_DELAY_MS: "0" },
+    });
+
+    const clientDir = path.join(root, "clients", "ts");
+    fs.symlinkSync(path.join(gatewayDir, "node_modules"), path.join(clientDir, "node_modules"), "dir");
+    await run(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: clientDir, timeout: 180_000 }).catch((e: { stdout?: string }) => {
+      throw new Error(`clients/ts does not compile under strict tsc:\n${e.stdout ?? ""}`);
+    });
+    const client = (await import(pathToFileURL(path.join(clientDir, "dist", "index.js")).href)) as GatewayClient;
+    const api = client.createClient({ baseUrl: gateway.url, token: signJwt() });
+
+    const created = await api.ordersPostOrders({ customerId: "c-9", items: [{ sku: "A", quantity: 1 }] });
+    expect(created).toMatchObject({ status: 201, body: { id: 42, customerId: "c-9" } });
+    const got = await api.ordersGetOrdersById({ id: 7 }, { query: { expand: false, fields: ["a b", "c&d"] } });
+    expect(got.body.id).toBe(7);
+    expect(JSON.parse(got.body.note)).toEqual({ idType: "number", expand: false, fields: ["a b", "c&d"] });
+
+    const invalid = await api.ordersPostOrders({ items: [] }).catch((e: unknown) => e);
+    expect(invalid).toBeInstanceOf(client.ApiError);
+    expect(invalid).toMatchObject({ status: 400, problem: { status: 400 } });
+    expect((invalid as unknown as { problem: { errors: { pointer: string }[] } }).problem.errors.map((e) => e.pointer)).toContain("/customerId");
+    const anonymous = await client.createClient({ baseUrl: gateway.url }).ordersGetOrdersById({ id: 7 }).catch((e: unknown) => e);
+    expect(anonymous).toMatchObject({ status: 401 });
+  }, 600_000);
 });
 
 // python-flask: the same contract (schemas/api.json), validated with jsonschema (app/validation.py)
@@ -217,6 +302,7 @@ contexts:
 const PRODUCT = JSON.stringify({ type: "object", additionalProperties: false, required: ["name", "price"], properties: { name: { type: "string" }, price: { type: "number", minimum: 0 } } });
 const PY_HANDLERS = `from flask import g, jsonify
 
+from app.api import GetProductsByIdQuery
 from app.http import not_implemented
 
 
@@ -224,14 +310,14 @@ def get_ping():
     return not_implemented("getPing")
 
 
-def post_products():
+def post_products():  # written before the typed stubs: reads flask.g, still served
     if g.body["name"] == "bad":
         return jsonify({"name": "bad", "price": "free"}), 201
     return jsonify(g.body), 201
 
 
-def get_products_by_id(id):
-    return jsonify({"id": id, "expand": g.query.get("expand"), "tag": g.query.get("tag")}), 200
+def get_products_by_id(id: int, query: GetProductsByIdQuery):  # typed from app/api.py: body/query as arguments
+    return jsonify({"id": id, "expand": query.get("expand"), "tag": query.get("tag")}), 200
 `;
 const PY_PROBE = `import json
 from app import create_app
@@ -240,6 +326,9 @@ c = create_app(Config.from_env({"BROKER_URL": "memory://", "LOG_LEVEL": "critica
 def call(method, url, **kw):
     r = c.open(url, method=method, **kw)
     return {"status": r.status_code, "type": r.mimetype, "body": json.loads(r.get_data() or b"null")}
+import app.api as api
+print(json.dumps({"types": {n: sorted(getattr(api, n).__required_keys__) for n in ("Product", "GetProductsByIdParams", "GetProductsByIdQuery")},
+                  "optional": sorted(api.GetProductsByIdQuery.__optional_keys__)}))
 print(json.dumps([
     call("POST", "/products", json={"price": -1, "extra": 1}),
     call("POST", "/products", json={"name": "a", "price": 2}),
@@ -261,9 +350,15 @@ describe("REST contracts: a generated python-flask service", () => {
     // run rejects on a non-zero exit (a failing test); the generated tests include tests/test_contract.py
     expect(tests.stdout).toMatch(/^\.{10,}/m);
     expect(tests.stdout).not.toMatch(/[FE]/);
+    const stub = fs.readFileSync(path.join(svc, "app", "handlers.py"), "utf8");
     fs.writeFileSync(path.join(svc, "app", "handlers.py"), PY_HANDLERS);
     const { stdout } = await run(python, ["-c", PY_PROBE], { cwd: svc, timeout: 60_000, env: { ...process.env, APP_ENV: "development" } });
-    const [invalid, created, badResponse, got, badParams] = JSON.parse(stdout.trim().split("\n").pop()!) as { status: number; type: string; body: any }[];
+    const lines = stdout.trim().split("\n");
+    // app/api.py imports in the service's interpreter and its TypedDicts have the schemas' keys
+    expect(JSON.parse(lines[lines.length - 2]!)).toEqual({ types: { Product: ["name", "price"], GetProductsByIdParams: ["id"], GetProductsByIdQuery: [] }, optional: ["expand", "tag"] });
+    expect(stub).toContain("def get_products_by_id(id: int, query: GetProductsByIdQuery):");
+    expect(stub).toContain("def post_products(body: PostProductsBody):");
+    const [invalid, created, badResponse, got, badParams] = JSON.parse(lines.pop()!) as { status: number; type: string; body: any }[];
     expect(invalid).toMatchObject({ status: 400, type: "application/problem+json" });
     expect(invalid!.body.errors.map((e: { in: string; pointer: string }) => `${e.in} ${e.pointer}`)).toEqual(["body /extra", "body /name", "body /price"]);
     expect(created).toEqual({ status: 201, type: "application/json", body: { name: "a", price: 2 } });

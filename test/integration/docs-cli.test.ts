@@ -29,6 +29,12 @@ describe("msa docs", () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/^docs: docs\/site: \d+ written, 0 unchanged, 0 removed — 4 contexts, 4 events, 1 sagas\nopen docs\/site\/index.html/);
     expect(fs.existsSync(site("contexts/orders.html"))).toBe(true);
+    // the REST contracts of orders (docs/rest-contracts.md): a section per operation with its schema tables
+    const orders = fs.readFileSync(site("contexts/orders.html"), "utf8");
+    expect(orders).toContain('<h3 id="op-postOrders">');
+    expect(orders).toContain("<h4>Request body</h4>");
+    expect(orders).toContain("<code>customerId</code>");
+    expect(orders).not.toContain("openapi.yaml</code></a></p>"); // not generated yet: no link to a missing file
     expect((await msa("docs", "--check")).code).toBe(0);
 
     const yaml = fs.readFileSync(path.join(dir, "system.yaml"), "utf8").replace("description: Order lifecycle", "description: Orders, from cart to delivery");
@@ -42,6 +48,13 @@ describe("msa docs", () => {
     expect((await msa("docs")).code).toBe(0);
     expect(fs.readFileSync(site("contexts/orders.html"), "utf8")).toContain("Orders, from cart to delivery");
     expect((await msa("docs", "--check")).code).toBe(0);
+  });
+
+  it("links a context's OpenAPI document once msa generate wrote it", async () => {
+    expect((await msa("generate")).code).toBe(0);
+    expect(fs.existsSync(path.join(dir, "services", "orders", "openapi.yaml"))).toBe(true);
+    expect((await msa("docs")).code).toBe(0);
+    expect(fs.readFileSync(site("contexts/orders.html"), "utf8")).toContain('<a href="../../../services/orders/openapi.yaml"><code>services/orders/openapi.yaml</code></a>');
   });
 
   it("removes the page of a context that is gone", async () => {

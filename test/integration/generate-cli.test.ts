@@ -23,6 +23,7 @@ vi.mock("../../src/core/plan/service-python.js", () => ({ planPythonServices: ()
 vi.mock("../../src/core/plan/gateway-node.js", () => ({ planNodeGateway: () => [], GATEWAY_PORT: 8080 }));
 vi.mock("../../src/core/plan/kong.js", () => ({ planKong: () => [] }));
 vi.mock("../../src/core/plan/openapi.js", () => ({ planOpenApi: () => [] }));
+vi.mock("../../src/core/plan/client-ts.js", () => ({ planTsClient: () => [] }));
 vi.mock("../../src/core/plan/k8s.js", () => ({
   planKubernetes: (m: { contexts: { name: string }[] }) =>
     m.contexts.map((c) => ({ path: `k8s/base/${c.name}/deployment.yaml`, owner: "generated", context: c.name, content: `name: ${c.name}\n` })),
@@ -281,7 +282,7 @@ describe("msa generate", () => {
       expect((await msa("generate")).code).toBe(0);
       // docs/secrets.md is the Kubernetes planner's (stood in above), like k8s/; openapi.yaml the OpenAPI planner's
       const mine = (m: Map<string, string>) =>
-        new Map([...m].filter(([p]) => !p.startsWith("services/") && !p.startsWith("k8s/") && p !== "docs/secrets.md" && !p.startsWith("gateway/") && p !== "openapi.yaml" && !p.startsWith(".msa")));
+        new Map([...m].filter(([p]) => !p.startsWith("services/") && !p.startsWith("k8s/") && p !== "docs/secrets.md" && !p.startsWith("gateway/") && p !== "openapi.yaml" && !p.startsWith("clients/") && !p.startsWith(".msa")));
       expect(mine(snapshot())).toEqual(mine(built));
       dir = prev;
     } finally {

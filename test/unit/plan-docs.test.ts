@@ -64,6 +64,17 @@ describe("planArchitectureDocs", () => {
     expect(saga).toContain('ctx_a -->|"saga pay steps"| ctx_c');
   });
 
+  it("lists the REST contracts: per context a row per endpoint with its parts' top-level fields, * required", () => {
+    const md = planArchitectureDocs(exampleModel("shop"), renderer())[0]!.content;
+    expect(md).toContain("## API contracts");
+    expect(md).toContain("### orders ([OpenAPI](../services/orders/openapi.yaml))");
+    expect(md).toContain("| `POST /orders` | — | — | `customerId`* string, `items`* array of object | 201: `id`* string,");
+    expect(md).toContain("| `GET /orders/{id}` | `id` string |");
+    expect(md).not.toContain("### inventory ("); // short-form endpoints only: no contract to list
+    const none = planArchitectureDocs(modelFromYaml("version: 1\nname: t\nbroker: { kind: memory }\ncontexts:\n  a: { port: 3000, api: ['GET /x'] }\n"), renderer())[0]!.content;
+    expect(none).not.toContain("## API contracts");
+  });
+
   it("formats durations", () => {
     expect([formatMs(2000), formatMs(1500), formatMs(60000), formatMs(0)]).toEqual(["2s", "1500ms", "1m", "0ms"]);
   });

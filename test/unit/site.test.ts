@@ -80,6 +80,33 @@ events:
     expect(new Set(graph.edges.map((e) => e.id)).size).toBe(graph.edges.length);
   });
 
+  it("renders an endpoint's contract: path parameters, request body and each response as schema rows; the OpenAPI file once generated", () => {
+    const none = siteModel({ model: shop(), generatedFiles: [], rootFromSite: "../../" }).contexts.find((c) => c.name === "orders")!;
+    expect(none.openapi).toBeNull();
+    const site = siteModel({ model: shop(), generatedFiles: ["services/orders/openapi.yaml"], rootFromSite: "../../" });
+    const orders = site.contexts.find((c) => c.name === "orders")!;
+    expect(orders.openapi).toEqual({ name: "services/orders/openapi.yaml", href: "../../services/orders/openapi.yaml" });
+    const post = orders.api.find((a) => a.operationId === "postOrders")!.contract!;
+    expect(post).toMatchObject({ anchor: "op-postOrders", idempotent: false, compatibility: "backward" });
+    expect(post.parts.map((p) => p.title)).toEqual(["Request body", "Response 201 Created", "Response 409 Conflict"]);
+    const body = post.parts[0]!.rows!;
+    expect(body.map((r) => [r.path, r.type, r.required])).toEqual(
+      expect.arrayContaining([["customerId", "string", true], ["items", "array of object", true], ["items[].quantity", "integer", true]]),
+    );
+    expect(body[0]!.constraints).toBe("no other properties");
+    const get = orders.api.find((a) => a.operationId === "getOrdersById")!.contract!;
+    expect(get.parts[0]).toMatchObject({ title: "Path parameters", rows: [expect.objectContaining({ name: "id", type: "string", required: true, constraints: 'format: "uuid"' })] });
+    // a short-form endpoint has no contract to show
+    const inventory = site.contexts.find((c) => c.name === "inventory")!;
+    expect(inventory.api.every((a) => a.contract === null)).toBe(true);
+    // the page: a section per operation with its tables, linked from the API table, and the OpenAPI link
+    const page = planSite(site, renderer(), { script: SCRIPT }).find((f) => f.path === "contexts/orders.html")!.content;
+    expect(page).toContain('<a href="#op-postOrders">schemas</a>');
+    expect(page).toContain('<h3 id="op-postOrders"><span class="method m-POST">POST</span> <code>/orders</code></h3>');
+    expect(page).toMatch(/<h4>Response 201 Created<\/h4>\s*<table class="schema">/);
+    expect(page).toContain('<a href="../../../services/orders/openapi.yaml"><code>services/orders/openapi.yaml</code></a>');
+  });
+
   it("links the generated files of a context from the manifest's list", () => {
     const site = siteModel({ model: shop(), generatedFiles: ["services/orders/README.md", "services/orders/openapi.yaml", "services/orders/src/handlers/orders.ts", "k8s/base/orders/deployment.yaml", "services/payment/README.md", "docker-compose.yml"], rootFromSite: "../../" });
     const orders = site.contexts.find((c) => c.name === "orders")!;

@@ -192,6 +192,9 @@ export function contextOpenApi(model: SystemModel, c: Context): Json {
   return document(info, [{ url: `http://${c.name}:${c.port}`, description: "inside the cluster or compose network" }], ops, null, contractTypeNames(c));
 }
 
+/** The names the gateway's TypeScript client declares beside the schemas (templates/clients/ts/src/index.ts.hbs). */
+export const GATEWAY_CLIENT_NAMES = ["ApiError", "ApiResponse", "CallOptions", "Client", "ClientOptions", "ProblemDetails", "QueryScalar"] as const;
+
 /** The public path of an endpoint through a route, or undefined when the route does not reach it (docs/internals.md, Gateway). */
 export function publicPath(route: Route, endpointPath: string): string | undefined {
   if (route.path === "/") return endpointPath;
@@ -231,7 +234,9 @@ export function gatewayOpenApi(model: SystemModel): Json | undefined {
       }
     : null;
   const servers: Json[] = model.gateway.host ? [{ url: `https://${model.gateway.host}` }] : [{ url: "/", description: "the gateway's own address" }];
-  return document({ title: `${model.name} API`, version: "1.0.0", description: `The public API of ${model.name} through its gateway.` }, servers, ops, security);
+  // the names the TypeScript client package declares (src/core/plan/client-ts.ts) are no component's
+  const reserved = new Set([...GATEWAY_CLIENT_NAMES, ...ops.flatMap((o) => ["Params", "Query", "Body", "Result", "ErrorBody"].map((s) => `${o.prefix}${s}`))]);
+  return document({ title: `${model.name} API`, version: "1.0.0", description: `The public API of ${model.name} through its gateway.` }, servers, ops, security, reserved);
 }
 
 /** What a generated service validates for one operation: each part one JSON Schema, references into `components`. */

@@ -3,6 +3,8 @@
 // the same graph NetworkPolicies, AuthorizationPolicies, ConfigMaps and compose read: diagram and policies agree.
 import { edgeGraph, type PodEdge } from "../edges.js";
 import { toSnake } from "../names.js";
+import { contextOpenApiPath } from "../api/openapi.js";
+import { schemaRows } from "../site/schema-view.js";
 import { uniqueIds } from "./asyncapi.js";
 import type { Planner } from "./types.js";
 
@@ -107,7 +109,30 @@ export const planArchitectureDocs: Planner = (model, render) => {
       compensations: steps.filter((st) => st.compensation !== null).reverse(),
     };
   });
+  // the REST contracts (docs/rest-contracts.md): each endpoint with one, its parts' top-level fields (* required)
+  const fieldsOf = (schema: Record<string, unknown> | undefined): string => {
+    if (!schema) return "—";
+    const rows = schemaRows(schema).filter((r) => r.depth === 1);
+    const cell = rows.length ? rows.map((r) => `\`${r.name}\`${r.required ? "*" : ""} ${r.type}`).join(", ") : `${schemaRows(schema)[0]?.type ?? "any"}`;
+    return cell.replace(/\|/g, "\\|").replace(/\n/g, " "); // a Markdown table cell
+  };
+  const contracts = model.contexts
+    .filter((c) => c.api.some((e) => e.contract))
+    .map((c) => ({
+      name: c.name,
+      openapi: contextOpenApiPath(c.name),
+      endpoints: c.api
+        .filter((e) => e.contract)
+        .map((e) => ({
+          route: `${e.method} ${e.path}`,
+          params: e.params.length ? e.params.map((p) => `\`${p}\` ${e.pathParams[p] ? fieldsOf(e.pathParams[p].schema) : "string"}`).join(", ") : "—",
+          query: fieldsOf(e.query?.schema),
+          request: fieldsOf(e.request?.schema),
+          responses: e.responses.map((r) => (r.schema ? `${r.status}: ${fieldsOf(r.schema.schema)}` : `${r.status}: no body`)).join("; ") || "—",
+        })),
+    }));
   const view = {
+    contracts,
     system: model.name,
     broker: model.broker.kind,
     gateway: graph.gateway === null || model.gateway.kind === "none" ? null : { name: graph.gateway, kind: model.gateway.kind, routes },

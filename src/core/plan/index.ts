@@ -5,6 +5,7 @@ import { MANIFEST_PATH } from "../tree.js";
 import { planAsyncApi } from "./asyncapi.js";
 import { planBffs } from "./bff.js";
 import { planCi } from "./ci.js";
+import { planTsClient } from "./client-ts.js";
 import { planCompose } from "./compose.js";
 import { planArchitectureDocs } from "./docs.js";
 import { planNodeGateway } from "./gateway-node.js";
@@ -29,6 +30,7 @@ export const PLANNERS: readonly Planner[] = [
   planCompose,
   planAsyncApi,
   planOpenApi,
+  planTsClient,
   planObservability,
   planArchitectureDocs,
   planScripts,

@@ -142,7 +142,7 @@ export interface NodeServiceView {
     threshold: number;
     resetTimeoutMs: number;
     bulkhead: { maxConcurrent: number; maxQueue: number } | null;
-    operations: { method: string; path: string; pathTemplate: string; operationId: string; params: string[]; hasBody: boolean; contract: boolean; typePrefix: string; typedPathTemplate: string }[];
+    operations: { method: string; path: string; pathTemplate: string; operationId: string; params: string[]; hasBody: boolean; contract: boolean; typePrefix: string; typedPathTemplate: string; hasQuery: boolean; queryRequired: boolean }[];
   }[];
   /** Contexts whose URL this service needs from the environment (calls and saga steps). */
   urls: { target: string; envVar: string; port: number }[];
@@ -174,6 +174,10 @@ export interface ApiOperationView {
   typePrefix: string;
   paramsType: string;
   queryType: string;
+  /** The query string's type for a caller (null: the operation declares no query). */
+  clientQueryType: string | null;
+  /** Some query parameter is required: the client's options (and their query) are then required. */
+  queryRequired: boolean;
   bodyType: string;
   responses: { status: string; tsType: string }[];
   /** The union of the response bodies (unknown when no response declares one). */
@@ -239,6 +243,8 @@ export function apiView(model: SystemModel, c: Context, prefix = ""): ApiView | 
         typePrefix: prefix + toPascal(ep.operationId),
         paramsType: op.params ? ts(op.params, "unknown") : "Record<string, never>",
         queryType: op.query ? ts(op.query, "unknown") : 'Request["query"]',
+        clientQueryType: op.query ? ts(op.query, "unknown") : null,
+        queryRequired: !!op.query && Array.isArray(followRootRef(op.query).required) && (followRootRef(op.query).required as unknown[]).length > 0,
         bodyType: op.body ? ts(op.body, "unknown") : "unknown",
         responses,
         responseBodyType: bodies.length ? bodies.map((b) => (bodies.length > 1 && b.includes("\n") ? `(${b})` : b)).join(" | ") : "unknown",
@@ -309,6 +315,9 @@ export function nodeServiceView(model: SystemModel, c: Context): NodeServiceView
       typePrefix: toPascal(call.target) + toPascal(ep.operationId),
       /** The path with its parameters as strings (a typed parameter may be a number). */
       typedPathTemplate: ep.path.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, p: string) => "${enc(String(params." + p + "))}"),
+      /** The callee declares a query: the typed method's options carry it (RequestOptions.query, typed). */
+      hasQuery: ep.contract && !!ep.query,
+      queryRequired: ep.contract && !!ep.query && Array.isArray(ep.query.schema.required) && ep.query.schema.required.length > 0,
     })),
   }));
   const calleeContracts = c.calls

@@ -8,6 +8,7 @@ import type { Render } from "../render.js";
 import { unknownPathFor } from "./paths.js";
 import { sagaActionsOf } from "./saga-actions.js";
 import { apiView } from "./service-node-view.js";
+import { pythonApiTypes, pythonCalleeTypes } from "./service-python-api.js";
 import type { PlannedFile, Planner } from "./types.js";
 
 const T = "services/python-flask";
@@ -67,6 +68,10 @@ export function pythonServiceView(model: SystemModel, c: Context) {
   // the REST contract (docs/rest-contracts.md): the same schemas/api.json as a node service's
   // (its operations: the node view's, for their method, path, sample and invalid bodies)
   const api = c.api.some((e) => e.contract) ? { schemaId: contractSchemaId(model, c), schemaJson: JSON.stringify(contractDocument(model, c), null, 2), operations: apiView(model, c)?.operations ?? [] } : null;
+  // the contracts as Python types (app/api.py, app/contracts.py) and the typed handler signatures
+  const pyApi = pythonApiTypes(c);
+  const typedOps = new Map((pyApi?.operations ?? []).map((o) => [o.operationId, o]));
+  const calleeTypes = pythonCalleeTypes(model, c);
   const req = PYTHON_REQUIREMENTS;
   const requirements = [
     req.flask,
@@ -97,7 +102,11 @@ export function pythonServiceView(model: SystemModel, c: Context) {
     unreachableDatabaseUrl: c.database ? UNREACHABLE_DB[c.database.engine] : "",
     unknownPath: unknownPathFor(c.api),
     api,
+    pyApi,
+    calleeTypes,
     endpoints: c.api.map((e) => ({
+      signature: typedOps.get(e.operationId)?.handlerSignature ?? e.params.map(safeIdent).join(", "),
+      typed: typedOps.get(e.operationId) ?? null,
       method: e.method,
       path: e.path,
       flaskPath: e.path.replace(/\{([^}]+)\}/g, (_m, p: string) => `<${safeIdent(p)}>`),
@@ -165,7 +174,9 @@ export function planPythonService(model: SystemModel, c: Context, render: Render
     files.push({ path: `${base}/app/clients.py`, content: render(`${T}/app/clients.py`, view), owner: "generated", context: c.name });
     files.push({ path: `${base}/tests/test_clients.py`, content: render(`${T}/tests/test_clients.py`, view), owner: "generated", context: c.name });
   }
+  if (view.calleeTypes.length) files.push({ path: `${base}/app/contracts.py`, content: render(`${T}/app/contracts.py`, view), owner: "generated", context: c.name });
   if (view.api) {
+    files.push({ path: `${base}/app/api.py`, content: render(`${T}/app/api.py`, view), owner: "generated", context: c.name });
     files.push({ path: `${base}/app/validation.py`, content: render(`${T}/app/validation.py`, view), owner: "generated", context: c.name });
     files.push({ path: `${base}/schemas/api.json`, content: render(`${T}/schemas/api.json`, view), owner: "generated", context: c.name });
     files.push({ path: `${base}/tests/test_contract.py`, content: render(`${T}/tests/test_contract.py`, view), owner: "generated", context: c.name });

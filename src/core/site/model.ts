@@ -2,10 +2,11 @@
 // that generate uses (and the edge graph every policy derives from). Pure: the generated files' paths (from the
 // manifest) and an analyze-deps report are handed in. src/core/site/plan.ts renders it through templates/site/.
 import { createTwoFilesPatch } from "diff";
+import { contextOpenApiPath, reasonPhrase } from "../api/openapi.js";
 import { edgeGraph } from "../edges.js";
 import { checkCompatibility } from "../events/compat.js";
 import { versionPairs } from "../events/history.js";
-import { ENVIRONMENT_NAMES, type BrokerKind, type EventType, type Route, type SystemModel } from "../model.js";
+import { ENVIRONMENT_NAMES, type BrokerKind, type Endpoint, type EventType, type Route, type SystemModel } from "../model.js";
 import { toEnvName } from "../names.js";
 import { channelAddress } from "../plan/asyncapi.js";
 import { formatMs } from "../plan/docs.js";
@@ -56,6 +57,16 @@ export interface SiteEndpoint {
   method: string;
   path: string;
   operationId: string;
+  /** Its REST contract (docs/rest-contracts.md), null for the short form: one table per part. */
+  contract: SiteContract | null;
+}
+
+export interface SiteContract {
+  anchor: string;
+  summary: string;
+  idempotent: boolean;
+  compatibility: string;
+  parts: { title: string; rows: SchemaRow[] | null; note: string }[];
 }
 
 export interface SiteContext {
@@ -78,6 +89,8 @@ export interface SiteContext {
   k8s: SiteLink[];
   environments: { name: string; namespace: string }[];
   files: SiteLink[];
+  /** services/<context>/openapi.yaml, relative to the site; null until generated (or when it serves no api). */
+  openapi: SiteLink | null;
   drift: DriftEdge[];
 }
 
@@ -193,7 +206,7 @@ export function siteModel(input: SiteInput): SiteModel {
       port: c.port,
       database: c.database ? `${c.database.engine} (${c.database.name})` : "none",
       dbEngine: c.database?.engine ?? "none",
-      api: c.api.map((e) => ({ method: e.method, path: e.path, operationId: e.operationId })),
+      api: c.api.map((e) => ({ method: e.method, path: e.path, operationId: e.operationId, contract: siteContract(e) })),
       publishes: c.publishes.map(evLink),
       consumes: c.consumes.map(evLink),
       calls: c.calls.map((k) => ({
@@ -214,6 +227,7 @@ export function siteModel(input: SiteInput): SiteModel {
         .filter((f) => /(^|\/)(README\.md|Dockerfile|openapi\.yaml|handlers(\.ts|\.py)?|main\.ts|wsgi\.py|package\.json|requirements\.txt)$/.test(f) || f.includes("/handlers/"))
         .map((f) => ({ name: f, href: input.rootFromSite + f })),
       drift: drift.filter((d) => d.from === c.name || d.to === c.name),
+      openapi: own.includes(contextOpenApiPath(c.name)) ? { name: contextOpenApiPath(c.name), href: input.rootFromSite + contextOpenApiPath(c.name) } : null,
     };
   });
 
@@ -395,4 +409,19 @@ function groupFiles(files: readonly string[], contexts: readonly string[]): Map<
     }
   }
   return out;
+}
+
+/** The contract of an endpoint as tables: path parameters, query, request body, each response (docs/rest-contracts.md). */
+function siteContract(e: Endpoint): SiteContract | null {
+  if (!e.contract) return null;
+  const parts: SiteContract["parts"] = [];
+  if (e.params.length) {
+    const properties = Object.fromEntries(e.params.map((p) => [p, e.pathParams[p]?.schema ?? { type: "string", minLength: 1 }]));
+    parts.push({ title: "Path parameters", rows: schemaRows({ type: "object", required: e.params, properties }).slice(1), note: "" });
+  }
+  if (e.query) parts.push({ title: "Query", rows: schemaRows(e.query.schema).slice(1), note: "" });
+  if (e.request) parts.push({ title: "Request body", rows: schemaRows(e.request.schema), note: "" });
+  for (const r of e.responses)
+    parts.push({ title: `Response ${r.status} ${reasonPhrase(r.status)}`, rows: r.schema ? schemaRows(r.schema.schema) : null, note: r.schema ? "" : "no body" });
+  return { anchor: `op-${e.operationId}`, summary: e.summary, idempotent: e.idempotent, compatibility: e.compatibility, parts };
 }
