@@ -6,6 +6,7 @@ import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { bundleRefs } from "./events/bundle.js";
 import { loadYamlText, positionOf, schemaFileData, type LoadedDocument, type PathSegment } from "./load.js";
 import { parseDuration, parseRateLimit, toEnvName, type RateLimit } from "./names.js";
+import { grpcContractOf, type GrpcContract } from "./grpc/model.js";
 import type { BROKERS, CI_PROVIDERS, DATABASE_ENGINES, GATEWAYS, RUNTIMES } from "./vocabulary.js";
 
 /** The edge graph every policy, URL and compose environment is derived from (src/core/edges.ts). */
@@ -104,6 +105,8 @@ export interface Call {
   timeoutDeclared: boolean;
   retries: number;
   circuitBreaker: CircuitBreaker;
+  /** `calls.<callee>.protocol`: http (default) or grpc (docs/grpc.md). */
+  protocol: "http" | "grpc";
 }
 
 export interface Context {
@@ -130,6 +133,8 @@ export interface Context {
   codeSource: string[];
   /** Other host names code uses for it (contexts.<c>.aliases). */
   aliases: string[];
+  /** contexts.<c>.grpc: its gRPC server (docs/grpc.md); null without one. */
+  grpc: GrpcContract | null;
   source: SourceRef;
 }
 
@@ -461,6 +466,7 @@ export function buildModel(input: ModelInput): ModelResult {
               typeof cb.errorThresholdPercentage === "number" ? cb.errorThresholdPercentage : DEFAULT_CIRCUIT_BREAKER.errorThresholdPercentage,
             resetTimeoutMs: parseDuration(cb.resetTimeout) ?? DEFAULT_CIRCUIT_BREAKER.resetTimeoutMs,
           },
+          protocol: cm.protocol === "grpc" ? ("grpc" as const) : ("http" as const),
         };
       })
       .sort((a, b) => (a.target < b.target ? -1 : 1));
@@ -485,6 +491,7 @@ export function buildModel(input: ModelInput): ModelResult {
       envName: toEnvName(n),
       codeSource: typeof raw.source === "string" ? [raw.source] : asStrings(raw.source).length ? asStrings(raw.source) : [`services/${n}`],
       aliases: sorted(asStrings(raw.aliases)),
+      grpc: raw.grpc === undefined ? null : grpcContractOf(name, n, raw.grpc, { loaded, dir, file, readFile: input.readFile, diagnostics }),
       source: { loaded, path: ["contexts", n] },
     };
   });
