@@ -33,6 +33,8 @@ const STATIC_FILES: { template: string; path: string; when?: (v: ReturnType<type
   { template: "test/outbox-mongo.test.ts", path: "test/outbox-mongo.test.ts", when: (v) => v.dbEngine === "mongodb" },
   { template: "src/generated/database.ts", path: "src/generated/database.ts" },
   { template: "src/generated/clients.ts", path: "src/generated/clients.ts" },
+  { template: "src/generated/grpc-server.ts", path: "src/generated/grpc-server.ts", when: (v) => v.grpcServer !== null },
+  { template: "src/generated/grpc-clients.ts", path: "src/generated/grpc-clients.ts", when: (v) => v.grpcCalls.length > 0 },
   { template: "src/generated/contracts.ts", path: "src/generated/contracts.ts", when: (v) => v.calleeContracts.length > 0 },
   { template: "src/generated/routes.ts", path: "src/generated/routes.ts" },
   { template: "src/generated/api.ts", path: "src/generated/api.ts", when: (v) => v.api !== null },
@@ -68,6 +70,12 @@ export function planNodeService(model: SystemModel, render: Render, contextName:
   for (const ep of view.endpoints) add(`src/handlers/${ep.operationId}.ts`, render(`${T}/src/handlers/handler.ts`, { ...view, endpoint: ep }), "user");
   for (const e of view.consumed) add(`src/consumers/${e.name}.ts`, render(`${T}/src/consumers/consumer.ts`, { ...view, event: e }), "user");
   for (const a of view.sagaActions) add(a.file, render(`${T}/src/saga/action.ts`, { ...view, sagaAction: a }), "user");
+  // gRPC (docs/grpc.md): the .proto files, the health service's, and a handler per method of its server
+  for (const p of view.protos) add(p.file, render("services/grpc/proto", p), "generated");
+  if (view.grpcServer) {
+    add("proto/grpc/health/v1/health.proto", render("services/grpc/health.proto", {}), "generated");
+    for (const m of view.grpcServer.methods) add(`src/grpc/${m.name}.ts`, render(`${T}/src/grpc/method.ts`, { ...view, method: m }), "user");
+  }
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 

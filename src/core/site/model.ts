@@ -240,7 +240,8 @@ export function siteModel(input: SiteInput): SiteModel {
   if (graph.gateway) nodes.push({ id: `c:${graph.gateway}`, label: `${graph.gateway} (${model.gateway.kind})`, kind: "gateway", runtime: model.gateway.kind, database: "none", href: "routes.html" });
   const edges: GraphEdge[] = [];
   for (const p of graph.pods) {
-    edges.push({ id: `${p.kind}:${p.from}>${p.to}`, source: `c:${p.from}`, target: `c:${p.to}`, kind: p.kind, label: p.kind === "route" ? p.why.join(", ") : p.kind === "saga" ? p.why.join(", ") : "calls" });
+    // a gRPC call is drawn as a call, labelled as such (docs/grpc.md)
+    edges.push({ id: `${p.kind}:${p.from}>${p.to}`, source: `c:${p.from}`, target: `c:${p.to}`, kind: p.kind === "grpc" ? "call" : p.kind, label: p.kind === "route" ? p.why.join(", ") : p.kind === "saga" ? p.why.join(", ") : p.kind === "grpc" ? "calls (gRPC)" : "calls" });
   }
   const asyncPairs = new Map<string, string[]>();
   for (const e of model.events) {
