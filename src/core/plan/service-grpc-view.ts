@@ -29,7 +29,7 @@ export interface GrpcServerView {
   package: string;
   service: string;
   fullService: string;
-  /** The python module protoc makes of it: <context>_pb2 (dashes as underscores). */
+  /** The python module protoc makes of it, without its _pb2 suffix: the context's name, dashes as underscores. */
   pyModule: string;
   methods: GrpcMethodView[];
 }
@@ -75,7 +75,7 @@ export function grpcServerView(model: SystemModel, c: Context): GrpcServerView |
     package: g.package,
     service: g.service,
     fullService: g.fullService,
-    pyModule: `${c.name.replace(/-/g, "_")}_pb2`,
+    pyModule: c.name.replace(/-/g, "_"),
     methods: g.methods.map((m) => {
       const r = raw.get(m.name);
       return {
