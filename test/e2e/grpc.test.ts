@@ -179,10 +179,11 @@ describe("gRPC: node ↔ node ↔ python, deadlines, idempotent retries, breaker
 
   it("answers grpc.health.v1 Check with SERVING (node and python servers)", async (ctx) => {
     if (skip) ctx.skip(`skipped: ${skip}`);
-    const grpc = await sharedRequire<typeof import("@grpc/grpc-js")>("@grpc/grpc-js");
-    const loader = await sharedRequire<typeof import("@grpc/proto-loader")>("@grpc/proto-loader");
+    // the shared node_modules' grpc-js and proto-loader (msa itself does not depend on them)
+    const grpc = await sharedRequire<{ credentials: { createInsecure(): unknown }; loadPackageDefinition(d: unknown): unknown }>("@grpc/grpc-js");
+    const loader = await sharedRequire<{ loadSync(file: string, o: Record<string, unknown>): unknown }>("@grpc/proto-loader");
     const def = loader.loadSync(path.join(built!.service("inventory"), "proto/grpc/health/v1/health.proto"), { keepCase: true, enums: String });
-    const Health = (grpc.loadPackageDefinition(def) as unknown as { grpc: { health: { v1: { Health: new (a: string, c: unknown) => HealthClient } } } }).grpc.health.v1.Health;
+    const Health = (grpc.loadPackageDefinition(def) as { grpc: { health: { v1: { Health: new (a: string, c: unknown) => HealthClient } } } }).grpc.health.v1.Health;
     for (const [port, service] of [[inventoryGrpc, `${NAME.replace(/-/g, "_")}.inventory.v1.InventoryService`], [pricingGrpc, ""]] as const) {
       const client = new Health(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
       const res = await new Promise<{ status: string }>((resolve, reject) => client.Check({ service }, (err, r) => (err ? reject(err) : resolve(r!))));
