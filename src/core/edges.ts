@@ -34,8 +34,9 @@ export const KONG_STATUS_PORT = 8100;
 /** Istio's sidecar agent: the merged Prometheus endpoint (/stats/prometheus) when meshed. */
 export const ISTIO_MERGED_METRICS_PORT = 15020;
 
-/** bff: a backend-for-frontend to a context one of its routes composes (docs/bff.md). */
-export type PodEdgeKind = "route" | "call" | "saga" | "bff";
+/** bff: a backend-for-frontend to a context one of its routes composes (docs/bff.md).
+ * grpc: a `calls` entry with protocol grpc, to the callee's gRPC port (docs/grpc.md). */
+export type PodEdgeKind = "route" | "call" | "saga" | "bff" | "grpc";
 export type OutsideEdgeKind = "database" | "broker" | "dns" | "tracing" | "jwks" | "ratelimit";
 export type InboundEdgeKind = "public" | "metrics";
 
@@ -114,9 +115,13 @@ export function edgeGraph(model: SystemModel): EdgeGraph {
 
   const pods = new Map<string, PodEdge>();
   const addPod = (kind: PodEdgeKind, from: string, to: string, why: string): void => {
-    const port = portOf.get(to);
-    if (port === undefined || from === to) return;
-    const key = `${from}\u0000${to}`;
+    const httpPort = portOf.get(to);
+    if (httpPort === undefined || from === to) return;
+    // a gRPC call is its own connection (another port); HTTP calls, saga steps and routes share the HTTP one
+    const grpcPort = contexts.get(to)?.grpc?.port;
+    if (kind === "grpc" && grpcPort === undefined) return;
+    const port = kind === "grpc" ? grpcPort! : httpPort;
+    const key = kind === "grpc" ? `${from}\u0000${to}\u0000grpc` : `${from}\u0000${to}`;
     const have = pods.get(key);
     if (have) {
       // one edge per pair: a call and a saga step to the same context are one connection
@@ -126,7 +131,7 @@ export function edgeGraph(model: SystemModel): EdgeGraph {
     pods.set(key, { kind, from, to, port, why: [why] });
   };
   if (gw) for (const r of model.gateway.routes) addPod("route", gw, r.context, r.path);
-  for (const c of model.contexts) for (const call of c.calls) addPod("call", c.name, call.target, "calls");
+  for (const c of model.contexts) for (const call of c.calls) addPod(call.protocol === "grpc" ? "grpc" : "call", c.name, call.target, "calls");
   for (const s of model.sagas) for (const step of s.steps) addPod("saga", s.orchestrator, step.context, `saga ${s.name}`);
   for (const b of model.bffs) for (const t of b.targets) addPod("bff", b.name, t, `bff ${b.name}`);
 
@@ -161,7 +166,7 @@ export function edgeGraph(model: SystemModel): EdgeGraph {
     if (w.metricsPort !== null) inbound.push({ kind: "metrics", from: "prometheus", to: w.name, port: w.metricsPort });
   }
 
-  const sortedPods = [...pods.values()].sort((a, b) => (a.from + "\u0000" + a.to < b.from + "\u0000" + b.to ? -1 : 1));
+  const sortedPods = [...pods.values()].sort((a, b) => (a.from + "\u0000" + a.to + "\u0000" + a.kind < b.from + "\u0000" + b.to + "\u0000" + b.kind ? -1 : 1));
   return { workloads, pods: sortedPods, outside, inbound, gateway: gw };
 }
 
@@ -188,8 +193,13 @@ export const podEdgesTo = (g: EdgeGraph, name: string): PodEdge[] => g.pods.filt
  * saga steps, `ROUTE_<CONTEXT>_URL` for the gateway's routes. `host` maps a workload to its host name.
  */
 export function urlEnv(g: EdgeGraph, name: string, host: (to: string) => string = (to) => to): { key: string; value: string }[] {
-  return podEdgesFrom(g, name).map((e) => ({
-    key: e.kind === "route" ? `ROUTE_${toEnvName(e.to)}_URL` : `${toEnvName(e.to)}_URL`,
-    value: `http://${host(e.to)}:${e.port}`,
-  }));
+  return podEdgesFrom(g, name).map((e) =>
+    // a gRPC callee is a host:port target (grpc-js and grpcio resolve it by DNS): <CALLEE>_GRPC_ADDR
+    e.kind === "grpc"
+      ? { key: `${toEnvName(e.to)}_GRPC_ADDR`, value: `${host(e.to)}:${e.port}` }
+      : {
+          key: e.kind === "route" ? `ROUTE_${toEnvName(e.to)}_URL` : `${toEnvName(e.to)}_URL`,
+          value: `http://${host(e.to)}:${e.port}`,
+        },
+  );
 }

@@ -200,6 +200,31 @@ export const EXPLANATIONS: Readonly<Record<string, Explanation>> = {
     bad: "gateway:\n  kind: node\n  rateLimit: 100/minute",
     good: "gateway:\n  kind: node\n  rateLimit: 100/minute\n  rateLimitStore: redis",
   },
+  "grpc-callee": {
+    text: "A call with `protocol: grpc` goes to the callee's gRPC server, so the callee must declare one under `grpc` (its port and methods, or its own .proto). Add it, or call over HTTP (protocol: http, the default). docs/grpc.md.",
+    bad: "contexts:\n  orders:\n    calls:\n      inventory: { protocol: grpc, timeout: 1s }\n  inventory:\n    port: 3001",
+    good: "contexts:\n  orders:\n    calls:\n      inventory: { protocol: grpc, timeout: 1s }\n  inventory:\n    port: 3001\n    grpc:\n      port: 50051\n      methods:\n        GetStock:\n          request: { type: object, properties: { sku: { type: string } } }\n          response: { type: object, properties: { quantity: { type: integer } } }",
+  },
+  "grpc-name": {
+    text: "gRPC method names, property names and enum values become proto identifiers (letters, digits and _, starting with a letter; not a proto keyword). Rename the node the message points at. docs/grpc.md.",
+    bad: "grpc:\n  port: 50051\n  methods:\n    get-stock:\n      request: { type: object, properties: { sku: { type: string } } }",
+    good: "grpc:\n  port: 50051\n  methods:\n    GetStock:\n      request: { type: object, properties: { sku: { type: string } } }",
+  },
+  "grpc-schema": {
+    text: "A gRPC request or response is a proto3 message. JSON Schema constructs without a faithful proto3 form (nullable types, oneOf/anyOf/allOf, $ref, tuple arrays, arrays of arrays, maps of arrays, free-form objects) are refused at their node rather than lost silently. A property left out of `required` becomes an `optional` field; docs/grpc.md has the whole table. Write your own .proto (grpc.proto) when you need more.",
+    bad: "GetStock:\n  request: { type: object, properties: { sku: { type: [string, 'null'] } } }",
+    good: "GetStock:\n  request: { type: object, properties: { sku: { type: string } } }",
+  },
+  "grpc-port": {
+    text: "The gRPC server listens on its own port: from 1 to 65535 and different from every context's HTTP port and every other gRPC port (Services and NetworkPolicies name them).",
+    bad: "inventory:\n  port: 3001\n  grpc: { port: 3001, proto: inventory.proto }",
+    good: "inventory:\n  port: 3001\n  grpc: { port: 50051, proto: inventory.proto }",
+  },
+  "grpc-proto": {
+    text: "grpc.proto names a proto3 file msa reads for the service's methods: it must exist, say syntax = \"proto3\", define one service with unary methods, and import nothing but google/protobuf/*. Mark a method `option idempotency_level = IDEMPOTENT;` to let callers retry it.",
+    bad: "grpc: { port: 50051, proto: missing.proto }",
+    good: "grpc: { port: 50051, proto: protos/inventory.proto }",
+  },
   "gateway-jwks": {
     text: "`gateway.jwksUrl` names where the gateway fetches the keys that sign tokens. Over plain http the keys can be swapped in transit, so use https; Kong OSS cannot fetch a JWKS at all (its jwt plugin takes an rsa_public_key per consumer), so with kind: kong the key does nothing.",
     bad: "gateway:\n  kind: node\n  jwksUrl: http://login.example.com/jwks.json",

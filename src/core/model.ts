@@ -7,6 +7,7 @@ import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { bundleRefs } from "./events/bundle.js";
 import { loadYamlText, positionOf, schemaFileData, type LoadedDocument, type PathSegment } from "./load.js";
 import { parseDuration, parseRateLimit, toEnvName, type RateLimit } from "./names.js";
+import { grpcContractOf, type GrpcContract } from "./grpc/model.js";
 import type { BROKERS, CI_PROVIDERS, DATABASE_ENGINES, GATEWAYS, RUNTIMES } from "./vocabulary.js";
 
 /** The edge graph every policy, URL and compose environment is derived from (src/core/edges.ts). */
@@ -105,6 +106,8 @@ export interface Call {
   timeoutDeclared: boolean;
   retries: number;
   circuitBreaker: CircuitBreaker;
+  /** `calls.<callee>.protocol`: http (default) or grpc (docs/grpc.md). */
+  protocol: "http" | "grpc";
   /** calls.<callee>.bulkhead (docs/bulkheads.md); absent: no limit. */
   bulkhead?: Bulkhead;
 }
@@ -142,6 +145,8 @@ export interface Context {
   persistence: Persistence;
   /** contexts.<c>.readModels, sorted by name (docs/event-sourcing.md). */
   readModels: ReadModel[];
+  /** contexts.<c>.grpc: its gRPC server (docs/grpc.md); null without one. */
+  grpc: GrpcContract | null;
   source: SourceRef;
 }
 
@@ -496,6 +501,7 @@ export function buildModel(input: ModelInput): ModelResult {
               typeof cb.errorThresholdPercentage === "number" ? cb.errorThresholdPercentage : DEFAULT_CIRCUIT_BREAKER.errorThresholdPercentage,
             resetTimeoutMs: parseDuration(cb.resetTimeout) ?? DEFAULT_CIRCUIT_BREAKER.resetTimeoutMs,
           },
+          protocol: cm.protocol === "grpc" ? ("grpc" as const) : ("http" as const),
         };
       })
       .sort((a, b) => (a.target < b.target ? -1 : 1));
@@ -524,6 +530,7 @@ export function buildModel(input: ModelInput): ModelResult {
       readModels: Object.keys(asMap(raw.readModels))
         .sort()
         .map((rm) => ({ name: rm, from: sorted(asStrings(asMap(asMap(raw.readModels)[rm]).from)) })),
+      grpc: raw.grpc === undefined ? null : grpcContractOf(name, n, raw.grpc, { loaded, dir, file, readFile: input.readFile, diagnostics }),
       source: { loaded, path: ["contexts", n] },
     };
   });

@@ -31,6 +31,7 @@ const FILES: Record<string, string> = {
   "istio-node": path.join(fixturesDir, "istio-node", "system.yaml"),
   "no-gateway": path.join(fixturesDir, "no-gateway", "system.yaml"),
   wild: path.join(fixturesDir, "wild", "system.yaml"),
+  grpc: path.join(fixturesDir, "grpc", "system.yaml"),
 };
 const RANDOM_SEEDS = [3, 11, 42, 77];
 
@@ -57,7 +58,12 @@ function runtimeEdges(model: SystemModel): { pods: Expected[]; outside: { from: 
   const port = new Map(model.contexts.map((c) => [c.name, c.port]));
   const pods: Expected[] = [];
   if (gw) for (const r of model.gateway.routes) pods.push({ from: gw, to: r.context, port: port.get(r.context)!, why: `route ${r.path}` });
-  for (const c of model.contexts) for (const call of c.calls) pods.push({ from: c.name, to: call.target, port: port.get(call.target)!, why: "call" });
+  for (const c of model.contexts)
+    for (const call of c.calls) {
+      // a gRPC call reaches the callee's gRPC port (docs/grpc.md)
+      const grpcPort = call.protocol === "grpc" ? model.contexts.find((x) => x.name === call.target)?.grpc?.port : undefined;
+      pods.push({ from: c.name, to: call.target, port: grpcPort ?? port.get(call.target)!, why: grpcPort ? "grpc call" : "call" });
+    }
   for (const s of model.sagas)
     for (const step of s.steps)
       if (step.context !== s.orchestrator) pods.push({ from: s.orchestrator, to: step.context, port: port.get(step.context)!, why: `saga ${s.name} step ${step.action}` });
@@ -126,6 +132,11 @@ function check(model: SystemModel, m: Manifests, label: string): void {
   for (const e of pods) {
     if (e.why.startsWith("route")) {
       if (model.gateway.kind === "node") expect(configs.get(`${e.from}-config`)?.[`ROUTE_${toEnvName(e.to)}_URL`], `${label}: ${e.from} ROUTE URL of ${e.to}`).toBe(`http://${e.to}:${e.port}`);
+    } else if (e.why === "grpc call") {
+      expect(configs.get(`${e.from}-config`)?.[`${toEnvName(e.to)}_GRPC_ADDR`], `${label}: ${e.from} gRPC address of ${e.to}`).toBe(`${e.to}:${e.port}`);
+      // least privilege: a gRPC-only caller does not reach the callee's HTTP port
+      if (!pods.some((x) => x.from === e.from && x.to === e.to && x.why !== "grpc call"))
+        expect(allowed(m, w(e.from), w(e.to), model.contexts.find((x) => x.name === e.to)!.port), `${label}: ${e.from} → ${e.to} HTTP port must be denied (gRPC only)`).toBe(false);
     } else expect(configs.get(`${e.from}-config`)?.[`${toEnvName(e.to)}_URL`], `${label}: ${e.from} URL of ${e.to}`).toBe(`http://${e.to}:${e.port}`);
   }
 }

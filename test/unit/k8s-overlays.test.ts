@@ -19,6 +19,7 @@ const SYSTEMS: Record<string, string> = {
   // names YAML 1.1 reads as booleans (on, no, y, off, n) or any YAML as null: kubectl must still read them as names
   "yaml-words": path.join(fixturesDir, "yaml-words", "system.yaml"),
   "proto-names": path.join(fixturesDir, "proto-names", "system.yaml"),
+  grpc: path.join(fixturesDir, "grpc", "system.yaml"),
 };
 
 let checker: string | undefined;

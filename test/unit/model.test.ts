@@ -31,7 +31,7 @@ describe("model", () => {
     const m = shop();
     const orders = m.contexts.find((c) => c.name === "orders")!;
     expect(orders.calls).toEqual([
-      { target: "inventory", timeoutMs: 2000, timeoutDeclared: true, retries: 3, circuitBreaker: { errorThresholdPercentage: 50, resetTimeoutMs: 30000 } },
+      { target: "inventory", timeoutMs: 2000, timeoutDeclared: true, retries: 3, circuitBreaker: { errorThresholdPercentage: 50, resetTimeoutMs: 30000 }, protocol: "http" },
     ]);
     expect(m.contexts.find((c) => c.name === "inventory")!.callers).toEqual(["orders"]);
   });

@@ -54,7 +54,18 @@ const sub = (from: string, to: string, text = BASE): string => {
 const BFF = (name: string, compose = '"beta GET /other"'): string =>
   `bffs:\n  ${name}:\n    port: 4000\n    routes:\n      - path: /things/{id}/summary\n        compose: [${compose}]\n`;
 
+/** gRPC (docs/grpc.md): beta serves GetThing over gRPC; `method`/`schema` replace its parts. */
+const grpcBase = (schema = "{ type: object, properties: { id: { type: string } } }", method = "GetThing", port = 50051): string =>
+  sub("    api: [\"GET /other\"]\n", `    api: ["GET /other"]\n    grpc:\n      port: ${port}\n      methods:\n        ${method}:\n          request: ${schema}\n`);
+
 const CASES: Case[] = [
+  { rule: "grpc-callee", bad: sub("beta: { timeout: 1s }", "beta: { timeout: 1s, protocol: grpc }"), at: [16, 38], messageIncludes: "contexts.beta.grpc", good: sub("beta: { timeout: 1s }", "beta: { timeout: 1s, protocol: grpc }", grpcBase()) },
+  { rule: "grpc-name", bad: grpcBase(undefined, "get-thing"), at: [24, 9], messageIncludes: "not a proto identifier", good: grpcBase() },
+  { rule: "grpc-schema", bad: grpcBase("{ type: object, properties: { id: { type: [string, 'null'] } } }"), at: [25, 62], messageIncludes: "nullable", good: grpcBase() },
+  { rule: "grpc-schema", bad: grpcBase("{ type: object, properties: { id: { oneOf: [{ type: string }, { type: integer }] } } }"), at: [25, 63], messageIncludes: "oneOf" },
+  { rule: "grpc-schema", bad: grpcBase("{ type: object, properties: { xy: { type: array, items: [{ type: string }, { type: integer }] } } }"), at: [25, 76], messageIncludes: "tuple" },
+  { rule: "grpc-schema", bad: grpcBase("{ type: object, properties: { m: { type: object, additionalProperties: { type: array, items: { type: string } } } } }"), at: [25, 91], messageIncludes: "map of arrays" },
+  { rule: "grpc-port", bad: grpcBase(undefined, undefined, 3000), at: [22, 13], messageIncludes: "already the port of alpha", good: grpcBase(undefined, undefined, 50051) },
   { rule: "name-format", bad: sub("  beta:\n", "  be..ta:\n").replace("beta: { timeout", "be..ta: { timeout"), at: [17, 3], messageIncludes: "'..'" },
   { rule: "name-format", bad: sub("  beta:\n", "  beta/x:\n").replace("beta: { timeout", "beta/x: { timeout"), at: [17, 3], messageIncludes: "path separator" },
   { rule: "name-format", bad: sub("  beta:\n", '  "beta x":\n').replace("beta: { timeout", '"beta x": { timeout'), at: [17, 3], messageIncludes: "white space" },

@@ -313,7 +313,8 @@ export const planCompose: Planner = (model, render) => {
       build: `./services/${ctx.name}`,
       image: `${model.registry ?? model.name}/${ctx.name}:dev`,
       environment: env,
-      ports: [`${ctx.port}:${ctx.port}`],
+      // the gRPC server's port too (docs/grpc.md)
+      ports: [`${ctx.port}:${ctx.port}`, ...(ctx.grpc ? [`${ctx.grpc.port}:${ctx.grpc.port}`] : [])],
       healthcheck: healthcheckFor(ctx),
       dependsOn,
       cpus: composeCpus(ctx.resources.cpuLimit),

@@ -36,7 +36,7 @@ export const planArchitectureDocs: Planner = (model, render) => {
     dbLabel: c.database ? label(`${c.database.engine}: ${c.database.name}`) : null,
     publishes: c.publishes.join(", ") || "—",
     consumes: c.consumes.join(", ") || "—",
-    calls: c.calls.map((k) => k.target).join(", ") || "—",
+    calls: c.calls.map((k) => (k.protocol === "grpc" ? `${k.target} (gRPC)` : k.target)).join(", ") || "—",
     description: c.description || "—",
   }));
   // backends-for-frontends (docs/bff.md) are drawn and listed beside the contexts
@@ -69,6 +69,8 @@ export const planArchitectureDocs: Planner = (model, render) => {
         if (w.startsWith("bff ")) return "composes";
         if (w !== "calls") return `${w} steps`;
         const k = callOf.get(`${e.from}\u0000${e.to}`);
+        // a gRPC edge says so (docs/grpc.md): its retries apply to idempotent methods only
+        if (e.kind === "grpc") return k ? `gRPC :${e.port}, ${formatMs(k.timeoutMs)} deadline, ${k.retries} retries (idempotent methods)` : "gRPC";
         return k ? `${formatMs(k.timeoutMs)} timeout, ${k.retries} retries` : "calls";
       })
       .join("; ");

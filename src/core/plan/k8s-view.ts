@@ -75,6 +75,11 @@ export interface WorkloadView {
   egressPods: { name: string; labels: Labels; port: number }[];
   /** NetworkPolicy egress to any address on these ports (database, broker, tracing, JWKS: in or outside the cluster). */
   egressPorts: { what: string; ports: { port: number; protocol: string }[] }[];
+  /** The gRPC server's port (contexts.<c>.grpc, docs/grpc.md); null without one. */
+  grpcPort?: number | null;
+  /** NetworkPolicy ingress to grpcPort: the gRPC callers (by pod labels) and their names. */
+  grpcIngressFrom?: Labels[];
+  grpcIngressNames?: string[];
 }
 
 export interface MeshPeer {
@@ -99,6 +104,10 @@ export interface IstioContextView {
   labels: Labels;
   allowed: MeshPeer[];
   routes: IstioRouteView[];
+  /** The gRPC port (docs/grpc.md), the gRPC callers allowed on it and their routes (timeouts); null/empty without gRPC. */
+  grpcPort?: number | null;
+  grpcAllowed?: MeshPeer[];
+  grpcRoutes?: IstioRouteView[];
   outlier: { consecutive5xxErrors: number; interval: string; baseEjectionTime: string; maxEjectionPercent: number };
   pool: { maxConnections: number; connectTimeout: string; http1MaxPendingRequests: number; maxRequestsPerConnection: number };
 }
@@ -163,8 +172,9 @@ function groupOutside(g: EdgeGraph, name: string): WorkloadView["egressPorts"] {
 }
 
 /** The NetworkPolicy fields of a workload, all read from the edge graph. */
-function policyOf(model: SystemModel, g: EdgeGraph, name: string, mesh: boolean): Pick<WorkloadView, "publicIngress" | "ingressFrom" | "ingressNames" | "scrapePorts" | "egressPods" | "egressPorts"> {
-  const ingressNames = podEdgesTo(g, name).map((e) => e.from);
+function policyOf(model: SystemModel, g: EdgeGraph, name: string, mesh: boolean): Pick<WorkloadView, "publicIngress" | "ingressFrom" | "ingressNames" | "scrapePorts" | "egressPods" | "egressPorts" | "grpcIngressFrom" | "grpcIngressNames"> {
+  const ingressNames = podEdgesTo(g, name).filter((e) => e.kind !== "grpc").map((e) => e.from);
+  const grpcIngressNames = podEdgesTo(g, name).filter((e) => e.kind === "grpc").map((e) => e.from);
   const metrics = g.inbound.filter((e) => e.to === name && e.kind === "metrics").map((e) => e.port);
   // Under Istio, Prometheus scrapes the sidecar's merged endpoint (prometheus.istio.io/merge-metrics).
   const scrapePorts = [...new Set([...metrics, ...(mesh && metrics.length ? [ISTIO_MERGED_METRICS_PORT] : [])])].sort((a, b) => a - b);
@@ -175,6 +185,8 @@ function policyOf(model: SystemModel, g: EdgeGraph, name: string, mesh: boolean)
     scrapePorts,
     egressPods: podEdgesFrom(g, name).map((e) => ({ name: e.to, labels: selectorOf(model, e.to), port: e.port })),
     egressPorts: groupOutside(g, name),
+    grpcIngressFrom: grpcIngressNames.map((n) => selectorOf(model, n)),
+    grpcIngressNames,
   };
 }
 
@@ -182,7 +194,7 @@ function policyOf(model: SystemModel, g: EdgeGraph, name: string, mesh: boolean)
 const bffWorkload = (model: SystemModel, g: EdgeGraph, b: Bff): WorkloadView =>
   contextWorkload(model, g, { name: b.name, port: b.port, replicas: DEFAULT_REPLICAS, resources: DEFAULT_RESOURCES, database: null }, "bff");
 
-function contextWorkload(model: SystemModel, g: EdgeGraph, c: Pick<Context, "name" | "port" | "replicas" | "resources" | "database">, component: "service" | "bff" = "service"): WorkloadView {
+function contextWorkload(model: SystemModel, g: EdgeGraph, c: Pick<Context, "name" | "port" | "replicas" | "resources" | "database"> & { grpc?: Context["grpc"] }, component: "service" | "bff" = "service"): WorkloadView {
   const config = [
     { key: "LOG_LEVEL", value: "info" },
     { key: "PORT", value: String(c.port) },
@@ -214,6 +226,7 @@ function contextWorkload(model: SystemModel, g: EdgeGraph, c: Pick<Context, "nam
     hpaMax: max,
     resources: c.resources,
     runAsId: RUN_AS_ID,
+    grpcPort: c.grpc?.port ?? null,
     ...policyOf(model, g, c.name, model.mesh === "istio"),
   };
 }
@@ -315,12 +328,16 @@ function gatewayWorkload(model: SystemModel, g: EdgeGraph, name: string): Gatewa
 /** The SPIFFE principal of a ServiceAccount in a namespace. */
 export const principalOf = (namespace: string, serviceAccount: string): string => `cluster.local/ns/${namespace}/sa/${serviceAccount}`;
 
-function istioContext(model: SystemModel, g: EdgeGraph, c: Pick<Context, "name" | "port">): IstioContextView {
-  const allowed: MeshPeer[] = podEdgesTo(g, c.name).map((e) => ({ name: e.from, principal: principalOf(model.namespace, e.from) }));
+/** A context's or a BFF's mesh objects (a BFF has no gRPC server). */
+function istioContext(model: SystemModel, g: EdgeGraph, c: Pick<Context, "name" | "port"> & { grpc?: Context["grpc"] }): IstioContextView {
+  const allowed: MeshPeer[] = podEdgesTo(g, c.name).filter((e) => e.kind !== "grpc").map((e) => ({ name: e.from, principal: principalOf(model.namespace, e.from) }));
+  const grpcAllowed: MeshPeer[] = podEdgesTo(g, c.name).filter((e) => e.kind === "grpc").map((e) => ({ name: e.from, principal: principalOf(model.namespace, e.from) }));
   const inbound = model.contexts.flatMap((x) => x.calls.filter((call) => call.target === c.name));
-  const routes: IstioRouteView[] = model.contexts
-    .flatMap((x) => x.calls.filter((call) => call.target === c.name).map((call) => ({ caller: x.name, call })))
-    .map(({ caller, call }) => ({ caller, sourceLabels: selectorOf(model, caller), timeout: goDuration(call.timeoutMs) }));
+  const routeOf = (grpc: boolean): IstioRouteView[] =>
+    model.contexts
+      .flatMap((x) => x.calls.filter((call) => call.target === c.name && (call.protocol === "grpc") === grpc && (!grpc || c.grpc)).map((call) => ({ caller: x.name, call })))
+      .map(({ caller, call }) => ({ caller, sourceLabels: selectorOf(model, caller), timeout: goDuration(call.timeoutMs) }));
+  const routes = routeOf(false);
   // One DestinationRule serves every caller: take the most protective circuit breaker among them.
   const threshold = inbound.length ? Math.min(...inbound.map((x) => x.circuitBreaker.errorThresholdPercentage)) : 50;
   const reset = inbound.length ? Math.max(...inbound.map((x) => x.circuitBreaker.resetTimeoutMs)) : 30_000;
@@ -333,6 +350,9 @@ function istioContext(model: SystemModel, g: EdgeGraph, c: Pick<Context, "name" 
     labels: labelsOf(model, c.name, "service"),
     allowed,
     routes,
+    grpcPort: c.grpc?.port ?? null,
+    grpcAllowed,
+    grpcRoutes: routeOf(true),
     outlier: {
       consecutive5xxErrors: Math.max(1, Math.ceil(threshold / 10)),
       interval: "10s",

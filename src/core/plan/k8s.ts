@@ -144,9 +144,13 @@ function planOverlay(model: SystemModel, env: Environment, view: KubernetesView,
     // Principals name the namespace: each environment's policies are its own.
     const principal = (sa: string): string => principalOf(settings.namespace, sa);
     for (const c of view.istio)
-      if (c.allowed.length)
+      if (c.allowed.length || c.grpcAllowed?.length)
         add(`istio/${c.name}-authorization-policy.yaml`, "k8s/overlays/authorization-policy.yaml", {
-          c: { ...c, allowed: c.allowed.map((p) => ({ name: p.name, principal: principal(p.name) })) },
+          c: {
+            ...c,
+            allowed: c.allowed.map((p) => ({ name: p.name, principal: principal(p.name) })),
+            grpcAllowed: (c.grpcAllowed ?? []).map((p) => ({ name: p.name, principal: principal(p.name) })),
+          },
         }, c.name);
     if (gw) add(`istio/${gw.name}-authorization-policy.yaml`, "k8s/overlays/gateway-authorization-policy.yaml", { w: gw });
   }

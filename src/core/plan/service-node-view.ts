@@ -10,6 +10,7 @@ import { toCamel, toEnvName, toPascal } from "../names.js";
 import { samplePayload } from "./sample.js";
 import { esView, type EsView } from "./service-node-es.js";
 import { schemaToTs } from "./service-node-types.js";
+import { grpcServerView, grpcCallViews, type GrpcCallView, type GrpcServerView } from "./service-grpc-view.js";
 
 /** Exact versions of what generated node services depend on (pinned: no ranges). */
 export const NODE_DEPENDENCIES = {
@@ -43,6 +44,13 @@ export const NODE_DEV_DEPENDENCIES = {
   "@types/node": "20.19.25",
   typescript: "5.9.3",
   vitest: "4.1.12",
+} as const;
+/** gRPC (docs/grpc.md): for a context with `grpc` or a `protocol: grpc` call. grpc-js and proto-loader by the gRPC
+ * team, the reflection service from the same repository (grpc-node); all run on Node >= 12. */
+export const NODE_GRPC_DEPENDENCIES = {
+  "@grpc/grpc-js": "1.14.7",
+  "@grpc/proto-loader": "0.8.1",
+  "@grpc/reflection": "1.0.4",
 } as const;
 export const NODE_DATABASE_DEV_DEPENDENCIES: Record<DatabaseEngine, Record<string, string>> = {
   postgres: { "@types/pg": "8.23.1" },
@@ -165,6 +173,12 @@ export interface NodeServiceView {
   /** Consumed events / published events of a state context that the store records (they feed read models). */
   recordsConsumed: boolean;
   recordsPublished: boolean;
+  /** Its gRPC server (contexts.<c>.grpc, docs/grpc.md); null without one. */
+  grpcServer: GrpcServerView | null;
+  /** Its `protocol: grpc` calls (to callees with grpc). */
+  grpcCalls: GrpcCallView[];
+  /** The .proto files it ships under proto/: its own and its gRPC callees'. */
+  protos: { file: string; text: string }[];
 }
 
 export interface ApiOperationView {
@@ -292,7 +306,10 @@ export function nodeServiceView(model: SystemModel, c: Context): NodeServiceView
       };
     });
   const byName = new Map(model.contexts.map((x) => [x.name, x]));
-  const calls = c.calls.map((call) => ({
+  const grpcServer = grpcServerView(model, c);
+  const grpcCalls = grpcCallViews(model, c);
+  const grpcTargets = new Set(grpcCalls.map((g) => g.target));
+  const calls = c.calls.filter((call) => !grpcTargets.has(call.target)).map((call) => ({
     target: call.target,
     camelName: toCamel(call.target),
     pascalName: toPascal(call.target),
@@ -321,6 +338,7 @@ export function nodeServiceView(model: SystemModel, c: Context): NodeServiceView
     })),
   }));
   const calleeContracts = c.calls
+    .filter((call) => !grpcTargets.has(call.target))
     .map((call) => byName.get(call.target))
     .filter((t): t is Context => !!t)
     .map((t) => ({ target: t.name, view: apiView(model, t, toPascal(t.name)) }))
@@ -333,7 +351,7 @@ export function nodeServiceView(model: SystemModel, c: Context): NodeServiceView
       camelName: toCamel(s.name),
       steps: s.steps.map((st, index) => ({ index, context: st.context, envVar: toEnvName(st.context), action: st.action, compensation: st.compensation })),
     }));
-  const urlTargets = new Set<string>([...c.calls.map((x) => x.target), ...sagas.flatMap((s) => s.steps.map((st) => st.context))]);
+  const urlTargets = new Set<string>([...c.calls.filter((x) => !grpcTargets.has(x.target)).map((x) => x.target), ...sagas.flatMap((s) => s.steps.map((st) => st.context))]);
   const sagaActions: NodeServiceView["sagaActions"] = sagaActionsOf(model, c).map((a) => {
     const camelName = toCamel(`${a.saga}-${a.action}`);
     return { ...a, camelName, file: `src/saga/${a.saga}.${a.action}.ts` };
@@ -392,9 +410,15 @@ export function nodeServiceView(model: SystemModel, c: Context): NodeServiceView
     sagas,
     sagaTargets,
     sagaActions,
-    dependencies: depList(NODE_DEPENDENCIES, NODE_BROKER_DEPENDENCIES[model.broker.kind] ?? {}, db ? NODE_DATABASE_DEPENDENCIES[db.engine] : {}),
+    dependencies: depList(NODE_DEPENDENCIES, NODE_BROKER_DEPENDENCIES[model.broker.kind] ?? {}, db ? NODE_DATABASE_DEPENDENCIES[db.engine] : {}, grpcServer || grpcCalls.length ? NODE_GRPC_DEPENDENCIES : {}),
     devDependencies: depList(NODE_DEV_DEPENDENCIES, db ? NODE_DATABASE_DEV_DEPENDENCIES[db.engine] : {}),
     ...esFields(db?.engine === "postgres" ? esView(c, events) : null),
+    grpcServer,
+    grpcCalls,
+    protos: [
+      ...(grpcServer ? [{ file: grpcServer.protoFile, text: grpcServer.protoText }] : []),
+      ...grpcCalls.filter((g) => g.target !== c.name).map((g) => ({ file: g.protoFile, text: g.protoText })),
+    ],
   };
 }
 

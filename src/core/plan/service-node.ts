@@ -34,6 +34,8 @@ const STATIC_FILES: { template: string; path: string; when?: (v: ReturnType<type
   { template: "src/generated/database.ts", path: "src/generated/database.ts" },
   { template: "src/generated/clients.ts", path: "src/generated/clients.ts" },
   { template: "src/generated/bulkhead.ts", path: "src/generated/bulkhead.ts" },
+  { template: "src/generated/grpc-server.ts", path: "src/generated/grpc-server.ts", when: (v) => v.grpcServer !== null },
+  { template: "src/generated/grpc-clients.ts", path: "src/generated/grpc-clients.ts", when: (v) => v.grpcCalls.length > 0 },
   { template: "src/generated/contracts.ts", path: "src/generated/contracts.ts", when: (v) => v.calleeContracts.length > 0 },
   { template: "src/generated/routes.ts", path: "src/generated/routes.ts" },
   { template: "src/generated/api.ts", path: "src/generated/api.ts", when: (v) => v.api !== null },
@@ -77,6 +79,12 @@ export function planNodeService(model: SystemModel, render: Render, contextName:
   if (view.es?.eventSourced) add("src/domain/aggregate.ts", render(`${T}/src/domain/aggregate.ts`, view), "user");
   for (const rm of view.es?.readModels ?? []) add(rm.file, render(`${T}/src/projections/projection.ts`, { ...view, readModel: rm }), "user");
   for (const u of view.es?.upcasters ?? []) add(u.file, render(`${T}/src/upcasters/upcaster.ts`, { ...view, upcaster: u }), "user");
+  // gRPC (docs/grpc.md): the .proto files, the health service's, and a handler per method of its server
+  for (const p of view.protos) add(p.file, render("services/grpc/proto", p), "generated");
+  if (view.grpcServer) {
+    add("proto/grpc/health/v1/health.proto", render("services/grpc/health.proto", {}), "generated");
+    for (const m of view.grpcServer.methods) add(`src/grpc/${m.name}.ts`, render(`${T}/src/grpc/method.ts`, { ...view, method: m }), "user");
+  }
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 

@@ -9,6 +9,7 @@ import { unknownPathFor } from "./paths.js";
 import { sagaActionsOf } from "./saga-actions.js";
 import { apiView } from "./service-node-view.js";
 import { pythonApiTypes, pythonCalleeTypes } from "./service-python-api.js";
+import { grpcCallViews, grpcServerView } from "./service-grpc-view.js";
 import type { PlannedFile, Planner } from "./types.js";
 
 const T = "services/python-flask";
@@ -32,7 +33,13 @@ export const PYTHON_REQUIREMENTS = {
   mysql: { name: "PyMySQL", version: "1.1.1" },
   mongodb: { name: "pymongo", version: "4.10.1" },
   redis: { name: "redis", version: "5.2.1" },
+  // gRPC (docs/grpc.md): Debian bookworm's python3-grpcio / python3-protobuf versions; reflection is used when installed
+  grpcio: { name: "grpcio", version: "1.51.1" },
+  protobuf: { name: "protobuf", version: "4.21.12" },
+  grpcioReflection: { name: "grpcio-reflection", version: "1.51.1" },
 } as const;
+/** Generates the gRPC stubs in the Dockerfile's build stage (and in the tests, from Debian's python3-grpc-tools). */
+export const PYTHON_GRPC_TOOLS = { name: "grpcio-tools", version: "1.51.1" } as const;
 export const PYTHON_DEV_REQUIREMENTS = [{ name: "pytest", version: "8.3.4" }] as const;
 
 /** A URL of the engine that nothing listens on: the generated readiness test expects it to be down. */
@@ -73,6 +80,15 @@ export function pythonServiceView(model: SystemModel, c: Context) {
   const typedOps = new Map((pyApi?.operations ?? []).map((o) => [o.operationId, o]));
   const calleeTypes = pythonCalleeTypes(model, c);
   const req = PYTHON_REQUIREMENTS;
+  const grpcServer = grpcServerView(model, c);
+  const grpcCalls = grpcCallViews(model, c).map((g) => ({
+    ...g,
+    timeoutSeconds: g.timeoutMs / 1000,
+    errorThresholdPercentage: Math.round(g.threshold * 100),
+    resetTimeoutSeconds: g.resetTimeoutMs / 1000,
+  }));
+  const grpcTargets = new Set(grpcCalls.map((g) => g.target));
+  const hasGrpc = !!grpcServer || grpcCalls.length > 0;
   const requirements = [
     req.flask,
     req.gunicorn,
@@ -83,6 +99,7 @@ export function pythonServiceView(model: SystemModel, c: Context) {
     ...(hasEvents || api ? [req.jsonschema] : []),
     ...(model.broker.kind === "rabbitmq" ? [req.pika] : []),
     ...(c.database ? [req[c.database.engine]] : []),
+    ...(hasGrpc ? [req.grpcio, req.protobuf, ...(grpcServer ? [req.grpcioReflection] : [])] : []),
   ].sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : 1));
   return {
     system: model.name,
@@ -117,7 +134,7 @@ export function pythonServiceView(model: SystemModel, c: Context) {
     publishes,
     consumes,
     hasEvents,
-    calls: c.calls.map((call) => ({
+    calls: c.calls.filter((call) => !grpcTargets.has(call.target)).map((call) => ({
       target: call.target,
       pyName: toSnake(call.target),
       envVar: `${toEnvName(call.target)}_URL`,
@@ -133,6 +150,16 @@ export function pythonServiceView(model: SystemModel, c: Context) {
     sagaActions: sagaActionsOf(model, c)
       .map((a) => ({ ...a, module: `${toSnake(a.saga)}__${toSnake(a.action)}`, compensationOf: a.kind === "compensation" ? a.pair : null }))
       .sort((a, b) => (a.module < b.module ? -1 : a.module > b.module ? 1 : 0)),
+    grpcServer,
+    grpcCalls,
+    hasGrpc,
+    grpcTools: PYTHON_GRPC_TOOLS,
+    /** proto/*.proto it ships: its own, the health service's, its gRPC callees'. */
+    protos: [
+      ...(grpcServer ? [{ file: `proto/${c.name}.proto`, text: grpcServer.protoText }] : []),
+      ...grpcCalls.filter((g) => g.target !== c.name).map((g) => ({ file: g.protoFile, text: g.protoText })),
+    ],
+    protoFiles: [...(grpcServer ? [`${c.name}.proto`, "health.proto"] : []), ...grpcCalls.filter((g) => g.target !== c.name).map((g) => `${g.target}.proto`)],
     requirements,
     devRequirements: PYTHON_DEV_REQUIREMENTS,
   };
@@ -187,6 +214,15 @@ export function planPythonService(model: SystemModel, c: Context, render: Render
     for (const a of view.sagaActions)
       files.push({ path: `${base}/app/saga/${a.module}.py`, content: render(`${T}/app/saga/step.py`, { ...view, sagaAction: a }), owner: "user", context: c.name });
   }
+  // gRPC (docs/grpc.md): the .proto files, the stubs' loader, the server and its handlers, the clients
+  for (const p of view.protos) files.push({ path: `${base}/${p.file}`, content: render("services/grpc/proto", p), owner: "generated", context: c.name });
+  if (view.hasGrpc) files.push({ path: `${base}/app/grpc_stubs.py`, content: render(`${T}/app/grpc_stubs.py`, view), owner: "generated", context: c.name });
+  if (view.grpcServer) {
+    files.push({ path: `${base}/proto/health.proto`, content: render("services/grpc/health.proto", {}), owner: "generated", context: c.name });
+    files.push({ path: `${base}/app/grpc_server.py`, content: render(`${T}/app/grpc_server.py`, view), owner: "generated", context: c.name });
+    files.push({ path: `${base}/app/grpc_handlers.py`, content: render(`${T}/app/grpc_handlers.py`, view), owner: "user", context: c.name });
+  }
+  if (view.grpcCalls.length) files.push({ path: `${base}/app/grpc_clients.py`, content: render(`${T}/app/grpc_clients.py`, view), owner: "generated", context: c.name });
   files.push({ path: `${base}/app/handlers.py`, content: render(`${T}/app/handlers.py`, view), owner: "user", context: c.name });
   files.push({ path: `${base}/app/event_handlers.py`, content: render(`${T}/app/event_handlers.py`, view), owner: "user", context: c.name });
   for (const s of view.schemaFiles) {

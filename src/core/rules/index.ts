@@ -15,6 +15,7 @@ import { portMeshReserved, portRange, portUnique } from "./ports.js";
 import { refContext, refEvent } from "./references.js";
 import { routeDuplicate, routePath } from "./routes.js";
 import { gatewayJwks, gatewayRateLimitStore } from "./gateway.js";
+import { grpcCallee, grpcName, grpcPort, grpcSchema } from "./grpc.js";
 import { runtimeSupport } from "./runtime-support.js";
 import type { Rule } from "./types.js";
 import { callTimeout, contextIsolated, gatewayRoutesUnused } from "./warnings.js";
@@ -61,4 +62,8 @@ export const RULES: readonly Rule[] = [
   readModelName,
   readModelSource,
   esRuntime,
+  grpcCallee,
+  grpcName,
+  grpcSchema,
+  grpcPort,
 ];

@@ -256,7 +256,8 @@ export function siteModel(input: SiteInput): SiteModel {
   for (const b of model.bffs) nodes.push({ id: `c:${b.name}`, label: `${b.name} (bff)`, kind: "gateway", runtime: "node-express", database: "none", href: null });
   const edges: GraphEdge[] = [];
   for (const p of graph.pods) {
-    edges.push({ id: `${p.kind}:${p.from}>${p.to}`, source: `c:${p.from}`, target: `c:${p.to}`, kind: p.kind === "bff" ? "call" : p.kind, label: p.kind === "route" ? p.why.join(", ") : p.kind === "saga" ? p.why.join(", ") : p.kind === "bff" ? "composes" : "calls" });
+    // a gRPC call is drawn as a call, labelled as such (docs/grpc.md); a BFF's composed calls as calls labelled "composes"
+    edges.push({ id: `${p.kind}:${p.from}>${p.to}`, source: `c:${p.from}`, target: `c:${p.to}`, kind: p.kind === "bff" || p.kind === "grpc" ? "call" : p.kind, label: p.kind === "route" ? p.why.join(", ") : p.kind === "saga" ? p.why.join(", ") : p.kind === "bff" ? "composes" : p.kind === "grpc" ? "calls (gRPC)" : "calls" });
   }
   const asyncPairs = new Map<string, string[]>();
   for (const e of model.events) {
