@@ -11,6 +11,7 @@ import { databaseShared, eventPublisher } from "./ownership.js";
 import { portMeshReserved, portRange, portUnique } from "./ports.js";
 import { refContext, refEvent } from "./references.js";
 import { routeDuplicate, routePath } from "./routes.js";
+import { deployStrategy, routeSplit, routeTarget } from "./progressive.js";
 import { gatewayJwks, gatewayRateLimitStore } from "./gateway.js";
 import { runtimeSupport } from "./runtime-support.js";
 import type { Rule } from "./types.js";
@@ -29,6 +30,9 @@ export const RULES: readonly Rule[] = [
   environmentNamespaceUnique,
   routePath,
   routeDuplicate,
+  routeTarget,
+  routeSplit,
+  deployStrategy,
   apiRoute,
   apiDuplicate,
   apiRequestMethod,
