@@ -163,6 +163,11 @@ export const EXPLANATIONS: Readonly<Record<string, Explanation>> = {
     bad: "contexts:\n  orders:\n    deploy: { strategy: canary, steps: [50, 10] }",
     good: "mesh: istio\ncontexts:\n  orders:\n    deploy: { strategy: canary, steps: [10, 50, 100], pause: 5m, analysis: { maxErrorRate: 1% } }",
   },
+  "discovery-support": {
+    text: "`discovery: consul` (register each service with a Consul agent, health-check it, resolve callees through Consul's health API) is in the system.yaml contract but msa does not generate it yet, so it is refused rather than silently ignored. Services find each other by their DNS names (`http://<context>:<port>`, the same in compose and Kubernetes).",
+    bad: "discovery: consul",
+    good: "discovery: kubernetes",
+  },
   "gateway-none-routes": { text: "Routes are declared but gateway.kind is none: nothing serves them. Choose a gateway kind or drop the routes." },
   "runtime-support": { text: "python-flask contexts get no Kafka event adapter and no saga orchestrator yet; use node-express for those contexts or another broker." },
   "environment-namespace-unique": {

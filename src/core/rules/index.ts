@@ -11,7 +11,7 @@ import { databaseShared, eventPublisher } from "./ownership.js";
 import { portMeshReserved, portRange, portUnique } from "./ports.js";
 import { refContext, refEvent } from "./references.js";
 import { routeDuplicate, routePath } from "./routes.js";
-import { deployStrategy, routeSplit, routeTarget } from "./progressive.js";
+import { deployStrategy, discoverySupport, routeSplit, routeTarget } from "./progressive.js";
 import { gatewayJwks, gatewayRateLimitStore } from "./gateway.js";
 import { runtimeSupport } from "./runtime-support.js";
 import type { Rule } from "./types.js";
@@ -33,6 +33,7 @@ export const RULES: readonly Rule[] = [
   routeTarget,
   routeSplit,
   deployStrategy,
+  discoverySupport,
   apiRoute,
   apiDuplicate,
   apiRequestMethod,

@@ -84,3 +84,17 @@ export const deployStrategy: Rule = {
     return out;
   },
 };
+
+/**
+ * `discovery: consul` is part of the contract (issue #18) but the generated services do not register with Consul
+ * yet: refusing it is honest, where accepting it would deploy services that silently still use Kubernetes DNS.
+ */
+export const discoverySupport: Rule = {
+  id: "discovery-support",
+  severity: "error",
+  summary: "discovery: consul is not generated yet; services find each other by Kubernetes/compose DNS names",
+  check({ data, at }) {
+    if (data.discovery !== "consul") return [];
+    return [at(["discovery"], "discovery: consul is not generated yet (services would still use DNS names and never register); remove it or set discovery: kubernetes — README \"Not done yet\" says what is missing")];
+  },
+};
