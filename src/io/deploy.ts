@@ -301,7 +301,8 @@ async function executePlan(ctx: CliContext, model: SystemModel, req: DeployReque
   const main = firstProgressive < 0 ? plan.steps : plan.steps.slice(0, firstProgressive);
   const after = firstProgressive < 0 ? [] : plan.steps.slice(firstProgressive);
   const undo = req.mode === "abort" || req.mode === "rollback";
-  if (undo) return runProgressive(after, true);
+  // --abort / --rollback: every step in order (a rollback's readiness wait comes before its switch)
+  if (undo) return runProgressive(plan.steps, true);
 
   // Builds, pushes, apply: the first failure stops everything after it.
   for (const step of main.filter((s) => s.phase !== "rollout")) {

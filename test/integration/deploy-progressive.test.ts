@@ -185,6 +185,18 @@ describe.skipIf(!haveKubectl)("msa deploy: canary and blue-green (skipped withou
     expect(calls.some((x) => x.tool === "docker" || x.args[0] === "apply")).toBe(false);
   });
 
+  it("--rollback of a blue-green context alone waits for the previous colour before switching; a colour that is not ready is never switched to", async () => {
+    const ok = await deploy({ mode: "rollback", services: ["users"] }, { "get service users": "green" });
+    expect(ok.r.exitCode, ok.c.err()).toBe(0);
+    expect(ok.calls.map(line).filter((l) => !l.startsWith("kubectl get"))).toEqual([
+      "kubectl rollout status deployment/users-blue --namespace pdshop-staging --timeout=5m",
+      'kubectl patch service users --namespace pdshop-staging --type merge --patch {"spec":{"selector":{"msa.dev/color":"blue"}}}',
+    ]);
+    const notReady = await deploy({ mode: "rollback", services: ["users"] }, { "get service users": "green" }, ["rollout status deployment/users-blue"]);
+    expect(notReady.r.exitCode).toBe(1);
+    expect(notReady.calls.some((x) => x.args[0] === "patch")).toBe(false);
+  });
+
   it("--abort: the canary's traffic goes back to stable, nothing is built or applied", async () => {
     const { r, c, calls } = await deploy({ mode: "abort", services: ["orders"] });
     expect(r.exitCode, c.err()).toBe(0);
