@@ -102,7 +102,7 @@ describe("progressive delivery manifests", () => {
     const green = find("Deployment", "orders-green").spec.template.metadata.labels;
     const switched = JSON.parse(pp.steps.find((s) => s.phase === "switch")!.argv.at(-1)!).spec.selector;
     expect(matches({ ...find("Service", "orders").spec.selector, ...switched }, green)).toBe(true);
-    expect(pp.rewrite(find("Service", "orders"))!.spec.selector["msa.dev/color"]).toBe("blue");
+    expect((pp.rewrite(find("Service", "orders")) as Obj).spec.selector["msa.dev/color"]).toBe("blue");
     // the canary: a traffic step per declared step, pause + analysis below 100, promote, back on stable
     expect(pp.steps.filter((s) => s.context === "users").map((s) => s.phase)).toEqual(["traffic", "pause", "analysis", "traffic", "pause", "analysis", "traffic", "promote", "rollout", "traffic"]);
     expect(pp.steps.find((s) => s.phase === "analysis")!.analysis).toEqual({ url: "http://prom:9090", query: errorRateQuery("users", "pd", 120_000), maxErrorRate: 0.005 });
