@@ -37,7 +37,7 @@ export const ISTIO_MERGED_METRICS_PORT = 15020;
 /** bff: a backend-for-frontend to a context one of its routes composes (docs/bff.md).
  * grpc: a `calls` entry with protocol grpc, to the callee's gRPC port (docs/grpc.md). */
 export type PodEdgeKind = "route" | "call" | "saga" | "bff" | "grpc";
-export type OutsideEdgeKind = "database" | "broker" | "dns" | "tracing" | "jwks" | "ratelimit";
+export type OutsideEdgeKind = "database" | "broker" | "dns" | "tracing" | "jwks" | "ratelimit" | "upstream" | "registry";
 export type InboundEdgeKind = "public" | "metrics";
 
 /** A connection between two workloads of the system. */
@@ -130,7 +130,12 @@ export function edgeGraph(model: SystemModel): EdgeGraph {
     }
     pods.set(key, { kind, from, to, port, why: [why] });
   };
-  if (gw) for (const r of model.gateway.routes) addPod("route", gw, r.context, r.path);
+  if (gw)
+    for (const r of model.gateway.routes) {
+      addPod("route", gw, r.context, r.path);
+      // a strangler route's split: the contexts that take a share of the legacy upstream's traffic
+      for (const s of r.split) addPod("route", gw, s.context, r.path);
+    }
   for (const c of model.contexts) for (const call of c.calls) addPod(call.protocol === "grpc" ? "grpc" : "call", c.name, call.target, "calls");
   for (const s of model.sagas) for (const step of s.steps) addPod("saga", s.orchestrator, step.context, `saga ${s.name}`);
   for (const b of model.bffs) for (const t of b.targets) addPod("bff", b.name, t, `bff ${b.name}`);
@@ -151,6 +156,9 @@ export function edgeGraph(model: SystemModel): EdgeGraph {
       const port = u.port ? Number(u.port) : u.protocol === "http:" ? 80 : 443;
       outside.push({ kind: "jwks", from: w.name, port, protocol: "TCP", what: `JWKS (${u.host})` });
     }
+    // strangler routes: the gateway proxies to a legacy system outside the cluster (docs/progressive-delivery.md)
+    if (w.component === "gateway")
+      for (const u of upstreamHosts(model)) outside.push({ kind: "upstream", from: w.name, port: u.port, protocol: "TCP", what: `legacy upstream (${u.host})` });
     // gateway.rateLimitStore: redis — the node gateway's REDIS_URL and Kong's policy: redis (REDIS_HOST), port 6379
     if (w.component === "gateway" && model.gateway.rateLimitStore === "redis")
       outside.push({ kind: "ratelimit", from: w.name, port: RATE_LIMIT_REDIS_PORT, protocol: "TCP", what: "rate-limit store (redis)" });
@@ -202,4 +210,17 @@ export function urlEnv(g: EdgeGraph, name: string, host: (to: string) => string 
           value: `http://${host(e.to)}:${e.port}`,
         },
   );
+}
+
+/** The external hosts of the strangler routes (`gateway.routes[].upstream`), one per host:port, sorted. */
+export function upstreamHosts(model: SystemModel): { host: string; hostname: string; port: number; protocol: "http" | "https" }[] {
+  const out = new Map<string, { host: string; hostname: string; port: number; protocol: "http" | "https" }>();
+  for (const r of model.gateway.routes) {
+    if (!r.upstream) continue;
+    const u = new URL(r.upstream);
+    const protocol = u.protocol === "https:" ? "https" : "http";
+    const port = u.port ? Number(u.port) : protocol === "http" ? 80 : 443;
+    out.set(`${u.hostname}:${port}`, { host: `${u.hostname}:${port}`, hostname: u.hostname, port, protocol });
+  }
+  return [...out.values()].sort((a, b) => (a.host < b.host ? -1 : 1));
 }

@@ -163,6 +163,26 @@ export const EXPLANATIONS: Readonly<Record<string, Explanation>> = {
   "api-compatibility": {
     text: "msa validate compares each endpoint's request and response schemas with the previous contract (services/<context>/openapi.yaml at HEAD, on disk outside git, or --against REF) using the events' compatibility engine. compatibility: backward (default) means clients of the previous contract keep working: the new request schema accepts all the old one did, and old clients accept every new response. Make the change compatible, serve it at a new endpoint, or set compatibility: none on the endpoint (docs/rest-contracts.md).",
   },
+  "route-target": {
+    text: "A gateway route is served either by a context of the system (`context`) or, during a strangler-fig migration, by an external legacy system (`upstream`, its URL). Naming both is ambiguous and naming neither routes nowhere. To move part of a legacy route's traffic to a context, keep `upstream` and add `split` (docs/progressive-delivery.md).",
+    bad: "routes:\n  - { path: /api/legacy, context: orders, upstream: \"http://legacy.internal:8080\" }",
+    good: "routes:\n  - { path: /api/legacy, upstream: \"http://legacy.internal:8080\", split: { orders: 20 } }",
+  },
+  "route-split": {
+    text: "`split` shares a strangler route's requests between its legacy `upstream` and contexts: each declared context gets its percent, the upstream the rest, so the shares total at most 100. It needs an `upstream`. With Kong the split is a Kong upstream of weighted targets (host:port), which share one protocol and path, so the legacy URL must be plain http without a path (the node gateway has no such limit).",
+    bad: "routes:\n  - { path: /api/legacy, upstream: \"http://legacy.internal:8080\", split: { orders: 70, payment: 40 } }",
+    good: "routes:\n  - { path: /api/legacy, upstream: \"http://legacy.internal:8080\", split: { orders: 60, payment: 40 } }",
+  },
+  "deploy-strategy": {
+    text: "`contexts.<c>.deploy` chooses how msa deploy rolls a new version out. A canary shifts traffic by weight, which msa does with Istio (a DestinationRule with stable and canary subsets and a VirtualService whose weights deploy walks): it needs `mesh: istio`, and its steps rise strictly to 100. Without a mesh use `strategy: blue-green` (two Deployments and a Service selector switch). steps, pause and analysis mean something for a canary only.",
+    bad: "contexts:\n  orders:\n    deploy: { strategy: canary, steps: [50, 10] }",
+    good: "mesh: istio\ncontexts:\n  orders:\n    deploy: { strategy: canary, steps: [10, 50, 100], pause: 5m, analysis: { maxErrorRate: 1% } }",
+  },
+  "discovery-support": {
+    text: "`discovery: consul` (register each service with a Consul agent, health-check it, resolve callees through Consul's health API) is in the system.yaml contract but msa does not generate it yet, so it is refused rather than silently ignored. Services find each other by their DNS names (`http://<context>:<port>`, the same in compose and Kubernetes).",
+    bad: "discovery: consul",
+    good: "discovery: kubernetes",
+  },
   "gateway-none-routes": { text: "Routes are declared but gateway.kind is none: nothing serves them. Choose a gateway kind or drop the routes." },
   "es-database": {
     text: "persistence: event-sourced and readModels keep an append-only event store (msa_events), snapshots, projection checkpoints and the read model tables (rm_<name>) in the context's own database, generated for PostgreSQL (docs/event-sourcing.md). Set database: postgres. MySQL is not generated yet: it would need JSON columns instead of jsonb, GET_LOCK instead of pg_advisory_xact_lock (which keeps the global position in commit order) and polling instead of LISTEN/NOTIFY.",

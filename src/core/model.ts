@@ -147,6 +147,8 @@ export interface Context {
   readModels: ReadModel[];
   /** contexts.<c>.grpc: its gRPC server (docs/grpc.md); null without one. */
   grpc: GrpcContract | null;
+  /** contexts.<c>.deploy (default rolling). */
+  deploy: DeployStrategy;
   source: SourceRef;
 }
 
@@ -160,12 +162,41 @@ export interface ReadModel {
 
 export interface Route {
   path: string;
+  /** The context that serves it; "" for a strangler route with an `upstream` instead. */
   context: string;
+  /** A strangler-fig route: the external (legacy) base URL it proxies to (docs/progressive-delivery.md). */
+  upstream: string | null;
+  /** With an upstream: the share of requests each context takes (percent); the upstream gets the rest. */
+  split: RouteSplit[];
   methods: HttpMethod[];
   auth: "jwt" | "none";
   rateLimit: RateLimit | null;
   source: SourceRef;
 }
+
+/** One context's share of a strangler route (`split: { orders: 20 }`). */
+export interface RouteSplit {
+  context: string;
+  percent: number;
+}
+
+export type DeployStrategyKind = "rolling" | "canary" | "blue-green";
+
+/** `contexts.<c>.deploy`: how `msa deploy` rolls a new version out (docs/progressive-delivery.md). */
+export interface DeployStrategy {
+  strategy: DeployStrategyKind;
+  /** Canary: the canary's traffic percent at each step, ascending, ending at 100. */
+  steps: number[];
+  /** Canary: the wait after each step below 100, in ms (and as written). */
+  pauseMs: number;
+  pause: string;
+  /** Canary: the highest error ratio (0..1) the canary may show during a pause; null: no analysis. */
+  maxErrorRate: number | null;
+}
+
+export const DEFAULT_CANARY_STEPS = [10, 50, 100];
+export const DEFAULT_CANARY_PAUSE = "1m";
+export const ROLLING: DeployStrategy = { strategy: "rolling", steps: [], pauseMs: 0, pause: "0s", maxErrorRate: null };
 
 export interface Gateway {
   kind: GatewayKind;
@@ -297,6 +328,8 @@ export interface SystemModel {
   broker: Broker;
   gateway: Gateway;
   mesh: "none" | "istio";
+  /** How services find each other: Kubernetes DNS (default) or a Consul registry (docs/progressive-delivery.md). */
+  discovery: "kubernetes" | "consul";
   environments: Record<EnvironmentName, EnvironmentSettings>;
   ci: CiSettings;
   dev: DevSettings;
@@ -434,9 +467,15 @@ export function buildModel(input: ModelInput): ModelResult {
   const routes: Route[] = asList(gw.routes).map((r, i) => {
     const raw = asMap(r);
     const methods = asStrings(raw.methods).map((m) => m.toUpperCase() as HttpMethod);
+    const upstream = typeof raw.upstream === "string" ? raw.upstream : null;
     return {
       path: String(raw.path ?? "/"),
-      context: String(raw.context ?? ""),
+      context: typeof raw.context === "string" ? raw.context : "",
+      upstream,
+      split: Object.entries(asMap(raw.split))
+        .filter((e): e is [string, number] => typeof e[1] === "number")
+        .map(([context, percent]) => ({ context, percent }))
+        .sort((a, b) => (a.context < b.context ? -1 : 1)),
       // Without methods a route exposes what its context serves (all methods when it declares no api).
       methods: (methods.length ? sorted(methods) : defaultRouteMethods(asMap(rawContexts[String(raw.context)]).api)) as HttpMethod[],
       auth: raw.auth === "none" ? "none" : raw.auth === "jwt" ? "jwt" : gatewayAuth,
@@ -531,6 +570,7 @@ export function buildModel(input: ModelInput): ModelResult {
         .sort()
         .map((rm) => ({ name: rm, from: sorted(asStrings(asMap(asMap(raw.readModels)[rm]).from)) })),
       grpc: raw.grpc === undefined ? null : grpcContractOf(name, n, raw.grpc, { loaded, dir, file, readFile: input.readFile, diagnostics }),
+      deploy: deployOf(raw.deploy),
       source: { loaded, path: ["contexts", n] },
     };
   });
@@ -646,6 +686,7 @@ export function buildModel(input: ModelInput): ModelResult {
       audience: typeof gw.audience === "string" ? gw.audience : name,
     },
     mesh: root.mesh === "istio" ? "istio" : "none",
+    discovery: root.discovery === "consul" ? "consul" : "kubernetes",
     environments: environmentSettings(
       root.environments,
       typeof root.namespace === "string" ? root.namespace : name,
@@ -702,4 +743,23 @@ function brokerOf(b: Record<string, unknown>): Broker {
 /** `compatibility: { mode, policy }` (the object form of `compatibility: backward`). */
 function isCompatObject(v: unknown): v is { mode?: string; policy?: string } {
   return !!v && typeof v === "object" && !Array.isArray(v);
+}
+
+/** `contexts.<c>.deploy`: rolling unless a strategy is named; canary defaults 10/50/100 with 1m pauses. */
+export function deployOf(raw: unknown): DeployStrategy {
+  const d = asMap(raw);
+  const strategy = d.strategy === "canary" || d.strategy === "blue-green" ? d.strategy : "rolling";
+  if (strategy !== "canary") return { ...ROLLING, strategy };
+  const steps = Array.isArray(d.steps) && d.steps.length ? d.steps.filter((x): x is number => typeof x === "number") : DEFAULT_CANARY_STEPS;
+  const pause = typeof d.pause === "string" ? d.pause : typeof d.pause === "number" ? `${d.pause}ms` : DEFAULT_CANARY_PAUSE;
+  const rate = asMap(d.analysis).maxErrorRate;
+  return { strategy, steps: [...steps], pauseMs: parseDuration(pause) ?? 60_000, pause, maxErrorRate: parsePercent(rate) };
+}
+
+/** `1%`, `0.5%` or a ratio such as 0.01 → 0.01; null when absent or malformed (the schema reports it). */
+export function parsePercent(v: unknown): number | null {
+  if (typeof v === "number") return v;
+  if (typeof v !== "string") return null;
+  const m = /^([0-9]+(?:\.[0-9]+)?)%$/.exec(v.trim());
+  return m ? Number(m[1]) / 100 : null;
 }

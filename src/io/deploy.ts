@@ -20,16 +20,34 @@ import {
   type PreparedDeploy,
 } from "../core/deploy/plan.js";
 import { formatDryRun, planJson, shellCommand, stepJson } from "../core/deploy/format.js";
+import { factQueries, factsFrom, progressiveContexts } from "../core/deploy/progressive.js";
 import type { CliContext } from "../cli/context.js";
 import { formatText } from "../cli/report.js";
 import { loadSystem } from "../cli/system.js";
 
 export interface DeployCliOptions extends Omit<DeployRequest, "k8sManifest"> {
+  /** --abort / --rollback (default deploy). */
+  mode?: "deploy" | "abort" | "rollback";
   file?: string;
   /** As given on the command line (relative to the working directory). */
   k8sManifest?: string;
   dryRun: boolean;
   output: "text" | "json";
+}
+
+/** What a canary analysis found: the 5xx ratio, or null when no request reached the canary. */
+export async function queryErrorRate(url: string, query: string): Promise<{ ok: true; rate: number | null } | { ok: false; message: string }> {
+  try {
+    const res = await fetch(`${url.replace(/\/+$/, "")}/api/v1/query?${new URLSearchParams({ query })}`, { signal: AbortSignal.timeout(15_000) });
+    if (!res.ok) return { ok: false, message: `Prometheus answered ${res.status}` };
+    const body = (await res.json()) as { status?: string; data?: { result?: { value?: [number, string] }[] } };
+    if (body.status !== "success") return { ok: false, message: `Prometheus query failed: ${JSON.stringify(body).slice(0, 200)}` };
+    const v = body.data?.result?.[0]?.value?.[1];
+    const rate = v === undefined ? null : Number(v);
+    return { ok: true, rate: rate === null || Number.isNaN(rate) ? null : rate };
+  } catch (e) {
+    return { ok: false, message: `Prometheus at ${url} unreachable: ${(e as Error).message}` };
+  }
 }
 
 /** What generate's check mode reports (src/io/generate.ts); drift = any change or conflict. */
@@ -163,6 +181,8 @@ function toRequest(model: SystemModel, cwd: string, o: DeployCliOptions): Deploy
     skipPush: o.skipPush,
     timeout: o.timeout,
     rollbackOnFailure: o.rollbackOnFailure,
+    mode: o.mode ?? "deploy",
+    prometheusUrl: o.prometheusUrl,
   };
 }
 
@@ -196,7 +216,8 @@ export async function runDeploy(ctx: CliContext, o: DeployCliOptions, deps: Depl
       }
 
   // 1. The generated output must be what system.yaml says: never deploy drifted manifests.
-  const drift = await deps.checkDrift(ctx, o.file);
+  // (--abort and --rollback undo what runs: they must work even when system.yaml moved on)
+  const drift = req.mode === "abort" || req.mode === "rollback" ? { diagnostics: [], changes: [], conflicts: [] } : await deps.checkDrift(ctx, o.file);
   if (hasErrors(drift.diagnostics) || drift.changes.length || drift.conflicts.length) {
     if (drift.diagnostics.length) ctx.stderr(formatText(drift.diagnostics));
     const list = [...drift.changes, ...drift.conflicts].map(describeChange);
@@ -214,7 +235,17 @@ export async function runDeploy(ctx: CliContext, o: DeployCliOptions, deps: Depl
     ctx.stderr(`msa deploy: ${rendered.message.replace(/\n*$/, "\n")}Nothing was deployed.\n`);
     return { exitCode: 1 };
   }
-  const plan = planDeploy(model, req, prepared, rendered.text);
+  // blue-green / canary: ask the cluster which colour runs and whether a stable version exists (read-only gets)
+  const undo = req.mode === "abort" || req.mode === "rollback";
+  const firstPlan = planDeploy(model, { ...req, mode: "deploy" }, prepared, rendered.text);
+  const progressive = progressiveContexts(model, prepared.images.map((i) => i.service));
+  const queries = factQueries(progressive, firstPlan.namespace);
+  const answers = [];
+  for (const q of queries) {
+    const r = await run(kubectl, q.argv, { cwd: model.dir, env: ctx.env });
+    answers.push({ context: q.context, kind: q.kind, exitCode: r.exitCode, stdout: r.stdout });
+  }
+  const plan = queries.length || undo ? planDeploy(model, req, prepared, rendered.text, factsFrom(answers)) : firstPlan;
 
   if (o.dryRun) {
     ctx.stdout(json ? JSON.stringify(planJson(plan, true), null, 2) + "\n" : formatDryRun(plan));
@@ -265,8 +296,16 @@ async function executePlan(ctx: CliContext, model: SystemModel, req: DeployReque
     return { exitCode };
   };
 
+  const PROGRESSIVE = new Set(["traffic", "pause", "analysis", "promote", "switch"]);
+  const firstProgressive = plan.steps.findIndex((s) => PROGRESSIVE.has(s.phase));
+  const main = firstProgressive < 0 ? plan.steps : plan.steps.slice(0, firstProgressive);
+  const after = firstProgressive < 0 ? [] : plan.steps.slice(firstProgressive);
+  const undo = req.mode === "abort" || req.mode === "rollback";
+  // --abort / --rollback: every step in order (a rollback's readiness wait comes before its switch)
+  if (undo) return runProgressive(plan.steps, true);
+
   // Builds, pushes, apply: the first failure stops everything after it.
-  for (const step of plan.steps.filter((s) => s.phase !== "rollout")) {
+  for (const step of main.filter((s) => s.phase !== "rollout")) {
     const r = await exec(step);
     if (r.exitCode !== 0) {
       if (step.phase === "secrets")
@@ -278,7 +317,7 @@ async function executePlan(ctx: CliContext, model: SystemModel, req: DeployReque
 
   // Rollouts: wait on every workload, then report each failure with its events.
   const failed: string[] = [];
-  for (const step of plan.steps.filter((s) => s.phase === "rollout")) {
+  for (const step of main.filter((s) => s.phase === "rollout")) {
     const r = await exec(step);
     if (r.exitCode !== 0) failed.push(step.workload as string);
   }
@@ -301,7 +340,44 @@ async function executePlan(ctx: CliContext, model: SystemModel, req: DeployReque
       `${failed.join(", ")} failed to roll out` +
         (req.rollbackOnFailure ? (rolledBack.length ? `; rolled back ${rolledBack.join(", ")}` : "; nothing could be rolled back") : "; pass --rollback-on-failure to undo automatically"),
     );
-  const images = plan.images.map((i) => i.ref).join(", ");
-  return finish(0, `deployed ${plan.env} to namespace ${plan.namespace}${images ? ` (${images})` : ""}`);
+  return runProgressive(after, false);
+
+  /** Blue-green switches, canary weights, pauses, analyses and promotions, in order; a failed analysis aborts its canary. */
+  async function runProgressive(steps: DeployStep[], undoing: boolean): Promise<RunResult> {
+    for (const step of steps) {
+      if (step.phase === "pause") {
+        say(`# ${step.description}\n$ ${shellCommand(step.argv)}\n`);
+        await new Promise((r) => setTimeout(r, step.waitMs ?? 0));
+        results.push({ step, exitCode: 0 });
+        continue;
+      }
+      if (step.phase === "analysis" && step.analysis) {
+        say(`# ${step.description}\n$ ${shellCommand(step.argv)}\n`);
+        const a = await queryErrorRate(step.analysis.url, step.analysis.query);
+        const failed = !a.ok || (a.rate !== null && a.rate > step.analysis.maxErrorRate);
+        results.push({ step, exitCode: failed ? 1 : 0 });
+        if (a.ok) ctx.stderr(a.rate === null ? `msa deploy: no request reached the canary of ${step.context} during the pause; counted as passing\n` : `msa deploy: ${step.context} canary 5xx ratio ${(a.rate * 100).toFixed(3)} % (at most ${(step.analysis.maxErrorRate * 100).toFixed(3)} %)\n`);
+        if (failed) {
+          const why = a.ok ? `the canary's 5xx ratio ${(a.rate! * 100).toFixed(3)} % is above ${(step.analysis.maxErrorRate * 100).toFixed(3)} %` : a.message;
+          for (const s of plan.abortSteps?.[step.context ?? ""] ?? []) {
+            const r = await exec(s);
+            if (r.exitCode !== 0) return finish(1, `canary ${step.context} failed its analysis (${why}) and setting the traffic back on stable failed too (exit ${r.exitCode}); run msa deploy --abort`);
+          }
+          return finish(1, `canary ${step.context} failed its analysis: ${why}; traffic is back on stable (100 %), the stable version was not changed`);
+        }
+        continue;
+      }
+      const r = await exec(step);
+      if (r.exitCode !== 0) {
+        // a failed weight change mid-canary: traffic back on stable (a failed promote leaves the weights to the operator)
+        if (!undoing && step.phase === "traffic" && step.context && plan.abortSteps?.[step.context])
+          for (const s of plan.abortSteps[step.context] ?? []) await exec(s);
+        return finish(1, `${step.description} failed (exit ${r.exitCode})${step.phase === "switch" ? "; the Service still selects the previous colour" : ""}`);
+      }
+    }
+    if (undoing) return finish(0, steps.length ? `${req.mode === "abort" ? "aborted" : "rolled back"} in namespace ${plan.namespace}` : `nothing to ${req.mode === "abort" ? "abort" : "roll back"}`);
+    const images = plan.images.map((i) => i.ref).join(", ");
+    return finish(0, `deployed ${plan.env} to namespace ${plan.namespace}${images ? ` (${images})` : ""}`);
+  }
 }
 

@@ -35,6 +35,13 @@ for (const pattern of JSON.parse(process.env.FAKE_FAIL || "[]")) {
     process.exit(3);
   }
 }
+// FAKE_ANSWER: { "<substring of the command line>": "<stdout>" } — what a read-only get answers (first match wins)
+for (const [pattern, answer] of Object.entries(JSON.parse(process.env.FAKE_ANSWER || "{}"))) {
+  if (line.includes(pattern)) {
+    process.stdout.write(answer);
+    process.exit(0);
+  }
+}
 if (tool === "kubectl" && args[0] === "describe") process.stdout.write("Events:\\n  Warning  BackOff  pod/orders-abc  Back-off restarting failed container\\n");
 process.stdout.write("fake " + tool + " ok\\n");
 `;

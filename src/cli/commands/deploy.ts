@@ -17,6 +17,9 @@ interface DeployFlags {
   timeout: string;
   dryRun?: boolean;
   rollbackOnFailure?: boolean;
+  abort?: boolean;
+  rollback?: boolean;
+  prometheusUrl?: string;
   format: "text" | "json";
   /** The old name of --format (hidden alias). */
   output?: "text" | "json";
@@ -36,6 +39,9 @@ export function defineDeploy({ program, ctx, setExit }: Definer): void {
     .option("--skip-push", "do not push images")
     .option("--timeout <duration>", "how long to wait for each rollout", DEFAULT_ROLLOUT_TIMEOUT)
     .option("--rollback-on-failure", "run kubectl rollout undo on a workload that failed to roll out")
+    .option("--abort", "stop a canary: every selected canary's traffic back on stable (100 %); builds and applies nothing")
+    .option("--rollback", "go back: blue-green switches the Service to the previous colour, canary and rolling undo the Deployment")
+    .option("--prometheus-url <url>", "Prometheus the canary analyses query (default http://prometheus.istio-system:9090)")
     .option("--dry-run", "run nothing that changes anything: print each command and the rendered manifests")
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .addOption(new Option("--output <format>", "old name of --format").choices(["text", "json"]).hideHelp())
@@ -46,6 +52,8 @@ export function defineDeploy({ program, ctx, setExit }: Definer): void {
         "Examples:",
         "  msa deploy --env staging --dry-run",
         "  msa deploy --env prod --image-tag v1.4.2 --registry ghcr.io/acme --rollback-on-failure",
+        "  msa deploy --env prod --service-name orders --abort          # canary traffic back on stable",
+        "  msa deploy --env prod --service-name users --rollback        # blue-green: switch back",
         "  msa deploy --service-name orders --image-tag v1.0.0 --registry myregistry.com/myorg \\",
         "    --k8s-manifest k8s/orders.yaml --namespace production",
         "",
@@ -54,17 +62,23 @@ export function defineDeploy({ program, ctx, setExit }: Definer): void {
   withFileOption(cmd);
   cmd.action(async (flags: DeployFlags) => {
     if (!flags.env && !flags.k8sManifest) throw new UsageError("deploy needs --env dev|staging|prod (or --k8s-manifest FILE, which defaults to dev)");
+    if (flags.abort && flags.rollback) throw new UsageError("--abort and --rollback exclude each other: --abort stops a canary, --rollback goes back to the previous version");
+    const undo = !!(flags.abort || flags.rollback);
+    if (flags.prometheusUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(flags.prometheusUrl)) throw new UsageError(`--prometheus-url must be an http(s) URL, not ${JSON.stringify(flags.prometheusUrl)}`);
     const { runDeploy } = await import("../../io/deploy.js");
     const result = await runDeploy(ctx, {
       file: flags.file,
       env: flags.env ?? "dev",
       services: flags.serviceName ?? [],
-      imageTag: flags.imageTag,
+      // --abort / --rollback build and push nothing; the tag only labels the render they read the VirtualService from
+      imageTag: flags.imageTag ?? (undo ? "undo" : undefined),
       registry: flags.registry,
       namespace: flags.namespace,
       k8sManifest: flags.k8sManifest,
-      skipBuild: !!flags.skipBuild,
-      skipPush: !!flags.skipPush,
+      skipBuild: undo || !!flags.skipBuild,
+      skipPush: undo || !!flags.skipPush,
+      mode: flags.abort ? "abort" : flags.rollback ? "rollback" : "deploy",
+      prometheusUrl: flags.prometheusUrl,
       timeout: flags.timeout,
       rollbackOnFailure: !!flags.rollbackOnFailure,
       dryRun: !!flags.dryRun,

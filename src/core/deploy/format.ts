@@ -75,6 +75,9 @@ export function stepJson(s: DeployStep): object {
     mutates: s.mutates,
     ...(s.stdin !== undefined ? { stdin: "manifests" } : {}),
     ...(s.workload ? { workload: s.workload } : {}),
+    ...(s.context ? { context: s.context } : {}),
+    ...(s.waitMs !== undefined ? { waitMs: s.waitMs } : {}),
+    ...(s.analysis ? { analysis: s.analysis } : {}),
   };
 }
 
@@ -97,7 +100,7 @@ export function formatDryRun(plan: DeployPlan): string {
   let n = 0;
   for (const s of plan.steps) {
     lines.push("");
-    lines.push(`# ${++n}. ${s.description}${s.stdin !== undefined ? " (stdin: the manifests below)" : ""}`);
+    lines.push(`# ${++n}. ${s.description}${s.stdin !== undefined ? (s.phase === "promote" ? " (stdin: the stable Deployment as rendered, with this version)" : " (stdin: the manifests below)") : ""}`);
     lines.push(shellCommand(s.argv));
   }
   if (!plan.steps.length) lines.push("", "# nothing to do");

@@ -1,9 +1,10 @@
 // The deploy plan: model + options + facts (git, rendered manifests) → an ordered list of steps.
 // Pure: nothing here runs a process or touches the disk; src/io/deploy.ts gathers the facts and
 // runs the steps. Every name and tag is validated before it is put into an argv.
-import { parseAllDocuments } from "yaml";
+import { parseAllDocuments, stringify } from "yaml";
 import { UsageError } from "../diagnostics.js";
-import type { SystemModel } from "../model.js";
+import type { Context, SystemModel } from "../model.js";
+import { abortSteps, DEFAULT_PROMETHEUS_URL, NO_FACTS, progressiveContexts, progressiveDeploy, rollbackSteps, type ClusterFacts, type ProgressivePhase } from "./progressive.js";
 import { imageRepository } from "../plan/k8s-view.js";
 import { durationProblem, imageNameProblem, missingDeployInputs, missingInputsMessage, namespaceProblem, registryProblem, tagProblem } from "./validate.js";
 
@@ -27,6 +28,10 @@ export interface DeployRequest {
   skipPush: boolean;
   timeout: string;
   rollbackOnFailure: boolean;
+  /** deploy (default), or --abort / --rollback of a progressive delivery (docs/progressive-delivery.md). */
+  mode?: "deploy" | "abort" | "rollback";
+  /** Where canary analyses query Prometheus (--prometheus-url; default DEFAULT_PROMETHEUS_URL). */
+  prometheusUrl?: string;
 }
 
 /** What git says about the working tree (null commit: not a repository or no commit yet). */
@@ -77,7 +82,7 @@ export interface PreparedDeploy {
 }
 
 export interface DeployStep {
-  phase: "secrets" | "build" | "push" | "apply" | "rollout";
+  phase: "secrets" | "build" | "push" | "apply" | "rollout" | ProgressivePhase;
   argv: string[];
   description: string;
   /** Text fed to the command's standard input (the manifests for `kubectl apply -f -`). */
@@ -86,6 +91,10 @@ export interface DeployStep {
   mutates: boolean;
   /** For rollout steps: the workload waited on, as kind/name. */
   workload?: string;
+  /** Progressive steps: the context they belong to; pause: how long; analysis: the Prometheus check. */
+  context?: string;
+  waitMs?: number;
+  analysis?: { url: string; query: string; maxErrorRate: number };
 }
 
 export interface ManifestObject {
@@ -113,6 +122,8 @@ export interface DeployPlan extends PreparedDeploy {
   manifests: string;
   objects: ManifestObject[];
   steps: DeployStep[];
+  /** Canary contexts: what to run when their analysis fails (traffic back on stable). */
+  abortSteps?: Record<string, DeployStep[]>;
 }
 
 /** Every service that has an image msa builds: the contexts, the BFFs (services/<bff>), and the gateway when it is the node one. */
@@ -335,15 +346,28 @@ export function chooseNamespace(model: SystemModel, req: Pick<DeployRequest, "na
  * pushed), then one apply of the manifests on stdin, then a rollout wait per workload.
  * With a subset of services, the other services' objects are left out of what is applied.
  */
-export function planDeploy(model: SystemModel, req: DeployRequest, prepared: PreparedDeploy, rendered: string): DeployPlan {
+export function planDeploy(model: SystemModel, req: DeployRequest, prepared: PreparedDeploy, rendered: string, facts: ClusterFacts = NO_FACTS): DeployPlan {
   const all = imageServices(model);
   const parsed = parseManifests(rendered, all);
   const selected = new Set(prepared.images.map((i) => i.service));
   const subset = selected.size < all.length;
   const keep = parsed.objects.map((o) => !subset || o.service === null || selected.has(o.service));
+  const namespace0 = chooseNamespace(model, req, parsed.objects.filter((_o, i) => keep[i]));
+  const progressive = progressiveContexts(model, [...selected]);
+  if (req.mode === "abort" || req.mode === "rollback") return planUndo(model, req, prepared, parsed, progressive, namespace0, facts);
+  // blue-green / canary (progressive.ts): the running version's Deployment is not applied; the Service keeps its colour
+  const pp = progressiveDeploy(progressive, { namespace: namespace0, timeout: req.timeout, prometheusUrl: req.prometheusUrl ?? DEFAULT_PROMETHEUS_URL, facts, objects: parsed.data });
+  const texts = parsed.texts.slice();
+  parsed.objects.forEach((o, i) => {
+    if (!keep[i]) return;
+    if (pp.drop(o)) keep[i] = false;
+    const rewritten = pp.rewrite(parsed.data[i] as Obj);
+    if (rewritten) texts[i] = stringify(rewritten, { lineWidth: 0 });
+  });
+  const changed = subset || progressive.length > 0;
   const objects = parsed.objects.filter((_o, i) => keep[i]);
-  const manifests = subset ? joinDocuments(parsed.texts.filter((_t, i) => keep[i])) : rendered;
-  const namespace = chooseNamespace(model, req, objects);
+  const manifests = changed ? joinDocuments(texts.filter((_t, i) => keep[i])) : rendered;
+  const namespace = namespace0;
   const secrets = secretsRead(parsed.data.filter((_d, i) => keep[i]));
 
   const steps: DeployStep[] = [];
@@ -378,7 +402,17 @@ export function planDeploy(model: SystemModel, req: DeployRequest, prepared: Pre
       workload,
     });
   }
-  return { ...prepared, namespace, secrets, manifests, objects, steps };
+  steps.push(...pp.steps);
+  return { ...prepared, notes: [...prepared.notes, ...pp.notes], namespace, secrets, manifests, objects, steps, abortSteps: pp.abortSteps };
+}
+
+/** --abort / --rollback: no build, push or apply; only the traffic, selector and undo steps of progressive.ts. */
+function planUndo(model: SystemModel, req: DeployRequest, prepared: PreparedDeploy, parsed: ParsedManifests, progressive: Context[], namespace: string, facts: ClusterFacts): DeployPlan {
+  const selected = new Set(prepared.images.map((i) => i.service));
+  const contexts = req.mode === "abort" ? progressive : model.contexts.filter((c) => selected.has(c.name));
+  const undo = req.mode === "abort" ? abortSteps(contexts, namespace, parsed.data) : rollbackSteps(contexts, { namespace, timeout: req.timeout, facts, objects: parsed.data });
+  if (req.mode === "abort" && !progressive.length) undo.notes.push("no selected context deploys as a canary: nothing to abort");
+  return { ...prepared, images: [], notes: [...prepared.notes, ...undo.notes], namespace, secrets: [], manifests: "", objects: [], steps: undo.steps };
 }
 
 /** What to run when a rollout failed: the workload's description (with its events), the namespace's warnings. */

@@ -61,8 +61,12 @@ export const planArchitectureDocs: Planner = (model, render) => {
   /** One arrow per pod edge: its label says why the connection exists (routes, the call's policy, saga steps). */
   const edgeLabel = (e: PodEdge): string => {
     if (e.kind === "route") {
-      const routes = model.gateway.kind === "none" ? [] : model.gateway.routes.filter((r) => r.context === e.to && e.why.includes(r.path));
-      return routes.map((r) => `${r.path} ${r.methods.join(",")}${r.auth === "jwt" ? " (jwt)" : ""}`).join("; ");
+      const routes = model.gateway.kind === "none" ? [] : model.gateway.routes.filter((r) => (r.context === e.to || r.split.some((x) => x.context === e.to)) && e.why.includes(r.path));
+      const share = (r: (typeof routes)[number]): string => {
+        const x = r.split.find((y) => y.context === e.to);
+        return x ? ` (split ${x.percent} %)` : "";
+      };
+      return routes.map((r) => `${r.path} ${r.methods.join(",")}${r.auth === "jwt" ? " (jwt)" : ""}${share(r)}`).join("; ");
     }
     return e.why
       .map((w) => {
@@ -133,9 +137,32 @@ export const planArchitectureDocs: Planner = (model, render) => {
           responses: e.responses.map((r) => (r.schema ? `${r.status}: ${fieldsOf(r.schema.schema)}` : `${r.status}: no body`)).join("; ") || "—",
         })),
     }));
+  // strangler-fig routes: the legacy systems the gateway still sends traffic to (docs/progressive-delivery.md)
+  const legacyIds = uniqueIds([...new Set(model.gateway.routes.filter((r) => r.upstream).map((r) => new URL(r.upstream!).host))], (h) => `legacy_${toSnake(h)}`);
+  const legacy =
+    model.gateway.kind === "none"
+      ? []
+      : model.gateway.routes
+          .filter((r) => r.upstream)
+          .map((r) => {
+            const host = new URL(r.upstream!).host;
+            const rest = 100 - r.split.reduce((n, x) => n + x.percent, 0);
+            return {
+              id: legacyIds.get(host) ?? `legacy_${toSnake(host)}`,
+              host: label(host),
+              url: r.upstream,
+              path: r.path,
+              label: label(`${r.path} ${r.methods.join(",")}${r.auth === "jwt" ? " (jwt)" : ""}${r.split.length ? ` (${rest} %)` : ""}`),
+              share: `${rest} %`,
+              split: r.split.length ? r.split.map((x) => `${x.context} ${x.percent} %`).join(", ") : "—",
+            };
+          });
+  const legacyNodes = [...new Map(legacy.map((l) => [l.id, { id: l.id, host: l.host }])).values()];
   const view = {
     contracts,
     system: model.name,
+    legacy,
+    legacyNodes,
     broker: model.broker.kind,
     gateway: graph.gateway === null || model.gateway.kind === "none" ? null : { name: graph.gateway, kind: model.gateway.kind, routes },
     databases,

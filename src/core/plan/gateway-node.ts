@@ -38,7 +38,14 @@ export interface GatewayRouteView {
    */
   stripPrefix: string;
   defaultUrl: string;
+  /** A strangler route (`upstream`): the target is a legacy system, not a context. */
+  legacy: boolean;
+  /** A split strangler route: every target with its weight (percent), the upstream first; empty otherwise. */
+  split: { name: string; envVar: string; defaultUrl: string; weight: number }[];
 }
+
+/** `UPSTREAM_<PATH>_URL`: the variable that overrides a strangler route's upstream URL (`/api/legacy` → UPSTREAM_API_LEGACY_URL). */
+export const upstreamEnvOf = (routePath: string): string => `UPSTREAM_${toEnvName(routePath.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "root")}_URL`;
 
 /** `/api/v1/orders` → `/api/v1`; `/orders` → `` (nothing stripped). */
 export function stripPrefixOf(routePath: string): string {
@@ -54,13 +61,21 @@ export function gatewayRouteViews(model: SystemModel): GatewayRouteView[] {
   const routes = [...model.gateway.routes].sort((a, b) => b.path.length - a.path.length || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return routes.map((r: Route) => ({
     path: r.path.length > 1 ? r.path.replace(/\/+$/, "") : r.path,
-    context: r.context,
-    envVar: `ROUTE_${toEnvName(r.context)}_URL`,
+    context: r.upstream ? new URL(r.upstream).host : r.context,
+    envVar: r.upstream ? upstreamEnvOf(r.path) : `ROUTE_${toEnvName(r.context)}_URL`,
     methods: [...r.methods],
     auth: r.auth,
     rateLimit: r.rateLimit ? { count: r.rateLimit.count, windowMs: rateLimitWindowMs(r.rateLimit), text: `${r.rateLimit.count}/${r.rateLimit.unit}` } : null,
     stripPrefix: stripPrefixOf(r.path),
-    defaultUrl: `http://${r.context}:${portOf.get(r.context) ?? 80}`,
+    defaultUrl: r.upstream ? r.upstream.replace(/\/+$/, "") : `http://${r.context}:${portOf.get(r.context) ?? 80}`,
+    legacy: !!r.upstream,
+    split:
+      r.upstream && r.split.length
+        ? [
+            { name: new URL(r.upstream).host, envVar: upstreamEnvOf(r.path), defaultUrl: r.upstream.replace(/\/+$/, ""), weight: 100 - r.split.reduce((n, x) => n + x.percent, 0) },
+            ...r.split.map((x) => ({ name: x.context, envVar: `ROUTE_${toEnvName(x.context)}_URL`, defaultUrl: `http://${x.context}:${portOf.get(x.context) ?? 80}`, weight: x.percent })),
+          ].filter((t) => t.weight > 0)
+        : [],
   }));
 }
 
@@ -81,6 +96,7 @@ const FILES: readonly string[] = [
   "src/proxy.ts",
   "src/rate-limit.ts",
   "src/routes.ts",
+  "src/split.ts",
   "src/telemetry.ts",
   "src/main.ts",
   "test/gateway.test.ts",
@@ -89,7 +105,8 @@ const FILES: readonly string[] = [
 export const planNodeGateway: Planner = (model: SystemModel, render: Render): PlannedFile[] => {
   if (model.gateway.kind !== "node") return [];
   const routes = gatewayRouteViews(model);
-  const upstreams = [...new Map(routes.map((r) => [r.context, { context: r.context, envVar: r.envVar, defaultUrl: r.defaultUrl }])).values()].sort(
+  const targets = routes.flatMap((r) => (r.split.length ? r.split.map((t) => ({ context: t.name, envVar: t.envVar, defaultUrl: t.defaultUrl })) : [{ context: r.context, envVar: r.envVar, defaultUrl: r.defaultUrl }]));
+  const upstreams = [...new Map(targets.map((t) => [t.envVar, t])).values()].sort(
     (a, b) => (a.context < b.context ? -1 : 1),
   );
   const view = {

@@ -162,11 +162,11 @@ function groupOutside(g: EdgeGraph, name: string): WorkloadView["egressPorts"] {
   for (const e of g.outside.filter((x) => x.from === name && x.kind !== "dns")) {
     let entry = byKind.get(e.kind);
     if (!entry) {
-      entry = { what: e.kind === "tracing" ? "tracing collector (OTLP gRPC and HTTP)" : e.what, ports: [] };
+      entry = { what: e.kind === "tracing" ? "tracing collector (OTLP gRPC and HTTP)" : e.kind === "upstream" ? "legacy upstreams of the strangler routes" : e.what, ports: [] };
       byKind.set(e.kind, entry);
       out.push(entry);
     }
-    entry.ports.push({ port: e.port, protocol: e.protocol });
+    if (!entry.ports.some((p) => p.port === e.port && p.protocol === e.protocol)) entry.ports.push({ port: e.port, protocol: e.protocol });
   }
   return out;
 }

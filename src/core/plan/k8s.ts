@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { DEFAULT_TRUSTED_PROXIES, type SystemModel } from "../model.js";
 import type { Render } from "../render.js";
 import { kongConfig } from "./kong.js";
+import { progressiveWorkload } from "./k8s-progressive.js";
 import { alertRules } from "./observability.js";
 import {
   ENVIRONMENTS,
@@ -60,7 +61,23 @@ function planBase(model: SystemModel, render: Render, view: KubernetesView): Pla
     for (const f of WORKLOAD_FILES)
       if (!skip.includes(f)) add(`${dir}/${f}.yaml`, `workload/${f}.yaml`, { w, mesh: view.mesh, configHash, lifecycle }, context);
   };
-  for (const w of view.contexts) workload(w, w.name, [], w.name);
+  for (const w of view.contexts) {
+    const pw = progressiveWorkload(model, w);
+    if (!pw) {
+      workload(w, w.name, [], w.name);
+      continue;
+    }
+    // blue-green / canary (k8s-progressive.ts): a Deployment, HPA and PDB per variant; one Service, ConfigMap, policy
+    workload(w, w.name, ["deployment", "service", "hpa", "pdb"], w.name);
+    add(`${w.name}/service.yaml`, "workload/service.yaml", { w: { ...w, selector: pw.serviceSelector }, strategy: pw.strategy }, w.name);
+    const configHash = hash(JSON.stringify(w.config));
+    // blue-green: a preview Service per colour (<c>-blue, <c>-green), so the idle colour can be tried before the switch
+    if (pw.strategy === "blue-green")
+      for (const v of pw.variants) add(`${w.name}/service-${v.role}.yaml`, "workload/service.yaml", { w: v.w, strategy: pw.strategy }, w.name);
+    for (const v of pw.variants)
+      for (const f of ["deployment", "hpa", "pdb"])
+        add(`${w.name}/${f}-${v.role}.yaml`, `workload/${f}.yaml`, { w: v.w, mesh: view.mesh, configHash, lifecycle, role: v.role, strategy: pw.strategy }, w.name);
+  }
 
   const gw = view.gateway;
   if (gw) {
@@ -88,8 +105,11 @@ function planBase(model: SystemModel, render: Render, view: KubernetesView): Pla
     add("istio/peer-authentication.yaml", "istio/peer-authentication.yaml", { labels: view.partOf, gateway: gw });
     add("istio/deny-all.yaml", "istio/deny-all.yaml", { labels: view.partOf });
     for (const c of view.istio) {
-      add(`istio/${c.name}-destination-rule.yaml`, "istio/destination-rule.yaml", { c }, c.name);
-      add(`istio/${c.name}-virtual-service.yaml`, "istio/virtual-service.yaml", { c }, c.name);
+      const pw = view.contexts.find((w) => w.name === c.name);
+      const canary = pw ? progressiveWorkload(model, pw) : null;
+      const subsets = canary?.strategy === "canary" ? canary.subsets : [];
+      add(`istio/${c.name}-destination-rule.yaml`, "istio/destination-rule.yaml", { c, subsets }, c.name);
+      add(`istio/${c.name}-virtual-service.yaml`, "istio/virtual-service.yaml", { c, canary: subsets.length > 0 }, c.name);
     }
   }
   files.push({ path: "k8s/base/kustomization.yaml", content: render("k8s/base/kustomization.yaml", { namespace: view.namespace, resources }), owner: "generated" });
@@ -157,14 +177,20 @@ function planOverlay(model: SystemModel, env: Environment, view: KubernetesView,
   const workloads = [...view.contexts, ...(view.gateway ? [view.gateway] : [])];
   const patches: string[] = [];
   if (plan) {
-    for (const w of workloads) {
+    // blue-green / canary contexts: each variant's Deployment and HPA get the environment's patch
+    const patched = workloads.flatMap((w) => {
+      const pw = w === view.gateway ? null : progressiveWorkload(model, w);
+      return pw ? pw.variants.map((v) => v.w) : [w];
+    });
+    for (const w of patched) {
       const path = `patches/${w.name}.yaml`;
       const container = view.gateway && w === view.gateway && view.gateway.kind === "kong" ? "kong" : w.name;
+      const context = view.contexts.find((c) => w.name === c.name || w.name.startsWith(`${c.name}-`) && progressiveWorkload(model, c)?.variants.some((v) => v.w.name === w.name))?.name;
       files.push({
         path: `k8s/overlays/${env}/${path}`,
         content: render("k8s/overlays/patch", { env, w, container, hpaMin: plan.hpaMin(w), hpaMax: plan.hpaMax(w), resources: plan.resources(w) }),
         owner: "generated",
-        ...(w === view.gateway ? {} : { context: w.name }),
+        ...(w === view.gateway || !context ? {} : { context }),
       });
       patches.push(path);
     }

@@ -106,10 +106,18 @@ export interface KongServiceView {
   plugins: KongPlugin[];
 }
 
+/** A split strangler route's Kong upstream: the legacy host and the contexts as weighted targets. */
+export interface KongUpstreamView {
+  name: string;
+  targets: { target: string; weight: number }[];
+  tags: string[];
+}
+
 export interface KongView {
   system: string;
   tags: string[];
   services: KongServiceView[];
+  upstreams: KongUpstreamView[];
   /** The first service, to illustrate the path mapping in the header comment. */
   example: KongServiceView | null;
   jwtConsumer: { username: string; key: string } | null;
@@ -186,27 +194,45 @@ export function kongView(model: SystemModel): KongView {
   const used = new Set<string>();
   const tags = ["msa", model.name];
   // a route's upstream: a context, or a backend-for-frontend (docs/bff.md), with the longest its own calls may take
-  const upstreams = new Map<string, { name: string; port: number; callBudget: number }>([
+  const targetsOf = new Map<string, { name: string; port: number; callBudget: number }>([
     ...model.contexts.map((c) => [c.name, { name: c.name, port: c.port, callBudget: c.calls.reduce((m, k) => Math.max(m, k.timeoutMs * (k.retries + 1)), 0) }] as const),
     ...model.bffs.map((b) => [b.name, { name: b.name, port: b.port, callBudget: b.routes.reduce((m, r) => Math.max(m, r.calls.reduce((s, k) => s + k.timeoutMs, 0)), 0) }] as const),
   ]);
+  const upstreams: KongUpstreamView[] = [];
   const services = model.gateway.routes
-    .map((route) => ({ route, context: upstreams.get(route.context) }))
-    .filter((x): x is { route: Route; context: NonNullable<typeof x.context> } => !!x.context)
+    .map((route) => ({ route, context: targetsOf.get(route.context) ?? null }))
+    .filter((x) => !!x.context || !!x.route.upstream)
     .flatMap(({ route, context }) => {
-      let base = `${context.name}-${slug(route.path)}`;
-      for (let i = 2; used.has(base); i++) base = `${context.name}-${slug(route.path)}-${i}`;
+      // a strangler route (upstream): the legacy host names the service; a split one goes to a Kong upstream of weighted targets
+      const legacy = route.upstream ? new URL(route.upstream) : null;
+      const owner = context ? context.name : `legacy-${slug(legacy!.hostname)}`;
+      let base = `${owner}-${slug(route.path)}`;
+      for (let i = 2; used.has(base); i++) base = `${owner}-${slug(route.path)}-${i}`;
       used.add(base);
       // Kong's timeout covers the upstream's own retries of its calls: the longest declared call chain bound.
-      const callBudget = context.callBudget;
+      const callBudget = context?.callBudget ?? 0;
       const path = upstreamPath(route.path);
+      const suffix = path === "/" ? "" : path;
+      let url: string;
+      if (!legacy) url = `http://${context!.name}:${context!.port}${suffix}`;
+      else if (route.split.length) {
+        const byName = new Map(model.contexts.map((c) => [c.name, c]));
+        const port = legacy.port ? Number(legacy.port) : 80;
+        const rest = 100 - route.split.reduce((n, x) => n + x.percent, 0);
+        const targets = [
+          { target: `${legacy.hostname}:${port}`, weight: rest },
+          ...route.split.map((x) => ({ target: `${x.context}:${byName.get(x.context)?.port ?? 80}`, weight: x.percent })),
+        ].filter((t) => t.weight > 0);
+        upstreams.push({ name: `${base}-split`, targets, tags: [...tags, "strangler"] });
+        url = `http://${base}-split${suffix}`;
+      } else url = `${route.upstream!.replace(/\/+$/, "")}${suffix}`;
       const routePlugins = plugins(route, model.gateway.rateLimitStore);
       return retryClasses(route.methods).map((k) => {
         used.add(`${base}${k.suffix}`);
         return {
           name: `${base}${k.suffix}`,
-          context: context.name,
-          url: `http://${context.name}:${context.port}${path === "/" ? "" : path}`,
+          context: owner,
+          url,
           routePath: route.path,
           methods: k.methods,
           connectTimeout: 5_000,
@@ -214,7 +240,7 @@ export function kongView(model: SystemModel): KongView {
           writeTimeout: 30_000,
           retries: k.retries,
           headers: k.headers,
-          tags: [...tags, context.name],
+          tags: [...tags, context ? context.name : "strangler"],
           plugins: routePlugins,
         };
       });
@@ -224,6 +250,7 @@ export function kongView(model: SystemModel): KongView {
     system: model.name,
     tags,
     services,
+    upstreams,
     example: services[0] ?? null,
     jwtConsumer: jwt ? { username: `${model.name}-clients`, key: model.gateway.issuer ?? model.name } : null,
     // traces: Kong's bundled opentelemetry plugin, OTLP/HTTP to the collector the services export to (src/core/edges.ts)

@@ -14,6 +14,7 @@ import { databaseShared, eventPublisher } from "./ownership.js";
 import { portMeshReserved, portRange, portUnique } from "./ports.js";
 import { refContext, refEvent } from "./references.js";
 import { routeDuplicate, routePath } from "./routes.js";
+import { deployStrategy, discoverySupport, routeSplit, routeTarget } from "./progressive.js";
 import { gatewayJwks, gatewayRateLimitStore } from "./gateway.js";
 import { grpcCallee, grpcName, grpcPort, grpcSchema } from "./grpc.js";
 import { runtimeSupport } from "./runtime-support.js";
@@ -33,6 +34,10 @@ export const RULES: readonly Rule[] = [
   environmentNamespaceUnique,
   routePath,
   routeDuplicate,
+  routeTarget,
+  routeSplit,
+  deployStrategy,
+  discoverySupport,
   apiRoute,
   apiDuplicate,
   apiRequestMethod,

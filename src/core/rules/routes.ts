@@ -29,7 +29,7 @@ export const routeDuplicate: Rule = {
         const key = `${m} ${r.path}`;
         const first = seen.get(key);
         if (first !== undefined) {
-          out.push(at(["gateway", "routes", i, "path"], `${m} ${r.path} is already routed by route ${first + 1} (to ${model.gateway.routes[first]?.context}); merge the routes or use distinct methods or paths`));
+          out.push(at(["gateway", "routes", i, "path"], `${m} ${r.path} is already routed by route ${first + 1} (to ${model.gateway.routes[first]?.context || model.gateway.routes[first]?.upstream}); merge the routes or use distinct methods or paths`));
           break;
         }
         seen.set(key, i);

@@ -241,7 +241,7 @@ export function siteModel(input: SiteInput): SiteModel {
     diagram: sequenceDiagram(s),
   }));
 
-  const routes = model.gateway.kind === "none" ? [] : model.gateway.routes.map((r): SiteRoute => ({ ...routeCells(r), context: ctxLink(r.context) }));
+  const routes = model.gateway.kind === "none" ? [] : model.gateway.routes.map((r): SiteRoute => ({ ...routeCells(r), context: r.upstream ? { name: `legacy ${r.upstream}${r.split.length ? ` (split: ${r.split.map((x) => `${x.context} ${x.percent} %`).join(", ")})` : ""}`, href: r.upstream } : ctxLink(r.context) }));
 
   const nodes: GraphNode[] = model.contexts.map((c) => ({
     id: `c:${c.name}`,
