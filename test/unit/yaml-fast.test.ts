@@ -28,7 +28,7 @@ const corpus: { name: string; text: string }[] = [
   ...[...yamlFiles(path.join(ROOT, "examples")), ...yamlFiles(path.join(ROOT, "test")), ...yamlFiles(path.join(ROOT, "templates"))]
     .filter((f) => !f.endsWith(".hbs"))
     .map((f) => ({ name: path.relative(ROOT, f), text: fs.readFileSync(f, "utf8") })),
-  ...Array.from({ length: 40 }, (_, i) => ({ name: `random ${i}`, text: randomSystem(i) })),
+  ...Array.from({ length: 24 }, (_, i) => ({ name: `random ${i}`, text: randomSystem(i) })),
   ...[3, 20, 60].map((n) => ({ name: `synth ${n}`, text: synthSystem(n) as string })),
 ];
 
