@@ -8,6 +8,7 @@ import { parse } from "yaml";
 import { contextOpenApiPath } from "../core/api/openapi.js";
 import type { PreviousContract } from "../core/api/compat.js";
 import { CannotRunError } from "../core/diagnostics.js";
+import { fastYamlData } from "../core/yaml-fast.js";
 import type { SystemModel } from "../core/model.js";
 
 const git = (dir: string, args: string[]): string =>
@@ -43,7 +44,8 @@ export function previousContracts(model: SystemModel, against?: string): Map<str
     }
     const from = against === undefined ? rel : `${against}:${rel}`;
     try {
-      out.set(c.name, { doc: parse(text) as unknown, from });
+      // the fast path reads what parse() reads, or declines (test/unit/yaml-fast.test.ts)
+      out.set(c.name, { doc: (fastYamlData(text) ?? { data: parse(text) as unknown }).data, from });
     } catch (e) {
       throw new CannotRunError(`${from} is not YAML (${(e as Error).message.split("\n")[0]}); regenerate it with msa generate`);
     }

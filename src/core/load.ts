@@ -3,6 +3,7 @@ import { LineCounter, parseDocument, isMap, isSeq, isScalar, visit, type Documen
 import { diagnostic, type Diagnostic, type Position } from "./diagnostics.js";
 
 import { MAX_SYSTEM_FILE_BYTES } from "./limits.js";
+import { fastYamlData, LineIndex } from "./yaml-fast.js";
 
 export { MAX_SYSTEM_FILE_BYTES };
 /** Aliases are legal YAML, but a billion-laughs document expands them exponentially. */
@@ -12,10 +13,29 @@ export interface LoadedDocument {
   /** Path as the user named it (relative to cwd where possible): diagnostics print it. */
   file: string;
   text: string;
-  doc: Document.Parsed;
-  lineCounter: LineCounter;
   /** The plain JS value of the document. */
   data: unknown;
+}
+
+/** The document with positions: made while loading on the precise path, else on the first positionOf that needs it. */
+interface Precise {
+  doc: Document.Parsed;
+  lineCounter: LineCounter;
+  /** Lines before the parsed text (a slice of the file starts at a line of its own). */
+  lineOffset?: number;
+}
+const precise = new WeakMap<LoadedDocument, Precise>();
+/** Fast-path documents: their lines and the slices parsed for positions so far (by "start:end"). */
+const slices = new WeakMap<LoadedDocument, { index: LineIndex; parsed: Map<string, Precise | null> }>();
+
+const PARSE_OPTIONS = { uniqueKeys: true, prettyErrors: false, keepSourceTokens: false } as const;
+
+/**
+ * Set MSA_YAML_PRECISE=1 to always read system.yaml with the precise parser (the fast path is proved equal by
+ * test/unit/yaml-fast.test.ts; this exists for benches and for ruling it out).
+ */
+function preciseOnly(): boolean {
+  return process.env.MSA_YAML_PRECISE === "1";
 }
 
 export interface LoadResult {
@@ -30,11 +50,19 @@ export function schemaFileData(text: string, file: string): unknown {
   return res.loaded.data;
 }
 
-export function loadYamlText(text: string, file: string): LoadResult {
+export function loadYamlText(text: string, file: string, opts: { precise?: boolean } = {}): LoadResult {
   const size = Buffer.byteLength(text, "utf8");
   if (size > MAX_SYSTEM_FILE_BYTES) return { diagnostics: [fileTooLarge(file, size)] };
+  if (!opts.precise && !preciseOnly()) {
+    const fast = fastYamlData(text);
+    if (fast) {
+      const loaded: LoadedDocument = { file, text, data: fast.data };
+      slices.set(loaded, { index: new LineIndex(text), parsed: new Map() });
+      return { loaded, diagnostics: [] };
+    }
+  }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
+  const doc = parseDocument(text, { lineCounter, ...PARSE_OPTIONS });
   const diagnostics: Diagnostic[] = [];
   // One error per root cause: every duplicate key is its own mistake, but after the first syntax error the
   // parser's view of the rest is guesswork (one tab gave seven errors), so only the first is reported.
@@ -70,7 +98,9 @@ export function loadYamlText(text: string, file: string): LoadResult {
     }
     return { diagnostics: [diagnostic(file, undefined, "error", "yaml-syntax", `YAML: ${firstLine(message)}`)] };
   }
-  return { loaded: { file, text, doc, lineCounter, data }, diagnostics };
+  const loaded: LoadedDocument = { file, text, data };
+  precise.set(loaded, { doc, lineCounter });
+  return { loaded, diagnostics };
 }
 
 /** The first tab in a line's leading whitespace (1-based), if any. */
@@ -113,6 +143,41 @@ export type PathSegment = string | number;
  * the position of the key of the last segment (used for "unknown key" and "name" diagnostics).
  */
 export function positionOf(loaded: LoadedDocument, path: readonly PathSegment[], opts: { key?: boolean } = {}): Position {
+  const whole = precise.get(loaded);
+  if (whole) return positionIn(whole, path, opts);
+  const fast = slices.get(loaded);
+  if (fast && path.length > 0) {
+    // Parse only the block-mapping entry the path leads into (found by reading lines): the entry's subtree is
+    // the same text, so the same nodes; it starts at a line start, so columns are the file's and lines shift.
+    const { entry, depth } = fast.index.deepestEntry(path);
+    if (entry) {
+      const key = `${entry.start}:${entry.end}`;
+      let slice = fast.parsed.get(key);
+      if (slice === undefined) {
+        const lineCounter = new LineCounter();
+        const text = fast.index.lines.slice(entry.start, entry.end).join("\n") + "\n";
+        const doc = parseDocument(text, { lineCounter, ...PARSE_OPTIONS });
+        slice = doc.errors.length ? null : { doc, lineCounter, lineOffset: entry.start };
+        fast.parsed.set(key, slice);
+      }
+      if (slice) return positionIn(slice, path.slice(depth - 1), opts);
+    }
+  }
+  return positionIn(wholeDocument(loaded), path, opts);
+}
+
+/** The precise document of a fast-path load, parsed once on first need. */
+function wholeDocument(loaded: LoadedDocument): Precise {
+  let p = precise.get(loaded);
+  if (!p) {
+    const lineCounter = new LineCounter();
+    p = { doc: parseDocument(loaded.text, { lineCounter, ...PARSE_OPTIONS }), lineCounter };
+    precise.set(loaded, p);
+  }
+  return p;
+}
+
+function positionIn(loaded: Precise, path: readonly PathSegment[], opts: { key?: boolean }): Position {
   let node: unknown = loaded.doc.contents;
   let best: [number, number, number] | undefined = (node as Node | null)?.range ?? undefined;
   for (let i = 0; i < path.length; i++) {
@@ -135,5 +200,5 @@ export function positionOf(loaded: LoadedDocument, path: readonly PathSegment[],
   }
   if (!best) return { line: 1, column: 1 };
   const p = loaded.lineCounter.linePos(best[0]);
-  return { line: p.line, column: p.col };
+  return { line: p.line + (loaded.lineOffset ?? 0), column: p.col };
 }

@@ -1,0 +1,305 @@
+// The fast path of stage 1 (issue #24). The `yaml` library's parseDocument with positions is exact but costs
+// ~1 s of CPU on a 500-context system.yaml; js-yaml reads the same data ~10× faster. This module reads data
+// with js-yaml under a schema that resolves plain scalars exactly as the `yaml` library's YAML 1.2 core schema
+// does, and answers positions lazily by parsing only the few lines a diagnostic points into.
+//
+// It is only ever used when it cannot differ from the precise path (src/core/load.ts):
+//  - the text has nothing whose meaning the two libraries treat differently (tabs, CR, BOM, directives,
+//    document markers, anchors/aliases, tags, merge keys `<<`, explicit or empty keys, collection keys,
+//    `__proto__`) — a conservative textual check: anything that merely looks like one takes the precise path;
+//  - js-yaml accepts the text (on any error, including duplicate keys, the precise path reports it);
+//  - no mapping key reads as null or empty (js-yaml spells a null key "null", `yaml` "").
+// test/unit/yaml-fast.test.ts proves equal data and equal positions on every fixture, example and random
+// system, and on thousands of mutated texts.
+import jsyaml from "js-yaml";
+
+// The `yaml` library's core schema (yaml/dist/schema/core/*): same tests, same resolution, same order.
+// A first-character test before each regular expression: most plain scalars are words, and js-yaml asks every
+// implicit type about every plain scalar.
+const NULL_RE = /^(?:~|[Nn]ull|NULL)?$/;
+const BOOL_RE = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
+const INT_RES = [/^0o[0-7]+$/, /^[-+]?[0-9]+$/, /^0x[0-9a-fA-F]+$/];
+const NAN_INF_RE = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
+const FLOAT_RES = [NAN_INF_RE, /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/, /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/];
+/** Could `s` be a number: it starts with a digit, a sign or a dot. */
+const numberish = (s: string): boolean => {
+  const c = s.charCodeAt(0);
+  return (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46;
+};
+const core = [
+  new jsyaml.Type("tag:yaml.org,2002:null", {
+    kind: "scalar",
+    resolve: (s: string) => (s.length === 0 || s.length === 1 || s.length === 4) && NULL_RE.test(s),
+    construct: () => null,
+  }),
+  new jsyaml.Type("tag:yaml.org,2002:bool", {
+    kind: "scalar",
+    resolve: (s: string) => (s.length === 4 || s.length === 5) && BOOL_RE.test(s),
+    construct: (s: string) => s[0] === "t" || s[0] === "T",
+  }),
+  new jsyaml.Type("tag:yaml.org,2002:int", {
+    kind: "scalar",
+    resolve: (s: string) => numberish(s) && INT_RES.some((re) => re.test(s)),
+    construct: (s: string) =>
+      /^0o/.test(s) ? parseInt(s.substring(2), 8) : /^0x/.test(s) ? parseInt(s.substring(2), 16) : parseInt(s, 10),
+  }),
+  new jsyaml.Type("tag:yaml.org,2002:float", {
+    kind: "scalar",
+    resolve: (s: string) => numberish(s) && FLOAT_RES.some((re) => re.test(s)),
+    construct: (s: string) =>
+      /^[-+]?\.(?:inf|Inf|INF)$/.test(s) ? (s[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY)
+        : /^\.(?:nan|NaN|NAN)$/.test(s) ? Number.NaN
+          : parseFloat(s),
+  }),
+];
+const CORE_SCHEMA = jsyaml.FAILSAFE_SCHEMA.extend({ implicit: core });
+
+/** Textual signs of YAML whose reading may differ between the two libraries (false alarms only cost speed). */
+const NOT_FAST = [
+  /[\t\r]/, // tabs (the precise path explains them), CR line ends
+  /^\uFEFF/,
+  /^(?:%|---|\.\.\.)/m, // directives (`%YAML 1.1` changes the schema), document markers
+  /(?:^|[\s[{,])[&*!]/m, // anchors, aliases, tags
+  /<</, // merge keys (YAML 1.1)
+  /^[ ]*(?:-[ ]+)*[?:](?:[ ]|$)/m, // explicit keys, empty keys
+  /[?]\s/, // explicit keys in flow collections
+  /[\]}][ ]*:(?:[ ]|$)/m, // collection keys
+  /__proto__/,
+];
+
+/** The data of `text` as the precise path would read it, or undefined when that is not certain. */
+export function fastYamlData(text: string): { data: unknown } | undefined {
+  for (const re of NOT_FAST) if (re.test(text)) return undefined;
+  if (!flowSafe(text)) return undefined;
+  let data: unknown;
+  try {
+    data = jsyaml.load(text, { schema: CORE_SCHEMA });
+  } catch {
+    return undefined;
+  }
+  if (data === undefined || !keysSafe(data, 0)) return undefined;
+  return { data };
+}
+
+/**
+ * What the textual check cannot see with a regular expression, in one pass over the characters:
+ *  - js-yaml accepts a flow collection continued on a line indented no deeper than the line it opened on;
+ *    `yaml` rejects it ("must be sufficiently indented");
+ *  - a collection as an implicit key inside a flow mapping (`{ [a], b: 1 }`): js-yaml names it "a", `yaml`
+ *    "[ a ]";
+ *  - a quoted scalar continued on the next line (the two differ on how deep it must be indented).
+ * Flow indicators count only where YAML reads them as such (anywhere inside a flow collection, at the start of
+ * a value in block context), quoted scalars and comments are skipped, block scalars' lines are skipped. Any
+ * doubt (imbalance, an unclosed quote) answers false: the precise path reads the text.
+ */
+function flowSafe(text: string): boolean {
+  const stack: number[] = []; // 123 `{` or 91 `[`
+  let openerIndent = 0;
+  let indent = 0;
+  let blockScalarIndent = -1; // lines deeper than this belong to a block scalar
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    // line start: indentation
+    const lineStart = i;
+    while (i < n && text.charCodeAt(i) === 32) i++;
+    indent = i - lineStart;
+    if (i >= n) break;
+    let c = text.charCodeAt(i);
+    if (c === 10) { i++; continue; }
+    if (blockScalarIndent >= 0) {
+      if (indent > blockScalarIndent) { i = eol(text, i) + 1; continue; }
+      blockScalarIndent = -1;
+    }
+    if (stack.length > 0 && indent <= openerIndent) return false;
+    let tokenStart = true; // where a value may begin
+    let prev = 32; // previous non-space character on this line (32: none)
+    for (; i < n; i++) {
+      c = text.charCodeAt(i);
+      if (c === 10) break;
+      if (c === 32) {
+        if (prev === 58 || prev === 45 || prev === 63) tokenStart = true; // after ": ", "- ", "? "
+        continue;
+      }
+      if (c === 35 && (i === lineStart || text.charCodeAt(i - 1) === 32)) { i = eol(text, i); break; } // comment
+      const inFlow = stack.length > 0;
+      if (tokenStart && (c === 34 || c === 39)) {
+        const end = quoteEnd(text, i, c);
+        if (end < 0) return false;
+        i = end;
+        prev = c;
+        tokenStart = false;
+        continue;
+      }
+      if (c === 123 || c === 91) {
+        if (inFlow || tokenStart) {
+          if (inFlow && stack[stack.length - 1] === 123 && (prev === 44 || prev === 123)) return false; // collection key
+          if (!inFlow) openerIndent = indent;
+          stack.push(c);
+          prev = c;
+          tokenStart = true;
+          continue;
+        }
+      } else if (c === 125 || c === 93) {
+        if (inFlow) {
+          if (stack.pop() !== (c === 125 ? 123 : 91)) return false;
+          prev = c;
+          tokenStart = false;
+          continue;
+        }
+      } else if (c === 44 && inFlow) {
+        prev = c;
+        tokenStart = true;
+        continue;
+      } else if ((c === 124 || c === 62) && tokenStart && !inFlow) {
+        blockScalarIndent = indent; // `|` or `>`: the lines below, deeper than this one, are its text
+        i = eol(text, i);
+        break;
+      }
+      // a plain character: a value begins after `: ` only (`:` inside a plain scalar is text)
+      tokenStart = inFlow && c === 58;
+      prev = c;
+    }
+    i++;
+  }
+  return stack.length === 0;
+}
+
+function eol(text: string, i: number): number {
+  const e = text.indexOf("\n", i);
+  return e < 0 ? text.length : e;
+}
+
+/** The index of the closing quote of the quoted scalar opened at `i` on the same line, or -1. */
+function quoteEnd(text: string, i: number, q: number): number {
+  for (let j = i + 1; j < text.length; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 10) return -1;
+    if (q === 34 && c === 92) { j++; continue; } // backslash escape in "…"
+    if (c === q) {
+      if (q === 39 && text.charCodeAt(j + 1) === 39) { j++; continue; } // '' in '…'
+      return j;
+    }
+  }
+  return -1;
+}
+
+function keysSafe(v: unknown, depth: number): boolean {
+  if (depth > 200 || v === null || typeof v !== "object") return depth <= 200;
+  if (Array.isArray(v)) {
+    for (const x of v) if (!keysSafe(x, depth + 1)) return false;
+    return true;
+  }
+  for (const k in v as Record<string, unknown>) {
+    if (k === "null" || k === "" || k === "[object Object]") return false;
+    if (!keysSafe((v as Record<string, unknown>)[k], depth + 1)) return false;
+  }
+  return true;
+}
+
+// ---- positions from a slice ------------------------------------------------------------------------------
+
+/** A block-mapping entry found by reading lines: the key's line and the line after its value. */
+export interface Entry {
+  start: number;
+  end: number;
+}
+
+const BLANK_OR_COMMENT = /^[ ]*(?:#.*)?$/;
+/** A plain key that the core schema reads as a string (or a canonical integer), then `:` and space or end. */
+const SIMPLE_KEY = /^([ ]*)([A-Za-z0-9_][A-Za-z0-9_.\-/]*):(?:[ ]+(.*))?$/;
+const NON_STRING = [/^(?:~|[Nn]ull|NULL)$/, /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/, /^0o[0-7]+$/, /^[-+]?[0-9]+$/, /^0x[0-9a-fA-F]+$/,
+  /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/, /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/];
+
+function keyMatches(raw: string, seg: string): boolean {
+  if (raw !== seg) return false;
+  if (!NON_STRING.some((re) => re.test(raw))) return true;
+  // an integer key reads as a number; String(number) gives back the same text only in canonical form
+  return /^(?:0|[1-9][0-9]*)$/.test(raw) && String(Number(raw)) === raw;
+}
+
+function indentOf(line: string): number {
+  let i = 0;
+  while (line.charCodeAt(i) === 32) i++;
+  return i;
+}
+
+/** The lines of a fast-path document and, per region read so far, its entries by key. */
+export class LineIndex {
+  readonly lines: string[];
+  private readonly regions = new Map<string, Map<string, Entry>>();
+  constructor(text: string) {
+    this.lines = text.split("\n");
+  }
+
+  /**
+   * The deepest block-mapping entry along `path` that plain reading of lines can find, with its depth
+   * (the entry of path[depth-1]); depth 0 when not even the first key is found that way.
+   */
+  deepestEntry(path: readonly (string | number)[]): { entry?: Entry; depth: number } {
+    const lines = this.lines;
+    let from = 0;
+    let to = lines.length;
+    let indent = -1;
+    let found: Entry | undefined;
+    let depth = 0;
+    for (const seg of path) {
+      if (typeof seg !== "string" && typeof seg !== "number") break;
+      const want = String(seg);
+      // the indentation of this mapping's keys: the first content line of the region
+      let first = from;
+      while (first < to && BLANK_OR_COMMENT.test(lines[first] as string)) first++;
+      if (first >= to) break;
+      const ind = indentOf(lines[first] as string);
+      if (ind <= indent) break;
+      const entry = this.region(from, to, ind).get(want);
+      if (!entry || !keyMatches(want, want)) break;
+      found = entry;
+      depth++;
+      const m = SIMPLE_KEY.exec(lines[entry.start] as string) as RegExpExecArray;
+      const inline = m[3] !== undefined && !/^#/.test(m[3]);
+      if (inline) break; // the value starts on the key's line: go no deeper by lines
+      from = entry.start + 1;
+      to = entry.end;
+      indent = ind;
+      // a block sequence (or anything but a mapping) below: stop here
+      let next = from;
+      while (next < to && BLANK_OR_COMMENT.test(lines[next] as string)) next++;
+      if (next >= to || !SIMPLE_KEY.test(lines[next] as string) || indentOf(lines[next] as string) <= ind) break;
+    }
+    return { entry: found, depth };
+  }
+
+  /** The entries of the mapping whose keys sit at `ind` in lines [from, to), by their plain key text. */
+  private region(from: number, to: number, ind: number): Map<string, Entry> {
+    const id = `${from}:${to}:${ind}`;
+    let map = this.regions.get(id);
+    if (map) return map;
+    map = new Map();
+    this.regions.set(id, map);
+    const lines = this.lines;
+    let open: { key: string; start: number } | undefined;
+    let lastContent = from - 1;
+    const close = () => {
+      // trailing blank and comment lines belong to no one: the entry ends after its last content line
+      if (open) map!.set(open.key, { start: open.start, end: lastContent + 1 });
+      open = undefined;
+    };
+    for (let i = from; i < to; i++) {
+      const line = lines[i] as string;
+      if (BLANK_OR_COMMENT.test(line)) continue;
+      const k = indentOf(line);
+      if (k < ind) break;
+      // an entry runs to the next content line at the same indentation that is not a sequence item (a block
+      // sequence may sit at its key's indentation)
+      if (k === ind && !/^-(?:[ ]|$)/.test(line.slice(k))) {
+        close();
+        const m = SIMPLE_KEY.exec(line);
+        if (m && !map.has(m[2] as string)) open = { key: m[2] as string, start: i };
+      }
+      lastContent = i;
+    }
+    close();
+    return map;
+  }
+}
