@@ -301,14 +301,20 @@ export async function startService(serviceDir: string, opts: StartOptions): Prom
     },
   };
   if (opts.waitHealthy !== false) {
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`${opts.name} exited with ${child.exitCode}:\n${tail(proc)}`);
-        return (await httpGet(`${proc.url}/health`)).status === 200;
-      },
-      20_000,
-      `${opts.name} /health`,
-    );
+    try {
+      await waitFor(
+        async () => {
+          if (child.exitCode !== null) throw new Error(`${opts.name} exited with ${child.exitCode}:\n${tail(proc)}`);
+          return (await httpGet(`${proc.url}/health`)).status === 200;
+        },
+        20_000,
+        `${opts.name} /health`,
+      );
+    } catch (e) {
+      // nobody holds the process of a start that failed: stop it here, or it outlives the test run
+      await proc.kill();
+      throw e;
+    }
   }
   return proc;
 }
