@@ -164,6 +164,12 @@ describe("generated gRPC files", () => {
     expect(clients).toContain('return this.unary<InventoryReserveRequest, InventoryReserveResponse>("Reserve", request, false);');
     expect(clients).toContain('return this.unary<CatalogGetProductRequest, CatalogGetProductResponse>("GetProduct", request, true);');
     expect(clients).toContain("export interface CallLimiter");
+    // calls.pricing.bulkhead wraps every call to pricing; inventory declares none
+    const create = byPath.get("services/orders/src/generated/clients.ts")!.content;
+    expect(create).toContain('pricing: new PricingGrpcClient(urls.pricing, log, metrics, policies.pricing, new Bulkhead("pricing", { maxConcurrent: 4, maxQueue: 2 })),');
+    expect(create).toContain("inventory: new InventoryGrpcClient(urls.inventory, log, metrics, policies.inventory),");
+    expect(clients).toContain("if (e instanceof BulkheadFullError) {");
+    expect(byPath.get("services/inventory/src/generated/grpc-server.ts")?.content).toContain("full ? grpc.status.RESOURCE_EXHAUSTED");
     const pkg = JSON.parse(byPath.get("services/orders/package.json")!.content) as { dependencies: Record<string, string> };
     expect(pkg.dependencies).toMatchObject({ "@grpc/grpc-js": "1.14.7", "@grpc/proto-loader": "0.8.1", "@grpc/reflection": "1.0.4" });
     expect(byPath.get("services/orders/src/generated/config.ts")?.content).toContain('inventory: env.INVENTORY_GRPC_ADDR || "inventory:50051",');
@@ -175,6 +181,8 @@ describe("generated gRPC files", () => {
     expect(h.owner).toBe("user");
     expect(h.content).toContain("raise GrpcError(grpc.StatusCode.UNIMPLEMENTED");
     expect(byPath.get("services/pricing/app/grpc_clients.py")?.content).toContain('"methods": { "GetStock": ("GetStockRequest", "GetStockResponse", True), "Reserve": ("ReserveRequest", "ReserveResponse", False) }');
+    expect(byPath.get("services/pricing/app/grpc_clients.py")?.content).toContain('"bulkhead": (2, 0),');
+    expect(byPath.get("services/pricing/app/grpc_server.py")?.content).toContain("except BulkheadFullError as e:");
     expect(byPath.get("services/pricing/requirements.txt")?.content).toMatch(/grpcio==1\.51\.1[\s\S]*protobuf==4\.21\.12/);
     expect(byPath.get("services/pricing/gunicorn.conf.py")?.content).toContain("start_grpc()");
     // a context without gRPC is as before: no grpc file, no grpc dependency

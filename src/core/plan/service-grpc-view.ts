@@ -45,6 +45,8 @@ export interface GrpcCallView extends GrpcServerView {
   retries: number;
   threshold: number;
   resetTimeoutMs: number;
+  /** calls.<callee>.bulkhead (docs/bulkheads.md): the limiter of every call to this callee; null: none. */
+  bulkhead: { maxConcurrent: number; maxQueue: number } | null;
 }
 
 /** The TypeScript of a message as proto-loader hands it over: enums are their proto names (strings). */
@@ -112,6 +114,7 @@ export function grpcCallViews(model: SystemModel, c: Context): GrpcCallView[] {
           retries: call.retries,
           threshold: Math.min(0.99, Math.max(0.01, call.circuitBreaker.errorThresholdPercentage / 100)),
           resetTimeoutMs: call.circuitBreaker.resetTimeoutMs,
+          bulkhead: call.bulkhead ?? null,
         },
       ];
     });
