@@ -167,6 +167,22 @@ describe("GitHub workflows", () => {
     const tiny = ciPackages(modelFromYaml(MINIMAL_PYTHON));
     expect(tiny.node).toEqual([{ name: "gateway", dir: "gateway" }]);
     expect(tiny.python).toEqual([{ name: "notes", dir: "services/notes" }]);
+    // a backend-for-frontend is a node package of its own: typechecked and built (it has no tests: npm test --if-present)
+    const withBff = ciPackages(
+      modelFromYaml(`version: 1
+name: bffci
+contexts:
+  orders: { port: 3000, api: ["GET /orders/{id}"] }
+bffs:
+  web:
+    port: 4000
+    routes:
+      - { path: "/orders/{id}/summary", compose: ["orders GET /orders/{id}"] }
+`),
+    );
+    expect(withBff.node).toEqual([{ name: "orders", dir: "services/orders" }, { name: "web", dir: "services/web" }]);
+    const pr = files(modelFromYaml(MINIMAL_PYTHON)).get(".github/workflows/pr.yml")!.content;
+    expect(pr).toContain("run: npm test --if-present");
   });
 
   it("main.yml: staging builds, pushes and deploys the commit; prod promotes the same tag behind its environment", () => {

@@ -21,9 +21,9 @@ export interface CiPackage {
   dir: string;
 }
 
-/** The node packages (services and the node gateway) and python services the pipelines build and test. */
+/** The node packages (services, backends-for-frontends and the node gateway) and python services the pipelines build and test. */
 export function ciPackages(model: SystemModel): { node: CiPackage[]; python: CiPackage[] } {
-  const node = model.contexts.filter((c) => c.runtime === "node-express").map((c) => ({ name: c.name, dir: `services/${c.name}` }));
+  const node = [...model.contexts.filter((c) => c.runtime === "node-express"), ...model.bffs].map((c) => ({ name: c.name, dir: `services/${c.name}` }));
   if (model.gateway.kind === "node") node.push({ name: "gateway", dir: "gateway" });
   const python = model.contexts.filter((c) => c.runtime === "python-flask").map((c) => ({ name: c.name, dir: `services/${c.name}` }));
   return { node, python };
