@@ -32,6 +32,7 @@ const FILES: Record<string, string> = {
   "no-gateway": path.join(fixturesDir, "no-gateway", "system.yaml"),
   wild: path.join(fixturesDir, "wild", "system.yaml"),
   grpc: path.join(fixturesDir, "grpc", "system.yaml"),
+  bff: path.join(fixturesDir, "bff", "system.yaml"),
 };
 const RANDOM_SEEDS = [3, 11, 42, 77];
 
@@ -55,7 +56,7 @@ interface Expected {
 /** The runtime connections, from the model alone. */
 function runtimeEdges(model: SystemModel): { pods: Expected[]; outside: { from: string; port: number; protocol: string; why: string }[] } {
   const gw = model.gateway.kind === "none" ? null : model.contexts.some((c) => c.name === "gateway") ? `${model.name}-gateway` : "gateway";
-  const port = new Map(model.contexts.map((c) => [c.name, c.port]));
+  const port = new Map([...model.contexts, ...model.bffs].map((c) => [c.name, c.port]));
   const pods: Expected[] = [];
   if (gw) for (const r of model.gateway.routes) pods.push({ from: gw, to: r.context, port: port.get(r.context)!, why: `route ${r.path}` });
   for (const c of model.contexts)
@@ -64,6 +65,8 @@ function runtimeEdges(model: SystemModel): { pods: Expected[]; outside: { from: 
       const grpcPort = call.protocol === "grpc" ? model.contexts.find((x) => x.name === call.target)?.grpc?.port : undefined;
       pods.push({ from: c.name, to: call.target, port: grpcPort ?? port.get(call.target)!, why: grpcPort ? "grpc call" : "call" });
     }
+  // a backend-for-frontend calls the contexts its routes compose (docs/bff.md)
+  for (const b of model.bffs) for (const t of b.targets) pods.push({ from: b.name, to: t, port: port.get(t)!, why: `bff ${b.name}` });
   for (const s of model.sagas)
     for (const step of s.steps)
       if (step.context !== s.orchestrator) pods.push({ from: s.orchestrator, to: step.context, port: port.get(step.context)!, why: `saga ${s.name} step ${step.action}` });
