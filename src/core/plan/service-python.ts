@@ -148,7 +148,7 @@ export function pythonServiceView(model: SystemModel, c: Context) {
     schemaFiles,
     // saga steps it serves (POST /saga/<saga>/<action>), each in a user-owned module app/saga/<saga>__<action>.py
     sagaActions: sagaActionsOf(model, c)
-      .map((a) => ({ ...a, module: `${toSnake(a.saga)}__${toSnake(a.action)}`, compensationOf: a.kind === "compensation" ? a.pair : null }))
+      .map((a) => ({ ...a, module: `${toSnake(a.saga)}__${toSnake(a.action)}` }))
       .sort((a, b) => (a.module < b.module ? -1 : a.module > b.module ? 1 : 0)),
     grpcServer,
     grpcCalls,
