@@ -212,15 +212,29 @@ export function urlEnv(g: EdgeGraph, name: string, host: (to: string) => string 
   );
 }
 
+export interface UpstreamHost {
+  /** `hostname:port`, the port made explicit (80/443 by scheme). */
+  host: string;
+  hostname: string;
+  port: number;
+  protocol: "http" | "https";
+}
+
+/** Where a strangler route's `upstream` URL points. */
+export function upstreamHostOf(upstream: string): UpstreamHost {
+  const u = new URL(upstream);
+  const protocol = u.protocol === "https:" ? "https" : "http";
+  const port = u.port ? Number(u.port) : protocol === "http" ? 80 : 443;
+  return { host: `${u.hostname}:${port}`, hostname: u.hostname, port, protocol };
+}
+
 /** The external hosts of the strangler routes (`gateway.routes[].upstream`), one per host:port, sorted. */
-export function upstreamHosts(model: SystemModel): { host: string; hostname: string; port: number; protocol: "http" | "https" }[] {
-  const out = new Map<string, { host: string; hostname: string; port: number; protocol: "http" | "https" }>();
+export function upstreamHosts(model: SystemModel): UpstreamHost[] {
+  const out = new Map<string, UpstreamHost>();
   for (const r of model.gateway.routes) {
     if (!r.upstream) continue;
-    const u = new URL(r.upstream);
-    const protocol = u.protocol === "https:" ? "https" : "http";
-    const port = u.port ? Number(u.port) : protocol === "http" ? 80 : 443;
-    out.set(`${u.hostname}:${port}`, { host: `${u.hostname}:${port}`, hostname: u.hostname, port, protocol });
+    const u = upstreamHostOf(r.upstream);
+    out.set(u.host, u);
   }
   return [...out.values()].sort((a, b) => (a.host < b.host ? -1 : 1));
 }

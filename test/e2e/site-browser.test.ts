@@ -35,6 +35,11 @@ describe.skipIf(!CHROMIUM)("msa docs in Chromium", () => {
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-site-e2e-"));
     fs.cpSync(path.join(REPO_ROOT, "examples", "shop"), dir, { recursive: true });
+    // a strangler route: its legacy system is a node of the map
+    const yamlPath = path.join(dir, "system.yaml");
+    const yamlText = fs.readFileSync(yamlPath, "utf8");
+    expect(yamlText).toContain("  routes:\n");
+    fs.writeFileSync(yamlPath, yamlText.replace("  routes:\n", '  routes:\n    - { path: /api/v1/legacy, upstream: "http://legacy.shop.internal:8080" }\n'));
     msa("generate");
     // code that calls payment without system.yaml saying so: analyze-deps finds it, the map shows it
     fs.appendFileSync(path.join(dir, "services/catalog/app/handlers.py"), '\n\nPAYMENT_STATUS_URL = "http://payment:3002/status"\n');
@@ -57,6 +62,10 @@ describe.skipIf(!CHROMIUM)("msa docs in Chromium", () => {
     // the drift edge from the code we added, drawn on the map
     const undeclared = await page.evaluate(() => (globalThis as unknown as { msaMap: { edges: (s: string) => { map: (f: (e: { id: () => string }) => string) => string[] } } }).msaMap.edges(".undeclared").map((e) => e.id()));
     expect(undeclared).toContain("undeclared:catalog>payment:sync");
+    // the legacy upstream of the strangler route, drawn and reached from the gateway
+    const legacy = await page.evaluate(() => (globalThis as unknown as { msaMap: { nodes: (s: string) => { map: (f: (n: { id: () => string; incomers: (s: string) => { length: number } }) => string) => string[] } } }).msaMap.nodes(".legacy").map((n) => `${n.id()} ${n.incomers("edge").length}`));
+    expect(legacy).toEqual(["x:legacy.shop.internal:8080 1"]);
+    expect(await page.getByText("legacy upstream", { exact: true }).count()).toBe(1);
     expect(await page.locator("#drift-h").count()).toBe(1);
 
     // click the orders node where cytoscape drew it

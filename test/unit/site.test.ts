@@ -80,6 +80,44 @@ events:
     expect(new Set(graph.edges.map((e) => e.id)).size).toBe(graph.edges.length);
   });
 
+  it("draws each strangler route's legacy upstream as a node the gateway routes to, with the share it keeps", () => {
+    const model = modelFromYaml(`version: 1
+name: strangled
+broker: { kind: memory }
+gateway:
+  kind: node
+  auth: none
+  routes:
+    - { path: /api/orders, context: orders }
+    - { path: /api/legacy, upstream: "http://legacy.example.internal:8080/app", split: { orders: 20 } }
+    - { path: /api/old, upstream: "http://legacy.example.internal:8080" }
+    - { path: /api/billing, upstream: "https://billing.example.com" }
+contexts:
+  orders: { port: 3000 }
+`);
+    const site = siteModel({ model, generatedFiles: [], rootFromSite: "" });
+    expect(site.hasLegacy).toBe(true);
+    const legacy = site.graph.nodes.filter((n) => n.kind === "legacy");
+    expect(legacy.map((n) => [n.id, n.label])).toEqual([
+      ["x:billing.example.com:443", "legacy billing.example.com:443"],
+      ["x:legacy.example.internal:8080", "legacy legacy.example.internal:8080"],
+    ]);
+    const gw = site.graph.nodes.find((n) => n.kind === "gateway")!.id;
+    const toLegacy = site.graph.edges.filter((e) => e.target.startsWith("x:"));
+    expect(toLegacy.map((e) => [e.source, e.target, e.kind, e.label])).toEqual([
+      [gw, "x:legacy.example.internal:8080", "route", "/api/legacy (80 %), /api/old"],
+      [gw, "x:billing.example.com:443", "route", "/api/billing"],
+    ]);
+    // every edge ends on a drawn node, and the legend names the legacy box
+    const ids = new Set(site.graph.nodes.map((n) => n.id));
+    for (const e of site.graph.edges) expect(ids.has(e.source) && ids.has(e.target)).toBe(true);
+    const index = planSite(site, renderer(), { script: SCRIPT }).find((f) => f.path === "index.html")!.content;
+    expect(index).toContain("legacy upstream</li>");
+    const plain = siteModel({ model: shop(), generatedFiles: [], rootFromSite: "" });
+    expect(plain.hasLegacy).toBe(false);
+    expect(planSite(plain, renderer(), { script: SCRIPT }).find((f) => f.path === "index.html")!.content).not.toContain("legacy upstream</li>");
+  });
+
   it("renders an endpoint's contract: path parameters, request body and each response as schema rows; the OpenAPI file once generated", () => {
     const none = siteModel({ model: shop(), generatedFiles: [], rootFromSite: "../../" }).contexts.find((c) => c.name === "orders")!;
     expect(none.openapi).toBeNull();

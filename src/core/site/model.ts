@@ -3,7 +3,7 @@
 // manifest) and an analyze-deps report are handed in. src/core/site/plan.ts renders it through templates/site/.
 import { createTwoFilesPatch } from "diff";
 import { contextOpenApiPath, reasonPhrase } from "../api/openapi.js";
-import { edgeGraph } from "../edges.js";
+import { edgeGraph, upstreamHostOf, upstreamHosts } from "../edges.js";
 import { checkCompatibility } from "../events/compat.js";
 import { versionPairs } from "../events/history.js";
 import { ENVIRONMENT_NAMES, type BrokerKind, type Endpoint, type EventType, type Route, type SystemModel } from "../model.js";
@@ -139,7 +139,8 @@ export interface SiteRoute {
 export interface GraphNode {
   id: string;
   label: string;
-  kind: "context" | "gateway";
+  /** `legacy`: an external system a strangler route sends traffic to (docs/progressive-delivery.md). */
+  kind: "context" | "gateway" | "legacy";
   runtime: string;
   database: string;
   href: string | null;
@@ -173,6 +174,8 @@ export interface SiteModel {
   graph: { nodes: GraphNode[]; edges: GraphEdge[] };
   search: SearchEntry[];
   hasDrift: boolean;
+  /** Some gateway route names an external upstream: the map draws it as a legacy node. */
+  hasLegacy: boolean;
   drift: DriftEdge[];
 }
 
@@ -254,7 +257,18 @@ export function siteModel(input: SiteInput): SiteModel {
   if (graph.gateway) nodes.push({ id: `c:${graph.gateway}`, label: `${graph.gateway} (${model.gateway.kind})`, kind: "gateway", runtime: model.gateway.kind, database: "none", href: "routes.html" });
   // backends-for-frontends (docs/bff.md): drawn like the gateway, an entry point composing the contexts
   for (const b of model.bffs) nodes.push({ id: `c:${b.name}`, label: `${b.name} (bff)`, kind: "gateway", runtime: "node-express", database: "none", href: null });
+  // strangler routes: each legacy upstream (host:port) is a node, reached from the gateway by the routes naming it
+  const legacyRoutes = new Map<string, string[]>();
+  if (graph.gateway) {
+    for (const r of model.gateway.routes) {
+      if (!r.upstream) continue;
+      const host = upstreamHostOf(r.upstream).host;
+      legacyRoutes.set(host, [...(legacyRoutes.get(host) ?? []), r.split.length ? `${r.path} (${100 - r.split.reduce((n, x) => n + x.percent, 0)} %)` : r.path]);
+    }
+    for (const u of upstreamHosts(model)) nodes.push({ id: `x:${u.host}`, label: `legacy ${u.host}`, kind: "legacy", runtime: "legacy", database: "none", href: "routes.html" });
+  }
   const edges: GraphEdge[] = [];
+  for (const [host, paths] of legacyRoutes) edges.push({ id: `route:${graph.gateway}>x:${host}`, source: `c:${graph.gateway}`, target: `x:${host}`, kind: "route", label: paths.join(", ") });
   for (const p of graph.pods) {
     // a gRPC call is drawn as a call, labelled as such (docs/grpc.md); a BFF's composed calls as calls labelled "composes"
     edges.push({ id: `${p.kind}:${p.from}>${p.to}`, source: `c:${p.from}`, target: `c:${p.to}`, kind: p.kind === "bff" || p.kind === "grpc" ? "call" : p.kind, label: p.kind === "route" ? p.why.join(", ") : p.kind === "saga" ? p.why.join(", ") : p.kind === "bff" ? "composes" : p.kind === "grpc" ? "calls (gRPC)" : "calls" });
@@ -313,6 +327,7 @@ export function siteModel(input: SiteInput): SiteModel {
     graph: { nodes, edges },
     search,
     hasDrift: drift.length > 0,
+    hasLegacy: legacyRoutes.size > 0,
     drift,
   };
 }

@@ -24,6 +24,7 @@ function startMap() {
     style: [
       { selector: "node", style: { label: "data(label)", "background-color": (n) => colour(n, "runtime"), color: "#1b1f24", "font-size": 12, "text-valign": "bottom", "text-margin-y": 4, width: 26, height: 26 } },
       { selector: "node.gateway", style: { shape: "round-rectangle", width: 34, height: 22 } },
+      { selector: "node.legacy", style: { shape: "round-rectangle", width: 34, height: 22, "border-width": 2, "border-style": "dashed", "border-color": "#57606a" } },
       { selector: "node:selected", style: { "border-width": 3, "border-color": "#f2a900" } },
       { selector: "edge", style: { width: 1.6, "line-color": "#57606a", "target-arrow-color": "#57606a", "target-arrow-shape": "triangle", "curve-style": "bezier", "arrow-scale": 0.9 } },
       { selector: "edge.saga", style: { "line-color": "#0b5cad", "target-arrow-color": "#0b5cad" } },
@@ -59,6 +60,7 @@ function startMap() {
 function colour(n, by) {
   const d = typeof n.data === "function" ? n.data() : n;
   if (d.kind === "gateway") return "#5b2a86";
+  if (d.kind === "legacy") return "#d0d7de";
   return (by === "database" ? COLOURS.database[d.database] : COLOURS.runtime[d.runtime]) || "#6e7781";
 }
 
