@@ -6,18 +6,8 @@
 // (gateway server ← caller; orders server ← gateway client; inventory server ← orders client; shipping's consumer
 // span ← orders' producer span, whose context went through the outbox row), and each hop's log lines carry it.
 // Then: without OTEL_EXPORTER_OTLP_ENDPOINT nothing is exported and the services do not load the SDK.
-import { execFile } from "node:child_process";
-import { createHash, randomBytes, randomUUID } from "node:crypto";
-import fs from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import path from "node:path";
-import { promisify } from "node:util";
+import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { planNodeGateway } from "../../src/core/plan/gateway-node.js";
-import { loadSystemAt } from "../../src/cli/system.js";
-import { createRenderer } from "../../src/core/render.js";
-import { loadTemplates } from "../../src/io/templates.js";
 import {
   buildSystemCached,
   freePort,
@@ -34,8 +24,8 @@ import {
   type ServiceProcess,
 } from "./harness.js";
 import { rabbit } from "./fixtures/system.js";
+import { buildNodeGateway, CLIENT, CONSUMER, otelEnv, PRODUCER, SERVER, startReceiver, startTraced, type Receiver, type Span } from "./otlp-support.js";
 
-const run = promisify(execFile);
 const SYSTEM = `traced${process.env.MSA_E2E_SUFFIX ?? ""}`;
 const RUN = randomUUID().slice(0, 8);
 
@@ -105,53 +95,6 @@ export async function onOrderPlaced(event: OrderPlacedEvent, ctx: ConsumerContex
 `,
 };
 
-/** One span as the OTLP/JSON encoding carries it, with the service.name of its resource. */
-interface Span {
-  service: string;
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  name: string;
-  kind: number;
-  attributes: Record<string, unknown>;
-}
-// OTLP SpanKind: 2 SERVER, 3 CLIENT, 4 PRODUCER, 5 CONSUMER
-const SERVER = 2;
-const CLIENT = 3;
-const PRODUCER = 4;
-const CONSUMER = 5;
-
-type AnyValue = { stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number };
-const value = (v: AnyValue | undefined): unknown => v?.stringValue ?? v?.intValue ?? v?.boolValue ?? v?.doubleValue;
-const attrs = (list: { key: string; value: AnyValue }[] | undefined): Record<string, unknown> =>
-  Object.fromEntries((list ?? []).map((a) => [a.key, value(a.value)]));
-
-/** A test OTLP/HTTP receiver: POST /v1/traces in the http/json encoding (ids as hex, as the spec's JSON mapping says). */
-function startReceiver(): Promise<{ server: Server; url: string; spans: Span[]; requests: string[] }> {
-  const spans: Span[] = [];
-  const requests: string[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      requests.push(`${req.method} ${req.url} ${req.headers["content-type"]}`);
-      if (req.url === "/v1/traces" && String(req.headers["content-type"]).startsWith("application/json")) {
-        const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
-          resourceSpans: { resource: { attributes: { key: string; value: AnyValue }[] }; scopeSpans: { spans: (Omit<Span, "service" | "attributes"> & { attributes?: { key: string; value: AnyValue }[] })[] }[] }[];
-        };
-        for (const rs of body.resourceSpans) {
-          const service = String(attrs(rs.resource.attributes)["service.name"]);
-          for (const ss of rs.scopeSpans)
-            for (const s of ss.spans)
-              spans.push({ service, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId ?? "", name: s.name, kind: s.kind, attributes: attrs(s.attributes) });
-        }
-      }
-      res.writeHead(200, { "content-type": "application/json" }).end("{}");
-    });
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, requests })));
-}
-
 const skip = (await requireBroker("rabbitmq")) ?? (await requireBroker("postgres"));
 if (skip && IN_CI) throw new Error(`tracing e2e cannot run: ${skip}`);
 
@@ -164,39 +107,17 @@ interface PgClient {
 describe.skipIf(!!skip)("tracing: one trace across gateway, services and events (OTLP/HTTP)", () => {
   let built: BuiltSystem;
   let gatewayDir = "";
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: Receiver;
   let admin: PgClient;
   const dbName = `msa_traced_${RUN}`;
   const dbUrl = POSTGRES_URL.replace(/\/[^/]*$/, `/${dbName}`);
   const procs: ServiceProcess[] = [];
   const p: Record<string, ServiceProcess> = {};
-  const otel = (service: string): Record<string, string> => ({
-    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-    OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-    OTEL_SERVICE_NAME: service,
-    OTEL_BSP_SCHEDULE_DELAY: "200",
-  });
+  const otel = (service: string): Record<string, string> => otelEnv(receiver, service);
 
   beforeAll(async () => {
     built = await buildSystemCached("traced", yaml, userFiles, ["orders", "inventory", "shipping"]);
-    // the gateway: generated by the same planner, its dependencies installed in its folder as its Docker build does
-    const file = path.join(built.dir, "system.yaml");
-    const loaded = loadSystemAt(file, "system.yaml");
-    const planned = planNodeGateway(loaded.model!, createRenderer(loadTemplates()));
-    const key = createHash("sha256").update(JSON.stringify(planned)).digest("hex").slice(0, 12);
-    const gwRoot = path.join(built.dir, `gateway-build-${key}`);
-    gatewayDir = path.join(gwRoot, "gateway");
-    if (!fs.existsSync(path.join(gatewayDir, "dist/main.js"))) {
-      for (const f of planned) {
-        fs.mkdirSync(path.dirname(path.join(gwRoot, f.path)), { recursive: true });
-        fs.writeFileSync(path.join(gwRoot, f.path), f.content);
-      }
-      await run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefer-offline"], { cwd: gatewayDir, timeout: 300_000 });
-      const tsc = path.join(gatewayDir, "node_modules/typescript/bin/tsc");
-      await run(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: gatewayDir, timeout: 120_000 }).catch((e: { stdout?: string }) => {
-        throw new Error(`gateway does not build:\n${e.stdout ?? ""}`);
-      });
-    }
+    gatewayDir = await buildNodeGateway(built.dir);
     receiver = await startReceiver();
     const { ch, close } = await rabbit(RABBITMQ_URL);
     for (const q of [`${SYSTEM}.shipping`, `${SYSTEM}.shipping.dead-letter`]) await ch.deleteQueue(q);
@@ -208,17 +129,8 @@ describe.skipIf(!!skip)("tracing: one trace across gateway, services and events 
 
     const ports = { orders: await freePort(), inventory: await freePort() };
     const start = async (name: string, dir: string, env: Record<string, string>, port?: number): Promise<ServiceProcess> => {
-      // loading the OpenTelemetry SDK adds to start-up: on a loaded machine more than the harness's 20 s
-      const proc = await startService(dir, { name, env: { SERVICE_NAME: name, ...env }, ...(port ? { port } : {}), waitHealthy: false });
+      const proc = await startTraced(dir, name, env, port);
       procs.push(proc);
-      let exited = false;
-      void proc.exited.then(() => (exited = true));
-      await waitFor(async () => {
-        if (exited) throw new Error(`${name} exited`);
-        return (await fetch(`${proc.url}/health`).then((r) => r.status, () => 0)) === 200;
-      }, 90_000, `${name} /health`).catch((e: Error) => {
-        throw new Error(`${e.message}\n${tail(proc)}`);
-      });
       p[name] = proc;
       return proc;
     };

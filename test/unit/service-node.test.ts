@@ -126,6 +126,11 @@ describe("planNodeServices on examples/shop", () => {
       expect(byPath.has(`services/${s}/test/idempotency.test.ts`)).toBe(true);
     }
     expect(content("services/orders/src/generated/app.ts")).toContain("new PostgresIdempotencyStore(sql, idempotencyOptions)");
+    // postgres: the claim opens the request's transaction (a non-waiting advisory lock) and the handlers' ctx.db joins it
+    expect(content("services/orders/src/generated/idempotency.ts")).toContain('"SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS free"');
+    expect(content("services/orders/src/generated/idempotency.ts")).toContain('failpoint("idempotency-before-answer");');
+    expect(content("services/orders/src/generated/app.ts")).toContain("db: sql ? joiningRequests(sql) : db");
+    expect(content("services/orders/src/generated/database.ts")).toContain("return joined ? inSavepoint(joined, () => fn(joined.tx)) : db.transaction(fn);");
   });
 
   it("saga steps: stubs answer 501, calls go through the step context's declared policy, POST /sagas answers 202", () => {

@@ -209,8 +209,18 @@ sagas:
     expect(idem(SYSTEM)).toContain("return MongoStore(config.database_url) if config.database_url else MemoryStore()");
     const pg = idem(SYSTEM.replace("database: mongodb", "database: postgres"));
     expect(pg).toContain("CREATE TABLE IF NOT EXISTS msa_idempotency");
+    // postgres/mysql: the claim is a non-waiting lock inside the request's transaction, the answer an upsert in it
+    expect(pg).toContain('TRY_LOCK = "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))"');
     expect(pg).toContain("ON CONFLICT (idempotency_key, route) DO UPDATE");
-    expect(idem(SYSTEM.replace("database: mongodb", "database: mysql"))).toContain("INSERT IGNORE INTO msa_idempotency");
+    expect(pg).toContain("db.begin_request()");
+    const my = idem(SYSTEM.replace("database: mongodb", "database: mysql"));
+    expect(my).toContain('TRY_LOCK = "SELECT GET_LOCK(%s, 0)"');
+    expect(my).toContain('UNLOCK = "DO RELEASE_LOCK(%s)"');
+    expect(my).toContain("ON DUPLICATE KEY UPDATE");
+    // app.db joins a handler's transaction() to the request's (a savepoint)
+    const db = fileOf(planPythonServices(modelOf(SYSTEM.replace("database: mongodb", "database: postgres")), render), "services/catalog/app/db.py");
+    expect(db).toContain('cur.execute(f"SAVEPOINT {name}")');
+    expect(db).toContain("def begin_request(self):");
     expect(idem(SYSTEM.replace("database: mongodb", "database: redis"))).toContain('return f"msa:idempotency:{route}:{key}"');
     expect(idem(SYSTEM.replace("database: mongodb", "database: none"))).toMatch(/def store_for\(config\):\n.*\n    del config\n    return MemoryStore\(\)/);
     const init = fileOf(planPythonServices(modelOf(SYSTEM), render), "services/catalog/app/__init__.py");
