@@ -45,7 +45,7 @@ const matches = (selector: Record<string, string>, labels: Record<string, string
 
 describe("progressive delivery manifests", () => {
   it("reads deploy and percents from system.yaml", () => {
-    expect(model.contexts.find((c) => c.name === "users")!.deploy).toEqual({ strategy: "canary", steps: [5, 25, 100], pauseMs: 120_000, pause: "2m", maxErrorRate: 0.005 });
+    expect(model.contexts.find((c) => c.name === "users")!.deploy).toEqual({ strategy: "canary", steps: [5, 25, 100], pauseMs: 120_000, pause: "2m", maxErrorRate: 0.005, controller: "msa" });
     expect(deployOf(undefined).strategy).toBe("rolling");
     expect(deployOf({ strategy: "canary" })).toMatchObject({ steps: [10, 50, 100], pauseMs: 60_000 });
     expect([parsePercent("1%"), parsePercent(0.02), parsePercent("x")]).toEqual([0.01, 0.02, null]);

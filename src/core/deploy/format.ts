@@ -78,6 +78,7 @@ export function stepJson(s: DeployStep): object {
     ...(s.context ? { context: s.context } : {}),
     ...(s.waitMs !== undefined ? { waitMs: s.waitMs } : {}),
     ...(s.analysis ? { analysis: s.analysis } : {}),
+    ...(s.watch ? { watch: s.watch } : {}),
   };
 }
 
