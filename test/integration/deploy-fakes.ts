@@ -35,10 +35,16 @@ for (const pattern of JSON.parse(process.env.FAKE_FAIL || "[]")) {
     process.exit(3);
   }
 }
-// FAKE_ANSWER: { "<substring of the command line>": "<stdout>" } — what a read-only get answers (first match wins)
+// FAKE_ANSWER: { "<substring of the command line>": "<stdout>" } — what a read-only get answers (first match wins);
+// a list of answers is answered in turn, one per call, its last one repeated (a status that changes while polled)
 for (const [pattern, answer] of Object.entries(JSON.parse(process.env.FAKE_ANSWER || "{}"))) {
   if (line.includes(pattern)) {
-    process.stdout.write(answer);
+    if (Array.isArray(answer)) {
+      const counter = process.env.FAKE_LOG + ".turn." + Buffer.from(pattern).toString("hex");
+      const turn = fs.existsSync(counter) ? Number(fs.readFileSync(counter, "utf8")) : 0;
+      fs.writeFileSync(counter, String(turn + 1));
+      process.stdout.write(answer[Math.min(turn, answer.length - 1)]);
+    } else process.stdout.write(answer);
     process.exit(0);
   }
 }
