@@ -85,9 +85,8 @@ for (const mesh of [false, true]) {
       const weights = canary.steps.filter((s: Obj) => "setWeight" in s).map((s: Obj) => s.setWeight as number);
       expect(weights).toEqual([5, 25, 60, 100]);
       for (let i = 1; i < weights.length; i++) expect(weights[i]!).toBeGreaterThan(weights[i - 1]!);
+      // Argo gives the stable side 100 - w on each weighted route: within 0..100 when w is
       for (const w of weights) expect(w >= 0 && w <= 100).toBe(true);
-      // stable and canary shares at every step: 100 - w and w, never negative
-      for (const w of weights) expect(100 - w + w).toBe(100);
       for (const s of canary.steps.filter((x: Obj) => "pause" in x)) expect(s.pause).toEqual({ duration: "90s" });
       expect(argoStepCount(modelFromText(system(mesh)).contexts.find((c) => c.name === "orders")!)).toBe(canary.steps.length);
     });
