@@ -382,7 +382,7 @@ async function executePlan(ctx: CliContext, model: SystemModel, req: DeployReque
               1,
               undoing
                 ? `the Rollout ${c} is Degraded after the rollback: ${st.message || "no message"}`
-                : `the Rollout ${c} is Degraded: ${st.message || "no message"}; Argo Rollouts aborted the canary (traffic back on stable, the stable version unchanged)`,
+                : `the Rollout ${c} is Degraded: ${st.message || "no message"}; Argo Rollouts aborted the canary (a failed analysis or the progress deadline: traffic back on stable, the stable version unchanged)`,
             );
           }
           if (Date.now() >= deadline) {

@@ -125,7 +125,7 @@ describe.skipIf(!haveKubectl)("msa deploy: canary by Argo Rollouts (skipped with
     const message = 'RolloutAborted: Rollout aborted update to revision 2: Metric "error-rate" assessed Failed due to failed (1) > failureLimit (0)';
     const { r, c, calls } = await deploy({ services: ["orders"] }, { "get deployment orders": "8", "get rollout orders": [status("Paused", 1, 8, "CanaryPauseStep"), status("Degraded", 2, 8, message)] });
     expect(r.exitCode).toBe(1);
-    expect(c.err()).toContain(`the Rollout orders is Degraded: ${message}; Argo Rollouts aborted the canary (traffic back on stable, the stable version unchanged)`);
+    expect(c.err()).toContain(`the Rollout orders is Degraded: ${message}; Argo Rollouts aborted the canary (a failed analysis or the progress deadline: traffic back on stable, the stable version unchanged)`);
     expect(statusReads(calls)).toHaveLength(2);
     expect(calls.some((x) => x.args[0] === "patch")).toBe(false);
   });

@@ -60,6 +60,8 @@ export const ROLLOUT_SCHEMA = objectOf(
       {
         replicas: { type: "integer", minimum: 0 },
         revisionHistoryLimit: { type: "integer", minimum: 0 },
+        progressDeadlineSeconds: { type: "integer", minimum: 0 },
+        progressDeadlineAbort: { type: "boolean" },
         selector: objectOf({ matchLabels: labels }, ["matchLabels"]),
         workloadRef: objectOf({ apiVersion: str, kind: str, name: str, scaleDown: { enum: ["never", "onsuccess", "progressively"] } }, ["apiVersion", "kind", "name"]),
         strategy: objectOf(

@@ -94,6 +94,8 @@ for (const mesh of [false, true]) {
     it("the Rollout takes its pod template from the Deployment orders, which has none of its own pods", () => {
       expect(rollout.spec.workloadRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: "orders", scaleDown: "never" });
       expect(rollout.spec.template).toBeUndefined();
+      // a canary stuck past the progress deadline is aborted as a failed analysis is (Degraded = back on stable)
+      expect(rollout.spec.progressDeadlineAbort).toBe(true);
       const deployment = find("Deployment", "orders");
       expect(deployment.spec.replicas).toBe(0);
       expect(rollout.spec.selector).toEqual(deployment.spec.selector);

@@ -18,8 +18,7 @@
 import { UsageError } from "../diagnostics.js";
 import type { Context, SystemModel } from "../model.js";
 import { formatMs } from "../plan/docs.js";
-import { analysisTemplateName } from "../plan/k8s-progressive.js";
-import { ARGO_HASH_LABEL, ARGO_REVISION_ANNOTATION, canaryName, COLOR_LABEL, colorName, FIRST_COLOR, PROMETHEUS_URL_ISTIO, type Color } from "../plan/k8s-progressive.js";
+import { analysisTemplateName, ARGO_HASH_LABEL, ARGO_REVISION_ANNOTATION, canaryName, COLOR_LABEL, colorName, FIRST_COLOR, PROMETHEUS_URL_ISTIO, type Color } from "../plan/k8s-progressive.js";
 
 /** Where Prometheus answers by default: Istio's sample addon (override with --prometheus-url). */
 export const DEFAULT_PROMETHEUS_URL = PROMETHEUS_URL_ISTIO;
