@@ -285,6 +285,13 @@ async function executePlan(ctx: CliContext, model: SystemModel, req: DeployReque
     results.push({ step, exitCode: r.exitCode });
     return r;
   };
+  /** exec, then the step's fallback when it failed with the fallback's text in its output (the abort of an old Rollout CRD). */
+  const execOrFallback = async (step: DeployStep): Promise<Outcome> => {
+    const r = await exec(step);
+    if (r.exitCode === 0 || !step.fallback || !(r.stdout + r.stderr).includes(step.fallback.ifOutput)) return r;
+    say(`# ${step.fallback.description}\n`);
+    return exec({ ...step, argv: step.fallback.argv, fallback: undefined });
+  };
   const finish = (exitCode: 0 | 1, message: string): RunResult => {
     if (tools.json)
       ctx.stdout(
@@ -389,7 +396,7 @@ async function executePlan(ctx: CliContext, model: SystemModel, req: DeployReque
             results.push({ step, exitCode: 1 });
             if (!undoing)
               for (const s of plan.abortSteps?.[c] ?? []) {
-                const a = await exec(s);
+                const a = await execOrFallback(s);
                 if (a.exitCode !== 0) return finish(1, `the Rollout ${c} was not Healthy within ${formatMs(w.timeoutMs)} and aborting it failed too (exit ${a.exitCode}); run msa deploy --abort`);
               }
             return finish(1, `the Rollout ${c} was not Healthy within ${formatMs(w.timeoutMs)} (last: ${seen})${undoing ? "" : "; aborted it (status.abort): traffic back on stable"}`);
@@ -420,7 +427,7 @@ async function executePlan(ctx: CliContext, model: SystemModel, req: DeployReque
         }
         continue;
       }
-      const r = await exec(step);
+      const r = await execOrFallback(step);
       if (r.exitCode !== 0) {
         // a failed weight change mid-canary: traffic back on stable (a failed promote leaves the weights to the operator)
         if (!undoing && step.phase === "traffic" && step.context && plan.abortSteps?.[step.context])

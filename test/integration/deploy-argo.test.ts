@@ -59,10 +59,10 @@ describe.skipIf(!haveKubectl)("msa deploy: canary by Argo Rollouts (skipped with
     pollMs: 5,
     ...over,
   });
-  const deploy = async (over: Partial<DeployCliOptions>, answers: Record<string, string | string[]>, fail: string[] = []) => {
+  const deploy = async (over: Partial<DeployCliOptions>, answers: Record<string, string | string[]>, fail: string[] = [], failStderr = "") => {
     const fakes = makeFakes();
     fakesList.push(fakes);
-    const c = captureContext(dir, fakes, { FAKE_ANSWER: JSON.stringify(answers), FAKE_FAIL: JSON.stringify(fail) });
+    const c = captureContext(dir, fakes, { FAKE_ANSWER: JSON.stringify(answers), FAKE_FAIL: JSON.stringify(fail), FAKE_FAIL_STDERR: failStderr });
     const r = await runDeploy(c.ctx, opts(over), clean);
     return { r, c, calls: fakes.calls().filter((x) => x.args[0] !== "kustomize") };
   };
@@ -150,6 +150,19 @@ describe.skipIf(!haveKubectl)("msa deploy: canary by Argo Rollouts (skipped with
     const { r, c, calls } = await deploy({ mode: "abort", services: ["orders"] }, {});
     expect(r.exitCode, c.err()).toBe(0);
     expect(calls.map(line)).toEqual([`kubectl patch rollout orders --namespace ${NS} --subresource=status --type merge --patch {"status":{"abort":true}}`]);
+  });
+
+  it("--abort on a Rollout CRD without the status subresource (NotFound): the same patch on the Rollout, as the plugin falls back", async () => {
+    const { r, c, calls } = await deploy({ mode: "abort", services: ["orders"] }, {}, ["--subresource=status"], "Error from server (NotFound): the server could not find the requested resource\n");
+    expect(r.exitCode, c.err()).toBe(0);
+    expect(calls.map(line)).toEqual([
+      `kubectl patch rollout orders --namespace ${NS} --subresource=status --type merge --patch {"status":{"abort":true}}`,
+      `kubectl patch rollout orders --namespace ${NS} --type merge --patch {"status":{"abort":true}}`,
+    ]);
+    // any other failure is not retried
+    const denied = await deploy({ mode: "abort", services: ["orders"] }, {}, ["--subresource=status"], "Error from server (Forbidden): rollouts.argoproj.io \"orders\" is forbidden\n");
+    expect(denied.r.exitCode).toBe(1);
+    expect(denied.calls).toHaveLength(1);
   });
 
   it("--rollback: the previous ReplicaSet's template (hash label dropped) is patched into the Deployment, then the Rollout is watched", async () => {

@@ -1,5 +1,5 @@
 // Recording stand-ins for docker and kubectl: scripts on PATH that append their argv (and stdin)
-// to a log and exit with codes chosen by FAKE_FAIL. `kubectl kustomize` is delegated to the real
+// to a log and exit with codes chosen by FAKE_FAIL (with FAKE_FAIL_STDERR added to the error output). `kubectl kustomize` is delegated to the real
 // kubectl, found before PATH is changed, so the overlay is rendered for real.
 import fs from "node:fs";
 import os from "node:os";
@@ -31,7 +31,7 @@ log(stdin === undefined ? { tool, args } : { tool, args, stdin });
 const line = [tool, ...args].join(" ");
 for (const pattern of JSON.parse(process.env.FAKE_FAIL || "[]")) {
   if (line.includes(pattern)) {
-    process.stderr.write("fake " + tool + ": simulated failure of: " + line + "\\n");
+    process.stderr.write("fake " + tool + ": simulated failure of: " + line + "\\n" + (process.env.FAKE_FAIL_STDERR || ""));
     process.exit(3);
   }
 }

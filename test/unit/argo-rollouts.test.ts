@@ -205,6 +205,8 @@ describe("msa deploy with Argo Rollouts (plan)", () => {
   it("--abort: the status merge patch `kubectl argo rollouts abort` sends", () => {
     const a = abortSteps(orders, "ar", objs);
     expect(a.steps.map((s) => s.argv)).toEqual([["kubectl", "patch", "rollout", "orders", "--namespace", "ar", "--subresource=status", "--type", "merge", "--patch", '{"status":{"abort":true}}']]);
+    // the plugin patches the Rollout itself when the status subresource is NotFound
+    expect(a.steps[0]!.fallback).toMatchObject({ ifOutput: "NotFound", argv: ["kubectl", "patch", "rollout", "orders", "--namespace", "ar", "--type", "merge", "--patch", '{"status":{"abort":true}}'] });
   });
 
   // ReplicaSets as `kubectl get replicasets -o json` lists them: two of the Rollout, one of another owner

@@ -99,6 +99,8 @@ export interface DeployStep {
   analysis?: { url: string; query: string; maxErrorRate: number };
   /** Argo Rollouts: read the Deployment's generation, or poll the Rollout's status until Healthy/Degraded. */
   watch?: ProgressiveStep["watch"];
+  /** Run instead when the command fails with this text in its output. */
+  fallback?: ProgressiveStep["fallback"];
 }
 
 export interface ManifestObject {

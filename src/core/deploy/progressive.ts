@@ -184,14 +184,21 @@ export function argoStepsText(c: Context): string {
   return out.join(", ");
 }
 
-/** `kubectl argo rollouts abort` without the plugin: the same merge patch of status.abort, on the status subresource. */
-const argoAbortStep = (c: string, namespace: string, why: string): ProgressiveStep => ({
-  phase: "traffic",
-  argv: ["kubectl", "patch", "rollout", c, "--namespace", namespace, "--subresource=status", "--type", "merge", "--patch", JSON.stringify({ status: { abort: true } })],
-  description: `${why}: abort the Rollout ${c} (Argo sets the traffic back on stable and scales the canary down)`,
-  mutates: true,
-  context: c,
-});
+/**
+ * `kubectl argo rollouts abort` without the plugin: the same merge patch of status.abort on the status subresource,
+ * and, as the plugin does when the API server answers NotFound for it, the same patch on the Rollout itself.
+ */
+const argoAbortStep = (c: string, namespace: string, why: string): ProgressiveStep => {
+  const patch = ["kubectl", "patch", "rollout", c, "--namespace", namespace, "--type", "merge", "--patch", JSON.stringify({ status: { abort: true } })];
+  return {
+    phase: "traffic",
+    argv: [...patch.slice(0, 6), "--subresource=status", ...patch.slice(6)],
+    description: `${why}: abort the Rollout ${c} (Argo sets the traffic back on stable and scales the canary down)`,
+    mutates: true,
+    context: c,
+    fallback: { argv: patch, ifOutput: "NotFound", description: `${why}: the status subresource is not found, so the Rollout itself (as kubectl argo rollouts abort does)` },
+  };
+};
 
 export const otherColor = (c: Color): Color => (c === "blue" ? "green" : "blue");
 
@@ -231,6 +238,8 @@ export interface ProgressiveStep {
   analysis?: { url: string; query: string; maxErrorRate: number };
   /** watch (argo-rollouts): read the Deployment's generation, or poll the Rollout's status. */
   watch?: { kind: "generation" } | { kind: "status"; intervalMs: number; timeoutMs: number; steps: number };
+  /** What to run instead when the command fails with this text in its output (the abort without a status subresource). */
+  fallback?: { argv: string[]; ifOutput: string; description: string };
 }
 
 const trafficStep = (c: string, namespace: string, vs: Obj, w: number, why: string): ProgressiveStep => ({
