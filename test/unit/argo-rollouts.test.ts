@@ -175,6 +175,23 @@ describe("Argo Rollouts canary: variants", () => {
     expect(validRollout(rollout), ajv.errorsText(validRollout.errors)).toBe(true);
   });
 
+  it("Istio with gRPC: the gRPC routes carry the subsets too and are among the routes Argo weighs (msa's canary and Argo's alike)", () => {
+    const text = system(true)
+      .replace('    api: ["GET /users/{id}"]\n    calls: { orders: { timeout: 2s } }\n', '    api: ["GET /users/{id}"]\n    calls: { orders: { timeout: 2s, protocol: grpc } }\n')
+      .replace('    api: ["GET /orders/{id}"]\n', '    api: ["GET /orders/{id}"]\n    grpc: { port: 50051, methods: { Get: { request: { type: object }, response: { type: object } } } }\n');
+    for (const argo of [true, false]) {
+      const objs = objectsOf(argo ? text : text.replace("controller: argo-rollouts, ", ""));
+      const find = finder(objs);
+      const http = find("VirtualService", "orders").spec.http as Obj[];
+      expect(http.map((h) => h.name)).toEqual(["grpc-from-users", "grpc", "default"]); // users calls orders over gRPC only
+      for (const h of http) {
+        expect(h.route.map((r: Obj) => [r.destination.subset, r.weight]), h.name).toEqual([["stable", 100], ["canary", 0]]);
+        expect(h.route[0].destination.port).toEqual(h.route[1].destination.port);
+      }
+      if (argo) expect(find("Rollout", "orders").spec.strategy.canary.trafficRouting.istio.virtualService.routes).toEqual(http.map((h) => h.name));
+    }
+  });
+
   it("the msa controller (Istio) is unchanged: two Deployments, no Rollout", () => {
     const objs = objectsOf(system(true, "{ strategy: canary, steps: [10, 100] }"));
     expect(objs.some((o) => o.kind === "Rollout")).toBe(false);

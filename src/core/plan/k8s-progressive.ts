@@ -169,7 +169,18 @@ export function argoRollout(model: SystemModel, w: WorkloadView, istio: IstioCon
     canaryService: canaryServiceName(c.name),
     steps,
     istio: meshed
-      ? { virtualService: c.name, routes: [...istio.routes.map((r) => `from-${r.caller}`), "default"], destinationRule: c.name, stableSubset: "stable", canarySubset: "canary" }
+      ? {
+          virtualService: c.name,
+          // every http route of the VirtualService (virtual-service.yaml.hbs): the gRPC ones first, then the HTTP ones
+          routes: [
+            ...(istio.grpcPort ? [...(istio.grpcRoutes ?? []).map((r) => `grpc-from-${r.caller}`), "grpc"] : []),
+            ...istio.routes.map((r) => `from-${r.caller}`),
+            "default",
+          ],
+          destinationRule: c.name,
+          stableSubset: "stable",
+          canarySubset: "canary",
+        }
       : null,
     subsets: meshed
       ? [
