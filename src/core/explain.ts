@@ -174,9 +174,9 @@ export const EXPLANATIONS: Readonly<Record<string, Explanation>> = {
     good: "routes:\n  - { path: /api/legacy, upstream: \"http://legacy.internal:8080\", split: { orders: 60, payment: 40 } }",
   },
   "deploy-strategy": {
-    text: "`contexts.<c>.deploy` chooses how msa deploy rolls a new version out. A canary shifts traffic by weight, which msa does with Istio (a DestinationRule with stable and canary subsets and a VirtualService whose weights deploy walks): it needs `mesh: istio`, and its steps rise strictly to 100. Without a mesh use `strategy: blue-green` (two Deployments and a Service selector switch). steps, pause and analysis mean something for a canary only.",
+    text: "`contexts.<c>.deploy` chooses how msa deploy rolls a new version out. A canary shifts traffic step by step, which needs one of two things. With `mesh: istio` (controller msa, the default) msa deploy itself walks the weights of a VirtualService between the DestinationRule subsets stable and canary. With `controller: argo-rollouts` the context gets an Argo Rollouts Rollout that walks the steps (setWeight and pause, with an AnalysisTemplate for `analysis`): through Istio when `mesh: istio`, else by replica ratio (weights then approximate). Without either, use `strategy: blue-green` (two Deployments and a Service selector switch). The steps rise strictly to 100; steps, pause, analysis and controller mean something for a canary only.",
     bad: "contexts:\n  orders:\n    deploy: { strategy: canary, steps: [50, 10] }",
-    good: "mesh: istio\ncontexts:\n  orders:\n    deploy: { strategy: canary, steps: [10, 50, 100], pause: 5m, analysis: { maxErrorRate: 1% } }",
+    good: "contexts:\n  orders:\n    deploy: { strategy: canary, controller: argo-rollouts, steps: [10, 50, 100], pause: 5m, analysis: { maxErrorRate: 1% } }",
   },
   "discovery-support": {
     text: "`discovery: consul` (register each service with a Consul agent, health-check it, resolve callees through Consul's health API) is in the system.yaml contract but msa does not generate it yet, so it is refused rather than silently ignored. Services find each other by their DNS names (`http://<context>:<port>`, the same in compose and Kubernetes).",

@@ -181,6 +181,8 @@ export interface RouteSplit {
 }
 
 export type DeployStrategyKind = "rolling" | "canary" | "blue-green";
+/** Who walks a canary's steps: msa deploy (Istio weights it patches) or the Argo Rollouts controller (a Rollout). */
+export type DeployController = "msa" | "argo-rollouts";
 
 /** `contexts.<c>.deploy`: how `msa deploy` rolls a new version out (docs/progressive-delivery.md). */
 export interface DeployStrategy {
@@ -192,11 +194,13 @@ export interface DeployStrategy {
   pause: string;
   /** Canary: the highest error ratio (0..1) the canary may show during a pause; null: no analysis. */
   maxErrorRate: number | null;
+  /** Canary: msa (default; needs mesh: istio) or argo-rollouts (a Rollout; with or without Istio). */
+  controller: DeployController;
 }
 
 export const DEFAULT_CANARY_STEPS = [10, 50, 100];
 export const DEFAULT_CANARY_PAUSE = "1m";
-export const ROLLING: DeployStrategy = { strategy: "rolling", steps: [], pauseMs: 0, pause: "0s", maxErrorRate: null };
+export const ROLLING: DeployStrategy = { strategy: "rolling", steps: [], pauseMs: 0, pause: "0s", maxErrorRate: null, controller: "msa" };
 
 export interface Gateway {
   kind: GatewayKind;
@@ -753,7 +757,8 @@ export function deployOf(raw: unknown): DeployStrategy {
   const steps = Array.isArray(d.steps) && d.steps.length ? d.steps.filter((x): x is number => typeof x === "number") : DEFAULT_CANARY_STEPS;
   const pause = typeof d.pause === "string" ? d.pause : typeof d.pause === "number" ? `${d.pause}ms` : DEFAULT_CANARY_PAUSE;
   const rate = asMap(d.analysis).maxErrorRate;
-  return { strategy, steps: [...steps], pauseMs: parseDuration(pause) ?? 60_000, pause, maxErrorRate: parsePercent(rate) };
+  const controller = d.controller === "argo-rollouts" ? "argo-rollouts" : "msa";
+  return { strategy, steps: [...steps], pauseMs: parseDuration(pause) ?? 60_000, pause, maxErrorRate: parsePercent(rate), controller };
 }
 
 /** `1%`, `0.5%` or a ratio such as 0.01 → 0.01; null when absent or malformed (the schema reports it). */

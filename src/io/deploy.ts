@@ -20,7 +20,8 @@ import {
   type PreparedDeploy,
 } from "../core/deploy/plan.js";
 import { formatDryRun, planJson, shellCommand, stepJson } from "../core/deploy/format.js";
-import { factQueries, factsFrom, progressiveContexts } from "../core/deploy/progressive.js";
+import { factQueries, factsFrom, parseRolloutStatus, progressiveContexts, rolloutVerdict } from "../core/deploy/progressive.js";
+import { formatMs } from "../core/plan/docs.js";
 import type { CliContext } from "../cli/context.js";
 import { formatText } from "../cli/report.js";
 import { loadSystem } from "../cli/system.js";
@@ -183,6 +184,7 @@ function toRequest(model: SystemModel, cwd: string, o: DeployCliOptions): Deploy
     rollbackOnFailure: o.rollbackOnFailure,
     mode: o.mode ?? "deploy",
     prometheusUrl: o.prometheusUrl,
+    ...(o.pollMs ? { pollMs: o.pollMs } : {}),
   };
 }
 
@@ -239,7 +241,7 @@ export async function runDeploy(ctx: CliContext, o: DeployCliOptions, deps: Depl
   const undo = req.mode === "abort" || req.mode === "rollback";
   const firstPlan = planDeploy(model, { ...req, mode: "deploy" }, prepared, rendered.text);
   const progressive = progressiveContexts(model, prepared.images.map((i) => i.service));
-  const queries = factQueries(progressive, firstPlan.namespace);
+  const queries = factQueries(progressive, firstPlan.namespace, req.mode ?? "deploy");
   const answers = [];
   for (const q of queries) {
     const r = await run(kubectl, q.argv, { cwd: model.dir, env: ctx.env });
@@ -283,6 +285,13 @@ async function executePlan(ctx: CliContext, model: SystemModel, req: DeployReque
     results.push({ step, exitCode: r.exitCode });
     return r;
   };
+  /** exec, then the step's fallback when it failed with the fallback's text in its output (the abort of an old Rollout CRD). */
+  const execOrFallback = async (step: DeployStep): Promise<Outcome> => {
+    const r = await exec(step);
+    if (r.exitCode === 0 || !step.fallback || !(r.stdout + r.stderr).includes(step.fallback.ifOutput)) return r;
+    say(`# ${step.fallback.description}\n`);
+    return exec({ ...step, argv: step.fallback.argv, fallback: undefined });
+  };
   const finish = (exitCode: 0 | 1, message: string): RunResult => {
     if (tools.json)
       ctx.stdout(
@@ -296,7 +305,7 @@ async function executePlan(ctx: CliContext, model: SystemModel, req: DeployReque
     return { exitCode };
   };
 
-  const PROGRESSIVE = new Set(["traffic", "pause", "analysis", "promote", "switch"]);
+  const PROGRESSIVE = new Set(["traffic", "pause", "analysis", "promote", "switch", "watch"]);
   const firstProgressive = plan.steps.findIndex((s) => PROGRESSIVE.has(s.phase));
   const main = firstProgressive < 0 ? plan.steps : plan.steps.slice(0, firstProgressive);
   const after = firstProgressive < 0 ? [] : plan.steps.slice(firstProgressive);
@@ -344,7 +353,58 @@ async function executePlan(ctx: CliContext, model: SystemModel, req: DeployReque
 
   /** Blue-green switches, canary weights, pauses, analyses and promotions, in order; a failed analysis aborts its canary. */
   async function runProgressive(steps: DeployStep[], undoing: boolean): Promise<RunResult> {
+    // argo-rollouts: the Deployment generation each Rollout must have observed before its phase counts
+    const generation: Record<string, string> = {};
     for (const step of steps) {
+      if (step.phase === "watch" && step.watch?.kind === "generation") {
+        const r = await exec(step, true);
+        if (r.exitCode !== 0) return finish(1, `${step.description} failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim()}`);
+        generation[step.context ?? ""] = r.stdout.trim();
+        continue;
+      }
+      if (step.phase === "watch" && step.watch?.kind === "status") {
+        const w = step.watch;
+        const c = step.context ?? "";
+        say(`# ${step.description}\n$ ${shellCommand(step.argv)}\n`);
+        const deadline = Date.now() + w.timeoutMs;
+        let last = "";
+        for (;;) {
+          const r = await run(bin("kubectl"), step.argv, { cwd: model.dir, env: ctx.env });
+          if (r.exitCode !== 0) {
+            results.push({ step, exitCode: r.exitCode });
+            return finish(1, `reading the Rollout ${c} failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim()}; is Argo Rollouts installed (its CRDs)?`);
+          }
+          const st = parseRolloutStatus(r.stdout);
+          const verdict = rolloutVerdict(st, generation[c] ?? null);
+          const seen = verdict === "waiting" && generation[c] && st.observedGeneration !== generation[c] ? "waiting for Argo to observe the new template" : `${st.phase || "no status yet"}, step ${st.step ?? "-"}/${w.steps}${st.message ? ` (${st.message})` : ""}`;
+          if (seen !== last) ctx.stderr(`msa deploy: rollout/${c}: ${seen}\n`);
+          last = seen;
+          if (verdict === "healthy") {
+            results.push({ step, exitCode: 0 });
+            break;
+          }
+          if (verdict === "degraded") {
+            results.push({ step, exitCode: 1 });
+            return finish(
+              1,
+              undoing
+                ? `the Rollout ${c} is Degraded after the rollback: ${st.message || "no message"}`
+                : `the Rollout ${c} is Degraded: ${st.message || "no message"}; Argo Rollouts aborted the canary (a failed analysis or the progress deadline: traffic back on stable, the stable version unchanged)`,
+            );
+          }
+          if (Date.now() >= deadline) {
+            results.push({ step, exitCode: 1 });
+            if (!undoing)
+              for (const s of plan.abortSteps?.[c] ?? []) {
+                const a = await execOrFallback(s);
+                if (a.exitCode !== 0) return finish(1, `the Rollout ${c} was not Healthy within ${formatMs(w.timeoutMs)} and aborting it failed too (exit ${a.exitCode}); run msa deploy --abort`);
+              }
+            return finish(1, `the Rollout ${c} was not Healthy within ${formatMs(w.timeoutMs)} (last: ${seen})${undoing ? "" : "; aborted it (status.abort): traffic back on stable"}`);
+          }
+          await new Promise((res) => setTimeout(res, w.intervalMs));
+        }
+        continue;
+      }
       if (step.phase === "pause") {
         say(`# ${step.description}\n$ ${shellCommand(step.argv)}\n`);
         await new Promise((r) => setTimeout(r, step.waitMs ?? 0));
@@ -367,7 +427,7 @@ async function executePlan(ctx: CliContext, model: SystemModel, req: DeployReque
         }
         continue;
       }
-      const r = await exec(step);
+      const r = await execOrFallback(step);
       if (r.exitCode !== 0) {
         // a failed weight change mid-canary: traffic back on stable (a failed promote leaves the weights to the operator)
         if (!undoing && step.phase === "traffic" && step.context && plan.abortSteps?.[step.context])

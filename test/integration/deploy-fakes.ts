@@ -1,5 +1,5 @@
 // Recording stand-ins for docker and kubectl: scripts on PATH that append their argv (and stdin)
-// to a log and exit with codes chosen by FAKE_FAIL. `kubectl kustomize` is delegated to the real
+// to a log and exit with codes chosen by FAKE_FAIL (with FAKE_FAIL_STDERR added to the error output). `kubectl kustomize` is delegated to the real
 // kubectl, found before PATH is changed, so the overlay is rendered for real.
 import fs from "node:fs";
 import os from "node:os";
@@ -31,14 +31,20 @@ log(stdin === undefined ? { tool, args } : { tool, args, stdin });
 const line = [tool, ...args].join(" ");
 for (const pattern of JSON.parse(process.env.FAKE_FAIL || "[]")) {
   if (line.includes(pattern)) {
-    process.stderr.write("fake " + tool + ": simulated failure of: " + line + "\\n");
+    process.stderr.write("fake " + tool + ": simulated failure of: " + line + "\\n" + (process.env.FAKE_FAIL_STDERR || ""));
     process.exit(3);
   }
 }
-// FAKE_ANSWER: { "<substring of the command line>": "<stdout>" } — what a read-only get answers (first match wins)
+// FAKE_ANSWER: { "<substring of the command line>": "<stdout>" } — what a read-only get answers (first match wins);
+// a list of answers is answered in turn, one per call, its last one repeated (a status that changes while polled)
 for (const [pattern, answer] of Object.entries(JSON.parse(process.env.FAKE_ANSWER || "{}"))) {
   if (line.includes(pattern)) {
-    process.stdout.write(answer);
+    if (Array.isArray(answer)) {
+      const counter = process.env.FAKE_LOG + ".turn." + Buffer.from(pattern).toString("hex");
+      const turn = fs.existsSync(counter) ? Number(fs.readFileSync(counter, "utf8")) : 0;
+      fs.writeFileSync(counter, String(turn + 1));
+      process.stdout.write(answer[Math.min(turn, answer.length - 1)]);
+    } else process.stdout.write(answer);
     process.exit(0);
   }
 }

@@ -108,6 +108,28 @@ contexts:
     expect(mem.volumes).toBeUndefined();
   });
 
+  it("the gateway depends on every context it connects to, also one reached only through a strangler split (the edge graph)", () => {
+    const yaml = (kind: string) => `version: 1
+name: s
+broker: { kind: memory }
+gateway:
+  kind: ${kind}
+  auth: none
+  routes:
+    - { path: /api/orders, context: orders }
+    - { path: /api/legacy, upstream: "http://legacy.internal:8080", split: { billing: 25 } }
+contexts:
+  orders: { port: 3000, database: none, api: ['GET /orders'] }
+  billing: { port: 3001, database: none, api: ['GET /billing'] }
+`;
+    for (const kind of ["node", "kong"]) {
+      const { doc } = compose(modelFromYaml(yaml(kind)));
+      // billing serves no route of its own: only the split sends it traffic
+      expect(Object.keys(doc.services.gateway.depends_on), kind).toEqual(["billing", "orders"]);
+      if (kind === "node") expect(doc.services.gateway.environment.ROUTE_BILLING_URL).toBe("http://billing:3001");
+    }
+  });
+
   it("infrastructure containers never take a context's name", () => {
     const { doc } = compose(modelFromYaml(`
 version: 1

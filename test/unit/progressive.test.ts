@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { progressiveDeploy, weightedHttp, errorRateQuery } from "../../src/core/deploy/progressive.js";
 import { edgeGraph } from "../../src/core/edges.js";
 import { gatewayRouteViews } from "../../src/core/plan/gateway-node.js";
-import { kongView } from "../../src/core/plan/kong.js";
+import { boundedName, KONG_NAME_MAX, kongView } from "../../src/core/plan/kong.js";
 import { deployOf, parsePercent } from "../../src/core/model.js";
 import { modelFromText, plan } from "../k8s/support.js";
 
@@ -45,7 +45,7 @@ const matches = (selector: Record<string, string>, labels: Record<string, string
 
 describe("progressive delivery manifests", () => {
   it("reads deploy and percents from system.yaml", () => {
-    expect(model.contexts.find((c) => c.name === "users")!.deploy).toEqual({ strategy: "canary", steps: [5, 25, 100], pauseMs: 120_000, pause: "2m", maxErrorRate: 0.005 });
+    expect(model.contexts.find((c) => c.name === "users")!.deploy).toEqual({ strategy: "canary", steps: [5, 25, 100], pauseMs: 120_000, pause: "2m", maxErrorRate: 0.005, controller: "msa" });
     expect(deployOf(undefined).strategy).toBe("rolling");
     expect(deployOf({ strategy: "canary" })).toMatchObject({ steps: [10, 50, 100], pauseMs: 60_000 });
     expect([parsePercent("1%"), parsePercent(0.02), parsePercent("x")]).toEqual([0.01, 0.02, null]);
@@ -134,5 +134,28 @@ describe("strangler routes as data", () => {
     ]);
     const svc = kong.services.find((s) => s.routePath === "/api/legacy")!;
     expect(svc.url).toBe(`http://${kong.upstreams[0]!.name}/legacy`);
+  });
+
+  it("Kong: names from a long legacy host and path stay within one DNS label (63), deterministic and distinct", () => {
+    const host = "legacy-monolith-application-server.datacenter-eu-west-1.corp.example.internal";
+    const long = (p: string) =>
+      SYSTEM.replace("kind: node", "kind: kong").replace(
+        '    - { path: /api/legacy, upstream: "http://legacy.example.internal:8080", split: { orders: 20, users: 10 } }\n',
+        `    - { path: ${p}, upstream: "http://${host}:8080", split: { orders: 20 } }\n    - { path: ${p}-v2, upstream: "http://${host}:8080", split: { orders: 30 } }\n    - { path: /api/old, upstream: "http://${host}:8080", methods: [GET, POST, PATCH] }\n`,
+      );
+    const text = long("/api/legacy/customer-accounts/invoices");
+    const kong = kongView(modelFromText(text));
+    const names = [...kong.services.map((s) => s.name), ...kong.upstreams.map((u) => u.name)];
+    expect(names.length).toBe(new Set(names).size);
+    for (const n of names) expect(n.length, n).toBeLessThanOrEqual(KONG_NAME_MAX);
+    for (const u of kong.upstreams) expect(u.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    // the service url's host is the upstream: a valid host name
+    for (const s of kong.services.filter((x) => x.url.includes("-split"))) expect(new URL(s.url).hostname.length).toBeLessThanOrEqual(KONG_NAME_MAX);
+    expect(kongView(modelFromText(text))).toEqual(kong);
+    // a short name is kept as it is; a long one keeps its start and ends in 8 hex digits of its hash
+    expect(boundedName("orders-api", 49)).toBe("orders-api");
+    const b = boundedName(`legacy-${"x".repeat(80)}`, 49);
+    expect(b).toMatch(/^legacy-x+-[0-9a-f]{8}$/);
+    expect(b.length).toBeLessThanOrEqual(49);
   });
 });

@@ -169,8 +169,16 @@ const CASES: Case[] = [
     rule: "deploy-strategy",
     bad: sub("    port: 3001\n", "    port: 3001\n    deploy: { strategy: canary }\n"),
     at: [19, 25],
-    messageIncludes: "mesh: istio",
+    messageIncludes: "controller: argo-rollouts",
     good: sub("name: demo\n", "name: demo\nmesh: istio\n").replace("    port: 3001\n", "    port: 3001\n    deploy: { strategy: canary, steps: [10, 50, 100], pause: 1m, analysis: { maxErrorRate: 1% } }\n"),
+  },
+  {
+    // without a mesh, Argo Rollouts walks the steps by replica ratio: accepted
+    rule: "deploy-strategy",
+    bad: sub("    port: 3001\n", "    port: 3001\n    deploy: { strategy: blue-green, controller: argo-rollouts }\n"),
+    at: [19, 37],
+    messageIncludes: "deploy.controller applies to strategy: canary only",
+    good: sub("    port: 3001\n", "    port: 3001\n    deploy: { strategy: canary, controller: argo-rollouts, steps: [20, 100], pause: 30s, analysis: { maxErrorRate: 1% } }\n"),
   },
   {
     rule: "deploy-strategy",

@@ -78,6 +78,8 @@ export function stepJson(s: DeployStep): object {
     ...(s.context ? { context: s.context } : {}),
     ...(s.waitMs !== undefined ? { waitMs: s.waitMs } : {}),
     ...(s.analysis ? { analysis: s.analysis } : {}),
+    ...(s.watch ? { watch: s.watch } : {}),
+    ...(s.fallback ? { fallback: { ...s.fallback, command: shellCommand(s.fallback.argv) } } : {}),
   };
 }
 
@@ -102,6 +104,7 @@ export function formatDryRun(plan: DeployPlan): string {
     lines.push("");
     lines.push(`# ${++n}. ${s.description}${s.stdin !== undefined ? (s.phase === "promote" ? " (stdin: the stable Deployment as rendered, with this version)" : " (stdin: the manifests below)") : ""}`);
     lines.push(shellCommand(s.argv));
+    if (s.fallback) lines.push(`# if that answers ${s.fallback.ifOutput}: ${s.fallback.description}`, `#   ${shellCommand(s.fallback.argv)}`);
   }
   if (!plan.steps.length) lines.push("", "# nothing to do");
   lines.push("");

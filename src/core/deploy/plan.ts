@@ -4,7 +4,7 @@
 import { parseAllDocuments, stringify } from "yaml";
 import { UsageError } from "../diagnostics.js";
 import type { Context, SystemModel } from "../model.js";
-import { abortSteps, DEFAULT_PROMETHEUS_URL, NO_FACTS, progressiveContexts, progressiveDeploy, rollbackSteps, type ClusterFacts, type ProgressivePhase } from "./progressive.js";
+import { abortSteps, DEFAULT_PROMETHEUS_URL, NO_FACTS, progressiveContexts, progressiveDeploy, rollbackSteps, type ClusterFacts, type ProgressivePhase, type ProgressiveStep } from "./progressive.js";
 import { imageRepository } from "../plan/k8s-view.js";
 import { durationProblem, imageNameProblem, missingDeployInputs, missingInputsMessage, namespaceProblem, registryProblem, tagProblem } from "./validate.js";
 
@@ -32,6 +32,8 @@ export interface DeployRequest {
   mode?: "deploy" | "abort" | "rollback";
   /** Where canary analyses query Prometheus (--prometheus-url; default DEFAULT_PROMETHEUS_URL). */
   prometheusUrl?: string;
+  /** How often an Argo Rollout's status is read (default ARGO_POLL_MS; tests make it short). */
+  pollMs?: number;
 }
 
 /** What git says about the working tree (null commit: not a repository or no commit yet). */
@@ -95,6 +97,10 @@ export interface DeployStep {
   context?: string;
   waitMs?: number;
   analysis?: { url: string; query: string; maxErrorRate: number };
+  /** Argo Rollouts: read the Deployment's generation, or poll the Rollout's status until Healthy/Degraded. */
+  watch?: ProgressiveStep["watch"];
+  /** Run instead when the command fails with this text in its output. */
+  fallback?: ProgressiveStep["fallback"];
 }
 
 export interface ManifestObject {
@@ -356,7 +362,7 @@ export function planDeploy(model: SystemModel, req: DeployRequest, prepared: Pre
   const progressive = progressiveContexts(model, [...selected]);
   if (req.mode === "abort" || req.mode === "rollback") return planUndo(model, req, prepared, parsed, progressive, namespace0, facts);
   // blue-green / canary (progressive.ts): the running version's Deployment is not applied; the Service keeps its colour
-  const pp = progressiveDeploy(progressive, { namespace: namespace0, timeout: req.timeout, prometheusUrl: req.prometheusUrl ?? DEFAULT_PROMETHEUS_URL, facts, objects: parsed.data });
+  const pp = progressiveDeploy(progressive, { namespace: namespace0, timeout: req.timeout, prometheusUrl: req.prometheusUrl ?? DEFAULT_PROMETHEUS_URL, facts, objects: parsed.data, ...(req.pollMs ? { pollMs: req.pollMs } : {}) });
   const texts = parsed.texts.slice();
   parsed.objects.forEach((o, i) => {
     if (!keep[i]) return;
@@ -392,7 +398,7 @@ export function planDeploy(model: SystemModel, req: DeployRequest, prepared: Pre
       stdin: manifests,
       mutates: true,
     });
-  for (const o of objects.filter((x) => WORKLOAD_KINDS.has(x.kind))) {
+  for (const o of objects.filter((x) => WORKLOAD_KINDS.has(x.kind) && !pp.noWait(x))) {
     const workload = `${o.kind.toLowerCase()}/${o.name}`;
     steps.push({
       phase: "rollout",
@@ -410,7 +416,7 @@ export function planDeploy(model: SystemModel, req: DeployRequest, prepared: Pre
 function planUndo(model: SystemModel, req: DeployRequest, prepared: PreparedDeploy, parsed: ParsedManifests, progressive: Context[], namespace: string, facts: ClusterFacts): DeployPlan {
   const selected = new Set(prepared.images.map((i) => i.service));
   const contexts = req.mode === "abort" ? progressive : model.contexts.filter((c) => selected.has(c.name));
-  const undo = req.mode === "abort" ? abortSteps(contexts, namespace, parsed.data) : rollbackSteps(contexts, { namespace, timeout: req.timeout, facts, objects: parsed.data });
+  const undo = req.mode === "abort" ? abortSteps(contexts, namespace, parsed.data) : rollbackSteps(contexts, { namespace, timeout: req.timeout, facts, objects: parsed.data, ...(req.pollMs ? { pollMs: req.pollMs } : {}) });
   if (req.mode === "abort" && !progressive.length) undo.notes.push("no selected context deploys as a canary: nothing to abort");
   return { ...prepared, images: [], notes: [...prepared.notes, ...undo.notes], namespace, secrets: [], manifests: "", objects: [], steps: undo.steps };
 }

@@ -1,5 +1,5 @@
 // Planner: docker-compose.yml — every service, its database, the broker and the gateway, for a local run.
-import { edgeGraph, OTEL_COLLECTOR_HOST, tracingEnv, urlEnv, type EdgeGraph } from "../edges.js";
+import { edgeGraph, OTEL_COLLECTOR_HOST, podEdgesFrom, tracingEnv, urlEnv, type EdgeGraph } from "../edges.js";
 import { DEFAULT_RESOURCES, type BrokerKind, type Context, type DatabaseEngine, type SystemModel } from "../model.js";
 import { toSnake } from "../names.js";
 import { GATEWAY_PORT } from "./gateway-node.js";
@@ -358,7 +358,8 @@ export const planCompose: Planner = (model, render) => {
     taken.add(p);
     return p;
   };
-  const routed = [...new Set(model.gateway.routes.map((r) => r.context))].filter((n) => byName.has(n) || model.bffs.some((b) => b.name === n)).sort();
+  // what the gateway connects to (src/core/edges.ts): routed contexts and BFFs, and the contexts of strangler splits
+  const routed = [...new Set(edges.gateway ? podEdgesFrom(edges, edges.gateway).map((e) => e.to) : [])].filter((n) => byName.has(n) || model.bffs.some((b) => b.name === n)).sort();
   let gateway: unknown = null;
   const jwt = model.gateway.routes.some((r) => r.auth === "jwt");
   const redisName = topology.rateLimitRedis;

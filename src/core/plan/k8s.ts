@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { DEFAULT_TRUSTED_PROXIES, type SystemModel } from "../model.js";
 import type { Render } from "../render.js";
 import { kongConfig } from "./kong.js";
-import { progressiveWorkload } from "./k8s-progressive.js";
+import { argoRollout, progressiveWorkload } from "./k8s-progressive.js";
 import { alertRules } from "./observability.js";
 import {
   ENVIRONMENTS,
@@ -62,6 +62,17 @@ function planBase(model: SystemModel, render: Render, view: KubernetesView): Pla
       if (!skip.includes(f)) add(`${dir}/${f}.yaml`, `workload/${f}.yaml`, { w, mesh: view.mesh, configHash, lifecycle }, context);
   };
   for (const w of view.contexts) {
+    // canary by Argo Rollouts (k8s-progressive.ts): the Deployment holds the pod template, the Rollout owns the pods
+    const argo = argoRollout(model, w, view.istio.find((c) => c.name === w.name) ?? null);
+    if (argo) {
+      const configHash = hash(JSON.stringify(w.config));
+      for (const f of WORKLOAD_FILES) add(`${w.name}/${f}.yaml`, `workload/${f}.yaml`, { w, mesh: view.mesh, configHash, lifecycle, argo: true }, w.name);
+      add(`${w.name}/rollout.yaml`, "workload/rollout.yaml", { r: argo }, w.name);
+      for (const [role, name] of [["stable", argo.stableService], ["canary", argo.canaryService]] as const)
+        add(`${w.name}/service-${role}.yaml`, "workload/service.yaml", { w: { ...w, name }, strategy: "canary" }, w.name);
+      if (argo.analysis) add(`${w.name}/analysis-template.yaml`, "workload/analysis-template.yaml", { r: argo }, w.name);
+      continue;
+    }
     const pw = progressiveWorkload(model, w);
     if (!pw) {
       workload(w, w.name, [], w.name);
@@ -107,9 +118,10 @@ function planBase(model: SystemModel, render: Render, view: KubernetesView): Pla
     for (const c of view.istio) {
       const pw = view.contexts.find((w) => w.name === c.name);
       const canary = pw ? progressiveWorkload(model, pw) : null;
-      const subsets = canary?.strategy === "canary" ? canary.subsets : [];
-      add(`istio/${c.name}-destination-rule.yaml`, "istio/destination-rule.yaml", { c, subsets }, c.name);
-      add(`istio/${c.name}-virtual-service.yaml`, "istio/virtual-service.yaml", { c, canary: subsets.length > 0 }, c.name);
+      const argo = pw ? argoRollout(model, pw, c) : null;
+      const subsets = canary?.strategy === "canary" ? canary.subsets : argo ? argo.subsets : [];
+      add(`istio/${c.name}-destination-rule.yaml`, "istio/destination-rule.yaml", { c, subsets, argo: !!argo }, c.name);
+      add(`istio/${c.name}-virtual-service.yaml`, "istio/virtual-service.yaml", { c, canary: subsets.length > 0, argo: !!argo }, c.name);
     }
   }
   files.push({ path: "k8s/base/kustomization.yaml", content: render("k8s/base/kustomization.yaml", { namespace: view.namespace, resources }), owner: "generated" });

@@ -1,5 +1,6 @@
 // Planner: Kong DB-less gateway/kong.yml (gateway.kind kong). The same text is mounted into the Kong
 // pods by the Kubernetes planner (ConfigMap <gateway>-kong), so both come from kongConfig().
+import { createHash } from "node:crypto";
 import type { HttpMethod, Route, SystemModel } from "../model.js";
 import type { Render } from "../render.js";
 import type { Planner } from "./types.js";
@@ -133,6 +134,21 @@ export const upstreamPath = (routePath: string): string => {
 
 const slug = (p: string): string => p.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-+|-+$/g, "").toLowerCase() || "root";
 
+/** The longest name a Kong upstream may have: it is the host of the service's url, one DNS label (RFC 1035). */
+export const KONG_NAME_MAX = 63;
+/** The longest suffix a base name gets (`-idempotent`, `-no-retry`, `-split`) plus a collision counter (`-99`). */
+const LONGEST_SUFFIX = "-idempotent".length + 3;
+
+/**
+ * `name` when it has at most `max` characters, else its first characters and the first 8 hex digits of its
+ * SHA-256: bounded, deterministic, and distinct for distinct long names (a legacy host plus a long path).
+ */
+export function boundedName(name: string, max: number): string {
+  if (name.length <= max) return name;
+  const hash = createHash("sha256").update(name).digest("hex").slice(0, 8);
+  return `${name.slice(0, max - hash.length - 1).replace(/-+$/, "")}-${hash}`;
+}
+
 function plugins(route: Route, store: "memory" | "redis"): KongPlugin[] {
   const jwt = route.auth === "jwt";
   const out: KongPlugin[] = [
@@ -206,8 +222,11 @@ export function kongView(model: SystemModel): KongView {
       // a strangler route (upstream): the legacy host names the service; a split one goes to a Kong upstream of weighted targets
       const legacy = route.upstream ? new URL(route.upstream) : null;
       const owner = context ? context.name : `legacy-${slug(legacy!.hostname)}`;
-      let base = `${owner}-${slug(route.path)}`;
-      for (let i = 2; used.has(base); i++) base = `${owner}-${slug(route.path)}-${i}`;
+      // bounded: the names (and a split's upstream, which is a host name) stay within one DNS label
+      const raw = `${owner}-${slug(route.path)}`;
+      const bound = KONG_NAME_MAX - LONGEST_SUFFIX;
+      let base = boundedName(raw, bound);
+      for (let i = 2; used.has(base); i++) base = boundedName(`${raw}-${i}`, bound);
       used.add(base);
       // Kong's timeout covers the upstream's own retries of its calls: the longest declared call chain bound.
       const callBudget = context?.callBudget ?? 0;

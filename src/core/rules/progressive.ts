@@ -60,7 +60,7 @@ export const routeSplit: Rule = {
 export const deployStrategy: Rule = {
   id: "deploy-strategy",
   severity: "error",
-  summary: "a canary walks ascending steps to 100 % and needs mesh: istio for its traffic weights",
+  summary: "a canary walks ascending steps to 100 % and needs mesh: istio or controller: argo-rollouts to shift its traffic",
   check({ data, model, at }) {
     const out: Diagnostic[] = [];
     for (const [name, c] of Object.entries(data.contexts ?? {})) {
@@ -68,12 +68,17 @@ export const deployStrategy: Rule = {
       if (!d || typeof d !== "object") continue;
       const where = ["contexts", name, "deploy"];
       if (d.strategy !== "canary") {
-        for (const k of ["steps", "pause", "analysis"])
+        for (const k of ["steps", "pause", "analysis", "controller"])
           if (d[k] !== undefined) out.push(at([...where, k], `${name}: deploy.${k} applies to strategy: canary only; drop it or set strategy: canary`, { key: true }));
         continue;
       }
-      if (model.mesh !== "istio")
-        out.push(at([...where, "strategy"], `${name}: a canary needs traffic weights, which msa sets with Istio; add mesh: istio at the top level, or use strategy: blue-green (docs/progressive-delivery.md)`));
+      if (model.mesh !== "istio" && d.controller !== "argo-rollouts")
+        out.push(
+          at(
+            [...where, "strategy"],
+            `${name}: a canary needs something to shift its traffic: add mesh: istio at the top level (msa deploy walks Istio weights), or controller: argo-rollouts under deploy (an Argo Rollouts Rollout walks the steps, by replica ratio without a mesh), or use strategy: blue-green (docs/progressive-delivery.md)`,
+          ),
+        );
       const steps = Array.isArray(d.steps) ? (d.steps as unknown[]).filter((x): x is number => typeof x === "number") : null;
       if (steps) {
         const ascending = steps.every((s, i) => i === 0 || s > (steps[i - 1] as number));
