@@ -38,12 +38,12 @@ export function sharedModules() {
 }
 
 /** Generates system.yaml into bench/.data/<dir> and builds the given services (tsc against the shared modules). */
-export function generate(shared, dirName, yaml, services, files = {}) {
+export function generate(shared, dirName, yaml, services, files = {}, msa = MSA) {
   const dir = path.join(DATA, dirName);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, "system.yaml"), yaml);
-  execFileSync("node", [MSA, "generate"], { cwd: dir, stdio: "ignore" });
+  execFileSync("node", [msa, "generate"], { cwd: dir, stdio: "ignore" });
   for (const [rel, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, rel), text);
   for (const s of services) {
     const svc = path.join(dir, "services", s);

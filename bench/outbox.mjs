@@ -5,7 +5,9 @@
 // all N are on the broker (counted there: a queue of the bench's own bound to the exchange, or the stream's message
 // count). Rounds are interleaved; the figure is the ratio of median events/s measured in the same run (budget ≥ 0.8×).
 // Needs: the e2e shared node_modules (any e2e test installs it), RabbitMQ 5672, NATS 4222, PostgreSQL 5432.
-// usage: node bench/outbox.mjs [--broker rabbitmq|nats|both] [--events N] [--rounds R]
+// --before K=V[,K=V]: in every round also the end-to-end figure of the service restarted with that environment (e.g.
+// DATABASE_POOL_SIZE=10, the pool before it was raised to 20): a change against what it replaces, in the same run.
+// usage: node bench/outbox.mjs [--broker rabbitmq|nats|both] [--events N] [--rounds R] [--before K=V]
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -17,6 +19,7 @@ const N = Number(arg("--events", 3000));
 const ROUNDS = Number(arg("--rounds", 3));
 const BROKERS = arg("--broker", "both") === "both" ? ["rabbitmq", "nats"] : [arg("--broker")];
 const CONCURRENCY = 16;
+const BEFORE = arg("--before") ? Object.fromEntries(String(arg("--before")).split(",").map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])) : null;
 const { shared, amqp, pg, nats } = sharedModules();
 const run = randomUUID().slice(0, 8);
 
@@ -163,9 +166,9 @@ async function bench(broker) {
   // with the default relay lanes (2); restarted with OUTBOX_RELAY_LANES=1 around the one-lane relay rounds
   let s = startService(svc, env);
   await s.ready;
-  const restart = async (lanes) => {
+  const restart = async (extra = {}) => {
     await s.stop();
-    s = startService(svc, { ...env, ...(lanes ? { OUTBOX_RELAY_LANES: String(lanes) } : {}) });
+    s = startService(svc, { ...env, ...extra });
     await s.ready;
   };
   const b = broker === "rabbitmq" ? await rabbitmq(system) : await natsBroker(system);
@@ -209,11 +212,11 @@ async function bench(broker) {
 
   /**
    * The hand-written way without an outbox, for scale: the same transaction per event (BEGIN, INSERT of the same row
-   * into a table of its own, COMMIT; pg pool of 10), then a direct publish awaiting its confirm/ack; 16 at a time.
+   * into a table of its own, COMMIT; pg pool of 20, the generated default), then a direct publish awaiting its confirm/ack; 16 at a time.
    * (Not safe — a crash between the commit and the publish loses the event — but the same database work.)
    */
   async function floorTxRound() {
-    const pool = new pg.Pool({ connectionString: db.url, max: 10 });
+    const pool = new pg.Pool({ connectionString: db.url, max: 20 });
     await pool.query("CREATE TABLE IF NOT EXISTS floor_events (event_id varchar(64) PRIMARY KEY, event_type varchar(255) NOT NULL, aggregate_id varchar(255) NOT NULL, body text NOT NULL, headers text NOT NULL)");
     const t0 = performance.now();
     await b.floor(async (i, content) => {
@@ -241,6 +244,7 @@ async function bench(broker) {
   }
 
   const gen = [];
+  const genBefore = [];
   const relay = [];
   const relay1 = [];
   const floor = [];
@@ -262,11 +266,18 @@ async function bench(broker) {
       await b.purge();
       gen.push(await generatedRound(r));
       progress(broker, `round ${r + 1}: generated ${gen.at(-1).toFixed(0)} events/s`);
+      if (BEFORE) {
+        await restart(BEFORE);
+        await b.purge();
+        genBefore.push(await generatedRound(`${r}-b`));
+        progress(broker, `round ${r + 1}: generated with ${JSON.stringify(BEFORE)} ${genBefore.at(-1).toFixed(0)} events/s`);
+        await restart();
+      }
       await b.purge();
       relay.push(await relayRound(r));
       progress(broker, `round ${r + 1}: relay alone ${relay.at(-1).toFixed(0)} events/s`);
       await b.purge();
-      await restart(1);
+      await restart({ OUTBOX_RELAY_LANES: "1" });
       relay1.push(await relayRound(`${r}-1`));
       progress(broker, `round ${r + 1}: relay alone, one lane ${relay1.at(-1).toFixed(0)} events/s`);
       await restart();
@@ -285,6 +296,11 @@ async function bench(broker) {
   figure(`outbox relay alone, one lane (OUTBOX_RELAY_LANES=1), ${what}`, median(relay1), median(floor), relay1, floor);
   console.log(`    load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
   figure(`outbox end to end (a handler transaction per event + relay), ${what}`, median(gen), median(floor), gen, floor);
+  if (BEFORE) {
+    const tag = Object.entries(BEFORE).map(([k, v]) => `${k}=${v}`).join(" ");
+    figure(`outbox end to end with ${tag}, ${what}`, median(genBefore), median(floor), genBefore, floor);
+    console.log(`    outbox end to end, default against ${tag}: ${(median(gen) / median(genBefore)).toFixed(2)}×`);
+  }
   const g = median(gen);
   const ft = median(floorTx);
   console.log(`    outbox end to end against commit-then-publish by hand (same transactions, no outbox), ${what}: ${g.toFixed(0)} vs ${ft.toFixed(0)} events/s = ${(g / ft).toFixed(2)}× (rounds ${floorTx.map((x) => x.toFixed(0)).join(", ")})`);
