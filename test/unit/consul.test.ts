@@ -13,6 +13,7 @@ import { planCompose, COMPOSE_IMAGES } from "../../src/core/plan/compose.js";
 import { planNodeGateway } from "../../src/core/plan/gateway-node.js";
 import { planNodeServices } from "../../src/core/plan/service-node.js";
 import { planPythonServices } from "../../src/core/plan/service-python.js";
+import { CONSUL_HELM_VALUES, planRoot } from "../../src/core/plan/root.js";
 import { modelFromYaml, renderer, repoRoot } from "../helpers/engine-model.js";
 import { plan } from "../k8s/support.js";
 import { parseDuration, startConsulStandin, type ConsulStandin } from "../support/consul-standin.js";
@@ -147,6 +148,18 @@ describe("planned services", () => {
     expect(dev.notes.join("\n")).toContain("cannot reach services on the host's 127.0.0.1");
     const own = planDev(consul, { only: [], gateway: true, portOffset: null, dotenv: { CONSUL_HTTP_ADDR: "http://10.0.0.5:8500" }, tracing: false, python: "python3" });
     expect(own.processes.find((p) => p.name === "stock")!.env.CONSUL_HTTP_ADDR).toBe("http://10.0.0.5:8500");
+  });
+});
+
+describe("the Helm chart values", () => {
+  it("docs/kubernetes.md and the generated README show the same values: client agents on, Connect off", () => {
+    expect(CONSUL_HELM_VALUES).toMatch(/client:\n  enabled: true/);
+    expect(CONSUL_HELM_VALUES).toMatch(/connectInject:\n  enabled: false/);
+    expect(fs.readFileSync(path.join(repoRoot, "docs/kubernetes.md"), "utf8")).toContain(CONSUL_HELM_VALUES);
+    const readme = (m: typeof consul): string => planRoot(m, renderer()).find((f) => f.path === "README.md")!.content;
+    expect(readme(consul)).toContain(CONSUL_HELM_VALUES);
+    expect(readme(consul)).toContain("helm install consul hashicorp/consul");
+    expect(readme(dns)).not.toContain("consul");
   });
 });
 
