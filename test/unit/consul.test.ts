@@ -29,9 +29,10 @@ describe("edge graph", () => {
   it("every context and the node gateway reach the agent on 8500; the agent checks each context's port", () => {
     const g = edgeGraph(consul);
     const agentEdges = g.outside.filter((e) => e.kind === "discovery").map((e) => `${e.from}:${e.port}/${e.protocol}`);
-    expect(agentEdges).toEqual(["gateway:8500/TCP", "orders:8500/TCP", "stock:8500/TCP"]);
+    expect(agentEdges).toEqual(["gateway:8500/TCP", "orders:8500/TCP", "report:8500/TCP", "stock:8500/TCP"]);
     expect(g.inbound.filter((e) => e.kind === "discovery")).toEqual([
       { kind: "discovery", from: "consul", to: "orders", port: 3000 },
+      { kind: "discovery", from: "consul", to: "report", port: 3002 },
       { kind: "discovery", from: "consul", to: "stock", port: 3001 },
     ]);
     expect(CONSUL_HTTP_PORT).toBe(8500);
@@ -40,7 +41,7 @@ describe("edge graph", () => {
   it("none without discovery: consul; Kong (which resolves by DNS) gets none either", () => {
     expect(edgeGraph(dns).outside.some((e) => e.kind === "discovery")).toBe(false);
     expect(edgeGraph(dns).inbound.some((e) => e.kind === "discovery")).toBe(false);
-    expect(edgeGraph(kong).outside.filter((e) => e.kind === "discovery").map((e) => e.from)).toEqual(["orders", "stock"]);
+    expect(edgeGraph(kong).outside.filter((e) => e.kind === "discovery").map((e) => e.from)).toEqual(["orders", "report", "stock"]);
   });
 });
 
@@ -50,7 +51,7 @@ describe("compose", () => {
   it("runs one agent in dev mode and points every service and the gateway at it", () => {
     const c = compose(consul);
     expect(c.services.consul).toMatchObject({ image: COMPOSE_IMAGES.consul, command: ["agent", "-dev", "-client=0.0.0.0"], ports: ["8500:8500"] });
-    for (const s of ["orders", "stock", "gateway"]) expect(c.services[s].environment.CONSUL_HTTP_ADDR).toBe("http://consul:8500");
+    for (const s of ["orders", "report", "stock", "gateway"]) expect(c.services[s].environment.CONSUL_HTTP_ADDR).toBe("http://consul:8500");
     expect(c.services.orders.depends_on.consul).toEqual({ condition: "service_started" });
     // the DNS URL stays: it is the fallback when Consul cannot answer
     expect(c.services.orders.environment.STOCK_URL).toBe("http://stock:3001");
@@ -72,7 +73,7 @@ describe("kubernetes", () => {
   const all = objs(consul);
 
   it("the node-local agent: HOST_IP and POD_IP from the downward API, CONSUL_HTTP_ADDR expanded from HOST_IP", () => {
-    for (const name of ["orders", "stock"]) {
+    for (const name of ["orders", "report", "stock"]) {
       const env = find(all, "Deployment", name).spec.template.spec.containers[0].env as Obj[];
       expect(env).toContainEqual({ name: "HOST_IP", valueFrom: { fieldRef: { fieldPath: "status.hostIP" } } });
       expect(env).toContainEqual({ name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } });
@@ -118,8 +119,11 @@ describe("planned services", () => {
     expect(JSON.parse(plain.find((f) => f.path === "services/orders/package.json")!.content).dependencies.consul).toBeUndefined();
   });
 
-  it("python: app/discovery.py, python-consul pinned, registration in the gunicorn master", () => {
+  it("python: app/discovery.py, python-consul pinned, registration in the gunicorn master, callees looked up", () => {
     const files = planPythonServices(consul, renderer());
+    const clients = files.find((f) => f.path === "services/report/app/clients.py")!.content;
+    expect(clients).toContain("discovery().base_url(target, fallback)");
+    expect(clients).toContain("base = self.base_url() if callable(self.base_url) else self.base_url");
     expect(files.map((f) => f.path)).toContain("services/stock/app/discovery.py");
     expect(files.find((f) => f.path === "services/stock/requirements.txt")!.content).toContain("python-consul==0.7.1\n");
     const conf = files.find((f) => f.path === "services/stock/gunicorn.conf.py")!.content;
