@@ -10,10 +10,11 @@ import { exampleModel, modelFromYaml, renderer } from "../helpers/engine-model.j
 const CASES = ["minimal", "shop"];
 /**
  * Fixture cases (test/fixtures/<case>/system.yaml): only the files a feature changes are kept as golden files.
- * consul — `discovery: consul`: the services' discovery modules and their wiring, compose, the k8s env and policies.
+ * consul — `discovery: consul`: the services' discovery modules and their wiring, compose, the k8s env and policies,
+ * the architecture doc.
  */
 const FIXTURES: Record<string, RegExp> = {
-  consul: /(discovery\.(ts|py)|src\/generated\/(app|clients)\.ts|src\/main\.ts|gateway\/src\/(app|routes)\.ts|gunicorn\.conf\.py|app\/clients\.py|requirements\.txt|\/package\.json|docker-compose\.yml|k8s\/base\/[^/]+\/(deployment|networkpolicy|configmap)\.yaml)$/,
+  consul: /(discovery\.(ts|py)|src\/generated\/(app|clients)\.ts|src\/main\.ts|gateway\/src\/(app|routes)\.ts|gunicorn\.conf\.py|app\/clients\.py|requirements\.txt|\/package\.json|docker-compose\.yml|docs\/architecture\.md|k8s\/base\/[^/]+\/(deployment|networkpolicy|configmap)\.yaml)$/,
 };
 const SUFFIX = ".golden";
 const here = import.meta.dirname;

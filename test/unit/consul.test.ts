@@ -14,6 +14,7 @@ import { planNodeGateway } from "../../src/core/plan/gateway-node.js";
 import { planNodeServices } from "../../src/core/plan/service-node.js";
 import { planPythonServices } from "../../src/core/plan/service-python.js";
 import { CONSUL_HELM_VALUES, planRoot } from "../../src/core/plan/root.js";
+import { planArchitectureDocs } from "../../src/core/plan/docs.js";
 import { modelFromYaml, renderer, repoRoot } from "../helpers/engine-model.js";
 import { plan } from "../k8s/support.js";
 import { parseDuration, startConsulStandin, type ConsulStandin } from "../support/consul-standin.js";
@@ -164,6 +165,10 @@ describe("the Helm chart values", () => {
     expect(readme(consul)).toContain(CONSUL_HELM_VALUES);
     expect(readme(consul)).toContain("helm install consul hashicorp/consul");
     expect(readme(dns)).not.toContain("consul");
+    const architecture = (m: typeof consul): string => planArchitectureDocs(m, renderer()).find((f) => f.path === "docs/architecture.md")!.content;
+    expect(architecture(consul)).toContain("## Service discovery (Consul)");
+    expect(architecture(consul)).toContain(CONSUL_HELM_VALUES);
+    expect(architecture(dns)).not.toContain("Consul");
   });
 });
 
