@@ -14,7 +14,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startConsulStandin, type ConsulStandin } from "../support/consul-standin.js";
 import { findPython, startGunicorn, type Gunicorn } from "./flask-support.js";
-import { buildService, freePort, generateSystem, httpGet, startService, waitFor, writeUserFile, type ServiceProcess } from "./harness.js";
+import { buildService, freePort, generateSystem, httpGet, runServiceTests, startService, waitFor, writeUserFile, type ServiceProcess } from "./harness.js";
 
 const run = promisify(execFile);
 const SUFFIX = (process.env.MSA_E2E_SUFFIX ?? "").replace(/[^a-z0-9-]/g, "");
@@ -145,6 +145,13 @@ describe.skipIf(!!missing)("discovery: consul against the stand-in agent (e2e)",
     for (const g of pys) await g.stop(5_000).catch(() => undefined);
     await consul?.stop().catch(() => undefined);
   });
+
+  it("the generated node service's own tests pass, test/discovery.test.ts among them", async () => {
+    await buildService(path.join(dir, "services/orders"), { emit: false });
+    const out = await runServiceTests(path.join(dir, "services/orders"));
+    expect(out).toMatch(/Test Files\s+\d+ passed/);
+    expect(fs.existsSync(path.join(dir, "services/orders/test/discovery.test.ts"))).toBe(true);
+  }, 300_000);
 
   it("registers both services with checks the agent runs; orders reaches stock only through Consul", async () => {
     const a = await startStock("a");

@@ -14,7 +14,7 @@ const CASES = ["minimal", "shop"];
  * the architecture doc.
  */
 const FIXTURES: Record<string, RegExp> = {
-  consul: /(discovery\.(ts|py)|src\/generated\/(app|clients)\.ts|src\/main\.ts|gateway\/src\/(app|routes)\.ts|gunicorn\.conf\.py|app\/clients\.py|requirements\.txt|\/package\.json|docker-compose\.yml|docs\/architecture\.md|k8s\/base\/[^/]+\/(deployment|networkpolicy|configmap)\.yaml)$/,
+  consul: /(discovery(\.test)?\.(ts|py)|src\/generated\/(app|clients)\.ts|src\/main\.ts|gateway\/src\/(app|routes)\.ts|gunicorn\.conf\.py|app\/clients\.py|requirements\.txt|\/package\.json|docker-compose\.yml|docs\/architecture\.md|k8s\/base\/[^/]+\/(deployment|networkpolicy|configmap)\.yaml)$/,
 };
 const SUFFIX = ".golden";
 const here = import.meta.dirname;

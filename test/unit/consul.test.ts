@@ -110,7 +110,7 @@ describe("kubernetes", () => {
 describe("planned services", () => {
   it("node: src/generated/discovery.ts and the consul client, only with discovery: consul", () => {
     const files = planNodeServices(consul, renderer());
-    expect(files.map((f) => f.path)).toContain("services/orders/src/generated/discovery.ts");
+    expect(files.map((f) => f.path)).toEqual(expect.arrayContaining(["services/orders/src/generated/discovery.ts", "services/orders/test/discovery.test.ts"]));
     expect(JSON.parse(files.find((f) => f.path === "services/orders/package.json")!.content).dependencies.consul).toBe("2.0.1");
     const main = files.find((f) => f.path === "services/orders/src/main.ts")!.content;
     // deregistration is the first step of the shutdown

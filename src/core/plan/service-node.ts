@@ -54,6 +54,7 @@ const STATIC_FILES: { template: string; path: string; when?: (v: ReturnType<type
   { template: "test/resilience.test.ts", path: "test/resilience.test.ts", when: (v) => v.calls.length > 0 },
   { template: "test/saga.test.ts", path: "test/saga.test.ts", when: (v) => v.sagas.length > 0 },
   { template: "test/idempotency.test.ts", path: "test/idempotency.test.ts" },
+  { template: "test/discovery.test.ts", path: "test/discovery.test.ts", when: (v) => v.consul },
   { template: "test/broker.test.ts", path: "test/broker.test.ts" },
   // event sourcing and read models (docs/event-sourcing.md)
   { template: "src/generated/eventstore.ts", path: "src/generated/eventstore.ts", when: (v) => v.es !== null },
