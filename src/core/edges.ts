@@ -33,12 +33,15 @@ export const RATE_LIMIT_REDIS_PORT = 6379;
 export const KONG_STATUS_PORT = 8100;
 /** Istio's sidecar agent: the merged Prometheus endpoint (/stats/prometheus) when meshed. */
 export const ISTIO_MERGED_METRICS_PORT = 15020;
+/** The Consul agent's HTTP API (`discovery: consul`): registration and the health API, on every node. */
+export const CONSUL_HTTP_PORT = 8500;
 
 /** bff: a backend-for-frontend to a context one of its routes composes (docs/bff.md).
  * grpc: a `calls` entry with protocol grpc, to the callee's gRPC port (docs/grpc.md). */
 export type PodEdgeKind = "route" | "call" | "saga" | "bff" | "grpc";
-export type OutsideEdgeKind = "database" | "broker" | "dns" | "tracing" | "jwks" | "ratelimit" | "upstream" | "registry";
-export type InboundEdgeKind = "public" | "metrics";
+export type OutsideEdgeKind = "database" | "broker" | "dns" | "tracing" | "jwks" | "ratelimit" | "upstream" | "registry" | "discovery";
+/** discovery: the Consul agent's HTTP health check of a registered workload (`discovery: consul`). */
+export type InboundEdgeKind = "public" | "metrics" | "discovery";
 
 /** A connection between two workloads of the system. */
 export interface PodEdge {
@@ -64,8 +67,8 @@ export interface OutsideEdge {
 /** A connection from outside into a workload. */
 export interface InboundEdge {
   kind: InboundEdgeKind;
-  /** "anywhere" (public) or "prometheus". */
-  from: "anywhere" | "prometheus";
+  /** "anywhere" (public), "prometheus", or "consul" (the agent's health checks). */
+  from: "anywhere" | "prometheus" | "consul";
   to: string;
   port: number;
 }
@@ -162,6 +165,11 @@ export function edgeGraph(model: SystemModel): EdgeGraph {
     // gateway.rateLimitStore: redis — the node gateway's REDIS_URL and Kong's policy: redis (REDIS_HOST), port 6379
     if (w.component === "gateway" && model.gateway.rateLimitStore === "redis")
       outside.push({ kind: "ratelimit", from: w.name, port: RATE_LIMIT_REDIS_PORT, protocol: "TCP", what: "rate-limit store (redis)" });
+    // discovery: consul — services register with the node-local agent and look callees up in it; the node gateway
+    // looks its routed contexts up (Kong reaches them by their DNS names: docs/progressive-delivery.md)
+    if (registers(model, w)) outside.push({ kind: "discovery", from: w.name, port: CONSUL_HTTP_PORT, protocol: "TCP", what: "Consul agent (HTTP API)" });
+    else if (model.discovery === "consul" && w.component === "gateway" && model.gateway.kind === "node")
+      outside.push({ kind: "discovery", from: w.name, port: CONSUL_HTTP_PORT, protocol: "TCP", what: "Consul agent (HTTP API)" });
     // the generated code exports over OTLP when OTEL_* says so (http/protobuf by default, gRPC if chosen); Kong's
     // opentelemetry plugin speaks OTLP/HTTP only
     const otlpPorts = w.component === "gateway" && model.gateway.kind === "kong" ? [OTLP_HTTP_PORT] : OTLP_PORTS;
@@ -172,10 +180,25 @@ export function edgeGraph(model: SystemModel): EdgeGraph {
   for (const w of workloads) {
     if (w.component === "gateway") inbound.push({ kind: "public", from: "anywhere", to: w.name, port: w.port });
     if (w.metricsPort !== null) inbound.push({ kind: "metrics", from: "prometheus", to: w.name, port: w.metricsPort });
+    // the Consul agent calls the registered HTTP check (GET /ready) on the service's own port
+    if (registers(model, w)) inbound.push({ kind: "discovery", from: "consul", to: w.name, port: w.port });
   }
 
   const sortedPods = [...pods.values()].sort((a, b) => (a.from + "\u0000" + a.to + "\u0000" + a.kind < b.from + "\u0000" + b.to + "\u0000" + b.kind ? -1 : 1));
   return { workloads, pods: sortedPods, outside, inbound, gateway: gw };
+}
+
+/** Does this workload register itself with Consul? The contexts (node and python) under `discovery: consul`. */
+const registers = (model: SystemModel, w: Workload): boolean => model.discovery === "consul" && w.component === "service";
+
+/**
+ * The discovery settings of a workload with a Consul edge: CONSUL_HTTP_ADDR, the agent it registers with and asks.
+ * `agent` is its address: the compose service, or in Kubernetes the node-local agent (`http://$(HOST_IP):8500`,
+ * expanded by Kubernetes from the downward API — so it goes into the Deployment's env, not the ConfigMap).
+ */
+export function discoveryEnv(g: EdgeGraph, name: string, agent: string): { key: string; value: string }[] {
+  if (!g.outside.some((e) => e.kind === "discovery" && e.from === name)) return [];
+  return [{ key: "CONSUL_HTTP_ADDR", value: agent }];
 }
 
 /**

@@ -179,9 +179,9 @@ export const EXPLANATIONS: Readonly<Record<string, Explanation>> = {
     good: "contexts:\n  orders:\n    deploy: { strategy: canary, controller: argo-rollouts, steps: [10, 50, 100], pause: 5m, analysis: { maxErrorRate: 1% } }",
   },
   "discovery-support": {
-    text: "`discovery: consul` (register each service with a Consul agent, health-check it, resolve callees through Consul's health API) is in the system.yaml contract but msa does not generate it yet, so it is refused rather than silently ignored. Services find each other by their DNS names (`http://<context>:<port>`, the same in compose and Kubernetes).",
-    bad: "discovery: consul",
-    good: "discovery: kubernetes",
+    text: "`discovery: consul` makes every node and python service register with the node-local Consul agent (CONSUL_HTTP_ADDR) with an HTTP health check on its /ready, deregister on SIGTERM, and resolve its callees (and the node gateway its routed contexts) through Consul's health API, with a short cache and the DNS URL as fallback (docs/progressive-delivery.md). The agent checks each service over plain HTTP; under `mesh: istio` every pod accepts mTLS only (PeerAuthentication STRICT), so no check would ever pass and every lookup would fall back to DNS. Istio already discovers every Kubernetes Service: keep `discovery: kubernetes` with Istio, or drop the mesh to use Consul.",
+    bad: "mesh: istio\ndiscovery: consul",
+    good: "mesh: none\ndiscovery: consul",
   },
   "gateway-none-routes": { text: "Routes are declared but gateway.kind is none: nothing serves them. Choose a gateway kind or drop the routes." },
   "es-database": {

@@ -30,6 +30,7 @@ import {
   NODE_DATABASE_DEV_DEPENDENCIES,
   NODE_DEPENDENCIES,
   NODE_DEV_DEPENDENCIES,
+  NODE_DISCOVERY_DEPENDENCIES,
   NODE_GRPC_DEPENDENCIES,
 } from "../../src/core/plan/service-node-view.js";
 import { loadTemplates } from "../../src/io/templates.js";
@@ -44,7 +45,7 @@ export const CLI_ENTRY = path.join(REPO_ROOT, "dist", "cli", "main.js");
 
 /** Every dependency any generated node service can have, pinned: one install serves all systems. */
 function allDependencies(): Record<string, string> {
-  const all: Record<string, string> = { ...NODE_DEPENDENCIES, ...NODE_DEV_DEPENDENCIES, ...NODE_GRPC_DEPENDENCIES };
+  const all: Record<string, string> = { ...NODE_DEPENDENCIES, ...NODE_DEV_DEPENDENCIES, ...NODE_GRPC_DEPENDENCIES, ...NODE_DISCOVERY_DEPENDENCIES };
   for (const m of Object.values(NODE_BROKER_DEPENDENCIES)) Object.assign(all, m);
   for (const m of Object.values(NODE_DATABASE_DEPENDENCIES)) Object.assign(all, m);
   for (const m of Object.values(NODE_DATABASE_DEV_DEPENDENCIES)) Object.assign(all, m);

@@ -5,9 +5,17 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { planSystem } from "../../src/core/plan/index.js";
-import { exampleModel, renderer } from "../helpers/engine-model.js";
+import { exampleModel, modelFromYaml, renderer } from "../helpers/engine-model.js";
 
 const CASES = ["minimal", "shop"];
+/**
+ * Fixture cases (test/fixtures/<case>/system.yaml): only the files a feature changes are kept as golden files.
+ * consul — `discovery: consul`: the services' discovery modules and their wiring, compose, the k8s env and policies,
+ * the architecture doc.
+ */
+const FIXTURES: Record<string, RegExp> = {
+  consul: /(discovery(\.test)?\.(ts|py)|src\/generated\/(app|clients)\.ts|src\/main\.ts|gateway\/src\/(app|routes)\.ts|gunicorn\.conf\.py|app\/clients\.py|requirements\.txt|\/package\.json|docker-compose\.yml|docs\/architecture\.md|k8s\/base\/[^/]+\/(deployment|networkpolicy|configmap)\.yaml)$/,
+};
 const SUFFIX = ".golden";
 const here = import.meta.dirname;
 const update = process.env.UPDATE_GOLDEN === "1";
@@ -20,9 +28,12 @@ function listFiles(dir: string, base = dir): string[] {
   });
 }
 
-describe.each(CASES)("golden %s", (name) => {
+describe.each([...CASES, ...Object.keys(FIXTURES)])("golden %s", (name) => {
   const dir = path.join(here, name);
-  const planned = planSystem(exampleModel(name), renderer());
+  const fixture = FIXTURES[name];
+  const planned = fixture
+    ? planSystem(modelFromYaml(fs.readFileSync(path.join(here, "..", "fixtures", name, "system.yaml"), "utf8")), renderer()).filter((f) => fixture.test(f.path))
+    : planSystem(exampleModel(name), renderer());
   const want = new Map(planned.map((f) => [f.path, f.content]));
 
   if (update) {
@@ -39,10 +50,12 @@ describe.each(CASES)("golden %s", (name) => {
     expect(have).toEqual([...want.keys()].sort());
   });
 
-  it("covers every artifact kind", () => {
-    const paths = [...want.keys()];
-    for (const p of ["docker-compose.yml", "asyncapi.yaml", "docs/architecture.md", "scripts/deploy-to-k8s.sh"]) expect(paths).toContain(p);
-  });
+  // a fixture case keeps only the files of its feature: the full-tree check is the examples'
+  if (!fixture)
+    it("covers every artifact kind", () => {
+      const paths = [...want.keys()];
+      for (const p of ["docker-compose.yml", "asyncapi.yaml", "docs/architecture.md", "scripts/deploy-to-k8s.sh"]) expect(paths).toContain(p);
+    });
 
   it.each([...want.keys()])("%s", (p) => {
     const abs = path.join(dir, p + SUFFIX);

@@ -22,6 +22,7 @@ import {
   allowed,
   readManifests,
   type Manifests,
+  type Peer,
 } from "../k8s/policy-evaluator.js";
 
 const FILES: Record<string, string> = {
@@ -33,7 +34,11 @@ const FILES: Record<string, string> = {
   wild: path.join(fixturesDir, "wild", "system.yaml"),
   grpc: path.join(fixturesDir, "grpc", "system.yaml"),
   bff: path.join(fixturesDir, "bff", "system.yaml"),
+  // discovery: consul (docs/progressive-delivery.md): the agent edges out and the client agents' checks in
+  consul: path.join(repoRoot, "test", "fixtures", "consul", "system.yaml"),
 };
+/** A Consul client agent of the Helm chart (namespace consul): it runs the services' HTTP checks. */
+const CONSUL_CLIENT: Peer = { name: "consul-client", namespace: "consul", namespaceLabels: { "kubernetes.io/metadata.name": "consul" }, labels: { app: "consul", component: "client" }, principal: null };
 const RANDOM_SEEDS = [3, 11, 42, 77];
 
 let missing = "";
@@ -81,7 +86,10 @@ function runtimeEdges(model: SystemModel): { pods: Expected[]; outside: { from: 
     if (c.database) outside.push({ from: c.name, port: DATABASE_PORTS[c.database.engine], protocol: "TCP", why: "database" });
     if (broker) outside.push({ from: c.name, port: broker, protocol: "TCP", why: "broker" });
     outside.push({ from: c.name, port: 4317, protocol: "TCP", why: "OTLP" });
+    // discovery: consul — registration and lookups at the node-local agent
+    if (model.discovery === "consul") outside.push({ from: c.name, port: 8500, protocol: "TCP", why: "Consul agent" });
   }
+  if (gw && model.discovery === "consul" && model.gateway.kind === "node") outside.push({ from: gw, port: 8500, protocol: "TCP", why: "Consul agent" });
   return { pods, outside };
 }
 
@@ -111,6 +119,18 @@ function check(model: SystemModel, m: Manifests, label: string): void {
     for (const c of p.containerPorts)
       if (p.labels["app.kubernetes.io/component"] !== "gateway" || c.name === "metrics")
         expect(allowed(m, INTRUDER, p, c.port), `${label}: intruder → ${name}:${c.port}`).toBe(false);
+  }
+  // discovery: consul — the client agents reach each context's port (its HTTP check), nothing else of ours (the
+  // gateway's public port is open to anyone anyway)
+  for (const p of m.workloads.values()) {
+    if (p.labels["app.kubernetes.io/component"] === "gateway") continue;
+    const isContext = model.contexts.some((c) => c.name === p.name);
+    for (const c of p.containerPorts)
+      expect(allowed(m, CONSUL_CLIENT, p, c.port), `${label}: Consul agent → ${p.name}:${c.port}`).toBe(
+        // under Istio the agent (outside the mesh, plain HTTP) is refused by STRICT mTLS: why discovery-support
+        // refuses consul with mesh: istio
+        !m.meshed && model.discovery === "consul" && isContext && c.port === model.contexts.find((x) => x.name === p.name)!.port,
+      );
   }
   const gw = [...m.workloads.values()].find((p) => p.labels["app.kubernetes.io/component"] === "gateway");
   if (gw) {

@@ -20,6 +20,8 @@ const SYSTEMS: Record<string, string> = {
   "yaml-words": path.join(fixturesDir, "yaml-words", "system.yaml"),
   "proto-names": path.join(fixturesDir, "proto-names", "system.yaml"),
   grpc: path.join(fixturesDir, "grpc", "system.yaml"),
+  // discovery: consul — downward-API env and the agent's NetworkPolicy rules (docs/kubernetes.md "Consul")
+  consul: path.join(repoRoot, "test", "fixtures", "consul", "system.yaml"),
 };
 
 let checker: string | undefined;

@@ -187,7 +187,8 @@ const CASES: Case[] = [
     messageIncludes: "rise strictly and end at 100",
   },
   { rule: "deploy-strategy", bad: sub("    port: 3001\n", "    port: 3001\n    deploy: { strategy: blue-green, pause: 1m }\n"), at: [19, 37], messageIncludes: "strategy: canary only" },
-  { rule: "discovery-support", bad: sub("name: demo\n", "name: demo\ndiscovery: consul\n"), at: [3, 12], messageIncludes: "not generated yet", good: sub("name: demo\n", "name: demo\ndiscovery: kubernetes\n") },
+  { rule: "discovery-support", bad: sub("name: demo\n", "name: demo\nmesh: istio\ndiscovery: consul\n"), at: [4, 12], messageIncludes: "plain HTTP", good: sub("name: demo\n", "name: demo\ndiscovery: consul\n") },
+  { rule: "discovery-support", bad: sub("name: demo\n", "name: demo\ndiscovery: consul\nmesh: istio\n"), at: [3, 12], messageIncludes: "set discovery: kubernetes", good: sub("name: demo\n", "name: demo\nmesh: istio\ndiscovery: kubernetes\n") },
   { rule: "gateway-rate-limit-store", bad: sub("  kind: node\n", "  kind: node\n  rateLimit: 100/minute\n"), at: [5, 3], messageIncludes: "rateLimitStore: redis", good: sub("  kind: node\n", "  kind: node\n  rateLimit: 100/minute\n  rateLimitStore: redis\n") },
   { rule: "gateway-rate-limit-store", bad: sub("      methods: [GET]\n", "      methods: [GET]\n      rateLimit: 5/second\n"), at: [9, 7] },
   {

@@ -2,7 +2,7 @@
 // infrastructure they need. The environment is the compose file's (src/core/plan/compose.ts: serviceEnvironment,
 // nodeGatewayEnvironment, composeTopology), pointed at localhost: a service runs on the host with the same
 // variables it gets in a container. Spawning, probing and installing are src/io/dev/*.
-import { edgeGraph, GATEWAY_METRICS_PORT, OTLP_HTTP_PORT, type EdgeGraph } from "../edges.js";
+import { CONSUL_HTTP_PORT, edgeGraph, GATEWAY_METRICS_PORT, OTLP_HTTP_PORT, type EdgeGraph } from "../edges.js";
 import type { Context, DatabaseEngine, SystemModel } from "../model.js";
 import { toEnvName } from "../names.js";
 import {
@@ -117,6 +117,7 @@ const PY_MODULE: Record<string, string | null> = {
   PyMySQL: "pymysql",
   pymongo: "pymongo",
   redis: "redis",
+  "python-consul": "consul",
   [PYTHON_REQUIREMENTS.otelApi.name]: null,
   [PYTHON_REQUIREMENTS.otelSdk.name]: null,
   [PYTHON_REQUIREMENTS.otelExporter.name]: null,
@@ -209,6 +210,15 @@ export function planDev(model: SystemModel, opts: DevOptions): DevPlan {
     if (engine === "postgres" || engine === "mysql") databases.push({ context: ctx.name, engine, url });
   }
 
+  // discovery: consul — .env CONSUL_HTTP_ADDR, else the compose agent on localhost; services register 127.0.0.1
+  let consul: Record<string, string> = {};
+  if (topology.consul && selected.length) {
+    const url = env.CONSUL_HTTP_ADDR ?? `http://${LOCAL}:${CONSUL_HTTP_PORT}`;
+    consul = { CONSUL_HTTP_ADDR: url };
+    notes.push("discovery: consul: a Consul agent in Docker cannot reach services on the host's 127.0.0.1, so their checks stay critical and callers use their fallback URLs (logged); for passing checks run the agent on the host (consul agent -dev) and set CONSUL_HTTP_ADDR in .env");
+    infra.push({ composeService: topology.consul, what: "consul (discovery)", url, ...hostPortOf(url, CONSUL_HTTP_PORT), publish: env.CONSUL_HTTP_ADDR ? null : { host: CONSUL_HTTP_PORT, container: CONSUL_HTTP_PORT } });
+  }
+
   // ports: every context's own port plus the offset; the gateway on 8080 (+offset) unless a context has it
   const portOf = new Map(model.contexts.map((c) => [c.name, c.port + offset]));
   const taken = new Set(portOf.values());
@@ -235,8 +245,9 @@ export function planDev(model: SystemModel, opts: DevOptions): DevPlan {
     const port = portOf.get(ctx.name)!;
     const python = ctx.runtime === "python-flask";
     const base = `http://${LOCAL}:${port}`;
-    const e = localEnv(serviceEnvironment(edges, ctx, brokerUrl, dbUrls.get(ctx.name) ?? null), {
+    const e = localEnv(serviceEnvironment(edges, ctx, brokerUrl, dbUrls.get(ctx.name) ?? null, consul.CONSUL_HTTP_ADDR ?? null), {
       ...devTimings,
+      ...(consul.CONSUL_HTTP_ADDR ? { ...consul, SERVICE_ADDRESS: LOCAL } : {}),
       PORT: String(port),
       ...(python ? { WEB_CONCURRENCY: "1", PYTHONUNBUFFERED: "1", PYTHONDONTWRITEBYTECODE: "1" } : {}),
     });
@@ -294,7 +305,7 @@ export function planDev(model: SystemModel, opts: DevOptions): DevPlan {
       command: ["node", "--enable-source-maps", "dist/main.js"],
       tscProject: "tsconfig.build.json",
       watch: [],
-      env: localEnv(nodeGatewayEnvironment(model, edges, topology.rateLimitRedis), {
+      env: localEnv(nodeGatewayEnvironment(model, edges, topology.rateLimitRedis, consul.CONSUL_HTTP_ADDR ?? null), {
         ...devTimings,
         ...redis,
         PORT: String(port),

@@ -1,5 +1,5 @@
 // Planner: docker-compose.yml — every service, its database, the broker and the gateway, for a local run.
-import { edgeGraph, OTEL_COLLECTOR_HOST, podEdgesFrom, tracingEnv, urlEnv, type EdgeGraph } from "../edges.js";
+import { CONSUL_HTTP_PORT, discoveryEnv, edgeGraph, OTEL_COLLECTOR_HOST, podEdgesFrom, tracingEnv, urlEnv, type EdgeGraph } from "../edges.js";
 import { DEFAULT_RESOURCES, type BrokerKind, type Context, type DatabaseEngine, type SystemModel } from "../model.js";
 import { toSnake } from "../names.js";
 import { GATEWAY_PORT } from "./gateway-node.js";
@@ -19,6 +19,7 @@ export const COMPOSE_IMAGES = {
   kong: KONG_IMAGE,
   otelCollector: "otel/opentelemetry-collector:0.115.1",
   jaeger: "jaegertracing/all-in-one:1.64.0",
+  consul: "hashicorp/consul:1.20.1",
 } as const;
 
 /** Development-only credentials for the local containers (compose is for a laptop, never a cluster). */
@@ -234,6 +235,8 @@ export interface ComposeTopology {
   /** gateway.rateLimitStore: redis — the gateway's own Redis */
   rateLimitRedis: string | null;
   jaeger: string;
+  /** discovery: consul — the Consul agent (dev mode) every service registers with; null otherwise */
+  consul: string | null;
 }
 
 export function composeTopology(model: SystemModel): ComposeTopology {
@@ -255,13 +258,17 @@ export function composeTopology(model: SystemModel): ComposeTopology {
   }
   // gateway.rateLimitStore: redis — a Redis of the gateway's own holds the counters every replica shares
   const rateLimitRedis = model.gateway.kind !== "none" && model.gateway.rateLimitStore === "redis" ? claim("gateway-redis") : null;
-  return { gateway, broker, databases, rateLimitRedis, jaeger: claim("jaeger") };
+  const jaeger = claim("jaeger");
+  return { gateway, broker, databases, rateLimitRedis, jaeger, consul: model.discovery === "consul" ? claim("consul") : null };
 }
 
 const byKey = (a: KV, b: KV): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
+/** The agent's URL for CONSUL_HTTP_ADDR in compose. */
+export const consulUrlOf = (topology: Pick<ComposeTopology, "consul">): string | null => (topology.consul ? `http://${topology.consul}:${CONSUL_HTTP_PORT}` : null);
+
 /** A context's environment in compose (msa dev derives its local one from this). */
-export function serviceEnvironment(edges: EdgeGraph, ctx: Context, brokerUrl: string | null, databaseUrl: string | null): KV[] {
+export function serviceEnvironment(edges: EdgeGraph, ctx: Context, brokerUrl: string | null, databaseUrl: string | null, consulUrl: string | null = null): KV[] {
   const env: KV[] = [
     { key: "LOG_LEVEL", value: "info" },
     { key: "PORT", value: String(ctx.port) },
@@ -273,11 +280,13 @@ export function serviceEnvironment(edges: EdgeGraph, ctx: Context, brokerUrl: st
   env.push(...urlEnv(edges, ctx.name));
   // traces to the local collector (Jaeger shows them): the same OTEL_* as the ConfigMaps
   env.push(...tracingEnv(edges, ctx.name));
+  // discovery: consul — register with (and look callees up in) the compose Consul agent
+  if (consulUrl) env.push(...discoveryEnv(edges, ctx.name, consulUrl));
   return env.sort(byKey);
 }
 
 /** The node gateway's environment in compose (msa dev derives its local one from this). */
-export function nodeGatewayEnvironment(model: SystemModel, edges: EdgeGraph, rateLimitRedis: string | null): KV[] {
+export function nodeGatewayEnvironment(model: SystemModel, edges: EdgeGraph, rateLimitRedis: string | null, consulUrl: string | null = null): KV[] {
   const jwt = model.gateway.routes.some((r) => r.auth === "jwt");
   return [
     // the iss Kong requires (its JWT consumer key is the system name): tokens work on either gateway kind
@@ -292,6 +301,7 @@ export function nodeGatewayEnvironment(model: SystemModel, edges: EdgeGraph, rat
     { key: "SERVICE_NAME", value: "gateway" },
     ...(edges.gateway ? urlEnv(edges, edges.gateway) : []),
     ...(edges.gateway ? tracingEnv(edges, edges.gateway) : []),
+    ...(edges.gateway && consulUrl ? discoveryEnv(edges, edges.gateway, consulUrl) : []),
   ].sort(byKey);
 }
 
@@ -303,10 +313,12 @@ export const planCompose: Planner = (model, render) => {
   const edges = edgeGraph(model);
   const services: ServiceView[] = model.contexts.map((ctx) => {
     const db = topology.databases.get(ctx.name) ?? null;
-    const env = serviceEnvironment(edges, ctx, broker ? broker.url : null, db ? db.url : null);
+    const env = serviceEnvironment(edges, ctx, broker ? broker.url : null, db ? db.url : null, consulUrlOf(topology));
     const dependsOn = [
       ...(db ? [{ name: db.view.name, condition: "service_healthy" }] : []),
       ...(broker ? [{ name: broker.name, condition: "service_healthy" }] : []),
+      // registration is retried until the agent answers: started is enough
+      ...(topology.consul ? [{ name: topology.consul, condition: "service_started" }] : []),
     ].sort((a, b) => (a.name < b.name ? -1 : 1));
     return {
       name: ctx.name,
@@ -381,7 +393,7 @@ export const planCompose: Planner = (model, render) => {
       redisHost: redisName,
     };
   } else if (model.gateway.kind === "node") {
-    const env = nodeGatewayEnvironment(model, edges, redisName);
+    const env = nodeGatewayEnvironment(model, edges, redisName, consulUrlOf(topology));
     gateway = {
       name: gatewayName,
       kind: "node",
@@ -406,6 +418,8 @@ export const planCompose: Planner = (model, render) => {
         gateway,
         rateLimitRedis,
         volumes,
+        // discovery: consul — one agent in dev mode (in-memory, UI and HTTP API on :8500)
+        consul: topology.consul ? { name: topology.consul, image: COMPOSE_IMAGES.consul, port: CONSUL_HTTP_PORT } : null,
         // traces: every service and the gateway export OTLP to the collector, which hands them to Jaeger (UI :16686)
         tracing: { collector: OTEL_COLLECTOR_HOST, collectorImage: COMPOSE_IMAGES.otelCollector, jaeger: topology.jaeger, jaegerImage: COMPOSE_IMAGES.jaeger },
       }),

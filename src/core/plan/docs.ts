@@ -6,6 +6,7 @@ import { toSnake } from "../names.js";
 import { contextOpenApiPath } from "../api/openapi.js";
 import { schemaRows } from "../site/schema-view.js";
 import { uniqueIds } from "./asyncapi.js";
+import { CONSUL_HELM_VALUES } from "./root.js";
 import type { Planner } from "./types.js";
 
 /** Mermaid node ids: letters, digits and '_' only, prefixed so a context never clashes with an event. */
@@ -170,6 +171,8 @@ export const planArchitectureDocs: Planner = (model, render) => {
     calls,
     events,
     sagas,
+    // discovery: consul — how the services find each other, and the Helm values (the same as the root README's)
+    consul: model.discovery === "consul" ? { values: CONSUL_HELM_VALUES.replace(/\n$/, "") } : null,
   };
   return [{ path: "docs/architecture.md", owner: "generated", content: render("docs/architecture.md", view) }];
 };

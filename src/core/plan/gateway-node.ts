@@ -19,6 +19,8 @@ export const GATEWAY_DEPENDENCIES = {
   "@opentelemetry/instrumentation-http": "0.223.0",
   "@opentelemetry/instrumentation-undici": "0.33.0",
 } as const;
+/** discovery: consul — the same `consul` client as the node services (service-node-view.ts). */
+export const GATEWAY_DISCOVERY_DEPENDENCIES = { consul: "2.0.1" } as const;
 export const GATEWAY_DEV_DEPENDENCIES = { "@types/node": "20.19.25", typescript: "5.9.3", vitest: "4.1.12" } as const;
 /** The port the gateway listens on unless PORT says otherwise. */
 export const GATEWAY_PORT = 8080;
@@ -109,9 +111,13 @@ export const planNodeGateway: Planner = (model: SystemModel, render: Render): Pl
   const upstreams = [...new Map(targets.map((t) => [t.envVar, t])).values()].sort(
     (a, b) => (a.context < b.context ? -1 : 1),
   );
+  const consul = model.discovery === "consul";
   const view = {
     system: model.name,
     packageName: `${model.name}-gateway`,
+    consul,
+    /** the contexts it routes to (a split's shares included): looked up in Consul */
+    consulContexts: [...new Set(routes.flatMap((r) => (r.split.length ? r.split.filter((t) => t.envVar.startsWith("ROUTE_")).map((t) => t.name) : r.legacy ? [] : [r.context])))].sort(),
     port: GATEWAY_PORT,
     metricsPort: GATEWAY_METRICS_PORT,
     rateLimitStore: model.gateway.rateLimitStore,
@@ -122,10 +128,13 @@ export const planNodeGateway: Planner = (model: SystemModel, render: Render): Pl
     example: routes[0]
       ? { from: `${routes[0].path.replace(/\/$/, "")}/42`, to: `${routes[0].path.slice(routes[0].stripPrefix.length).replace(/\/$/, "")}/42`, context: routes[0].context }
       : null,
-    dependencies: Object.entries(GATEWAY_DEPENDENCIES)
+    dependencies: Object.entries({ ...GATEWAY_DEPENDENCIES, ...(consul ? GATEWAY_DISCOVERY_DEPENDENCIES : {}) })
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([name, version]) => ({ name, version })),
     devDependencies: Object.entries(GATEWAY_DEV_DEPENDENCIES).map(([name, version]) => ({ name, version })),
   };
-  return FILES.map((f) => ({ path: `gateway/${f}`, content: render(`gateway/node/${f}`, view), owner: "generated" as const }));
+  const files = FILES.map((f) => ({ path: `gateway/${f}`, content: render(`gateway/node/${f}`, view), owner: "generated" as const }));
+  // discovery: consul — the services' discovery module (src/generated/discovery.ts of a node service), as is
+  if (consul) files.push({ path: "gateway/src/discovery.ts", content: render("services/node-express/src/generated/discovery.ts", view), owner: "generated" as const });
+  return files;
 };

@@ -1,11 +1,13 @@
 // The Kubernetes view: every name, label, port and policy the k8s templates need, derived once
 // from the model so the Deployment, Service, NetworkPolicy and Istio objects always agree.
 import {
+  CONSUL_HTTP_PORT,
   GATEWAY_METRICS_PORT,
   ISTIO_MERGED_METRICS_PORT,
   KONG_PROXY_PORT,
   KONG_STATUS_PORT,
   NODE_GATEWAY_PORT,
+  discoveryEnv,
   edgeGraph,
   gatewayName,
   podEdgesFrom,
@@ -77,6 +79,14 @@ export interface WorkloadView {
   egressPorts: { what: string; ports: { port: number; protocol: string }[] }[];
   /** The gRPC server's port (contexts.<c>.grpc, docs/grpc.md); null without one. */
   grpcPort?: number | null;
+  /**
+   * discovery: consul — env from the downward API (HOST_IP, POD_IP) and values Kubernetes expands from them
+   * (CONSUL_HTTP_ADDR=http://$(HOST_IP):8500): in the Deployment's env, since envFrom values are never expanded.
+   */
+  fieldEnv?: { name: string; fieldPath: string }[];
+  expandedEnv?: { name: string; value: string }[];
+  /** NetworkPolicy ingress to containerPort from the Consul client agents (their HTTP health check); null: none. */
+  consulCheckPort?: number | null;
   /** NetworkPolicy ingress to grpcPort: the gRPC callers (by pod labels) and their names. */
   grpcIngressFrom?: Labels[];
   grpcIngressNames?: string[];
@@ -172,7 +182,7 @@ function groupOutside(g: EdgeGraph, name: string): WorkloadView["egressPorts"] {
 }
 
 /** The NetworkPolicy fields of a workload, all read from the edge graph. */
-function policyOf(model: SystemModel, g: EdgeGraph, name: string, mesh: boolean): Pick<WorkloadView, "publicIngress" | "ingressFrom" | "ingressNames" | "scrapePorts" | "egressPods" | "egressPorts" | "grpcIngressFrom" | "grpcIngressNames"> {
+function policyOf(model: SystemModel, g: EdgeGraph, name: string, mesh: boolean): Pick<WorkloadView, "publicIngress" | "ingressFrom" | "ingressNames" | "scrapePorts" | "egressPods" | "egressPorts" | "grpcIngressFrom" | "grpcIngressNames" | "consulCheckPort" | "fieldEnv" | "expandedEnv"> {
   const ingressNames = podEdgesTo(g, name).filter((e) => e.kind !== "grpc").map((e) => e.from);
   const grpcIngressNames = podEdgesTo(g, name).filter((e) => e.kind === "grpc").map((e) => e.from);
   const metrics = g.inbound.filter((e) => e.to === name && e.kind === "metrics").map((e) => e.port);
@@ -187,6 +197,23 @@ function policyOf(model: SystemModel, g: EdgeGraph, name: string, mesh: boolean)
     egressPorts: groupOutside(g, name),
     grpcIngressFrom: grpcIngressNames.map((n) => selectorOf(model, n)),
     grpcIngressNames,
+    consulCheckPort: g.inbound.find((e) => e.to === name && e.kind === "discovery")?.port ?? null,
+    ...consulEnv(g, name),
+  };
+}
+
+/**
+ * discovery: consul (docs/progressive-delivery.md) — the node-local agent of Consul's Helm chart (client agents,
+ * hostPort 8500): CONSUL_HTTP_ADDR=http://$(HOST_IP):8500; a registering service also gets POD_IP, the address it
+ * registers and the agent checks.
+ */
+function consulEnv(g: EdgeGraph, name: string): Pick<WorkloadView, "fieldEnv" | "expandedEnv"> {
+  const addr = discoveryEnv(g, name, `http://$(HOST_IP):${CONSUL_HTTP_PORT}`);
+  if (!addr.length) return { fieldEnv: [], expandedEnv: [] };
+  const registers = g.inbound.some((e) => e.to === name && e.kind === "discovery");
+  return {
+    fieldEnv: [{ name: "HOST_IP", fieldPath: "status.hostIP" }, ...(registers ? [{ name: "POD_IP", fieldPath: "status.podIP" }] : [])],
+    expandedEnv: addr.map((e) => ({ name: e.key, value: e.value })),
   };
 }
 

@@ -6,6 +6,27 @@ import { MSA_VERSION } from "../version.js";
 import { kubernetesView, secretNeeds } from "./k8s-view.js";
 import type { Planner } from "./types.js";
 
+/**
+ * discovery: consul — the values for Consul's Helm chart (hashicorp/consul) that give every node the client agent
+ * the services register with (hostPort 8500: CONSUL_HTTP_ADDR=http://$(HOST_IP):8500), without Connect. The
+ * generated README and docs/kubernetes.md show the same text (test/unit/consul.test.ts).
+ */
+export const CONSUL_HELM_VALUES = `global:
+  name: consul
+  datacenter: dc1
+server:
+  replicas: 3
+client:
+  enabled: true          # the node-local agents: services register with http://$(HOST_IP):8500
+  grpc: true
+connectInject:
+  enabled: false         # no Consul service mesh: msa's services call each other directly
+dns:
+  enabled: true          # <context>.service.consul for whoever wants it (Kong: docs/progressive-delivery.md)
+ui:
+  enabled: true
+`;
+
 export const planRoot: Planner = (model, render) => {
   const nodeContexts = model.contexts.filter((c) => c.runtime === "node-express");
   const pythonContexts = model.contexts.filter((c) => c.runtime === "python-flask");
@@ -23,6 +44,7 @@ export const planRoot: Planner = (model, render) => {
     gateway: model.gateway.kind,
     broker: model.broker.kind,
     secrets,
+    consul: model.discovery === "consul" ? { values: CONSUL_HELM_VALUES.replace(/\n$/, "") } : null,
   };
   // All three are written once, when missing, and are the user's from then on: a repository (or an `npm i -D
   // msa-cli` folder) that has them keeps its own. The workspaces are globs (services/*, gateway), which npm matches

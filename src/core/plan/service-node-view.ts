@@ -52,6 +52,9 @@ export const NODE_GRPC_DEPENDENCIES = {
   "@grpc/proto-loader": "0.8.1",
   "@grpc/reflection": "1.0.4",
 } as const;
+/** discovery: consul — the `consul` client (silas/node-consul: a thin, typed wrapper over Consul's HTTP API; 2.x runs on
+ * Node >= 18, no engines limit, depends on papi and uuid only). */
+export const NODE_DISCOVERY_DEPENDENCIES = { consul: "2.0.1" } as const;
 export const NODE_DATABASE_DEV_DEPENDENCIES: Record<DatabaseEngine, Record<string, string>> = {
   postgres: { "@types/pg": "8.23.1" },
   mysql: {},
@@ -177,6 +180,8 @@ export interface NodeServiceView {
   grpcServer: GrpcServerView | null;
   /** Its `protocol: grpc` calls (to callees with grpc). */
   grpcCalls: GrpcCallView[];
+  /** discovery: consul — register with the agent, resolve callees through it (src/generated/discovery.ts). */
+  consul: boolean;
   /** The .proto files it ships under proto/: its own and its gRPC callees'. */
   protos: { file: string; text: string }[];
 }
@@ -410,11 +415,12 @@ export function nodeServiceView(model: SystemModel, c: Context): NodeServiceView
     sagas,
     sagaTargets,
     sagaActions,
-    dependencies: depList(NODE_DEPENDENCIES, NODE_BROKER_DEPENDENCIES[model.broker.kind] ?? {}, db ? NODE_DATABASE_DEPENDENCIES[db.engine] : {}, grpcServer || grpcCalls.length ? NODE_GRPC_DEPENDENCIES : {}),
+    dependencies: depList(NODE_DEPENDENCIES, NODE_BROKER_DEPENDENCIES[model.broker.kind] ?? {}, db ? NODE_DATABASE_DEPENDENCIES[db.engine] : {}, grpcServer || grpcCalls.length ? NODE_GRPC_DEPENDENCIES : {}, model.discovery === "consul" ? NODE_DISCOVERY_DEPENDENCIES : {}),
     devDependencies: depList(NODE_DEV_DEPENDENCIES, db ? NODE_DATABASE_DEV_DEPENDENCIES[db.engine] : {}),
     ...esFields(db?.engine === "postgres" ? esView(c, events) : null),
     grpcServer,
     grpcCalls,
+    consul: model.discovery === "consul",
     protos: [
       ...(grpcServer ? [{ file: grpcServer.protoFile, text: grpcServer.protoText }] : []),
       ...grpcCalls.filter((g) => g.target !== c.name).map((g) => ({ file: g.protoFile, text: g.protoText })),

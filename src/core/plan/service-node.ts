@@ -34,6 +34,7 @@ const STATIC_FILES: { template: string; path: string; when?: (v: ReturnType<type
   { template: "src/generated/database.ts", path: "src/generated/database.ts" },
   { template: "src/generated/clients.ts", path: "src/generated/clients.ts" },
   { template: "src/generated/bulkhead.ts", path: "src/generated/bulkhead.ts" },
+  { template: "src/generated/discovery.ts", path: "src/generated/discovery.ts", when: (v) => v.consul },
   { template: "src/generated/grpc-server.ts", path: "src/generated/grpc-server.ts", when: (v) => v.grpcServer !== null },
   { template: "src/generated/grpc-clients.ts", path: "src/generated/grpc-clients.ts", when: (v) => v.grpcCalls.length > 0 },
   { template: "src/generated/contracts.ts", path: "src/generated/contracts.ts", when: (v) => v.calleeContracts.length > 0 },
@@ -53,6 +54,7 @@ const STATIC_FILES: { template: string; path: string; when?: (v: ReturnType<type
   { template: "test/resilience.test.ts", path: "test/resilience.test.ts", when: (v) => v.calls.length > 0 },
   { template: "test/saga.test.ts", path: "test/saga.test.ts", when: (v) => v.sagas.length > 0 },
   { template: "test/idempotency.test.ts", path: "test/idempotency.test.ts" },
+  { template: "test/discovery.test.ts", path: "test/discovery.test.ts", when: (v) => v.consul },
   { template: "test/broker.test.ts", path: "test/broker.test.ts" },
   // event sourcing and read models (docs/event-sourcing.md)
   { template: "src/generated/eventstore.ts", path: "src/generated/eventstore.ts", when: (v) => v.es !== null },

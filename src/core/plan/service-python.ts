@@ -37,6 +37,8 @@ export const PYTHON_REQUIREMENTS = {
   grpcio: { name: "grpcio", version: "1.51.1" },
   protobuf: { name: "protobuf", version: "4.21.12" },
   grpcioReflection: { name: "grpcio-reflection", version: "1.51.1" },
+  // discovery: consul — Debian bookworm's python3-consul (app/discovery.py replaces its transport: see there)
+  consul: { name: "python-consul", version: "0.7.1" },
 } as const;
 /** Generates the gRPC stubs in the Dockerfile's build stage (and in the tests, from Debian's python3-grpc-tools). */
 export const PYTHON_GRPC_TOOLS = { name: "grpcio-tools", version: "1.51.1" } as const;
@@ -100,6 +102,7 @@ export function pythonServiceView(model: SystemModel, c: Context) {
     ...(model.broker.kind === "rabbitmq" ? [req.pika] : []),
     ...(c.database ? [req[c.database.engine]] : []),
     ...(hasGrpc ? [req.grpcio, req.protobuf, ...(grpcServer ? [req.grpcioReflection] : [])] : []),
+    ...(model.discovery === "consul" ? [req.consul] : []),
   ].sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : 1));
   return {
     system: model.name,
@@ -162,6 +165,8 @@ export function pythonServiceView(model: SystemModel, c: Context) {
     protoFiles: [...(grpcServer ? [`${c.name}.proto`, "health.proto"] : []), ...grpcCalls.filter((g) => g.target !== c.name).map((g) => `${g.target}.proto`)],
     requirements,
     devRequirements: PYTHON_DEV_REQUIREMENTS,
+    /** discovery: consul — app/discovery.py, registration in gunicorn.conf.py, lookups in app/clients.py. */
+    consul: model.discovery === "consul",
   };
 }
 
@@ -201,6 +206,7 @@ export function planPythonService(model: SystemModel, c: Context, render: Render
     files.push({ path: `${base}/app/clients.py`, content: render(`${T}/app/clients.py`, view), owner: "generated", context: c.name });
     files.push({ path: `${base}/tests/test_clients.py`, content: render(`${T}/tests/test_clients.py`, view), owner: "generated", context: c.name });
   }
+  if (view.consul) files.push({ path: `${base}/app/discovery.py`, content: render(`${T}/app/discovery.py`, view), owner: "generated", context: c.name });
   if (view.calleeTypes.length) files.push({ path: `${base}/app/contracts.py`, content: render(`${T}/app/contracts.py`, view), owner: "generated", context: c.name });
   if (view.api) {
     files.push({ path: `${base}/app/api.py`, content: render(`${T}/app/api.py`, view), owner: "generated", context: c.name });

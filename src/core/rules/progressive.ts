@@ -91,15 +91,16 @@ export const deployStrategy: Rule = {
 };
 
 /**
- * `discovery: consul` is part of the contract (issue #18) but the generated services do not register with Consul
- * yet: refusing it is honest, where accepting it would deploy services that silently still use Kubernetes DNS.
+ * `discovery: consul` (docs/progressive-delivery.md): node and python services register with the node-local Consul
+ * agent, which health-checks them over plain HTTP. Under `mesh: istio` every pod demands mTLS (PeerAuthentication
+ * STRICT), so the agent's checks never pass and every lookup would fall back to DNS: refused, with the way out.
  */
 export const discoverySupport: Rule = {
   id: "discovery-support",
   severity: "error",
-  summary: "discovery: consul is not generated yet; services find each other by Kubernetes/compose DNS names",
+  summary: "discovery: consul needs mesh: none (Istio's STRICT mTLS refuses the Consul agent's plain-HTTP health checks)",
   check({ data, at }) {
-    if (data.discovery !== "consul") return [];
-    return [at(["discovery"], "discovery: consul is not generated yet (services would still use DNS names and never register); remove it or set discovery: kubernetes — README \"Not done yet\" says what is missing")];
+    if (data.discovery !== "consul" || data.mesh !== "istio") return [];
+    return [at(["discovery"], "discovery: consul does not work with mesh: istio: the Consul agent health-checks each service over plain HTTP, which Istio's STRICT mTLS refuses, so no instance would ever pass; set discovery: kubernetes (Istio already knows every Service) or mesh: none")];
   },
 };
