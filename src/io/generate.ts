@@ -103,7 +103,7 @@ export async function generateSystem(opts: GenerateOptions): Promise<GenerateRes
   // --force PATH…: paths as the user typed them (relative to cwd), compared with the plan's (relative to the root)
   const force = Array.isArray(opts.force) ? opts.force.map((p) => path.relative(root, path.resolve(opts.cwd, p)).split(path.sep).join("/")) : opts.force;
 
-  const { changes, staleTemps } = await commitPlan({ root, planned, mode: opts.mode, force, only, onProgress: opts.onProgress, inputs });
+  const { changes, staleTemps } = await commitPlan({ root, planned, mode: opts.mode, force, only, onProgress: opts.onProgress, inputs, keepText: opts.diff === true });
 
   const result: GenerateResult = { systemPath, diagnostics: loaded.diagnostics, changes: [], conflicts: [], unchanged: 0, staleTemps };
   for (const c of changes) {
