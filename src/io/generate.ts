@@ -7,7 +7,7 @@ import { hasErrors, UsageError, type Diagnostic } from "../core/diagnostics.js";
 import { MANIFEST_PATH, sha256, unifiedDiff, type ManifestInputs } from "../core/tree.js";
 import { displayPath, locateSystemFile } from "../cli/system.js";
 import { commitPlan, interrupted, readIfExists, readManifest, unchangedSinceManifest } from "./commit.js";
-import { loadTemplates } from "./templates.js";
+import { loadTemplates, precompiledTemplates } from "./templates.js";
 
 export interface GenerateOptions {
   cwd: string;
@@ -84,7 +84,7 @@ export async function generateSystem(opts: GenerateOptions): Promise<GenerateRes
       );
   }
 
-  const render = createRenderer(loadTemplates());
+  const render = createRenderer(loadTemplates(), precompiledTemplates);
   const planned = planSystem(model, render, only ? { only } : {});
 
   // What this output depends on besides msa: system.yaml and every schema file it names (relative to the root).
