@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import Handlebars from "handlebars";
 import { stringify as yamlStringify } from "yaml";
 import { toCamel, toEnvName, toPascal, toSnake } from "./names.js";
+import { blockYaml, YAML_OPTIONS } from "./yaml-block.js";
 import { markYamlWord } from "./yaml-words.js";
 
 export type TemplateSources = ReadonlyMap<string, string>;
@@ -187,13 +188,16 @@ function registerHelpers(hb: typeof Handlebars): void {
   const yamlTextMemo = new Map<string, string>();
   hb.registerHelper("yaml", (v: unknown, n: unknown) => {
     const indent = typeof n === "number" ? n : 0;
+    // collections of one-line scalars: laid out directly, each scalar's text the library's (yaml-block.ts)
+    const fast = blockYaml(v, indent);
+    if (fast !== undefined) return fast;
     const json = isPlainJson(v) ? JSON.stringify(v) : undefined;
     const key = json === undefined ? undefined : `${indent}:${json}`;
     const hit = key === undefined ? undefined : yamlMemo.get(key);
     if (hit !== undefined) return hit;
     let text = json === undefined ? undefined : yamlTextMemo.get(json);
     if (text === undefined) {
-      text = yamlStringify(v, { lineWidth: 0, sortMapEntries: false, version: "1.1" }).replace(/\n$/, "");
+      text = yamlStringify(v, YAML_OPTIONS).replace(/\n$/, "");
       if (json !== undefined) yamlTextMemo.set(json, text);
     }
     const pad = " ".repeat(indent);
