@@ -100,7 +100,9 @@ export async function commitPlan(opts: CommitOptions): Promise<CommitResult> {
   const total = writes.length + deletes.length;
   let done = 0;
   const tick = () => opts.onProgress?.(++done, total);
-  const abs = (p: string) => path.join(root, ...p.split("/"));
+  // the plan's paths are clean relative POSIX paths (checkPlan): on POSIX a concatenation is the joined path
+  const base = path.resolve(root);
+  const abs = path.sep === "/" ? (p: string) => (base === "/" ? `/${p}` : `${base}/${p}`) : (p: string) => path.join(base, ...p.split("/"));
 
   // Nothing is written before every target is known to stay inside the root (a symlinked directory may not lead out).
   const guard = rootGuard(root);
