@@ -6,6 +6,7 @@
 //     and against `node -e 0`;
 //  3. cold generate at 50/200/500/1000 contexts: peak RSS and CPU, and the exponents of least-squares fits.
 // usage: node bench/scale.mjs [--rounds 3] [--n 500] [--sizes 50,200,500,1000] [--skip-growth] [--skip-validate] [--skip-floor]
+//        [--baseline PATH/bin/msa.js]   (part 1 also runs that msa, interleaved: before/after in one run)
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -21,6 +22,7 @@ const opt = (name, def) => {
 const ROUNDS = Number(opt("--rounds", 3));
 const N = Number(opt("--n", 500));
 const SIZES = String(opt("--sizes", "50,200,500,1000")).split(",").map(Number);
+const BASELINE = opt("--baseline", undefined) ? path.resolve(opt("--baseline")) : undefined;
 const load = () => os.loadavg().map((l) => l.toFixed(1)).join(" ");
 const cpuOf = (r) => r.cpu.map(([u, s]) => u + s);
 const dir = path.join(DATA, "scale");
@@ -75,13 +77,18 @@ if (!argv.includes("--skip-floor")) {
   const files = packTree(ref, path.join(dir, `pack-${N}`));
   const gen = { ms: [], cpu: [], rssMB: [] };
   const floor = { ms: [], cpu: [], rssMB: [] };
+  const base = { ms: [], cpu: [], rssMB: [] };
   for (let r = 0; r < ROUNDS; r++) {
     // each run writes into a directory of its own (deleting ~20k files just before a run bills the next one)
     const gd = path.join(dir, `gen-${N}-${r}`);
     const fd = path.join(dir, `floor-${N}-${r}`);
+    const bd = path.join(dir, `base-${N}-${r}`);
     fresh(gd, N);
+    if (BASELINE) fresh(bd, N);
     fs.rmSync(fd, { recursive: true, force: true });
-    for (const [acc, args, cwd] of r % 2 ? [[floor, ["-e", FLOOR, path.join(dir, `pack-${N}`), fd], dir], [gen, [MSA, "generate"], gd]] : [[gen, [MSA, "generate"], gd], [floor, ["-e", FLOOR, path.join(dir, `pack-${N}`), fd], dir]]) {
+    const runs = [[gen, [MSA, "generate"], gd], [floor, ["-e", FLOOR, path.join(dir, `pack-${N}`), fd], dir], ...(BASELINE ? [[base, [BASELINE, "generate"], bd]] : [])];
+    // a different order each round (rotated), so no side always runs right after the same other
+    for (const [acc, args, cwd] of [...runs.slice(r % runs.length), ...runs.slice(0, r % runs.length)]) {
       const t = timeRuns(["node", ...args], { runs: 1, cwd, settle: true });
       acc.ms.push(...t.ms);
       acc.cpu.push(...t.cpu);
@@ -94,6 +101,11 @@ if (!argv.includes("--skip-floor")) {
   console.log(`generate: wall ${fmt(median(gen.ms))} (${gen.ms.map(fmt).join(", ")}), CPU ${gc.toFixed(2)} s (${cpuOf(gen).map((c) => c.toFixed(2)).join(", ")}), peak RSS ${Math.max(...gen.rssMB).toFixed(0)} MB`);
   console.log(`floor:    wall ${fmt(median(floor.ms))} (${floor.ms.map(fmt).join(", ")}), CPU ${fc.toFixed(2)} s (${cpuOf(floor).map((c) => c.toFixed(2)).join(", ")})`);
   console.log(`ratio: CPU ${(gc / fc).toFixed(2)}× (budget ≤ 2×), wall ${(median(gen.ms) / median(floor.ms)).toFixed(2)}× — load ${load()}`);
+  if (BASELINE) {
+    const bc = median(cpuOf(base));
+    console.log(`baseline ${BASELINE}: wall ${fmt(median(base.ms))} (${base.ms.map(fmt).join(", ")}), CPU ${bc.toFixed(2)} s (${cpuOf(base).map((c) => c.toFixed(2)).join(", ")}), peak RSS ${Math.max(...base.rssMB).toFixed(0)} MB`);
+    console.log(`baseline against the floor: CPU ${(bc / fc).toFixed(2)}×; msa against the baseline: CPU ${(gc / bc).toFixed(2)}×`);
+  }
 }
 
 if (!argv.includes("--skip-validate")) {

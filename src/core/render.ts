@@ -1,8 +1,10 @@
 // Stage 5: templates → text. A private, strict Handlebars instance with no HTML escaping.
 // Pure: the template texts are handed in (src/io/templates.ts reads them from templates/).
+import { createHash } from "node:crypto";
 import Handlebars from "handlebars";
 import { stringify as yamlStringify } from "yaml";
 import { toCamel, toEnvName, toPascal, toSnake } from "./names.js";
+import { blockYaml, YAML_OPTIONS } from "./yaml-block.js";
 import { markYamlWord } from "./yaml-words.js";
 
 export type TemplateSources = ReadonlyMap<string, string>;
@@ -17,23 +19,67 @@ export type Render = ((template: string, view: unknown) => string) & {
 const COMPILE_OPTIONS = { strict: true, noEscape: true, preventIndent: false } as const;
 const GUARD_HELPER = "__yamlWord";
 
+/**
+ * Templates compiled at build time (scripts/compile-templates.mjs): Handlebars' template specs by template name,
+ * and the key of the sources they were compiled from (templatesKey). Used only when the key matches the
+ * sources handed in; otherwise each template is compiled on first use, as without them.
+ */
+export interface PrecompiledTemplates {
+  key: string;
+  specs: Readonly<Record<string, unknown>>;
+}
+/** The precompiled plain (false) or guarded (true) templates, when there are any (src/io/templates.ts reads them). */
+export type PrecompiledLoader = (guarded: boolean) => PrecompiledTemplates | undefined;
+
 /** Template names are paths under templates/ without the `.hbs` suffix; a basename starting with `_` is a partial. */
-export function createRenderer(sources: TemplateSources): Render {
-  const render = renderer(sources, false);
+export function createRenderer(sources: TemplateSources, precompiled?: PrecompiledLoader): Render {
+  const render = renderer(sources, false, precompiled);
   let guarded: Render | undefined;
-  Object.defineProperty(render, "guarded", { get: () => (guarded ??= renderer(sources, true)) });
+  Object.defineProperty(render, "guarded", { get: () => (guarded ??= renderer(sources, true, precompiled)) });
   return render;
 }
 
-function renderer(sources: TemplateSources, guard: boolean): Render {
+const keys = new WeakMap<TemplateSources, string>();
+/** sha256 over every template's name and text, and the compile options: what precompiled specs must match. */
+export function templatesKey(sources: TemplateSources): string {
+  let key = keys.get(sources);
+  if (key === undefined) {
+    const h = createHash("sha256").update(JSON.stringify(COMPILE_OPTIONS));
+    for (const [name, text] of [...sources].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) h.update(`\0${name}\0`).update(text);
+    keys.set(sources, (key = h.digest("hex")));
+  }
+  return key;
+}
+
+/**
+ * Every template (and partial) compiled ahead of time, as the JavaScript source of Handlebars' template spec by
+ * name — the plain set or the guarded one (every plain value through markYamlWord). For the build step.
+ */
+export function precompileTemplates(sources: TemplateSources, guard: boolean): Record<string, string> {
   const hb = Handlebars.create();
   registerHelpers(hb);
   if (guard) hb.registerHelper(GUARD_HELPER, markYamlWord);
+  const out: Record<string, string> = {};
+  for (const [name, text] of sources) out[name] = hb.precompile(guard ? guardValues(hb.parse(text), hb) : text, COMPILE_OPTIONS) as unknown as string;
+  return out;
+}
+
+function renderer(sources: TemplateSources, guard: boolean, precompiled?: PrecompiledLoader): Render {
+  const hb = Handlebars.create();
+  registerHelpers(hb);
+  if (guard) hb.registerHelper(GUARD_HELPER, markYamlWord);
+  // compiled at build time when they were made from exactly these sources: no compile at run time
+  const pre = precompiled?.(guard);
+  const specs = pre && pre.key === templatesKey(sources) ? pre.specs : undefined;
+  const fromSpec = (name: string): Handlebars.TemplateDelegate | undefined => {
+    const spec = specs && Object.prototype.hasOwnProperty.call(specs, name) ? specs[name] : undefined;
+    return spec === undefined ? undefined : hb.template(spec as TemplateSpecification);
+  };
   const prepare = (text: string): string | hbs.AST.Program => (guard ? guardValues(hb.parse(text), hb) : text);
   for (const [name, text] of sources) {
     const base = name.split("/").pop() ?? name;
     // guarded partials are handed over compiled (lazily, on first use); Handlebars takes no parsed template here
-    if (base.startsWith("_")) hb.registerPartial(name, guard ? hb.compile(prepare(text), COMPILE_OPTIONS) : text);
+    if (base.startsWith("_")) hb.registerPartial(name, fromSpec(name) ?? (guard ? hb.compile(prepare(text), COMPILE_OPTIONS) : text));
   }
   const compiled = new Map<string, Handlebars.TemplateDelegate>();
   return (template, view) => {
@@ -41,7 +87,7 @@ function renderer(sources: TemplateSources, guard: boolean): Render {
     if (!fn) {
       const text = sources.get(template);
       if (text === undefined) throw new Error(`internal: no template named ${template}`);
-      fn = hb.compile(prepare(text), COMPILE_OPTIONS);
+      fn = fromSpec(template) ?? hb.compile(prepare(text), COMPILE_OPTIONS);
       compiled.set(template, fn);
     }
     return normalizeText(fn(view));
@@ -79,13 +125,22 @@ function guardValues(program: hbs.AST.Program, hb: typeof Handlebars): hbs.AST.P
   return program;
 }
 
+const NEEDS_NORMALIZING = /\r|[ \t]\n/;
+
 /** `\n` endings, no trailing spaces, exactly one final newline: rendered output is byte-stable. */
 export function normalizeText(text: string): string {
   // The regexes run only where there is something to change (rendered text rarely has \r or trailing blanks),
   // and the final newline is fixed from the end: `/\n*$/` would scan the whole text. Same result as
   // text.replace(/\r\n?/g, "\n").replace(/[ \t]+$/gm, "").replace(/\n*$/, "\n").
-  let t = text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text;
-  if (t.includes(" \n") || t.includes("\t\n") || /[ \t]$/.test(t)) t = t.replace(/[ \t]+$/gm, "");
+  // One scan finds both (three `includes` scans cost ~1.7× as much over the 100 MB of a 500-context tree).
+  let t = text;
+  const endsBlank = (s: string) => s.endsWith(" ") || s.endsWith("\t");
+  let strip: boolean;
+  if (NEEDS_NORMALIZING.test(t)) {
+    if (t.includes("\r")) t = t.replace(/\r\n?/g, "\n");
+    strip = t.includes(" \n") || t.includes("\t\n") || endsBlank(t);
+  } else strip = endsBlank(t);
+  if (strip) t = t.replace(/[ \t]+$/gm, "");
   let end = t.length;
   while (end > 0 && t.charCodeAt(end - 1) === 10) end--;
   return end === t.length ? t + "\n" : end === t.length - 1 ? t : t.slice(0, end) + "\n";
@@ -127,14 +182,26 @@ function registerHelpers(hb: typeof Handlebars): void {
   /** Block YAML of a value, indented by n spaces: {{yaml value 4}}. */
   // Memoised per renderer for plain JSON data (labels and selectors repeat in every Kubernetes object):
   // for such values the YAML text is a function of their JSON text.
+  // The unindented text is memoised apart: the same value at two indentations (the alert rules in
+  // observability/ and in the prod overlay) is stringified once.
   const yamlMemo = new Map<string, string>();
+  const yamlTextMemo = new Map<string, string>();
   hb.registerHelper("yaml", (v: unknown, n: unknown) => {
-    const key = isPlainJson(v) ? `${typeof n === "number" ? n : 0}:${JSON.stringify(v)}` : undefined;
+    const indent = typeof n === "number" ? n : 0;
+    // collections of one-line scalars: laid out directly, each scalar's text the library's (yaml-block.ts)
+    const fast = blockYaml(v, indent);
+    if (fast !== undefined) return fast;
+    const json = isPlainJson(v) ? JSON.stringify(v) : undefined;
+    const key = json === undefined ? undefined : `${indent}:${json}`;
     const hit = key === undefined ? undefined : yamlMemo.get(key);
     if (hit !== undefined) return hit;
-    const text = yamlStringify(v, { lineWidth: 0, sortMapEntries: false, version: "1.1" }).replace(/\n$/, "");
-    const pad = " ".repeat(typeof n === "number" ? n : 0);
-    const out = text.split("\n").map((l) => (l ? pad + l : l)).join("\n");
+    let text = json === undefined ? undefined : yamlTextMemo.get(json);
+    if (text === undefined) {
+      text = yamlStringify(v, YAML_OPTIONS).replace(/\n$/, "");
+      if (json !== undefined) yamlTextMemo.set(json, text);
+    }
+    const pad = " ".repeat(indent);
+    const out = indent === 0 ? text : text.split("\n").map((l) => (l ? pad + l : l)).join("\n");
     if (key !== undefined) yamlMemo.set(key, out);
     return out;
   });

@@ -55,6 +55,11 @@ export interface TreeChange {
   reason?: string;
   /** The manifest entry to record after this change is applied (absent: the path leaves the manifest). */
   record?: ManifestEntry;
+  /**
+   * Streaming (DiffTreeInput.stream): the planned file, rendered again when it is written (create/update), since
+   * its text is not kept on the change. The record's hash of a create is filled in then (see fillRecord).
+   */
+  file?: PlannedFile;
 }
 
 export const sha256 = (text: string | Uint8Array): string => createHash("sha256").update(text).digest("hex");
@@ -80,6 +85,14 @@ export interface DiffTreeInput {
   force?: boolean | readonly string[];
   /** `--only`: previous-manifest entries outside these contexts are neither pruned nor dropped. */
   only?: readonly string[];
+  /**
+   * Streaming, for a commit that renders each file only when it writes it (issue #24: the rendered tree is never
+   * held whole). A file that does not exist yet is not rendered here: its change carries the planned file and a
+   * record whose hash is empty until the writer fills it (fillRecord). Every other planned file is rendered once
+   * here (its decision needs the text), and no text is kept on any change unless `keepText` (a diff needs both
+   * sides; then creates are rendered here too).
+   */
+  stream?: { keepText: boolean };
 }
 
 export interface DiffTreeResult {
@@ -97,6 +110,8 @@ export function diffTree(input: DiffTreeInput): DiffTreeResult {
   const changes: TreeChange[] = [];
   const records = new Map<string, ManifestEntry>();
   const plannedPaths = new Set<string>();
+  const stream = input.stream;
+  const keep = !stream || stream.keepText;
 
   for (const f of planned) {
     plannedPaths.add(f.path);
@@ -105,7 +120,12 @@ export function diffTree(input: DiffTreeInput): DiffTreeResult {
     const entry = (hash: string): ManifestEntry => ({ path: f.path, hash, owner: f.owner, ...(f.context ? { context: f.context } : {}) });
     const base = { path: f.path, owner: f.owner, ...(f.executable ? { executable: true } : {}), ...(f.context ? { context: f.context } : {}) };
     if (current === undefined) {
-      changes.push({ ...base, kind: "create", content: f.content, record: entry(sha256(f.content)) });
+      if (!keep) {
+        changes.push({ ...base, kind: "create", file: f, record: entry("") });
+        continue;
+      }
+      const content = f.content;
+      changes.push({ ...base, kind: "create", content, record: entry(sha256(content)) });
       continue;
     }
     if (f.owner === "user") {
@@ -113,20 +133,20 @@ export function diffTree(input: DiffTreeInput): DiffTreeResult {
       changes.push({ ...base, kind: "unchanged", record: prev && prev.owner === "user" ? { ...prev, ...entry(prev.hash) } : entry(sha256(current)) });
       continue;
     }
-    if (current === f.content) {
-      changes.push({ ...base, kind: "unchanged", record: entry(sha256(f.content)) });
+    const content = f.content; // rendered once per decision (a lazy file renders on every read)
+    if (current === content) {
+      changes.push({ ...base, kind: "unchanged", record: entry(sha256(content)) });
       continue;
     }
     const currentHash = sha256(current);
     const ours = prev !== undefined && prev.hash === currentHash;
     if (ours || forced(f.path)) {
-      changes.push({ ...base, kind: "update", content: f.content, before: current, record: entry(sha256(f.content)) });
+      changes.push({ ...base, kind: "update", ...(keep ? { content, before: current } : { file: f }), record: entry(sha256(content)) });
     } else {
       changes.push({
         ...base,
         kind: "conflict",
-        before: current,
-        content: f.content,
+        ...(keep ? { before: current, content } : {}),
         reason: prev ? EDITED_REASON : FOREIGN_REASON,
         // keep the old record so the file stays protected on the next run
         ...(prev ? { record: prev } : {}),
@@ -144,10 +164,10 @@ export function diffTree(input: DiffTreeInput): DiffTreeResult {
     const current = disk.get(prev.path);
     if (current === undefined || prev.owner === "user") continue; // gone already, or the user's: forget it
     if (forced(prev.path) || sha256(current) === prev.hash) {
-      changes.push({ path: prev.path, kind: "delete", before: current, owner: prev.owner, ...(prev.context ? { context: prev.context } : {}) });
+      changes.push({ path: prev.path, kind: "delete", ...(keep ? { before: current } : {}), owner: prev.owner, ...(prev.context ? { context: prev.context } : {}) });
     } else {
       // kept and reported once; from now on it is the user's file
-      changes.push({ path: prev.path, kind: "conflict", before: current, reason: ORPHAN_EDITED_REASON, owner: prev.owner });
+      changes.push({ path: prev.path, kind: "conflict", ...(keep ? { before: current } : {}), reason: ORPHAN_EDITED_REASON, owner: prev.owner });
     }
   }
 

@@ -27,6 +27,11 @@ export interface CommitOptions {
   onProgress?: (done: number, total: number) => void;
   /** Recorded in the manifest (write mode) so an unchanged re-run can skip planning. */
   inputs?: ManifestInputs;
+  /**
+   * Keep the text before and after on the changes (`generate --diff`). Otherwise no text is kept: each file is
+   * rendered when it is decided on or written, and dropped once hashed and written (issue #24: peak memory).
+   */
+  keepText?: boolean;
 }
 
 export interface CommitResult {
@@ -73,7 +78,9 @@ export async function commitPlan(opts: CommitOptions): Promise<CommitResult> {
       return slash !== -1 && !dirExists(p.slice(0, slash)) ? undefined : readIfExists(path.join(root, ...p.split("/")), p);
     },
   };
-  const diffed = diffTree({ planned: opts.planned, disk, manifest, force: opts.force, only: opts.only });
+  // every decision (and so every conflict) is made before anything is written; files that do not exist yet are
+  // rendered only when written (or, in check and dry-run, hashed and dropped), one at a time
+  const diffed = diffTree({ planned: opts.planned, disk, manifest, force: opts.force, only: opts.only, stream: { keepText: opts.keepText === true } });
   const { changes } = diffed;
   // --only sees part of the system: a fingerprint would not describe every file, so none is kept
   const inputs = opts.only ? undefined : opts.inputs;
@@ -82,14 +89,20 @@ export async function commitPlan(opts: CommitOptions): Promise<CommitResult> {
   const staleTemps = interrupted(root)
     ? findStaleTemps(root, [...opts.planned.map((f) => f.path), ...(manifest?.files ?? []).map((f) => f.path), MANIFEST_PATH])
     : [];
-  if (opts.mode !== "write") return { changes, manifest: next, staleTemps };
+  if (opts.mode !== "write") {
+    // the records of files to create get their hashes as a write would give them (rendering catches a bad plan too)
+    for (const c of changes) if (c.record && c.record.hash === "") c.record.hash = sha256(textOf(c));
+    return { changes, manifest: next, staleTemps };
+  }
 
   const writes = changes.filter((c) => c.kind === "create" || c.kind === "update");
   const deletes = changes.filter((c) => c.kind === "delete");
   const total = writes.length + deletes.length;
   let done = 0;
   const tick = () => opts.onProgress?.(++done, total);
-  const abs = (p: string) => path.join(root, ...p.split("/"));
+  // the plan's paths are clean relative POSIX paths (checkPlan): on POSIX a concatenation is the joined path
+  const base = path.resolve(root);
+  const abs = path.sep === "/" ? (p: string) => (base === "/" ? `/${p}` : `${base}/${p}`) : (p: string) => path.join(base, ...p.split("/"));
 
   // Nothing is written before every target is known to stay inside the root (a symlinked directory may not lead out).
   const guard = rootGuard(root);
@@ -112,8 +125,11 @@ export async function commitPlan(opts: CommitOptions): Promise<CommitResult> {
       throw new CannotRunError(`cannot create the directory ${d}: ${(e as Error).message}`);
     }
   }
+  // one file at a time: render (unless its text was kept), encode once, hash for the manifest, write, drop
   for (const c of writes) {
-    writeFileAtomic(abs(c.path), c.content ?? "", { executable: c.executable === true, makeDir: false });
+    const bytes = Buffer.from(textOf(c), "utf8");
+    if (c.record) c.record.hash = sha256(bytes);
+    writeFileAtomic(abs(c.path), bytes, { executable: c.executable === true, makeDir: false });
     tick();
   }
   // an unchanged script that lost its +x (a checkout without modes, a copy) gets it back
@@ -134,6 +150,13 @@ export async function commitPlan(opts: CommitOptions): Promise<CommitResult> {
   }
   fs.rmSync(path.join(root, WRITING_MARK), { force: true });
   return { changes, manifest: next, staleTemps };
+}
+
+/** The text a create or update writes: kept on the change (`keepText`), else rendered now from the planned file. */
+function textOf(c: TreeChange): string {
+  const text = c.content ?? c.file?.content;
+  if (typeof text !== "string") throw new Error(`internal: the generation plan is invalid:\n  ${c.path}: content is not text`);
+  return text;
 }
 
 /** Present while a write run is under way, and after one that was killed (beside the manifest). */

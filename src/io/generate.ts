@@ -7,7 +7,7 @@ import { hasErrors, UsageError, type Diagnostic } from "../core/diagnostics.js";
 import { MANIFEST_PATH, sha256, unifiedDiff, type ManifestInputs } from "../core/tree.js";
 import { displayPath, locateSystemFile } from "../cli/system.js";
 import { commitPlan, interrupted, readIfExists, readManifest, unchangedSinceManifest } from "./commit.js";
-import { loadTemplates } from "./templates.js";
+import { loadTemplates, precompiledTemplates } from "./templates.js";
 
 export interface GenerateOptions {
   cwd: string;
@@ -84,7 +84,7 @@ export async function generateSystem(opts: GenerateOptions): Promise<GenerateRes
       );
   }
 
-  const render = createRenderer(loadTemplates());
+  const render = createRenderer(loadTemplates(), precompiledTemplates);
   const planned = planSystem(model, render, only ? { only } : {});
 
   // What this output depends on besides msa: system.yaml and every schema file it names (relative to the root).
@@ -103,7 +103,7 @@ export async function generateSystem(opts: GenerateOptions): Promise<GenerateRes
   // --force PATH…: paths as the user typed them (relative to cwd), compared with the plan's (relative to the root)
   const force = Array.isArray(opts.force) ? opts.force.map((p) => path.relative(root, path.resolve(opts.cwd, p)).split(path.sep).join("/")) : opts.force;
 
-  const { changes, staleTemps } = await commitPlan({ root, planned, mode: opts.mode, force, only, onProgress: opts.onProgress, inputs });
+  const { changes, staleTemps } = await commitPlan({ root, planned, mode: opts.mode, force, only, onProgress: opts.onProgress, inputs, keepText: opts.diff === true });
 
   const result: GenerateResult = { systemPath, diagnostics: loaded.diagnostics, changes: [], conflicts: [], unchanged: 0, staleTemps };
   for (const c of changes) {

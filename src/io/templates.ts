@@ -1,8 +1,9 @@
 // Reads every file under templates/ once; names are paths without `.hbs`.
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { TemplateSources } from "../core/render.js";
+import type { PrecompiledLoader, PrecompiledTemplates, TemplateSources } from "../core/render.js";
 
 /** The package root (holds templates/, schemas/, examples/), found from this compiled file. */
 export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -26,3 +27,16 @@ export function loadTemplates(root = path.join(packageRoot, "templates")): Templ
   if (root === path.join(packageRoot, "templates")) cache = out;
   return out;
 }
+
+const require = createRequire(import.meta.url);
+/**
+ * The templates the build compiled ahead of time (scripts/compile-templates.mjs → dist/core/templates.*.cjs),
+ * when present; render.ts uses them only when they were made from the templates it is handed.
+ */
+export const precompiledTemplates: PrecompiledLoader = (guarded) => {
+  try {
+    return require(`../core/templates.${guarded ? "guarded" : "plain"}.cjs`) as PrecompiledTemplates;
+  } catch {
+    return undefined; // not built (tests run from the sources): compiled at run time
+  }
+};

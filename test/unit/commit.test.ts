@@ -2,7 +2,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { PlannedFile } from "../../src/core/plan/types.js";
+import { lazyFile, type PlannedFile } from "../../src/core/plan/types.js";
+import { sha256 } from "../../src/core/tree.js";
 import { CannotRunError } from "../../src/core/diagnostics.js";
 import { spawnSync } from "node:child_process";
 import { commitPlan, directoryCheck, WRITING_MARK } from "../../src/io/commit.js";
@@ -205,6 +206,49 @@ describe("commitPlan", async () => {
       leave(`services/a/.index.ts.msa-${deadPid()}.tmp`);
       const r = await commitPlan({ root, planned: plan(), mode: "write" });
       expect(r.staleTemps).toEqual([]);
+    });
+  });
+
+  describe("streaming (issue #24): a file's text lives only while it is decided on or written", () => {
+    // files rendered on read, counting how often each one is rendered
+    const lazyPlan = () => {
+      const renders = new Map<string, number>();
+      const files = plan().map((f) => {
+        const { content, ...meta } = f;
+        return lazyFile(meta, () => (renders.set(f.path, (renders.get(f.path) ?? 0) + 1), content));
+      });
+      return { files, renders };
+    };
+
+    it("renders each new file once, when writing it, and keeps no text on the changes", async () => {
+      const { files, renders } = lazyPlan();
+      const r = await commitPlan({ root, planned: files, mode: "write" });
+      expect([...renders.values()]).toEqual([1, 1, 1, 1]);
+      expect(r.changes.every((c) => c.content === undefined && c.before === undefined)).toBe(true);
+      expect(read("scripts/run.sh")).toBe("#!/bin/sh\necho hi\n");
+      // the manifest records the hash of what was written
+      const manifest = JSON.parse(read(".msa/manifest.json")) as { files: { path: string; hash: string }[] };
+      expect(manifest.files.map((e) => e.hash)).toEqual(plan().map((f) => sha256(f.content)));
+      // a re-run renders each generated file once to decide, and a user's file not at all
+      const again = lazyPlan();
+      expect(new Set(Object.values(kinds(await commitPlan({ root, planned: again.files, mode: "write" }))))).toEqual(new Set(["unchanged"]));
+      expect(Object.fromEntries(again.renders)).toEqual({ "docker-compose.yml": 1, "scripts/run.sh": 1, "services/a/index.ts": 1 });
+    });
+
+    it("check and dry-run hash new files as a write would, and keepText (--diff) keeps both sides", async () => {
+      const written = await commitPlan({ root: fs.mkdtempSync(path.join(root, "w-")), planned: plan(), mode: "write" });
+      for (const mode of ["check", "dry-run"] as const) expect((await commitPlan({ root, planned: lazyPlan().files, mode })).manifest.files).toEqual(written.manifest.files);
+      const kept = await commitPlan({ root, planned: lazyPlan().files, mode: "dry-run", keepText: true });
+      expect(kept.changes.find((c) => c.path === "docker-compose.yml")?.content).toBe("services: {}\n");
+    });
+
+    it("finds a problem with any file before writing the first one (nothing half-written)", async () => {
+      const { files, renders } = lazyPlan();
+      fs.mkdirSync(path.join(root, "services/a/index.ts"), { recursive: true }); // the last path is a directory
+      await expect(commitPlan({ root, planned: files, mode: "write" })).rejects.toThrow("services/a/index.ts is a directory");
+      expect(renders.size).toBe(0);
+      expect(fs.readdirSync(root)).toEqual(["services"]);
+      expect(fs.readdirSync(path.join(root, "services/a"))).toEqual(["index.ts"]);
     });
   });
 });

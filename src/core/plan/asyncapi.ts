@@ -4,7 +4,7 @@
 import type { EventType, EventVersion, SystemModel } from "../model.js";
 import { toCamel, toEnvName, toPascal } from "../names.js";
 import { mapRefs, pointerToken } from "../events/bundle.js";
-import type { Planner } from "./types.js";
+import { lazyFile, type Planner } from "./types.js";
 
 interface MessageView {
   id: string;
@@ -155,5 +155,5 @@ export const planAsyncApi: Planner = (model, render) => {
       })),
     ),
   };
-  return [{ path: "asyncapi.yaml", owner: "generated", content: render("asyncapi/asyncapi.yaml", view) }];
+  return [lazyFile({ path: "asyncapi.yaml", owner: "generated" }, () => render("asyncapi/asyncapi.yaml", view))];
 };

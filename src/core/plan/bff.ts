@@ -5,7 +5,7 @@ import type { SystemModel } from "../model.js";
 import { toEnvName } from "../names.js";
 import type { Render } from "../render.js";
 import { NODE_DEPENDENCIES, NODE_DEV_DEPENDENCIES } from "./service-node-view.js";
-import type { PlannedFile, Planner } from "./types.js";
+import { lazyFile, type PlannedFile, type Planner } from "./types.js";
 
 const T = "bff/node";
 const FILES: readonly [template: string, path: string][] = [
@@ -47,7 +47,7 @@ export function bffView(model: SystemModel, b: Bff) {
 
 export function planBff(model: SystemModel, render: Render, b: Bff): PlannedFile[] {
   const view = bffView(model, b);
-  return FILES.map(([template, path]) => ({ path: `services/${b.name}/${path}`, content: render(`${T}/${template}`, view), owner: "generated" as const, context: b.name }));
+  return FILES.map(([template, path]) => lazyFile({ path: `services/${b.name}/${path}`, owner: "generated", context: b.name }, () => render(`${T}/${template}`, view)));
 }
 
 export const planBffs: Planner = (model, render) => model.bffs.flatMap((b) => planBff(model, render, b));

@@ -5,7 +5,7 @@ import { toSnake } from "../names.js";
 import { GATEWAY_PORT } from "./gateway-node.js";
 import { audienceOf, issuerOf } from "./k8s-view.js";
 import { KONG_IMAGE } from "./k8s-view.js";
-import type { Planner } from "./types.js";
+import { lazyFile, type Planner } from "./types.js";
 
 /** Pinned images of the local infrastructure. */
 export const COMPOSE_IMAGES = {
@@ -408,10 +408,8 @@ export const planCompose: Planner = (model, render) => {
 
   const volumes = [...services.flatMap((s) => (s.db ? [s.db.volume] : [])), ...(broker?.volume ? [broker.volume] : [])].sort();
   return [
-    {
-      path: "docker-compose.yml",
-      owner: "generated",
-      content: render("compose/docker-compose.yml", {
+    lazyFile({ path: "docker-compose.yml", owner: "generated" }, () =>
+      render("compose/docker-compose.yml", {
         system: model.name,
         services,
         broker,
@@ -423,6 +421,6 @@ export const planCompose: Planner = (model, render) => {
         // traces: every service and the gateway export OTLP to the collector, which hands them to Jaeger (UI :16686)
         tracing: { collector: OTEL_COLLECTOR_HOST, collectorImage: COMPOSE_IMAGES.otelCollector, jaeger: topology.jaeger, jaegerImage: COMPOSE_IMAGES.jaeger },
       }),
-    },
+    ),
   ];
 };

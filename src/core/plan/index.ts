@@ -17,7 +17,7 @@ import { planRoot } from "./root.js";
 import { planScripts } from "./scripts.js";
 import { planNodeServices } from "./service-node.js";
 import { planPythonServices } from "./service-python.js";
-import type { PlannedFile, Planner } from "./types.js";
+import { lazyFile, type PlannedFile, type Planner } from "./types.js";
 import { isYamlPath, modelHasYamlNonStrings, resolveMarks } from "../yaml-words.js";
 
 export const PLANNERS: readonly Planner[] = [
@@ -51,7 +51,11 @@ export function planSystem(model: SystemModel, render: Render, opts: PlanOptions
   // resolve their marks (yaml-words.ts); other systems take the plain path
   const guarded = modelHasYamlNonStrings(model) ? render.guarded : undefined;
   let files = (opts.planners ?? PLANNERS).flatMap((plan) => plan(model, guarded ?? render));
-  if (guarded) files = files.map((f) => ({ ...f, content: resolveMarks(f.content, isYamlPath(f.path)) }));
+  if (guarded)
+    files = files.map((f) => {
+      const { path, owner, executable, context } = f;
+      return lazyFile({ path, owner, ...(executable ? { executable } : {}), ...(context !== undefined ? { context } : {}) }, () => resolveMarks(f.content, isYamlPath(path)));
+    });
   if (opts.only) {
     const only = new Set(opts.only);
     files = files.filter((f) => f.context !== undefined && only.has(f.context));
@@ -74,12 +78,13 @@ export function checkPlan(files: readonly PlannedFile[]): void {
     if (other !== undefined) problems.push(other === f.path ? `${f.path}: planned twice` : `${f.path} collides with ${other} on case-insensitive file systems`);
     else seen.set(key, f.path);
     // a file cannot also be a directory of another file
-    const parts = f.path.split("/");
-    for (let i = 1; i < parts.length; i++) {
-      const dir = parts.slice(0, i).join("/");
+    for (let i = f.path.indexOf("/"); i !== -1; i = f.path.indexOf("/", i + 1)) {
+      const dir = f.path.slice(0, i);
       if (filePaths.has(dir)) problems.push(`${f.path}: its directory ${dir} is also planned as a file`);
     }
-    if (typeof f.content !== "string") problems.push(`${f.path}: content is not text`);
+    // a file rendered when it is written (lazyFile) is checked then, by the commit; reading it here would render it
+    const own = Object.getOwnPropertyDescriptor(f, "content");
+    if (!own || ("value" in own && typeof own.value !== "string")) problems.push(`${f.path}: content is not text`);
   }
   if (problems.length) throw new Error(`internal: the generation plan is invalid:\n  ${problems.join("\n  ")}`);
 }

@@ -395,7 +395,15 @@ function istioContext(model: SystemModel, g: EdgeGraph, c: Pick<Context, "name" 
   };
 }
 
+const views = new WeakMap<SystemModel, KubernetesView>();
+/** The Kubernetes view of a model, built once per model (the k8s planner and the root README both read it). */
 export function kubernetesView(model: SystemModel): KubernetesView {
+  let view = views.get(model);
+  if (!view) views.set(model, (view = buildKubernetesView(model)));
+  return view;
+}
+
+function buildKubernetesView(model: SystemModel): KubernetesView {
   const g = edgeGraph(model);
   const gw = g.gateway;
   return {
@@ -457,8 +465,10 @@ export function secretNeeds(view: KubernetesView): SecretNeed[] {
     for (const s of w.secretEnv) {
       const id = `${s.secret}/${s.key}`;
       const have = needs.get(id);
-      if (have) have.readers = [...have.readers, w.name].sort();
+      // readers sorted once at the end (sorting on every add was quadratic in the contexts sharing a Secret)
+      if (have) have.readers.push(w.name);
       else needs.set(id, { secret: s.secret, key: s.key, env: s.name, readers: [w.name], what: SECRET_WHAT[s.name] ?? s.name });
     }
+  for (const n of needs.values()) n.readers.sort();
   return [...needs.values()].sort((a, b) => (a.secret + "/" + a.key < b.secret + "/" + b.key ? -1 : 1));
 }

@@ -24,7 +24,7 @@ import {
   type KubernetesView,
   type WorkloadView,
 } from "./k8s-view.js";
-import type { PlannedFile, Planner } from "./types.js";
+import { lazyFile, type PlannedFile, type Planner } from "./types.js";
 
 export { secretNeeds, type SecretNeed } from "./k8s-view.js";
 
@@ -39,7 +39,7 @@ function planBase(model: SystemModel, render: Render, view: KubernetesView): Pla
   const files: PlannedFile[] = [];
   const resources: string[] = [];
   const add = (path: string, template: string, data: unknown, context?: string): void => {
-    files.push({ path: `k8s/base/${path}`, content: render(`k8s/base/${template}`, data), owner: "generated", ...(context ? { context } : {}) });
+    files.push(lazyFile({ path: `k8s/base/${path}`, owner: "generated", ...(context ? { context } : {}) }, () => render(`k8s/base/${template}`, data)));
     resources.push(path);
   };
   const nsLabels = {
@@ -158,7 +158,7 @@ function planOverlay(model: SystemModel, env: Environment, view: KubernetesView,
   const files: PlannedFile[] = [];
   const resources: string[] = [];
   const add = (path: string, template: string, data: unknown, context?: string): void => {
-    files.push({ path: `k8s/overlays/${env}/${path}`, content: render(template, data), owner: "generated", ...(context ? { context } : {}) });
+    files.push(lazyFile({ path: `k8s/overlays/${env}/${path}`, owner: "generated", ...(context ? { context } : {}) }, () => render(template, data)));
     resources.push(path);
   };
   const gw = view.gateway;
@@ -167,7 +167,7 @@ function planOverlay(model: SystemModel, env: Environment, view: KubernetesView,
   // (k8s/overlays/prod/monitoring): it needs the Prometheus Operator's CRD, which the main overlay must not require
   if (env === "prod") {
     const monitoring = (path: string, template: string, data: unknown): void => {
-      files.push({ path: `k8s/overlays/${env}/monitoring/${path}`, content: render(template, data), owner: "generated" });
+      files.push(lazyFile({ path: `k8s/overlays/${env}/monitoring/${path}`, owner: "generated" }, () => render(template, data)));
     };
     monitoring("prometheus-rule.yaml", "k8s/overlays/prometheus-rule.yaml", { system: view.system, rules: alertRules(model) });
     monitoring("kustomization.yaml", "k8s/overlays/monitoring-kustomization.yaml", { env, namespace: settings.namespace });
@@ -198,12 +198,8 @@ function planOverlay(model: SystemModel, env: Environment, view: KubernetesView,
       const path = `patches/${w.name}.yaml`;
       const container = view.gateway && w === view.gateway && view.gateway.kind === "kong" ? "kong" : w.name;
       const context = view.contexts.find((c) => w.name === c.name || w.name.startsWith(`${c.name}-`) && progressiveWorkload(model, c)?.variants.some((v) => v.w.name === w.name))?.name;
-      files.push({
-        path: `k8s/overlays/${env}/${path}`,
-        content: render("k8s/overlays/patch", { env, w, container, hpaMin: plan.hpaMin(w), hpaMax: plan.hpaMax(w), resources: plan.resources(w) }),
-        owner: "generated",
-        ...(w === view.gateway || !context ? {} : { context }),
-      });
+      const data = { env, w, container, hpaMin: plan.hpaMin(w), hpaMax: plan.hpaMax(w), resources: plan.resources(w) };
+      files.push(lazyFile({ path: `k8s/overlays/${env}/${path}`, owner: "generated", ...(w === view.gateway || !context ? {} : { context }) }, () => render("k8s/overlays/patch", data)));
       patches.push(path);
     }
   }

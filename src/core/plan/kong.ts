@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import type { HttpMethod, Route, SystemModel } from "../model.js";
 import type { Render } from "../render.js";
-import type { Planner } from "./types.js";
+import { lazyFile, type Planner } from "./types.js";
 import { resolveMarks } from "../yaml-words.js";
 import { gatewayName, OTLP_ENDPOINT } from "../edges.js";
 
@@ -288,4 +288,4 @@ export function kongView(model: SystemModel): KongView {
 export const kongConfig = (model: SystemModel, render: Render): string => resolveMarks(render("kong/kong.yml", kongView(model)), true);
 
 export const planKong: Planner = (model, render) =>
-  model.gateway.kind === "kong" ? [{ path: "gateway/kong.yml", content: kongConfig(model, render), owner: "generated" }] : [];
+  model.gateway.kind === "kong" ? [lazyFile({ path: "gateway/kong.yml", owner: "generated" }, () => kongConfig(model, render))] : [];

@@ -6,7 +6,7 @@
 import { gatewayName } from "../edges.js";
 import type { SystemModel } from "../model.js";
 import { toEnvName, toPascal } from "../names.js";
-import type { Planner } from "./types.js";
+import { lazyFile, type Planner } from "./types.js";
 
 /** Thresholds of the alert rules (documented in docs/observability.md). */
 export const ALERT_THRESHOLDS = {
@@ -210,8 +210,8 @@ export const planObservability: Planner = (model, render) => {
   const rules = alertRules(model);
   return [
     { path: "observability/README.md", owner: "generated", content: render("observability/README.md", { system: model.name, broker: model.broker.kind }) },
-    { path: `observability/grafana/${model.name}-dashboard.json`, owner: "generated", content: render("observability/dashboard.json", { dashboard: dashboard(model) }) },
-    { path: "observability/prometheus/alerts.yaml", owner: "generated", content: render("observability/alerts.yaml", { system: model.name, rules }) },
+    lazyFile({ path: `observability/grafana/${model.name}-dashboard.json`, owner: "generated" }, () => render("observability/dashboard.json", { dashboard: dashboard(model) })),
+    lazyFile({ path: "observability/prometheus/alerts.yaml", owner: "generated" }, () => render("observability/alerts.yaml", { system: model.name, rules })),
     { path: "observability/otel-collector.yaml", owner: "generated", content: render("observability/otel-collector.yaml", { system: model.name }) },
   ];
 };

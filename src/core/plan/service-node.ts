@@ -4,7 +4,7 @@
 import type { SystemModel } from "../model.js";
 import type { Render } from "../render.js";
 import { nodeServiceView } from "./service-node-view.js";
-import type { PlannedFile, Planner } from "./types.js";
+import { lazyFile, type PlannedFile, type Planner } from "./types.js";
 
 const T = "services/node-express";
 
@@ -69,23 +69,24 @@ export function planNodeService(model: SystemModel, render: Render, contextName:
   const view = nodeServiceView(model, context);
   const root = `services/${context.name}`;
   const files: PlannedFile[] = [];
-  const add = (path: string, content: string, owner: PlannedFile["owner"]): void => {
-    files.push({ path: `${root}/${path}`, content, owner, context: context.name });
+  // rendered when the commit reads it (types.ts, lazyFile)
+  const add = (path: string, content: () => string, owner: PlannedFile["owner"]): void => {
+    files.push(lazyFile({ path: `${root}/${path}`, owner, context: context.name }, content));
   };
-  for (const f of STATIC_FILES) if (!f.when || f.when(view)) add(f.path, render(`${T}/${f.template}`, view), "generated");
+  for (const f of STATIC_FILES) if (!f.when || f.when(view)) add(f.path, () => render(`${T}/${f.template}`, view), "generated");
   for (const e of view.events)
-    for (const v of e.versions) add(v.file, render(`${T}/schemas/event.json`, { ...view, event: e, version: v }), "generated");
-  for (const ep of view.endpoints) add(`src/handlers/${ep.operationId}.ts`, render(`${T}/src/handlers/handler.ts`, { ...view, endpoint: ep }), "user");
-  for (const e of view.consumed) add(`src/consumers/${e.name}.ts`, render(`${T}/src/consumers/consumer.ts`, { ...view, event: e }), "user");
-  for (const a of view.sagaActions) add(a.file, render(`${T}/src/saga/action.ts`, { ...view, sagaAction: a }), "user");
-  if (view.es?.eventSourced) add("src/domain/aggregate.ts", render(`${T}/src/domain/aggregate.ts`, view), "user");
-  for (const rm of view.es?.readModels ?? []) add(rm.file, render(`${T}/src/projections/projection.ts`, { ...view, readModel: rm }), "user");
-  for (const u of view.es?.upcasters ?? []) add(u.file, render(`${T}/src/upcasters/upcaster.ts`, { ...view, upcaster: u }), "user");
+    for (const v of e.versions) add(v.file, () => render(`${T}/schemas/event.json`, { ...view, event: e, version: v }), "generated");
+  for (const ep of view.endpoints) add(`src/handlers/${ep.operationId}.ts`, () => render(`${T}/src/handlers/handler.ts`, { ...view, endpoint: ep }), "user");
+  for (const e of view.consumed) add(`src/consumers/${e.name}.ts`, () => render(`${T}/src/consumers/consumer.ts`, { ...view, event: e }), "user");
+  for (const a of view.sagaActions) add(a.file, () => render(`${T}/src/saga/action.ts`, { ...view, sagaAction: a }), "user");
+  if (view.es?.eventSourced) add("src/domain/aggregate.ts", () => render(`${T}/src/domain/aggregate.ts`, view), "user");
+  for (const rm of view.es?.readModels ?? []) add(rm.file, () => render(`${T}/src/projections/projection.ts`, { ...view, readModel: rm }), "user");
+  for (const u of view.es?.upcasters ?? []) add(u.file, () => render(`${T}/src/upcasters/upcaster.ts`, { ...view, upcaster: u }), "user");
   // gRPC (docs/grpc.md): the .proto files, the health service's, and a handler per method of its server
-  for (const p of view.protos) add(p.file, render("services/grpc/proto", p), "generated");
+  for (const p of view.protos) add(p.file, () => render("services/grpc/proto", p), "generated");
   if (view.grpcServer) {
-    add("proto/grpc/health/v1/health.proto", render("services/grpc/health.proto", {}), "generated");
-    for (const m of view.grpcServer.methods) add(`src/grpc/${m.name}.ts`, render(`${T}/src/grpc/method.ts`, { ...view, method: m }), "user");
+    add("proto/grpc/health/v1/health.proto", () => render("services/grpc/health.proto", {}), "generated");
+    for (const m of view.grpcServer.methods) add(`src/grpc/${m.name}.ts`, () => render(`${T}/src/grpc/method.ts`, { ...view, method: m }), "user");
   }
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -10,7 +10,7 @@ import { sagaActionsOf } from "./saga-actions.js";
 import { apiView } from "./service-node-view.js";
 import { pythonApiTypes, pythonCalleeTypes } from "./service-python-api.js";
 import { grpcCallViews, grpcServerView } from "./service-grpc-view.js";
-import type { PlannedFile, Planner } from "./types.js";
+import { lazyFile, type PlannedFile, type Planner } from "./types.js";
 
 const T = "services/python-flask";
 
@@ -199,40 +199,40 @@ const GENERATED = [
 export function planPythonService(model: SystemModel, c: Context, render: Render): PlannedFile[] {
   const view = pythonServiceView(model, c);
   const base = `services/${c.name}`;
-  const files: PlannedFile[] = GENERATED.map((f) => ({ path: `${base}/${f}`, content: render(`${T}/${f}`, view), owner: "generated", context: c.name }));
-  if (model.broker.kind === "nats") files.push({ path: `${base}/app/nats_client.py`, content: render(`${T}/app/nats_client.py`, view), owner: "generated", context: c.name });
-  if (view.dbEngine === "mongodb") files.push({ path: `${base}/tests/test_outbox_mongo.py`, content: render(`${T}/tests/test_outbox_mongo.py`, view), owner: "generated", context: c.name });
+  const files: PlannedFile[] = GENERATED.map((f) => lazyFile({ path: `${base}/${f}`, owner: "generated", context: c.name }, () => render(`${T}/${f}`, view)));
+  if (model.broker.kind === "nats") files.push(lazyFile({ path: `${base}/app/nats_client.py`, owner: "generated", context: c.name }, () => render(`${T}/app/nats_client.py`, view)));
+  if (view.dbEngine === "mongodb") files.push(lazyFile({ path: `${base}/tests/test_outbox_mongo.py`, owner: "generated", context: c.name }, () => render(`${T}/tests/test_outbox_mongo.py`, view)));
   if (view.calls.length) {
-    files.push({ path: `${base}/app/clients.py`, content: render(`${T}/app/clients.py`, view), owner: "generated", context: c.name });
-    files.push({ path: `${base}/tests/test_clients.py`, content: render(`${T}/tests/test_clients.py`, view), owner: "generated", context: c.name });
+    files.push(lazyFile({ path: `${base}/app/clients.py`, owner: "generated", context: c.name }, () => render(`${T}/app/clients.py`, view)));
+    files.push(lazyFile({ path: `${base}/tests/test_clients.py`, owner: "generated", context: c.name }, () => render(`${T}/tests/test_clients.py`, view)));
   }
-  if (view.consul) files.push({ path: `${base}/app/discovery.py`, content: render(`${T}/app/discovery.py`, view), owner: "generated", context: c.name });
-  if (view.calleeTypes.length) files.push({ path: `${base}/app/contracts.py`, content: render(`${T}/app/contracts.py`, view), owner: "generated", context: c.name });
+  if (view.consul) files.push(lazyFile({ path: `${base}/app/discovery.py`, owner: "generated", context: c.name }, () => render(`${T}/app/discovery.py`, view)));
+  if (view.calleeTypes.length) files.push(lazyFile({ path: `${base}/app/contracts.py`, owner: "generated", context: c.name }, () => render(`${T}/app/contracts.py`, view)));
   if (view.api) {
-    files.push({ path: `${base}/app/api.py`, content: render(`${T}/app/api.py`, view), owner: "generated", context: c.name });
-    files.push({ path: `${base}/app/validation.py`, content: render(`${T}/app/validation.py`, view), owner: "generated", context: c.name });
-    files.push({ path: `${base}/schemas/api.json`, content: render(`${T}/schemas/api.json`, view), owner: "generated", context: c.name });
-    files.push({ path: `${base}/tests/test_contract.py`, content: render(`${T}/tests/test_contract.py`, view), owner: "generated", context: c.name });
+    files.push(lazyFile({ path: `${base}/app/api.py`, owner: "generated", context: c.name }, () => render(`${T}/app/api.py`, view)));
+    files.push(lazyFile({ path: `${base}/app/validation.py`, owner: "generated", context: c.name }, () => render(`${T}/app/validation.py`, view)));
+    files.push(lazyFile({ path: `${base}/schemas/api.json`, owner: "generated", context: c.name }, () => render(`${T}/schemas/api.json`, view)));
+    files.push(lazyFile({ path: `${base}/tests/test_contract.py`, owner: "generated", context: c.name }, () => render(`${T}/tests/test_contract.py`, view)));
   }
   if (view.sagaActions.length) {
-    files.push({ path: `${base}/app/saga_steps.py`, content: render(`${T}/app/saga_steps.py`, view), owner: "generated", context: c.name });
-    files.push({ path: `${base}/app/saga/__init__.py`, content: render(`${T}/app/saga/__init__.py`, view), owner: "generated", context: c.name });
+    files.push(lazyFile({ path: `${base}/app/saga_steps.py`, owner: "generated", context: c.name }, () => render(`${T}/app/saga_steps.py`, view)));
+    files.push(lazyFile({ path: `${base}/app/saga/__init__.py`, owner: "generated", context: c.name }, () => render(`${T}/app/saga/__init__.py`, view)));
     for (const a of view.sagaActions)
-      files.push({ path: `${base}/app/saga/${a.module}.py`, content: render(`${T}/app/saga/step.py`, { ...view, sagaAction: a }), owner: "user", context: c.name });
+      files.push(lazyFile({ path: `${base}/app/saga/${a.module}.py`, owner: "user", context: c.name }, () => render(`${T}/app/saga/step.py`, { ...view, sagaAction: a })));
   }
   // gRPC (docs/grpc.md): the .proto files, the stubs' loader, the server and its handlers, the clients
-  for (const p of view.protos) files.push({ path: `${base}/${p.file}`, content: render("services/grpc/proto", p), owner: "generated", context: c.name });
-  if (view.hasGrpc) files.push({ path: `${base}/app/grpc_stubs.py`, content: render(`${T}/app/grpc_stubs.py`, view), owner: "generated", context: c.name });
+  for (const p of view.protos) files.push(lazyFile({ path: `${base}/${p.file}`, owner: "generated", context: c.name }, () => render("services/grpc/proto", p)));
+  if (view.hasGrpc) files.push(lazyFile({ path: `${base}/app/grpc_stubs.py`, owner: "generated", context: c.name }, () => render(`${T}/app/grpc_stubs.py`, view)));
   if (view.grpcServer) {
-    files.push({ path: `${base}/proto/health.proto`, content: render("services/grpc/health.proto", {}), owner: "generated", context: c.name });
-    files.push({ path: `${base}/app/grpc_server.py`, content: render(`${T}/app/grpc_server.py`, view), owner: "generated", context: c.name });
-    files.push({ path: `${base}/app/grpc_handlers.py`, content: render(`${T}/app/grpc_handlers.py`, view), owner: "user", context: c.name });
+    files.push(lazyFile({ path: `${base}/proto/health.proto`, owner: "generated", context: c.name }, () => render("services/grpc/health.proto", {})));
+    files.push(lazyFile({ path: `${base}/app/grpc_server.py`, owner: "generated", context: c.name }, () => render(`${T}/app/grpc_server.py`, view)));
+    files.push(lazyFile({ path: `${base}/app/grpc_handlers.py`, owner: "user", context: c.name }, () => render(`${T}/app/grpc_handlers.py`, view)));
   }
-  if (view.grpcCalls.length) files.push({ path: `${base}/app/grpc_clients.py`, content: render(`${T}/app/grpc_clients.py`, view), owner: "generated", context: c.name });
-  files.push({ path: `${base}/app/handlers.py`, content: render(`${T}/app/handlers.py`, view), owner: "user", context: c.name });
-  files.push({ path: `${base}/app/event_handlers.py`, content: render(`${T}/app/event_handlers.py`, view), owner: "user", context: c.name });
+  if (view.grpcCalls.length) files.push(lazyFile({ path: `${base}/app/grpc_clients.py`, owner: "generated", context: c.name }, () => render(`${T}/app/grpc_clients.py`, view)));
+  files.push(lazyFile({ path: `${base}/app/handlers.py`, owner: "user", context: c.name }, () => render(`${T}/app/handlers.py`, view)));
+  files.push(lazyFile({ path: `${base}/app/event_handlers.py`, owner: "user", context: c.name }, () => render(`${T}/app/event_handlers.py`, view)));
   for (const s of view.schemaFiles) {
-    files.push({ path: `${base}/${s.path}`, content: render(`${T}/schemas/event.json`, s), owner: "generated", context: c.name });
+    files.push(lazyFile({ path: `${base}/${s.path}`, owner: "generated", context: c.name }, () => render(`${T}/schemas/event.json`, s)));
   }
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

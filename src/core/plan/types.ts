@@ -21,3 +21,12 @@ export interface PlannedFile {
 
 /** A planner turns the model into files; it renders every byte through templates. */
 export type Planner = (model: SystemModel, render: Render) => PlannedFile[];
+
+/**
+ * A planned file whose text is rendered when it is read (`content` is a getter that renders each time it is
+ * read; nothing is cached). The commit reads it once per file, right before hashing and writing it, so the
+ * rendered tree is never held in memory as a whole (issue #24); tests and other readers see a plain string.
+ */
+export function lazyFile(meta: Omit<PlannedFile, "content">, render: () => string): PlannedFile {
+  return Object.defineProperty(meta as PlannedFile, "content", { get: render, enumerable: true, configurable: true });
+}

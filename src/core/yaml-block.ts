@@ -1,0 +1,107 @@
+// Block YAML of plain JSON data, byte for byte as the `yaml` library writes it with the options the templates'
+// `yaml` helper uses (render.ts), without building a YAML document per call (issue #24: the helper runs ~15 times
+// per context in the Kubernetes manifests, the OpenAPI documents and asyncapi.yaml).
+// Only the layout of block collections is written here; every scalar's text (plain, quoted, which YAML 1.1 words
+// need quotes…) is the library's own, asked once per distinct key and value and cached. Anything this does not
+// cover — a scalar the library writes on more than one line or differently by position (document markers), an
+// explicit key, null, a non-finite number, a value that is not plain data — answers undefined, and the caller
+// asks the library for the whole value. test/unit/yaml-block.test.ts checks equality on random data.
+import { stringify } from "yaml";
+
+export const YAML_OPTIONS = { lineWidth: 0, sortMapEntries: false, version: "1.1" } as const;
+
+type Scalar = string | number | boolean;
+const valueText = new Map<string, string | null>();
+const keyText = new Map<string, string | null>();
+// `%`, `---` or `...` at the start of a line: the library writes such a string by its indentation
+const DOCUMENT_MARKER = /^(%|---|\.\.\.)/m;
+
+function scalarKey(v: Scalar): string {
+  return typeof v === "string" ? `s${v}` : typeof v === "number" ? `n${v}` : v ? "t" : "f";
+}
+
+/** The text of a scalar as a block mapping's value or a sequence item; null when not one line. */
+function valueOf(v: Scalar): string | null {
+  // -0 would share 0's cache key, and the library writes it and non-finite numbers its own way
+  if (typeof v === "number" && (!Number.isFinite(v) || Object.is(v, -0))) return null;
+  const k = scalarKey(v);
+  let t = valueText.get(k);
+  if (t === undefined) {
+    if (typeof v === "string" && DOCUMENT_MARKER.test(v)) t = null;
+    else {
+      const out = stringify({ a: v }, YAML_OPTIONS);
+      t = out.startsWith("a: ") && out.indexOf("\n") === out.length - 1 ? out.slice(3, -1) : null;
+    }
+    valueText.set(k, t);
+  }
+  return t;
+}
+
+/** The text of a block mapping's key; null when not a one-line implicit key. */
+function keyOf(k: string): string | null {
+  let t = keyText.get(k);
+  if (t === undefined) {
+    if (DOCUMENT_MARKER.test(k)) t = null;
+    else {
+      const out = stringify({ [k]: 0 }, YAML_OPTIONS);
+      t = out.endsWith(": 0\n") && out.indexOf("\n") === out.length - 1 && !out.startsWith("?") ? out.slice(0, -4) : null;
+    }
+    keyText.set(k, t);
+  }
+  return t;
+}
+
+const isScalar = (v: unknown): v is Scalar => typeof v === "string" || typeof v === "number" || typeof v === "boolean";
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+
+/** The lines of a non-empty collection at indentation `ind`; false when something is not covered. */
+function collect(v: unknown, ind: string, out: string[], seen: Set<object>): boolean {
+  if (seen.has(v as object)) return false; // reached twice: the library would write an alias
+  seen.add(v as object);
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      if (isScalar(x)) {
+        const t = valueOf(x);
+        if (t === null) return false;
+        out.push(`${ind}- ${t}`);
+      } else if (Array.isArray(x) ? x.length === 0 : isPlainObject(x) && Object.keys(x).length === 0) {
+        out.push(`${ind}- ${Array.isArray(x) ? "[]" : "{}"}`);
+      } else {
+        if (!Array.isArray(x) && !isPlainObject(x)) return false;
+        const start = out.length;
+        if (!collect(x, ind + "  ", out, seen)) return false;
+        out[start] = `${ind}- ${(out[start] as string).slice(ind.length + 2)}`;
+      }
+    }
+    return true;
+  }
+  if (!isPlainObject(v)) return false;
+  for (const k of Object.keys(v)) {
+    const x = v[k];
+    if (x === undefined) return false;
+    const kt = keyOf(k);
+    if (kt === null) return false;
+    if (isScalar(x)) {
+      const t = valueOf(x);
+      if (t === null) return false;
+      out.push(`${ind}${kt}: ${t}`);
+    } else if (Array.isArray(x) ? x.length === 0 : isPlainObject(x) && Object.keys(x).length === 0) {
+      out.push(`${ind}${kt}: ${Array.isArray(x) ? "[]" : "{}"}`);
+    } else {
+      if (!Array.isArray(x) && !isPlainObject(x)) return false;
+      out.push(`${ind}${kt}:`);
+      if (!collect(x, ind + "  ", out, seen)) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * `stringify(v, YAML_OPTIONS)` without its final newline, each line indented by `indent` spaces, for a
+ * non-empty array or plain object of strings, booleans and finite numbers; undefined when not covered.
+ */
+export function blockYaml(v: unknown, indent: number): string | undefined {
+  if (!(Array.isArray(v) ? v.length > 0 : isPlainObject(v) && Object.keys(v).length > 0)) return undefined;
+  const lines: string[] = [];
+  return collect(v, " ".repeat(indent), lines, new Set()) ? lines.join("\n") : undefined;
+}
