@@ -3,6 +3,7 @@
 // are implemented; kafka gets an adapter that raises a NotImplementedError naming the broker.
 import { contractDocument, contractSchemaId } from "../api/openapi.js";
 import type { Context, SystemModel } from "../model.js";
+import { DEFAULT_CALL_RETRIES, DEFAULT_CALL_TIMEOUT_MS, DEFAULT_CIRCUIT_BREAKER } from "../model.js";
 import { toEnvName, toSnake } from "../names.js";
 import type { Render } from "../render.js";
 import { unknownPathFor } from "./paths.js";
@@ -101,6 +102,26 @@ export function pythonServiceView(model: SystemModel, c: Context) {
     ...(c.database ? [req[c.database.engine]] : []),
     ...(hasGrpc ? [req.grpcio, req.protobuf, ...(grpcServer ? [req.grpcioReflection] : [])] : []),
   ].sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : 1));
+  // the sagas it orchestrates (app/sagas.py) and the resilience policy of its calls to each step context: the one
+  // `calls` declares for that context (its bulkhead too), else the defaults — the node orchestrator's choice
+  const sagas = model.sagas
+    .filter((s) => s.orchestrator === c.name)
+    .map((s) => ({ name: s.name, steps: s.steps.map((st) => ({ context: st.context, action: st.action, compensation: st.compensation })) }));
+  const sagaTargets = [...new Set(sagas.flatMap((s) => s.steps.map((st) => st.context)))].sort().map((target) => {
+    const call = c.calls.find((x) => x.target === target);
+    const cb = call?.circuitBreaker ?? DEFAULT_CIRCUIT_BREAKER;
+    return {
+      target,
+      envVar: `${toEnvName(target)}_URL`,
+      defaultUrl: `http://${target}:${portOf.get(target) ?? 80}`,
+      timeoutSeconds: (call?.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS) / 1000,
+      retries: call?.retries ?? DEFAULT_CALL_RETRIES,
+      errorThresholdPercentage: cb.errorThresholdPercentage,
+      resetTimeoutSeconds: cb.resetTimeoutMs / 1000,
+      bulkhead: call?.bulkhead ?? null,
+      declared: !!call,
+    };
+  });
   return {
     system: model.name,
     context: c.name,
@@ -150,6 +171,8 @@ export function pythonServiceView(model: SystemModel, c: Context) {
     sagaActions: sagaActionsOf(model, c)
       .map((a) => ({ ...a, module: `${toSnake(a.saga)}__${toSnake(a.action)}` }))
       .sort((a, b) => (a.module < b.module ? -1 : a.module > b.module ? 1 : 0)),
+    sagas,
+    sagaTargets,
     grpcServer,
     grpcCalls,
     hasGrpc,
@@ -197,9 +220,12 @@ export function planPythonService(model: SystemModel, c: Context, render: Render
   const files: PlannedFile[] = GENERATED.map((f) => ({ path: `${base}/${f}`, content: render(`${T}/${f}`, view), owner: "generated", context: c.name }));
   if (model.broker.kind === "nats") files.push({ path: `${base}/app/nats_client.py`, content: render(`${T}/app/nats_client.py`, view), owner: "generated", context: c.name });
   if (view.dbEngine === "mongodb") files.push({ path: `${base}/tests/test_outbox_mongo.py`, content: render(`${T}/tests/test_outbox_mongo.py`, view), owner: "generated", context: c.name });
-  if (view.calls.length) {
-    files.push({ path: `${base}/app/clients.py`, content: render(`${T}/app/clients.py`, view), owner: "generated", context: c.name });
-    files.push({ path: `${base}/tests/test_clients.py`, content: render(`${T}/tests/test_clients.py`, view), owner: "generated", context: c.name });
+  // the resilient clients serve the calls and the saga orchestrator's step calls
+  if (view.calls.length || view.sagas.length) files.push({ path: `${base}/app/clients.py`, content: render(`${T}/app/clients.py`, view), owner: "generated", context: c.name });
+  if (view.calls.length) files.push({ path: `${base}/tests/test_clients.py`, content: render(`${T}/tests/test_clients.py`, view), owner: "generated", context: c.name });
+  if (view.sagas.length) {
+    files.push({ path: `${base}/app/sagas.py`, content: render(`${T}/app/sagas.py`, view), owner: "generated", context: c.name });
+    files.push({ path: `${base}/tests/test_sagas.py`, content: render(`${T}/tests/test_sagas.py`, view), owner: "generated", context: c.name });
   }
   if (view.calleeTypes.length) files.push({ path: `${base}/app/contracts.py`, content: render(`${T}/app/contracts.py`, view), owner: "generated", context: c.name });
   if (view.api) {

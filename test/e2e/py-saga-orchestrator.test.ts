@@ -1,0 +1,279 @@
+// A python-flask saga orchestrator on real services. orders (python-flask under gunicorn, 2 workers, postgres: the
+// saga state in msa_sagas) orchestrates checkout = stock.reserve (compensation release), payments.charge
+// (compensation refund), stock.confirm. stock is a python-flask participant (postgres for its Idempotency-Key store),
+// payments a node-express one (its store in memory: one process). The step modules are written by the test as a user
+// would: each appends "<step> <sagaId>" to a shared file once it applied the step ("start:<step> <sagaId>" when it
+// begins), so "applied once" and the order of the applications are read across processes and runtimes.
+// Proven: POST /sagas/checkout answers 202 with the status URL and the saga completes, each step applied once, in
+// order; a refused charge (422) compensates reserve and is not compensated itself; a charge answering after orders'
+// 400 ms timeout is refunded after it applied, never before (the money is never left taken); orders killed with
+// SIGKILL (master and workers) mid-charge and started again finishes the saga, each step applied once, in the caller's
+// trace; a step sent twice with one Idempotency-Key is applied once, by either runtime.
+import { randomBytes, randomUUID } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildSystemCached, freePort, httpGet, httpPost, POSTGRES_URL, requireBroker, sharedRequire, startService, waitFor, type ServiceProcess } from "./harness.js";
+import { findPython, generatePythonSystem, startGunicorn, type Gunicorn } from "./flask-support.js";
+
+const SUFFIX = (process.env.MSA_E2E_SUFFIX ?? "").toLowerCase();
+const NAME = `msae2e-pyorch${SUFFIX}`;
+const DB_SUFFIX = SUFFIX.replace(/[^a-z0-9]/g, "_");
+const ORDERS_DB = `msae2e_pyorch_orders${DB_SUFFIX}`;
+const STOCK_DB = `msae2e_pyorch_stock${DB_SUFFIX}`;
+const SYSTEM = `
+version: 1
+name: ${NAME}
+broker: { kind: memory }
+contexts:
+  orders:
+    runtime: python-flask
+    port: 5000
+    database: postgres
+    api: ["GET /orders/{id}"]
+    calls:
+      payments: { timeout: 400ms, retries: 1 }
+  payments:
+    port: 3001
+    api: ["GET /payments/{id}"]
+  stock:
+    runtime: python-flask
+    port: 5001
+    database: postgres
+    api: ["GET /stock/{sku}"]
+sagas:
+  checkout:
+    orchestrator: orders
+    steps:
+      - { context: stock, action: reserve, compensation: release }
+      - { context: payments, action: charge, compensation: refund }
+      - { context: stock, action: confirm }
+`;
+
+/** A python step module: logs its start, may be slow or refuse (as data asks), appends "<step> <sagaId>" once applied. */
+const pyStep = (step: string) => `import os
+import time
+
+from app.saga_steps import SagaStepInput, SagaStepRefused  # noqa: F401
+
+
+def run(step: SagaStepInput) -> dict:
+    with open(os.environ["STEP_LOG"], "a") as f:
+        f.write("start:${step} " + step.saga_id + "\\n")
+    if step.data.get("slow") == "${step}":
+        time.sleep(float(step.data.get("slowMs", 0)) / 1000)
+    if step.data.get("refuse") == "${step}":
+        raise SagaStepRefused("refused: ${step}")
+    with open(os.environ["STEP_LOG"], "a") as f:
+        f.write("${step} " + step.saga_id + "\\n")
+    return {"${step}": True}
+`;
+
+/** The same for the node participant (src/saga/checkout.<step>.ts). */
+const nodeStep = (step: string, fn: string) => `import fs from "node:fs";
+import { SagaStepRefused, type HandlerContext, type SagaStepInput } from "../generated/routes.js";
+
+export async function ${fn}(input: SagaStepInput, _ctx: HandlerContext): Promise<Record<string, unknown>> {
+  const log = process.env.STEP_LOG ?? "";
+  fs.appendFileSync(log, "start:${step} " + input.sagaId + "\\n");
+  if (input.data.slow === "${step}") await new Promise((r) => setTimeout(r, Number(input.data.slowMs ?? 0)));
+  if (input.data.refuse === "${step}") throw new SagaStepRefused("refused: ${step}");
+  fs.appendFileSync(log, "${step} " + input.sagaId + "\\n");
+  return { ${step}: true };
+}
+`;
+
+interface SagaState {
+  sagaId: string;
+  status: string;
+  error?: string;
+  trace?: { traceparent?: string };
+  steps: { action: string; status: string }[];
+}
+
+interface PgClient {
+  connect(): Promise<void>;
+  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
+  end(): Promise<void>;
+}
+async function pgClient(url: string): Promise<PgClient> {
+  const pg = await sharedRequire<{ Client: new (o: { connectionString: string }) => PgClient }>("pg");
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  return c;
+}
+const dbUrl = (db: string): string => POSTGRES_URL.replace(/\/[^/]*$/, `/${db}`);
+
+/** SIGKILL to the gunicorn master and its workers: a crash of the whole server. */
+function killServer(g: Gunicorn): Promise<unknown> {
+  const master = g.child.pid!;
+  const children = fs
+    .readdirSync(`/proc/${master}/task`)
+    .flatMap((t) => fs.readFileSync(`/proc/${master}/task/${t}/children`, "utf8").trim().split(/\s+/))
+    .filter(Boolean)
+    .map(Number);
+  for (const pid of children) process.kill(pid, "SIGKILL");
+  process.kill(master, "SIGKILL");
+  return g.exited;
+}
+
+describe("a python-flask saga orchestrator driving a node and a python participant", () => {
+  let skip: string | null = null;
+  let python = "";
+  let ordersDir = "";
+  let orders: Gunicorn | undefined;
+  let stock: Gunicorn | undefined;
+  let payments: ServiceProcess | undefined;
+  let admin: PgClient | undefined;
+  let stepLog = "";
+  const ordersEnv = (): Record<string, string> => ({
+    DATABASE_URL: dbUrl(ORDERS_DB),
+    BROKER_URL: "memory://",
+    SERVICE_NAME: "orders",
+    PAYMENTS_URL: payments!.url,
+    STOCK_URL: stock!.base,
+    SAGA_LEASE_MS: "1500",
+    SAGA_COMPENSATION_ATTEMPTS: "10",
+  });
+
+  beforeAll(async () => {
+    skip = await requireBroker("postgres");
+    const found = await findPython(["flask", "gunicorn", "psycopg2", "jsonschema"]);
+    skip ??= found.missing ?? null;
+    if (skip || !found.python) return;
+    python = found.python;
+    admin = await pgClient(POSTGRES_URL);
+    for (const db of [ORDERS_DB, STOCK_DB]) {
+      await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+      await admin.query(`CREATE DATABASE ${db}`);
+    }
+    const built = await buildSystemCached(NAME, SYSTEM, { "services/payments/src/saga/checkout.charge.ts": nodeStep("charge", "checkoutCharge"), "services/payments/src/saga/checkout.refund.ts": nodeStep("refund", "checkoutRefund") }, ["payments"]);
+    const dir = generatePythonSystem(SYSTEM);
+    ordersDir = path.join(dir, "services/orders");
+    const saga = path.join(dir, "services/stock/app/saga");
+    for (const step of ["reserve", "release", "confirm"]) fs.writeFileSync(path.join(saga, `checkout__${step}.py`), pyStep(step));
+    stepLog = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "msa-e2e-pyorch-")), "steps.log");
+    fs.writeFileSync(stepLog, "");
+    stock = await startGunicorn(python, path.join(dir, "services/stock"), { DATABASE_URL: dbUrl(STOCK_DB), BROKER_URL: "memory://", SERVICE_NAME: "stock", STEP_LOG: stepLog });
+    payments = await startService(built.service("payments"), { name: "payments", port: await freePort(), env: { SERVICE_NAME: "payments", BROKER_URL: "memory://", STEP_LOG: stepLog } });
+    orders = await startGunicorn(python, ordersDir, ordersEnv());
+  }, 240_000);
+
+  afterAll(async () => {
+    await orders?.stop();
+    await stock?.stop();
+    await payments?.stop();
+    for (const db of [ORDERS_DB, STOCK_DB]) await admin?.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => undefined);
+    await admin?.end();
+  });
+
+  const lines = (sagaId: string): string[] =>
+    fs.readFileSync(stepLog, "utf8").split("\n").filter((l) => l.endsWith(` ${sagaId}`)).map((l) => l.split(" ")[0]!);
+  const applied = (sagaId: string): string[] => lines(sagaId).filter((l) => !l.startsWith("start:"));
+
+  async function finished(sagaId: string, base = orders!.base): Promise<SagaState> {
+    let state: SagaState | undefined;
+    await waitFor(async () => {
+      state = (await httpGet(`${base}/sagas/checkout/${sagaId}`)).body as SagaState;
+      return !["running", "compensating"].includes(state.status);
+    }, 40_000, `saga ${sagaId} to end`);
+    return state!;
+  }
+
+  async function start(data: Record<string, unknown>, headers: Record<string, string> = {}): Promise<string> {
+    const res = await httpPost(`${orders!.base}/sagas/checkout`, data, headers);
+    expect(res.status).toBe(202);
+    const body = res.body as { sagaId: string; status: string; statusUrl: string };
+    expect(body.status).toBe("running");
+    expect(body.statusUrl).toBe(`/sagas/checkout/${body.sagaId}`);
+    expect(res.headers.get("location")).toBe(body.statusUrl);
+    return body.sagaId;
+  }
+
+  it("answers 202 with a status URL and completes, each step applied once, in order; the state is a row of msa_sagas", async (ctx) => {
+    if (skip) ctx.skip(`skipped: ${skip}`);
+    const sagaId = await start({ sku: "A-1" });
+    const s = await finished(sagaId);
+    expect(s.status).toBe("completed");
+    expect(s.steps.map((x) => [x.action, x.status])).toEqual([["reserve", "done"], ["charge", "done"], ["confirm", "done"]]);
+    expect(applied(sagaId)).toEqual(["reserve", "charge", "confirm"]);
+    const db = await pgClient(dbUrl(ORDERS_DB));
+    try {
+      const r = await db.query<{ status: string; owner: string | null }>("SELECT status, owner FROM msa_sagas WHERE saga_id = $1", [sagaId]);
+      expect(r.rows.map((x) => x.status)).toEqual(["completed"]);
+    } finally {
+      await db.end();
+    }
+    expect((await httpGet(`${orders!.base}/sagas/checkout/${randomUUID()}`)).status).toBe(404);
+    expect((await httpPost(`${orders!.base}/sagas/no-such-saga`, {})).status).toBe(404);
+  });
+
+  it("a refused charge (422, node participant) compensates reserve and is not compensated itself", async (ctx) => {
+    if (skip) ctx.skip(`skipped: ${skip}`);
+    const sagaId = await start({ sku: "B-2", refuse: "charge" });
+    const s = await finished(sagaId);
+    expect(s.status).toBe("compensated");
+    expect(s.steps.map((x) => [x.action, x.status])).toEqual([["reserve", "compensated"], ["charge", "failed"], ["confirm", "pending"]]);
+    expect(applied(sagaId)).toEqual(["reserve", "release"]);
+    expect(lines(sagaId)).not.toContain("start:refund");
+  });
+
+  it("a charge answering after the 400 ms timeout is refunded after it applied, never before; then reserve is released", async (ctx) => {
+    if (skip) ctx.skip(`skipped: ${skip}`);
+    const sagaId = await start({ sku: "C-3", slow: "charge", slowMs: 1500 });
+    const s = await finished(sagaId);
+    expect(s.status).toBe("compensated");
+    expect(s.error).toContain("outcome unknown");
+    expect(s.steps.map((x) => [x.action, x.status])).toEqual([["reserve", "compensated"], ["charge", "compensated"], ["confirm", "pending"]]);
+    // the retry carried the key (charge ran once); the refund waited for the charge (503 while in flight) and ran after it
+    expect(applied(sagaId)).toEqual(["reserve", "charge", "refund", "release"]);
+    expect(lines(sagaId).filter((l) => l === "start:charge")).toHaveLength(1);
+    expect(orders!.logs.some((l) => l.msg === "saga compensation failed; retrying" && l.sagaId === sagaId && l.step === "refund")).toBe(true);
+  });
+
+  it("orders killed (SIGKILL, master and workers) mid-charge and started again finishes the saga: each step applied once, in the caller's trace", async (ctx) => {
+    if (skip) ctx.skip(`skipped: ${skip}`);
+    const traceId = randomBytes(16).toString("hex");
+    const corr = `corr-pyorch-crash-${randomUUID()}`;
+    const sagaId = await start({ sku: "D-4", slow: "charge", slowMs: 1000 }, { "X-Correlation-ID": corr, traceparent: `00-${traceId}-${randomBytes(8).toString("hex")}-01` });
+    await waitFor(() => lines(sagaId).includes("start:charge"), 10_000, "charge to start");
+    await killServer(orders!);
+    const db = await pgClient(dbUrl(ORDERS_DB));
+    try {
+      const r = await db.query<{ status: string; state: SagaState }>("SELECT status, state FROM msa_sagas WHERE saga_id = $1", [sagaId]);
+      expect(r.rows[0]?.status).toBe("running");
+      expect(r.rows[0]?.state.steps.map((x) => x.status)).toEqual(["done", "running", "pending"]);
+      expect(r.rows[0]?.state.trace?.traceparent).toContain(traceId);
+    } finally {
+      await db.end();
+    }
+    orders = await startGunicorn(python, ordersDir, ordersEnv());
+    const s = await finished(sagaId);
+    expect(s.status).toBe("completed");
+    expect(orders.logs.filter((l) => l.msg === "resuming interrupted saga" && l.sagaId === sagaId)).toHaveLength(1);
+    // charge was cut short and sent again with its key: replayed, not run again
+    expect(applied(sagaId)).toEqual(["reserve", "charge", "confirm"]);
+    expect(lines(sagaId).filter((l) => l === "start:charge")).toHaveLength(1);
+    // every step request stock saw (before the kill and after) is in the caller's trace, with the saga's correlation id
+    await stock!.waitFor(() => stock!.logs.some((l) => l.msg === "request" && l.path === "/saga/checkout/confirm" && l.correlationId === corr) || undefined, 5_000, "confirm logged");
+    const stepRequests = stock!.logs.filter((l) => l.msg === "request" && l.correlationId === corr);
+    expect(stepRequests.map((l) => l.path)).toEqual(["/saga/checkout/reserve", "/saga/checkout/confirm"]);
+    expect(stepRequests.map((l) => l.trace_id)).toEqual([traceId, traceId]);
+  });
+
+  it("a step sent twice with one Idempotency-Key is applied once, by the node and the python participant", async (ctx) => {
+    if (skip) ctx.skip(`skipped: ${skip}`);
+    for (const [base, step] of [[payments!.url, "charge"], [stock!.base, "reserve"]] as const) {
+      const sagaId = randomUUID();
+      const body = { sagaId, data: { sku: "E-5" } };
+      const first = await httpPost(`${base}/saga/checkout/${step}`, body, { "Idempotency-Key": `${sagaId}:${step}` });
+      const again = await httpPost(`${base}/saga/checkout/${step}`, body, { "Idempotency-Key": `${sagaId}:${step}` });
+      expect(first.status).toBe(200);
+      expect(again.status).toBe(200);
+      expect(again.headers.get("idempotent-replayed")).toBe("true");
+      expect(again.body).toEqual(first.body);
+      expect(applied(sagaId)).toEqual([step]);
+    }
+  });
+});
