@@ -8,13 +8,15 @@
 // order; a refused charge (422) compensates reserve and is not compensated itself; a charge answering after orders'
 // 400 ms timeout is refunded after it applied, never before (the money is never left taken); orders killed with
 // SIGKILL (master and workers) mid-charge and started again finishes the saga, each step applied once, in the caller's
-// trace; a step sent twice with one Idempotency-Key is applied once, by either runtime.
+// trace; a step sent twice with one Idempotency-Key is applied once, by either runtime. billing (python-flask on
+// MariaDB: msa_sagas in mysql) orchestrates topup = payments.charge (refund), stock.reserve (release): it completes, a
+// refused reserve refunds the charge, and a SIGKILL mid-charge is finished by the restarted server, each step once.
 import { randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildSystemCached, freePort, httpGet, httpPost, POSTGRES_URL, requireBroker, sharedRequire, startService, waitFor, type ServiceProcess } from "./harness.js";
+import { buildSystemCached, freePort, httpGet, httpPost, IN_CI, POSTGRES_URL, requireBroker, sharedRequire, startService, tcpReachable, waitFor, type ServiceProcess } from "./harness.js";
 import { findPython, generatePythonSystem, startGunicorn, type Gunicorn } from "./flask-support.js";
 
 const SUFFIX = (process.env.MSA_E2E_SUFFIX ?? "").toLowerCase();
@@ -22,6 +24,8 @@ const NAME = `msae2e-pyorch${SUFFIX}`;
 const DB_SUFFIX = SUFFIX.replace(/[^a-z0-9]/g, "_");
 const ORDERS_DB = `msae2e_pyorch_orders${DB_SUFFIX}`;
 const STOCK_DB = `msae2e_pyorch_stock${DB_SUFFIX}`;
+const BILLING_DB = `msae2e_pyorch_billing${DB_SUFFIX}`;
+const MYSQL_URL_BASE = process.env.MSA_E2E_MYSQL_URL ?? "mysql://root@127.0.0.1:3306";
 const SYSTEM = `
 version: 1
 name: ${NAME}
@@ -34,6 +38,11 @@ contexts:
     api: ["GET /orders/{id}"]
     calls:
       payments: { timeout: 400ms, retries: 1 }
+  billing:
+    runtime: python-flask
+    port: 5002
+    database: mysql
+    api: ["GET /invoices/{id}"]
   payments:
     port: 3001
     api: ["GET /payments/{id}"]
@@ -49,6 +58,11 @@ sagas:
       - { context: stock, action: reserve, compensation: release }
       - { context: payments, action: charge, compensation: refund }
       - { context: stock, action: confirm }
+  topup:
+    orchestrator: billing
+    steps:
+      - { context: payments, action: charge, compensation: refund }
+      - { context: stock, action: reserve, compensation: release }
 `;
 
 /** A python step module: logs its start, may be slow or refuse (as data asks), appends "<step> <sagaId>" once applied. */
@@ -104,6 +118,9 @@ async function pgClient(url: string): Promise<PgClient> {
   return c;
 }
 const dbUrl = (db: string): string => POSTGRES_URL.replace(/\/[^/]*$/, `/${db}`);
+type MyConn = { query(s: string, v?: unknown[]): Promise<[unknown, unknown]>; end(): Promise<void> };
+const mysqlConnect = async (url: string): Promise<MyConn> =>
+  (await sharedRequire<{ createConnection(u: string): Promise<MyConn> }>("mysql2/promise")).createConnection(url);
 
 /** SIGKILL to the gunicorn master and its workers: a crash of the whole server. */
 function killServer(g: Gunicorn): Promise<unknown> {
@@ -122,7 +139,10 @@ describe("a python-flask saga orchestrator driving a node and a python participa
   let skip: string | null = null;
   let python = "";
   let ordersDir = "";
+  let billingDir = "";
   let orders: Gunicorn | undefined;
+  let billing: Gunicorn | undefined;
+  let noMysql: string | null = null;
   let stock: Gunicorn | undefined;
   let payments: ServiceProcess | undefined;
   let admin: PgClient | undefined;
@@ -136,6 +156,7 @@ describe("a python-flask saga orchestrator driving a node and a python participa
     SAGA_LEASE_MS: "1500",
     SAGA_COMPENSATION_ATTEMPTS: "10",
   });
+  const billingEnv = (): Record<string, string> => ({ ...ordersEnv(), DATABASE_URL: `${MYSQL_URL_BASE}/${BILLING_DB}`, SERVICE_NAME: "billing" });
 
   beforeAll(async () => {
     skip = await requireBroker("postgres");
@@ -148,19 +169,43 @@ describe("a python-flask saga orchestrator driving a node and a python participa
       await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
       await admin.query(`CREATE DATABASE ${db}`);
     }
-    const built = await buildSystemCached(NAME, SYSTEM, { "services/payments/src/saga/checkout.charge.ts": nodeStep("charge", "checkoutCharge"), "services/payments/src/saga/checkout.refund.ts": nodeStep("refund", "checkoutRefund") }, ["payments"]);
+    const nodeSteps = {
+      "services/payments/src/saga/checkout.charge.ts": nodeStep("charge", "checkoutCharge"),
+      "services/payments/src/saga/checkout.refund.ts": nodeStep("refund", "checkoutRefund"),
+      "services/payments/src/saga/topup.charge.ts": nodeStep("charge", "topupCharge"),
+      "services/payments/src/saga/topup.refund.ts": nodeStep("refund", "topupRefund"),
+    };
+    const built = await buildSystemCached(NAME, SYSTEM, nodeSteps, ["payments"]);
     const dir = generatePythonSystem(SYSTEM);
     ordersDir = path.join(dir, "services/orders");
     const saga = path.join(dir, "services/stock/app/saga");
     for (const step of ["reserve", "release", "confirm"]) fs.writeFileSync(path.join(saga, `checkout__${step}.py`), pyStep(step));
+    for (const step of ["reserve", "release"]) fs.writeFileSync(path.join(saga, `topup__${step}.py`), pyStep(step));
+    billingDir = path.join(dir, "services/billing");
     stepLog = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "msa-e2e-pyorch-")), "steps.log");
     fs.writeFileSync(stepLog, "");
     stock = await startGunicorn(python, path.join(dir, "services/stock"), { DATABASE_URL: dbUrl(STOCK_DB), BROKER_URL: "memory://", SERVICE_NAME: "stock", STEP_LOG: stepLog });
     payments = await startService(built.service("payments"), { name: "payments", port: await freePort(), env: { SERVICE_NAME: "payments", BROKER_URL: "memory://", STEP_LOG: stepLog } });
     orders = await startGunicorn(python, ordersDir, ordersEnv());
+    // billing: the same orchestrator on MariaDB
+    const pymysql = await findPython(["pymysql"]);
+    noMysql = !(await tcpReachable("127.0.0.1", 3306)) ? "MariaDB is not reachable on 127.0.0.1:3306" : (pymysql.missing ?? null);
+    if (noMysql && IN_CI) throw new Error(`${noMysql} (CI=true: e2e tests must not skip)`);
+    if (noMysql) return;
+    const my = await mysqlConnect(MYSQL_URL_BASE);
+    await my.query(`DROP DATABASE IF EXISTS ${BILLING_DB}`);
+    await my.query(`CREATE DATABASE ${BILLING_DB}`);
+    await my.end();
+    billing = await startGunicorn(python, billingDir, billingEnv());
   }, 240_000);
 
   afterAll(async () => {
+    await billing?.stop();
+    if (billing) {
+      const my = await mysqlConnect(MYSQL_URL_BASE);
+      await my.query(`DROP DATABASE IF EXISTS ${BILLING_DB}`).catch(() => undefined);
+      await my.end();
+    }
     await orders?.stop();
     await stock?.stop();
     await payments?.stop();
@@ -172,21 +217,21 @@ describe("a python-flask saga orchestrator driving a node and a python participa
     fs.readFileSync(stepLog, "utf8").split("\n").filter((l) => l.endsWith(` ${sagaId}`)).map((l) => l.split(" ")[0]!);
   const applied = (sagaId: string): string[] => lines(sagaId).filter((l) => !l.startsWith("start:"));
 
-  async function finished(sagaId: string, base = orders!.base): Promise<SagaState> {
+  async function finished(sagaId: string, base = orders!.base, saga = "checkout"): Promise<SagaState> {
     let state: SagaState | undefined;
     await waitFor(async () => {
-      state = (await httpGet(`${base}/sagas/checkout/${sagaId}`)).body as SagaState;
+      state = (await httpGet(`${base}/sagas/${saga}/${sagaId}`)).body as SagaState;
       return !["running", "compensating"].includes(state.status);
     }, 40_000, `saga ${sagaId} to end`);
     return state!;
   }
 
-  async function start(data: Record<string, unknown>, headers: Record<string, string> = {}): Promise<string> {
-    const res = await httpPost(`${orders!.base}/sagas/checkout`, data, headers);
+  async function start(data: Record<string, unknown>, headers: Record<string, string> = {}, base = orders!.base, saga = "checkout"): Promise<string> {
+    const res = await httpPost(`${base}/sagas/${saga}`, data, headers);
     expect(res.status).toBe(202);
     const body = res.body as { sagaId: string; status: string; statusUrl: string };
     expect(body.status).toBe("running");
-    expect(body.statusUrl).toBe(`/sagas/checkout/${body.sagaId}`);
+    expect(body.statusUrl).toBe(`/sagas/${saga}/${body.sagaId}`);
     expect(res.headers.get("location")).toBe(body.statusUrl);
     return body.sagaId;
   }
@@ -275,5 +320,49 @@ describe("a python-flask saga orchestrator driving a node and a python participa
       expect(again.body).toEqual(first.body);
       expect(applied(sagaId)).toEqual([step]);
     }
+  });
+
+  describe("billing: the orchestrator on MariaDB (msa_sagas in mysql)", () => {
+    const mysqlSkip = (ctx: { skip: (note?: string) => void }): void => {
+      if (skip) ctx.skip(`skipped: ${skip}`);
+      if (noMysql) ctx.skip(`skipped: ${noMysql}`);
+    };
+
+    it("completes, each step applied once; the state is a row of msa_sagas", async (ctx) => {
+      mysqlSkip(ctx);
+      const sagaId = await start({ sku: "M-1" }, {}, billing!.base, "topup");
+      const s = await finished(sagaId, billing!.base, "topup");
+      expect(s.status).toBe("completed");
+      expect(applied(sagaId)).toEqual(["charge", "reserve"]);
+      const my = await mysqlConnect(`${MYSQL_URL_BASE}/${BILLING_DB}`);
+      try {
+        const [rows] = await my.query("SELECT status FROM msa_sagas WHERE saga_id = ?", [sagaId]);
+        expect(rows).toEqual([{ status: "completed" }]);
+      } finally {
+        await my.end();
+      }
+    });
+
+    it("a refused reserve (422, python participant) refunds the charge", async (ctx) => {
+      mysqlSkip(ctx);
+      const sagaId = await start({ sku: "M-2", refuse: "reserve" }, {}, billing!.base, "topup");
+      const s = await finished(sagaId, billing!.base, "topup");
+      expect(s.status).toBe("compensated");
+      expect(s.steps.map((x) => [x.action, x.status])).toEqual([["charge", "compensated"], ["reserve", "failed"]]);
+      expect(applied(sagaId)).toEqual(["charge", "refund"]);
+    });
+
+    it("billing killed (SIGKILL) mid-charge and started again finishes the saga, each step applied once", async (ctx) => {
+      mysqlSkip(ctx);
+      const sagaId = await start({ sku: "M-3", slow: "charge", slowMs: 1000 }, {}, billing!.base, "topup");
+      await waitFor(() => lines(sagaId).includes("start:charge"), 10_000, "charge to start");
+      await killServer(billing!);
+      billing = await startGunicorn(python, billingDir, billingEnv());
+      const s = await finished(sagaId, billing.base, "topup");
+      expect(s.status).toBe("completed");
+      expect(billing.logs.filter((l) => l.msg === "resuming interrupted saga" && l.sagaId === sagaId)).toHaveLength(1);
+      expect(applied(sagaId)).toEqual(["charge", "reserve"]);
+      expect(lines(sagaId).filter((l) => l === "start:charge")).toHaveLength(1);
+    });
   });
 });
