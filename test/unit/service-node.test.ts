@@ -121,7 +121,9 @@ describe("planNodeServices on examples/shop", () => {
 
   it("honours Idempotency-Key in every service, in the context's database", () => {
     for (const s of ["orders", "inventory", "payment"]) {
-      expect(content(`services/${s}/src/generated/app.ts`)).toContain("app.use(idempotency(idempotencyStore, log));");
+      // the shop's contexts are on postgres: a claimed request runs in a transaction of it (the answer commits with the writes)
+      expect(content(`services/${s}/src/generated/app.ts`)).toContain("app.use(idempotency(idempotencyStore, log, sql && !options.idempotencyStore ? sql : undefined));");
+      expect(content(`services/${s}/src/generated/database.ts`)).toContain("async beginRequest(): Promise<RequestTransaction>");
       expect(content(`services/${s}/src/generated/idempotency.ts`)).toContain("CREATE TABLE IF NOT EXISTS msa_idempotency");
       expect(byPath.has(`services/${s}/test/idempotency.test.ts`)).toBe(true);
     }

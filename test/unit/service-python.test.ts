@@ -179,6 +179,27 @@ sagas:
     expect(files.find((f) => f.path.endsWith("app/db.py"))!.content).toContain("version     BIGINT       NOT NULL DEFAULT 0");
   });
 
+  it("a claimed Idempotency-Key request runs in a transaction of a postgres/mysql database: the answer commits with the handler's writes", () => {
+    const model = modelOf(`
+version: 1
+name: shop
+broker: { kind: memory }
+contexts:
+  pay: { runtime: python-flask, port: 5000, database: postgres, api: ["POST /payments"] }
+  my: { runtime: python-flask, port: 5001, database: mysql, api: ["POST /payments"] }
+  docs: { runtime: python-flask, port: 5002, database: mongodb, api: ["POST /docs"] }
+`);
+    const files = planPythonServices(model, render);
+    const file = (p: string): string => files.find((f) => f.path === p)!.content;
+    for (const c of ["pay", "my"]) {
+      expect(file(`services/${c}/app/idempotency.py`)).toContain("g.idempotency_tx = (db, db.begin_request())");
+      expect(file(`services/${c}/app/idempotency.py`)).toContain("store.complete(key, route, response.status_code, headers, response.get_data(), tx=tx)");
+      expect(file(`services/${c}/app/db.py`)).toContain('failpoint("idempotency-after-commit")');
+      expect(file(`services/${c}/app/db.py`)).toContain("with joined.savepoint():");
+    }
+    expect(file("services/docs/app/idempotency.py")).not.toContain("begin_request");
+  });
+
   it("writes the handlers once (user-owned) and everything else as generated", () => {
     const files = planPythonServices(modelOf(SYSTEM), render);
     const user = files.filter((f) => f.owner === "user").map((f) => f.path);
