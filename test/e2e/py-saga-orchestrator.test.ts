@@ -250,6 +250,10 @@ describe("a python-flask saga orchestrator driving a node and a python participa
     } finally {
       await db.end();
     }
+    // the step calls are counted as the node clients count them
+    const metrics = String((await httpGet(`${orders!.base}/metrics`)).body);
+    expect(metrics).toMatch(/outbound_calls_total\{result="ok",target="payments"\} [1-9]/);
+    expect(metrics).toMatch(/outbound_calls_total\{result="ok",target="stock"\} [2-9]/);
     expect((await httpGet(`${orders!.base}/sagas/checkout/${randomUUID()}`)).status).toBe(404);
     expect((await httpPost(`${orders!.base}/sagas/no-such-saga`, {})).status).toBe(404);
   });
