@@ -258,6 +258,21 @@ describe("a python-flask saga orchestrator driving a node and a python participa
     expect((await httpPost(`${orders!.base}/sagas/no-such-saga`, {})).status).toBe(404);
   });
 
+  it("POST /sagas with an Idempotency-Key: the instance is saved with the stored 202 (one commit), a repeat gets the same saga", async (ctx) => {
+    if (skip) ctx.skip(`skipped: ${skip}`);
+    const key = `start-${randomUUID()}`;
+    const first = await httpPost(`${orders!.base}/sagas/checkout`, { sku: "K-1" }, { "Idempotency-Key": key });
+    expect(first.status).toBe(202);
+    const sagaId = (first.body as { sagaId: string }).sagaId;
+    const again = await httpPost(`${orders!.base}/sagas/checkout`, { sku: "K-1" }, { "Idempotency-Key": key });
+    expect(again.status).toBe(202);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect((again.body as { sagaId: string }).sagaId).toBe(sagaId);
+    expect((await finished(sagaId)).status).toBe("completed");
+    expect(applied(sagaId)).toEqual(["reserve", "charge", "confirm"]);
+    expect(orders!.logs.some((l) => l.msg === "saga taken over by another replica; stopped driving it")).toBe(false);
+  });
+
   it("a refused charge (422, node participant) compensates reserve and is not compensated itself", async (ctx) => {
     if (skip) ctx.skip(`skipped: ${skip}`);
     const sagaId = await start({ sku: "B-2", refuse: "charge" });
@@ -345,6 +360,20 @@ describe("a python-flask saga orchestrator driving a node and a python participa
       } finally {
         await my.end();
       }
+    });
+
+    it("POST /sagas with an Idempotency-Key on mysql: saved with the stored 202, driven at once, a repeat gets the same saga", async (ctx) => {
+      mysqlSkip(ctx);
+      const key = `start-${randomUUID()}`;
+      const first = await httpPost(`${billing!.base}/sagas/topup`, { sku: "M-K" }, { "Idempotency-Key": key });
+      expect(first.status).toBe(202);
+      const sagaId = (first.body as { sagaId: string }).sagaId;
+      const again = await httpPost(`${billing!.base}/sagas/topup`, { sku: "M-K" }, { "Idempotency-Key": key });
+      expect(again.headers.get("idempotent-replayed")).toBe("true");
+      expect((again.body as { sagaId: string }).sagaId).toBe(sagaId);
+      expect((await finished(sagaId, billing!.base, "topup")).status).toBe("completed");
+      expect(applied(sagaId)).toEqual(["charge", "reserve"]);
+      expect(billing!.logs.some((l) => l.msg === "saga taken over by another replica; stopped driving it" || l.msg === "resuming interrupted saga")).toBe(false);
     });
 
     it("a refused reserve (422, python participant) refunds the charge", async (ctx) => {
