@@ -1,10 +1,10 @@
 // The Idempotency-Key claim's answer is stored in the handler's transaction (node-express on postgres and on
 // MariaDB): `POST /payments` with an Idempotency-Key runs in a request transaction opened by
-// src/generated/idempotency.ts; the handler's ctx.db.transaction block joins it (a savepoint), and the stored answer
-// commits with the handler's row. MSA_FAILPOINT=idempotency-after-commit SIGKILLs the process right after that
+// src/generated/idempotency.ts; the handler's ctx.db.transaction block (a savepoint) and its ctx.db.query join it,
+// and the stored answer commits with the handler's rows. MSA_FAILPOINT=idempotency-after-commit SIGKILLs the process right after that
 // commit, before the answer is sent: the caller sees the connection drop; the restarted service answers the repeat
 // with the stored answer (Idempotent-Replayed: true) without running the handler again: one row. A handler that
-// wrote its row and then failed (500) leaves neither the row nor the answer.
+// wrote its rows and then failed (500) leaves neither the rows nor the answer.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildSystemCached, httpPost, IN_CI, POSTGRES_URL, requireBroker, sharedRequire, startService, tcpReachable, type BuiltSystem, type ServiceProcess } from "./harness.js";
@@ -29,7 +29,7 @@ contexts:
     api: ["POST /payments"]
 `;
 
-/** The handler as a user writes it: one row per payment in a ctx.db.transaction block; `fail` fails after it. */
+/** The handler as a user writes it: a row in a ctx.db.transaction block, another by ctx.db.query; `fail` fails after both. */
 const handler = (placeholder: string): string => `import type { Request, Response } from "express";
 import type { HandlerContext } from "../generated/routes.js";
 
@@ -38,6 +38,8 @@ export async function postPayments(req: Request, res: Response, ctx: HandlerCont
   await ctx.db.transaction(async (tx) => {
     await tx.query("INSERT INTO payments (id) VALUES (${placeholder})", [body.id]);
   });
+  // a write outside any block: ctx.db.query runs in the request transaction too
+  await ctx.db.query("INSERT INTO payments (id) VALUES (${placeholder})", [body.id + ":q"]);
   if (body.fail) throw new Error("failed after the write");
   res.status(201).json({ id: body.id, charged: true });
 }
@@ -130,12 +132,14 @@ describe("Idempotency-Key: the answer commits with the handler's writes (node-ex
       expect(first.status).toBe(0); // no answer: the process died after COMMIT (the harness reports a dropped connection as 0)
       await t.proc!.exited;
       expect(await t.count(id)).toBe(1);
+      expect(await t.count(`${id}:q`)).toBe(1);
       await t.start();
       const again = await httpPost(`${t.proc!.url}/payments`, { id }, { "Idempotency-Key": key });
       expect(again.status).toBe(201);
       expect(again.headers.get("idempotent-replayed")).toBe("true");
       expect(again.body).toEqual({ id, charged: true });
       expect(await t.count(id)).toBe(1);
+      expect(await t.count(`${id}:q`)).toBe(1);
     });
 
     it(`${engine}: a handler failing after its write (500) leaves neither the row nor the answer; the retry runs it`, async (ctx) => {
@@ -150,6 +154,7 @@ describe("Idempotency-Key: the answer commits with the handler's writes (node-ex
       expect(retried.status).toBe(500);
       expect(retried.headers.get("idempotent-replayed")).toBeNull();
       expect(await t.count(id)).toBe(0);
+      expect(await t.count(`${id}:q`)).toBe(0);
     });
   }
 });
