@@ -209,7 +209,12 @@ export const EXPLANATIONS: Readonly<Record<string, Explanation>> = {
     bad: "contexts:\n  accounts:\n    runtime: python-flask\n    database: postgres\n    persistence: event-sourced\n    publishes: [account.opened]",
     good: "contexts:\n  accounts:\n    runtime: node-express\n    database: postgres\n    persistence: event-sourced\n    publishes: [account.opened]",
   },
-  "runtime-support": { text: "python-flask contexts get no Kafka event adapter and no saga orchestrator yet; use node-express for those contexts or another broker." },
+  "runtime-support": { text: "python-flask contexts get no Kafka event adapter yet; use node-express for those contexts or another broker (rabbitmq or nats)." },
+  "saga-orchestrator-store": {
+    text: "A python-flask saga orchestrator keeps every saga instance in the table msa_sagas of its context's postgres or mysql database: gunicorn's workers and the replicas share it, each instance is owned for a lease that its driver renews, and instances whose owner died are claimed (SELECT … FOR UPDATE SKIP LOCKED) and resumed. Without a SQL database there is nothing to share, so msa refuses: give the orchestrating context `database: postgres` (or mysql), or orchestrate the saga from a node-express context.",
+    bad: "contexts:\n  orders:\n    runtime: python-flask\nsagas:\n  checkout:\n    orchestrator: orders\n    steps:\n      - { context: payments, action: charge, compensation: refund }",
+    good: "contexts:\n  orders:\n    runtime: python-flask\n    database: postgres\nsagas:\n  checkout:\n    orchestrator: orders\n    steps:\n      - { context: payments, action: charge, compensation: refund }",
+  },
   "environment-namespace-unique": {
     text: "Each environment (dev, staging, prod) deploys into its own namespace, so a dev deploy can never land in prod's. Two environments that resolve to the same namespace (set explicitly under `environments`, or by the defaults `<ns>-dev`, `<ns>-staging`, `<ns>`) are refused: give each its own.",
     bad: "environments:\n  dev: { namespace: shop }\n  prod: { namespace: shop }",

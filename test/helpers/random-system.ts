@@ -255,6 +255,14 @@ export function randomSystem(seed: number): string {
     const sagas: Obj = {};
     for (let i = int(1, 2); i > 0; i--) {
       const orchestrator = pick(ctxNames);
+      // a python-flask orchestrator keeps its saga state in postgres or mysql (rule saga-orchestrator-store)
+      const oc = contexts[orchestrator]!;
+      const defaults = (sys.defaults ?? {}) as Obj;
+      const engine = (db: unknown): unknown => (db && typeof db === "object" ? (db as Obj).engine : db);
+      if ((oc.runtime ?? defaults.runtime) === "python-flask" && !["postgres", "mysql"].includes(String(engine(oc.database ?? defaults.database)))) {
+        if (dbNames.has(`postgres${orchestrator}`)) oc.runtime = "node-express";
+        else oc.database = "postgres";
+      }
       const others = ctxNames.filter((c) => c !== orchestrator);
       const steps = Array.from({ length: int(1, Math.min(3, others.length)) }, (_, j) => {
         const st: Obj = { context: pick(others), action: `${pick(["reserve", "charge", "ship", "doIt", "step_", "a-b"])}${j}` };

@@ -111,6 +111,17 @@ const CASES: Case[] = [
   { rule: "context-isolated", bad: sub("    api: [\"GET /other\"]\n    consumes: [thing.created]\n", "").replace("    calls:\n      beta: { timeout: 1s }\n", "").replace("publishes: [thing.created]", "publishes: []").replace("events:\n  thing.created:\n    schema: { type: object, properties: { id: { type: string } } }\n", ""), at: [15, 3] },
   { rule: "call-timeout", bad: sub("beta: { timeout: 1s }", "beta: { retries: 1 }"), at: [16, 7] },
   { rule: "runtime-support", bad: sub("name: demo\n", "name: demo\nbroker: { kind: kafka }\n").replace("  beta:\n    port: 3001", "  beta:\n    runtime: python-flask\n    port: 3001"), at: [18, 3], good: sub("name: demo\n", "name: demo\nbroker: { kind: nats }\n").replace("  beta:\n    port: 3001", "  beta:\n    runtime: python-flask\n    port: 3001") },
+  {
+    rule: "saga-orchestrator-store",
+    bad:
+      sub("  beta:\n    port: 3001\n    database: postgres\n", "  beta:\n    runtime: python-flask\n    port: 3001\n") +
+      "sagas:\n  s1:\n    orchestrator: beta\n    steps:\n      - { context: alpha, action: a1, compensation: c1 }\n",
+    at: [27, 19],
+    good:
+      sub("  beta:\n    port: 3001\n    database: postgres\n", "  beta:\n    runtime: python-flask\n    port: 3001\n    database: mysql\n") +
+      "sagas:\n  s1:\n    orchestrator: beta\n    steps:\n      - { context: alpha, action: a1, compensation: c1 }\n",
+    messageIncludes: "give beta `database: postgres`",
+  },
   // event sourcing and read models (docs/event-sourcing.md); beta's consumes is on line 21
   {
     rule: "es-database",

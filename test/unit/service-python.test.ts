@@ -99,6 +99,86 @@ sagas:
     expect(plain.find((f) => f.path.endsWith("catalog/app/__init__.py"))!.content).not.toContain("saga");
   });
 
+  it("orchestrates sagas: app/sagas.py with the steps in order, each step context's policy (declared, else the defaults) and its URL", () => {
+    const model = modelOf(`
+version: 1
+name: shop
+broker: { kind: memory }
+contexts:
+  orders:
+    runtime: python-flask
+    port: 5000
+    database: postgres
+    api: ["GET /orders/{id}"]
+    calls:
+      payments: { timeout: 400ms, retries: 1, bulkhead: { maxConcurrent: 4, maxQueue: 8 } }
+  payments: { port: 3001, api: ["GET /payments/{id}"] }
+  stock: { runtime: python-flask, port: 5001, api: ["GET /stock/{sku}"] }
+sagas:
+  place-order:
+    orchestrator: orders
+    steps:
+      - { context: stock, action: reserve, compensation: release }
+      - { context: payments, action: charge, compensation: refund }
+      - { context: stock, action: confirm }
+`);
+    const orders = model.contexts.find((c) => c.name === "orders")!;
+    const view = pythonServiceView(model, orders);
+    expect(view.sagas).toEqual([
+      {
+        name: "place-order",
+        steps: [
+          { context: "stock", action: "reserve", compensation: "release" },
+          { context: "payments", action: "charge", compensation: "refund" },
+          { context: "stock", action: "confirm", compensation: null },
+        ],
+      },
+    ]);
+    expect(view.sagaTargets).toEqual([
+      { target: "payments", envVar: "PAYMENTS_URL", defaultUrl: "http://payments:3001", timeoutSeconds: 0.4, retries: 1, errorThresholdPercentage: 50, resetTimeoutSeconds: 30, bulkhead: { maxConcurrent: 4, maxQueue: 8 }, declared: true },
+      { target: "stock", envVar: "STOCK_URL", defaultUrl: "http://stock:5001", timeoutSeconds: 5, retries: 2, errorThresholdPercentage: 50, resetTimeoutSeconds: 30, bulkhead: null, declared: false },
+    ]);
+    const files = planPythonServices(model, render).filter((f) => f.context === "orders");
+    const byPath = new Map(files.map((f) => [f.path.replace("services/orders/", ""), f]));
+    for (const p of ["app/sagas.py", "app/clients.py", "tests/test_sagas.py"]) expect(byPath.get(p)?.owner, p).toBe("generated");
+    const sagas = byPath.get("app/sagas.py")!.content;
+    expect(sagas).toContain('    "place-order": [\n        ("stock", "reserve", "release"),\n        ("payments", "charge", "refund"),\n        ("stock", "confirm", None),\n    ],');
+    expect(sagas).toContain("FOR UPDATE SKIP LOCKED");
+    expect(sagas).toContain("ON CONFLICT (saga_id) DO UPDATE");
+    expect(byPath.get("app/config.py")!.content).toContain('"stock": {"env": "STOCK_URL", "default": "http://stock:5001", "timeout": 5, "retries": 2,');
+    expect(byPath.get("app/db.py")!.content).toContain("CREATE TABLE IF NOT EXISTS msa_sagas");
+    expect(byPath.get("app/__init__.py")!.content).toContain("register_sagas(app)");
+    expect(byPath.get("gunicorn.conf.py")!.content).toContain("start_sagas(config)");
+    // the participants and a context without sagas get none of it
+    const stock = planPythonServices(model, render).filter((f) => f.context === "stock");
+    expect(stock.some((f) => f.path.endsWith("app/sagas.py") || f.path.endsWith("app/clients.py"))).toBe(false);
+    expect(stock.find((f) => f.path.endsWith("app/db.py"))!.content).not.toContain("msa_sagas");
+    const plain = planPythonServices(modelOf(SYSTEM), render);
+    expect(plain.find((f) => f.path.endsWith("gunicorn.conf.py"))!.content).not.toContain("sagas");
+  });
+
+  it("a mysql orchestrator keeps msa_sagas in mysql: fenced UPDATE on a version, claims with SELECT … FOR UPDATE SKIP LOCKED", () => {
+    const model = modelOf(`
+version: 1
+name: shop
+broker: { kind: memory }
+contexts:
+  billing: { runtime: python-flask, port: 5000, database: mysql, api: ["GET /invoices/{id}"] }
+  payments: { port: 3001, api: ["GET /payments/{id}"] }
+sagas:
+  topup:
+    orchestrator: billing
+    steps:
+      - { context: payments, action: charge, compensation: refund }
+`);
+    const files = planPythonServices(model, render).filter((f) => f.context === "billing");
+    const sagas = files.find((f) => f.path.endsWith("app/sagas.py"))!.content;
+    expect(sagas).toContain("version = version + 1");
+    expect(sagas).toContain("LIMIT %s FOR UPDATE SKIP LOCKED");
+    expect(sagas).not.toContain("ON CONFLICT");
+    expect(files.find((f) => f.path.endsWith("app/db.py"))!.content).toContain("version     BIGINT       NOT NULL DEFAULT 0");
+  });
+
   it("writes the handlers once (user-owned) and everything else as generated", () => {
     const files = planPythonServices(modelOf(SYSTEM), render);
     const user = files.filter((f) => f.owner === "user").map((f) => f.path);

@@ -3,6 +3,7 @@
 // are implemented; kafka gets an adapter that raises a NotImplementedError naming the broker.
 import { contractDocument, contractSchemaId } from "../api/openapi.js";
 import type { Context, SystemModel } from "../model.js";
+import { DEFAULT_CALL_RETRIES, DEFAULT_CALL_TIMEOUT_MS, DEFAULT_CIRCUIT_BREAKER } from "../model.js";
 import { toEnvName, toSnake } from "../names.js";
 import type { Render } from "../render.js";
 import { unknownPathFor } from "./paths.js";
@@ -104,6 +105,26 @@ export function pythonServiceView(model: SystemModel, c: Context) {
     ...(hasGrpc ? [req.grpcio, req.protobuf, ...(grpcServer ? [req.grpcioReflection] : [])] : []),
     ...(model.discovery === "consul" ? [req.consul] : []),
   ].sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : 1));
+  // the sagas it orchestrates (app/sagas.py) and the resilience policy of its calls to each step context: the one
+  // `calls` declares for that context (its bulkhead too), else the defaults — the node orchestrator's choice
+  const sagas = model.sagas
+    .filter((s) => s.orchestrator === c.name)
+    .map((s) => ({ name: s.name, steps: s.steps.map((st) => ({ context: st.context, action: st.action, compensation: st.compensation })) }));
+  const sagaTargets = [...new Set(sagas.flatMap((s) => s.steps.map((st) => st.context)))].sort().map((target) => {
+    const call = c.calls.find((x) => x.target === target);
+    const cb = call?.circuitBreaker ?? DEFAULT_CIRCUIT_BREAKER;
+    return {
+      target,
+      envVar: `${toEnvName(target)}_URL`,
+      defaultUrl: `http://${target}:${portOf.get(target) ?? 80}`,
+      timeoutSeconds: (call?.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS) / 1000,
+      retries: call?.retries ?? DEFAULT_CALL_RETRIES,
+      errorThresholdPercentage: cb.errorThresholdPercentage,
+      resetTimeoutSeconds: cb.resetTimeoutMs / 1000,
+      bulkhead: call?.bulkhead ?? null,
+      declared: !!call,
+    };
+  });
   return {
     system: model.name,
     context: c.name,
@@ -153,6 +174,8 @@ export function pythonServiceView(model: SystemModel, c: Context) {
     sagaActions: sagaActionsOf(model, c)
       .map((a) => ({ ...a, module: `${toSnake(a.saga)}__${toSnake(a.action)}` }))
       .sort((a, b) => (a.module < b.module ? -1 : a.module > b.module ? 1 : 0)),
+    sagas,
+    sagaTargets,
     grpcServer,
     grpcCalls,
     hasGrpc,
@@ -202,9 +225,12 @@ export function planPythonService(model: SystemModel, c: Context, render: Render
   const files: PlannedFile[] = GENERATED.map((f) => lazyFile({ path: `${base}/${f}`, owner: "generated", context: c.name }, () => render(`${T}/${f}`, view)));
   if (model.broker.kind === "nats") files.push(lazyFile({ path: `${base}/app/nats_client.py`, owner: "generated", context: c.name }, () => render(`${T}/app/nats_client.py`, view)));
   if (view.dbEngine === "mongodb") files.push(lazyFile({ path: `${base}/tests/test_outbox_mongo.py`, owner: "generated", context: c.name }, () => render(`${T}/tests/test_outbox_mongo.py`, view)));
-  if (view.calls.length) {
-    files.push(lazyFile({ path: `${base}/app/clients.py`, owner: "generated", context: c.name }, () => render(`${T}/app/clients.py`, view)));
-    files.push(lazyFile({ path: `${base}/tests/test_clients.py`, owner: "generated", context: c.name }, () => render(`${T}/tests/test_clients.py`, view)));
+  // the resilient clients serve the calls and the saga orchestrator's step calls
+  if (view.calls.length || view.sagas.length) files.push(lazyFile({ path: `${base}/app/clients.py`, owner: "generated", context: c.name }, () => render(`${T}/app/clients.py`, view)));
+  if (view.calls.length) files.push(lazyFile({ path: `${base}/tests/test_clients.py`, owner: "generated", context: c.name }, () => render(`${T}/tests/test_clients.py`, view)));
+  if (view.sagas.length) {
+    files.push(lazyFile({ path: `${base}/app/sagas.py`, owner: "generated", context: c.name }, () => render(`${T}/app/sagas.py`, view)));
+    files.push(lazyFile({ path: `${base}/tests/test_sagas.py`, owner: "generated", context: c.name }, () => render(`${T}/tests/test_sagas.py`, view)));
   }
   if (view.consul) files.push(lazyFile({ path: `${base}/app/discovery.py`, owner: "generated", context: c.name }, () => render(`${T}/app/discovery.py`, view)));
   if (view.calleeTypes.length) files.push(lazyFile({ path: `${base}/app/contracts.py`, owner: "generated", context: c.name }, () => render(`${T}/app/contracts.py`, view)));

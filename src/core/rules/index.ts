@@ -18,6 +18,7 @@ import { deployStrategy, discoverySupport, routeSplit, routeTarget } from "./pro
 import { gatewayJwks, gatewayRateLimitStore } from "./gateway.js";
 import { grpcCallee, grpcName, grpcPort, grpcSchema } from "./grpc.js";
 import { runtimeSupport } from "./runtime-support.js";
+import { sagaOrchestratorStore } from "./sagas.js";
 import type { Rule } from "./types.js";
 import { callTimeout, contextIsolated, gatewayRoutesUnused } from "./warnings.js";
 
@@ -56,6 +57,7 @@ export const RULES: readonly Rule[] = [
   gatewayRateLimitStore,
   gatewayJwks,
   runtimeSupport,
+  sagaOrchestratorStore,
   brokerRetryDelays,
   brokerKafkaUnused,
   callBulkhead,

@@ -5,18 +5,13 @@ import type { Rule } from "./types.js";
 export const runtimeSupport: Rule = {
   id: "runtime-support",
   severity: "warning",
-  summary: "python-flask contexts: no Kafka event adapter and no saga orchestrator are generated yet",
+  summary: "python-flask contexts: no Kafka event adapter is generated yet",
   check({ model, at }) {
     const out: Diagnostic[] = [];
     for (const c of model.contexts) {
       if (c.runtime !== "python-flask") continue;
       if (model.broker.kind === "kafka" && (c.publishes.length || c.consumes.length))
         out.push(at(["contexts", c.name], `${c.name} is python-flask and uses events, but msa generates no Kafka adapter for python-flask yet (it raises NotImplementedError); use node-express for ${c.name}, or broker rabbitmq or nats`, { key: true, severity: "warning" }));
-    }
-    for (const s of model.sagas) {
-      const orch = model.contexts.find((c) => c.name === s.orchestrator);
-      if (orch?.runtime === "python-flask")
-        out.push(at(["sagas", s.name, "orchestrator"], `saga ${s.name} is orchestrated by ${orch.name}, a python-flask context, and msa generates saga orchestrators for node-express only; orchestrate it from a node-express context`, { severity: "warning" }));
     }
     return out;
   },
