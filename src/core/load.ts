@@ -151,6 +151,12 @@ export function positionOf(loaded: LoadedDocument, path: readonly PathSegment[],
     // the same text, so the same nodes; it starts at a line start, so columns are the file's and lines shift.
     const { entry, depth } = fast.index.deepestEntry(path);
     if (entry) {
+      // the entry of the last segment itself: its key, or a value that starts on the key's line, is where the
+      // line says (the slice parse would find the same; test/unit/yaml-fast.test.ts compares every path)
+      if (depth === path.length) {
+        const at = fast.index.entryPosition(entry, opts.key === true);
+        if (at) return at;
+      }
       const key = `${entry.start}:${entry.end}`;
       let slice = fast.parsed.get(key);
       if (slice === undefined) {
@@ -166,13 +172,17 @@ export function positionOf(loaded: LoadedDocument, path: readonly PathSegment[],
   return positionIn(wholeDocument(loaded), path, opts);
 }
 
-/** The precise document of a fast-path load, parsed once on first need. */
+/**
+ * The precise document of a fast-path load, parsed once on first need. Kept apart from `precise`: a path the
+ * lines cannot lead into (the root, say) must not turn every later lookup into a walk of the whole document.
+ */
+const whole = new WeakMap<LoadedDocument, Precise>();
 function wholeDocument(loaded: LoadedDocument): Precise {
-  let p = precise.get(loaded);
+  let p = whole.get(loaded);
   if (!p) {
     const lineCounter = new LineCounter();
     p = { doc: parseDocument(loaded.text, { lineCounter, ...PARSE_OPTIONS }), lineCounter };
-    precise.set(loaded, p);
+    whole.set(loaded, p);
   }
   return p;
 }

@@ -270,6 +270,22 @@ export class LineIndex {
     return { entry: found, depth };
   }
 
+  /**
+   * Where an entry's key starts (`key`), or its value when that starts on the key's line as a plain, quoted or
+   * flow scalar — read from the line alone; undefined when only a parse can tell (a value on the lines below, a
+   * block scalar).
+   */
+  entryPosition(entry: Entry, key: boolean): { line: number; column: number } | undefined {
+    const line = this.lines[entry.start] as string;
+    const m = SIMPLE_KEY.exec(line);
+    if (!m) return undefined;
+    const ind = (m[1] as string).length;
+    if (key) return { line: entry.start + 1, column: ind + 1 };
+    const value = m[3];
+    if (value === undefined || value === "" || /^[#|>]/.test(value)) return undefined;
+    return { line: entry.start + 1, column: line.length - value.length + 1 };
+  }
+
   /** The entries of the mapping whose keys sit at `ind` in lines [from, to), by their plain key text. */
   private region(from: number, to: number, ind: number): Map<string, Entry> {
     const id = `${from}:${to}:${ind}`;
