@@ -1,11 +1,20 @@
 // Stage 1: YAML text → document with positions. Pure: takes text, returns data and diagnostics.
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, visit, type Document, type Node } from "yaml";
+import { createRequire } from "node:module";
+import type { Document, LineCounter, Node } from "yaml";
 import { diagnostic, type Diagnostic, type Position } from "./diagnostics.js";
 
 import { MAX_SYSTEM_FILE_BYTES } from "./limits.js";
 import { fastYamlData, LineIndex } from "./yaml-fast.js";
 
 export { MAX_SYSTEM_FILE_BYTES };
+
+/**
+ * The `yaml` library, loaded on first need: a fast-path load whose diagnostics all sit where the lines say
+ * never needs it (loading it is ~20 ms of a 0.3 s budget, issue #24).
+ */
+const require = createRequire(import.meta.url);
+let yamlLib: typeof import("yaml") | undefined;
+const Y = (): typeof import("yaml") => (yamlLib ??= require("yaml") as typeof import("yaml"));
 /** Aliases are legal YAML, but a billion-laughs document expands them exponentially. */
 export const MAX_ALIAS_COUNT = 100;
 
@@ -61,6 +70,7 @@ export function loadYamlText(text: string, file: string, opts: { precise?: boole
       return { loaded, diagnostics: [] };
     }
   }
+  const { LineCounter, parseDocument } = Y();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, ...PARSE_OPTIONS });
   const diagnostics: Diagnostic[] = [];
@@ -124,6 +134,7 @@ function firstLine(s: string): string {
 
 function firstAliasPosition(doc: Document.Parsed, lc: LineCounter): Position | undefined {
   let found: Position | undefined;
+  const { visit } = Y();
   visit(doc, {
     Alias(_key, node) {
       if (node.range) {
@@ -160,6 +171,7 @@ export function positionOf(loaded: LoadedDocument, path: readonly PathSegment[],
       const key = `${entry.start}:${entry.end}`;
       let slice = fast.parsed.get(key);
       if (slice === undefined) {
+        const { LineCounter, parseDocument } = Y();
         const lineCounter = new LineCounter();
         const text = fast.index.lines.slice(entry.start, entry.end).join("\n") + "\n";
         const doc = parseDocument(text, { lineCounter, ...PARSE_OPTIONS });
@@ -180,6 +192,7 @@ const whole = new WeakMap<LoadedDocument, Precise>();
 function wholeDocument(loaded: LoadedDocument): Precise {
   let p = whole.get(loaded);
   if (!p) {
+    const { LineCounter, parseDocument } = Y();
     const lineCounter = new LineCounter();
     p = { doc: parseDocument(loaded.text, { lineCounter, ...PARSE_OPTIONS }), lineCounter };
     whole.set(loaded, p);
@@ -188,6 +201,7 @@ function wholeDocument(loaded: LoadedDocument): Precise {
 }
 
 function positionIn(loaded: Precise, path: readonly PathSegment[], opts: { key?: boolean }): Position {
+  const { isMap, isScalar, isSeq } = Y();
   let node: unknown = loaded.doc.contents;
   let best: [number, number, number] | undefined = (node as Node | null)?.range ?? undefined;
   for (let i = 0; i < path.length; i++) {
