@@ -167,6 +167,10 @@ export function positionOf(loaded: LoadedDocument, path: readonly PathSegment[],
       if (depth === path.length) {
         const at = fast.index.entryPosition(entry, opts.key === true);
         if (at) return at;
+      } else if (depth === path.length - 1 && typeof path[depth] === "number") {
+        // an item of a flow sequence on the key's line (`publishes: [a, b]`)
+        const at = fast.index.flowItemPosition(entry, path[depth] as number);
+        if (at) return at;
       }
       const key = `${entry.start}:${entry.end}`;
       let slice = fast.parsed.get(key);

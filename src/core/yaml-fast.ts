@@ -286,6 +286,49 @@ export class LineIndex {
     return { line: entry.start + 1, column: line.length - value.length + 1 };
   }
 
+  /**
+   * Where item `index` of a flow sequence that is an entry's whole value on the key's line starts
+   * (`key: [a, "b", {c: 1}]`); undefined when the line alone cannot tell (no such item, the sequence goes on
+   * below, an item that is a pair, anything unusual).
+   */
+  flowItemPosition(entry: Entry, index: number): { line: number; column: number } | undefined {
+    const line = this.lines[entry.start] as string;
+    const m = SIMPLE_KEY.exec(line);
+    const value = m?.[3];
+    if (value === undefined || value[0] !== "[") return undefined;
+    const open = line.length - value.length;
+    const starts: number[] = [];
+    let depth = 0;
+    let itemStart = -1; // the current item's first character, -1 before it
+    let pair = false;
+    for (let i = open; i < line.length; i++) {
+      const c = line.charCodeAt(i);
+      if (c === 32) continue;
+      if (depth === 1 && itemStart < 0 && c !== 44 && c !== 93) itemStart = i;
+      if (c === 34 || c === 39) {
+        const end = quoteEnd(line, i, c);
+        if (end < 0) return undefined;
+        i = end;
+      } else if (c === 91 || c === 123) depth++;
+      else if (c === 93 || c === 125) {
+        depth--;
+        if (depth === 0) {
+          if (itemStart >= 0) starts.push(itemStart);
+          // only a comment may follow the sequence
+          const rest = line.slice(i + 1);
+          if (pair || !/^(?:[ ]*|[ ]+#.*)$/.test(rest)) return undefined;
+          const at = starts[index];
+          return at === undefined ? undefined : { line: entry.start + 1, column: at + 1 };
+        }
+      } else if (depth === 1 && c === 44) {
+        if (itemStart < 0) return undefined; // an empty item
+        starts.push(itemStart);
+        itemStart = -1;
+      } else if (depth === 1 && (c === 58 || c === 63 || c === 35)) pair = true; // `a: b` or `? a` items, `#`
+    }
+    return undefined;
+  }
+
   /** The entries of the mapping whose keys sit at `ind` in lines [from, to), by their plain key text. */
   private region(from: number, to: number, ind: number): Map<string, Entry> {
     const id = `${from}:${to}:${ind}`;

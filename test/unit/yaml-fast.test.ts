@@ -30,6 +30,25 @@ const corpus: { name: string; text: string }[] = [
     .map((f) => ({ name: path.relative(ROOT, f), text: fs.readFileSync(f, "utf8") })),
   ...Array.from({ length: 24 }, (_, i) => ({ name: `random ${i}`, text: randomSystem(i) })),
   ...[3, 20, 60].map((n) => ({ name: `synth ${n}`, text: synthSystem(n) as string })),
+  // positions read from lines alone (keys, same-line values, flow sequence items): every shape of item
+  {
+    name: "flow items",
+    text: [
+      "a:",
+      "  b: [x, \"y, z\", 'q''s',  {k: [1, 2]}, [n, m], last ]  # a comment",
+      "  c: [ ]",
+      "  d: [one,two,]",
+      "  e: [http://h:1/p, k: v]",
+      "  f: \"quoted value\"",
+      "  g: {a: [1]}",
+      "  h: [1, [2, 3]] ",
+      "  i: |",
+      "    text",
+      "  j:",
+      "    - [p, q]",
+      "",
+    ].join("\n"),
+  },
 ];
 
 /** Equal data: node's deep strict equality (vitest's toStrictEqual compares `a.constructor`, which in a
