@@ -116,6 +116,26 @@ const BLOCK_KEY = /^(?:([A-Za-z0-9_][A-Za-z0-9_.\-/]*)|"([^"\\]*)"|'((?:[^']|'')
 /** The end of a value on its line: spaces, then nothing or a comment. */
 const REST_OK = /^(?:[ ]*|[ ]+#.*)$/;
 
+/** A document marker line alone (`---`, maybe a comment after it): where a stream's documents part. */
+const DOC_MARKERS = /^---[ ]*(?:#.*)?$/gm;
+const BLANK_DOC = /^(?:[ ]*(?:#.*)?(?:\n|$))*$/;
+/**
+ * The documents with content of a multi-document stream (`---` lines between them), each as
+ * parseAllDocuments(text) reads it, or undefined when the fast path cannot read every one (then parse the
+ * stream precisely). Empty and null documents are left out. Any other marker (`--- x`, `...`, a directive)
+ * declines.
+ */
+export function fastYamlDocuments(text: string): unknown[] | undefined {
+  const out: unknown[] = [];
+  for (const part of text.split(DOC_MARKERS)) {
+    if (BLANK_DOC.test(part)) continue;
+    const fast = fastYamlData(part);
+    if (!fast) return undefined;
+    if (fast.data !== null) out.push(fast.data);
+  }
+  return out;
+}
+
 /** Exported for test/unit/yaml-fast.test.ts; fastYamlData calls it after the textual check. */
 export function plainYamlData(text: string): { data: unknown } | undefined {
   for (const re of NOT_FAST) if (re.test(text)) return undefined;

@@ -7,7 +7,8 @@ import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { describe, expect, it } from "vitest";
 import { loadYamlText, positionOf, type LoadedDocument, type PathSegment } from "../../src/core/load.js";
-import { fastYamlData, plainYamlData } from "../../src/core/yaml-fast.js";
+import { parseAllDocuments } from "yaml";
+import { fastYamlData, fastYamlDocuments, plainYamlData } from "../../src/core/yaml-fast.js";
 import { randomSystem } from "../helpers/random-system.js";
 // @ts-expect-error a plain .mjs module without types
 import { synthSystem } from "../../bench/synth.mjs";
@@ -133,6 +134,32 @@ describe("the fast YAML path reads exactly what the precise path reads", () => {
     expect(fastCount).toBeGreaterThan(corpus.length / 2);
     // and most of those through the plain line reader (the rest through js-yaml)
     expect(plainCount).toBeGreaterThan(fastCount / 2);
+  });
+
+  it("reads multi-document streams (compose files, Kubernetes manifests) as parseAllDocuments does", () => {
+    const precise = (text: string) =>
+      parseAllDocuments(text).map((d) => d.toJS({ maxAliasCount: 100 }) as unknown).filter((d) => d !== null);
+    const streams = [
+      ...corpus.map((c) => c.text),
+      "---\napiVersion: v1\nkind: Service\nmetadata: { name: a }\n---\n# only a comment\n---\nkind: Deployment\nspec:\n  env:\n    - { name: X_HOST, value: x }\n",
+      "a: 1\n--- # a comment\nb: [2]\n---\n",
+      "services:\n  web:\n    environment:\n      - CART_HOST=cart\n",
+      "a: 1\n--- b\n", // a marker with content: declined
+      "a: 1\n...\n---\nb: 2\n", // an end marker: declined
+      "%YAML 1.2\n---\na: 1\n", // a directive: declined
+      "a: 1\n---\na: [1, 2\n", // an error in the second document: declined
+    ];
+    let answered = 0;
+    for (const text of streams) {
+      const fast = fastYamlDocuments(text);
+      if (!fast) continue;
+      answered++;
+      for (const d of parseAllDocuments(text)) expect(d.errors, text).toStrictEqual([]);
+      sameData(fast, precise(text), text);
+    }
+    expect(answered).toBeGreaterThan(streams.length / 2);
+    expect(fastYamlDocuments(streams[streams.length - 7] as string)).toHaveLength(2);
+    for (const declined of streams.slice(-4)) expect(fastYamlDocuments(declined), declined).toBeUndefined();
   });
 
   it("hands YAML that js-yaml reads differently to the precise path", () => {
