@@ -168,8 +168,8 @@ export function positionOf(loaded: LoadedDocument, path: readonly PathSegment[],
         const at = fast.index.entryPosition(entry, opts.key === true);
         if (at) return at;
       } else if (depth === path.length - 1 && typeof path[depth] === "number") {
-        // an item of a flow sequence on the key's line (`publishes: [a, b]`)
-        const at = fast.index.flowItemPosition(entry, path[depth] as number);
+        // an item of a flow sequence on the key's line (`publishes: [a, b]`), or of a block sequence below it
+        const at = fast.index.flowItemPosition(entry, path[depth] as number) ?? fast.index.blockItemPosition(entry, path[depth] as number);
         if (at) return at;
       }
       const key = `${entry.start}:${entry.end}`;

@@ -565,6 +565,35 @@ export class LineIndex {
     return undefined;
   }
 
+  /**
+   * Where item `index` of a block sequence that is an entry's whole value starts (`routes:` then `- …` lines):
+   * the first character after the item's `- `. Undefined when the lines alone cannot tell (no such item, an
+   * item whose content starts on a later line or is a comment, a nested `- - `, anything unusual).
+   */
+  blockItemPosition(entry: Entry, index: number): { line: number; column: number } | undefined {
+    const lines = this.lines;
+    const m = SIMPLE_KEY.exec(lines[entry.start] as string);
+    if (!m || (m[3] !== undefined && m[3] !== "" && m[3][0] !== "#")) return undefined;
+    const keyIndent = (m[1] as string).length;
+    let seqIndent = -1;
+    let n = -1;
+    for (let i = entry.start + 1; i < entry.end; i++) {
+      const line = lines[i] as string;
+      if (BLANK_OR_COMMENT.test(line)) continue;
+      const ind = indentOf(line);
+      if (seqIndent < 0) {
+        if (ind < keyIndent || !/^-(?: |$)/.test(line.slice(ind))) return undefined;
+        seqIndent = ind;
+      }
+      if (ind < seqIndent) return undefined;
+      if (ind > seqIndent) continue; // the inside of an item
+      const item = /^-([ ]+)(?=[^ #-])/.exec(line.slice(ind));
+      if (!/^-(?: |$)/.test(line.slice(ind))) return undefined;
+      if (++n === index) return item ? { line: i + 1, column: ind + 1 + 1 + (item[1] as string).length } : undefined;
+    }
+    return undefined;
+  }
+
   /** The entries of the mapping whose keys sit at `ind` in lines [from, to), by their plain key text. */
   private region(from: number, to: number, ind: number): Map<string, Entry> {
     const id = `${from}:${to}:${ind}`;
