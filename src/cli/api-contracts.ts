@@ -56,6 +56,22 @@ export function previousContracts(model: SystemModel, against?: string): Map<str
   const inGit = answers?.[0]?.type === "commit";
   if (against !== undefined && !inGit)
     throw new CannotRunError(`--against ${against}: not a commit of a git repository at ${model.dir} (give a branch, tag or commit, e.g. --against origin/main)`);
+  // outside git: read only where the context's folder exists (a failed read per context costs an exception each)
+  const listings = new Map<string, Set<string>>();
+  const folderExists = (rel: string): boolean => {
+    const folder = path.dirname(rel);
+    const parent = path.join(model.dir, path.dirname(folder));
+    let names = listings.get(parent);
+    if (!names) {
+      try {
+        names = new Set(fs.readdirSync(parent));
+      } catch {
+        names = new Set();
+      }
+      listings.set(parent, names);
+    }
+    return names.has(path.basename(folder));
+  };
   model.contexts.forEach((c, i) => {
     const rel = rels[i] as string;
     let text: string;
@@ -64,6 +80,7 @@ export function previousContracts(model: SystemModel, against?: string): Map<str
       if (blob?.type !== "blob") return; // no previous contract: a new context, or not generated yet
       text = blob.data.toString("utf8");
     } else {
+      if (!folderExists(rel)) return;
       try {
         text = fs.readFileSync(path.join(model.dir, rel), "utf8");
       } catch {
