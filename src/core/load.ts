@@ -34,8 +34,12 @@ interface Precise {
   lineOffset?: number;
 }
 const precise = new WeakMap<LoadedDocument, Precise>();
-/** Fast-path documents: their lines and the slices parsed for positions so far (by "start:end"). */
-const slices = new WeakMap<LoadedDocument, { index: LineIndex; parsed: Map<string, Precise | null> }>();
+/**
+ * Fast-path documents: their lines (split on the first position asked for: a run without diagnostics never
+ * needs them) and the slices parsed for positions so far (by "start:end").
+ */
+const slices = new WeakMap<LoadedDocument, { lazyIndex?: LineIndex; parsed: Map<string, Precise | null> }>();
+const indexOf = (loaded: LoadedDocument, fast: { lazyIndex?: LineIndex }): LineIndex => (fast.lazyIndex ??= new LineIndex(loaded.text));
 
 const PARSE_OPTIONS = { uniqueKeys: true, prettyErrors: false, keepSourceTokens: false } as const;
 
@@ -66,7 +70,7 @@ export function loadYamlText(text: string, file: string, opts: { precise?: boole
     const fast = fastYamlData(text);
     if (fast) {
       const loaded: LoadedDocument = { file, text, data: fast.data };
-      slices.set(loaded, { index: new LineIndex(text), parsed: new Map() });
+      slices.set(loaded, { parsed: new Map() });
       return { loaded, diagnostics: [] };
     }
   }
@@ -160,16 +164,17 @@ export function positionOf(loaded: LoadedDocument, path: readonly PathSegment[],
   if (fast && path.length > 0) {
     // Parse only the block-mapping entry the path leads into (found by reading lines): the entry's subtree is
     // the same text, so the same nodes; it starts at a line start, so columns are the file's and lines shift.
-    const { entry, depth } = fast.index.deepestEntry(path);
+    const index = indexOf(loaded, fast);
+    const { entry, depth } = index.deepestEntry(path);
     if (entry) {
       // the entry of the last segment itself: its key, or a value that starts on the key's line, is where the
       // line says (the slice parse would find the same; test/unit/yaml-fast.test.ts compares every path)
       if (depth === path.length) {
-        const at = fast.index.entryPosition(entry, opts.key === true);
+        const at = index.entryPosition(entry, opts.key === true);
         if (at) return at;
       } else if (depth === path.length - 1 && typeof path[depth] === "number") {
         // an item of a flow sequence on the key's line (`publishes: [a, b]`), or of a block sequence below it
-        const at = fast.index.flowItemPosition(entry, path[depth] as number) ?? fast.index.blockItemPosition(entry, path[depth] as number);
+        const at = index.flowItemPosition(entry, path[depth] as number) ?? index.blockItemPosition(entry, path[depth] as number);
         if (at) return at;
       }
       const key = `${entry.start}:${entry.end}`;
@@ -177,7 +182,7 @@ export function positionOf(loaded: LoadedDocument, path: readonly PathSegment[],
       if (slice === undefined) {
         const { LineCounter, parseDocument } = Y();
         const lineCounter = new LineCounter();
-        const text = fast.index.lines.slice(entry.start, entry.end).join("\n") + "\n";
+        const text = index.lines.slice(entry.start, entry.end).join("\n") + "\n";
         const doc = parseDocument(text, { lineCounter, ...PARSE_OPTIONS });
         slice = doc.errors.length ? null : { doc, lineCounter, lineOffset: entry.start };
         fast.parsed.set(key, slice);
