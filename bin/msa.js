@@ -8,8 +8,11 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
 } else if (await recordedHelp(args)) {
   // printed: `msa --help` to a pipe, from the record the build made (see scripts/compile-help.mjs)
 } else {
-  // validate-events has a start-up budget: its common forms run without commander (see fast-validate-events.ts).
-  const fast = args[0] === "validate-events" ? await (await import("../dist/cli/fast-validate-events.js")).runValidateEventsFast(args.slice(1)) : undefined;
+  // validate-events and validate have time budgets: their common forms run without commander (see
+  // fast-validate-events.ts, fast-validate.ts).
+  const fast = args[0] === "validate-events" ? await (await import("../dist/cli/fast-validate-events.js")).runValidateEventsFast(args.slice(1))
+    : args[0] === "validate" ? await (await import("../dist/cli/fast-validate.js")).runValidateFast(args.slice(1))
+      : undefined;
   if (fast !== undefined) process.exitCode = fast;
   else {
     const { main } = await import("../dist/cli/main.js");

@@ -44,8 +44,11 @@ const MAX_FRAMES = 20;
  * 12 |     port: 3000
  *    |           ^
  */
+/** The lines of the text last framed: a report frames up to MAX_FRAMES diagnostics of one system.yaml. */
+let split: { text: string; lines: string[] } | undefined;
 export function codeFrame(text: string, line: number, column: number, p: Painter = plain): string | undefined {
-  const lines = text.split(/\r?\n/);
+  if (split?.text !== text) split = { text, lines: text.split(/\r?\n/) };
+  const lines = split.lines;
   const src = lines[line - 1];
   if (src === undefined || (line === 1 && column === 1 && src.trim() === "")) return undefined;
   const shown = src.replace(/\t/g, "→").slice(0, 200);

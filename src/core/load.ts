@@ -1,11 +1,20 @@
 // Stage 1: YAML text → document with positions. Pure: takes text, returns data and diagnostics.
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, visit, type Document, type Node } from "yaml";
+import { createRequire } from "node:module";
+import type { Document, LineCounter, Node } from "yaml";
 import { diagnostic, type Diagnostic, type Position } from "./diagnostics.js";
 
 import { MAX_SYSTEM_FILE_BYTES } from "./limits.js";
 import { fastYamlData, LineIndex } from "./yaml-fast.js";
 
 export { MAX_SYSTEM_FILE_BYTES };
+
+/**
+ * The `yaml` library, loaded on first need: a fast-path load whose diagnostics all sit where the lines say
+ * never needs it (loading it is ~20 ms of a 0.3 s budget, issue #24).
+ */
+const require = createRequire(import.meta.url);
+let yamlLib: typeof import("yaml") | undefined;
+const Y = (): typeof import("yaml") => (yamlLib ??= require("yaml") as typeof import("yaml"));
 /** Aliases are legal YAML, but a billion-laughs document expands them exponentially. */
 export const MAX_ALIAS_COUNT = 100;
 
@@ -25,8 +34,12 @@ interface Precise {
   lineOffset?: number;
 }
 const precise = new WeakMap<LoadedDocument, Precise>();
-/** Fast-path documents: their lines and the slices parsed for positions so far (by "start:end"). */
-const slices = new WeakMap<LoadedDocument, { index: LineIndex; parsed: Map<string, Precise | null> }>();
+/**
+ * Fast-path documents: their lines (split on the first position asked for: a run without diagnostics never
+ * needs them) and the slices parsed for positions so far (by "start:end").
+ */
+const slices = new WeakMap<LoadedDocument, { lazyIndex?: LineIndex; parsed: Map<string, Precise | null> }>();
+const indexOf = (loaded: LoadedDocument, fast: { lazyIndex?: LineIndex }): LineIndex => (fast.lazyIndex ??= new LineIndex(loaded.text));
 
 const PARSE_OPTIONS = { uniqueKeys: true, prettyErrors: false, keepSourceTokens: false } as const;
 
@@ -57,10 +70,11 @@ export function loadYamlText(text: string, file: string, opts: { precise?: boole
     const fast = fastYamlData(text);
     if (fast) {
       const loaded: LoadedDocument = { file, text, data: fast.data };
-      slices.set(loaded, { index: new LineIndex(text), parsed: new Map() });
+      slices.set(loaded, { parsed: new Map() });
       return { loaded, diagnostics: [] };
     }
   }
+  const { LineCounter, parseDocument } = Y();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, ...PARSE_OPTIONS });
   const diagnostics: Diagnostic[] = [];
@@ -124,6 +138,7 @@ function firstLine(s: string): string {
 
 function firstAliasPosition(doc: Document.Parsed, lc: LineCounter): Position | undefined {
   let found: Position | undefined;
+  const { visit } = Y();
   visit(doc, {
     Alias(_key, node) {
       if (node.range) {
@@ -149,13 +164,25 @@ export function positionOf(loaded: LoadedDocument, path: readonly PathSegment[],
   if (fast && path.length > 0) {
     // Parse only the block-mapping entry the path leads into (found by reading lines): the entry's subtree is
     // the same text, so the same nodes; it starts at a line start, so columns are the file's and lines shift.
-    const { entry, depth } = fast.index.deepestEntry(path);
+    const index = indexOf(loaded, fast);
+    const { entry, depth } = index.deepestEntry(path);
     if (entry) {
+      // the entry of the last segment itself: its key, or a value that starts on the key's line, is where the
+      // line says (the slice parse would find the same; test/unit/yaml-fast.test.ts compares every path)
+      if (depth === path.length) {
+        const at = index.entryPosition(entry, opts.key === true);
+        if (at) return at;
+      } else if (depth === path.length - 1 && typeof path[depth] === "number") {
+        // an item of a flow sequence on the key's line (`publishes: [a, b]`), or of a block sequence below it
+        const at = index.flowItemPosition(entry, path[depth] as number) ?? index.blockItemPosition(entry, path[depth] as number);
+        if (at) return at;
+      }
       const key = `${entry.start}:${entry.end}`;
       let slice = fast.parsed.get(key);
       if (slice === undefined) {
+        const { LineCounter, parseDocument } = Y();
         const lineCounter = new LineCounter();
-        const text = fast.index.lines.slice(entry.start, entry.end).join("\n") + "\n";
+        const text = index.lines.slice(entry.start, entry.end).join("\n") + "\n";
         const doc = parseDocument(text, { lineCounter, ...PARSE_OPTIONS });
         slice = doc.errors.length ? null : { doc, lineCounter, lineOffset: entry.start };
         fast.parsed.set(key, slice);
@@ -166,18 +193,24 @@ export function positionOf(loaded: LoadedDocument, path: readonly PathSegment[],
   return positionIn(wholeDocument(loaded), path, opts);
 }
 
-/** The precise document of a fast-path load, parsed once on first need. */
+/**
+ * The precise document of a fast-path load, parsed once on first need. Kept apart from `precise`: a path the
+ * lines cannot lead into (the root, say) must not turn every later lookup into a walk of the whole document.
+ */
+const whole = new WeakMap<LoadedDocument, Precise>();
 function wholeDocument(loaded: LoadedDocument): Precise {
-  let p = precise.get(loaded);
+  let p = whole.get(loaded);
   if (!p) {
+    const { LineCounter, parseDocument } = Y();
     const lineCounter = new LineCounter();
     p = { doc: parseDocument(loaded.text, { lineCounter, ...PARSE_OPTIONS }), lineCounter };
-    precise.set(loaded, p);
+    whole.set(loaded, p);
   }
   return p;
 }
 
 function positionIn(loaded: Precise, path: readonly PathSegment[], opts: { key?: boolean }): Position {
+  const { isMap, isScalar, isSeq } = Y();
   let node: unknown = loaded.doc.contents;
   let best: [number, number, number] | undefined = (node as Node | null)?.range ?? undefined;
   for (let i = 0; i < path.length; i++) {

@@ -583,10 +583,22 @@ export function buildModel(input: ModelInput): ModelResult {
   for (const c of contexts) c.callers.sort();
 
   const rawEvents = asMap(root.events);
+  // who publishes and consumes each event, in context order: one pass, not a scan of every context per event
+  const publishersOf = new Map<string, string[]>();
+  const consumersOf = new Map<string, string[]>();
+  for (const c of contexts) {
+    for (const [list, by] of [[c.publishes, publishersOf], [c.consumes, consumersOf]] as const) {
+      for (const en of new Set(list)) {
+        const names = by.get(en);
+        if (names) names.push(c.name);
+        else by.set(en, [c.name]);
+      }
+    }
+  }
   const events: EventType[] = [];
   for (const en of Object.keys(rawEvents).sort()) {
     const raw = asMap(rawEvents[en]);
-    const publishers = contexts.filter((c) => c.publishes.includes(en)).map((c) => c.name);
+    const publishers = publishersOf.get(en) ?? [];
     const owner = typeof raw.owner === "string" && contextSet.has(raw.owner) ? raw.owner : (publishers[0] ?? null);
     const versionEntries: [string, unknown, PathSegment[]][] =
       raw.versions !== undefined
@@ -641,7 +653,7 @@ export function buildModel(input: ModelInput): ModelResult {
       name: en,
       description: typeof raw.description === "string" ? raw.description : "",
       owner,
-      consumers: contexts.filter((c) => c.consumes.includes(en)).map((c) => c.name),
+      consumers: [...(consumersOf.get(en) ?? [])],
       compatibility: (isCompatObject(raw.compatibility) ? raw.compatibility.mode ?? "backward" : raw.compatibility ?? "backward") as Compatibility,
       compatibilityPolicy: (isCompatObject(raw.compatibility) ? raw.compatibility.policy ?? "strict" : "strict") as CompatibilityPolicy,
       versions,

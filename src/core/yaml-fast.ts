@@ -11,7 +11,7 @@
 //  - no mapping key reads as null or empty (js-yaml spells a null key "null", `yaml` "").
 // test/unit/yaml-fast.test.ts proves equal data and equal positions on every fixture, example and random
 // system, and on thousands of mutated texts.
-import jsyaml from "js-yaml";
+import { createRequire } from "node:module";
 
 // The `yaml` library's core schema (yaml/dist/schema/core/*): same tests, same resolution, same order.
 // A first-character test before each regular expression: most plain scalars are words, and js-yaml asks every
@@ -26,37 +26,41 @@ const numberish = (s: string): boolean => {
   const c = s.charCodeAt(0);
   return (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46;
 };
-const core = [
-  new jsyaml.Type("tag:yaml.org,2002:null", {
-    kind: "scalar",
-    resolve: (s: string) => (s.length === 0 || s.length === 1 || s.length === 4) && NULL_RE.test(s),
-    construct: () => null,
-  }),
-  new jsyaml.Type("tag:yaml.org,2002:bool", {
-    kind: "scalar",
-    resolve: (s: string) => (s.length === 4 || s.length === 5) && BOOL_RE.test(s),
-    construct: (s: string) => s[0] === "t" || s[0] === "T",
-  }),
-  new jsyaml.Type("tag:yaml.org,2002:int", {
-    kind: "scalar",
-    resolve: (s: string) => numberish(s) && INT_RES.some((re) => re.test(s)),
-    construct: (s: string) =>
-      /^0o/.test(s) ? parseInt(s.substring(2), 8) : /^0x/.test(s) ? parseInt(s.substring(2), 16) : parseInt(s, 10),
-  }),
-  new jsyaml.Type("tag:yaml.org,2002:float", {
-    kind: "scalar",
-    resolve: (s: string) => numberish(s) && FLOAT_RES.some((re) => re.test(s)),
-    construct: (s: string) =>
-      /^[-+]?\.(?:inf|Inf|INF)$/.test(s) ? (s[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY)
-        : /^\.(?:nan|NaN|NAN)$/.test(s) ? Number.NaN
-          : parseFloat(s),
-  }),
-];
-const CORE_SCHEMA = jsyaml.FAILSAFE_SCHEMA.extend({ implicit: core });
+const nullResolve = (s: string): boolean => (s.length === 0 || s.length === 1 || s.length === 4) && NULL_RE.test(s);
+const boolResolve = (s: string): boolean => (s.length === 4 || s.length === 5) && BOOL_RE.test(s);
+const boolConstruct = (s: string): boolean => s[0] === "t" || s[0] === "T";
+const intResolve = (s: string): boolean => numberish(s) && INT_RES.some((re) => re.test(s));
+const intConstruct = (s: string): number =>
+  /^0o/.test(s) ? parseInt(s.substring(2), 8) : /^0x/.test(s) ? parseInt(s.substring(2), 16) : parseInt(s, 10);
+const floatResolve = (s: string): boolean => numberish(s) && FLOAT_RES.some((re) => re.test(s));
+const floatConstruct = (s: string): number =>
+  /^[-+]?\.(?:inf|Inf|INF)$/.test(s) ? (s[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY)
+    : /^\.(?:nan|NaN|NAN)$/.test(s) ? Number.NaN
+      : parseFloat(s);
+
+/** js-yaml with the core schema, loaded on first need (the plain reader below reads most system files without it). */
+const require = createRequire(import.meta.url);
+let coreSchema: { load(text: string): unknown } | undefined;
+function jsYamlCore(): { load(text: string): unknown } {
+  if (!coreSchema) {
+    const jsyaml = require("js-yaml") as typeof import("js-yaml");
+    const schema = jsyaml.FAILSAFE_SCHEMA.extend({
+      implicit: [
+        new jsyaml.Type("tag:yaml.org,2002:null", { kind: "scalar", resolve: nullResolve, construct: () => null }),
+        new jsyaml.Type("tag:yaml.org,2002:bool", { kind: "scalar", resolve: boolResolve, construct: boolConstruct }),
+        new jsyaml.Type("tag:yaml.org,2002:int", { kind: "scalar", resolve: intResolve, construct: intConstruct }),
+        new jsyaml.Type("tag:yaml.org,2002:float", { kind: "scalar", resolve: floatResolve, construct: floatConstruct }),
+      ],
+    });
+    coreSchema = { load: (text) => jsyaml.load(text, { schema }) };
+  }
+  return coreSchema;
+}
 
 /** Textual signs of YAML whose reading may differ between the two libraries (false alarms only cost speed). */
 const NOT_FAST = [
   /[\t\r]/, // tabs (the precise path explains them), CR line ends
+  /[\u0085\u2028\u2029]/, // line breaks in YAML 1.1, not in 1.2
   /^\uFEFF/,
   /^(?:%|---|\.\.\.)/m, // directives (`%YAML 1.1` changes the schema), document markers
   /(?:^|[\s[{,])[&*!]/m, // anchors, aliases, tags
@@ -70,16 +74,248 @@ const NOT_FAST = [
 /** The data of `text` as the precise path would read it, or undefined when that is not certain. */
 export function fastYamlData(text: string): { data: unknown } | undefined {
   for (const re of NOT_FAST) if (re.test(text)) return undefined;
+  const plain = readPlainYaml(text);
+  if (plain !== undefined) return { data: plain };
   if (!flowSafe(text)) return undefined;
   let data: unknown;
   try {
-    data = jsyaml.load(text, { schema: CORE_SCHEMA });
+    data = jsYamlCore().load(text);
   } catch {
     return undefined;
   }
   if (data === undefined || !keysSafe(data, 0)) return undefined;
   return { data };
 }
+
+// ---- the plain reader ---------------------------------------------------------------------------------
+// js-yaml reads a 250 kB system.yaml in ~90 ms of CPU in a fresh process, most of it spent before V8 has
+// compiled its character loop. System files are almost always written in a small part of YAML: block
+// mappings and sequences, one scalar or one flow collection per line, comments. readPlainYaml reads exactly
+// that part line by line (regular expressions do the character work) and declines — undefined, js-yaml then
+// reads the text — on anything else: block scalars, a scalar or flow collection going on over lines,
+// escapes in double quotes, unusual keys, duplicate keys, anything that could be an error.
+
+/** The core schema's reading of a plain scalar (the same tests in the same order as the js-yaml types above). */
+function plainScalar(s: string): unknown {
+  const c = s.charCodeAt(0);
+  // only a digit, sign or dot (numbers), or ~ n N t T f F (null, booleans) can start anything but a string
+  if (s.length > 0 && !numberish(s) && c !== 126 && c !== 110 && c !== 78 && c !== 116 && c !== 84 && c !== 102 && c !== 70) return s;
+  if (nullResolve(s)) return null;
+  if (boolResolve(s)) return boolConstruct(s);
+  if (intResolve(s)) return intConstruct(s);
+  if (floatResolve(s)) return floatConstruct(s);
+  return s;
+}
+
+class Decline extends Error {}
+const decline = (): never => {
+  throw new Decline();
+};
+/** A block-mapping key: plain (a safe subset), or quoted; then `:` and a space or the line's end. */
+const BLOCK_KEY = /^(?:([A-Za-z0-9_][A-Za-z0-9_.\-/]*)|"([^"\\]*)"|'((?:[^']|'')*)'):(?:[ ]+(.*))?$/;
+/** The end of a value on its line: spaces, then nothing or a comment. */
+const REST_OK = /^(?:[ ]*|[ ]+#.*)$/;
+
+/** A document marker line alone (`---`, maybe a comment after it): where a stream's documents part. */
+const DOC_MARKERS = /^---[ ]*(?:#.*)?$/gm;
+const BLANK_DOC = /^(?:[ ]*(?:#.*)?(?:\n|$))*$/;
+/**
+ * The documents with content of a multi-document stream (`---` lines between them), each as
+ * parseAllDocuments(text) reads it, or undefined when the fast path cannot read every one (then parse the
+ * stream precisely). Empty and null documents are left out. Any other marker (`--- x`, `...`, a directive)
+ * declines.
+ */
+export function fastYamlDocuments(text: string): unknown[] | undefined {
+  const out: unknown[] = [];
+  for (const part of text.split(DOC_MARKERS)) {
+    if (BLANK_DOC.test(part)) continue;
+    const fast = fastYamlData(part);
+    if (!fast) return undefined;
+    if (fast.data !== null) out.push(fast.data);
+  }
+  return out;
+}
+
+/** Exported for test/unit/yaml-fast.test.ts; fastYamlData calls it after the textual check. */
+export function plainYamlData(text: string): { data: unknown } | undefined {
+  for (const re of NOT_FAST) if (re.test(text)) return undefined;
+  const data = readPlainYaml(text);
+  return data === undefined ? undefined : { data };
+}
+
+function readPlainYaml(text: string): unknown {
+  const lines = text.split("\n");
+  // the content lines: their indentation and content (blank and comment-only lines left out), and the
+  // indentation of the next line that is not blank, comment or not (-1: none)
+  let next = 0;
+  const indentAt: number[] = [];
+  const contentAt: string[] = [];
+  const nextIndent: number[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    let ind = 0;
+    while (line.charCodeAt(ind) === 32) ind++;
+    if (ind === line.length) continue;
+    if (indentAt.length > nextIndent.length) nextIndent.push(ind);
+    if (line.charCodeAt(ind) === 35) continue; // a comment line
+    indentAt.push(ind);
+    contentAt.push(ind ? line.slice(ind) : line);
+  }
+  if (indentAt.length > nextIndent.length) nextIndent.push(-1);
+  const n = contentAt.length;
+  /** Is the line after content line k (comment or not) deeper than `ind`? Then k's value may go on. */
+  const continues = (k: number, ind: number): boolean => (nextIndent[k] as number) > ind;
+
+  function node(depth: number): unknown {
+    if (depth > 100) decline();
+    const ind = indentAt[next] as number;
+    return /^-(?: |$)/.test(contentAt[next] as string) ? seq(ind, depth) : map(ind, undefined, depth);
+  }
+
+  /** A value on a key's or an item's line (`rest`), or the block below when there is none. */
+  function value(rest: string | undefined, k: number, ind: number, depth: number): unknown {
+    if (rest === undefined || rest === "" || rest[0] === "#") {
+      if (next < n && (indentAt[next] as number) > ind) return node(depth + 1);
+      return null;
+    }
+    if (continues(k, ind)) decline();
+    const [v, end] = inline(rest, 0, false);
+    if (!REST_OK.test(rest.slice(end))) decline();
+    return v;
+  }
+
+  function map(ind: number, first: string | undefined, depth: number): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    let content = first;
+    while (content !== undefined || (next < n && indentAt[next] === ind)) {
+      const k = content !== undefined ? next - 1 : next++;
+      const m = BLOCK_KEY.exec(content ?? (contentAt[k] as string));
+      content = undefined;
+      if (!m) return decline();
+      const key = m[1] !== undefined ? plainKey(m[1]) : m[2] ?? (m[3] as string).replace(/''/g, "'");
+      if (Object.prototype.hasOwnProperty.call(out, key)) decline();
+      const rest = m[4];
+      if ((rest === undefined || rest === "" || rest[0] === "#") && next < n && indentAt[next] === ind && /^-(?: |$)/.test(contentAt[next] as string)) {
+        out[key] = seq(ind, depth + 1); // a block sequence at its key's indentation
+      } else out[key] = value(rest, k, ind, depth);
+    }
+    if (next < n && (indentAt[next] as number) > ind) decline();
+    return out;
+  }
+
+  function seq(ind: number, depth: number): unknown[] {
+    const out: unknown[] = [];
+    while (next < n && indentAt[next] === ind && /^-(?: |$)/.test(contentAt[next] as string)) {
+      const k = next++;
+      const line = contentAt[k] as string;
+      const sp = /^-[ ]*/.exec(line)![0].length;
+      const rest = line.slice(sp);
+      if (/^-(?: |$)/.test(rest)) decline();
+      if (rest !== "" && rest[0] !== "#" && BLOCK_KEY.test(rest)) out.push(map(ind + sp, rest, depth + 1)); // `- key: value`
+      else out.push(value(rest, k, ind, depth));
+    }
+    if (next < n && (indentAt[next] as number) > ind) decline();
+    return out;
+  }
+
+  if (n === 0) return undefined;
+  try {
+    const data = node(0);
+    if (next < n || data === null || typeof data !== "object" || Array.isArray(data)) return undefined;
+    return data;
+  } catch (e) {
+    if (e instanceof Decline) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * A plain scalar, as long as YAML reads it: in block context it ends before ` #`, before `: ` or a final `:`
+ * (the caller then declines), before trailing spaces; in flow context also before `,`, `[`, `]`, `{`, `}`.
+ * A `:` followed by anything else and a `#` after a non-space are text.
+ */
+const BLOCK_PLAIN = /(?:[^ :#]|:(?=[^ ])|[ ]+(?=[^ #])|#)*/y;
+const FLOW_PLAIN = /(?:[^ :#,[\]{}]|:(?=[^ ,[\]{}])|[ ]+(?=[^ #,[\]{}:])|#)*/y;
+/** A plain scalar's first character: not an indicator (a `-`, `?` or `:` before a space is one, too). */
+const PLAIN_START_Y = /[^-?:,[\]{}#&*!|>'"%@`\s]|[-?:][^\s,[\]{}]/y;
+function plainAt(s: string, i: number, flow: boolean): string {
+  PLAIN_START_Y.lastIndex = i;
+  if (!PLAIN_START_Y.test(s)) decline();
+  const re = flow ? FLOW_PLAIN : BLOCK_PLAIN;
+  re.lastIndex = i;
+  re.test(s);
+  return s.slice(i, re.lastIndex);
+}
+
+/** A string key as the precise reading makes it from a plain scalar (a canonical number reads back the same). */
+function plainKey(raw: string): string {
+  const v = plainScalar(raw);
+  if (typeof v !== "string" && !(typeof v === "number" && String(v) === raw)) decline();
+  return raw;
+}
+
+/** A quoted scalar at s[i] on this line: its value and the index after it. */
+function quoted(s: string, i: number): [string, number] {
+  if (s[i] === '"') {
+    const end = s.indexOf('"', i + 1);
+    if (end < 0) decline();
+    const v = s.slice(i + 1, end);
+    if (v.includes("\\")) decline(); // escapes: js-yaml reads them
+    return [v, end + 1];
+  }
+  const end = quoteEnd(s, i, 39);
+  if (end < 0) decline();
+  return [s.slice(i + 1, end).replace(/''/g, "'"), end + 1];
+}
+
+/**
+ * A value that starts at s[i]: a flow collection, a quoted or a plain scalar, on this line only. Returns the
+ * value and the index after it. `flow`: inside a flow collection.
+ */
+function inline(s: string, i: number, flow: boolean): [unknown, number] {
+  const c = s[i];
+  if (c === "[") {
+    const out: unknown[] = [];
+    i = skipSpaces(s, i + 1);
+    while (s[i] !== "]") {
+      const [v, end] = inline(s, i, true);
+      out.push(v);
+      i = skipSpaces(s, end);
+      if (s[i] === ",") i = skipSpaces(s, i + 1);
+      else if (s[i] !== "]") decline(); // a pair (`[a: 1]`), the line's end, anything else
+    }
+    return [out, i + 1];
+  }
+  if (c === "{") {
+    const out: Record<string, unknown> = {};
+    i = skipSpaces(s, i + 1);
+    while (s[i] !== "}") {
+      let key: string;
+      let end: number;
+      if (s[i] === '"' || s[i] === "'") [key, end] = quoted(s, i);
+      else {
+        const raw = plainAt(s, i, true);
+        key = plainKey(raw);
+        end = i + raw.length;
+      }
+      if (s[end] !== ":" || s[end + 1] !== " " || Object.prototype.hasOwnProperty.call(out, key)) decline();
+      const [v, vend] = inline(s, skipSpaces(s, end + 1), true);
+      out[key] = v;
+      i = skipSpaces(s, vend);
+      if (s[i] === ",") i = skipSpaces(s, i + 1);
+      else if (s[i] !== "}") decline();
+    }
+    return [out, i + 1];
+  }
+  if (c === '"' || c === "'") return quoted(s, i);
+  const raw = plainAt(s, i, flow);
+  if (raw === "") decline();
+  return [plainScalar(raw), i + raw.length];
+}
+const skipSpaces = (s: string, i: number): number => {
+  while (s[i] === " ") i++;
+  return i;
+};
 
 /**
  * What the textual check cannot see with a regular expression, in one pass over the characters:
@@ -268,6 +504,94 @@ export class LineIndex {
       if (next >= to || !SIMPLE_KEY.test(lines[next] as string) || indentOf(lines[next] as string) <= ind) break;
     }
     return { entry: found, depth };
+  }
+
+  /**
+   * Where an entry's key starts (`key`), or its value when that starts on the key's line as a plain, quoted or
+   * flow scalar — read from the line alone; undefined when only a parse can tell (a value on the lines below, a
+   * block scalar).
+   */
+  entryPosition(entry: Entry, key: boolean): { line: number; column: number } | undefined {
+    const line = this.lines[entry.start] as string;
+    const m = SIMPLE_KEY.exec(line);
+    if (!m) return undefined;
+    const ind = (m[1] as string).length;
+    if (key) return { line: entry.start + 1, column: ind + 1 };
+    const value = m[3];
+    if (value === undefined || value === "" || /^[#|>]/.test(value)) return undefined;
+    return { line: entry.start + 1, column: line.length - value.length + 1 };
+  }
+
+  /**
+   * Where item `index` of a flow sequence that is an entry's whole value on the key's line starts
+   * (`key: [a, "b", {c: 1}]`); undefined when the line alone cannot tell (no such item, the sequence goes on
+   * below, an item that is a pair, anything unusual).
+   */
+  flowItemPosition(entry: Entry, index: number): { line: number; column: number } | undefined {
+    const line = this.lines[entry.start] as string;
+    const m = SIMPLE_KEY.exec(line);
+    const value = m?.[3];
+    if (value === undefined || value[0] !== "[") return undefined;
+    const open = line.length - value.length;
+    const starts: number[] = [];
+    let depth = 0;
+    let itemStart = -1; // the current item's first character, -1 before it
+    let pair = false;
+    for (let i = open; i < line.length; i++) {
+      const c = line.charCodeAt(i);
+      if (c === 32) continue;
+      if (depth === 1 && itemStart < 0 && c !== 44 && c !== 93) itemStart = i;
+      if (c === 34 || c === 39) {
+        const end = quoteEnd(line, i, c);
+        if (end < 0) return undefined;
+        i = end;
+      } else if (c === 91 || c === 123) depth++;
+      else if (c === 93 || c === 125) {
+        depth--;
+        if (depth === 0) {
+          if (itemStart >= 0) starts.push(itemStart);
+          // only a comment may follow the sequence
+          const rest = line.slice(i + 1);
+          if (pair || !/^(?:[ ]*|[ ]+#.*)$/.test(rest)) return undefined;
+          const at = starts[index];
+          return at === undefined ? undefined : { line: entry.start + 1, column: at + 1 };
+        }
+      } else if (depth === 1 && c === 44) {
+        if (itemStart < 0) return undefined; // an empty item
+        starts.push(itemStart);
+        itemStart = -1;
+      } else if (depth === 1 && (c === 58 || c === 63 || c === 35)) pair = true; // `a: b` or `? a` items, `#`
+    }
+    return undefined;
+  }
+
+  /**
+   * Where item `index` of a block sequence that is an entry's whole value starts (`routes:` then `- …` lines):
+   * the first character after the item's `- `. Undefined when the lines alone cannot tell (no such item, an
+   * item whose content starts on a later line or is a comment, a nested `- - `, anything unusual).
+   */
+  blockItemPosition(entry: Entry, index: number): { line: number; column: number } | undefined {
+    const lines = this.lines;
+    const m = SIMPLE_KEY.exec(lines[entry.start] as string);
+    if (!m || (m[3] !== undefined && m[3] !== "" && m[3][0] !== "#")) return undefined;
+    const keyIndent = (m[1] as string).length;
+    let seqIndent = -1;
+    let n = -1;
+    for (let i = entry.start + 1; i < entry.end; i++) {
+      const line = lines[i] as string;
+      if (BLANK_OR_COMMENT.test(line)) continue;
+      const ind = indentOf(line);
+      if (seqIndent < 0) {
+        if (ind < keyIndent || !/^-(?: |$)/.test(line.slice(ind))) return undefined;
+        seqIndent = ind;
+      }
+      if (ind < seqIndent) return undefined;
+      if (ind > seqIndent) continue; // the inside of an item
+      const item = /^-([ ]+)(?=[^ #-])/.exec(line.slice(ind));
+      if (!/^-(?: |$)/.test(line.slice(ind))) return undefined;
+      if (++n === index) return item ? { line: i + 1, column: ind + 1 + 1 + (item[1] as string).length } : undefined;
+    }
+    return undefined;
   }
 
   /** The entries of the mapping whose keys sit at `ind` in lines [from, to), by their plain key text. */

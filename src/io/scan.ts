@@ -8,6 +8,7 @@ import { Worker } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 import { literalSet, scanLiterals } from "../core/deps/literals.js";
 import { createMatcher, mayReference, scanText, type Matcher, type MatcherSpec, type RawMatch } from "../core/deps/scanner.js";
+import { constantsIn } from "../core/deps/recognise.js";
 
 export const DEFAULT_EXCLUDES = ["node_modules", "dist", ".git"];
 /**
@@ -237,6 +238,19 @@ export function* filesContaining(files: readonly WalkedFile[], needles: readonly
   }
 }
 
+/** The definitions of the named constants (`NAME = "value"`, …) in each file that mentions a name, by the file's index. */
+export interface ConstantDefs { index: number; defs: { name: string; value: string }[] }
+export function constantDefinitions(files: readonly WalkedFile[], names: readonly string[], maxBytes = DEFAULT_MAX_FILE_BYTES): ConstantDefs[] {
+  const out: ConstantDefs[] = [];
+  const index = new Map(files.map((f, i) => [f, i]));
+  const set = new Set(names);
+  for (const { file, text } of filesContaining(files, names, maxBytes)) {
+    const defs = constantsIn(text, set);
+    if (defs.length) out.push({ index: index.get(file)!, defs });
+  }
+  return out;
+}
+
 /** Below this many files a worker's start-up costs more than it saves. */
 export const PARALLEL_MIN_FILES = 2000;
 
@@ -298,6 +312,34 @@ export class ScanPool {
     for (const k of Object.keys(stats) as (keyof ScanStats)[]) stats[k] += remote.stats[k];
     const problems = [...local.problems, ...remote.problems.map((p) => ({ file: theirs[p.index] as WalkedFile, reason: p.reason }))];
     return { results, stats, problems };
+  }
+
+  /**
+   * constantDefinitions on two cores, as scan() splits the files (a second read of the tree: the names are
+   * known only once the scan is done). In file order.
+   */
+  async constants(files: readonly WalkedFile[], names: readonly string[], maxBytes = DEFAULT_MAX_FILE_BYTES, minFiles = PARALLEL_MIN_FILES): Promise<ConstantDefs[]> {
+    const worker = this.worker;
+    if (!names.length) return [];
+    if (!worker || files.length < minFiles) return constantDefinitions(files, names, maxBytes);
+    const mine: WalkedFile[] = [];
+    const theirs: WalkedFile[] = [];
+    files.forEach((f, i) => (i % 2 ? theirs : mine).push(f));
+    const reply = new Promise<ConstantDefs[]>((resolve, reject) => {
+      worker.once("message", resolve);
+      worker.once("error", reject);
+      worker.once("exit", (code) => reject(new Error(`scan worker exited with ${code}`)));
+    });
+    worker.postMessage({ kind: "constants", names, files: theirs, maxBytes });
+    const local = constantDefinitions(mine, names, maxBytes);
+    let remote: ConstantDefs[];
+    try {
+      remote = await reply;
+    } catch {
+      remote = constantDefinitions(theirs, names, maxBytes); // the worker died: read its half here
+    }
+    // Back into walk order: file i of mine is 2i of the walk, file j of theirs is 2j + 1.
+    return [...local.map((c) => ({ index: 2 * c.index, defs: c.defs })), ...remote.map((c) => ({ index: 2 * c.index + 1, defs: c.defs }))].sort((a, b) => a.index - b.index);
   }
 
   async close(): Promise<void> {

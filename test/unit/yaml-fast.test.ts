@@ -7,7 +7,8 @@ import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { describe, expect, it } from "vitest";
 import { loadYamlText, positionOf, type LoadedDocument, type PathSegment } from "../../src/core/load.js";
-import { fastYamlData } from "../../src/core/yaml-fast.js";
+import { parseAllDocuments } from "yaml";
+import { fastYamlData, fastYamlDocuments, plainYamlData } from "../../src/core/yaml-fast.js";
 import { randomSystem } from "../helpers/random-system.js";
 // @ts-expect-error a plain .mjs module without types
 import { synthSystem } from "../../bench/synth.mjs";
@@ -24,12 +25,62 @@ function yamlFiles(dir: string, out: string[] = []): string[] {
   return out;
 }
 
+/** Every shape the plain line reader of yaml-fast.ts reads itself (and nothing it declines). */
+const PLAIN_SHAPES = [
+  "# a comment",
+  "version: 1",
+  "name: 'it''s'   # a comment after a quoted scalar",
+  "title: \"say 'no' # not a comment\"",
+  "url: http://host:8080/a#b",
+  "'quoted key': x",
+  "\"dq key\": [a, 'b''c', \"d e\", {k: v, 'q': [1, 2.5, -3, 0x1F, 0o17, .5, 1e3, ~, null, true, FALSE]}, [], {}, last,]",
+  "numbers: { i: 12, f: 1.5, neg: -0, plus: +7, s: 2s, t: 12:30, n: .nan, inf: -.inf }",
+  "list:",
+  "- a",
+  "-   b  # spaced",
+  "- key: value",
+  "  other: [x, y]",
+  "-",
+  "  nested: deep",
+  "- ",
+  "map:",
+  "  1: one",
+  "  1.5: onefive",
+  "  a.b/c-d_e: {x: [y, {z: 'w'}]}",
+  "  empty:",
+  "  after: 3",
+  "  seq:",
+  "    - [p, q]",
+  "    - - not",
+  "",
+].join("\n").replace("    - - not\n", "    - {r: s}\n");
+
 const corpus: { name: string; text: string }[] = [
+  { name: "plain shapes", text: PLAIN_SHAPES },
   ...[...yamlFiles(path.join(ROOT, "examples")), ...yamlFiles(path.join(ROOT, "test")), ...yamlFiles(path.join(ROOT, "templates"))]
     .filter((f) => !f.endsWith(".hbs"))
     .map((f) => ({ name: path.relative(ROOT, f), text: fs.readFileSync(f, "utf8") })),
   ...Array.from({ length: 24 }, (_, i) => ({ name: `random ${i}`, text: randomSystem(i) })),
   ...[3, 20, 60].map((n) => ({ name: `synth ${n}`, text: synthSystem(n) as string })),
+  // positions read from lines alone (keys, same-line values, flow sequence items): every shape of item
+  {
+    name: "flow items",
+    text: [
+      "a:",
+      "  b: [x, \"y, z\", 'q''s',  {k: [1, 2]}, [n, m], last ]  # a comment",
+      "  c: [ ]",
+      "  d: [one,two,]",
+      "  e: [http://h:1/p, k: v]",
+      "  f: \"quoted value\"",
+      "  g: {a: [1]}",
+      "  h: [1, [2, 3]] ",
+      "  i: |",
+      "    text",
+      "  j:",
+      "    - [p, q]",
+      "",
+    ].join("\n"),
+  },
 ];
 
 /** Equal data: node's deep strict equality (vitest's toStrictEqual compares `a.constructor`, which in a
@@ -61,8 +112,15 @@ function samePositions(fast: LoadedDocument, slow: LoadedDocument): number {
 describe("the fast YAML path reads exactly what the precise path reads", () => {
   it("on every YAML file of the repository, random and synthetic systems: data, diagnostics and positions", () => {
     let fastCount = 0;
+    let plainCount = 0;
     for (const { name, text } of corpus) {
       const slow = loadYamlText(text, "system.yaml", { precise: true });
+      const plain = plainYamlData(text);
+      if (plain) {
+        plainCount++;
+        expect(slow.diagnostics, name).toStrictEqual([]);
+        sameData(plain.data, slow.loaded?.data, name);
+      }
       const fast = fastYamlData(text);
       if (!fast) continue;
       fastCount++;
@@ -74,6 +132,34 @@ describe("the fast YAML path reads exactly what the precise path reads", () => {
     }
     // the examples and most random systems take the fast path, else this proves nothing
     expect(fastCount).toBeGreaterThan(corpus.length / 2);
+    // and most of those through the plain line reader (the rest through js-yaml)
+    expect(plainCount).toBeGreaterThan(fastCount / 2);
+  });
+
+  it("reads multi-document streams (compose files, Kubernetes manifests) as parseAllDocuments does", () => {
+    const precise = (text: string) =>
+      parseAllDocuments(text).map((d) => d.toJS({ maxAliasCount: 100 }) as unknown).filter((d) => d !== null);
+    const streams = [
+      ...corpus.map((c) => c.text),
+      "---\napiVersion: v1\nkind: Service\nmetadata: { name: a }\n---\n# only a comment\n---\nkind: Deployment\nspec:\n  env:\n    - { name: X_HOST, value: x }\n",
+      "a: 1\n--- # a comment\nb: [2]\n---\n",
+      "services:\n  web:\n    environment:\n      - CART_HOST=cart\n",
+      "a: 1\n--- b\n", // a marker with content: declined
+      "a: 1\n...\n---\nb: 2\n", // an end marker: declined
+      "%YAML 1.2\n---\na: 1\n", // a directive: declined
+      "a: 1\n---\na: [1, 2\n", // an error in the second document: declined
+    ];
+    let answered = 0;
+    for (const text of streams) {
+      const fast = fastYamlDocuments(text);
+      if (!fast) continue;
+      answered++;
+      for (const d of parseAllDocuments(text)) expect(d.errors, text).toStrictEqual([]);
+      sameData(fast, precise(text), text);
+    }
+    expect(answered).toBeGreaterThan(streams.length / 2);
+    expect(fastYamlDocuments(streams[streams.length - 7] as string)).toHaveLength(2);
+    for (const declined of streams.slice(-4)) expect(fastYamlDocuments(declined), declined).toBeUndefined();
   });
 
   it("hands YAML that js-yaml reads differently to the precise path", () => {
@@ -123,9 +209,10 @@ describe("the fast YAML path reads exactly what the precise path reads", () => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
       return seed / 0x7fffffff;
     };
-    const bases = [fs.readFileSync(path.join(ROOT, "examples/minimal/system.yaml"), "utf8"), randomSystem(3), randomSystem(11), synthSystem(4) as string];
+    const bases = [fs.readFileSync(path.join(ROOT, "examples/minimal/system.yaml"), "utf8"), randomSystem(3), randomSystem(11), synthSystem(4) as string, PLAIN_SHAPES];
     const chars = [":", " ", "-", "[", "]", "{", "}", ",", "\"", "'", "#", "|", ">", "\n", "  ", "? ", "\\", "%", "@", "`", "1", "."];
     let fastHits = 0;
+    let plainHits = 0;
     let mutants = 0;
     for (let round = 0; round < 1500; round++) {
       let text = bases[round % bases.length] as string;
@@ -145,6 +232,13 @@ describe("the fast YAML path reads exactly what the precise path reads", () => {
         }
       }
       mutants++;
+      const plain = plainYamlData(text);
+      if (plain) {
+        plainHits++;
+        const slow = loadYamlText(text, "system.yaml", { precise: true });
+        expect(slow.diagnostics, text).toStrictEqual([]);
+        sameData(plain.data, slow.loaded?.data, text);
+      }
       const fast = fastYamlData(text);
       if (!fast) continue;
       fastHits++;
@@ -154,5 +248,7 @@ describe("the fast YAML path reads exactly what the precise path reads", () => {
     }
     expect(mutants).toBe(1500);
     expect(fastHits).toBeGreaterThan(100);
+    expect(plainYamlData(PLAIN_SHAPES), "the plain reader reads every shape it knows").toBeDefined();
+    expect(plainHits).toBeGreaterThan(100);
   });
 });

@@ -6,12 +6,11 @@ import { attributeFile } from "../../core/deps/attribute.js";
 import { declaredGraph, GATEWAY_NODE } from "../../core/deps/declared.js";
 import { findingsText, renderDot, renderJson, renderMermaid, renderText } from "../../core/deps/output.js";
 import { createMatcher, type PrefixTarget, type ServiceTarget } from "../../core/deps/scanner.js";
-import { constantsIn } from "../../core/deps/recognise.js";
 import { CannotRunError, UsageError } from "../../core/diagnostics.js";
 import { MAX_SYSTEM_FILE_BYTES } from "../../core/limits.js";
 import type { SystemModel } from "../../core/model.js";
 import { toEnvName } from "../../core/names.js";
-import { filesContaining, filesToScan, NON_CODE_EXCLUDES, ScanPool, scanFiles, walkFiles, type WalkedFile } from "../../io/scan.js";
+import { constantDefinitions, filesToScan, NON_CODE_EXCLUDES, ScanPool, scanFiles, walkFiles, type WalkedFile } from "../../io/scan.js";
 import { autodetectServices, GENERATED_EXCLUDES, harvestDeployment, isDeployOrTestDir, serviceFolders, sourceOwner } from "./analyze-deps-sources.js";
 import type { CliContext } from "../context.js";
 import type { ExitCode } from "../main.js";
@@ -55,13 +54,18 @@ async function loadModel(cwd: string, file: string | undefined, ctx: CliContext)
   return { model: null, code: 1 };
 }
 
-/** Definitions of the named constants in the files that mention them (read again: the page cache has them). */
-function findConstants(files: readonly WalkedFile[], names: ReadonlySet<string>): { byFile: Map<string, Map<string, string>>; global: Map<string, string | null> } {
+/**
+ * Definitions of the named constants in the files that mention them (read again: the page cache has them),
+ * on both cores when the pool has its worker.
+ */
+async function findConstants(files: readonly WalkedFile[], names: ReadonlySet<string>, pool: ScanPool | null): Promise<{ byFile: Map<string, Map<string, string>>; global: Map<string, string | null> }> {
   const byFile = new Map<string, Map<string, string>>();
   const global = new Map<string, string | null>();
   if (!names.size) return { byFile, global };
-  for (const { file: f, text } of filesContaining(files, [...names])) {
-    for (const { name, value } of constantsIn(text, names)) {
+  const found = pool ? await pool.constants(files, [...names]) : constantDefinitions(files, [...names]);
+  for (const { index, defs } of found) {
+    const f = files[index] as WalkedFile;
+    for (const { name, value } of defs) {
       let mine = byFile.get(f.abs);
       if (!mine) byFile.set(f.abs, (mine = new Map()));
       if (!mine.has(name)) mine.set(name, value);
@@ -165,7 +169,7 @@ async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliCo
   // hold one of those names. The same file's definition first, else the only value the tree gives the name.
   const symbols = new Set<string>();
   for (const { matches } of results) for (const m of matches) if (m.symbol) symbols.add(m.target);
-  const { byFile: constsByFile, global: constsGlobal } = findConstants(files, symbols);
+  const { byFile: constsByFile, global: constsGlobal } = await findConstants(files, symbols, pool);
   const refs: DiscoveredRef[] = [];
   let unattributed = 0;
   const unresolved: string[] = [];

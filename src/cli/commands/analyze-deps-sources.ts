@@ -2,9 +2,10 @@
 // contexts.<c>.source globs, --services globs, or what docker-compose, Kubernetes manifests and
 // package.json workspaces say; and the variables' values compose and k8s give (CART_ADDR: cart:7070).
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import picomatch from "picomatch";
-import { parseAllDocuments } from "yaml";
+import { fastYamlDocuments } from "../../core/yaml-fast.js";
 import type { WalkedFile } from "../../io/scan.js";
 
 /** Folders of deployment and test material: not a service's code (their variables are still read). */
@@ -45,6 +46,8 @@ function mayHoldDeployment(text: string): boolean {
     || /\b(?:Deployment|StatefulSet|DaemonSet)\b/.test(text);
 }
 
+const require = createRequire(import.meta.url);
+
 export function harvestDeployment(files: readonly WalkedFile[]): Deployment {
   const out: Deployment = { env: new Map(), builds: new Map(), workloads: new Set() };
   const setEnv = (k: unknown, v: unknown) => {
@@ -62,7 +65,8 @@ export function harvestDeployment(files: readonly WalkedFile[]): Deployment {
     if (!/\b(?:env|environment|services|kind):/.test(text) || text.includes("{{") || !mayHoldDeployment(text)) continue; // Helm templates are not YAML
     let docs: unknown[];
     try {
-      docs = parseAllDocuments(text, { logLevel: "silent" }).map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
+      // the fast path (src/core/yaml-fast.ts) reads most manifests; the precise parser the rest
+      docs = fastYamlDocuments(text) ?? (require("yaml") as typeof import("yaml")).parseAllDocuments(text, { logLevel: "silent" }).map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
     } catch {
       continue; // a Helm template or another non-YAML: nothing to learn from it
     }

@@ -332,9 +332,19 @@ export function analyze(input: AnalyzeInput): Analysis {
     const n = graph.nodes.get(node);
     find("chatty-context", n?.declaredAt ?? whereFirst(node, callees[0] as string), `${node} calls ${callees.length} contexts synchronously (${callees.join(", ")}), more than ${input.maxCallees}: a chatty service; batch, cache or use events`, [node, ...callees]);
   }
+  // each event's publish and consume edges, in the sorted order of `edges`: one pass, not one per event
+  const pubsOf = new Map<string, Edge[]>();
+  const subsOf = new Map<string, Edge[]>();
+  for (const e of edges) {
+    const [by, id] = e.kind === "publish" ? [pubsOf, e.to] : e.kind === "consume" ? [subsOf, e.from] : [null, ""];
+    if (!by) continue;
+    const list = by.get(id);
+    if (list) list.push(e);
+    else by.set(id, [e]);
+  }
   for (const n of [...graph.nodes.values()].filter((x) => x.kind === "event").sort((a, b) => cmp(a.id, b.id))) {
-    const pubs = edges.filter((e) => e.kind === "publish" && e.to === n.id);
-    const subs = edges.filter((e) => e.kind === "consume" && e.from === n.id);
+    const pubs = pubsOf.get(n.id) ?? [];
+    const subs = subsOf.get(n.id) ?? [];
     if (subs.length || (!n.declared && !pubs.length)) continue;
     const by = pubs.length ? ` (published by ${[...new Set(pubs.map((e) => e.from))].join(", ")})` : "";
     find("event-unconsumed", n.declared ? n.declaredAt : (pubs[0] && firstCode(pubs[0])), `event ${eventName(n.id)} has no consumer${by}; remove it or add a consumer`, [n.id]);

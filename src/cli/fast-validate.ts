@@ -1,0 +1,63 @@
+// `msa validate …` without commander, for its common forms (issue #24: validate of a 500-context system
+// in ≤ 0.3 s of CPU, where loading commander and building the program was ~25 ms). The same approach as
+// fast-validate-events.ts: node:util's parseArgs reads the flags; anything it does not read exactly as
+// commander would — help, an unknown flag, a positional, a missing or dash-like value, a --format outside
+// its choices, an `=`-spelled short flag — returns undefined, and bin/msa.js runs the commander program.
+// The flags must be validate's (commands/validate.ts); test/cli/fast-validate.test.ts checks that both
+// parsers agree and that the built CLI answers the same either way.
+import { parseArgs } from "node:util";
+import type { CommonOptions } from "./options.js";
+import type { ExitCode } from "./errors.js";
+
+const OPTIONS = {
+  "list-rules": { type: "boolean" },
+  against: { type: "string" },
+  file: { type: "string", short: "f" },
+  format: { type: "string" },
+} as const;
+
+/** The flag set above, for the test that compares it with commander's definition. */
+export const FAST_VALIDATE_FLAGS: Readonly<Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }>> = OPTIONS;
+export const FAST_VALIDATE_FORMATS = ["text", "json", "github"] as const;
+
+type ValidateOptions = CommonOptions & { listRules?: boolean; against?: string };
+
+/** The options commander's action would receive for `args` (after the command word), or undefined: let commander parse. */
+export function fastValidateOptions(args: readonly string[]): ValidateOptions | undefined {
+  let values: ReturnType<typeof parse>["values"];
+  try {
+    values = parse(args).values;
+  } catch {
+    return undefined;
+  }
+  const format = values.format ?? "text";
+  if (!(FAST_VALIDATE_FORMATS as readonly string[]).includes(format)) return undefined;
+  // `-f=x` is "=x" to parseArgs; leave such spellings to commander.
+  if ([values.file, values.against].some((v) => v !== undefined && v.startsWith("="))) return undefined;
+  const opts = { format } as ValidateOptions;
+  if (values["list-rules"]) opts.listRules = true;
+  if (values.against !== undefined) opts.against = values.against;
+  if (values.file !== undefined) opts.file = values.file;
+  return opts;
+}
+
+function parse(args: readonly string[]) {
+  return parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: false });
+}
+
+/** Runs validate when the fast parse applies; undefined when commander must parse instead. */
+export async function runValidateFast(args: readonly string[]): Promise<ExitCode | undefined> {
+  const opts = fastValidateOptions(args);
+  if (!opts) return undefined;
+  const [{ runValidate }, { processContext }, { exitCodeFor }] = await Promise.all([
+    import("./commands/validate-run.js"),
+    import("./context.js"),
+    import("./errors.js"),
+  ]);
+  const ctx = processContext();
+  try {
+    return await runValidate(opts, ctx);
+  } catch (e) {
+    return exitCodeFor(e, ctx, opts.format === "json");
+  }
+}
