@@ -11,8 +11,9 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
+import os from "node:os";
 import path from "node:path";
-import { DATA, MSA, ROOT, median, freePort, numArg, waitHttp } from "./lib.mjs";
+import { DATA, MSA, ROOT, cpuMicros, median, freePort, numArg, waitHttp } from "./lib.mjs";
 
 const arg = numArg;
 const ROUNDS = arg("--rounds", 5);
@@ -65,8 +66,8 @@ process.on("exit", () => children.forEach((c) => c.kill("SIGKILL")));
 const [upPort, floorPort, gwPort, metricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
 const UPSTREAM = `const b=JSON.stringify({id:"42",name:"item"});require("node:http").createServer((q,s)=>{q.resume();s.writeHead(200,{"content-type":"application/json","content-length":Buffer.byteLength(b)});s.end(b)}).listen(${upPort},"127.0.0.1")`;
 start(["-e", UPSTREAM], {});
-start([path.join(ROOT, "bench/gateway-floor.mjs")], { PORT: String(floorPort), UPSTREAM: `http://127.0.0.1:${upPort}` });
-start(["dist/main.js"], { PORT: String(gwPort), METRICS_PORT: String(metricsPort), JWT_SECRET: SECRET, JWT_ISSUER: "benchgw", LOG_LEVEL: "info", ROUTE_ITEMS_URL: `http://127.0.0.1:${upPort}` }, gwDir);
+const floorProc = start([path.join(ROOT, "bench/gateway-floor.mjs")], { PORT: String(floorPort), UPSTREAM: `http://127.0.0.1:${upPort}` });
+const gwProc = start(["dist/main.js"], { PORT: String(gwPort), METRICS_PORT: String(metricsPort), JWT_SECRET: SECRET, JWT_ISSUER: "benchgw", LOG_LEVEL: "info", ROUTE_ITEMS_URL: `http://127.0.0.1:${upPort}` }, gwDir);
 await Promise.all([upPort, floorPort, gwPort].map((p) => waitHttp(`http://127.0.0.1:${p}/health`)));
 
 const b64 = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
@@ -93,7 +94,15 @@ function wrk(args, seconds) {
   const p99 = toMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? "");
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
   if (non2xx) throw new Error(`wrk saw ${non2xx} non-2xx answers:\n${out}`);
-  return { rps, p99 };
+  return { rps, p99, requests: Number(/(\d+) requests in/.exec(out)?.[1]) };
+}
+// CPU time of the proxy process per request over a wrk round (user + system from /proc): less swayed by the load of
+// others than requests/s, which also measure how much of the 2 cores the process was given
+const pids = { floor: floorProc.pid, gateway: gwProc.pid };
+function wrkCpu(name, t, seconds) {
+  const before = pids[name] ? cpuMicros(pids[name]) : 0;
+  const w = wrk(t, seconds);
+  return { ...w, cpuUs: pids[name] ? (cpuMicros(pids[name]) - before) / w.requests : NaN };
 }
 /** p99 of requests sent at a fixed total rate over CONNECTIONS keep-alive connections. */
 async function pacedP99(url, headers, seconds) {
@@ -136,11 +145,12 @@ const paced = {
   gateway: [`http://127.0.0.1:${gwPort}/api/v1/items/42`, { authorization: `Bearer ${token}` }],
 };
 
+const loadAtStart = os.loadavg().map((l) => l.toFixed(1)).join(" ");
 for (const t of Object.values(targets)) wrk(t, 2); // warm-up: JIT, connection pools, the token cache
 const r = { direct: [], floor: [], gateway: [] };
 const p = { direct: [], floor: [], gateway: [] };
 for (let i = 0; i < ROUNDS; i++) {
-  for (const [name, t] of Object.entries(targets)) r[name].push(wrk(t, SECONDS));
+  for (const [name, t] of Object.entries(targets)) r[name].push(wrkCpu(name, t, SECONDS));
   for (const [name, [url, headers]] of Object.entries(paced)) p[name].push(await pacedP99(url, headers, SECONDS));
 }
 children.forEach((c) => c.kill("SIGTERM"));
@@ -150,9 +160,11 @@ const p99 = (name) => median(p[name]);
 const ratio = med("gateway", "rps") / med("floor", "rps");
 const added = p99("gateway") - p99("direct");
 const line = (ok, figure, value, budget) => console.log(`${ok === undefined ? "  " : ok ? "ok" : "!!"}  ${figure}: ${value}${budget ? `   (budget ${budget})` : ""}`);
-console.log(`${ROUNDS} interleaved rounds × ${SECONDS} s; wrk -t2 -c${CONNECTIONS} (saturated) and a paced client at ${RATE} req/s over ${CONNECTIONS} connections; medians`);
+console.log(`${ROUNDS} interleaved rounds × ${SECONDS} s; wrk -t2 -c${CONNECTIONS} (saturated) and a paced client at ${RATE} req/s over ${CONNECTIONS} connections; medians; load average at the start ${loadAtStart}, at the end ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
 for (const name of Object.keys(r)) {
   line(undefined, `${name}`, `${med(name, "rps").toFixed(0)} req/s saturated (rounds ${r[name].map((x) => x.rps.toFixed(0)).join(", ")}); p99 at ${RATE} req/s ${p99(name).toFixed(2)} ms (rounds ${p[name].map((x) => x.toFixed(2)).join(", ")})`);
 }
 line(ratio >= 0.85, "gateway requests/s vs floor proxy", `${ratio.toFixed(2)}×`, "≥ 0.85×");
+const cpu = (name) => med(name, "cpuUs");
+line(undefined, "CPU per request (user + system, /proc)", `floor ${cpu("floor").toFixed(1)} µs (rounds ${r.floor.map((x) => x.cpuUs.toFixed(0)).join(", ")}), gateway ${cpu("gateway").toFixed(1)} µs (rounds ${r.gateway.map((x) => x.cpuUs.toFixed(0)).join(", ")}): the floor's = ${(cpu("floor") / cpu("gateway")).toFixed(2)}× the gateway's`);
 line(added <= 2, "gateway p99 added over a direct call", `${added.toFixed(2)} ms (floor: ${(p99("floor") - p99("direct")).toFixed(2)} ms)`, "≤ 2 ms");

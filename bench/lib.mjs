@@ -96,3 +96,10 @@ export async function waitHttp(url, ms = 20_000) {
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** CPU time (user + system) a process has used so far, in µs, from /proc/<pid>/stat (Linux; clock ticks of 10 ms). */
+export function cpuMicros(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * (1e6 / CLOCK_TICKS);
+}
+const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;

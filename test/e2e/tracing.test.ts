@@ -202,6 +202,8 @@ describe.skipIf(!!skip)("tracing: one trace across gateway, services and events 
     }
     // logs of every hop carry the trace id beside the correlation id
     const logged = (proc: ServiceProcess, msg: string) => proc.logs.find((l) => l.msg === msg && l.trace_id === traceId);
+    // the gateway buffers its log lines (flushed every LOG_FLUSH_MS, 500 ms by default): its line may come after the spans
+    await p.gateway!.waitForLog((l) => l.msg === "request" && l.trace_id === traceId, 5_000, "the gateway's request line").catch(() => undefined);
     expect(logged(p.gateway!, "request"), tail(p.gateway!)).toMatchObject({ correlationId: `corr-${RUN}`, span_id: expect.any(String) });
     expect(logged(p.orders!, "order placed"), tail(p.orders!)).toMatchObject({ correlationId: `corr-${RUN}` });
     expect(logged(p.orders!, "request"), tail(p.orders!)).toBeDefined();

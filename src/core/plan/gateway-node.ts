@@ -13,11 +13,11 @@ export const GATEWAY_DEPENDENCIES = {
   "prom-client": "15.1.3",
   redis: "6.4.0",
   undici: "7.30.2",
-  // OpenTelemetry: the last SDK line for Node 20 (0.300+ requires Node 22.15); the api within sdk-node's peer range
+  // OpenTelemetry: the last SDK line for Node 20 (0.300+ requires Node 22.15); the api within sdk-node's peer range.
+  // No instrumentation package: the gateway makes its server and client spans itself (telemetry.ts), far cheaper
+  // on its hot path than patching node:http and undici
   "@opentelemetry/api": "1.9.1",
   "@opentelemetry/sdk-node": "0.223.0",
-  "@opentelemetry/instrumentation-http": "0.223.0",
-  "@opentelemetry/instrumentation-undici": "0.33.0",
 } as const;
 /** discovery: consul — the same `consul` client as the node services (service-node-view.ts). */
 export const GATEWAY_DISCOVERY_DEPENDENCIES = { consul: "2.0.1" } as const;
