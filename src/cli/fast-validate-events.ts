@@ -60,15 +60,6 @@ function parse(args: readonly string[]) {
 export async function runValidateEventsFast(args: readonly string[]): Promise<ExitCode | undefined> {
   const opts = fastValidateEventsOptions(args);
   if (!opts) return undefined;
-  const [{ runValidateEvents }, { processContext }, { exitCodeFor }] = await Promise.all([
-    import("./commands/validate-events-run.js"),
-    import("./context.js"),
-    import("./errors.js"),
-  ]);
-  const ctx = processContext();
-  try {
-    return await runValidateEvents(opts, ctx);
-  } catch (e) {
-    return exitCodeFor(e, ctx);
-  }
+  const [{ runValidateEvents }, { runAction }] = await Promise.all([import("./commands/validate-events-run.js"), import("./fast-run.js")]);
+  return runAction(opts, runValidateEvents);
 }

@@ -49,15 +49,6 @@ function parse(args: readonly string[]) {
 export async function runValidateFast(args: readonly string[]): Promise<ExitCode | undefined> {
   const opts = fastValidateOptions(args);
   if (!opts) return undefined;
-  const [{ runValidate }, { processContext }, { exitCodeFor }] = await Promise.all([
-    import("./commands/validate-run.js"),
-    import("./context.js"),
-    import("./errors.js"),
-  ]);
-  const ctx = processContext();
-  try {
-    return await runValidate(opts, ctx);
-  } catch (e) {
-    return exitCodeFor(e, ctx, opts.format === "json");
-  }
+  const [{ runValidate }, { runAction }] = await Promise.all([import("./commands/validate-run.js"), import("./fast-run.js")]);
+  return runAction(opts, runValidate, opts.format === "json");
 }
