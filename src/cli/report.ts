@@ -1,6 +1,7 @@
 // The one place diagnostics are printed (and the only place text is coloured).
 import { sortDiagnostics, type Diagnostic } from "../core/diagnostics.js";
 import { explainable } from "../core/explain.js";
+import { sourceText } from "../io/sources.js";
 
 export type OutputFormat = "text" | "json" | "github";
 
@@ -27,12 +28,6 @@ export function summarize(list: readonly Diagnostic[]): { errors: number; warnin
     errors: list.filter((d) => d.severity === "error").length,
     warnings: list.filter((d) => d.severity === "warning").length,
   };
-}
-
-/** The text of each file diagnostics were found in, by the name they print (set by whoever loaded it). */
-const sources = new Map<string, string>();
-export function rememberSource(file: string, text: string): void {
-  sources.set(file, text);
 }
 
 /** Frames longer than this many diagnostics would drown the list: only the first ones get a frame. */
@@ -64,7 +59,7 @@ export function formatText(list: readonly Diagnostic[], p: Painter = plain): str
   const lines = ds.map((d, i) => {
     const sev = d.severity === "error" ? p.red("error") : p.yellow("warning");
     const head = `${d.file}:${d.line}:${d.column}  ${sev}  ${p.dim(d.rule)}  ${d.message}`;
-    const text = i < MAX_FRAMES ? sources.get(d.file) : undefined;
+    const text = i < MAX_FRAMES ? sourceText(d.file) : undefined;
     const frame = text === undefined ? undefined : codeFrame(text, d.line, d.column, p);
     return frame ? `${head}\n${frame}` : head;
   });

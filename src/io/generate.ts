@@ -5,7 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { hasErrors, UsageError, type Diagnostic } from "../core/diagnostics.js";
 import { MANIFEST_PATH, sha256, unifiedDiff, type ManifestInputs } from "../core/tree.js";
-import { displayPath, locateSystemFile } from "../cli/system.js";
+import { displayPath, locateSystemFile } from "./system.js";
 import { commitPlan, interrupted, readIfExists, readManifest, unchangedSinceManifest } from "./commit.js";
 import { loadTemplates, precompiledTemplates } from "./templates.js";
 
@@ -65,7 +65,7 @@ export async function generateSystem(opts: GenerateOptions): Promise<GenerateRes
 
   // The heavy stages load only when there is work to do.
   const [{ loadSystemAt }, { planSystem }, { createRenderer }] = await Promise.all([
-    import("../cli/system.js"),
+    import("./system.js"),
     import("../core/plan/index.js"),
     import("../core/render.js"),
   ]);

@@ -6,7 +6,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { loadSystemAt } from "../../src/cli/system.js";
+import { loadSystemAt } from "../../src/io/system.js";
 import { hasErrors } from "../../src/core/diagnostics.js";
 import { planPythonServices } from "../../src/core/plan/service-python.js";
 import { createRenderer } from "../../src/core/render.js";

@@ -14,7 +14,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadSystemAt } from "../../src/cli/system.js";
+import { loadSystemAt } from "../../src/io/system.js";
 import { parse as parseYaml } from "yaml";
 import { planCompose } from "../../src/core/plan/compose.js";
 import { planNodeGateway } from "../../src/core/plan/gateway-node.js";

@@ -20,7 +20,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { loadSystemAt } from "../../src/cli/system.js";
+import { loadSystemAt } from "../../src/io/system.js";
 import { hasErrors } from "../../src/core/diagnostics.js";
 import { createRenderer } from "../../src/core/render.js";
 import { planNodeServices } from "../../src/core/plan/service-node.js";

@@ -8,7 +8,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
-import { loadSystemAt } from "../../src/cli/system.js";
+import { loadSystemAt } from "../../src/io/system.js";
 import { planNodeGateway } from "../../src/core/plan/gateway-node.js";
 import { createRenderer } from "../../src/core/render.js";
 import { loadTemplates } from "../../src/io/templates.js";

@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { loadSystemAt } from "../../src/cli/system.js";
+import { loadSystemAt } from "../../src/io/system.js";
 import type { SystemModel } from "../../src/core/model.js";
 import { createRenderer, type Render } from "../../src/core/render.js";
 import { loadTemplates } from "../../src/io/templates.js";

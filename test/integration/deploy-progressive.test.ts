@@ -12,7 +12,8 @@ import path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateSystem } from "../../src/io/generate.js";
-import { defaultDeps, runDeploy, type DeployCliOptions, type DeployDeps } from "../../src/io/deploy.js";
+import { runDeploy, type DeployCliOptions } from "../../src/cli/commands/deploy-run.js";
+import { defaultDeps, type DeployDeps } from "../../src/io/deploy.js";
 import { captureContext, makeFakes, REAL_KUBECTL, type Fakes } from "./deploy-fakes.js";
 
 const SYSTEM = `version: 1

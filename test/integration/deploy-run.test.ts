@@ -9,7 +9,8 @@ import { execFileSync } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { CannotRunError, UsageError } from "../../src/core/diagnostics.js";
-import { defaultDeps, runDeploy, type DeployCliOptions, type DeployDeps } from "../../src/io/deploy.js";
+import { runDeploy, type DeployCliOptions } from "../../src/cli/commands/deploy-run.js";
+import { defaultDeps, type DeployDeps } from "../../src/io/deploy.js";
 import { captureContext, makeFakes, REAL_KUBECTL, writeTree, type Fakes } from "./deploy-fakes.js";
 
 const SYSTEM = `version: 1

@@ -11,7 +11,7 @@ import type { PlannedFile } from "../../src/core/plan/types.js";
 import type { SystemModel } from "../../src/core/model.js";
 import { createRenderer } from "../../src/core/render.js";
 import { loadTemplates } from "../../src/io/templates.js";
-import { loadSystemAt } from "../../src/cli/system.js";
+import { loadSystemAt } from "../../src/io/system.js";
 
 export const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..", "..");
 export const fixturesDir = path.join(repoRoot, "test", "k8s", "fixtures");

@@ -3,7 +3,7 @@
 // gateways, the architecture doc), plus the bulkhead limits in both runtimes' generated clients.
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { loadSystemAt } from "../../src/cli/system.js";
+import { loadSystemAt } from "../../src/io/system.js";
 import { parseComposeEntry } from "../../src/core/bff.js";
 import { imageServices } from "../../src/core/deploy/plan.js";
 import { edgeGraph, urlEnv } from "../../src/core/edges.js";

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadSystemAt } from "../../src/cli/system.js";
+import { loadSystemAt } from "../../src/io/system.js";
 import { bundleRefs } from "../../src/core/events/bundle.js";
 import { compileSchema } from "../../src/core/events/validator.js";
 import { planSystem } from "../../src/core/plan/index.js";

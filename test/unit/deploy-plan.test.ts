@@ -1,7 +1,7 @@
 // The deploy plan is pure: model + options + facts → ordered steps. These tests pin its decisions.
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadSystem, loadSystemAt } from "../../src/cli/system.js";
+import { loadSystem, loadSystemAt } from "../../src/io/system.js";
 import { UsageError } from "../../src/core/diagnostics.js";
 import type { SystemModel } from "../../src/core/model.js";
 import {

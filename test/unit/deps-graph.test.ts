@@ -3,7 +3,7 @@ import { analyze, findCycles, longestChains, parseFailOn, stronglyConnected, typ
 import { attributeFile } from "../../src/core/deps/attribute.js";
 import { declaredGraph, eventNodeId } from "../../src/core/deps/declared.js";
 import type { RawMatch } from "../../src/core/deps/scanner.js";
-import { loadSystemAt } from "../../src/cli/system.js";
+import { loadSystemAt } from "../../src/io/system.js";
 import type { SystemModel } from "../../src/core/model.js";
 
 const SYSTEM = `version: 1

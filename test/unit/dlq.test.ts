@@ -1,7 +1,7 @@
 // msa events dlq, the pure parts: the topology names both runtimes share (docs/messaging.md), the record a dead
 // letter becomes, the headers a replay sends, and Kafka's replay record and cursor (no Kafka broker here).
 import { describe, expect, it } from "vitest";
-import { kafkaCursorAfterReplay, kafkaDlqId, kafkaReplayMessage } from "../../src/core/dlq/kafka.js";
+import { kafkaCursorAfterReplay, kafkaDlqId, kafkaReplayMessage } from "../../src/io/dlq/kafka.js";
 import { deadLetterRecord, dlqContexts, dlqTopology, DlqUsageError, headerText, redact, replayHeaders, unreachable } from "../../src/core/dlq/types.js";
 import { modelFromYaml } from "../helpers/engine-model.js";
 

@@ -1,7 +1,7 @@
 // system.yaml `environments`: per-environment namespace, host, TLS and IngressClass, defaults applied,
 // and the schema that accepts them.
 import { describe, expect, it } from "vitest";
-import { loadSystemAt } from "../../src/cli/system.js";
+import { loadSystemAt } from "../../src/io/system.js";
 import { environmentSettings } from "../../src/core/model.js";
 
 /** The default proxies in front of the gateway (environments.<env>.trustedProxies). */

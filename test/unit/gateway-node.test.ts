@@ -1,6 +1,6 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadSystemAt } from "../../src/cli/system.js";
+import { loadSystemAt } from "../../src/io/system.js";
 import type { SystemModel } from "../../src/core/model.js";
 import { GATEWAY_DEPENDENCIES, gatewayRouteViews, planNodeGateway, stripPrefixOf } from "../../src/core/plan/gateway-node.js";
 import { createRenderer } from "../../src/core/render.js";

@@ -6,7 +6,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { parse as parseYaml, parseAllDocuments } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadSystemAt } from "../../src/cli/system.js";
+import { loadSystemAt } from "../../src/io/system.js";
 import { secretsRead } from "../../src/core/deploy/plan.js";
 import { DEFAULT_TRUSTED_PROXIES, type SystemModel } from "../../src/core/model.js";
 import { planCompose } from "../../src/core/plan/compose.js";

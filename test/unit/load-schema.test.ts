@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
-import { loadSystemAt } from "../../src/cli/system.js";
+import { loadSystemAt } from "../../src/io/system.js";
 import { MAX_SYSTEM_FILE_BYTES } from "../../src/core/load.js";
 
 const check = (text: string) => loadSystemAt("/virtual/system.yaml", "system.yaml", text).diagnostics;

@@ -1,7 +1,7 @@
 // The normalized model: defaults applied, references resolved, maps sorted, schema files loaded.
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadSystemAt } from "../../src/cli/system.js";
+import { loadSystemAt } from "../../src/io/system.js";
 import { parseEndpoint } from "../../src/core/model.js";
 import { parseDuration, parseRateLimit, toCamel, toEnvName, toPascal } from "../../src/core/names.js";
 

@@ -110,7 +110,7 @@ events:
     const fs = await import("node:fs");
     const os = await import("node:os");
     const path = await import("node:path");
-    const { loadSystemAt } = await import("../../src/cli/system.js");
+    const { loadSystemAt } = await import("../../src/io/system.js");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-asyncapi-refs-"));
     try {
       fs.mkdirSync(path.join(dir, "schemas"));

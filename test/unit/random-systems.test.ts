@@ -13,7 +13,7 @@ import { parseAllDocuments } from "yaml";
 import { planSystem } from "../../src/core/plan/index.js";
 import type { PlannedFile } from "../../src/core/plan/types.js";
 import { randomSystem } from "../helpers/random-system.js";
-import { loadSystemAt } from "../../src/cli/system.js";
+import { loadSystemAt } from "../../src/io/system.js";
 import { checkOverlay, ensureChecker, hasKubectl, writePlan } from "../k8s/support.js";
 import { renderer } from "../helpers/engine-model.js";
 import os from "node:os";

@@ -1,7 +1,7 @@
 // Every rule of the registry: a failing fixture (the rule fires at the right line:column) and a
 // passing one (it does not). The last test fails when a rule is registered without a case here.
 import { describe, expect, it } from "vitest";
-import { loadSystemAt } from "../../src/cli/system.js";
+import { loadSystemAt } from "../../src/io/system.js";
 import { RULES } from "../../src/core/rules/index.js";
 import type { Diagnostic } from "../../src/core/diagnostics.js";
 

@@ -1,7 +1,7 @@
 // Event sourcing and read models in the node-express planner (docs/event-sourcing.md): which files a context gets,
 // who owns them, and that a plain state context is untouched.
 import { describe, expect, it } from "vitest";
-import { loadSystemAt } from "../../src/cli/system.js";
+import { loadSystemAt } from "../../src/io/system.js";
 import { createRenderer } from "../../src/core/render.js";
 import { planNodeServices } from "../../src/core/plan/service-node.js";
 import { loadTemplates } from "../../src/io/templates.js";

@@ -1,7 +1,7 @@
 // The node-express planner on the spec's shop example: which files, who owns them, what they contain.
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadSystemAt } from "../../src/cli/system.js";
+import { loadSystemAt } from "../../src/io/system.js";
 import { createRenderer } from "../../src/core/render.js";
 import { planNodeServices } from "../../src/core/plan/service-node.js";
 import { PRESTOP_DELAY_SECONDS, TERMINATION_GRACE_SECONDS } from "../../src/core/plan/k8s-view.js";

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadSystemAt } from "../../src/cli/system.js";
+import { loadSystemAt } from "../../src/io/system.js";
 import type { SystemModel } from "../../src/core/model.js";
 import { planPythonServices, pythonName, pythonServiceView } from "../../src/core/plan/service-python.js";
 import { createRenderer } from "../../src/core/render.js";

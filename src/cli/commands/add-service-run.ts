@@ -6,7 +6,7 @@ import { DNS_LABEL } from "../../core/names.js";
 import { writeFileAtomic } from "../../io/atomic.js";
 import type { CliContext } from "../context.js";
 import { formatDiagnostics, painter } from "../report.js";
-import { displayPath, loadSystemAt, locateSystemFile } from "../system.js";
+import { displayPath, loadSystemAt, locateSystemFile } from "../../io/system.js";
 import { generateAfterEdit } from "../generate-after-edit.js";
 import type { AddServiceOptions } from "./add-service.js";
 

@@ -14,7 +14,7 @@ import { constantDefinitions, filesToScan, NON_CODE_EXCLUDES, ScanPool, scanFile
 import { autodetectServices, GENERATED_EXCLUDES, harvestDeployment, isDeployOrTestDir, serviceFolders, sourceOwner } from "./analyze-deps-sources.js";
 import type { CliContext } from "../context.js";
 import type { ExitCode } from "../main.js";
-import { displayPath, locateSystemFile } from "../locate.js";
+import { displayPath, locateSystemFile } from "../../io/locate.js";
 import { formatText } from "../report.js";
 import type { AnalyzeDepsOptions } from "./analyze-deps.js";
 
@@ -38,7 +38,7 @@ async function loadModel(cwd: string, file: string | undefined, ctx: CliContext)
     throw e;
   }
   const shown = displayPath(cwd, abs);
-  const { loadModelOnly, loadSystem } = await import("../system.js");
+  const { loadModelOnly, loadSystem } = await import("../../io/system.js");
   if (fs.statSync(abs).size <= MAX_SYSTEM_FILE_BYTES) {
     try {
       const { model } = loadModelOnly(abs, shown, fs.readFileSync(abs, "utf8"));

@@ -65,7 +65,7 @@ export function defineDeploy({ program, ctx, setExit }: Definer): void {
     if (flags.abort && flags.rollback) throw new UsageError("--abort and --rollback exclude each other: --abort stops a canary, --rollback goes back to the previous version");
     const undo = !!(flags.abort || flags.rollback);
     if (flags.prometheusUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(flags.prometheusUrl)) throw new UsageError(`--prometheus-url must be an http(s) URL, not ${JSON.stringify(flags.prometheusUrl)}`);
-    const { runDeploy } = await import("../../io/deploy.js");
+    const { runDeploy } = await import("./deploy-run.js");
     const result = await runDeploy(ctx, {
       file: flags.file,
       env: flags.env ?? "dev",

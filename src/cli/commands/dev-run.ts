@@ -15,7 +15,7 @@ import { loadTemplates } from "../../io/templates.js";
 import type { CliContext } from "../context.js";
 import type { ExitCode } from "../main.js";
 import { formatDiagnostics, painter } from "../report.js";
-import { displayPath, loadSystemAt, locateSystemFile } from "../system.js";
+import { displayPath, loadSystemAt, locateSystemFile } from "../../io/system.js";
 import type { DevOptionsCli } from "./dev.js";
 
 const COLOURS = [36, 35, 33, 32, 34, 91, 96, 95, 93, 92];

@@ -11,7 +11,7 @@ import { loadTemplates } from "../../io/templates.js";
 import type { CliContext } from "../context.js";
 import type { ExitCode } from "../main.js";
 import { diagnosticsJson, formatDiagnostics, painter, plural } from "../report.js";
-import { displayPath, loadSystemAt, locateSystemFile } from "../system.js";
+import { displayPath, loadSystemAt, locateSystemFile } from "../../io/system.js";
 import type { DocsOptions } from "./docs.js";
 
 export async function runDocs(opts: DocsOptions, ctx: CliContext): Promise<ExitCode> {

@@ -5,7 +5,7 @@ import { CannotRunError, hasErrors, UsageError } from "../../core/diagnostics.js
 import { BrokerUnreachableError, dlqContexts, dlqTopology, DlqUsageError, type DeadLetterRecord, type DlqBroker } from "../../core/dlq/types.js";
 import type { CliContext } from "../context.js";
 import { formatDiagnostics, painter } from "../report.js";
-import { loadSystem } from "../system.js";
+import { loadSystem } from "../../io/system.js";
 import type { DlqOptions } from "./events.js";
 
 export async function runDlq(action: "list" | "show" | "replay", ids: string[], opts: DlqOptions, ctx: CliContext): Promise<0 | 1 | 2> {
@@ -34,10 +34,10 @@ export async function runDlq(action: "list" | "show" | "replay", ids: string[], 
   try {
     broker =
       kind === "rabbitmq"
-        ? await (await import("../../core/dlq/rabbitmq.js")).openRabbitDlq(url, topology)
+        ? await (await import("../../io/dlq/rabbitmq.js")).openRabbitDlq(url, topology)
         : kind === "nats"
-          ? await (await import("../../core/dlq/nats.js")).openNatsDlq(url, topology)
-          : await (await import("../../core/dlq/kafka.js")).openKafkaDlq(url, topology, ctx.env);
+          ? await (await import("../../io/dlq/nats.js")).openNatsDlq(url, topology)
+          : await (await import("../../io/dlq/kafka.js")).openKafkaDlq(url, topology, ctx.env);
   } catch (e) {
     if (e instanceof BrokerUnreachableError) throw new CannotRunError(e.message);
     throw e;

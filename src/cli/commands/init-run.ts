@@ -9,7 +9,7 @@ import { loadTemplates, packageRoot } from "../../io/templates.js";
 import type { CliContext } from "../context.js";
 import { generateAfterEdit } from "../generate-after-edit.js";
 import { painter } from "../report.js";
-import { SYSTEM_FILE } from "../system.js";
+import { SYSTEM_FILE } from "../../io/system.js";
 import type { InitOptions } from "./init.js";
 
 /** Where the generated system's root package.json installs msa-cli, relative to system.yaml. */
@@ -40,7 +40,7 @@ export async function runInit(dir: string | undefined, opts: InitOptions, ctx: C
   }
   if (!opts.example) {
     // a fresh system.yaml must validate before it is written: a rerun would otherwise refuse the file it left
-    const { loadSystemAt } = await import("../system.js");
+    const { loadSystemAt } = await import("../../io/system.js");
     const checked = loadSystemAt(systemPath, shown, files.get(SYSTEM_FILE) as string);
     if (hasErrors(checked.diagnostics)) {
       const { formatDiagnostics } = await import("../report.js");

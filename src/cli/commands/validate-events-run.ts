@@ -12,7 +12,7 @@ import { cacheDir, cachingCompile } from "./validate-events-cache.js";
 import { readEventTable, tableOf, writeEventTable, type SchemaLocation, type StoredEvent } from "./validate-events-table.js";
 import type { SystemModel } from "../../core/model.js";
 import type { CliContext } from "../context.js";
-import { displayPath, locateSystemFile } from "../locate.js";
+import { displayPath, locateSystemFile } from "../../io/locate.js";
 import { formatGithub, painter, plural, type Painter } from "../report.js";
 
 export interface ValidateEventsOptions {
@@ -116,7 +116,7 @@ export async function runValidateEvents(opts: ValidateEventsOptions, ctx: CliCon
       schemas = cached;
       locate = cached.locate;
     } else {
-      const [load, { loadModelOnly }] = await Promise.all([import("../../core/load.js"), import("../system.js")]);
+      const [load, { loadModelOnly }] = await Promise.all([import("../../core/load.js"), import("../../io/system.js")]);
       const loaded = loadModelOnly(abs, shown(abs), text);
       for (const d of loaded.diagnostics) out.emit(d);
       if (!loaded.model) {

@@ -3,7 +3,7 @@ import { RULES } from "../../core/rules/index.js";
 import type { CliContext } from "../context.js";
 import type { CommonOptions } from "../options.js";
 import { formatDiagnostics, painter, plural } from "../report.js";
-import { loadSystem } from "../system.js";
+import { loadSystem } from "../../io/system.js";
 
 export async function runValidate(opts: CommonOptions & { listRules?: boolean; against?: string }, ctx: CliContext): Promise<0 | 1> {
   if (opts.listRules) {

@@ -7,7 +7,7 @@ import { fileTooLarge, loadYamlText, MAX_SYSTEM_FILE_BYTES } from "../core/load.
 import { buildModel, type SystemModel } from "../core/model.js";
 import { validateSchema, runRules } from "../core/validate.js";
 import { applyLint } from "../core/lint.js";
-import { rememberSource } from "./report.js";
+import { rememberSource } from "./sources.js";
 
 export { displayPath, locateSystemFile, SYSTEM_FILE } from "./locate.js";
 

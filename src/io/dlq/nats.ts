@@ -2,7 +2,7 @@
 // publishes to <system>.replay.<context>.<eventType> in the event stream, waits for the ack, then deletes the
 // dead letter by its sequence. nats is loaded only by this command.
 import type { JetStreamManager, NatsConnection } from "nats";
-import { deadLetterRecord, headerText, replayHeaders, unreachable, type DeadLetterRecord, type DlqBroker, type DlqTopology } from "./types.js";
+import { deadLetterRecord, headerText, replayHeaders, unreachable, type DeadLetterRecord, type DlqBroker, type DlqTopology } from "../../core/dlq/types.js";
 
 type Topologies = (context: string) => DlqTopology;
 

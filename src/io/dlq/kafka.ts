@@ -6,7 +6,7 @@
 // again is harmless: the consumer's inbox drops the duplicate).
 // No Kafka runs here: the decisions below are unit-tested (test/unit/dlq.test.ts); kafkajs is loaded only by this command.
 import type { IHeaders, KafkaMessage } from "kafkajs";
-import { deadLetterRecord, headerText, replayHeaders, unreachable, type DeadLetterRecord, type DlqBroker, type DlqTopology } from "./types.js";
+import { deadLetterRecord, headerText, replayHeaders, unreachable, type DeadLetterRecord, type DlqBroker, type DlqTopology } from "../../core/dlq/types.js";
 
 type Topologies = (context: string) => DlqTopology;
 

@@ -2,7 +2,7 @@
 // returned when the channel closes); a replay publishes to the default exchange → <system>.<context>, waits for
 // the confirm, then acks (removes) the dead letter. amqplib is loaded only by this command.
 import type { Channel, ChannelModel, GetMessage } from "amqplib";
-import { deadLetterRecord, headerText, replayHeaders, unreachable, type DeadLetterRecord, type DlqBroker, type DlqTopology } from "./types.js";
+import { deadLetterRecord, headerText, replayHeaders, unreachable, type DeadLetterRecord, type DlqBroker, type DlqTopology } from "../../core/dlq/types.js";
 
 type Topologies = (context: string) => DlqTopology;
 
