@@ -197,6 +197,16 @@ function parseInputs(raw: unknown): ManifestInputs | undefined {
 }
 
 /** Reads a manifest's text; null when it is missing or unreadable (every existing file is then treated as foreign). */
+/**
+ * A path msa may read, overwrite or prune: relative, POSIX separators, inside the output root. Every planned path
+ * is one; a manifest entry that is not (an edited or hostile manifest: `../x`, `/etc/x`, `a\\b`) is dropped
+ * on reading, so the file it names is never touched — it is not msa's.
+ */
+export function isOutputPath(p: string): boolean {
+  if (p === "" || p.startsWith("/") || /^[A-Za-z]:/.test(p) || p.includes("\\") || p.includes("\0")) return false;
+  return p.split("/").every((seg) => seg !== "" && seg !== "." && seg !== "..");
+}
+
 export function parseManifest(text: string | undefined): Manifest | null {
   if (text === undefined) return null;
   try {
@@ -204,7 +214,7 @@ export function parseManifest(text: string | undefined): Manifest | null {
     if (!Array.isArray(raw.files)) return null;
     const files: ManifestEntry[] = [];
     for (const f of raw.files as Record<string, unknown>[]) {
-      if (!f || typeof f.path !== "string" || typeof f.hash !== "string") continue;
+      if (!f || typeof f.path !== "string" || typeof f.hash !== "string" || !isOutputPath(f.path)) continue;
       files.push({
         path: f.path,
         hash: f.hash,

@@ -155,6 +155,28 @@ describe("msa generate", () => {
     expect(fs.existsSync(abs("services/audit/src/handlers.ts"))).toBe(true);
   });
 
+  it("never prunes a path outside the output root that an edited manifest names", async () => {
+    await msa("generate");
+    // a file beside the project, unedited since "msa wrote it" according to a hostile manifest entry
+    const outside = path.join(path.dirname(dir), `${path.basename(dir)}-outside.txt`);
+    fs.writeFileSync(outside, "keep me\n");
+    try {
+      const manifest = JSON.parse(read(".msa/manifest.json"));
+      const { createHash } = await import("node:crypto");
+      const hash = createHash("sha256").update("keep me\n").digest("hex");
+      manifest.files.push({ path: `../${path.basename(outside)}`, hash, owner: "generated", context: "audit" }, { path: outside, hash, owner: "generated" });
+      delete manifest.inputs;
+      fs.writeFileSync(abs(".msa/manifest.json"), JSON.stringify(manifest, null, 2));
+      const r = await msa("generate");
+      expect(r.code).toBe(0);
+      expect(fs.readFileSync(outside, "utf8")).toBe("keep me\n");
+      expect(r.stdout).not.toContain("outside.txt");
+      expect(read(".msa/manifest.json")).not.toContain("outside.txt");
+    } finally {
+      fs.rmSync(outside, { force: true });
+    }
+  });
+
   it("--dry-run writes nothing; bad system.yaml exits 1 and writes nothing", async () => {
     const dry = await msa("generate", "--dry-run", "--verbose");
     expect(dry.code).toBe(0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { PlannedFile } from "../../src/core/plan/types.js";
-import { diffTree, parseManifest, serializeManifest, sha256, unifiedDiff, type Manifest } from "../../src/core/tree.js";
+import { diffTree, isOutputPath, parseManifest, serializeManifest, sha256, unifiedDiff, type Manifest } from "../../src/core/tree.js";
 
 const gen = (path: string, content: string, context?: string): PlannedFile => ({ path, content, owner: "generated", ...(context ? { context } : {}) });
 const user = (path: string, content: string): PlannedFile => ({ path, content, owner: "user" });
@@ -95,6 +95,13 @@ describe("diffTree", () => {
 });
 
 describe("manifest text", () => {
+  it("drops entries whose path is not inside the output root (never read, overwritten or pruned)", () => {
+    for (const bad of ["../x", "a/../../x", "/etc/passwd", "C:/x", "a\\b", "a//b", "./a", "a/./b", "", "a\0b"]) expect(isOutputPath(bad), bad).toBe(false);
+    for (const good of ["a", ".msa/manifest.json", "services/orders/.dockerignore", "k8s/base/x..y/deployment.yaml"]) expect(isOutputPath(good), good).toBe(true);
+    const text = JSON.stringify({ version: 1, files: [{ path: "../x", hash: "1" }, { path: "a", hash: "2" }, { path: "/abs", hash: "3" }] });
+    expect(parseManifest(text)?.files.map((f) => f.path)).toEqual(["a"]);
+  });
+
   it("is sorted, stable and round-trips", () => {
     const m: Manifest = { version: 1, files: [{ path: "b", hash: "2", owner: "user" }, { path: "a", hash: "1", owner: "generated", context: "x" }] };
     const text = serializeManifest(m);
