@@ -10,7 +10,7 @@
 //     (its database, the broker, DNS, the tracing collector, the gateway's JWKS endpoint and its rate-limit
 //     Redis), and from
 //     outside into a workload (the ingress controller to the gateway, Prometheus to a metrics port).
-import type { BrokerKind, DatabaseEngine, SystemModel } from "./model.js";
+import type { BrokerKind, DatabaseEngine, SystemModel, TraceSampler } from "./model.js";
 import { toEnvName } from "./names.js";
 import { GATEWAY_PORT } from "./plan/gateway-node.js";
 
@@ -89,7 +89,27 @@ export interface EdgeGraph {
   inbound: InboundEdge[];
   /** The gateway's workload name, null without a gateway. */
   gateway: string | null;
+  /** Where spans go and how many are kept (`observability.tracing`); null when tracing is off. */
+  tracing: TracingTarget | null;
 }
+
+/** The exporter settings every traced workload gets (src/core/model.ts TracingSettings, defaults applied). */
+export interface TracingTarget {
+  /** OTLP/HTTP base URL in the cluster. */
+  endpoint: string;
+  sampler: TraceSampler | null;
+  ratio: number | null;
+}
+
+/** observability.tracing with its defaults applied; null when tracing is off. */
+export const tracingTarget = (model: SystemModel): TracingTarget | null =>
+  model.tracing.enabled ? { endpoint: model.tracing.endpoint ?? OTLP_ENDPOINT, sampler: model.tracing.sampler, ratio: model.tracing.ratio } : null;
+
+/** The TCP port of an http(s) URL (its scheme's default when none is written). */
+const portOfUrl = (url: string): number => {
+  const u = new URL(url);
+  return u.port ? Number(u.port) : u.protocol === "https:" ? 443 : 80;
+};
 
 /** The gateway's workload name: `gateway`, or `<system>-gateway` when a context is itself called gateway. */
 export const gatewayName = (model: SystemModel): string =>
@@ -99,6 +119,7 @@ const byName = <T extends { name: string }>(a: T, b: T): number => (a.name < b.n
 
 export function edgeGraph(model: SystemModel): EdgeGraph {
   const contexts = new Map(model.contexts.map((c) => [c.name, c]));
+  const tracing = tracingTarget(model);
   const gw = model.gateway.kind === "none" ? null : gatewayName(model);
   const workloads: Workload[] = model.contexts.map((c) => ({ name: c.name, component: "service" as const, port: c.port, metricsPort: c.port }));
   if (gw) {
@@ -171,9 +192,14 @@ export function edgeGraph(model: SystemModel): EdgeGraph {
     else if (model.discovery === "consul" && w.component === "gateway" && model.gateway.kind === "node")
       outside.push({ kind: "discovery", from: w.name, port: CONSUL_HTTP_PORT, protocol: "TCP", what: "Consul agent (HTTP API)" });
     // the generated code exports over OTLP when OTEL_* says so (http/protobuf by default, gRPC if chosen); Kong's
-    // opentelemetry plugin speaks OTLP/HTTP only
-    const otlpPorts = w.component === "gateway" && model.gateway.kind === "kong" ? [OTLP_HTTP_PORT] : OTLP_PORTS;
-    for (const port of otlpPorts) outside.push({ kind: "tracing", from: w.name, port, protocol: "TCP", what: `tracing collector (OTLP ${port === 4317 ? "gRPC" : "HTTP"})` });
+    // opentelemetry plugin speaks OTLP/HTTP only. A collector of the user's own (observability.tracing.endpoint) is
+    // reached on its URL's port alone; none at all when tracing is off.
+    if (tracing) {
+      const custom = model.tracing.endpoint !== null;
+      const otlpPorts = custom ? [portOfUrl(tracing.endpoint)] : w.component === "gateway" && model.gateway.kind === "kong" ? [OTLP_HTTP_PORT] : OTLP_PORTS;
+      for (const port of otlpPorts)
+        outside.push({ kind: "tracing", from: w.name, port, protocol: "TCP", what: custom ? `tracing collector (${new URL(tracing.endpoint).host})` : `tracing collector (OTLP ${port === 4317 ? "gRPC" : "HTTP"})` });
+    }
   }
 
   const inbound: InboundEdge[] = [];
@@ -185,7 +211,7 @@ export function edgeGraph(model: SystemModel): EdgeGraph {
   }
 
   const sortedPods = [...pods.values()].sort((a, b) => (a.from + "\u0000" + a.to + "\u0000" + a.kind < b.from + "\u0000" + b.to + "\u0000" + b.kind ? -1 : 1));
-  return { workloads, pods: sortedPods, outside, inbound, gateway: gw };
+  return { workloads, pods: sortedPods, outside, inbound, gateway: gw, tracing };
 }
 
 /** Does this workload register itself with Consul? The contexts (node and python) under `discovery: consul`. */
@@ -202,16 +228,29 @@ export function discoveryEnv(g: EdgeGraph, name: string, agent: string): { key: 
 }
 
 /**
- * The OTEL_* settings of a workload with a tracing edge (its exporter's endpoint, protocol and service name):
- * the same in compose and in the ConfigMaps. Kong reads its endpoint from kong.yml instead.
+ * The OTEL_* settings of a workload with a tracing edge (its exporter's endpoint, protocol, service name and, when
+ * system.yaml sets them, sampler): the same in compose and in the ConfigMaps, except that compose always exports to
+ * its own collector. Kong reads its endpoint from kong.yml and its rate from KONG_TRACING_SAMPLING_RATE instead.
  */
-export function tracingEnv(g: EdgeGraph, name: string): { key: string; value: string }[] {
-  if (!g.outside.some((e) => e.kind === "tracing" && e.from === name)) return [];
+export function tracingEnv(g: EdgeGraph, name: string, where: "cluster" | "compose" = "cluster"): { key: string; value: string }[] {
+  if (!g.tracing || !g.outside.some((e) => e.kind === "tracing" && e.from === name)) return [];
+  const { sampler, ratio } = g.tracing;
   return [
-    { key: "OTEL_EXPORTER_OTLP_ENDPOINT", value: OTLP_ENDPOINT },
+    { key: "OTEL_EXPORTER_OTLP_ENDPOINT", value: where === "compose" ? OTLP_ENDPOINT : g.tracing.endpoint },
     { key: "OTEL_EXPORTER_OTLP_PROTOCOL", value: "http/protobuf" },
     { key: "OTEL_SERVICE_NAME", value: name },
+    ...(sampler ? [{ key: "OTEL_TRACES_SAMPLER", value: sampler }] : []),
+    ...(ratio !== null && sampler?.endsWith("traceidratio") ? [{ key: "OTEL_TRACES_SAMPLER_ARG", value: String(ratio) }] : []),
   ];
+}
+
+/** Kong's KONG_TRACING_SAMPLING_RATE: the ratio when one is set, 0 for always_off samplers, else every request. */
+export function kongSamplingRate(g: EdgeGraph): string {
+  const t = g.tracing;
+  if (!t) return "0";
+  if (t.sampler?.endsWith("always_off")) return "0";
+  if (t.ratio !== null && t.sampler?.endsWith("traceidratio")) return String(t.ratio);
+  return "1.0";
 }
 
 /** The workloads `name` connects to (its pod edges out). */

@@ -311,6 +311,18 @@ export interface CiSettings {
 }
 
 /** `dev:` of system.yaml (docs/dev.md): local overrides for `msa dev`; null/empty when absent. */
+/** `observability.tracing` (docs/observability.md): defaults export every span to the in-cluster collector. */
+export interface TracingSettings {
+  enabled: boolean;
+  /** OTLP/HTTP base URL in the cluster; null = the default collector (edges.ts OTLP_ENDPOINT). */
+  endpoint: string | null;
+  /** OTEL_TRACES_SAMPLER; null = the SDKs' default (parentbased_always_on). */
+  sampler: TraceSampler | null;
+  /** OTEL_TRACES_SAMPLER_ARG of a ratio sampler; null = not set. */
+  ratio: number | null;
+}
+export type TraceSampler = "always_on" | "always_off" | "traceidratio" | "parentbased_always_on" | "parentbased_always_off" | "parentbased_traceidratio";
+
 export interface DevSettings {
   broker: string | null;
   /** context name → database URL */
@@ -337,6 +349,7 @@ export interface SystemModel {
   environments: Record<EnvironmentName, EnvironmentSettings>;
   ci: CiSettings;
   dev: DevSettings;
+  tracing: TracingSettings;
   /** Sorted by name. */
   contexts: Context[];
   /** Sorted by name. */
@@ -711,6 +724,7 @@ export function buildModel(input: ModelInput): ModelResult {
     ),
     ci: ciOf(root.ci),
     dev: devOf(root.dev),
+    tracing: tracingOf(asMap(asMap(root.observability).tracing)),
     contexts: contexts.sort(byName),
     events: events.sort(byName),
     sagas,
@@ -731,6 +745,12 @@ function devOf(raw: unknown): DevSettings {
 }
 
 /** `ci: github` or `ci: { provider, upgrade }`; default github without the upgrade job. */
+function tracingOf(t: Record<string, unknown>): TracingSettings {
+  const ratio = typeof t.ratio === "number" ? t.ratio : null;
+  const sampler = typeof t.sampler === "string" ? (t.sampler as TraceSampler) : ratio !== null ? "parentbased_traceidratio" : null;
+  return { enabled: t.enabled !== false, endpoint: typeof t.endpoint === "string" ? t.endpoint.replace(/\/+$/, "") : null, sampler, ratio };
+}
+
 function ciOf(raw: unknown): CiSettings {
   const m = asMap(raw);
   const provider = typeof raw === "string" ? raw : typeof m.provider === "string" ? m.provider : "github";

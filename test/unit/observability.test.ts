@@ -178,3 +178,82 @@ events:
     expect(dashboard(model).uid).toBe("msa-depth");
   });
 });
+
+describe("observability.tracing in system.yaml", () => {
+  const text = (tracing: string, gateway = "kong"): string => `
+version: 1
+name: traced
+gateway:
+  kind: ${gateway}
+  routes:
+    - { path: /api/a, context: a, methods: [GET] }
+${tracing}
+contexts:
+  a: { port: 3000, database: postgres, api: ["GET /a"], calls: { b: { timeout: 1s } } }
+  b: { port: 3001, api: ["GET /b"] }
+`;
+  const egressPorts = (files: { path: string; content: string }[], name: string): number[] => {
+    const np = parseAllDocuments(fileOf(files, `k8s/base/${name}/networkpolicy.yaml`)).map((d) => d.toJS() as Obj)[0]!;
+    return (np.spec.egress as Obj[]).filter((e) => !e.to).flatMap((e) => (e.ports as Obj[]).map((p) => p.port as number));
+  };
+  const configMap = (files: { path: string; content: string }[], name: string): Obj =>
+    (parseAllDocuments(fileOf(files, `k8s/base/${name}/configmap.yaml`)).map((d) => d.toJS() as Obj)[0]!).data as Obj;
+
+  it("an endpoint of one's own and a ratio: OTEL_* in the ConfigMaps, compose keeps its collector, Kong samples the same share, egress to that port only", () => {
+    const model = modelFromText(text("observability:\n  tracing:\n    endpoint: http://otel-collector.monitoring:4318/\n    ratio: 0.25\n"));
+    const files = plan(model);
+    for (const c of ["a", "b"]) {
+      expect(configMap(files, c)).toMatchObject({
+        OTEL_EXPORTER_OTLP_ENDPOINT: "http://otel-collector.monitoring:4318",
+        OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
+        OTEL_TRACES_SAMPLER_ARG: "0.25",
+        OTEL_SERVICE_NAME: c,
+      });
+      const ports = egressPorts(files, c);
+      expect(ports).toContain(4318);
+      expect(ports).not.toContain(4317);
+    }
+    const compose = parse(fileOf(files, "docker-compose.yml")) as Obj;
+    expect(compose.services.a.environment).toMatchObject({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://otel-collector:4318", OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "0.25" });
+    expect(compose.services.gateway.environment.KONG_TRACING_SAMPLING_RATE).toBe("0.25");
+    expect(compose.services["otel-collector"]).toBeDefined();
+    expect(configMap(files, "gateway")).toMatchObject({ KONG_TRACING_SAMPLING_RATE: "0.25", KONG_TRACING_INSTRUMENTATIONS: "all" });
+    const kong = parse(fileOf(files, "gateway/kong.yml")) as Obj;
+    expect(kong.plugins[0].config.traces_endpoint).toBe("http://otel-collector.monitoring:4318/v1/traces");
+  });
+
+  it("an always_off sampler: the SDKs sample nothing and Kong's rate is 0", () => {
+    const files = plan(modelFromText(text("observability:\n  tracing:\n    sampler: always_off\n")));
+    expect(configMap(files, "a")).toMatchObject({ OTEL_TRACES_SAMPLER: "always_off" });
+    expect(configMap(files, "a").OTEL_TRACES_SAMPLER_ARG).toBeUndefined();
+    expect(configMap(files, "gateway").KONG_TRACING_SAMPLING_RATE).toBe("0");
+  });
+
+  it("enabled: false — no OTEL_* endpoint, no collector egress, no collector or Jaeger in compose, no Kong plugin; the node gateway likewise", () => {
+    for (const gateway of ["kong", "node"]) {
+      const files = plan(modelFromText(text("observability:\n  tracing:\n    enabled: false\n", gateway)));
+      for (const c of ["a", "b"]) {
+        expect(Object.keys(configMap(files, c)).filter((k) => k.startsWith("OTEL_"))).toEqual([]);
+        const ports = egressPorts(files, c);
+        expect(ports).not.toContain(4317);
+        expect(ports).not.toContain(4318);
+      }
+      const compose = parse(fileOf(files, "docker-compose.yml")) as Obj;
+      expect(compose.services["otel-collector"]).toBeUndefined();
+      expect(compose.services.jaeger).toBeUndefined();
+      expect(Object.keys(compose.services.a.environment).filter((k) => k.startsWith("OTEL_"))).toEqual([]);
+      expect(Object.keys(compose.services.gateway.environment ?? {}).filter((k) => k.startsWith("OTEL_") || k.startsWith("KONG_TRACING"))).toEqual([]);
+      expect(Object.keys(configMap(files, "gateway")).filter((k) => k.startsWith("OTEL_") || k.startsWith("KONG_TRACING"))).toEqual([]);
+      expect(egressPorts(files, "gateway")).not.toContain(4318);
+      if (gateway === "kong") expect((parse(fileOf(files, "gateway/kong.yml")) as Obj).plugins).toBeUndefined();
+    }
+  });
+
+  it("without observability: every span to the in-cluster collector, as before", () => {
+    const files = plan(modelFromText(text("")));
+    expect(configMap(files, "a")).toMatchObject({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://otel-collector:4318" });
+    expect(configMap(files, "a").OTEL_TRACES_SAMPLER).toBeUndefined();
+    expect(egressPorts(files, "a")).toEqual(expect.arrayContaining([4317, 4318]));
+    expect(configMap(files, "gateway").KONG_TRACING_SAMPLING_RATE).toBe("1.0");
+  });
+});

@@ -1,5 +1,5 @@
 // Planner: docker-compose.yml — every service, its database, the broker and the gateway, for a local run.
-import { CONSUL_HTTP_PORT, discoveryEnv, edgeGraph, OTEL_COLLECTOR_HOST, podEdgesFrom, tracingEnv, urlEnv, type EdgeGraph } from "../edges.js";
+import { CONSUL_HTTP_PORT, discoveryEnv, edgeGraph, kongSamplingRate, OTEL_COLLECTOR_HOST, podEdgesFrom, tracingEnv, urlEnv, type EdgeGraph } from "../edges.js";
 import { DEFAULT_RESOURCES, type BrokerKind, type Context, type DatabaseEngine, type SystemModel } from "../model.js";
 import { toSnake } from "../names.js";
 import { GATEWAY_PORT } from "./gateway-node.js";
@@ -278,8 +278,8 @@ export function serviceEnvironment(edges: EdgeGraph, ctx: Context, brokerUrl: st
   if (databaseUrl) env.push({ key: "DATABASE_URL", value: databaseUrl });
   // <CALLEE>_URL for every context it connects to: calls and saga steps (the edge graph, src/core/edges.ts)
   env.push(...urlEnv(edges, ctx.name));
-  // traces to the local collector (Jaeger shows them): the same OTEL_* as the ConfigMaps
-  env.push(...tracingEnv(edges, ctx.name));
+  // traces to the local collector (Jaeger shows them): the same OTEL_* as the ConfigMaps, the endpoint compose's own
+  env.push(...tracingEnv(edges, ctx.name, "compose"));
   // discovery: consul — register with (and look callees up in) the compose Consul agent
   if (consulUrl) env.push(...discoveryEnv(edges, ctx.name, consulUrl));
   return env.sort(byKey);
@@ -300,7 +300,7 @@ export function nodeGatewayEnvironment(model: SystemModel, edges: EdgeGraph, rat
     { key: "PORT", value: String(GATEWAY_PORT) },
     { key: "SERVICE_NAME", value: "gateway" },
     ...(edges.gateway ? urlEnv(edges, edges.gateway) : []),
-    ...(edges.gateway ? tracingEnv(edges, edges.gateway) : []),
+    ...(edges.gateway ? tracingEnv(edges, edges.gateway, "compose") : []),
     ...(edges.gateway && consulUrl ? discoveryEnv(edges, edges.gateway, consulUrl) : []),
   ].sort(byKey);
 }
@@ -343,7 +343,7 @@ export const planCompose: Planner = (model, render) => {
       { key: "PORT", value: String(b.port) },
       { key: "SERVICE_NAME", value: b.name },
       ...urlEnv(edges, b.name),
-      ...tracingEnv(edges, b.name),
+      ...tracingEnv(edges, b.name, "compose"),
     ].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
     const url = `http://127.0.0.1:${b.port}/health`;
     services.push({
@@ -391,6 +391,8 @@ export const planCompose: Planner = (model, render) => {
       jwtSecret: GATEWAY_JWT_COMPOSE_SECRET,
       // kong.yml's redis policy reads {vault://env/redis-host}
       redisHost: redisName,
+      // spans for kong.yml's opentelemetry plugin (none when tracing is off)
+      tracingRate: edges.tracing ? kongSamplingRate(edges) : null,
     };
   } else if (model.gateway.kind === "node") {
     const env = nodeGatewayEnvironment(model, edges, redisName, consulUrlOf(topology));
@@ -419,7 +421,7 @@ export const planCompose: Planner = (model, render) => {
         // discovery: consul — one agent in dev mode (in-memory, UI and HTTP API on :8500)
         consul: topology.consul ? { name: topology.consul, image: COMPOSE_IMAGES.consul, port: CONSUL_HTTP_PORT } : null,
         // traces: every service and the gateway export OTLP to the collector, which hands them to Jaeger (UI :16686)
-        tracing: { collector: OTEL_COLLECTOR_HOST, collectorImage: COMPOSE_IMAGES.otelCollector, jaeger: topology.jaeger, jaegerImage: COMPOSE_IMAGES.jaeger },
+        tracing: edges.tracing ? { collector: OTEL_COLLECTOR_HOST, collectorImage: COMPOSE_IMAGES.otelCollector, jaeger: topology.jaeger, jaegerImage: COMPOSE_IMAGES.jaeger } : null,
       }),
     ),
   ];

@@ -9,6 +9,7 @@ import {
   NODE_GATEWAY_PORT,
   discoveryEnv,
   edgeGraph,
+  kongSamplingRate,
   gatewayName,
   podEdgesFrom,
   podEdgesTo,
@@ -172,7 +173,7 @@ function groupOutside(g: EdgeGraph, name: string): WorkloadView["egressPorts"] {
   for (const e of g.outside.filter((x) => x.from === name && x.kind !== "dns")) {
     let entry = byKind.get(e.kind);
     if (!entry) {
-      entry = { what: e.kind === "tracing" ? "tracing collector (OTLP gRPC and HTTP)" : e.kind === "upstream" ? "legacy upstreams of the strangler routes" : e.what, ports: [] };
+      entry = { what: e.kind === "tracing" && e.what.startsWith("tracing collector (OTLP") ? "tracing collector (OTLP gRPC and HTTP)" : e.kind === "upstream" ? "legacy upstreams of the strangler routes" : e.what, ports: [] };
       byKind.set(e.kind, entry);
       out.push(entry);
     }
@@ -261,7 +262,7 @@ function contextWorkload(model: SystemModel, g: EdgeGraph, c: Pick<Context, "nam
 export const KONG_DECLARATIVE_CONFIG = "/kong/declarative/kong.yml";
 
 /** Kong's own settings (DB-less, read-only root: prefix and temp files on emptyDirs, logs to stdout). */
-function kongSettings(): { key: string; value: string }[] {
+function kongSettings(g: EdgeGraph): { key: string; value: string }[] {
   return [
     { key: "KONG_ADMIN_LISTEN", value: "off" },
     { key: "KONG_DATABASE", value: "off" },
@@ -277,9 +278,13 @@ function kongSettings(): { key: string; value: string }[] {
     { key: "KONG_REAL_IP_HEADER", value: "X-Forwarded-For" },
     { key: "KONG_REAL_IP_RECURSIVE", value: "on" },
     { key: "KONG_STATUS_LISTEN", value: `0.0.0.0:${KONG_STATUS_PORT}` },
-    // spans for the opentelemetry plugin of kong.yml: every request, sampled always (lower it in an overlay)
-    { key: "KONG_TRACING_INSTRUMENTATIONS", value: "all" },
-    { key: "KONG_TRACING_SAMPLING_RATE", value: "1.0" },
+    // spans for the opentelemetry plugin of kong.yml: observability.tracing's ratio, else every request; none when tracing is off
+    ...(g.tracing
+      ? [
+          { key: "KONG_TRACING_INSTRUMENTATIONS", value: "all" },
+          { key: "KONG_TRACING_SAMPLING_RATE", value: kongSamplingRate(g) },
+        ]
+      : []),
     { key: "KONG_TRUSTED_IPS", value: DEFAULT_TRUSTED_PROXIES.join(",") },
   ];
 }
@@ -301,7 +306,7 @@ function gatewayWorkload(model: SystemModel, g: EdgeGraph, name: string): Gatewa
   const metricsPort = g.workloads.find((w) => w.name === name)?.metricsPort ?? null;
   const config =
     kind === "kong"
-      ? kongSettings()
+      ? kongSettings(g)
       : [
           // Kong's JWT consumer key is the system name (key_claim_name iss): the node gateway requires the same iss,
           // so a token minted for one gateway kind is accepted by the other. The aud is checked too (Kong cannot).

@@ -5,7 +5,7 @@ import type { HttpMethod, Route, SystemModel } from "../model.js";
 import type { Render } from "../render.js";
 import { lazyFile, type Planner } from "./types.js";
 import { resolveMarks } from "../yaml-words.js";
-import { gatewayName, OTLP_ENDPOINT } from "../edges.js";
+import { gatewayName, tracingTarget } from "../edges.js";
 
 export const CORRELATION_HEADER = "X-Correlation-ID";
 
@@ -122,7 +122,7 @@ export interface KongView {
   /** The first service, to illustrate the path mapping in the header comment. */
   example: KongServiceView | null;
   jwtConsumer: { username: string; key: string } | null;
-  tracing: { tracesEndpoint: string; config: Record<string, unknown> };
+  tracing: { tracesEndpoint: string; config: Record<string, unknown> } | null;
 }
 
 /** "/api/v1/orders" → "/orders": the upstream base path a route's public prefix maps to ("/" stays "/"). */
@@ -265,6 +265,8 @@ export function kongView(model: SystemModel): KongView {
       });
     });
   const jwt = services.some((s) => s.plugins.some((p) => p.name === "jwt"));
+  // observability.tracing: its endpoint (the cluster's collector; compose's Kong sends there too), none when off
+  const tracingEndpoint = tracingTarget(model)?.endpoint ?? null;
   return {
     system: model.name,
     tags,
@@ -273,14 +275,16 @@ export function kongView(model: SystemModel): KongView {
     example: services[0] ?? null,
     jwtConsumer: jwt ? { username: `${model.name}-clients`, key: model.gateway.issuer ?? model.name } : null,
     // traces: Kong's bundled opentelemetry plugin, OTLP/HTTP to the collector the services export to (src/core/edges.ts)
-    tracing: {
-      tracesEndpoint: `${OTLP_ENDPOINT}/v1/traces`,
-      config: {
-        traces_endpoint: `${OTLP_ENDPOINT}/v1/traces`,
-        resource_attributes: { "service.name": gatewayName(model) },
-        propagation: { extract: ["w3c"], inject: ["w3c"], default_format: "w3c" },
-      },
-    },
+    tracing: tracingEndpoint === null
+      ? null
+      : {
+          tracesEndpoint: `${tracingEndpoint}/v1/traces`,
+          config: {
+            traces_endpoint: `${tracingEndpoint}/v1/traces`,
+            resource_attributes: { "service.name": gatewayName(model) },
+            propagation: { extract: ["w3c"], inject: ["w3c"], default_format: "w3c" },
+          },
+        },
   };
 }
 
