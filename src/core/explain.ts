@@ -215,6 +215,16 @@ export const EXPLANATIONS: Readonly<Record<string, Explanation>> = {
     bad: "contexts:\n  orders:\n    runtime: python-flask\nsagas:\n  checkout:\n    orchestrator: orders\n    steps:\n      - { context: payments, action: charge, compensation: refund }",
     good: "contexts:\n  orders:\n    runtime: python-flask\n    database: postgres\nsagas:\n  checkout:\n    orchestrator: orders\n    steps:\n      - { context: payments, action: charge, compensation: refund }",
   },
+  "observability-sampler-ratio": {
+    text: "observability.tracing.ratio is the share of traces a ratio sampler keeps (OTEL_TRACES_SAMPLER_ARG, and Kong's KONG_TRACING_SAMPLING_RATE). Only traceidratio and parentbased_traceidratio read it, so a ratio beside another sampler would be silently ignored. Use a ratio sampler, or leave sampler out (a ratio alone chooses parentbased_traceidratio: a caller's sampled trace stays sampled), or remove ratio.",
+    bad: "observability:\n  tracing:\n    sampler: always_on\n    ratio: 0.1",
+    good: "observability:\n  tracing:\n    ratio: 0.1",
+  },
+  "saga-orchestrator-local-state": {
+    text: "A node-express saga orchestrator keeps every saga instance in the table msa_sagas when its context has postgres or mysql: replicas share it, each instance is owned for a lease its driver renews, and a dead replica's instances are claimed and resumed by another. Without one it saves each instance as a JSON file in SAGA_DATA_DIR (/tmp/sagas in the generated image): a second replica neither sees nor resumes the first one's sagas, GET /sagas/<saga>/<id> finds an instance only on the pod that ran it, and the state is lost with the pod unless SAGA_DATA_DIR is a persistent volume. Give the orchestrating context `database: postgres` (or mysql); keep the file store only for one replica with a volume.",
+    bad: "contexts:\n  orders:\n    port: 3000\nsagas:\n  checkout:\n    orchestrator: orders\n    steps:\n      - { context: payments, action: charge, compensation: refund }",
+    good: "contexts:\n  orders:\n    port: 3000\n    database: mysql\nsagas:\n  checkout:\n    orchestrator: orders\n    steps:\n      - { context: payments, action: charge, compensation: refund }",
+  },
   "environment-namespace-unique": {
     text: "Each environment (dev, staging, prod) deploys into its own namespace, so a dev deploy can never land in prod's. Two environments that resolve to the same namespace (set explicitly under `environments`, or by the defaults `<ns>-dev`, `<ns>-staging`, `<ns>`) are refused: give each its own.",
     bad: "environments:\n  dev: { namespace: shop }\n  prod: { namespace: shop }",

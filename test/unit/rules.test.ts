@@ -122,6 +122,17 @@ const CASES: Case[] = [
       "sagas:\n  s1:\n    orchestrator: beta\n    steps:\n      - { context: alpha, action: a1, compensation: c1 }\n",
     messageIncludes: "give beta `database: postgres`",
   },
+  {
+    rule: "saga-orchestrator-local-state",
+    bad:
+      sub("  beta:\n    port: 3001\n    database: postgres\n", "  beta:\n    port: 3001\n    database: mongodb\n") +
+      "sagas:\n  s1:\n    orchestrator: beta\n    steps:\n      - { context: alpha, action: a1, compensation: c1 }\n",
+    at: [27, 19],
+    messageIncludes: "give beta `database: postgres` (or mysql)",
+    good:
+      sub("  beta:\n    port: 3001\n    database: postgres\n", "  beta:\n    port: 3001\n    database: mysql\n") +
+      "sagas:\n  s1:\n    orchestrator: beta\n    steps:\n      - { context: alpha, action: a1, compensation: c1 }\n",
+  },
   // event sourcing and read models (docs/event-sourcing.md); beta's consumes is on line 21
   {
     rule: "es-database",
@@ -244,6 +255,13 @@ const CASES: Case[] = [
     at: [30, 19],
     messageIncludes: "not an earlier call",
     good: BASE + BFF("web", '"beta GET /other", { call: "alpha GET /things/{id}", with: { id: beta.body.items.0.id } }'),
+  },
+  {
+    rule: "observability-sampler-ratio",
+    bad: BASE + "observability:\n  tracing:\n    sampler: always_on\n    ratio: 0.1\n",
+    at: [28, 12],
+    messageIncludes: "ignored by sampler always_on",
+    good: BASE + "observability:\n  tracing:\n    sampler: traceidratio\n    ratio: 0.1\n",
   },
   {
     rule: "dev-database",

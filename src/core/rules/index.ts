@@ -18,7 +18,8 @@ import { deployStrategy, discoverySupport, routeSplit, routeTarget } from "./pro
 import { gatewayJwks, gatewayRateLimitStore } from "./gateway.js";
 import { grpcCallee, grpcName, grpcPort, grpcSchema } from "./grpc.js";
 import { runtimeSupport } from "./runtime-support.js";
-import { sagaOrchestratorStore } from "./sagas.js";
+import { observabilitySamplerRatio } from "./observability.js";
+import { sagaOrchestratorLocalState, sagaOrchestratorStore } from "./sagas.js";
 import type { Rule } from "./types.js";
 import { callTimeout, contextIsolated, gatewayRoutesUnused } from "./warnings.js";
 
@@ -58,6 +59,8 @@ export const RULES: readonly Rule[] = [
   gatewayJwks,
   runtimeSupport,
   sagaOrchestratorStore,
+  sagaOrchestratorLocalState,
+  observabilitySamplerRatio,
   brokerRetryDelays,
   brokerKafkaUnused,
   callBulkhead,

@@ -27,3 +27,32 @@ export const sagaOrchestratorStore: Rule = {
     return out;
   },
 };
+
+/**
+ * A node-express orchestrator keeps its saga state in msa_sagas when its context has postgres or mysql (replicas
+ * share it, claim and resume each other's instances). Otherwise it falls back to a JSON file per instance in
+ * SAGA_DATA_DIR: per process, so a second replica neither sees nor resumes the first one's sagas, and in the generated
+ * image (/tmp/sagas) the state goes with the pod. Allowed for one replica with a volume; said out loud.
+ */
+export const sagaOrchestratorLocalState: Rule = {
+  id: "saga-orchestrator-local-state",
+  severity: "warning",
+  summary: "a node-express saga orchestrator without postgres or mysql keeps saga state in a file per pod",
+  check({ model, at }) {
+    const out: Diagnostic[] = [];
+    for (const s of model.sagas) {
+      const orch = model.contexts.find((c) => c.name === s.orchestrator);
+      if (!orch || orch.runtime === "python-flask") continue;
+      const engine = orch.database?.engine;
+      if (engine === "postgres" || engine === "mysql") continue;
+      out.push(
+        at(
+          ["sagas", s.name, "orchestrator"],
+          `saga ${s.name} is orchestrated by ${orch.name} ${engine ? `(a ${engine} database)` : "(no database)"}, so its state is a JSON file per pod in SAGA_DATA_DIR: replicas do not share or resume each other's sagas, and the state goes with the pod unless SAGA_DATA_DIR is a volume; give ${orch.name} \`database: postgres\` (or mysql) to keep it in msa_sagas`,
+          { severity: "warning" },
+        ),
+      );
+    }
+    return out;
+  },
+};
