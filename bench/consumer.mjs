@@ -38,7 +38,7 @@ const FLOOR_POOL = Number(arg("--floor-pool", 20));
 const RUNTIMES = String(arg("--runtimes", "node,python")).split(",");
 const BEFORE_MSA = arg("--before-msa") ? path.resolve(arg("--before-msa")) : null;
 const BEFORE = arg("--before") ? Object.fromEntries(String(arg("--before")).split(",").map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])) : null;
-// python-flask handles ~10–20 events/s here (one worker, one message at a time, under load): fewer events per round
+// python-flask (one gunicorn worker, 16 deliveries at once) handles a few hundred events/s here under load: fewer per round
 const PY_N = Number(arg("--py-events", 300));
 const PYTHON = process.env.MSA_BENCH_PYTHON ?? "/usr/bin/python3";
 // --py-floor: python-flask against a hand-written Python floor too (bench/consumer-floor.py), in the same rounds
