@@ -8,6 +8,8 @@
 //  - packages stay imports of node_modules (`packages: "external"`), loaded when and as they were;
 //  - each module's `import.meta.url` is its own compiled file's URL (dist/<same path>.js), so the relative paths
 //    it reads through it (the precompiled schema validator, schemas/*.json, package.json) resolve as before;
+//  - src/core/build-id.ts stays the module the build writes (dist/core/build-id.js, by compile-schema.mjs, which
+//    runs after this step), imported at run time: bundled, it would say "dev" in a built msa;
 //  - the code is esbuild's reading of the TypeScript sources — the transform the unit tests run — not minified;
 //    the source map (`node --enable-source-maps`) points stack traces into src/.
 import fs from "node:fs";
@@ -33,6 +35,18 @@ const ownUrl = {
   },
 };
 
+/** Imports of the build's own build-id module stay imports of dist/core/build-id.js. */
+const buildId = {
+  name: "build-id-external",
+  setup(b) {
+    b.onResolve({ filter: /(^|\/)build-id\.js$/ }, (args) => {
+      const target = path.join(args.resolveDir, args.path);
+      if (target !== path.join(root, "src/core/build-id.js")) return undefined;
+      return { path: path.relative(outdir, path.join(root, "dist/core/build-id.js")).split(path.sep).join("/"), external: true };
+    });
+  },
+};
+
 fs.rmSync(outdir, { recursive: true, force: true });
 for (const [name, entry] of Object.entries(ENTRIES)) {
   await build({
@@ -47,6 +61,6 @@ for (const [name, entry] of Object.entries(ENTRIES)) {
     sourcesContent: false,
     legalComments: "eof",
     logLevel: "warning",
-    plugins: [ownUrl],
+    plugins: [buildId, ownUrl],
   });
 }
