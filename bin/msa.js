@@ -21,15 +21,17 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
 }
 
 /**
- * dist/bundle/NAME.js (scripts/bundle-cli.mjs) when it is at least as new as the compiled module it bundles,
- * dist/cli/MODULE; else that module (after a `tsc` alone the bundle would be older than the code it stands for).
+ * dist/bundle/NAME.js (scripts/bundle-cli.mjs) unless it is older than the compiled module it bundles,
+ * dist/cli/MODULE, by more than 2 s: then that module (a `tsc` run after the build — it takes far longer than 2 s
+ * and rewrites every output — leaves the bundle behind the code it stands for). The slack is for an installed
+ * package, whose files get the time they were unpacked at, in no set order.
  */
 async function bundledOr(name, module) {
   const { statSync } = await import("node:fs");
   const bundle = new URL(`../dist/bundle/${name}.js`, import.meta.url);
   const compiled = new URL(`../dist/cli/${module}`, import.meta.url);
   try {
-    return statSync(bundle).mtimeMs >= statSync(compiled).mtimeMs ? bundle.href : compiled.href;
+    return statSync(bundle).mtimeMs >= statSync(compiled).mtimeMs - 2000 ? bundle.href : compiled.href;
   } catch {
     return compiled.href; // no bundle (built without it)
   }
