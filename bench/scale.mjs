@@ -6,7 +6,7 @@
 //     and against `node -e 0`;
 //  3. cold generate at 50/200/500/1000 contexts: peak RSS and CPU, and the exponents of least-squares fits.
 // usage: node bench/scale.mjs [--rounds 3] [--n 500] [--sizes 50,200,500,1000] [--skip-growth] [--skip-validate] [--skip-floor]
-//        [--baseline PATH/bin/msa.js]   (part 1 also runs that msa, interleaved: before/after in one run)
+//        [--baseline PATH/bin/msa.js]   (parts 1 and 2 also run that msa, interleaved: before/after in one run)
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -114,7 +114,7 @@ if (!argv.includes("--skip-validate")) {
   for (const n of [50, 200, 500]) {
     const d = path.join(dir, `validate-${n}`);
     fresh(d, n);
-    res[n] = { fast: { ms: [], cpu: [] }, precise: { ms: [], cpu: [] } };
+    res[n] = { fast: { ms: [], cpu: [] }, precise: { ms: [], cpu: [] }, base: { ms: [], cpu: [] } };
   }
   const node = { ms: [], cpu: [] };
   const push = (acc, t) => {
@@ -125,15 +125,20 @@ if (!argv.includes("--skip-validate")) {
     push(node, timeRuns(["node", "-e", "0"], { runs: 1 }));
     for (const n of [50, 200, 500]) {
       const cwd = path.join(dir, `validate-${n}`);
-      push(res[n].fast, timeRuns(["node", MSA, "validate"], { runs: 1, cwd }));
-      push(res[n].precise, timeRuns(["node", MSA, "validate"], { runs: 1, cwd, env: { MSA_YAML_PRECISE: "1" } }));
+      const runs = [[res[n].fast, MSA, {}], [res[n].precise, MSA, { MSA_YAML_PRECISE: "1" }], ...(BASELINE ? [[res[n].base, BASELINE, {}]] : [])];
+      for (let k = 0; k < runs.length; k++) {
+        const [acc, bin, env] = runs[(k + r) % runs.length]; // order rotated per round
+        push(acc, timeRuns(["node", bin, "validate"], { runs: 1, cwd, env }));
+      }
     }
   }
   console.log(`node -e 0: wall ${fmt(median(node.ms))}, CPU ${median(cpuOf(node)).toFixed(2)} s`);
   for (const n of [50, 200, 500]) {
     const f = res[n].fast;
     const p = res[n].precise;
-    console.log(`validate ${n}: wall ${fmt(median(f.ms))} (precise ${fmt(median(p.ms))}), CPU ${median(cpuOf(f)).toFixed(2)} s (precise ${median(cpuOf(p)).toFixed(2)} s)${n === 500 ? " — budget ≤ 0.3 s" : ""}`);
+    console.log(`validate ${n}: wall ${fmt(median(f.ms))} (precise ${fmt(median(p.ms))}), CPU ${median(cpuOf(f)).toFixed(3)} s (precise ${median(cpuOf(p)).toFixed(3)} s)${n === 500 ? " — budget ≤ 0.3 s" : ""}`);
+    const b = res[n].base;
+    if (BASELINE) console.log(`  baseline ${n}: wall ${fmt(median(b.ms))}, CPU ${median(cpuOf(b)).toFixed(3)} s (runs ${cpuOf(b).map((x) => x.toFixed(2)).join(", ")}); this msa ${(median(cpuOf(f)) / median(cpuOf(b))).toFixed(2)}× (runs ${cpuOf(f).map((x) => x.toFixed(2)).join(", ")})`);
   }
   console.log(`load ${load()}`);
 }

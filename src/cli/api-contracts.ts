@@ -1,7 +1,10 @@
 // The previous REST contracts for `msa validate` (src/core/api/compat.ts), read at the edge: each context's
 // services/<context>/openapi.yaml beside system.yaml as committed (HEAD; the file on disk outside git), or with
-// `--against REF` as it is at that git ref. All of them come from ONE `git cat-file --batch` process (the
-// commit check first, then every context's file): one `git show` per context cost ~1 s of CPU at 500 contexts.
+// `--against REF` as it is at that git ref. They come from `git cat-file --batch`: one `git show` per context
+// cost ~1 s of CPU at 500 contexts. The first batch asks for the commit and the folder holding the contexts'
+// folders (services/); only the contexts whose folder that tree lists are asked for then, by their folder's
+// object id — asking `REF:./services/<c>/openapi.yaml` for each resolved REF, read the commit and walked the
+// root tree again per name (~50 ms of git's CPU at 500 contexts), even where no services/ was ever committed.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import { createRequire } from "node:module";
@@ -18,29 +21,75 @@ const require = createRequire(import.meta.url);
  * The answers of `git cat-file --batch` to `names`, in order: the object's type and bytes, or null (missing,
  * ambiguous). undefined when git could not answer at all (not a git repository, no git).
  */
-export function gitBatch(dir: string, names: readonly string[]): ({ type: string; data: Buffer } | null)[] | undefined {
+export function gitBatch(dir: string, names: readonly string[]): ({ oid: string; type: string; data: Buffer } | null)[] | undefined {
   if (names.some((n) => /[\n\r]/.test(n))) return names.map(() => null);
   const r = spawnSync("git", ["-C", dir, "cat-file", "--batch"], { input: names.map((n) => n + "\n").join(""), stdio: ["pipe", "pipe", "ignore"], maxBuffer: 1024 * 1024 * 1024 });
   if (r.error || r.status !== 0 || !r.stdout) return undefined;
   const out = r.stdout;
-  const answers: ({ type: string; data: Buffer } | null)[] = [];
+  const answers: ({ oid: string; type: string; data: Buffer } | null)[] = [];
   let at = 0;
   for (let i = 0; i < names.length; i++) {
     const eol = out.indexOf(10, at);
     if (eol < 0) return undefined;
     // "<oid> <type> <size>" then the object and a newline, or "<name> missing" / "<name> ambiguous"
     const header = out.subarray(at, eol).toString("utf8");
-    const m = /^[0-9a-f]{40,64} (\w+) (\d+)$/.exec(header);
+    const m = /^([0-9a-f]{40}|[0-9a-f]{64}) (\w+) (\d+)$/.exec(header);
     if (!m) {
       answers.push(null);
       at = eol + 1;
       continue;
     }
-    const size = Number(m[2]);
-    answers.push({ type: m[1] as string, data: out.subarray(eol + 1, eol + 1 + size) });
+    const size = Number(m[3]);
+    answers.push({ oid: m[1] as string, type: m[2] as string, data: out.subarray(eol + 1, eol + 1 + size) });
     at = eol + 1 + size + 1;
   }
   return answers;
+}
+
+/**
+ * The sub-folders a git tree object lists (mode 40000), name → object id (hex). Each entry is
+ * "<mode> <name>\0" and the raw id, `idBytes` long (20 for SHA-1, 32 for SHA-256 repositories).
+ */
+export function treeFolders(tree: Buffer, idBytes: number): Map<string, string> {
+  const out = new Map<string, string>();
+  let at = 0;
+  while (at < tree.length) {
+    const sp = tree.indexOf(32, at);
+    const nul = tree.indexOf(0, sp + 1);
+    if (sp < 0 || nul < 0 || nul + 1 + idBytes > tree.length) break;
+    if (tree.toString("latin1", at, sp) === "40000") out.set(tree.toString("utf8", sp + 1, nul), tree.toString("hex", nul + 1, nul + 1 + idBytes));
+    at = nul + 1 + idBytes;
+  }
+  return out;
+}
+
+/** Each context's file at `ref` as a blob (undefined: none there), or undefined when `ref` is not a commit of a repository. */
+function committedFiles(dir: string, ref: string, rels: readonly string[]): (Buffer | undefined)[] | undefined {
+  // services/<c>/openapi.yaml: the folder holding <c> (services), <c>, the file's name
+  const parts = rels.map((rel) => {
+    const folder = path.posix.dirname(rel);
+    return { parent: path.posix.dirname(folder), folder: path.posix.basename(folder), file: path.posix.basename(rel) };
+  });
+  const parents = [...new Set(parts.map((p) => p.parent))];
+  // `./` makes each path relative to system.yaml's folder, wherever the repository's root is
+  const first = gitBatch(dir, [`${ref}^{commit}`, ...parents.map((p) => `${ref}:./${p}`)]);
+  const commit = first?.[0];
+  if (commit?.type !== "commit") return undefined;
+  const folders = new Map(parents.map((p, i) => {
+    const tree = first?.[i + 1];
+    return [p, tree?.type === "tree" ? treeFolders(tree.data, commit.oid.length / 2) : new Map<string, string>()];
+  }));
+  const ids = parts.map((p) => folders.get(p.parent)?.get(p.folder));
+  const asked = parts.flatMap((p, i) => (ids[i] === undefined ? [] : [`${ids[i]}:${p.file}`]));
+  if (!asked.length) return parts.map(() => undefined);
+  const blobs = gitBatch(dir, asked);
+  if (!blobs) throw new CannotRunError(`git cat-file could not read the committed contracts under ${dir}`);
+  let k = 0;
+  return ids.map((id) => {
+    if (id === undefined) return undefined;
+    const blob = blobs[k++];
+    return blob?.type === "blob" ? blob.data : undefined;
+  });
 }
 
 /**
@@ -51,9 +100,8 @@ export function previousContracts(model: SystemModel, against?: string): Map<str
   const out = new Map<string, PreviousContract>();
   const rels = model.contexts.map((c) => contextOpenApiPath(c.name));
   const ref = against ?? "HEAD";
-  // `./` makes each path relative to system.yaml's folder, wherever the repository's root is
-  const answers = gitBatch(model.dir, [`${ref}^{commit}`, ...rels.map((rel) => `${ref}:./${rel}`)]);
-  const inGit = answers?.[0]?.type === "commit";
+  const committed = committedFiles(model.dir, ref, rels);
+  const inGit = committed !== undefined;
   if (against !== undefined && !inGit)
     throw new CannotRunError(`--against ${against}: not a commit of a git repository at ${model.dir} (give a branch, tag or commit, e.g. --against origin/main)`);
   // outside git: read only where the context's folder exists (a failed read per context costs an exception each)
@@ -76,9 +124,9 @@ export function previousContracts(model: SystemModel, against?: string): Map<str
     const rel = rels[i] as string;
     let text: string;
     if (inGit) {
-      const blob = answers?.[i + 1];
-      if (blob?.type !== "blob") return; // no previous contract: a new context, or not generated yet
-      text = blob.data.toString("utf8");
+      const blob = committed[i];
+      if (!blob) return; // no previous contract: a new context, or not generated yet
+      text = blob.toString("utf8");
     } else {
       if (!folderExists(rel)) return;
       try {

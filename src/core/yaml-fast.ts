@@ -179,8 +179,8 @@ function readPlainYaml(text: string): unknown {
       return null;
     }
     if (continues(k, ind)) decline();
-    const [v, end] = inline(rest, 0, false);
-    if (!REST_OK.test(rest.slice(end))) decline();
+    const v = inline(rest, 0, false);
+    if (endAt < rest.length && !REST_OK.test(rest.slice(endAt))) decline();
     return v;
   }
 
@@ -254,66 +254,77 @@ function plainKey(raw: string): string {
   return raw;
 }
 
-/** A quoted scalar at s[i] on this line: its value and the index after it. */
-function quoted(s: string, i: number): [string, number] {
-  if (s[i] === '"') {
+/** Where the last quoted() or inline() call ended: the index after its value (no tuple per value: less garbage). */
+let endAt = 0;
+
+/** A quoted scalar at s[i] on this line: its value; endAt the index after it. */
+function quoted(s: string, i: number): string {
+  if (s.charCodeAt(i) === 34) {
     const end = s.indexOf('"', i + 1);
     if (end < 0) decline();
     const v = s.slice(i + 1, end);
     if (v.includes("\\")) decline(); // escapes: js-yaml reads them
-    return [v, end + 1];
+    endAt = end + 1;
+    return v;
   }
   const end = quoteEnd(s, i, 39);
   if (end < 0) decline();
-  return [s.slice(i + 1, end).replace(/''/g, "'"), end + 1];
+  endAt = end + 1;
+  return s.slice(i + 1, end).replace(/''/g, "'");
 }
 
 /**
  * A value that starts at s[i]: a flow collection, a quoted or a plain scalar, on this line only. Returns the
- * value and the index after it. `flow`: inside a flow collection.
+ * value; endAt is the index after it. `flow`: inside a flow collection.
  */
-function inline(s: string, i: number, flow: boolean): [unknown, number] {
-  const c = s[i];
-  if (c === "[") {
+function inline(s: string, i: number, flow: boolean): unknown {
+  const c = s.charCodeAt(i);
+  if (c === 91) { // [
     const out: unknown[] = [];
     i = skipSpaces(s, i + 1);
-    while (s[i] !== "]") {
-      const [v, end] = inline(s, i, true);
-      out.push(v);
-      i = skipSpaces(s, end);
-      if (s[i] === ",") i = skipSpaces(s, i + 1);
-      else if (s[i] !== "]") decline(); // a pair (`[a: 1]`), the line's end, anything else
+    while (s.charCodeAt(i) !== 93) {
+      out.push(inline(s, i, true));
+      i = skipSpaces(s, endAt);
+      const d = s.charCodeAt(i);
+      if (d === 44) i = skipSpaces(s, i + 1);
+      else if (d !== 93) decline(); // a pair (`[a: 1]`), the line's end, anything else
     }
-    return [out, i + 1];
+    endAt = i + 1;
+    return out;
   }
-  if (c === "{") {
+  if (c === 123) { // {
     const out: Record<string, unknown> = {};
     i = skipSpaces(s, i + 1);
-    while (s[i] !== "}") {
+    while (s.charCodeAt(i) !== 125) {
       let key: string;
       let end: number;
-      if (s[i] === '"' || s[i] === "'") [key, end] = quoted(s, i);
-      else {
+      const q = s.charCodeAt(i);
+      if (q === 34 || q === 39) {
+        key = quoted(s, i);
+        end = endAt;
+      } else {
         const raw = plainAt(s, i, true);
         key = plainKey(raw);
         end = i + raw.length;
       }
-      if (s[end] !== ":" || s[end + 1] !== " " || Object.prototype.hasOwnProperty.call(out, key)) decline();
-      const [v, vend] = inline(s, skipSpaces(s, end + 1), true);
-      out[key] = v;
-      i = skipSpaces(s, vend);
-      if (s[i] === ",") i = skipSpaces(s, i + 1);
-      else if (s[i] !== "}") decline();
+      if (s.charCodeAt(end) !== 58 || s.charCodeAt(end + 1) !== 32 || Object.prototype.hasOwnProperty.call(out, key)) decline();
+      out[key] = inline(s, skipSpaces(s, end + 1), true);
+      i = skipSpaces(s, endAt);
+      const d = s.charCodeAt(i);
+      if (d === 44) i = skipSpaces(s, i + 1);
+      else if (d !== 125) decline();
     }
-    return [out, i + 1];
+    endAt = i + 1;
+    return out;
   }
-  if (c === '"' || c === "'") return quoted(s, i);
+  if (c === 34 || c === 39) return quoted(s, i);
   const raw = plainAt(s, i, flow);
   if (raw === "") decline();
-  return [plainScalar(raw), i + raw.length];
+  endAt = i + raw.length;
+  return plainScalar(raw);
 }
 const skipSpaces = (s: string, i: number): number => {
-  while (s[i] === " ") i++;
+  while (s.charCodeAt(i) === 32) i++;
   return i;
 };
 

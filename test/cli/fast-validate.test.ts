@@ -113,6 +113,15 @@ describe("validate fast path: the built CLI answers as the commander path does",
     expect(await loaded(["--help"])).toMatch(/commander loaded$/);
   });
 
+  it("loads validate's code as the one bundled module the build made (scripts/bundle-cli.mjs), not module by module", async () => {
+    const hook = path.join(dir, "loads.mjs");
+    fs.writeFileSync(hook, `import { register } from "node:module";\nregister("data:text/javascript," + encodeURIComponent('export async function load(u, c, next) { if (u.startsWith("file:")) process.stderr.write("LOADED " + u + "\\\\n"); return next(u, c); }'));\n`);
+    const r = await execa("node", ["--import", hook, BIN, "validate", "--format", "json"], { cwd: dir, reject: false });
+    const loaded = r.stderr.split("\n").filter((l) => l.startsWith("LOADED ")).map((l) => l.slice(7).replace(/^.*\/(bin|dist)\//, "$1/"));
+    expect(r.exitCode).toBe(0);
+    expect(loaded).toEqual(["bin/msa.js", "dist/bundle/validate.js"]);
+  });
+
   const RUNS: string[][] = [[], ["--format", "json"], ["--format", "github"], ["-f", "bad.yaml"], ["-f", "missing.yaml", "--format", "json"], ["--against", "HEAD"], ["--list-rules"]];
   for (const args of RUNS) {
     it(`msa validate ${args.join(" ")}`, async () => {

@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { gitBatch, previousContracts } from "../../src/cli/api-contracts.js";
+import { gitBatch, previousContracts, treeFolders } from "../../src/cli/api-contracts.js";
 import { CannotRunError } from "../../src/core/diagnostics.js";
 import type { SystemModel } from "../../src/core/model.js";
 
@@ -50,6 +50,34 @@ describe("previous REST contracts from git in one batch", () => {
       expect(titles(previousContracts(model))).toEqual({ orders: ["on disk", "services/orders/openapi.yaml"] });
       expect(() => previousContracts(model, "HEAD")).toThrow(CannotRunError);
     }
+  });
+
+  it("with no services/ committed there is no previous contract, even where the files are on disk", () => {
+    const repo = path.join(root, "uncommitted");
+    write(path.join(repo, "system.yaml"), "version: 1\n");
+    g(repo, "init", "-q");
+    g(repo, "add", "-A");
+    g(repo, "commit", "-qm", "system only");
+    write(path.join(repo, "services/orders/openapi.yaml"), "openapi: 3.1.0\ninfo: { title: on disk, version: '1' }\n");
+    expect(previousContracts(modelAt(repo, ["orders"])).size).toBe(0);
+    // a file named like a context's folder is not its folder
+    write(path.join(repo, "services/stock"), "not a folder\n");
+    g(repo, "add", "-A");
+    g(repo, "commit", "-qm", "services");
+    expect(titles(previousContracts(modelAt(repo, ["orders", "stock"])))).toEqual({ orders: ["on disk", "HEAD:services/orders/openapi.yaml"] });
+  });
+
+  it("treeFolders lists a tree object's sub-folders with their ids, not its files", () => {
+    const repo = path.join(root, "tree");
+    write(path.join(repo, "services/a b/x"), "1\n");
+    write(path.join(repo, "services/c/y"), "2\n");
+    write(path.join(repo, "services/d.txt"), "3\n");
+    g(repo, "init", "-q");
+    g(repo, "add", "-A");
+    g(repo, "commit", "-qm", "one");
+    const [tree, ab, c] = gitBatch(repo, ["HEAD:services", "HEAD:services/a b", "HEAD:services/c"]) ?? [];
+    expect(tree?.type).toBe("tree");
+    expect(treeFolders(tree!.data, tree!.oid.length / 2)).toEqual(new Map([["a b", ab!.oid], ["c", c!.oid]]));
   });
 
   it("gitBatch answers every name in order, binary-safe, and undefined outside a repository", () => {
