@@ -138,7 +138,8 @@ describe.skipIf(!!skip)("tracing through a python-flask hop without the OpenTele
   afterAll(async () => {
     await Promise.all(procs.map((x) => x.stop()));
     await orders?.stop();
-    await new Promise((r) => receiver?.server.close(r));
+    // resolves also when beforeAll failed before the receiver existed (a hook that never resolves hides the cause)
+    await new Promise<void>((r) => (receiver ? receiver.server.close(() => r()) : r()));
     if (pyDir) fs.rmSync(pyDir, { recursive: true, force: true });
   });
 

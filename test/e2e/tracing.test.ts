@@ -142,7 +142,8 @@ describe.skipIf(!!skip)("tracing: one trace across gateway, services and events 
 
   afterAll(async () => {
     await Promise.all(procs.map((x) => x.stop()));
-    await new Promise((r) => receiver?.server.close(r));
+    // resolves also when beforeAll failed before the receiver existed (a hook that never resolves hides the cause)
+    await new Promise<void>((r) => (receiver ? receiver.server.close(() => r()) : r()));
     await admin?.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
     await admin?.end();
   });
