@@ -18,7 +18,8 @@ import { findPython, generatePythonSystem, startGunicorn, type Gunicorn } from "
 import { rabbit } from "./fixtures/system.js";
 import { buildNodeGateway, CLIENT, CONSUMER, otelEnv, SERVER, startReceiver, startTraced, type Receiver, type Span } from "./otlp-support.js";
 
-const SYSTEM = `tracedpy${process.env.MSA_E2E_SUFFIX ?? ""}`;
+// a system name is a DNS-1123 label: the suffix lowercased (MSA_E2E_SUFFIX=-T gives tracedpy-t)
+const SYSTEM = `tracedpy${(process.env.MSA_E2E_SUFFIX ?? "").toLowerCase()}`;
 const RUN = randomUUID().slice(0, 8);
 
 const yaml = `

@@ -26,7 +26,8 @@ import {
 import { rabbit } from "./fixtures/system.js";
 import { buildNodeGateway, CLIENT, CONSUMER, otelEnv, PRODUCER, SERVER, startReceiver, startTraced, type Receiver, type Span } from "./otlp-support.js";
 
-const SYSTEM = `traced${process.env.MSA_E2E_SUFFIX ?? ""}`;
+// a system name is a DNS-1123 label: the suffix lowercased (MSA_E2E_SUFFIX=-T gives traced-t)
+const SYSTEM = `traced${(process.env.MSA_E2E_SUFFIX ?? "").toLowerCase()}`;
 const RUN = randomUUID().slice(0, 8);
 
 const yaml = `
