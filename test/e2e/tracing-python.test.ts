@@ -18,7 +18,8 @@ import { findPython, generatePythonSystem, startGunicorn, type Gunicorn } from "
 import { rabbit } from "./fixtures/system.js";
 import { buildNodeGateway, CLIENT, CONSUMER, otelEnv, SERVER, startReceiver, startTraced, type Receiver, type Span } from "./otlp-support.js";
 
-const SYSTEM = `tracedpy${process.env.MSA_E2E_SUFFIX ?? ""}`;
+// a system name is a DNS-1123 label: the suffix lowercased (MSA_E2E_SUFFIX=-T gives tracedpy-t)
+const SYSTEM = `tracedpy${(process.env.MSA_E2E_SUFFIX ?? "").toLowerCase()}`;
 const RUN = randomUUID().slice(0, 8);
 
 const yaml = `
@@ -138,7 +139,8 @@ describe.skipIf(!!skip)("tracing through a python-flask hop without the OpenTele
   afterAll(async () => {
     await Promise.all(procs.map((x) => x.stop()));
     await orders?.stop();
-    await new Promise((r) => receiver?.server.close(r));
+    // resolves also when beforeAll failed before the receiver existed (a hook that never resolves hides the cause)
+    await new Promise<void>((r) => (receiver ? receiver.server.close(() => r()) : r()));
     if (pyDir) fs.rmSync(pyDir, { recursive: true, force: true });
   });
 

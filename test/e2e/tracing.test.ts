@@ -26,7 +26,8 @@ import {
 import { rabbit } from "./fixtures/system.js";
 import { buildNodeGateway, CLIENT, CONSUMER, otelEnv, PRODUCER, SERVER, startReceiver, startTraced, type Receiver, type Span } from "./otlp-support.js";
 
-const SYSTEM = `traced${process.env.MSA_E2E_SUFFIX ?? ""}`;
+// a system name is a DNS-1123 label: the suffix lowercased (MSA_E2E_SUFFIX=-T gives traced-t)
+const SYSTEM = `traced${(process.env.MSA_E2E_SUFFIX ?? "").toLowerCase()}`;
 const RUN = randomUUID().slice(0, 8);
 
 const yaml = `
@@ -142,7 +143,8 @@ describe.skipIf(!!skip)("tracing: one trace across gateway, services and events 
 
   afterAll(async () => {
     await Promise.all(procs.map((x) => x.stop()));
-    await new Promise((r) => receiver?.server.close(r));
+    // resolves also when beforeAll failed before the receiver existed (a hook that never resolves hides the cause)
+    await new Promise<void>((r) => (receiver ? receiver.server.close(() => r()) : r()));
     await admin?.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
     await admin?.end();
   });
