@@ -184,4 +184,25 @@ describe("the pre-check's one-pass literal search (literals.ts)", () => {
     expect(positives).toBeGreaterThan(50);
     expect(mayReference(big, Buffer.from("plain words and https://example.com only\n"))).toBe(false);
   });
+
+  it("the recognisers' words count only where a recogniser reads them: a call word before \"(\", a host variable's suffix at a name's end", () => {
+    const generic = createMatcher({ services: [{ name: "cart" }, { name: "orders" }], prefixes: [], events: [], generic: true });
+    const may = (text: string) => mayReference(generic, Buffer.from(text, "latin1"));
+    // Passing: what the recognisers read.
+    for (const text of ["bus.emit ( 'order.created' )", "ch.publish\t('ex', 'key')", "channel.bindQueue(q, 'ex', 'order.created')", "ch.QueueBind(q, \"order.created\", ex)", "pb.NewCartServiceClient(conn)", "new OrdersApi(cfg)", "@Inject(ORDERS)", "ctx.call(\n  'orders.get')", "process.env.CART_HOST", "CART_ADDRESS=cart:7070", "os.getenv('CART_URL')", "grpc.credentials.createInsecure()"]) expect(may(text), text).toBe(true);
+    // Failing: the same words elsewhere (library code is full of them).
+    for (const text of ["emitter.emit", "const send = 1; sendToQueueLater()", "fn.call(this, x)", "class HttpClientFactory {}", "cart_host = 1", "MY_HOSTS", "xCART_HOSTNAMEx", "the Api docs", "producer.produced(x)"]) expect(may(text), text).toBe(false);
+    // And never no where the full scan finds something: random texts of these pieces.
+    const r = rng(23);
+    const pieces = ["emit", "send", "publish", ".call", "Client", "Api", "Inject", "Queue", "QueueBind", "CART_HOST", "ORDERS_URL", "_ADDRESS", " ", "\t", "\n", "(", "'order.created'", "\"orders.get\"", "cart", "new ", "pb.NewCart", "x", ",", ")", "ch."];
+    let positives = 0;
+    for (let round = 0; round < 3000; round++) {
+      let text = "";
+      for (let k = 1 + Math.floor(r() * 10); k > 0; k--) text += pieces[Math.floor(r() * pieces.length)];
+      const full = scanText(generic, text).length > 0;
+      if (full) positives++;
+      if (full) expect(may(text), JSON.stringify(text)).toBe(true);
+    }
+    expect(positives).toBeGreaterThan(100);
+  });
 });

@@ -1,7 +1,7 @@
 // The scanner core: text in, references out. Pure. All patterns are ASCII, so the I/O layer hands
 // us latin1-decoded text (one char a byte: fast, and never throws on bad UTF-8).
 // One combined regular expression finds every form in a single pass over the text.
-import { createResolver, GENERIC_LITERALS, isStoreName, recognise, STORE_SCHEME_LIST, URL_TEMPLATE_BYTES, type Resolver } from "./recognise.js";
+import { createResolver, GENERIC_PRECHECK, isStoreName, precheckHolds, recognise, urlMayBeRecognised, type PrecheckCondition, type Resolver } from "./recognise.js";
 import { literalSet, scanLiterals, type LiteralSet } from "./literals.js";
 import type { ReferenceForm } from "./types.js";
 
@@ -70,10 +70,12 @@ export interface Matcher {
   resolver: Resolver | null;
   /** Broker calls are read for event names (no declared events to look for, or besides them). */
   withEvents: boolean;
-  /** Bytes after "://" that may start a generic reference: templates, and the first letters of names and aliases in both cases. */
-  genericFirstBytes: Set<number>;
   /** Every literal of the pre-check, searched for in one pass: see mayReference. */
   precheck: LiteralSet;
+  /** By literal id: what must surround a hit for it to count (null: any hit counts; id 0, "://", is looked at apart). */
+  precheckWhen: (PrecheckCondition | null)[];
+  /** By literal id: its length in bytes. */
+  precheckLength: number[];
 }
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
@@ -189,17 +191,15 @@ export function createMatcher(spec: MatcherSpec): Matcher {
   const longestName = Math.max(0, ...[...urls.keys()].map((n) => n.length));
   const urlFirstBytes = new Set([...urls.keys()].map((n) => n.charCodeAt(0)));
   const resolver = spec.generic ? createResolver(spec.services, new Map(spec.envValues ?? [])) : null;
-  const genericFirstBytes = new Set<number>(URL_TEMPLATE_BYTES);
-  for (const t of spec.services) {
-    for (const n of [t.name, ...(t.aliases ?? [])]) {
-      genericFirstBytes.add(n.toLowerCase().charCodeAt(0));
-      genericFirstBytes.add(n.toUpperCase().charCodeAt(0));
-    }
-  }
   // One literal set for the pre-check: "://" first (id 0: looked at more closely), then the others (a hit says yes).
   // A literal too short to key (one byte, or the empty anchor of too many event groups) makes every file a candidate.
-  const precheck = literalSet(["://", ...(resolver ? GENERIC_LITERALS : []), ...literals.map((l) => l.toString("latin1"))]);
-  return { passes, prefixes, envs, urls, literals, url: urlPass ? new RegExp(urlPass.regex.source) : null, urlFirstBytes, longestName, resolver, withEvents: !!spec.generic, genericFirstBytes, precheck };
+  // The recognisers' literals carry a condition on their surroundings (a call word must be followed by "(").
+  const generic = resolver ? GENERIC_PRECHECK : [];
+  const precheckLiterals = ["://", ...generic.map((g) => g.literal), ...literals.map((l) => l.toString("latin1"))];
+  const precheck = literalSet(precheckLiterals);
+  const precheckWhen = [null, ...generic.map((g) => g.when ?? null), ...literals.map(() => null)];
+  const precheckLength = precheckLiterals.map((l) => l.length);
+  return { passes, prefixes, envs, urls, literals, url: urlPass ? new RegExp(urlPass.regex.source) : null, urlFirstBytes, longestName, resolver, withEvents: !!spec.generic, precheck, precheckWhen, precheckLength };
 }
 
 /**
@@ -211,16 +211,25 @@ export function createMatcher(spec: MatcherSpec): Matcher {
  */
 export function mayReference(matcher: Matcher, bytes: Buffer): boolean {
   if (matcher.precheck.matchesAll) return true;
-  return scanLiterals(matcher.precheck, bytes, (id, i) => (id === 0 ? urlMayReference(matcher, bytes, i) : true));
+  const { precheckWhen, precheckLength } = matcher;
+  return scanLiterals(matcher.precheck, bytes, (id, i) => {
+    if (id === 0) return urlMayReference(matcher, bytes, i);
+    const when = precheckWhen[id];
+    return !when || precheckHolds(when, bytes, i, precheckLength[id]!);
+  });
 }
+
+/** What the recognisers read as a scheme's characters: name characters, $, + and -. */
+const isSchemeByte = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36 || c === 43 || c === 45;
 
 /** A "://" at `i` matters when a template, a name's first letter or a data store's scheme is around it, or a service's URL starts there. */
 function urlMayReference(matcher: Matcher, bytes: Buffer, i: number): boolean {
   const next = bytes[i + 3] ?? -1;
   if (matcher.resolver) {
-    if (matcher.genericFirstBytes.has(next)) return true;
-    const scheme = bytes.toString("latin1", Math.max(0, i - 12), i).toLowerCase();
-    if (STORE_SCHEME_LIST.some((sc) => scheme.endsWith(sc))) return true;
+    // The scheme is the word before "://": decode from its start only (a bundle's protocol + "://" has none).
+    let from = i;
+    while (from > 0 && i - from < 256 && isSchemeByte(bytes[from - 1]!)) from--;
+    if (from < i && urlMayBeRecognised(bytes.toString("latin1", from, Math.min(bytes.length, i + 203)), i - from, matcher.resolver)) return true;
   }
   if (matcher.url && matcher.urlFirstBytes.has(next)) {
     const window = bytes.toString("latin1", i, Math.min(bytes.length, i + 3 + matcher.longestName + 80));
