@@ -287,10 +287,15 @@ export function precheckHolds(when: PrecheckCondition, bytes: Uint8Array, start:
  * template and host tests, for the byte pre-check. A licence's http://www.apache.org or a bundle's
  * protocol + "://" is no reference.
  */
+/** A scheme (lower case) the URL pass reads as a data store's: mongodb, postgres, jdbc:…, amqp… */
+export const isStoreScheme = (scheme: string): boolean => STORE_SCHEMES.has(scheme) || scheme.startsWith("jdbc");
+/** A scheme (lower case) the URL pass reads as a call's: http, https, grpc, ws… */
+export const isCallScheme = (scheme: string): boolean => CALL_SCHEMES.has(scheme);
+
 export function urlMayBeRecognised(window: string, at: number, resolver: Resolver): boolean {
   const scheme = wordBefore(window, at, (c) => isWord(c) || c === 43 || c === 45).word.toLowerCase();
-  if (STORE_SCHEMES.has(scheme) || scheme.startsWith("jdbc")) return true;
-  if (!CALL_SCHEMES.has(scheme)) return false;
+  if (isStoreScheme(scheme)) return true;
+  if (!isCallScheme(scheme)) return false;
   const h = TEMPLATE_HOST.exec(window.slice(at + 3, at + 3 + 200));
   if (!h) return false;
   if (!h[11]) return true; // a template or a format: its variable is resolved later

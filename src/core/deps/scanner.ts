@@ -1,7 +1,7 @@
 // The scanner core: text in, references out. Pure. All patterns are ASCII, so the I/O layer hands
 // us latin1-decoded text (one char a byte: fast, and never throws on bad UTF-8).
 // One combined regular expression finds every form in a single pass over the text.
-import { createResolver, GENERIC_PRECHECK, isStoreName, precheckHolds, recognise, urlMayBeRecognised, type PrecheckCondition, type Resolver } from "./recognise.js";
+import { createResolver, GENERIC_PRECHECK, isCallScheme, isStoreName, isStoreScheme, precheckHolds, recognise, urlMayBeRecognised, type PrecheckCondition, type Resolver } from "./recognise.js";
 import { literalSet, scanLiterals, type LiteralSet } from "./literals.js";
 import type { ReferenceForm } from "./types.js";
 
@@ -76,6 +76,8 @@ export interface Matcher {
   precheckWhen: (PrecheckCondition | null)[];
   /** By literal id: its length in bytes. */
   precheckLength: number[];
+  /** Hosts' first labels the pre-check has looked up: whether each names a context or a store. */
+  labels: Map<string, boolean>;
 }
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
@@ -199,7 +201,7 @@ export function createMatcher(spec: MatcherSpec): Matcher {
   const precheck = literalSet(precheckLiterals);
   const precheckWhen = [null, ...generic.map((g) => g.when ?? null), ...literals.map(() => null)];
   const precheckLength = precheckLiterals.map((l) => l.length);
-  return { passes, prefixes, envs, urls, literals, url: urlPass ? new RegExp(urlPass.regex.source) : null, urlFirstBytes, longestName, resolver, withEvents: !!spec.generic, precheck, precheckWhen, precheckLength };
+  return { passes, prefixes, envs, urls, literals, url: urlPass ? new RegExp(urlPass.regex.source) : null, urlFirstBytes, longestName, resolver, withEvents: !!spec.generic, precheck, precheckWhen, precheckLength, labels: new Map() };
 }
 
 /**
@@ -219,6 +221,19 @@ export function mayReference(matcher: Matcher, bytes: Buffer): boolean {
   });
 }
 
+/** Characters of a host's first DNS label as hostOf() cuts it: a dot, colon, slash or anything else ends it. */
+const isLabelByte = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45;
+
+/** Whether a host's first label names a context or a store; the answers are kept (licence and docs hosts repeat). */
+function labelMayResolve(matcher: Matcher, label: string): boolean {
+  let known = matcher.labels.get(label);
+  if (known === undefined) {
+    known = isStoreName(label) || matcher.resolver!.resolve(label) !== null;
+    if (matcher.labels.size < 10_000) matcher.labels.set(label, known);
+  }
+  return known;
+}
+
 /** What the recognisers read as a scheme's characters: name characters, $, + and -. */
 const isSchemeByte = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36 || c === 43 || c === 45;
 
@@ -229,7 +244,20 @@ function urlMayReference(matcher: Matcher, bytes: Buffer, i: number): boolean {
     // The scheme is the word before "://": decode from its start only (a bundle's protocol + "://" has none).
     let from = i;
     while (from > 0 && i - from < 256 && isSchemeByte(bytes[from - 1]!)) from--;
-    if (from < i && urlMayBeRecognised(bytes.toString("latin1", from, Math.min(bytes.length, i + 203)), i - from, matcher.resolver)) return true;
+    if (from < i) {
+      if (isLabelByte(next) && next !== 95 && next !== 45) {
+        // A literal host (the common case): TEMPLATE_HOST can only match it as a host, whose first DNS
+        // label is what gets resolved; answered from the scheme and the label, without the expression.
+        const scheme = bytes.toString("latin1", from, i).toLowerCase();
+        if (isStoreScheme(scheme)) return true;
+        if (isCallScheme(scheme)) {
+          let end = i + 3;
+          while (end < bytes.length && end - i - 3 < 200 && isLabelByte(bytes[end]!)) end++; // the recogniser reads 200 characters
+          if (bytes[end] === 46 && /^\d+$/.test(bytes.toString("latin1", i + 3, end))) return true; // an IPv4 address is kept whole
+          if (labelMayResolve(matcher, bytes.toString("latin1", i + 3, end))) return true;
+        }
+      } else if (urlMayBeRecognised(bytes.toString("latin1", from, Math.min(bytes.length, i + 203)), i - from, matcher.resolver)) return true;
+    }
   }
   if (matcher.url && matcher.urlFirstBytes.has(next)) {
     const window = bytes.toString("latin1", i, Math.min(bytes.length, i + 3 + matcher.longestName + 80));
