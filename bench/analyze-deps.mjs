@@ -7,7 +7,11 @@
 // events, APIs, databases and versioned schemas: 4,313 lines), and a real mixed tree (public repositories
 // from git mirrors plus a copy of this repository's node_modules: minified bundles, binaries) when the
 // mirrors are there. All figures are interleaved in one run: each round runs grep then msa for every tree.
-// Usage: node bench/analyze-deps.mjs [--files N] [--runs N] [--no-real]   (MSA_BENCH_DEPS_RUNS=N: rounds, also through bench/run.mjs)   (prints `ok|!!  figure: value (budget …)`)
+// Vendored folders (node_modules, vendor/, a copied node_modules holding .package-lock.json…) are skipped by
+// msa by default: grep gets the same folders as --exclude-dir in those figures, and the real tree is also
+// timed with them (`msa --include-vendored` against a grep that leaves out only .git).
+// --baseline PATH/bin/msa.js (or MSA_BENCH_BASELINE): an earlier build timed in the same rounds, on the same files.
+// Usage: node bench/analyze-deps.mjs [--files N] [--runs N] [--no-real] [--baseline MSA_JS]   (MSA_BENCH_DEPS_RUNS=N: rounds, also through bench/run.mjs)   (prints `ok|!!  figure: value (budget …)`)
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -19,6 +23,10 @@ const arg = (name, def) => {
   return i === -1 ? def : Number(process.argv[i + 1]);
 };
 const FILES = arg("--files", 20_000);
+const BASELINE = (() => {
+  const i = process.argv.indexOf("--baseline");
+  return i === -1 ? process.env.MSA_BENCH_BASELINE || null : process.argv[i + 1];
+})();
 const RUNS = arg("--runs", Number(process.env.MSA_BENCH_DEPS_RUNS) || 5); // bench/run.mjs gives a sub-bench 6 minutes: fewer rounds on a loaded machine
 const CONTEXTS = 20;
 /** The large system.yaml: the tree's contexts plus this many more in all. */
@@ -251,7 +259,10 @@ const real = process.argv.includes("--no-real") ? null : buildReal();
 const realStats = real ? treeStats(real, (p) => /[/\\](node_modules|dist|\.git)([/\\]|$)/.test(p)) : null;
 if (real) console.log(`   real mixed tree: ${realStats.files} files, ${(realStats.bytes / 1e6).toFixed(0)} MB in ${path.relative(process.cwd(), real)} (${REAL_REPOS.map(([r, c]) => `${r}@${c.slice(0, 12)}`).join(", ")}, and this repository's node_modules as vendor-js/)`);
 
-const EXCLUDE_DIRS = ["--exclude-dir=node_modules", "--exclude-dir=dist", "--exclude-dir=.git"];
+// What msa leaves out by default: .git, and the vendored folders (by name; a folder holding an install
+// marker is added below from msa's own list, e.g. the real tree's vendor-js/).
+const VENDORED_NAMES = ["node_modules", "bower_components", "jspm_packages", "vendor", ".venv", "venv", "site-packages", "dist-packages", "__pypackages__", "Pods", ".yarn", "dist"];
+const EXCLUDE_DIRS = [".git", ...VENDORED_NAMES].map((d) => `--exclude-dir=${d}`);
 const msa = ["node", MSA, "analyze-deps", "--output-format", "json"];
 const msa400 = [...msa, "-f", "system-400.yaml"];
 const grep = ["grep", "-rEl", ...EXCLUDE_DIRS, grepPattern(), "services", "gateway"];
@@ -260,7 +271,16 @@ const largeEvents = [...Array.from({ length: EVENTS }, (_, i) => evName(i)), ...
 const grep400 = ["grep", "-rEl", ...EXCLUDE_DIRS, grepGenericPattern(grepPattern(LARGE_CONTEXTS, largeEvents)), "services", "gateway"];
 // Without a system.yaml, in a real tree: the recognisers' patterns, and the URL forms of any host.
 const msaReal = ["node", MSA, "analyze-deps", "--output-format", "json", "."];
-const grepReal = ["grep", "-rEl", ...EXCLUDE_DIRS, grepGenericPattern("https?://[A-Za-z0-9_-]+"), "."];
+const realPattern = grepGenericPattern("https?://[A-Za-z0-9_-]+");
+let grepReal = ["grep", "-rEl", ...EXCLUDE_DIRS, realPattern, "."];
+// Vendored code included: all of it, against a grep that leaves out only .git.
+const msaRealAll = ["node", MSA, "analyze-deps", "--include-vendored", "--output-format", "json", "."];
+const grepRealAll = ["grep", "-rEl", "--exclude-dir=.git", realPattern, "."];
+// The baseline build skipped node_modules and dist always and scanned everything else: this build on the same files.
+const msaRealSame = ["node", MSA, "analyze-deps", "--include-vendored", "--exclude", "node_modules", "--exclude", "dist", "--output-format", "json", "."];
+const base = BASELINE && ["node", BASELINE, "analyze-deps", "--output-format", "json"];
+const base400 = BASELINE && [...base, "-f", "system-400.yaml"];
+const baseReal = BASELINE && [...base, "."];
 
 // Warm the page cache and check msa and grep agree on which files hold references.
 const first = JSON.parse(time(msa, [0, 1]).stdout);
@@ -274,23 +294,47 @@ const sameLarge = largeFiles.size === msaFiles.size && [...largeFiles].every((f)
 console.log(`${sameLarge ? "ok" : "!!"}  with the ${LARGE_CONTEXTS}-context system.yaml: ${large.nodes.length} nodes, files with references ${largeFiles.size}${sameLarge ? " (the same files)" : ` (the 20-context run: ${msaFiles.size})`}`);
 time(grepGeneric, [0, 1]);
 time(grep400, [0, 1]);
+if (base) {
+  time(base, [0, 1]);
+  time(base400, [0, 1]);
+}
 if (real) {
-  time(msaReal, [0, 1, 2], real);
+  const doc = JSON.parse(time(msaReal, [0, 1, 2], real).stdout);
+  const markers = doc.vendored.map((v) => path.basename(v.path)).filter((n) => !VENDORED_NAMES.includes(n));
+  grepReal = ["grep", "-rEl", ...EXCLUDE_DIRS, ...[...new Set(markers)].map((d) => `--exclude-dir=${d}`), realPattern, "."];
+  console.log(`   real mixed tree, vendored folders msa skips by default: ${doc.vendored.map((v) => `${v.path} (${v.reason})`).join(", ") || "none"}; grep gets --exclude-dir for them`);
+  const all = JSON.parse(time(msaRealAll, [0, 1, 2], real).stdout);
+  const sameFiles = JSON.parse(time(msaRealSame, [0, 1, 2], real).stdout);
+  console.log(`   files scanned on the real tree: ${doc.filesScanned} by default, ${all.filesScanned} with --include-vendored, ${sameFiles.filesScanned} on the baseline's files; edges ${doc.edges.length} / ${all.edges.length} / ${sameFiles.edges.length}`);
   time(grepReal, [0, 1], real);
+  time(grepRealAll, [0, 1], real);
+  if (baseReal) {
+    const b = JSON.parse(time(baseReal, [0, 1, 2], real).stdout);
+    const strip = (j) => JSON.stringify({ ...j, notes: undefined, vendored: undefined });
+    console.log(`${strip(b) === strip(sameFiles) ? "ok" : "!!"}  baseline and this build on the same files of the real tree: ${strip(b) === strip(sameFiles) ? "the same JSON (notes aside)" : "different JSON"}`);
+  }
 }
 
 // Interleaved rounds: every command once a round, so load swings hit all figures alike.
 const loadBefore = load();
-const runs = { grep: [], grepGeneric: [], msa: [], grep400: [], msa400: [], grepReal: [], msaReal: [] };
+const runs = { grep: [], grepGeneric: [], msa: [], grep400: [], msa400: [], grepReal: [], msaReal: [], grepRealAll: [], msaRealAll: [], msaRealSame: [], base: [], base400: [], baseReal: [] };
 for (let i = 0; i < RUNS; i++) {
   runs.grep.push(time(grep, [0]));
   runs.grepGeneric.push(time(grepGeneric, [0, 1]));
   runs.msa.push(time(msa, [0, 1]));
+  if (base) runs.base.push(time(base, [0, 1]));
   runs.grep400.push(time(grep400, [0, 1]));
   runs.msa400.push(time(msa400, [0, 1]));
+  if (base) runs.base400.push(time(base400, [0, 1]));
   if (real) {
     runs.grepReal.push(time(grepReal, [0, 1], real));
     runs.msaReal.push(time(msaReal, [0, 1, 2], real));
+    runs.grepRealAll.push(time(grepRealAll, [0, 1], real));
+    runs.msaRealAll.push(time(msaRealAll, [0, 1, 2], real));
+    if (base) {
+      runs.msaRealSame.push(time(msaRealSame, [0, 1, 2], real));
+      runs.baseReal.push(time(baseReal, [0, 1, 2], real));
+    }
   }
 }
 const loadAfter = load();
@@ -300,14 +344,24 @@ const list = (k) => runs[k].map((r) => fmt(r.ms)).join(", ");
 console.log(`   load average (1, 5, 15 min) before the timed rounds: ${loadBefore}; after: ${loadAfter}; ${os.cpus().length} cores`);
 console.log(`   runs: msa ${list("msa")}; grep ${list("grep")}; grep with the recognisers' patterns ${list("grepGeneric")}`);
 console.log(`   runs with ${LARGE_CONTEXTS} contexts: msa ${list("msa400")}; grep ${list("grep400")}`);
-if (real) console.log(`   runs on the real mixed tree: msa ${list("msaReal")}; grep ${list("grepReal")}`);
-const line = (ok, what, a, b) => {
+if (real) console.log(`   runs on the real mixed tree: msa ${list("msaReal")}; grep ${list("grepReal")}; with vendored code: msa ${list("msaRealAll")}; grep ${list("grepRealAll")}`);
+const line = (ok, what, a, b, bName = "grep -rEl") => {
   const ratio = med(a) / med(b);
   const cpuRatio = cpu(a) / cpu(b);
   const cpuText = Number.isFinite(cpuRatio) ? `; CPU ${fmt(cpu(a))} vs ${fmt(cpu(b))} = ${cpuRatio.toFixed(2)}×` : "";
-  console.log(`${ok === undefined ? "  " : ratio <= 1.5 ? "ok" : "!!"}  ${what}: msa ${fmt(med(a))} vs grep -rEl ${fmt(med(b))} = ${ratio.toFixed(2)}× grep${cpuText}${ok === undefined ? "" : "   (budget ≤ 1.5× grep)"}`);
+  console.log(`${ok === undefined ? "  " : ratio <= 1.5 ? "ok" : "!!"}  ${what}: msa ${fmt(med(a))} vs ${bName} ${fmt(med(b))} = ${ratio.toFixed(2)}×${cpuText}${ok === undefined ? "" : "   (budget ≤ 1.5× grep)"}`);
 };
 line(undefined, `scan of ${files} files, grep with msa's own forms only`, "msa", "grep");
 line(true, `scan of ${files} files (${(bytes / 1e6).toFixed(0)} MB), grep with comparable patterns`, "msa", "grepGeneric");
 line(true, `scan of ${files} files, ${LARGE_CONTEXTS}-context system.yaml, grep with comparable patterns`, "msa400", "grep400");
-if (real) line(true, `real mixed tree (${realStats.files} files, ${(realStats.bytes / 1e6).toFixed(0)} MB), no system.yaml, grep with comparable patterns`, "msaReal", "grepReal");
+if (real) {
+  line(true, `real mixed tree (${realStats.files} files, ${(realStats.bytes / 1e6).toFixed(0)} MB with vendor-js), no system.yaml, vendored folders skipped by both`, "msaReal", "grepReal");
+  line(true, `real mixed tree with vendored code (--include-vendored; grep leaves out only .git)`, "msaRealAll", "grepRealAll");
+}
+if (base) {
+  console.log(`   before (baseline ${BASELINE}) vs after, same rounds:`);
+  line(undefined, `20-context tree, after vs before`, "msa", "base", "before");
+  line(undefined, `400-context tree, after vs before`, "msa400", "base400", "before");
+  if (real) line(undefined, `real mixed tree, the same files (node_modules and dist left out, vendor-js scanned), after vs before`, "msaRealSame", "baseReal", "before");
+  if (real) line(undefined, `real mixed tree, each build's default (after skips vendor-js), after vs before`, "msaReal", "baseReal", "before");
+}

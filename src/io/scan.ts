@@ -10,7 +10,49 @@ import { literalSet, scanLiterals } from "../core/deps/literals.js";
 import { createMatcher, mayReference, scanText, type Matcher, type MatcherSpec, type RawMatch } from "../core/deps/scanner.js";
 import { constantsIn } from "../core/deps/recognise.js";
 
-export const DEFAULT_EXCLUDES = ["node_modules", "dist", ".git"];
+/** Never scanned, whatever the flags. */
+export const DEFAULT_EXCLUDES = [".git"];
+/**
+ * Third-party code, by folder name: installed or vendored dependencies, and built bundles. Not the team's
+ * service-to-service edges, so skipped by default (listed in the output; --include-vendored scans them).
+ */
+export const VENDORED_DIRS: ReadonlyMap<string, string> = new Map([
+  ["node_modules", "installed npm packages"],
+  ["bower_components", "installed Bower packages"],
+  ["jspm_packages", "installed jspm packages"],
+  ["vendor", "vendored dependencies"],
+  [".venv", "a Python virtual environment"],
+  ["venv", "a Python virtual environment"],
+  ["site-packages", "installed Python packages"],
+  ["dist-packages", "installed Python packages"],
+  ["__pypackages__", "installed Python packages"],
+  ["Pods", "installed CocoaPods"],
+  [".yarn", "Yarn's package cache"],
+  ["dist", "built bundles"],
+]);
+/**
+ * Files that mark a folder of installed packages whatever the folder is called (a copied or renamed
+ * node_modules, a virtual environment under any name): the folder holding one is skipped like VENDORED_DIRS.
+ */
+export const VENDORED_MARKERS: ReadonlyMap<string, string> = new Map([
+  [".package-lock.json", "installed npm packages (it holds .package-lock.json)"],
+  [".yarn-integrity", "installed Yarn packages (it holds .yarn-integrity)"],
+  [".modules.yaml", "installed pnpm packages (it holds .modules.yaml)"],
+  ["pyvenv.cfg", "a Python virtual environment (it holds pyvenv.cfg)"],
+]);
+
+/** A folder the walk left out as third-party code, and why. */
+export interface VendoredDir {
+  abs: string;
+  reason: string;
+}
+
+export interface WalkOptions {
+  /** Scan vendored folders too (VENDORED_DIRS, VENDORED_MARKERS). */
+  includeVendored?: boolean;
+  /** Filled with the vendored folders left out (not those the user's --exclude already leaves out). */
+  vendored?: VendoredDir[];
+}
 /**
  * Not the code that runs: tests (a generated service's tests subscribe to its own events) and
  * Markdown (a generated README lists every declared dependency, which would hide unused ones).
@@ -71,10 +113,14 @@ function anyGlob(picomatch: typeof picomatchType, globs: readonly string[]): (p:
  * A user glob may be written from `base` (services/payment/legacy/** while scanning services/): it is
  * then also applied from the root.
  *
+ * Vendored folders (third-party code) are left out and listed in `options.vendored` unless
+ * `options.includeVendored`; a root is never left out (naming a node_modules asks for it).
+ *
  * The walk is readdir with file types (no stat a file) and picomatch for globs: tinyglobby, tried
  * first, spent 8× longer than this on the bench's 20,000 files, more than reading them.
  */
-export async function walkFiles(roots: readonly string[], excludes: readonly string[], base?: string, problems?: { abs: string; reason: string }[]): Promise<WalkedFile[]> {
+export async function walkFiles(roots: readonly string[], excludes: readonly string[], base?: string, problems?: { abs: string; reason: string }[], options: WalkOptions = {}): Promise<WalkedFile[]> {
+  const skipVendored = !options.includeVendored;
   // Loaded here, not at the top: the scan worker imports this module and never walks.
   const { default: picomatch } = await import("picomatch");
   const out: WalkedFile[] = [];
@@ -106,12 +152,23 @@ export async function walkFiles(roots: readonly string[], excludes: readonly str
         problems?.push({ abs: dir, reason: reasonOf(e, "folder") }); // reported, not silently skipped
         return;
       }
+      if (skipVendored && rel) {
+        // An installed package tree under another name (a copied node_modules, a virtual environment).
+        const marker = entries.find((e) => VENDORED_MARKERS.has(e.name) && e.isFile());
+        if (marker) {
+          options.vendored?.push({ abs: dir, reason: VENDORED_MARKERS.get(marker.name)! });
+          return;
+        }
+      }
       for (const e of entries) {
         if (names.has(e.name) || nameExcluded(e.name)) continue;
         const r = rel ? `${rel}/${e.name}` : e.name;
         if (pathExcluded(r)) continue;
-        if (e.isDirectory()) walk(`${dir}${path.sep}${e.name}`, r);
-        else if (e.isFile()) found.push({ abs: `${dir}${path.sep}${e.name}`, root, rel: r, dir: rel });
+        if (e.isDirectory()) {
+          const vendored = skipVendored ? VENDORED_DIRS.get(e.name) : undefined;
+          if (vendored) options.vendored?.push({ abs: `${dir}${path.sep}${e.name}`, reason: vendored });
+          else walk(`${dir}${path.sep}${e.name}`, r);
+        } else if (e.isFile()) found.push({ abs: `${dir}${path.sep}${e.name}`, root, rel: r, dir: rel });
         // symbolic links, sockets, devices: never read
       }
     };

@@ -36,7 +36,7 @@ describe("msa analyze-deps on a system whose code matches system.yaml", () => {
     const dir = tree();
     const r = await runCli(dir, ["analyze-deps", "--output-format", "json"]);
     const doc = JSON.parse(r.stdout);
-    expect(Object.keys(doc)).toEqual(["system", "roots", "filesScanned", "nodes", "edges", "findings", "summary", "notes", "datastores", "unreadable"]);
+    expect(Object.keys(doc)).toEqual(["system", "roots", "filesScanned", "nodes", "edges", "findings", "summary", "notes", "datastores", "unreadable", "vendored"]);
     expect(doc.edges.map((e: { from: string; to: string; kind: string; mode: string }) => `${e.kind}/${e.mode} ${e.from}>${e.to}`)).toEqual([
       "consume/async event:order.created>inventory",
       "consume/async event:payment.completed>orders",
@@ -292,6 +292,58 @@ describe("which code is whose, and what the walk leaves out", () => {
     for (const f of [...kept, ...left]) write(dir, `services/s/${f}`, "x\n");
     const files = await scan.walkFiles([path.join(dir, "services")], [...scan.NON_CODE_EXCLUDES, ...GENERATED_EXCLUDES]);
     expect(files.map((f) => f.rel)).toEqual(kept.map((f) => `s/${f}`).sort());
+  });
+});
+
+describe("vendored third-party folders", () => {
+  it("are left out of the walk by name and by an install marker, and listed with the reason; a root and --include-vendored are scanned", async () => {
+    const scan = await import("../../src/io/scan.js");
+    const dir = tree("");
+    const own = ["a/index.js", "a/vendors.js", "a/vendored/x.js", "b/app.py", "b/lib/dist.py", "c/venv.go"];
+    const vendoredFiles = ["a/node_modules/m/i.js", "a/vendor/v.php", "b/.venv/lib/x.py", "b/site-packages/p.py", "c/dist/bundle.js", "deps-copy/.package-lock.json", "deps-copy/pkg/index.js", "env2/pyvenv.cfg", "env2/lib/y.py"];
+    for (const f of [...own, ...vendoredFiles]) write(dir, `services/${f}`, "x\n");
+    const vendored: { abs: string; reason: string }[] = [];
+    const files = await scan.walkFiles([path.join(dir, "services")], [], undefined, undefined, { vendored });
+    expect(files.map((f) => f.rel)).toEqual(own.sort());
+    const rel = (abs: string) => path.relative(path.join(dir, "services"), abs).split(path.sep).join("/");
+    expect(vendored.map((v) => `${rel(v.abs)}: ${v.reason}`).sort()).toEqual([
+      "a/node_modules: installed npm packages",
+      "a/vendor: vendored dependencies",
+      "b/.venv: a Python virtual environment",
+      "b/site-packages: installed Python packages",
+      "c/dist: built bundles",
+      "deps-copy: installed npm packages (it holds .package-lock.json)",
+      "env2: a Python virtual environment (it holds pyvenv.cfg)",
+    ]);
+    const all = await scan.walkFiles([path.join(dir, "services")], [], undefined, undefined, { includeVendored: true, vendored: [] });
+    expect(all.map((f) => f.rel)).toEqual([...own, ...vendoredFiles].sort());
+    // A vendored folder named as the root is what the user asked for.
+    const root = await scan.walkFiles([path.join(dir, "services/deps-copy")], []);
+    expect(root.map((f) => f.rel)).toEqual([".package-lock.json", "pkg/index.js"]);
+    // --exclude wins: a folder the user left out is not listed as vendored too.
+    const listed: { abs: string; reason: string }[] = [];
+    await scan.walkFiles([path.join(dir, "services")], ["node_modules"], undefined, undefined, { vendored: listed });
+    expect(listed.map((v) => rel(v.abs))).not.toContain("a/node_modules");
+  });
+
+  it("analyze-deps: a call from vendored code is no edge and the folder is in the output; --include-vendored scans it", async () => {
+    const dir = tree("");
+    write(dir, "services/orders/index.js", 'fetch("http://inventory/stock")\n');
+    write(dir, "services/inventory/index.js", "module.exports = {}\n");
+    write(dir, "services/inventory/vendor/lib/client.js", 'fetch("http://orders/x")\n');
+    const r = await runCli(dir, ["analyze-deps", "./services", "--output-format", "json"]);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.edges.map((e: { from: string; to: string }) => `${e.from}>${e.to}`)).toEqual(["orders>inventory"]);
+    expect(doc.vendored).toEqual([{ path: "services/inventory/vendor", reason: "vendored dependencies" }]);
+    expect(doc.notes).toContain("skipped 1 vendored folder (third-party code, not the team's dependencies): services/inventory/vendor; --include-vendored scans them");
+    const text = await runCli(dir, ["analyze-deps", "./services"]);
+    expect(text.stdout).toContain("note: skipped 1 vendored folder");
+    const all = JSON.parse((await runCli(dir, ["analyze-deps", "./services", "--include-vendored", "--output-format", "json"])).stdout);
+    expect(all.edges.map((e: { from: string; to: string }) => `${e.from}>${e.to}`)).toEqual(["inventory>orders", "orders>inventory"]);
+    expect(all.vendored).toEqual([]);
+    const dry = await runCli(dir, ["analyze-deps", "./services", "--dry-run"]);
+    expect(dry.stdout).toContain("skipped 1 vendored folder");
+    expect(dry.stdout).not.toContain("vendor/lib/client.js");
   });
 });
 

@@ -10,7 +10,7 @@ import { CannotRunError, UsageError } from "../../core/diagnostics.js";
 import { MAX_SYSTEM_FILE_BYTES } from "../../core/limits.js";
 import type { SystemModel } from "../../core/model.js";
 import { toEnvName } from "../../core/names.js";
-import { constantDefinitions, filesToScan, NON_CODE_EXCLUDES, ScanPool, scanFiles, walkFiles, type WalkedFile } from "../../io/scan.js";
+import { constantDefinitions, filesToScan, NON_CODE_EXCLUDES, PARALLEL_MIN_FILES, ScanPool, scanFiles, walkFiles, type VendoredDir, type WalkedFile } from "../../io/scan.js";
 import { autodetectServices, GENERATED_EXCLUDES, harvestDeployment, isDeployOrTestDir, serviceFolders, sourceOwner } from "./analyze-deps-sources.js";
 import type { CliContext } from "../context.js";
 import type { ExitCode } from "../main.js";
@@ -76,17 +76,22 @@ async function findConstants(files: readonly WalkedFile[], names: ReadonlySet<st
   return { byFile, global };
 }
 
+/** The note for vendored folders left out: how many, the first few, and the flag that scans them. */
+function vendoredNote(vendored: readonly { path: string }[]): string {
+  const shown = vendored.slice(0, 5).map((v) => v.path).join(", ");
+  return `skipped ${vendored.length} vendored folder${vendored.length === 1 ? "" : "s"} (third-party code, not the team's dependencies): ${shown}${vendored.length > 5 ? ", …" : ""}; --include-vendored scans them`;
+}
+
 export async function runAnalyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliContext): Promise<ExitCode> {
-  // The second core's worker starts now, so its start-up overlaps loading system.yaml and the walk.
-  const pool = opts.dryRun ? null : ScanPool.start();
+  const scan: { pool: ScanPool | null } = { pool: null };
   try {
-    return await analyzeDeps(paths, opts, ctx, pool);
+    return await analyzeDeps(paths, opts, ctx, scan);
   } finally {
-    await pool?.close();
+    await scan.pool?.close();
   }
 }
 
-async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliContext, pool: ScanPool | null): Promise<ExitCode> {
+async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliContext, scan: { pool: ScanPool | null }): Promise<ExitCode> {
   const format = opts.outputFormat ?? opts.format;
   const failOn = parseFailOn(opts.failOn);
   if (typeof failOn === "string") throw new UsageError(`--fail-on: unknown "${failOn}"; use errors, warnings, none, or undeclared, unused, cycle, chain, chatty, no-consumer`);
@@ -105,15 +110,21 @@ async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliCo
   }
   const shownRoots = roots.map((r) => displayPath(cwd, r) || ".");
   const walkProblems: { abs: string; reason: string }[] = [];
-  const walked = await walkFiles(roots, [...(opts.allFiles ? [] : [...NON_CODE_EXCLUDES, ...GENERATED_EXCLUDES]), ...opts.exclude], cwd, walkProblems);
+  const vendoredDirs: VendoredDir[] = [];
+  const walked = await walkFiles(roots, [...(opts.allFiles ? [] : [...NON_CODE_EXCLUDES, ...GENERATED_EXCLUDES]), ...opts.exclude], cwd, walkProblems, { includeVendored: opts.includeVendored, vendored: vendoredDirs });
+  // Third-party folders left out: listed (json vendored[], a note), never silently.
+  const vendored = vendoredDirs.map((v) => ({ path: displayPath(cwd, v.abs) || v.abs, reason: v.reason })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const files = opts.allFiles ? walked : walked.filter((f) => !isDeployOrTestDir(f.dir));
+  // The second core's worker, for trees large enough to repay its start-up (~0.1 s of CPU); started now
+  // so that start-up overlaps reading the deployment files and attributing folders.
+  const pool = !opts.dryRun && files.length >= PARALLEL_MIN_FILES ? (scan.pool = ScanPool.start()) : null;
   // Deploy and test folders: their variables' values are read (compose, k8s), their code is not credited to a service.
   const deployment = harvestDeployment(walked);
-  const files = opts.allFiles ? walked : walked.filter((f) => !isDeployOrTestDir(f.dir));
 
   if (opts.dryRun) {
     const list = filesToScan(files).map((f) => displayPath(cwd, f.abs));
-    if (format === "json") ctx.stdout(JSON.stringify({ roots: shownRoots, files: list }, null, 2) + "\n");
-    else ctx.stdout(list.map((f) => f + "\n").join("") + `would scan ${list.length} file${list.length === 1 ? "" : "s"} under ${shownRoots.join(", ")} (binary files are skipped when read)\n`);
+    if (format === "json") ctx.stdout(JSON.stringify({ roots: shownRoots, files: list, vendored }, null, 2) + "\n");
+    else ctx.stdout(list.map((f) => f + "\n").join("") + `would scan ${list.length} file${list.length === 1 ? "" : "s"} under ${shownRoots.join(", ")} (binary files are skipped when read)\n` + (vendored.length ? `${vendoredNote(vendored)}\n` : ""));
     return 0;
   }
 
@@ -167,8 +178,11 @@ async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliCo
   const { results, stats, problems } = pool ? await pool.scan(files, spec) : scanFiles(files, createMatcher(spec));
   // Event names held in constants: a second pass, only when broker calls name one, over the files that
   // hold one of those names. The same file's definition first, else the only value the tree gives the name.
+  // Only names from files credited to a service: the references of the others are dropped below, so
+  // resolving their names (library code names its topics in variables: topic, queue, event…) would be a
+  // second read of the tree for nothing.
   const symbols = new Set<string>();
-  for (const { matches } of results) for (const m of matches) if (m.symbol) symbols.add(m.target);
+  for (const { file, matches } of results) if (ownerOf(file)) for (const m of matches) if (m.symbol) symbols.add(m.target);
   const { byFile: constsByFile, global: constsGlobal } = await findConstants(files, symbols, pool);
   const refs: DiscoveredRef[] = [];
   let unattributed = 0;
@@ -219,6 +233,7 @@ async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliCo
   ].filter(Boolean);
   if (skipped.length) notes.push(`skipped ${skipped.join(", ")} file(s)`);
   if (walkProblems.length) notes.push(`${walkProblems.length} folder(s) could not be read and were not scanned`);
+  if (vendored.length) notes.push(vendoredNote(vendored));
   if (unattributed) notes.push(`${unattributed} file(s) with references are outside any service folder (services/<context>/, gateway/) and were not attributed`);
   if (unresolved.length) notes.push(`${unresolved.length} broker call(s) name their event by a constant whose value was not found in the scanned code: ${unresolved.slice(0, 5).join(", ")}${unresolved.length > 5 ? ", …" : ""}`);
 
@@ -234,6 +249,7 @@ async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliCo
     notes,
     incomplete,
     unreadable: unreadable.map(({ path: p, reason }) => ({ path: p, reason })),
+    vendored,
   });
 
   if (format === "json") ctx.stdout(renderJson(analysis));

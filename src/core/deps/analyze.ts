@@ -39,6 +39,7 @@ export interface AnalyzeInput {
   /** Nodes part of whose code could not be read: their declared edges are not reported unused. */
   incomplete?: Iterable<string>;
   unreadable?: { path: string; reason: string }[];
+  vendored?: { path: string; reason: string }[];
 }
 
 export const DEFAULT_MAX_CHAIN = 3;
@@ -357,7 +358,7 @@ export function analyze(input: AnalyzeInput): Analysis {
     if (unscanned.length) notes.push(`no scanned code for ${unscanned.join(", ")}: their declared dependencies are not checked against code`);
   }
   if (incomplete.size) notes.push(`part of the code of ${[...incomplete].sort(cmp).join(", ")} could not be read: its declared dependencies are not reported unused`);
-  return { system: input.system, roots: input.roots, filesScanned: input.filesScanned, graph, stats: nodeStats(graph), findings: sortFindings(findings), notes, datastores, unreadable: input.unreadable ?? [] };
+  return { system: input.system, roots: input.roots, filesScanned: input.filesScanned, graph, stats: nodeStats(graph), findings: sortFindings(findings), notes, datastores, unreadable: input.unreadable ?? [], vendored: input.vendored ?? [] };
 }
 
 export function sortFindings(list: Finding[]): Finding[] {

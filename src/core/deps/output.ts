@@ -110,6 +110,7 @@ export function renderJson(a: Analysis): string {
       evidence: d.evidence.map((x) => ({ file: x.file, line: x.line, column: x.column, form: x.form, text: x.text, ...(x.via ? { via: x.via } : {}) })),
     })),
     unreadable: a.unreadable,
+    vendored: a.vendored,
   };
   return JSON.stringify(doc, null, 2) + "\n";
 }

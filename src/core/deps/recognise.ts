@@ -31,8 +31,6 @@ function variants(n: string): string[] {
   return out;
 }
 
-/** First bytes after "://" that may start a reference: a template ($ { % quote +) — hosts add their own. */
-export const URL_TEMPLATE_BYTES: readonly number[] = [...'${%\'"`+'].map((c) => c.charCodeAt(0));
 
 /** Data stores and brokers: a connection to one is not a call to a service. */
 const STORE_WORDS = new Set([
@@ -45,7 +43,6 @@ const STORE_SCHEMES = new Set([
   "mongodb", "mongodb+srv", "postgres", "postgresql", "mysql", "mariadb", "redis", "rediss", "amqp", "amqps", "nats", "kafka",
   "mqtt", "mqtts", "memcached", "cassandra", "jdbc", "sqlserver", "couchbase", "neo4j", "bolt", "tls", "tcp", "sqlite",
 ]);
-export const STORE_SCHEME_LIST: readonly string[] = [...STORE_SCHEMES];
 const CALL_SCHEMES = new Set(["http", "https", "grpc", "grpcs", "ws", "wss", "h2c", "dns"]);
 
 /** A host or variable name whose words name a data store: MONGO_URL, catalogue-db, redis. */
@@ -246,12 +243,65 @@ const CONST_DEF = /(?<![\w$.])([A-Za-z_][\w]*)['"]?\s*(?::=|=|:|=>)\s*(['"])([A-
 /** Last letters of the call words the "(" pass looks for (Client, Stub, Api, Inject, call and the broker APIs). */
 const CALL_LAST_CHARS = new Set(["Client", "Stub", "Api", "FeignClient", "Inject", "call", ...Object.keys(BROKER_APIS)].map((w) => w.charCodeAt(w.length - 1)));
 
-/** Literals at least one of which every generic reference contains: the byte-level pre-check's. */
-export const GENERIC_LITERALS: readonly string[] = [
-  // Shortest shared pieces, so one native search covers several words (subscribe/QueueSubscribe: "ubscribe").
-  "_UR", "_HOST", "_ADDR", "_ENDPOINT", "Client", "Stub", "Api", "Inject", ".call", "credentials", "socket_address",
-  "ublish", "ubscribe", "onsume", "Queue", "queue_bind", "Send", "send", "emit", "produce", "Pattern", "Listener",
+/**
+ * What a pre-check hit of a literal must have around it for a recogniser to fire there:
+ * "call": the literal ends a word followed (after spaces or tabs) by "(" — the "(" pass reads only such words;
+ * "call-string": the same, then a quote (Moleculer's ctx.call("svc.action"));
+ * "env": a host variable's suffix, with an upper-case name character before it and no name character after.
+ * Without a condition, any occurrence counts.
+ */
+export type PrecheckCondition = "call" | "call-string" | "env";
+
+/** Literals at least one of which every generic reference contains, with the condition of each: the byte-level pre-check's. */
+export const GENERIC_PRECHECK: readonly { literal: string; when?: PrecheckCondition }[] = [
+  ...["_URL", "_URI", "_HOST", "_HOSTNAME", "_ADDR", "_ADDRESS", "_ENDPOINT"].map((literal) => ({ literal, when: "env" as const })),
+  // Shortest endings shared by the call words (subscribe/QueueSubscribe: "ubscribe"); each ends its word.
+  ...["Client", "Stub", "Api", "Inject", "ublish", "ubscribe", "onsume", "Queue", "QueueBind", "queue_bind", "Send", "send", "emit", "produce", "Pattern", "Listener"].map((literal) => ({ literal, when: "call" as const })),
+  { literal: ".call", when: "call-string" },
+  { literal: "credentials.create" },
+  { literal: "socket_address" },
 ];
+/** The literals alone. */
+export const GENERIC_LITERALS: readonly string[] = GENERIC_PRECHECK.map((p) => p.literal);
+
+const isNameByte = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+
+/** Whether the hit of `literal` at `start` in `bytes` meets `when` (see PrecheckCondition). A superset of what the recognisers read. */
+export function precheckHolds(when: PrecheckCondition, bytes: Uint8Array, start: number, length: number): boolean {
+  let j = start + length;
+  if (when === "env") {
+    const before = start > 0 ? bytes[start - 1]! : -1;
+    return ((before >= 65 && before <= 90) || (before >= 48 && before <= 57) || before === 95) && !(j < bytes.length && isNameByte(bytes[j]!));
+  }
+  while (j < bytes.length && (bytes[j] === 32 || bytes[j] === 9)) j++;
+  if (bytes[j] !== 40) return false;
+  if (when === "call") return true;
+  j++;
+  while (j < bytes.length && (bytes[j] === 32 || (bytes[j]! >= 9 && bytes[j]! <= 13))) j++; // \s: space, \t \n \v \f \r
+  return bytes[j] === 34 || bytes[j] === 39;
+}
+
+/**
+ * Whether the URL pass of recognise() could report something for the "://" at `at` of `window` (latin1
+ * text around it, at least 256 characters before and 203 after when the file has them): the same scheme,
+ * template and host tests, for the byte pre-check. A licence's http://www.apache.org or a bundle's
+ * protocol + "://" is no reference.
+ */
+/** A scheme (lower case) the URL pass reads as a data store's: mongodb, postgres, jdbc:…, amqp… */
+export const isStoreScheme = (scheme: string): boolean => STORE_SCHEMES.has(scheme) || scheme.startsWith("jdbc");
+/** A scheme (lower case) the URL pass reads as a call's: http, https, grpc, ws… */
+export const isCallScheme = (scheme: string): boolean => CALL_SCHEMES.has(scheme);
+
+export function urlMayBeRecognised(window: string, at: number, resolver: Resolver): boolean {
+  const scheme = wordBefore(window, at, (c) => isWord(c) || c === 43 || c === 45).word.toLowerCase();
+  if (isStoreScheme(scheme)) return true;
+  if (!isCallScheme(scheme)) return false;
+  const h = TEMPLATE_HOST.exec(window.slice(at + 3, at + 3 + 200));
+  if (!h) return false;
+  if (!h[11]) return true; // a template or a format: its variable is resolved later
+  const host = hostOf(h[11]);
+  return isStoreName(host) || resolver.resolve(host) !== null;
+}
 
 export interface Recognised {
   index: number;

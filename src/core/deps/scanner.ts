@@ -1,7 +1,7 @@
 // The scanner core: text in, references out. Pure. All patterns are ASCII, so the I/O layer hands
 // us latin1-decoded text (one char a byte: fast, and never throws on bad UTF-8).
 // One combined regular expression finds every form in a single pass over the text.
-import { createResolver, GENERIC_LITERALS, isStoreName, recognise, STORE_SCHEME_LIST, URL_TEMPLATE_BYTES, type Resolver } from "./recognise.js";
+import { createResolver, GENERIC_PRECHECK, isCallScheme, isStoreName, isStoreScheme, precheckHolds, recognise, urlMayBeRecognised, type PrecheckCondition, type Resolver } from "./recognise.js";
 import { literalSet, scanLiterals, type LiteralSet } from "./literals.js";
 import type { ReferenceForm } from "./types.js";
 
@@ -70,10 +70,14 @@ export interface Matcher {
   resolver: Resolver | null;
   /** Broker calls are read for event names (no declared events to look for, or besides them). */
   withEvents: boolean;
-  /** Bytes after "://" that may start a generic reference: templates, and the first letters of names and aliases in both cases. */
-  genericFirstBytes: Set<number>;
   /** Every literal of the pre-check, searched for in one pass: see mayReference. */
   precheck: LiteralSet;
+  /** By literal id: what must surround a hit for it to count (null: any hit counts; id 0, "://", is looked at apart). */
+  precheckWhen: (PrecheckCondition | null)[];
+  /** By literal id: its length in bytes. */
+  precheckLength: number[];
+  /** Hosts' first labels the pre-check has looked up: whether each names a context or a store. */
+  labels: Map<string, boolean>;
 }
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
@@ -189,17 +193,15 @@ export function createMatcher(spec: MatcherSpec): Matcher {
   const longestName = Math.max(0, ...[...urls.keys()].map((n) => n.length));
   const urlFirstBytes = new Set([...urls.keys()].map((n) => n.charCodeAt(0)));
   const resolver = spec.generic ? createResolver(spec.services, new Map(spec.envValues ?? [])) : null;
-  const genericFirstBytes = new Set<number>(URL_TEMPLATE_BYTES);
-  for (const t of spec.services) {
-    for (const n of [t.name, ...(t.aliases ?? [])]) {
-      genericFirstBytes.add(n.toLowerCase().charCodeAt(0));
-      genericFirstBytes.add(n.toUpperCase().charCodeAt(0));
-    }
-  }
   // One literal set for the pre-check: "://" first (id 0: looked at more closely), then the others (a hit says yes).
   // A literal too short to key (one byte, or the empty anchor of too many event groups) makes every file a candidate.
-  const precheck = literalSet(["://", ...(resolver ? GENERIC_LITERALS : []), ...literals.map((l) => l.toString("latin1"))]);
-  return { passes, prefixes, envs, urls, literals, url: urlPass ? new RegExp(urlPass.regex.source) : null, urlFirstBytes, longestName, resolver, withEvents: !!spec.generic, genericFirstBytes, precheck };
+  // The recognisers' literals carry a condition on their surroundings (a call word must be followed by "(").
+  const generic = resolver ? GENERIC_PRECHECK : [];
+  const precheckLiterals = ["://", ...generic.map((g) => g.literal), ...literals.map((l) => l.toString("latin1"))];
+  const precheck = literalSet(precheckLiterals);
+  const precheckWhen = [null, ...generic.map((g) => g.when ?? null), ...literals.map(() => null)];
+  const precheckLength = precheckLiterals.map((l) => l.length);
+  return { passes, prefixes, envs, urls, literals, url: urlPass ? new RegExp(urlPass.regex.source) : null, urlFirstBytes, longestName, resolver, withEvents: !!spec.generic, precheck, precheckWhen, precheckLength, labels: new Map() };
 }
 
 /**
@@ -211,16 +213,51 @@ export function createMatcher(spec: MatcherSpec): Matcher {
  */
 export function mayReference(matcher: Matcher, bytes: Buffer): boolean {
   if (matcher.precheck.matchesAll) return true;
-  return scanLiterals(matcher.precheck, bytes, (id, i) => (id === 0 ? urlMayReference(matcher, bytes, i) : true));
+  const { precheckWhen, precheckLength } = matcher;
+  return scanLiterals(matcher.precheck, bytes, (id, i) => {
+    if (id === 0) return urlMayReference(matcher, bytes, i);
+    const when = precheckWhen[id];
+    return !when || precheckHolds(when, bytes, i, precheckLength[id]!);
+  });
 }
+
+/** Characters of a host's first DNS label as hostOf() cuts it: a dot, colon, slash or anything else ends it. */
+const isLabelByte = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45;
+
+/** Whether a host's first label names a context or a store; the answers are kept (licence and docs hosts repeat). */
+function labelMayResolve(matcher: Matcher, label: string): boolean {
+  let known = matcher.labels.get(label);
+  if (known === undefined) {
+    known = isStoreName(label) || matcher.resolver!.resolve(label) !== null;
+    if (matcher.labels.size < 10_000) matcher.labels.set(label, known);
+  }
+  return known;
+}
+
+/** What the recognisers read as a scheme's characters: name characters, $, + and -. */
+const isSchemeByte = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36 || c === 43 || c === 45;
 
 /** A "://" at `i` matters when a template, a name's first letter or a data store's scheme is around it, or a service's URL starts there. */
 function urlMayReference(matcher: Matcher, bytes: Buffer, i: number): boolean {
   const next = bytes[i + 3] ?? -1;
   if (matcher.resolver) {
-    if (matcher.genericFirstBytes.has(next)) return true;
-    const scheme = bytes.toString("latin1", Math.max(0, i - 12), i).toLowerCase();
-    if (STORE_SCHEME_LIST.some((sc) => scheme.endsWith(sc))) return true;
+    // The scheme is the word before "://": decode from its start only (a bundle's protocol + "://" has none).
+    let from = i;
+    while (from > 0 && i - from < 256 && isSchemeByte(bytes[from - 1]!)) from--;
+    if (from < i) {
+      if (isLabelByte(next) && next !== 95 && next !== 45) {
+        // A literal host (the common case): TEMPLATE_HOST can only match it as a host, whose first DNS
+        // label is what gets resolved; answered from the scheme and the label, without the expression.
+        const scheme = bytes.toString("latin1", from, i).toLowerCase();
+        if (isStoreScheme(scheme)) return true;
+        if (isCallScheme(scheme)) {
+          let end = i + 3;
+          while (end < bytes.length && end - i - 3 < 200 && isLabelByte(bytes[end]!)) end++; // the recogniser reads 200 characters
+          if (bytes[end] === 46 && /^\d+$/.test(bytes.toString("latin1", i + 3, end))) return true; // an IPv4 address is kept whole
+          if (labelMayResolve(matcher, bytes.toString("latin1", i + 3, end))) return true;
+        }
+      } else if (urlMayBeRecognised(bytes.toString("latin1", from, Math.min(bytes.length, i + 203)), i - from, matcher.resolver)) return true;
+    }
   }
   if (matcher.url && matcher.urlFirstBytes.has(next)) {
     const window = bytes.toString("latin1", i, Math.min(bytes.length, i + 3 + matcher.longestName + 80));

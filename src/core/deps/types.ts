@@ -109,6 +109,8 @@ export interface Analysis {
   datastores: DatastoreUse[];
   /** Folders and files that could not be read, and why. */
   unreadable: { path: string; reason: string }[];
+  /** Vendored third-party folders left out of the scan (node_modules, vendor…), and why. */
+  vendored: { path: string; reason: string }[];
 }
 
 export interface DatastoreUse {
