@@ -200,7 +200,9 @@ for (const c of CASES) {
         const port = await freePort();
         target = {
           url: () => proc!.url,
-          start: async (extra) => void (proc = await startService(built!.service(c.ctx), { name: c.ctx, port, env: { ...env, ...extra } })),
+          // every log line written at once: "handler ran", logged just before the failpoint's SIGKILL, is evidence
+          // (a buffered line would die with the process)
+          start: async (extra) => void (proc = await startService(built!.service(c.ctx), { name: c.ctx, port, env: { ...env, LOG_BUFFER_BYTES: "0", ...extra } })),
           afterCrash: async () => {
             const code = await proc!.exited;
             expect(code, "killed by the failpoint (SIGKILL)").not.toBe(0);

@@ -93,9 +93,13 @@ describe.skipIf(!!skip)(`node-express NATS consumer under faults${skip ? ` — s
       await publisher.close();
     }
   };
-  /** Without waiting for /health when the process may crash at its first delivery. */
+  /**
+   * Without waiting for /health when the process may crash at its first delivery. Every log line written at once
+   * (LOG_BUFFER_BYTES=0): "item handled" is the evidence, and a worker that kills itself with SIGKILL would lose the
+   * lines still in its log buffer (docs/messaging.md).
+   */
   const start = async (waitHealthy = true): Promise<ServiceProcess> => {
-    const w = await startService(built!.service("worker"), { name: `worker-${workers.length + 1}`, env: { SERVICE_NAME: "worker", BROKER_URL: nats!.url }, waitHealthy });
+    const w = await startService(built!.service("worker"), { name: `worker-${workers.length + 1}`, env: { SERVICE_NAME: "worker", BROKER_URL: nats!.url, LOG_BUFFER_BYTES: "0" }, waitHealthy });
     workers.push(w);
     return w;
   };
