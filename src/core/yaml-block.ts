@@ -97,11 +97,45 @@ function collect(v: unknown, ind: string, out: string[], seen: Set<object>): boo
 }
 
 /**
+ * Asks the library, in one call, for the text of every scalar of `v` not cached yet: one `stringify({ a: v })`
+ * per distinct scalar (a Document and a Pair built each time) was most of the helper's cost on data with many
+ * distinct strings (the alert rules, asyncapi.yaml: thousands at 500 contexts); the same scalars as the items of
+ * one sequence cost ~1/6 of that. The library decides a one-line scalar's text (plain or quoted, YAML 1.1 words)
+ * the same as a sequence item and as a mapping value — test/unit/yaml-block.test.ts compares with `stringify`
+ * of whole values, cold caches included. When the batch is not exactly one `- <text>` line per scalar (one the
+ * library writes on more lines), nothing is taken from it and valueOf asks one at a time as before. Keys repeat
+ * (a few dozen distinct names) and are still asked one by one.
+ */
+function prime(v: unknown): void {
+  const values = new Map<string, Scalar>();
+  const seen = new Set<object>();
+  const walk = (x: unknown): void => {
+    if (isScalar(x)) {
+      if (typeof x === "number" && (!Number.isFinite(x) || Object.is(x, -0))) return;
+      const k = scalarKey(x);
+      if (!valueText.has(k) && !(typeof x === "string" && DOCUMENT_MARKER.test(x))) values.set(k, x);
+      return;
+    }
+    if (typeof x !== "object" || x === null || seen.has(x)) return;
+    seen.add(x);
+    if (Array.isArray(x)) for (const y of x) walk(y);
+    else if (isPlainObject(x)) for (const k of Object.keys(x)) walk(x[k]);
+  };
+  walk(v);
+  if (values.size < 2) return;
+  const lines = stringify([...values.values()], YAML_OPTIONS).slice(0, -1).split("\n");
+  if (lines.length !== values.size || !lines.every((l) => l.startsWith("- "))) return;
+  let i = 0;
+  for (const k of values.keys()) valueText.set(k, (lines[i++] as string).slice(2));
+}
+
+/**
  * `stringify(v, YAML_OPTIONS)` without its final newline, each line indented by `indent` spaces, for a
  * non-empty array or plain object of strings, booleans and finite numbers; undefined when not covered.
  */
 export function blockYaml(v: unknown, indent: number): string | undefined {
   if (!(Array.isArray(v) ? v.length > 0 : isPlainObject(v) && Object.keys(v).length > 0)) return undefined;
+  prime(v);
   const lines: string[] = [];
   return collect(v, " ".repeat(indent), lines, new Set()) ? lines.join("\n") : undefined;
 }

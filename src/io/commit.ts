@@ -91,7 +91,8 @@ export async function commitPlan(opts: CommitOptions): Promise<CommitResult> {
     : [];
   if (opts.mode !== "write") {
     // the records of files to create get their hashes as a write would give them (rendering catches a bad plan too)
-    for (const c of changes) if (c.record && c.record.hash === "") c.record.hash = sha256(textOf(c));
+    const encode = encoder();
+    for (const c of changes) if (c.record && c.record.hash === "") c.record.hash = encode(textOf(c)).hash;
     return { changes, manifest: next, staleTemps };
   }
 
@@ -126,9 +127,10 @@ export async function commitPlan(opts: CommitOptions): Promise<CommitResult> {
     }
   }
   // one file at a time: render (unless its text was kept), encode once, hash for the manifest, write, drop
+  const encode = encoder();
   for (const c of writes) {
-    const bytes = Buffer.from(textOf(c), "utf8");
-    if (c.record) c.record.hash = sha256(bytes);
+    const { bytes, hash } = encode(textOf(c));
+    if (c.record) c.record.hash = hash;
     writeFileAtomic(abs(c.path), bytes, { executable: c.executable === true, makeDir: false });
     tick();
   }
@@ -150,6 +152,34 @@ export async function commitPlan(opts: CommitOptions): Promise<CommitResult> {
   }
   fs.rmSync(path.join(root, WRITING_MARK), { force: true });
   return { changes, manifest: next, staleTemps };
+}
+
+/**
+ * UTF-8 bytes and sha256 of a text, kept for the last text of each length (small texts only, a few MB in all):
+ * many files are the same text (a template's output reused for many contexts, render-memo.ts), and the same
+ * string comes back — compared by `===` (a pointer when it is the same string), encoded and hashed once.
+ */
+function encoder(): (text: string) => { bytes: Buffer; hash: string } {
+  const MAX_TEXT = 64 * 1024;
+  const MAX_KEPT = 8 * 1024 * 1024;
+  let kept = 0;
+  let byLength = new Map<number, { text: string; bytes: Buffer; hash: string }>();
+  return (text) => {
+    const hit = byLength.get(text.length);
+    if (hit && hit.text === text) return hit;
+    const bytes = Buffer.from(text, "utf8");
+    const out = { text, bytes, hash: sha256(bytes) };
+    if (text.length <= MAX_TEXT) {
+      if (kept + bytes.length > MAX_KEPT) {
+        byLength = new Map();
+        kept = 0;
+      }
+      if (hit) kept -= hit.bytes.length;
+      byLength.set(text.length, out);
+      kept += bytes.length;
+    }
+    return out;
+  };
 }
 
 /** The text a create or update writes: kept on the change (`keepText`), else rendered now from the planned file. */
