@@ -4,7 +4,6 @@ import { createHash } from "node:crypto";
 import Handlebars from "handlebars";
 import { stringify as yamlStringify } from "yaml";
 import { toCamel, toEnvName, toPascal, toSnake } from "./names.js";
-import { memoised, noteIdentity } from "./render-memo.js";
 import { blockYaml, YAML_OPTIONS } from "./yaml-block.js";
 import { markYamlWord } from "./yaml-words.js";
 
@@ -82,18 +81,16 @@ function renderer(sources: TemplateSources, guard: boolean, precompiled?: Precom
     // guarded partials are handed over compiled (lazily, on first use); Handlebars takes no parsed template here
     if (base.startsWith("_")) hb.registerPartial(name, fromSpec(name) ?? (guard ? hb.compile(prepare(text), COMPILE_OPTIONS) : text));
   }
-  // each template's output is reused for a view that answers every observation of an earlier render the same
-  // (render-memo.ts): the same reads take the same branches and write the same bytes
-  const compiled = new Map<string, (view: unknown) => string>();
+  const compiled = new Map<string, Handlebars.TemplateDelegate>();
   return (template, view) => {
-    let run = compiled.get(template);
-    if (!run) {
+    let fn = compiled.get(template);
+    if (!fn) {
       const text = sources.get(template);
       if (text === undefined) throw new Error(`internal: no template named ${template}`);
-      const fn = fromSpec(template) ?? hb.compile(prepare(text), COMPILE_OPTIONS);
-      compiled.set(template, (run = memoised((v) => normalizeText(fn(v)))));
+      fn = fromSpec(template) ?? hb.compile(prepare(text), COMPILE_OPTIONS);
+      compiled.set(template, fn);
     }
-    return run(view);
+    return normalizeText(fn(view));
   };
 }
 
@@ -152,9 +149,8 @@ export function normalizeText(text: string): string {
 const HTML_ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
 function registerHelpers(hb: typeof Handlebars): void {
-  // eq, ne, includes and yaml observe objects' identity, which a recorded render cannot replay (render-memo.ts)
-  hb.registerHelper("eq", (a: unknown, b: unknown) => (noteIdentity(a, b), a === b));
-  hb.registerHelper("ne", (a: unknown, b: unknown) => (noteIdentity(a, b), a !== b));
+  hb.registerHelper("eq", (a: unknown, b: unknown) => a === b);
+  hb.registerHelper("ne", (a: unknown, b: unknown) => a !== b);
   hb.registerHelper("and", (...args: unknown[]) => args.slice(0, -1).every(Boolean));
   hb.registerHelper("or", (...args: unknown[]) => args.slice(0, -1).some(Boolean));
   hb.registerHelper("not", (a: unknown) => !a);
@@ -163,7 +159,7 @@ function registerHelpers(hb: typeof Handlebars): void {
   hb.registerHelper("add", (a: number, b: number) => a + b);
   hb.registerHelper("mul", (a: number, b: number) => a * b);
   hb.registerHelper("max", (a: number, b: number) => Math.max(a, b));
-  hb.registerHelper("includes", (list: unknown, x: unknown) => (noteIdentity(x), Array.isArray(list) && list.includes(x)));
+  hb.registerHelper("includes", (list: unknown, x: unknown) => Array.isArray(list) && list.includes(x));
   hb.registerHelper("length", (list: unknown) => (Array.isArray(list) ? list.length : 0));
   hb.registerHelper("upper", (s: string) => String(s).toUpperCase());
   hb.registerHelper("lower", (s: string) => String(s).toLowerCase());
@@ -191,7 +187,6 @@ function registerHelpers(hb: typeof Handlebars): void {
   const yamlMemo = new Map<string, string>();
   const yamlTextMemo = new Map<string, string>();
   hb.registerHelper("yaml", (v: unknown, n: unknown) => {
-    noteIdentity(v);
     const indent = typeof n === "number" ? n : 0;
     // collections of one-line scalars: laid out directly, each scalar's text the library's (yaml-block.ts)
     const fast = blockYaml(v, indent);
