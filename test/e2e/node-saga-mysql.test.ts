@@ -7,12 +7,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildSystemCached, freePort, httpGet, httpPost, IN_CI, sharedRequire, startService, tcpReachable, waitFor, type ServiceProcess } from "./harness.js";
+import { buildSystemCached, freePort, httpGet, httpPost, IN_CI, startService, tcpReachable, waitFor, type ServiceProcess } from "./harness.js";
+import { mysqlConnect, MYSQL_URL_BASE, nodeSagaStep } from "./saga-steps.js";
 
 const SUFFIX = (process.env.MSA_E2E_SUFFIX ?? "").toLowerCase();
 const NAME = `msae2e-nodemysaga${SUFFIX}`;
 const DB = `msae2e_nodemysaga${SUFFIX.replace(/[^a-z0-9]/g, "_")}`;
-const MYSQL_URL_BASE = process.env.MSA_E2E_MYSQL_URL ?? "mysql://root@127.0.0.1:3306";
 const SYSTEM = `
 version: 1
 name: ${NAME}
@@ -33,22 +33,7 @@ sagas:
       - { context: wallet, action: reserve, compensation: release }
 `;
 
-/** A step of wallet: appends "start:<step> <sagaId>" when it begins and "<step> <sagaId>" once applied. */
-const step = (name: string, fn: string) => `import fs from "node:fs";
-import { SagaStepRefused, type HandlerContext, type SagaStepInput } from "../generated/routes.js";
 
-export async function ${fn}(input: SagaStepInput, _ctx: HandlerContext): Promise<Record<string, unknown>> {
-  const log = process.env.STEP_LOG ?? "";
-  fs.appendFileSync(log, "start:${name} " + input.sagaId + "\\n");
-  if (input.data.slow === "${name}") await new Promise((r) => setTimeout(r, Number(input.data.slowMs ?? 0)));
-  if (input.data.refuse === "${name}") throw new SagaStepRefused("refused: ${name}");
-  fs.appendFileSync(log, "${name} " + input.sagaId + "\\n");
-  return { ${name}: true };
-}
-`;
-
-type MyConn = { query(s: string, v?: unknown[]): Promise<[unknown, unknown]>; end(): Promise<void> };
-const mysqlConnect = async (url: string): Promise<MyConn> => (await sharedRequire<{ createConnection(u: string): Promise<MyConn> }>("mysql2/promise")).createConnection(url);
 
 interface SagaState {
   sagaId: string;
@@ -88,10 +73,10 @@ describe("a node-express saga orchestrator on MariaDB (msa_sagas in mysql, share
       NAME,
       SYSTEM,
       {
-        "services/wallet/src/saga/topup.charge.ts": step("charge", "topupCharge"),
-        "services/wallet/src/saga/topup.refund.ts": step("refund", "topupRefund"),
-        "services/wallet/src/saga/topup.reserve.ts": step("reserve", "topupReserve"),
-        "services/wallet/src/saga/topup.release.ts": step("release", "topupRelease"),
+        "services/wallet/src/saga/topup.charge.ts": nodeSagaStep("charge", "topupCharge"),
+        "services/wallet/src/saga/topup.refund.ts": nodeSagaStep("refund", "topupRefund"),
+        "services/wallet/src/saga/topup.reserve.ts": nodeSagaStep("reserve", "topupReserve"),
+        "services/wallet/src/saga/topup.release.ts": nodeSagaStep("release", "topupRelease"),
       },
       ["ledger", "wallet"],
     );

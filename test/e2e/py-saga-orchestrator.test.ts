@@ -18,6 +18,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildSystemCached, freePort, httpGet, httpPost, IN_CI, POSTGRES_URL, requireBroker, sharedRequire, startService, tcpReachable, waitFor, type ServiceProcess } from "./harness.js";
 import { findPython, generatePythonSystem, startGunicorn, type Gunicorn } from "./flask-support.js";
+import { mysqlConnect, MYSQL_URL_BASE, nodeSagaStep } from "./saga-steps.js";
 
 const SUFFIX = (process.env.MSA_E2E_SUFFIX ?? "").toLowerCase();
 const NAME = `msae2e-pyorch${SUFFIX}`;
@@ -25,7 +26,6 @@ const DB_SUFFIX = SUFFIX.replace(/[^a-z0-9]/g, "_");
 const ORDERS_DB = `msae2e_pyorch_orders${DB_SUFFIX}`;
 const STOCK_DB = `msae2e_pyorch_stock${DB_SUFFIX}`;
 const BILLING_DB = `msae2e_pyorch_billing${DB_SUFFIX}`;
-const MYSQL_URL_BASE = process.env.MSA_E2E_MYSQL_URL ?? "mysql://root@127.0.0.1:3306";
 const SYSTEM = `
 version: 1
 name: ${NAME}
@@ -84,19 +84,6 @@ def run(step: SagaStepInput) -> dict:
     return {"${step}": True}
 `;
 
-/** The same for the node participant (src/saga/checkout.<step>.ts). */
-const nodeStep = (step: string, fn: string) => `import fs from "node:fs";
-import { SagaStepRefused, type HandlerContext, type SagaStepInput } from "../generated/routes.js";
-
-export async function ${fn}(input: SagaStepInput, _ctx: HandlerContext): Promise<Record<string, unknown>> {
-  const log = process.env.STEP_LOG ?? "";
-  fs.appendFileSync(log, "start:${step} " + input.sagaId + "\\n");
-  if (input.data.slow === "${step}") await new Promise((r) => setTimeout(r, Number(input.data.slowMs ?? 0)));
-  if (input.data.refuse === "${step}") throw new SagaStepRefused("refused: ${step}");
-  fs.appendFileSync(log, "${step} " + input.sagaId + "\\n");
-  return { ${step}: true };
-}
-`;
 
 interface SagaState {
   sagaId: string;
@@ -118,9 +105,6 @@ async function pgClient(url: string): Promise<PgClient> {
   return c;
 }
 const dbUrl = (db: string): string => POSTGRES_URL.replace(/\/[^/]*$/, `/${db}`);
-type MyConn = { query(s: string, v?: unknown[]): Promise<[unknown, unknown]>; end(): Promise<void> };
-const mysqlConnect = async (url: string): Promise<MyConn> =>
-  (await sharedRequire<{ createConnection(u: string): Promise<MyConn> }>("mysql2/promise")).createConnection(url);
 
 /** SIGKILL to the gunicorn master and its workers: a crash of the whole server. */
 function killServer(g: Gunicorn): Promise<unknown> {
@@ -170,10 +154,10 @@ describe("a python-flask saga orchestrator driving a node and a python participa
       await admin.query(`CREATE DATABASE ${db}`);
     }
     const nodeSteps = {
-      "services/payments/src/saga/checkout.charge.ts": nodeStep("charge", "checkoutCharge"),
-      "services/payments/src/saga/checkout.refund.ts": nodeStep("refund", "checkoutRefund"),
-      "services/payments/src/saga/topup.charge.ts": nodeStep("charge", "topupCharge"),
-      "services/payments/src/saga/topup.refund.ts": nodeStep("refund", "topupRefund"),
+      "services/payments/src/saga/checkout.charge.ts": nodeSagaStep("charge", "checkoutCharge"),
+      "services/payments/src/saga/checkout.refund.ts": nodeSagaStep("refund", "checkoutRefund"),
+      "services/payments/src/saga/topup.charge.ts": nodeSagaStep("charge", "topupCharge"),
+      "services/payments/src/saga/topup.refund.ts": nodeSagaStep("refund", "topupRefund"),
     };
     const built = await buildSystemCached(NAME, SYSTEM, nodeSteps, ["payments"]);
     const dir = generatePythonSystem(SYSTEM);

@@ -1,5 +1,15 @@
-import type { Diagnostic } from "../diagnostics.js";
+import type { Runtime, SystemModel } from "../model.js";
 import type { Rule } from "./types.js";
+
+/** The sagas whose orchestrator, of this runtime, has no SQL database to keep msa_sagas in. */
+function withoutSqlStore(model: SystemModel, runtime: Runtime): { saga: string; orch: string; engine: string | undefined }[] {
+  return model.sagas.flatMap((s) => {
+    const orch = model.contexts.find((c) => c.name === s.orchestrator);
+    const engine = orch?.database?.engine;
+    if (!orch || orch.runtime !== runtime || engine === "postgres" || engine === "mysql") return [];
+    return [{ saga: s.name, orch: orch.name, engine }];
+  });
+}
 
 /**
  * A python-flask orchestrator keeps its saga state in its context's SQL database (msa_sagas): gunicorn's workers and
@@ -11,20 +21,12 @@ export const sagaOrchestratorStore: Rule = {
   severity: "error",
   summary: "a python-flask saga orchestrator needs a postgres or mysql database for its saga state",
   check({ model, at }) {
-    const out: Diagnostic[] = [];
-    for (const s of model.sagas) {
-      const orch = model.contexts.find((c) => c.name === s.orchestrator);
-      if (orch?.runtime !== "python-flask") continue;
-      const engine = orch.database?.engine;
-      if (engine === "postgres" || engine === "mysql") continue;
-      out.push(
-        at(
-          ["sagas", s.name, "orchestrator"],
-          `saga ${s.name} is orchestrated by ${orch.name}, a python-flask context ${engine ? `with a ${engine} database` : "without a database"}; its saga state is kept in postgres or mysql (shared by the gunicorn workers and replicas that resume interrupted sagas): give ${orch.name} \`database: postgres\` (or mysql), or orchestrate ${s.name} from a node-express context`,
-        ),
-      );
-    }
-    return out;
+    return withoutSqlStore(model, "python-flask").map(({ saga, orch, engine }) =>
+      at(
+        ["sagas", saga, "orchestrator"],
+        `saga ${saga} is orchestrated by ${orch}, a python-flask context ${engine ? `with a ${engine} database` : "without a database"}; its saga state is kept in postgres or mysql (shared by the gunicorn workers and replicas that resume interrupted sagas): give ${orch} \`database: postgres\` (or mysql), or orchestrate ${saga} from a node-express context`,
+      ),
+    );
   },
 };
 
@@ -39,20 +41,12 @@ export const sagaOrchestratorLocalState: Rule = {
   severity: "warning",
   summary: "a node-express saga orchestrator without postgres or mysql keeps saga state in a file per pod",
   check({ model, at }) {
-    const out: Diagnostic[] = [];
-    for (const s of model.sagas) {
-      const orch = model.contexts.find((c) => c.name === s.orchestrator);
-      if (!orch || orch.runtime === "python-flask") continue;
-      const engine = orch.database?.engine;
-      if (engine === "postgres" || engine === "mysql") continue;
-      out.push(
-        at(
-          ["sagas", s.name, "orchestrator"],
-          `saga ${s.name} is orchestrated by ${orch.name} ${engine ? `(a ${engine} database)` : "(no database)"}, so its state is a JSON file per pod in SAGA_DATA_DIR: replicas do not share or resume each other's sagas, and the state goes with the pod unless SAGA_DATA_DIR is a volume; give ${orch.name} \`database: postgres\` (or mysql) to keep it in msa_sagas`,
-          { severity: "warning" },
-        ),
-      );
-    }
-    return out;
+    return withoutSqlStore(model, "node-express").map(({ saga, orch, engine }) =>
+      at(
+        ["sagas", saga, "orchestrator"],
+        `saga ${saga} is orchestrated by ${orch} ${engine ? `(a ${engine} database)` : "(no database)"}, so its state is a JSON file per pod in SAGA_DATA_DIR: replicas do not share or resume each other's sagas, and the state goes with the pod unless SAGA_DATA_DIR is a volume; give ${orch} \`database: postgres\` (or mysql) to keep it in msa_sagas`,
+        { severity: "warning" },
+      ),
+    );
   },
 };
