@@ -11,7 +11,7 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findPython, IN_CI, startGunicorn, type Gunicorn } from "./flask-support.js";
-import { buildSystemCached, freePort, httpGet, httpPost, sharedRequire, startService, type BuiltSystem, type ServiceProcess } from "./harness.js";
+import { buildSystemCached, freePort, httpGet, httpPost, sharedRequire, startService, waitFor, type BuiltSystem, type ServiceProcess } from "./harness.js";
 
 const NAME = `msae2e-grpc${process.env.MSA_E2E_SUFFIX ?? ""}`.toLowerCase();
 
@@ -175,7 +175,17 @@ describe("gRPC: node ↔ node ↔ python, deadlines, idempotent retries, breaker
     await pricing?.stop();
   });
 
-  const asked = (what: string, sku: string): number => inventory!.logs.filter((l) => l.msg === what && l.sku === sku).length;
+  /**
+   * inventory's lines of `what` for `sku`, read once its buffered log is out: a node service writes its lines every
+   * LOG_FLUSH_MS (100 ms), so a count taken right after the answer may miss the last attempt's line. Waits for at
+   * least `atLeast`, then one more flush interval and a margin, so that a count above it would show too.
+   */
+  const asked = async (what: string, sku: string, atLeast: number): Promise<number> => {
+    const count = (): number => inventory!.logs.filter((l) => l.msg === what && l.sku === sku).length;
+    await waitFor(() => count() >= atLeast, 5_000, `${atLeast} "${what}" lines for ${sku}`);
+    await new Promise((r) => setTimeout(r, 400));
+    return count();
+  };
 
   it("answers grpc.health.v1 Check with SERVING (node and python servers)", async (ctx) => {
     if (skip) ctx.skip(`skipped: ${skip}`);
@@ -218,18 +228,18 @@ describe("gRPC: node ↔ node ↔ python, deadlines, idempotent retries, breaker
     const r = await httpGet(`${front!.url}/stock/slow-1`);
     expect(r.status).toBe(504);
     expect(r.body).toMatchObject({ reason: "deadline", code: 4 });
-    expect(asked("stock asked", "slow-1")).toBe(3);
+    expect(await asked("stock asked", "slow-1", 3)).toBe(3);
   });
 
   it("retries an idempotent method until it succeeds and attempts a non-idempotent one once", async (ctx) => {
     if (skip) ctx.skip(`skipped: ${skip}`);
     const ok = await httpGet(`${front!.url}/stock/flaky-1`);
     expect(ok.status).toBe(200);
-    expect(asked("stock asked", "flaky-1")).toBe(3); // UNAVAILABLE, UNAVAILABLE, OK
+    expect(await asked("stock asked", "flaky-1", 3)).toBe(3); // UNAVAILABLE, UNAVAILABLE, OK
     const once = await httpPost(`${front!.url}/reserve/flaky-2`, {});
     expect(once.status).toBe(503);
     expect(once.body).toMatchObject({ reason: "unavailable", code: 14 });
-    expect(asked("reserve asked", "flaky-2")).toBe(1);
+    expect(await asked("reserve asked", "flaky-2", 1)).toBe(1);
   });
 
   it("opens the breaker after repeated INTERNAL answers; then fails fast without reaching the server", async (ctx) => {
@@ -241,6 +251,6 @@ describe("gRPC: node ↔ node ↔ python, deadlines, idempotent retries, breaker
     const fast = await httpGet(`${front!.url}/stock/boom-after`);
     expect(fast.status).toBe(503);
     expect(fast.body).toMatchObject({ reason: "circuit-open" });
-    expect(asked("stock asked", "boom-after")).toBe(0);
+    expect(await asked("stock asked", "boom-after", 0)).toBe(0);
   });
 });
