@@ -158,7 +158,18 @@ describe.skipIf(!!skip)("tracing: one trace across gateway, services and events 
     await p.shipping!.waitForLog((l) => l.msg === "event processed" && l.aggregateId === orderId, 20_000, "shipping handled order.placed");
 
     const ofTrace = (): Span[] => receiver.spans.filter((s) => s.traceId === traceId);
-    await waitFor(() => new Set(ofTrace().map((s) => s.service)).size === 4 && ofTrace().some((s) => s.kind === CONSUMER), 15_000, "spans of all four processes exported").catch((e: Error) => {
+    // Wait for every span asserted below, not just one of each process: a service's batch exporter may send the spans
+    // that ended early (SQL, the inventory call, the producer) a batch before its server span (seen under load).
+    const has = (service: string, kind: number): boolean => ofTrace().some((s) => s.service === service && s.kind === kind);
+    const complete = (): boolean => {
+      const spans = ofTrace();
+      const ids = new Set(spans.map((s) => s.spanId));
+      return (
+        has("gateway", SERVER) && has("gateway", CLIENT) && has("orders", SERVER) && has("orders", CLIENT) && has("orders", PRODUCER) &&
+        has("inventory", SERVER) && has("shipping", CONSUMER) && spans.every((s) => !s.parentSpanId || s.parentSpanId === callerSpan || ids.has(s.parentSpanId))
+      );
+    };
+    await waitFor(complete, 15_000, "every span of the four processes exported").catch((e: Error) => {
       throw new Error(`${e.message}\nspans: ${JSON.stringify(receiver.spans.map((s) => [s.service, s.name, s.kind, s.traceId.slice(0, 8)]))}\n${procs.map((x) => `${x.name}:\n${tail(x, 5)}`).join("\n")}`);
     });
     const spans = ofTrace();
