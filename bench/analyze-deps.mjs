@@ -208,7 +208,8 @@ function buildReal() {
     fs.mkdirSync(out);
     extract(path.join(mirrors, repo.replace("/", "+"), "repo"), commit, out);
   }
-  fs.cpSync(path.join(ROOT, "node_modules"), path.join(realDir, "vendor-js"), { recursive: true, verbatimSymlinks: true });
+  // A worktree's node_modules may be a symbolic link to another checkout's: copy what it points to.
+  fs.cpSync(fs.realpathSync(path.join(ROOT, "node_modules")), path.join(realDir, "vendor-js"), { recursive: true, verbatimSymlinks: true });
   fs.writeFileSync(marker, "");
   return realDir;
 }
