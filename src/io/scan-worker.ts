@@ -1,29 +1,27 @@
 // A worker thread of the analyze-deps scan. Started early (its start-up overlaps the walk), it waits
-// for the scan job, scans those files and posts back the references with each file's index in the job;
-// then, when asked, the constant definitions in its half of the files (ScanPool.constants).
+// for a job, takes chunks of its files from the counter it shares with the main thread (ScanPool), and
+// posts back what it found by each file's index: the references (a scan), or the constant definitions.
 import { parentPort } from "node:worker_threads";
-import { createMatcher, type MatcherSpec } from "../core/deps/scanner.js";
-import { constantDefinitions, scanFiles, type WalkedFile } from "./scan.js";
+import type { MatcherSpec } from "../core/deps/scanner.js";
+import { constantsShared, scanShared } from "./scan.js";
 
 interface Job {
+  kind: "scan";
   spec: MatcherSpec;
-  files: WalkedFile[];
+  abs: string[];
   maxBytes: number;
+  counter: SharedArrayBuffer;
 }
 
 interface ConstantsJob {
   kind: "constants";
   names: string[];
-  files: WalkedFile[];
+  abs: string[];
   maxBytes: number;
+  counter: SharedArrayBuffer;
 }
 
 parentPort?.on("message", (job: Job | ConstantsJob) => {
-  if ("kind" in job) {
-    parentPort?.postMessage(constantDefinitions(job.files, job.names, job.maxBytes));
-    return;
-  }
-  const index = new Map(job.files.map((f, i) => [f, i]));
-  const { results, stats, problems } = scanFiles(job.files, createMatcher(job.spec), job.maxBytes);
-  parentPort?.postMessage({ results: results.map((r) => ({ index: index.get(r.file)!, matches: r.matches })), stats, problems: problems.map((p) => ({ index: index.get(p.file)!, reason: p.reason })) });
+  if (job.kind === "constants") parentPort?.postMessage(constantsShared(job.abs, job.names, job.maxBytes, job.counter));
+  else parentPort?.postMessage(scanShared(job.abs, job.spec, job.maxBytes, job.counter));
 });

@@ -258,6 +258,33 @@ describe("the two-core scan", () => {
     expect(two.results.map((r) => [r.file.rel, r.matches])).toEqual(one.results.map((r) => [r.file.rel, r.matches]));
     expect(one.results).toHaveLength(14);
   });
+
+  it.skipIf(!built && process.env.CI !== "true")("shares chunks of many files between the threads, and the constants' pass too, in walk order (skipped without dist/)", async () => {
+    const scan = (await import(dist)) as typeof import("../../src/io/scan.js");
+    const { createMatcher } = await import("../../src/core/deps/scanner.js");
+    const dir = tree("");
+    for (let i = 0; i < 300; i++) {
+      const body = i % 7 ? "nothing\n" : `x\nfetch("http://s${(i + 1) % 4}:80")\nchannel.publish(EXCHANGE, TOPIC_${i % 5}, body)\n`;
+      write(dir, `services/s${i % 4}/f${String(i).padStart(3, "0")}.ts`, i % 11 ? body : `${body}const TOPIC_${i % 5} = "topic.${i}";\n`);
+    }
+    const spec = { services: [0, 1, 2, 3].map((i) => ({ name: `s${i}`, envName: `S${i}` })), prefixes: [], events: [], generic: true };
+    const files = await scan.walkFiles([path.join(dir, "services")], []);
+    const one = scan.scanFiles(files, createMatcher(spec));
+    const pool = scan.ScanPool.start();
+    try {
+      const two = await pool.scan(files, spec, undefined, 1);
+      expect(two.stats).toEqual(one.stats);
+      expect(two.results.map((r) => [r.file.rel, r.matches])).toEqual(one.results.map((r) => [r.file.rel, r.matches]));
+      expect(one.results).toHaveLength(43);
+      for (const names of [["TOPIC_1"], ["TOPIC_0", "TOPIC_1", "TOPIC_2", "TOPIC_3", "TOPIC_4"]]) {
+        const alone = scan.constantDefinitions(files, names);
+        expect(await pool.constants(files, names, undefined, 1)).toEqual(alone);
+        expect(alone.length).toBeGreaterThan(1);
+      }
+    } finally {
+      await pool.close();
+    }
+  });
 });
 
 describe("which code is whose, and what the walk leaves out", () => {

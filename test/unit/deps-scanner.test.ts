@@ -140,6 +140,7 @@ describe("the pre-check's one-pass literal search (literals.ts)", () => {
   it.each([
     ["several sharing a key pair", ["://", "_UR", "_URL", "send", "Send", "ublish", "ubscribe", "order.created", "order.cancelled", "ab", "aab", "queue_bind"]],
     ["other short ones", ["://", "_UR", "ab", "ba", "aab", "Api", "_URL", "send", "ublish", "order.created"]],
+    ["none shorter than three bytes (keyed by three)", ["://", "_UR", "aab", "Api", "_URL", "send", "Send", "ublish", "ubscribe", "order.created", "order.cancelled", "queue_bind", "rde", "der"]],
   ])("finds every occurrence Buffer#indexOf finds, for literals sharing pairs, prefixes and suffixes: %s", (_, literals) => {
     const set = literalSet(literals);
     const r = rng(7);

@@ -111,13 +111,19 @@ async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliCo
   const shownRoots = roots.map((r) => displayPath(cwd, r) || ".");
   const walkProblems: { abs: string; reason: string }[] = [];
   const vendoredDirs: VendoredDir[] = [];
-  const walked = await walkFiles(roots, [...(opts.allFiles ? [] : [...NON_CODE_EXCLUDES, ...GENERATED_EXCLUDES]), ...opts.exclude], cwd, walkProblems, { includeVendored: opts.includeVendored, vendored: vendoredDirs });
+  const walked = await walkFiles(roots, [...(opts.allFiles ? [] : [...NON_CODE_EXCLUDES, ...GENERATED_EXCLUDES]), ...opts.exclude], cwd, walkProblems, {
+    includeVendored: opts.includeVendored,
+    vendored: vendoredDirs,
+    // The second core's worker, for trees large enough to repay its start-up (~0.1 s of CPU): started as soon
+    // as the walk has found that many files, so its start-up overlaps the rest of the walk, reading the
+    // deployment files and attributing folders.
+    onManyFiles: opts.dryRun ? undefined : { count: PARALLEL_MIN_FILES, then: () => void (scan.pool = ScanPool.start()) },
+  });
   // Third-party folders left out: listed (json vendored[], a note), never silently.
   const vendored = vendoredDirs.map((v) => ({ path: displayPath(cwd, v.abs) || v.abs, reason: v.reason })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const files = opts.allFiles ? walked : walked.filter((f) => !isDeployOrTestDir(f.dir));
-  // The second core's worker, for trees large enough to repay its start-up (~0.1 s of CPU); started now
-  // so that start-up overlaps reading the deployment files and attributing folders.
-  const pool = !opts.dryRun && files.length >= PARALLEL_MIN_FILES ? (scan.pool = ScanPool.start()) : null;
+  // Fewer files than the walk found (deploy and test folders left out): this thread alone when too few.
+  const pool = files.length >= PARALLEL_MIN_FILES ? scan.pool : null;
   // Deploy and test folders: their variables' values are read (compose, k8s), their code is not credited to a service.
   const deployment = harvestDeployment(walked);
 

@@ -20,11 +20,22 @@ function commonness(c: number): number {
 export interface LiteralSet {
   /** Some literal was empty or one byte long: every text may hold a reference. */
   matchesAll: boolean;
-  /** Pair → 1 + its index in `entries`, 0 if no literal is keyed by it. */
+  /**
+   * How many adjacent bytes key a literal: 3 (a hash of three bytes) when every literal is at least three
+   * bytes long, else 2 (the pair itself).
+   */
+  width: 2 | 3;
+  /** Key → 1 + its index in `entries`, 0 if no literal is keyed by it. */
   keys: Uint16Array;
-  /** The literals keyed by one pair, each with the offset of its pair's first byte. */
+  /** The literals keyed by one key, each with the offset of its key's first byte. */
   entries: { bytes: Uint8Array; offset: number; id: number }[][];
 }
+
+/**
+ * The slot of three bytes (b0 << 16 | b1 << 8 | b2) in the 64 Ki table: a multiplicative hash. Two
+ * trigrams may share a slot; every hit is compared in full, so that costs time, never a result.
+ */
+const tripleSlot = (t: number): number => Math.imul(t, 0x9e3779b1) >>> 16;
 
 /**
  * `literals` are latin1 strings; `id` is what `firstLiteral` reports for the literal at the same index
@@ -34,6 +45,9 @@ export function literalSet(literals: readonly string[]): LiteralSet {
   const keys = new Uint16Array(65536);
   const entries: LiteralSet["entries"] = [];
   let matchesAll = false;
+  // Pairs are too common to key short words by (the pair "se" of "send" is in "response", "else"…: on
+  // source text a pair key was hit every ~40 bytes); three bytes are keyed when every literal has them.
+  const width = literals.every((l) => l.length !== 2) ? 3 : 2;
   literals.forEach((lit, id) => {
     if (lit.length < 2) {
       matchesAll = true;
@@ -42,42 +56,59 @@ export function literalSet(literals: readonly string[]): LiteralSet {
     const bytes = Uint8Array.from(Buffer.from(lit, "latin1"));
     let best = 0;
     let bestScore = Infinity;
-    for (let k = 0; k + 1 < bytes.length; k++) {
-      const score = commonness(bytes[k]!) * commonness(bytes[k + 1]!);
+    for (let k = 0; k + width <= bytes.length; k++) {
+      let score = commonness(bytes[k]!) * commonness(bytes[k + 1]!);
+      if (width === 3) score *= commonness(bytes[k + 2]!);
       if (score < bestScore) {
         bestScore = score;
         best = k;
       }
     }
-    const key = (bytes[best]! << 8) | bytes[best + 1]!;
+    const key = width === 3 ? tripleSlot((bytes[best]! << 16) | (bytes[best + 1]! << 8) | bytes[best + 2]!) : (bytes[best]! << 8) | bytes[best + 1]!;
     const entry = { bytes, offset: best, id };
     if (keys[key]) entries[keys[key]! - 1]!.push(entry);
     else keys[key] = entries.push([entry]);
   });
-  return { matchesAll, keys, entries };
+  return { matchesAll, width, keys, entries };
 }
 
 /**
- * Calls `found(id, start)` for each occurrence of a literal, in order of the pair's position, until it
+ * Calls `found(id, start)` for each occurrence of a literal, in order of its key's position, until it
  * returns true (then returns true). Each byte is read once; occurrences are compared in full.
  */
 export function scanLiterals(set: LiteralSet, bytes: Uint8Array, found: (id: number, start: number) => boolean): boolean {
   const { keys, entries } = set;
   const n = bytes.length;
-  if (n < 2) return false;
-  let pair = bytes[0]!;
-  for (let i = 1; i < n; i++) {
-    pair = ((pair << 8) | bytes[i]!) & 0xffff;
-    const slot = keys[pair]!;
-    if (slot === 0) continue;
-    for (const e of entries[slot - 1]!) {
-      const start = i - 1 - e.offset;
-      const lit = e.bytes;
-      if (start < 0 || start + lit.length > n) continue;
-      let k = 0;
-      while (k < lit.length && bytes[start + k] === lit[k]) k++;
-      if (k === lit.length && found(e.id, start)) return true;
+  if (set.width === 2) {
+    if (n < 2) return false;
+    let pair = bytes[0]!;
+    for (let i = 1; i < n; i++) {
+      pair = ((pair << 8) | bytes[i]!) & 0xffff;
+      const slot = keys[pair]!;
+      if (slot !== 0 && compareAt(entries[slot - 1]!, bytes, i - 1, found)) return true;
     }
+    return false;
+  }
+  if (n < 3) return false;
+  let triple = (bytes[0]! << 8) | bytes[1]!;
+  for (let i = 2; i < n; i++) {
+    triple = ((triple << 8) | bytes[i]!) & 0xffffff;
+    const slot = keys[tripleSlot(triple)]!;
+    if (slot !== 0 && compareAt(entries[slot - 1]!, bytes, i - 2, found)) return true;
+  }
+  return false;
+}
+
+/** The literals of one key whose key starts at `at`, compared in full; true once `found` says so. */
+function compareAt(list: LiteralSet["entries"][number], bytes: Uint8Array, at: number, found: (id: number, start: number) => boolean): boolean {
+  const n = bytes.length;
+  for (const e of list) {
+    const start = at - e.offset;
+    const lit = e.bytes;
+    if (start < 0 || start + lit.length > n) continue;
+    let k = 0;
+    while (k < lit.length && bytes[start + k] === lit[k]) k++;
+    if (k === lit.length && found(e.id, start)) return true;
   }
   return false;
 }
