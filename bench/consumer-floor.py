@@ -105,6 +105,7 @@ class Nats:
     def __init__(self, url):
         host, _, port = url.replace("nats://", "").partition(":")
         self.sock = socket.create_connection((host or "127.0.0.1", int(port or 4222)))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as every NATS client: no Nagle delay on a pull
         self.buf = bytearray()
         self.wlock = threading.Lock()
         self.line()  # INFO
