@@ -20,8 +20,9 @@
 // --py-floor: in every round also the Python floor (bench/consumer-floor.py: pika / the NATS protocol, psycopg2,
 // jsonschema, a thread per delivery in hand; a process of its own) on the python service's queue / stream and database,
 // so that python-flask is measured against Python as well as against the node floor.
+// --floor-tx: in every round also the node floor with BEGIN; INSERT + COMMIT (two round trips, as the generated path).
 // usage: node bench/consumer.mjs [--broker rabbitmq|nats|both] [--events N] [--rounds R] [--warm W] [--runtimes node,python] [--before K=V]
-//        [--before-msa PATH] [--py-events N] [--py-floor]
+//        [--before-msa PATH] [--py-events N] [--py-floor] [--floor-tx]
 import { execFileSync, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
@@ -48,6 +49,10 @@ const PY_N = Number(arg("--py-events", 300));
 const PYTHON = process.env.MSA_BENCH_PYTHON ?? "/usr/bin/python3";
 // --py-floor: python-flask against a hand-written Python floor too (bench/consumer-floor.py), in the same rounds
 const PY_FLOOR = process.argv.includes("--py-floor");
+// --floor-tx: in every round also a second node floor with the generated path's database shape — `BEGIN; INSERT … ON
+// CONFLICT` (literals, one round trip) then `COMMIT` on a pooled connection — and none of its runtime: how much of
+// the gap to the floor is the claim-in-the-handler's-transaction (two round trips) and how much the runtime's work
+const FLOOR_TX = process.argv.includes("--floor-tx");
 const TICK_MS = 1000 / 100; // USER_HZ
 const { shared, amqp, pg, nats, Ajv } = sharedModules();
 const run = randomUUID().slice(0, 8);
@@ -204,14 +209,14 @@ async function natsBroker(system) {
   };
 }
 
-/** CPU time (user + system) of a process and its live children, in ms, from /proc. */
-function cpuMs(pid) {
+/** CPU time (user + system; `part`: "user" or "system" alone) of a process and its live children, in ms, from /proc. */
+function cpuMs(pid, part) {
   let ticks = 0;
   const stat = (p) => {
     try {
       const text = fs.readFileSync(`/proc/${p}/stat`, "utf8");
       const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(f[11]) + Number(f[12]); // utime, stime (fields 14, 15)
+      ticks += (part === "system" ? 0 : Number(f[11])) + (part === "user" ? 0 : Number(f[12])); // utime, stime (fields 14, 15)
     } catch {
       /* gone */
     }
@@ -270,15 +275,17 @@ async function nodeService(broker, tag, msa) {
         warmCpu = (cpuMs(s.child.pid) - w0) / WARM;
       }
       const cpu0 = cpuMs(s.child.pid);
+      const sys0 = cpuMs(s.child.pid, "system");
       const bench0 = benchCpuMs();
       const t0 = performance.now();
       await b.fill();
       await until(() => s.count("event processed") >= N + WARM, () => `generated: ${s.count("event processed") - WARM}/${N} processed`, broker);
       const ms = performance.now() - t0;
       const cpu = cpuMs(s.child.pid) - cpu0;
+      const sys = cpuMs(s.child.pid, "system") - sys0;
       const benchSide = benchCpuMs() - bench0;
       await s.stop();
-      return { rate: (N / ms) * 1000, cpuPerEvent: cpu / N, benchSide, warmCpu };
+      return { rate: (N / ms) * 1000, cpuPerEvent: cpu / N, sysPerEvent: sys / N, benchSide, warmCpu };
     },
     async cleanup() {
       await b.cleanup();
@@ -393,7 +400,7 @@ async function bench(broker) {
   if (pyBefore) services.push(pyBefore);
   const pyFloor = PY_FLOOR && py ? pythonFloor(broker, py) : null;
 
-  async function floorRound() {
+  async function floorRound(tx = false) {
     await b.purge();
     const pool = new pg.Pool({ connectionString: db.url, max: FLOOR_POOL });
     await pool.query(FLOOR_TABLE);
@@ -401,7 +408,17 @@ async function bench(broker) {
     const consumer = await b.floor(async (content) => {
       const env = JSON.parse(Buffer.from(content).toString("utf8"));
       if (!check(env)) return false;
-      await pool.query(FLOOR_INSERT, [env.eventId, env.eventType]);
+      if (!tx) {
+        await pool.query(FLOOR_INSERT, [env.eventId, env.eventType]);
+        return true;
+      }
+      const client = await pool.connect();
+      try {
+        await client.query(`BEGIN; INSERT INTO floor_inbox (event_id, event_type) VALUES (${client.escapeLiteral(env.eventId)}, ${client.escapeLiteral(env.eventType)}) ON CONFLICT (event_id) DO NOTHING`);
+        await client.query("COMMIT");
+      } finally {
+        client.release();
+      }
       return true;
     });
     if (WARM > 0) {
@@ -424,8 +441,10 @@ async function bench(broker) {
   const rounds = { gen: [], env: [], before: [], py: [], pyBefore: [], pyFloor: [] };
   const floor = [];
   const floorCpu = [];
+  const floorTx = [];
+  const floorTxCpu = [];
   const show = (r, what, x) =>
-    progress(broker, `round ${r}: ${what} ${x.rate.toFixed(0)} events/s, ${x.cpuPerEvent.toFixed(3)} ms CPU/event${x.warmCpu ? ` (its warm-up burst of ${WARM}: ${x.warmCpu.toFixed(3)} ms)` : ""}`);
+    progress(broker, `round ${r}: ${what} ${x.rate.toFixed(0)} events/s, ${x.cpuPerEvent.toFixed(3)} ms CPU/event${x.sysPerEvent !== undefined ? ` (system ${x.sysPerEvent.toFixed(3)})` : ""}${x.warmCpu ? ` (its warm-up burst of ${WARM}: ${x.warmCpu.toFixed(3)} ms)` : ""}`);
   try {
     // warm-up: each service declares its topology (queue / durable consumer) and its tables
     progress(broker, "warm-up round (not counted)");
@@ -439,6 +458,12 @@ async function bench(broker) {
       floor.push(f.rate);
       floorCpu.push(f.cpu);
       progress(broker, `round ${r}: floor ${f.rate.toFixed(0)} events/s`);
+      if (FLOOR_TX) {
+        const t = await floorRound(true);
+        floorTx.push(t.rate);
+        floorTxCpu.push(t.cpu);
+        progress(broker, `round ${r}: floor with BEGIN; INSERT + COMMIT ${t.rate.toFixed(0)} events/s`);
+      }
       rounds.gen.push(await node.round());
       show(r, "generated", rounds.gen.at(-1));
       if (BEFORE) {
@@ -472,6 +497,10 @@ async function bench(broker) {
   const against = (what, now, earlier) =>
     console.log(`    ${what}: ${(median(rates(now)) / median(rates(earlier))).toFixed(2)}× the events/s; CPU per event ${cpu(now)} ms against ${cpu(earlier)} ms`);
   figure(`generated ${name} consumer, inbox on PostgreSQL`, median(rates(rounds.gen)), median(floor), rates(rounds.gen), floor);
+  if (FLOOR_TX) {
+    figure(`the floor with BEGIN; INSERT + COMMIT (the generated path's two round trips) against the floor, ${name}`, median(floorTx), median(floor), floorTx, floor);
+    figure(`generated ${name} consumer against the floor with BEGIN; INSERT + COMMIT`, median(rates(rounds.gen)), median(floorTx), rates(rounds.gen), floorTx);
+  }
   if (BEFORE) {
     const tag = Object.entries(BEFORE).map(([k, v]) => `${k}=${v}`).join(" ");
     figure(`generated ${name} consumer with ${tag}, inbox on PostgreSQL`, median(rates(rounds.env)), median(floor), rates(rounds.env), floor);
@@ -495,8 +524,11 @@ async function bench(broker) {
   }
   // the floor's own CPU: the bench process's in a floor round less its CPU in the generated round (publishing, polling)
   const floorOwn = floorCpu.map((c, i) => (c - rounds.gen[i].benchSide) / N);
+  const floorTxOwn = floorTxCpu.map((c, i) => (c - rounds.gen[i].benchSide) / N);
   console.log(
-    `    CPU per event (median, ms): floor ${median(floorOwn).toFixed(3)}; node ${cpu(rounds.gen)}` +
+    `    CPU per event (median, ms): floor ${median(floorOwn).toFixed(3)}; ` +
+      (FLOOR_TX ? `floor with BEGIN; INSERT + COMMIT ${median(floorTxOwn).toFixed(3)}; ` : "") +
+      `node ${cpu(rounds.gen)} (system ${median(rounds.gen.map((x) => x.sysPerEvent)).toFixed(3)})` +
       (py ? `; python ${cpu(rounds.py)}` : "") +
       `; load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`,
   );
