@@ -12,7 +12,8 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   // fast-validate-events.ts, fast-validate.ts); validate's from one bundled file (scripts/bundle-cli.mjs).
   const fast = args[0] === "validate-events" ? await (await import("../dist/cli/fast-validate-events.js")).runValidateEventsFast(args.slice(1))
     : args[0] === "validate" ? await (await import(await bundledOr("validate", "fast-validate.js"))).runValidateFast(args.slice(1))
-      : undefined;
+      : args[0] === "analyze-deps" ? await (await import(await bundledOr("analyze-deps", "fast-analyze-deps.js"))).runAnalyzeDepsFast(args.slice(1))
+        : undefined;
   if (fast !== undefined) process.exitCode = fast;
   else {
     const { main } = await import("../dist/cli/main.js");

@@ -19,7 +19,9 @@ import { build } from "esbuild";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = path.join(root, "dist/bundle");
-const ENTRIES = { validate: "src/cli/fast-validate.ts" };
+// analyze-deps (issue #22/#24): its fast path with the command's code, and the scan's worker thread, which
+// loads the scanner again in its own isolate (ScanPool.start prefers this bundle to dist/io/scan-worker.js).
+const ENTRIES = { validate: "src/cli/fast-validate.ts", "analyze-deps": "src/cli/fast-analyze-deps.ts", "scan-worker": "src/io/scan-worker.ts" };
 
 /** Rewrites `import.meta.url` in each source to the URL of that module's compiled file in dist/. */
 const ownUrl = {

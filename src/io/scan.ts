@@ -401,8 +401,8 @@ export class ScanPool {
   private constructor(private readonly worker: Worker | null) {}
 
   static start(): ScanPool {
-    const workerFile = fileURLToPath(new URL("./scan-worker.js", import.meta.url));
-    if (!fs.existsSync(workerFile)) return new ScanPool(null);
+    const workerFile = scanWorkerFile();
+    if (!workerFile) return new ScanPool(null);
     const worker = new Worker(workerFile);
     worker.unref();
     worker.on("error", () => undefined); // reported through the job's promise when it matters
@@ -471,6 +471,29 @@ export class ScanPool {
 
   async close(): Promise<void> {
     await this.worker?.terminate();
+  }
+}
+
+/**
+ * The worker's script: the build's one-file bundle of it (dist/bundle/scan-worker.js, scripts/bundle-cli.mjs:
+ * the worker loads the scanner in its own isolate, and one file loads in less CPU than its modules one by one)
+ * unless it is older than the compiled dist/io/scan-worker.js by more than 2 s (a `tsc` run after the build;
+ * bin/msa.js judges its bundles the same way); else that compiled file; null when there is neither (running
+ * from the TypeScript sources: this thread scans alone).
+ */
+function scanWorkerFile(): string | null {
+  const compiled = fileURLToPath(new URL("./scan-worker.js", import.meta.url));
+  let compiledMs: number;
+  try {
+    compiledMs = fs.statSync(compiled).mtimeMs;
+  } catch {
+    return null;
+  }
+  const bundle = fileURLToPath(new URL("../bundle/scan-worker.js", import.meta.url));
+  try {
+    return fs.statSync(bundle).mtimeMs >= compiledMs - 2000 ? bundle : compiled;
+  } catch {
+    return compiled;
   }
 }
 
