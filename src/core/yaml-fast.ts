@@ -136,6 +136,52 @@ export function fastYamlDocuments(text: string): unknown[] | undefined {
   return out;
 }
 
+/**
+ * NOT_FAST without anchors, aliases and `<<` keys (tags still decline): for fastYamlDocumentsWithAliases.
+ * Under the YAML 1.2 core schema neither library merges `<<` (a plain key in both: js-yaml's merge type is not
+ * in jsYamlCore's schema, and `yaml` merges only under YAML 1.1 or its `merge` option), and both give an
+ * alias the data of the node it names.
+ */
+const NOT_FAST_BUT_ALIASES = NOT_FAST.filter((re) => re.source !== "(?:^|[\\s[{,])[&*!]" && re.source !== "<<").concat(/(?:^|[\s[{,])!/m);
+/** An alias where one may stand (a superset: `*` after a space, `[`, `{` or `,`, or at a line's start). */
+const ALIAS_TOKEN = /(?:^|[\s[{,])\*/gm;
+/**
+ * At most this many aliases in a stream: the `yaml` library throws ("excessive alias count") when an anchor's
+ * uses times the aliases nested in it exceed its maxAliasCount (analyze-deps gives 100); with n aliases in all
+ * that product is at most 3^(n/3), 81 for n = 12, so no stream read here is one it would refuse.
+ */
+const MAX_ALIASES = 12;
+
+/**
+ * For analyze-deps' compose and Kubernetes files (data only, no positions): fastYamlDocuments, and for the
+ * documents it declines only for anchors, aliases or `<<` keys (compose's `logging: &logging` … `<<: *logging`),
+ * js-yaml under the same core schema, checked as fastYamlData checks it. Each document as
+ * parseAllDocuments(text) then toJS({ maxAliasCount: 100 }) reads it, or undefined (then parse precisely).
+ */
+export function fastYamlDocumentsWithAliases(text: string): unknown[] | undefined {
+  const plain = fastYamlDocuments(text);
+  if (plain) return plain;
+  if ((text.match(ALIAS_TOKEN)?.length ?? 0) > MAX_ALIASES) return undefined;
+  const out: unknown[] = [];
+  for (const part of text.split(DOC_MARKERS)) {
+    if (BLANK_DOC.test(part)) continue;
+    let fast = fastYamlData(part);
+    if (!fast) {
+      if (NOT_FAST_BUT_ALIASES.some((re) => re.test(part)) || !flowSafe(part)) return undefined;
+      let data: unknown;
+      try {
+        data = jsYamlCore().load(part);
+      } catch {
+        return undefined;
+      }
+      if (data === undefined || !keysSafe(data, 0)) return undefined;
+      fast = { data };
+    }
+    if (fast.data !== null) out.push(fast.data);
+  }
+  return out;
+}
+
 /** Exported for test/unit/yaml-fast.test.ts; fastYamlData calls it after the textual check. */
 export function plainYamlData(text: string): { data: unknown } | undefined {
   for (const re of NOT_FAST) if (re.test(text)) return undefined;

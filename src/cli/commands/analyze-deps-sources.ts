@@ -5,7 +5,7 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import picomatch from "picomatch";
-import { fastYamlDocuments } from "../../core/yaml-fast.js";
+import { fastYamlDocumentsWithAliases } from "../../core/yaml-fast.js";
 import type { WalkedFile } from "../../io/scan.js";
 
 /** Folders of deployment and test material: not a service's code (their variables are still read). */
@@ -65,8 +65,9 @@ export function harvestDeployment(files: readonly WalkedFile[]): Deployment {
     if (!/\b(?:env|environment|services|kind):/.test(text) || text.includes("{{") || !mayHoldDeployment(text)) continue; // Helm templates are not YAML
     let docs: unknown[];
     try {
-      // the fast path (src/core/yaml-fast.ts) reads most manifests; the precise parser the rest
-      docs = fastYamlDocuments(text) ?? (require("yaml") as typeof import("yaml")).parseAllDocuments(text, { logLevel: "silent" }).map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
+      // the fast path (src/core/yaml-fast.ts) reads most manifests, and compose files with anchors and `<<`
+      // keys; the precise parser the rest (loading it cost more than reading every other file of a real tree)
+      docs = fastYamlDocumentsWithAliases(text) ?? (require("yaml") as typeof import("yaml")).parseAllDocuments(text, { logLevel: "silent" }).map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
     } catch {
       continue; // a Helm template or another non-YAML: nothing to learn from it
     }
