@@ -77,6 +77,11 @@ export function fastYamlData(text: string): { data: unknown } | undefined {
   const plain = readPlainYaml(text);
   if (plain !== undefined) return { data: plain };
   if (!flowSafe(text)) return undefined;
+  return jsYamlChecked(text);
+}
+
+/** js-yaml's reading of a text that passed the textual checks, when it is certain (no error, no unsafe key). */
+function jsYamlChecked(text: string): { data: unknown } | undefined {
   let data: unknown;
   try {
     data = jsYamlCore().load(text);
@@ -165,18 +170,8 @@ export function fastYamlDocumentsWithAliases(text: string): unknown[] | undefine
   const out: unknown[] = [];
   for (const part of text.split(DOC_MARKERS)) {
     if (BLANK_DOC.test(part)) continue;
-    let fast = fastYamlData(part);
-    if (!fast) {
-      if (NOT_FAST_BUT_ALIASES.some((re) => re.test(part)) || !flowSafe(part)) return undefined;
-      let data: unknown;
-      try {
-        data = jsYamlCore().load(part);
-      } catch {
-        return undefined;
-      }
-      if (data === undefined || !keysSafe(data, 0)) return undefined;
-      fast = { data };
-    }
+    const fast = fastYamlData(part) ?? (NOT_FAST_BUT_ALIASES.some((re) => re.test(part)) || !flowSafe(part) ? undefined : jsYamlChecked(part));
+    if (!fast) return undefined;
     if (fast.data !== null) out.push(fast.data);
   }
   return out;
