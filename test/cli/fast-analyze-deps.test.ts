@@ -7,10 +7,11 @@ import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Command, Option } from "commander";
 import { execa } from "execa";
-import { buildProgram, main } from "../../src/cli/main.js";
+import { buildProgram } from "../../src/cli/main.js";
 import type { CliContext } from "../../src/cli/context.js";
 import { FAST_ANALYZE_DEPS_FLAGS, FAST_ANALYZE_DEPS_FORMATS, fastAnalyzeDepsArgs } from "../../src/cli/fast-analyze-deps.js";
-import { BIN, tempDir } from "../support/cli.js";
+import { BIN, tempDir, type Run } from "../support/cli.js";
+import { commanderLoaded, loadedModules, viaMain as viaMainIn } from "../support/fast-path.js";
 
 const quiet = { cwd: "/", env: {}, isTTY: false, color: false, stdout: () => {}, stderr: () => {}, stdin: Readable.from([]) } as unknown as CliContext;
 
@@ -106,31 +107,17 @@ describe("analyze-deps fast path: the built CLI answers as the commander path do
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  async function viaMain(args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-    let stdout = "";
-    let stderr = "";
-    const ctx: CliContext = {
-      cwd: dir, env: {}, isTTY: false, color: false,
-      stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), stdin: Readable.from([]),
-    };
-    const exitCode = await main(["node", "msa", "analyze-deps", ...args], ctx);
-    return { exitCode, stdout, stderr };
-  }
+  const viaMain = (args: string[]): Promise<Run> => viaMainIn(dir, "analyze-deps", args);
 
   it("takes the fast path for real: commander is never loaded (and is, for --help)", async () => {
-    const probe = path.join(dir, "probe.cjs");
-    fs.writeFileSync(probe, 'process.on("exit", () => process.stderr.write(Object.keys(require.cache).some((k) => k.includes("/commander/")) ? "commander loaded" : "commander not loaded"));\n');
-    const loaded = async (args: string[]) => (await execa("node", ["-r", probe, BIN, "analyze-deps", ...args], { cwd: dir, reject: false })).stderr;
+    const loaded = (args: string[]): Promise<string> => commanderLoaded(dir, "analyze-deps", args);
     expect(await loaded(["--format", "json"])).toMatch(/commander not loaded$/);
     expect(await loaded(["--help"])).toMatch(/commander loaded$/);
   });
 
   it("loads the command's code as the one bundled module the build made (scripts/bundle-cli.mjs), not module by module (packages stay packages)", async () => {
-    const hook = path.join(dir, "loads.mjs");
-    fs.writeFileSync(hook, `import { register } from "node:module";\nregister("data:text/javascript," + encodeURIComponent('export async function load(u, c, next) { if (u.startsWith("file:")) process.stderr.write("LOADED " + u + "\\\\n"); return next(u, c); }'));\n`);
-    const r = await execa("node", ["--import", hook, BIN, "analyze-deps", "--format", "json", "--fail-on", "none"], { cwd: dir, reject: false });
-    const loaded = r.stderr.split("\n").filter((l) => l.startsWith("LOADED ") && !l.includes("/node_modules/")).map((l) => l.slice(7).replace(/^.*\/(bin|dist)\//, "$1/"));
-    expect(r.exitCode).toBe(0);
+    const { exitCode, loaded } = await loadedModules(dir, "analyze-deps", ["--format", "json", "--fail-on", "none"], "ignored");
+    expect(exitCode).toBe(0);
     expect(loaded).toEqual(["bin/msa.js", "dist/bundle/analyze-deps.js"]);
   });
 

@@ -6,11 +6,12 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Command, Option } from "commander";
-import { buildProgram, main } from "../../src/cli/main.js";
+import { buildProgram } from "../../src/cli/main.js";
 import type { CliContext } from "../../src/cli/context.js";
 import { FAST_FLAGS, FAST_FORMATS, fastValidateEventsOptions } from "../../src/cli/fast-validate-events.js";
 import { execa } from "execa";
-import { BIN, tempDir } from "../support/cli.js";
+import { BIN, tempDir, type Run } from "../support/cli.js";
+import { commanderLoaded, viaMain as viaMainIn } from "../support/fast-path.js";
 
 const quiet = { cwd: "/", env: {}, isTTY: false, color: false, stdout: () => {}, stderr: () => {}, stdin: Readable.from([]) } as unknown as CliContext;
 
@@ -115,21 +116,10 @@ describe("validate-events fast path: the built CLI answers as the commander path
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  async function viaMain(args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-    let stdout = "";
-    let stderr = "";
-    const ctx: CliContext = {
-      cwd: dir, env: { MSA_NO_CACHE: "1" }, isTTY: false, color: false,
-      stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), stdin: Readable.from([]),
-    };
-    const exitCode = await main(["node", "msa", "validate-events", ...args], ctx);
-    return { exitCode, stdout, stderr };
-  }
+  const viaMain = (args: string[]): Promise<Run> => viaMainIn(dir, "validate-events", args, { MSA_NO_CACHE: "1" });
 
   it("takes the fast path for real: commander is never loaded (and is, for --help)", async () => {
-    const probe = path.join(dir, "probe.cjs");
-    fs.writeFileSync(probe, 'process.on("exit", () => process.stderr.write(Object.keys(require.cache).some((k) => k.includes("/commander/")) ? "commander loaded" : "commander not loaded"));\n');
-    const loaded = async (args: string[]) => (await execa("node", ["-r", probe, BIN, "validate-events", ...args], { cwd: dir, reject: false })).stderr;
+    const loaded = (args: string[]): Promise<string> => commanderLoaded(dir, "validate-events", args);
     expect(await loaded(["--dir", "ev", "--no-cache"])).toBe("commander not loaded");
     expect(await loaded(["--help"])).toBe("commander loaded");
   });
