@@ -179,6 +179,7 @@ async function outboxService(broker, tag, msa) {
   const db = await privateDatabase(pg, `msa_bench_obx${tag}_${broker}_${run}`);
   const env = { BROKER_URL: broker === "rabbitmq" ? RABBIT : NATS, DATABASE_URL: db.url, OUTBOX_POLL_MS: "50" };
   let s = startService(svc, env);
+  let restarts = 0;
   await s.ready;
   const b = broker === "rabbitmq" ? await rabbitmq(system) : await natsBroker(system);
   const onBroker = (what) => until(async () => (await b.onBroker()) >= N, () => `${what}: ${b.seen()}/${N} on the broker`, broker);
@@ -186,11 +187,18 @@ async function outboxService(broker, tag, msa) {
     b,
     db,
     onBroker,
-    /** Restarted with `extra` in its environment (and back with `restart()`). */
+    /**
+     * Restarted with `extra` in its environment (and back with `restart()`), then warmed up like at the start (one
+     * end-to-end and one relay-alone round, not counted): without it the next figures of this service were a cold
+     * process's (V8 compiling, the pool opening) against the earlier msa's warm one — the end-to-end CPU per event of
+     * rounds 2+ read up to 2× the first round's (2026-12-06 17:34–17:40).
+     */
     async restart(extra = {}) {
       await s.stop();
       s = startService(svc, { ...env, ...extra });
       await s.ready;
+      await this.generatedRound(`warm-${++restarts}`);
+      await this.relayRound(`warm-${restarts}`);
     },
     /**
      * End to end: N handler transactions (16 at a time) until all N are on the broker; also the rate of the
