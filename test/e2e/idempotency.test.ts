@@ -49,7 +49,7 @@ describe("Idempotency-Key on node-express with postgres", () => {
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     expect(again.body).toEqual(first.body);
     const pg = await sharedRequire<{ Client: new (o: { connectionString: string }) => PgClient }>("pg");
-    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    const client = new pg.Client({ connectionString: sys!.databaseUrl });
     await client.connect();
     try {
       const r = await client.query("SELECT route, status, convert_from(body, 'UTF8') AS body FROM msa_idempotency WHERE idempotency_key = $1", [key]);

@@ -14,7 +14,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { httpGet, httpPost, NATS_URL, POSTGRES_URL, requireBroker, sharedRequire, waitFor, type LogLine, type ServiceProcess } from "./harness.js";
+import { httpGet, httpPost, NATS_URL, requireBroker, sharedRequire, waitFor, type LogLine, type ServiceProcess } from "./harness.js";
 
 interface PgClient {
   connect(): Promise<void>;
@@ -100,7 +100,7 @@ describe("saga place-order (orders orchestrates inventory and shipping)", () => 
     expect(at(stepCalls(inventory, "corr-saga-ok")[0])).toBeLessThanOrEqual(at(stepCalls(shipping, "corr-saga-ok")[0]));
     // orders has postgres: the state is a row of msa_sagas; inventory kept reserve's answer under its key
     const pg = await sharedRequire<{ Client: new (o: { connectionString: string }) => PgClient }>("pg");
-    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    const client = new pg.Client({ connectionString: sys!.databaseUrl });
     await client.connect();
     try {
       const r = await client.query("SELECT status, state FROM msa_sagas WHERE saga_id = $1", [state.sagaId]);
