@@ -207,6 +207,12 @@ export interface ScanStats {
 export interface FileMatches {
   file: WalkedFile;
   matches: RawMatch[];
+  /**
+   * Set when a match names its event by a constant (`symbol`): the file's own definitions of those names
+   * (constantsIn), read while its text is at hand, so only names a file does not define itself need a
+   * second read of the tree.
+   */
+  defs?: { name: string; value: string }[];
 }
 
 /** A file that could not be read, and why. */
@@ -258,7 +264,7 @@ function readWhole(abs: string, buf: Buffer, maxBytes: number): { bytes: Buffer 
 
 /** What a scan of some of the files found, by each file's index in the whole list. */
 interface IndexedScan {
-  results: { index: number; matches: RawMatch[] }[];
+  results: { index: number; matches: RawMatch[]; defs?: { name: string; value: string }[] }[];
   stats: ScanStats;
   problems: { index: number; reason: string }[];
 }
@@ -307,7 +313,18 @@ function scanTaken(abs: readonly string[], matcher: Matcher, maxBytes: number, t
         else stats.symlinks++;
         continue;
       }
-      const matches = mayReference(matcher, r.bytes) ? scanText(matcher, r.bytes.toString("latin1")) : [];
+      let matches: RawMatch[] = [];
+      if (mayReference(matcher, r.bytes)) {
+        const text = r.bytes.toString("latin1");
+        matches = scanText(matcher, text);
+        let names: Set<string> | null = null;
+        for (const m of matches) if (m.symbol) (names ??= new Set()).add(m.target);
+        if (names) {
+          results.push({ index, matches, defs: constantsIn(text, names) });
+          stats.scanned++;
+          continue;
+        }
+      }
       stats.scanned++;
       if (matches.length) results.push({ index, matches });
     }
@@ -332,7 +349,7 @@ function withFiles(files: readonly WalkedFile[], ...parts: IndexedScan[]): { res
   for (const p of parts) for (const k of Object.keys(stats) as (keyof ScanStats)[]) stats[k] += p.stats[k];
   const byIndex = <T extends { index: number }>(list: T[]): T[] => list.sort((a, b) => a.index - b.index);
   return {
-    results: byIndex(parts.flatMap((p) => p.results)).map((r) => ({ file: files[r.index]!, matches: r.matches })),
+    results: byIndex(parts.flatMap((p) => p.results)).map((r) => (r.defs ? { file: files[r.index]!, matches: r.matches, defs: r.defs } : { file: files[r.index]!, matches: r.matches })),
     stats,
     problems: byIndex(parts.flatMap((p) => p.problems)).map((p) => ({ file: files[p.index]!, reason: p.reason })),
   };

@@ -190,12 +190,12 @@ describe("the pre-check's one-pass literal search (literals.ts)", () => {
     const generic = createMatcher({ services: [{ name: "cart" }, { name: "orders" }], prefixes: [], events: [], generic: true });
     const may = (text: string) => mayReference(generic, Buffer.from(text, "latin1"));
     // Passing: what the recognisers read.
-    for (const text of ["bus.emit ( 'order.created' )", "ch.publish\t('ex', 'key')", "channel.bindQueue(q, 'ex', 'order.created')", "ch.QueueBind(q, \"order.created\", ex)", "pb.NewCartServiceClient(conn)", "new OrdersApi(cfg)", "@Inject(ORDERS)", "ctx.call(\n  'orders.get')", "process.env.CART_HOST", "CART_ADDRESS=cart:7070", "os.getenv('CART_URL')", "grpc.credentials.createInsecure()"]) expect(may(text), text).toBe(true);
+    for (const text of ["bus.emit ( 'order.created' )", "ch.publish\t('ex', 'order.created')", "channel.bindQueue(q, 'ex', 'order.created')", "ch.QueueBind(q, \"order.created\", ex)", "pb.NewCartServiceClient(conn)", "new OrdersApi(cfg)", "@Inject('ORDERS')", "ctx.call(\n  'orders.get')", "process.env.CART_HOST", "CART_ADDRESS=cart:7070", "os.getenv('CART_URL')", "grpc.credentials.createInsecure()"]) expect(may(text), text).toBe(true);
     // Failing: the same words elsewhere (library code is full of them).
-    for (const text of ["emitter.emit", "const send = 1; sendToQueueLater()", "fn.call(this, x)", "class HttpClientFactory {}", "cart_host = 1", "MY_HOSTS", "xCART_HOSTNAMEx", "the Api docs", "producer.produced(x)"]) expect(may(text), text).toBe(false);
+    for (const text of ["emitter.emit", "const send = 1; sendToQueueLater()", "fn.call(this, x)", "class HttpClientFactory {}", "cart_host = 1", "MY_HOSTS", "xCART_HOSTNAMEx", "the Api docs", "producer.produced(x)", "ch.publish('ex', 'key')", "el.addEventListener('click', f)", "bus.emit('data', x)", "new HttpApi(cfg)", "pb.NewShopClient(conn)", "process.env.NODE_URL"]) expect(may(text), text).toBe(false);
     // And never no where the full scan finds something: random texts of these pieces.
     const r = rng(23);
-    const pieces = ["emit", "send", "publish", ".call", "Client", "Api", "Inject", "Queue", "QueueBind", "CART_HOST", "ORDERS_URL", "_ADDRESS", " ", "\t", "\n", "(", "'order.created'", "\"orders.get\"", "cart", "new ", "pb.NewCart", "x", ",", ")", "ch."];
+    const pieces = ["emit", "send", "publish", ".call", "Client", "Api", "Inject", "Queue", "QueueBind", "CART_HOST", "ORDERS_URL", "_ADDRESS", " ", "\t", "\n", "(", "'order.created'", "\"orders.get\"", "cart", "new ", "pb.NewCart", "x", ",", ")", "ch.", "'ex'", "topic: ", "ORDER_CREATED", "Kafka", "Listener", "Feign", "= ", "${", "://", "mongo", "_URL", "|| 'cart'", "Grpc.newStub", "kafkaTemplate."];
     let positives = 0;
     for (let round = 0; round < 3000; round++) {
       let text = "";
@@ -210,13 +210,13 @@ describe("the pre-check's one-pass literal search (literals.ts)", () => {
   it("a \"://\" counts only where the URL pass reads one: a call or store scheme, then a template or a host naming a context or a store", () => {
     const generic = createMatcher({ services: [{ name: "cart" }, { name: "orders", aliases: ["order-svc"] }], prefixes: [], events: [], generic: true });
     const may = (text: string) => mayReference(generic, Buffer.from(text, "latin1"));
-    for (const text of ["fetch('http://cart:8080/x')", "'https://' + cartHost", "`http://${CART_ADDR}/`", "http://order-svc.shop.svc/", "see https://kafka.apache.org/doc", "mongodb://db:27017", "jdbc:mysql://h/x", "http://10.0.0.1/", "'http://%s/x' % host", "grpc://orders:50051"]) expect(may(text), text).toBe(true);
-    for (const text of ["// http://www.apache.org/licenses/LICENSE-2.0", 't=r.protocol+"://"+r.host', 'N("http://",!0)', "ftp://files/x", "http://cartography.example/", "https://github.com/x"]) expect(may(text), text).toBe(false);
+    for (const text of ["fetch('http://cart:8080/x')", "'https://' + cartHost", "`http://${CART_ADDR}/`", "http://order-svc.shop.svc/", "see https://kafka.apache.org/doc", "mongodb://db:27017", "jdbc:mysql://h/x", "'http://%s/x' % host", "grpc://orders:50051"]) expect(may(text), text).toBe(true);
+    for (const text of ["// http://www.apache.org/licenses/LICENSE-2.0", 't=r.protocol+"://"+r.host', 'N("http://",!0)', "ftp://files/x", "http://cartography.example/", "https://github.com/x", "http://10.0.0.1/", "https://262.ecma-international.org/6.0/"]) expect(may(text), text).toBe(false);
     const r = rng(31);
     const pick = (xs: string[]) => xs[Math.floor(r() * xs.length)]!;
     const before = ["", " ", "'", '"', "x", "+", "r.protocol+"];
     const schemes = ["http", "https", "ftp", "mongodb", "grpc", "", "jdbc:mysql"];
-    const hosts = ["cart", "orders", "order-svc", "www", "kafka", "cartx", "_cart", "-cart", "10.0.0.1", "' + host", '"', "${X}", "{x}", "%s", "$h", "#{h}", "{{ .h }}", ""];
+    const hosts = ["cart", "orders", "order-svc", "www", "kafka", "cartx", "_cart", "-cart", "10.0.0.1", "262.ecma", "1.2.3.4.5", "10.0.0", "' + host", '"', "${X}", "{x}", "%s", "$h", "#{h}", "{{ .h }}", ""];
     const after = ["", ".shop", ":80", "/x", "'", ".svc", "-v2", "\n"];
     let positives = 0;
     for (let round = 0; round < 3000; round++) {
@@ -227,5 +227,25 @@ describe("the pre-check's one-pass literal search (literals.ts)", () => {
       if (full) expect(may(text), JSON.stringify(text)).toBe(true);
     }
     expect(positives).toBeGreaterThan(100);
+  });
+
+  it("msa's own _URL counts only after a context's variable name (or ROUTE_ and one), with no name character after it", () => {
+    for (const generic of [false, true]) {
+      const m = createMatcher({ services: [{ name: "cart", envName: "CART" }, { name: "order-svc", envName: "ORDER_SVC" }], prefixes: [], events: [], generic });
+      const may = (text: string) => mayReference(m, Buffer.from(text, "latin1"));
+      for (const text of ["process.env.CART_URL", "ROUTE_ORDER_SVC_URL=x", "CART_URL"]) expect(may(text), text).toBe(true);
+      if (!generic) for (const text of ["process.env.NODE_URL", "CART_URLS", "xCART_URL", "_URL"]) expect(may(text), text).toBe(false);
+      const r = rng(41);
+      const pieces = ["CART", "ORDER_SVC", "ROUTE_", "_URL", "_URL", "CART_URL", "x", "_", " ", " ", "MONGO_", "S", "\n", "ORDER", "_SVC"];
+      let positives = 0;
+      for (let round = 0; round < 3000; round++) {
+        let text = "";
+        for (let k = 1 + Math.floor(r() * 6); k > 0; k--) text += pieces[Math.floor(r() * pieces.length)];
+        const full = scanText(m, text).length > 0;
+        if (full) positives++;
+        if (full) expect(may(text), JSON.stringify(text)).toBe(true);
+      }
+      expect(positives).toBeGreaterThan(100);
+    }
   });
 });

@@ -187,8 +187,17 @@ async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliCo
   // Only names from files credited to a service: the references of the others are dropped below, so
   // resolving their names (library code names its topics in variables: topic, queue, event…) would be a
   // second read of the tree for nothing.
+  // A file that defines the name itself resolves it from its own definition (read by the scan, with its
+  // text at hand): only the other names need that second read, which most trees then never make.
+  const ownConsts = new Map<string, Map<string, string>>();
+  for (const { file, defs } of results) {
+    if (!defs?.length) continue;
+    const mine = new Map<string, string>();
+    for (const { name, value } of defs) if (!mine.has(name)) mine.set(name, value);
+    ownConsts.set(file.abs, mine);
+  }
   const symbols = new Set<string>();
-  for (const { file, matches } of results) if (ownerOf(file)) for (const m of matches) if (m.symbol) symbols.add(m.target);
+  for (const { file, matches } of results) if (ownerOf(file)) for (const m of matches) if (m.symbol && !ownConsts.get(file.abs)?.has(m.target)) symbols.add(m.target);
   const { byFile: constsByFile, global: constsGlobal } = await findConstants(files, symbols, pool);
   const refs: DiscoveredRef[] = [];
   let unattributed = 0;
@@ -202,7 +211,7 @@ async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliCo
     const shown = displayPath(cwd, file.abs);
     for (const match of matches) {
       if (match.symbol) {
-        const value = constsByFile.get(file.abs)?.get(match.target) ?? constsGlobal.get(match.target);
+        const value = ownConsts.get(file.abs)?.get(match.target) ?? constsByFile.get(file.abs)?.get(match.target) ?? constsGlobal.get(match.target);
         if (!value) {
           unresolved.push(`${match.target} (${shown}:${match.line})`);
           continue;

@@ -318,39 +318,118 @@ export interface Recognised {
  * Every generic reference in `text` (latin1). Service targets are resolved here (they need only the
  * context names); event names and constants are resolved after the whole tree is read.
  */
+/** Pushes the service a host names (or the data store), if it resolves; whether it did. */
+function service(out: Recognised[], resolver: Resolver, index: number, raw: string, text0: string, via: string, form: Recognised["form"]): boolean {
+  const target = resolver.resolve(hostOf(raw));
+  if (!target) return false;
+  // A folder holding a database or broker image (mongo/, mysql/, rabbitmq/) is a data store, not a service.
+  if (isStoreName(target)) out.push({ index, form: "datastore", target, text: text0, via, store: true });
+  else out.push({ index, form, target, text: text0, via });
+  return true;
+}
+const store = (out: Recognised[], index: number, name: string, text0: string, via: string) => out.push({ index, form: "datastore", target: name, text: text0, via, store: true });
+
+/** A variable that holds a host: by its value in compose/k8s, its own name, or its default. */
+function variable(out: Recognised[], text: string, resolver: Resolver, index: number, name: string, after: number, shown: string, via: string, form: Recognised["form"]): void {
+  if (isStoreName(name)) {
+    store(out, index, name, shown, "variable names a data store");
+    return;
+  }
+  const value = resolver.envValue(name);
+  if (value !== undefined) {
+    if (/^[a-z]+:\/\//i.test(value) && STORE_SCHEMES.has(value.split(":")[0]!.toLowerCase())) return void store(out, index, name, shown, "its deployed value is a data store URL");
+    if (service(out, resolver, index, value, shown, `${via}; its value in compose/k8s is ${value}`, form)) return;
+  }
+  const base = name.replace(/_(?:URL|URI|HOST|HOSTNAME|ADDR|ADDRESS|ENDPOINT|SERVICE_HOST)$/, "");
+  if (service(out, resolver, index, base, shown, `${via} named by the context`, form)) return;
+  const d = DEFAULT_AFTER.exec(text.slice(after, lineEndFrom(text, after, 160)));
+  if (d?.[2] && (d[1] || !/^\d/.test(d[2]))) {
+    const v = d[2];
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(v)?.[1]?.toLowerCase();
+    if (scheme && STORE_SCHEMES.has(scheme)) return void store(out, index, name, shown, "its default is a data store URL");
+    service(out, resolver, index, v, shown, `${via}, resolved by its default "${v}"`, form);
+  }
+}
+
+/** Host variables by suffix (CART_HOST, PRODUCT_CATALOG_SERVICE_ADDR, SHIPPING_URL): what the suffix matched at `at` (ENV) gives. */
+function envAt(out: Recognised[], text: string, resolver: Resolver, at: number, length: number): void {
+  const { start, word } = wordBefore(text, at, isUpperEnv);
+  if (!word || (start > 0 && isWord(text.charCodeAt(start - 1)))) return; // lower case around: not an env name
+  const name = word + text.slice(at, at + length);
+  if (name.startsWith("ROUTE_")) return; // the generated gateway's variables: the msa matcher's
+  const before = text.slice(Math.max(0, start - 3), start);
+  if (before.endsWith("${") && text.slice(start - 6, start) .includes("://")) return; // inside a URL: seen above
+  variable(out, text, resolver, start, name, at + length, name, "variable", "env");
+}
+
+/**
+ * Calls: what the word before the "(" at `paren` (spaces and tabs between) gives — a generated or
+ * injected client, a Moleculer call, a broker API with its event name. The word is known to end in
+ * one of CALL_LAST_CHARS.
+ */
+function callAt(out: Recognised[], text: string, resolver: Resolver, withEvents: boolean, paren: number, end: number): void {
+  const { start, word } = wordBefore(text, end);
+  if (word === "FeignClient" || word === "Inject") {
+    // Spring Feign's service name, a NestJS client's injection token.
+    const s = /(['"])([A-Za-z][\w.:/${}-]*)\1/.exec(text.slice(paren + 1, paren + 300));
+    if (!s?.[2]) return;
+    const v = s[2].replace(/^\$\{([^:}]+).*\}$/, "$1");
+    service(out, resolver, start, v, text.slice(start, paren + 1 + s.index + s[0].length), word === "Inject" ? "NestJS client token" : "Feign client", "client");
+    return;
+  }
+  if (word === "call" && text[start - 1] === ".") {
+    // Moleculer: ctx.call("catalogue.list")
+    const s = /^\s*(['"])([A-Za-z][\w-]*)\.[\w.-]+\1/.exec(text.slice(paren + 1, paren + 120));
+    if (s?.[2]) service(out, resolver, start, s[2], text.slice(start, paren + 1 + s[0].length), "Moleculer call", "client");
+    return;
+  }
+  const kind = word.endsWith("Client") ? "Client" : word.endsWith("Stub") ? "Stub" : word.endsWith("Api") ? "Api" : null;
+  if (kind) {
+    // Generated clients: gRPC (NewCartServiceClient, CartServiceStub, CartServiceGrpc.newBlockingStub,
+    // new CartService.CartServiceClient), OpenAPI (new OrdersApi(...)).
+    let name = word;
+    let via = kind === "Api" ? "generated OpenAPI client" : "gRPC client";
+    if (/^new(?:Blocking|Future|Async)?Stub$/.test(word) && text[start - 1] === ".") {
+      name = wordBefore(text, start - 1).word.replace(/Grpc$/, "");
+      via = "gRPC stub";
+    } else {
+      name = name.replace(/^New(?=[A-Z])/, "").replace(/(?:Client|Stub|Api)$/, "");
+      if (kind === "Api" && !/(?:new\s+|\.|=\s*)$/.test(text.slice(Math.max(0, start - 8), start))) return;
+      if (kind === "Client" && !/[A-Z]/.test(name[0] ?? "")) return; // httpClient(), createClient(): not a generated client
+    }
+    if (!name || name.length < 3) return;
+    // A definition (generated code: func NewCartServiceClient(, class CartServiceStub(, def …): not a use.
+    if (/(?:\bfunc\s*(?:\([^)]*\)\s*)?|\bclass\s+|\bdef\s+|\bfunction\s+|\binterface\s+|\bpublic\s+|\bstatic\s+|\bvoid\s+)$/.test(text.slice(Math.max(0, start - 60), start))) return;
+    service(out, resolver, start, name, text.slice(start, paren + 1), via, "client");
+    return;
+  }
+  const api = withEvents ? BROKER_APIS[word] : undefined;
+  if (!api || !Object.hasOwn(BROKER_APIS, word)) return;
+  // Broker publish/subscribe APIs; the event name a literal or a constant resolved later.
+  const { args, keyed } = argsAt(text, paren + 1);
+  let arg: Arg | undefined;
+  if (keyed) arg = keyed;
+  else if ((word === "send" || word === "produce") && !/(?:[Tt]emplate|[Pp]roducer|[Kk]afka)\s*\.\s*$/.test(text.slice(Math.max(0, start - 40), start))) return; // send({ topic }) or kafkaTemplate.send("topic", …) only
+  else if (typeof api.argIndex === "number") arg = args[api.argIndex];
+  else if (api.argIndex === "amqp" && args[0]?.kind === "string" && (args[1]?.kind === "string" || (args[1]?.kind === "symbol" && /^[A-Z][A-Za-z0-9_]+$/.test(args[1].value)))) arg = args[1];
+  else arg = args[0];
+  if (!arg || arg.kind === "other" || !arg.value) return;
+  if (arg.kind === "string") {
+    if (!EVENT_NAME.test(arg.value) || GENERIC_EVENTS.has(arg.value)) return;
+    if (!api.strong && !/[._:/-]/.test(arg.value)) return;
+  } else if (!/^[A-Z][A-Za-z0-9_]*$/.test(arg.value) && !/(?:topic|queue|subject|event|channel|pattern|routing)/i.test(arg.value)) return;
+  const shown = text.slice(start, lineEndFrom(text, start, 80)).trimEnd();
+  out.push({ index: start, form: "broker", target: arg.value, text: shown, via: `${word}(…)`, direction: api.dir, symbol: arg.kind === "symbol" });
+}
+
+const ENV_SUFFIX = /_(?:URL|URI|HOST|HOSTNAME|ADDR|ADDRESS|ENDPOINT)(?![A-Za-z0-9_])/g;
+
+/**
+ * Every generic reference in `text` (latin1). Service targets are resolved here (they need only the
+ * context names); event names and constants are resolved after the whole tree is read.
+ */
 export function recognise(text: string, resolver: Resolver, withEvents: boolean): Recognised[] {
   const out: Recognised[] = [];
-  const service = (index: number, raw: string, text0: string, via: string, form: Recognised["form"]): boolean => {
-    const target = resolver.resolve(hostOf(raw));
-    if (!target) return false;
-    // A folder holding a database or broker image (mongo/, mysql/, rabbitmq/) is a data store, not a service.
-    if (isStoreName(target)) out.push({ index, form: "datastore", target, text: text0, via, store: true });
-    else out.push({ index, form, target, text: text0, via });
-    return true;
-  };
-  const store = (index: number, name: string, text0: string, via: string) => out.push({ index, form: "datastore", target: name, text: text0, via, store: true });
-
-  /** A variable that holds a host: by its value in compose/k8s, its own name, or its default. */
-  const variable = (index: number, name: string, after: number, shown: string, via: string, form: Recognised["form"]): void => {
-    if (isStoreName(name)) {
-      store(index, name, shown, "variable names a data store");
-      return;
-    }
-    const value = resolver.envValue(name);
-    if (value !== undefined) {
-      if (/^[a-z]+:\/\//i.test(value) && STORE_SCHEMES.has(value.split(":")[0]!.toLowerCase())) return void store(index, name, shown, "its deployed value is a data store URL");
-      if (service(index, value, shown, `${via}; its value in compose/k8s is ${value}`, form)) return;
-    }
-    const base = name.replace(/_(?:URL|URI|HOST|HOSTNAME|ADDR|ADDRESS|ENDPOINT|SERVICE_HOST)$/, "");
-    if (service(index, base, shown, `${via} named by the context`, form)) return;
-    const d = DEFAULT_AFTER.exec(text.slice(after, lineEndFrom(text, after, 160)));
-    if (d?.[2] && (d[1] || !/^\d/.test(d[2]))) {
-      const v = d[2];
-      const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(v)?.[1]?.toLowerCase();
-      if (scheme && STORE_SCHEMES.has(scheme)) return void store(index, name, shown, "its default is a data store URL");
-      service(index, v, shown, `${via}, resolved by its default "${v}"`, form);
-    }
-  };
 
   // 1. URLs: a literal host, or a template's variable (${X}, {x}, %s, ' + x, "." $x).
   for (let i = text.indexOf("://"); i !== -1; i = text.indexOf("://", i + 3)) {
@@ -361,7 +440,7 @@ export function recognise(text: string, resolver: Resolver, withEvents: boolean)
       const at = /^[^/\s'"`]*@/.exec(rest); // user:password@ first
       const h = TEMPLATE_HOST.exec(at ? rest.slice(at[0].length) : rest);
       const host = at && !h?.[11] ? scheme : h ? (h.slice(1).find((x, k) => x && k !== 6 && k !== 8) ?? "") : "";
-      if (host) store(start, hostOf(host) || scheme, text.slice(start, i + 3 + (at?.[0].length ?? 0) + (h?.[0].length ?? 0)), `${scheme} URL`);
+      if (host) store(out, start, hostOf(host) || scheme, text.slice(start, i + 3 + (at?.[0].length ?? 0) + (h?.[0].length ?? 0)), `${scheme} URL`);
       continue;
     }
     if (!CALL_SCHEMES.has(scheme)) continue;
@@ -370,37 +449,29 @@ export function recognise(text: string, resolver: Resolver, withEvents: boolean)
     const shown = text.slice(start, i + 3 + h[0].length);
     if (h[11]) {
       if (isStoreName(hostOf(h[11]))) {
-        store(start, hostOf(h[11]), shown, "URL of a data store host");
+        store(out, start, hostOf(h[11]), shown, "URL of a data store host");
         continue;
       }
-      service(start, h[11], shown, "URL", "url");
+      service(out, resolver, start, h[11], shown, "URL", "url");
       continue;
     }
     if (h[0] === "%s" || h[0] === "%v") {
       // The host is an argument: the next identifier or string after the format string closes.
       const rest = text.slice(i + 5, lineEndFrom(text, i, 300));
       const arg = /['"`]\s*(?:\)\s*)?(?:,|%)\s*\(?\s*(?:(['"])([^'"]+)\1|(?:[\w$]+\.)*([A-Za-z_][\w$]*))/.exec(rest);
-      if (arg?.[2]) service(start, arg[2], shown, "URL format argument", "url");
-      else if (arg?.[3]) variable(start, arg[3], i + 5 + arg.index + arg[0].length, shown, "URL format argument", "url");
+      if (arg?.[2]) service(out, resolver, start, arg[2], shown, "URL format argument", "url");
+      else if (arg?.[3]) variable(out, text, resolver, start, arg[3], i + 5 + arg.index + arg[0].length, shown, "URL format argument", "url");
       continue;
     }
     const v = h[1] ?? h[2] ?? h[3] ?? h[4] ?? h[5] ?? h[6] ?? h[8] ?? h[10];
     if (!v) continue;
     const name = (v.split(".").pop() as string).replace(/\(\)$/, "");
-    variable(start, name, i + 3 + h[0].length, shown, "URL template variable", "url");
+    variable(out, text, resolver, start, name, i + 3 + h[0].length, shown, "URL template variable", "url");
   }
 
   // 2. Host variables by suffix: CART_HOST, PRODUCT_CATALOG_SERVICE_ADDR, SHIPPING_URL.
-  const ENV = /_(?:URL|URI|HOST|HOSTNAME|ADDR|ADDRESS|ENDPOINT)(?![A-Za-z0-9_])/g;
-  for (let m = ENV.exec(text); m; m = ENV.exec(text)) {
-    const { start, word } = wordBefore(text, m.index, isUpperEnv);
-    if (!word || (start > 0 && isWord(text.charCodeAt(start - 1)))) continue; // lower case around: not an env name
-    const name = word + m[0];
-    if (name.startsWith("ROUTE_")) continue; // the generated gateway's variables: the msa matcher's
-    const before = text.slice(Math.max(0, start - 3), start);
-    if (before.endsWith("${") && text.slice(start - 6, start) .includes("://")) continue; // inside a URL: seen above
-    variable(start, name, m.index + m[0].length, name, "variable", "env");
-  }
+  ENV_SUFFIX.lastIndex = 0;
+  for (let m = ENV_SUFFIX.exec(text); m; m = ENV_SUFFIX.exec(text)) envAt(out, text, resolver, m.index, m[0].length);
 
   // 3 and 4. Calls: one pass over the "(" of the text, reading the word before each (one native search
   // instead of one a pattern: a regex alternation of words, or a search a word, is many times slower).
@@ -409,71 +480,60 @@ export function recognise(text: string, resolver: Resolver, withEvents: boolean)
     while (end > 0 && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
     // Every word looked for ends in one of a few letters: the rest of the "(" cost one comparison.
     if (end === 0 || !CALL_LAST_CHARS.has(text.charCodeAt(end - 1))) continue;
-    const { start, word } = wordBefore(text, end);
-    if (word === "FeignClient" || word === "Inject") {
-      // Spring Feign's service name, a NestJS client's injection token.
-      const s = /(['"])([A-Za-z][\w.:/${}-]*)\1/.exec(text.slice(paren + 1, paren + 300));
-      if (!s?.[2]) continue;
-      const v = s[2].replace(/^\$\{([^:}]+).*\}$/, "$1");
-      service(start, v, text.slice(start, paren + 1 + s.index + s[0].length), word === "Inject" ? "NestJS client token" : "Feign client", "client");
-      continue;
-    }
-    if (word === "call" && text[start - 1] === ".") {
-      // Moleculer: ctx.call("catalogue.list")
-      const s = /^\s*(['"])([A-Za-z][\w-]*)\.[\w.-]+\1/.exec(text.slice(paren + 1, paren + 120));
-      if (s?.[2]) service(start, s[2], text.slice(start, paren + 1 + s[0].length), "Moleculer call", "client");
-      continue;
-    }
-    const kind = word.endsWith("Client") ? "Client" : word.endsWith("Stub") ? "Stub" : word.endsWith("Api") ? "Api" : null;
-    if (kind) {
-      // Generated clients: gRPC (NewCartServiceClient, CartServiceStub, CartServiceGrpc.newBlockingStub,
-      // new CartService.CartServiceClient), OpenAPI (new OrdersApi(...)).
-      let name = word;
-      let via = kind === "Api" ? "generated OpenAPI client" : "gRPC client";
-      if (/^new(?:Blocking|Future|Async)?Stub$/.test(word) && text[start - 1] === ".") {
-        name = wordBefore(text, start - 1).word.replace(/Grpc$/, "");
-        via = "gRPC stub";
-      } else {
-        name = name.replace(/^New(?=[A-Z])/, "").replace(/(?:Client|Stub|Api)$/, "");
-        if (kind === "Api" && !/(?:new\s+|\.|=\s*)$/.test(text.slice(Math.max(0, start - 8), start))) continue;
-        if (kind === "Client" && !/[A-Z]/.test(name[0] ?? "")) continue; // httpClient(), createClient(): not a generated client
-      }
-      if (!name || name.length < 3) continue;
-      // A definition (generated code: func NewCartServiceClient(, class CartServiceStub(, def …): not a use.
-      if (/(?:\bfunc\s*(?:\([^)]*\)\s*)?|\bclass\s+|\bdef\s+|\bfunction\s+|\binterface\s+|\bpublic\s+|\bstatic\s+|\bvoid\s+)$/.test(text.slice(Math.max(0, start - 60), start))) continue;
-      service(start, name, text.slice(start, paren + 1), via, "client");
-      continue;
-    }
-    const api = withEvents ? BROKER_APIS[word] : undefined;
-    if (!api || !Object.hasOwn(BROKER_APIS, word)) continue;
-    // Broker publish/subscribe APIs; the event name a literal or a constant resolved later.
-    const { args, keyed } = argsAt(text, paren + 1);
-    let arg: Arg | undefined;
-    if (keyed) arg = keyed;
-    else if ((word === "send" || word === "produce") && !/(?:[Tt]emplate|[Pp]roducer|[Kk]afka)\s*\.\s*$/.test(text.slice(Math.max(0, start - 40), start))) continue; // send({ topic }) or kafkaTemplate.send("topic", …) only
-    else if (typeof api.argIndex === "number") arg = args[api.argIndex];
-    else if (api.argIndex === "amqp" && args[0]?.kind === "string" && (args[1]?.kind === "string" || (args[1]?.kind === "symbol" && /^[A-Z][A-Za-z0-9_]+$/.test(args[1].value)))) arg = args[1];
-    else arg = args[0];
-    if (!arg || arg.kind === "other" || !arg.value) continue;
-    if (arg.kind === "string") {
-      if (!EVENT_NAME.test(arg.value) || GENERIC_EVENTS.has(arg.value)) continue;
-      if (!api.strong && !/[._:/-]/.test(arg.value)) continue;
-    } else if (!/^[A-Z][A-Za-z0-9_]*$/.test(arg.value) && !/(?:topic|queue|subject|event|channel|pattern|routing)/i.test(arg.value)) continue;
-    const shown = text.slice(start, lineEndFrom(text, start, 80)).trimEnd();
-    out.push({ index: start, form: "broker", target: arg.value, text: shown, via: `${word}(…)`, direction: api.dir, symbol: arg.kind === "symbol" });
+    callAt(out, text, resolver, withEvents, paren, end);
   }
   // grpc-js with a loaded proto: new shop.CartService(addr, grpc.credentials.createInsecure())
   for (let i = text.indexOf("credentials.create"); i !== -1; i = text.indexOf("credentials.create", i + 18)) {
     const ls = lineStartBefore(text, i, 300);
     const m = /new\s+((?:[\w$]+\.)*([A-Za-z_$][\w$]*))\s*\([^()]*$/.exec(text.slice(ls, i));
-    if (m?.[2]) service(ls + m.index, m[2], m[0].replace(/\s*\([^()]*$/, "("), "gRPC client (grpc-js)", "client");
+    if (m?.[2]) service(out, resolver, ls + m.index, m[2], m[0].replace(/\s*\([^()]*$/, "("), "gRPC client (grpc-js)", "client");
   }
   // envoy: socket_address: { address: cart, port_value: 8080 } (YAML, block or flow).
   for (let i = text.indexOf("socket_address"); i !== -1; i = text.indexOf("socket_address", i + 14)) {
     const a = /^[\s\S]{0,40}?\baddress:\s*['"]?([A-Za-z0-9][\w.-]*)/.exec(text.slice(i + 14, i + 14 + 160));
-    if (a?.[1]) service(i, a[1], `socket_address: ${a[1]}`, "envoy cluster address", "url");
+    if (a?.[1]) service(out, resolver, i, a[1], `socket_address: ${a[1]}`, "envoy cluster address", "url");
   }
   return out;
+}
+
+/** The words callAt reads, but for those ending in Client, Stub or Api. */
+const CALL_WORDS = new Set(["FeignClient", "Inject", "call", ...Object.keys(BROKER_APIS)]);
+
+/**
+ * Whether the call pass of recognise() reports something for the "(" at `paren` of `bytes`, whose word ends at
+ * `end` (spaces and tabs between): for the byte pre-check, so that a file is decoded and read whole only when it
+ * holds a call that counts (a bundle's emit(…) or addEventListener(…) does not). Runs callAt on the text around
+ * the call: every character it reads (the words before, 600 after the "(") and no more.
+ */
+export function callMayBeRecognised(bytes: Buffer, end: number, paren: number, resolver: Resolver): boolean {
+  let start = end;
+  while (start > 0 && isWord(bytes[start - 1]!)) start--;
+  const word = bytes.toString("latin1", start, end);
+  if (!CALL_WORDS.has(word) && !word.endsWith("Client") && !word.endsWith("Stub") && !word.endsWith("Api")) return false;
+  // callAt reads 60 characters before the word, and the whole word before a "." there; argsAt up to 400
+  // after the "(", and a string from there up to 200 more.
+  let from = Math.max(0, start - 61);
+  while (from > 0 && isWord(bytes[from - 1]!)) from--;
+  const text = bytes.toString("latin1", from, Math.min(bytes.length, paren + 604));
+  const out: Recognised[] = [];
+  callAt(out, text, resolver, true, paren - from, end - from);
+  return out.length > 0;
+}
+
+/**
+ * Whether the variable pass of recognise() reports something for the suffix (_URL, _HOST…) at `at` of `bytes`
+ * (its regex matched there: no name character after it): envAt on the text around it, every character it reads.
+ */
+export function envMayBeRecognised(bytes: Buffer, at: number, length: number, resolver: Resolver): boolean {
+  let start = at;
+  while (start > 0 && isUpperEnv(bytes[start - 1]!)) start--;
+  if (start === at) return false; // no name before the suffix
+  // envAt looks 6 characters before the name; a default is read up to 160 after the suffix.
+  const from = Math.max(0, start - 7);
+  const text = bytes.toString("latin1", from, Math.min(bytes.length, at + length + 162));
+  const out: Recognised[] = [];
+  envAt(out, text, resolver, at - from, length);
+  return out.length > 0;
 }
 
 /**

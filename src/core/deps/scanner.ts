@@ -1,7 +1,7 @@
 // The scanner core: text in, references out. Pure. All patterns are ASCII, so the I/O layer hands
 // us latin1-decoded text (one char a byte: fast, and never throws on bad UTF-8).
 // One combined regular expression finds every form in a single pass over the text.
-import { createResolver, GENERIC_PRECHECK, isCallScheme, isStoreName, isStoreScheme, precheckHolds, recognise, urlMayBeRecognised, type PrecheckCondition, type Resolver } from "./recognise.js";
+import { callMayBeRecognised, createResolver, envMayBeRecognised, GENERIC_PRECHECK, isCallScheme, isStoreName, isStoreScheme, precheckHolds, recognise, urlMayBeRecognised, type PrecheckCondition, type Resolver } from "./recognise.js";
 import { literalSet, scanLiterals, type LiteralSet } from "./literals.js";
 import type { ReferenceForm } from "./types.js";
 
@@ -73,7 +73,7 @@ export interface Matcher {
   /** Every literal of the pre-check, searched for in one pass: see mayReference. */
   precheck: LiteralSet;
   /** By literal id: what must surround a hit for it to count (null: any hit counts; id 0, "://", is looked at apart). */
-  precheckWhen: (PrecheckCondition | null)[];
+  precheckWhen: (PrecheckCondition | "msa-env" | null)[];
   /** By literal id: its length in bytes. */
   precheckLength: number[];
   /** Hosts' first labels the pre-check has looked up: whether each names a context or a store. */
@@ -199,7 +199,8 @@ export function createMatcher(spec: MatcherSpec): Matcher {
   const generic = resolver ? GENERIC_PRECHECK : [];
   const precheckLiterals = ["://", ...generic.map((g) => g.literal), ...literals.map((l) => l.toString("latin1"))];
   const precheck = literalSet(precheckLiterals);
-  const precheckWhen = [null, ...generic.map((g) => g.when ?? null), ...literals.map(() => null)];
+  // msa's own _URL counts only after one of the contexts' variable names (or ROUTE_ and one).
+  const precheckWhen = [null, ...generic.map((g) => g.when ?? null), ...literals.map((l) => (envs.size && l.toString("latin1") === "_URL" ? ("msa-env" as const) : null))];
   const precheckLength = precheckLiterals.map((l) => l.length);
   return { passes, prefixes, envs, urls, literals, url: urlPass ? new RegExp(urlPass.regex.source) : null, urlFirstBytes, longestName, resolver, withEvents: !!spec.generic, precheck, precheckWhen, precheckLength, labels: new Map() };
 }
@@ -217,9 +218,29 @@ export function mayReference(matcher: Matcher, bytes: Buffer): boolean {
   return scanLiterals(matcher.precheck, bytes, (id, i) => {
     if (id === 0) return urlMayReference(matcher, bytes, i);
     const when = precheckWhen[id];
-    return !when || precheckHolds(when, bytes, i, precheckLength[id]!);
+    if (!when) return true;
+    const length = precheckLength[id]!;
+    if (when === "msa-env") return msaEnvMayReference(matcher, bytes, i);
+    if (!precheckHolds(when, bytes, i, length)) return false;
+    // The recognisers' own test of the call or variable there (the literal's first hit in a bundle rarely counts).
+    if (when === "env") return envMayBeRecognised(bytes, i, length, matcher.resolver!);
+    let paren = i + length;
+    while (bytes[paren] !== 40) paren++; // spaces or tabs: precheckHolds found the "("
+    return callMayBeRecognised(bytes, i + length, paren, matcher.resolver!);
   });
 }
+
+/** The msa env pass's test of the "_URL" at `i`: a context's variable name before it (or ROUTE_ and one), no name character after. */
+function msaEnvMayReference(matcher: Matcher, bytes: Buffer, i: number): boolean {
+  const after = bytes[i + 4];
+  if (after !== undefined && isWordCode(after)) return false;
+  let start = i;
+  while (start > 0 && isWordCode(bytes[start - 1]!)) start--;
+  const id = bytes.toString("latin1", start, i);
+  return matcher.envs.has(id) || (id.startsWith("ROUTE_") && matcher.envs.has(id.slice(6)));
+}
+
+const IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
 
 /** Characters of a host's first DNS label as hostOf() cuts it: a dot, colon, slash or anything else ends it. */
 const isLabelByte = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45;
@@ -253,8 +274,16 @@ function urlMayReference(matcher: Matcher, bytes: Buffer, i: number): boolean {
         if (isCallScheme(scheme)) {
           let end = i + 3;
           while (end < bytes.length && end - i - 3 < 200 && isLabelByte(bytes[end]!)) end++; // the recogniser reads 200 characters
-          if (bytes[end] === 46 && /^\d+$/.test(bytes.toString("latin1", i + 3, end))) return true; // an IPv4 address is kept whole
-          if (labelMayResolve(matcher, bytes.toString("latin1", i + 3, end))) return true;
+          // hostOf keeps an IPv4 address whole (TEMPLATE_HOST's literal host: label bytes and dots, 200 at most)
+          // and cuts any other host at its first dot (https://262.ecma-international.org: "262").
+          let host = bytes.toString("latin1", i + 3, end);
+          if (bytes[end] === 46 && /^\d+$/.test(host)) {
+            let to = end;
+            while (to < bytes.length && to - i - 3 < 200 && (isLabelByte(bytes[to]!) || bytes[to] === 46)) to++;
+            const whole = bytes.toString("latin1", i + 3, to);
+            if (IPV4.test(whole)) host = whole;
+          }
+          if (labelMayResolve(matcher, host)) return true;
         }
       } else if (urlMayBeRecognised(bytes.toString("latin1", from, Math.min(bytes.length, i + 203)), i - from, matcher.resolver)) return true;
     }
