@@ -102,7 +102,9 @@ export function scanLiterals(set: LiteralSet, bytes: Uint8Array, found: (id: num
 /** The literals of one key whose key starts at `at`, compared in full; true once `found` says so. */
 function compareAt(list: LiteralSet["entries"][number], bytes: Uint8Array, at: number, found: (id: number, start: number) => boolean): boolean {
   const n = bytes.length;
-  for (const e of list) {
+  for (let j = 0; j < list.length; j++) {
+    // An index, not for…of: the iterator's property loads were one more path for V8 to deoptimise on.
+    const e = list[j]!;
     const start = at - e.offset;
     const lit = e.bytes;
     if (start < 0 || start + lit.length > n) continue;
