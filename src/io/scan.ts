@@ -286,8 +286,8 @@ const takeAlone = (): Take => {
 };
 const takeShared = (counter: Int32Array): Take => () => Atomics.add(counter, 0, CHUNK_FILES);
 
-/** From this many files a scan first runs its pre-check on a made-up text (warmPrecheck): a fixed cost of well under a millisecond. */
-const WARM_MIN_FILES = 200;
+/** From this many files a scan first runs its pre-check on a made-up text (warmPrecheck: ~5-10 ms of CPU in a fresh process, which a small tree does not win back). */
+const WARM_MIN_FILES = 2000;
 
 /**
  * Scans the chunks of `abs` this thread takes until none is left. Synchronous reads of each whole file
