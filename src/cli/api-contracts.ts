@@ -5,7 +5,6 @@
 // folders (services/); only the contexts whose folder that tree lists are asked for then, by their folder's
 // object id — asking `REF:./services/<c>/openapi.yaml` for each resolved REF, read the commit and walked the
 // root tree again per name (~50 ms of git's CPU at 500 contexts), even where no services/ was ever committed.
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -23,6 +22,8 @@ const require = createRequire(import.meta.url);
  */
 export function gitBatch(dir: string, names: readonly string[]): ({ oid: string; type: string; data: Buffer } | null)[] | undefined {
   if (names.some((n) => /[\n\r]/.test(n))) return names.map(() => null);
+  // node:child_process only here, when git is asked (loading it costs ~10 M instructions: issue #24)
+  const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
   const r = spawnSync("git", ["-C", dir, "cat-file", "--batch"], { input: names.map((n) => n + "\n").join(""), stdio: ["pipe", "pipe", "ignore"], maxBuffer: 1024 * 1024 * 1024 });
   if (r.error || r.status !== 0 || !r.stdout) return undefined;
   const out = r.stdout;
@@ -63,8 +64,24 @@ export function treeFolders(tree: Buffer, idBytes: number): Map<string, string> 
   return out;
 }
 
+/**
+ * Could git find a repository from `dir`: a `.git` (folder or file) in it or a folder above, or one of them a bare
+ * repository (HEAD, objects/, refs/), or GIT_DIR or GIT_COMMON_DIR set (git then looks nowhere else) — a superset
+ * of git's own discovery. When not, `git cat-file` could only fail: issue #24, not starting it saves a process spawn (~5–10 ms
+ * of CPU) on every validate of a system outside a repository.
+ */
+function mayBeInGit(dir: string): boolean {
+  if (process.env.GIT_DIR !== undefined || process.env.GIT_COMMON_DIR !== undefined) return true;
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, ".git"))) return true;
+    if (fs.existsSync(path.join(d, "HEAD")) && fs.existsSync(path.join(d, "objects")) && fs.existsSync(path.join(d, "refs"))) return true;
+    if (path.dirname(d) === d) return false;
+  }
+}
+
 /** Each context's file at `ref` as a blob (undefined: none there), or undefined when `ref` is not a commit of a repository. */
 function committedFiles(dir: string, ref: string, rels: readonly string[]): (Buffer | undefined)[] | undefined {
+  if (!mayBeInGit(dir)) return undefined;
   // services/<c>/openapi.yaml: the folder holding <c> (services), <c>, the file's name
   const parts = rels.map((rel) => {
     const folder = path.posix.dirname(rel);
