@@ -16,7 +16,15 @@ export type Render = ((template: string, view: unknown) => string) & {
   guarded?: Render;
 };
 
-const COMPILE_OPTIONS = { strict: true, noEscape: true, preventIndent: false } as const;
+// knownHelpersOnly (with every registered helper known, compileOptions): a `{{value}}` compiles to a lookup
+// instead of a run-time "is it a helper?" test with an options object per call (issue #24: render CPU); the same
+// output, since every helper a template can call is registered before it is compiled.
+const COMPILE_OPTIONS = { strict: true, noEscape: true, preventIndent: false, knownHelpersOnly: true } as const;
+
+/** The compile options with every helper registered on `hb` known (the guard helper too, in the guarded set). */
+function compileOptions(hb: typeof Handlebars): CompileOptions {
+  return { ...COMPILE_OPTIONS, knownHelpers: Object.fromEntries(Object.keys(hb.helpers).map((n) => [n, true])) };
+}
 const GUARD_HELPER = "__yamlWord";
 
 /**
@@ -60,7 +68,8 @@ export function precompileTemplates(sources: TemplateSources, guard: boolean): R
   registerHelpers(hb);
   if (guard) hb.registerHelper(GUARD_HELPER, markYamlWord);
   const out: Record<string, string> = {};
-  for (const [name, text] of sources) out[name] = hb.precompile(guard ? guardValues(hb.parse(text), hb) : text, COMPILE_OPTIONS) as unknown as string;
+  const options = compileOptions(hb);
+  for (const [name, text] of sources) out[name] = hb.precompile(guard ? guardValues(hb.parse(text), hb) : text, options) as unknown as string;
   return out;
 }
 
@@ -76,10 +85,11 @@ function renderer(sources: TemplateSources, guard: boolean, precompiled?: Precom
     return spec === undefined ? undefined : setUpOnce(hb.template(spec as TemplateSpecification));
   };
   const prepare = (text: string): string | hbs.AST.Program => (guard ? guardValues(hb.parse(text), hb) : text);
+  const options = compileOptions(hb);
   for (const [name, text] of sources) {
     const base = name.split("/").pop() ?? name;
     // guarded partials are handed over compiled (lazily, on first use); Handlebars takes no parsed template here
-    if (base.startsWith("_")) hb.registerPartial(name, fromSpec(name) ?? (guard ? hb.compile(prepare(text), COMPILE_OPTIONS) : text));
+    if (base.startsWith("_")) hb.registerPartial(name, fromSpec(name) ?? (guard ? hb.compile(prepare(text), options) : text));
   }
   const compiled = new Map<string, Handlebars.TemplateDelegate>();
   return (template, view) => {
@@ -87,7 +97,7 @@ function renderer(sources: TemplateSources, guard: boolean, precompiled?: Precom
     if (!fn) {
       const text = sources.get(template);
       if (text === undefined) throw new Error(`internal: no template named ${template}`);
-      fn = fromSpec(template) ?? hb.compile(prepare(text), COMPILE_OPTIONS);
+      fn = fromSpec(template) ?? hb.compile(prepare(text), options);
       compiled.set(template, fn);
     }
     return normalizeText(fn(view));
