@@ -82,7 +82,7 @@ function renderer(sources: TemplateSources, guard: boolean, precompiled?: Precom
   const specs = pre && pre.key === templatesKey(sources) ? pre.specs : undefined;
   const fromSpec = (name: string): Handlebars.TemplateDelegate | undefined => {
     const spec = specs && Object.prototype.hasOwnProperty.call(specs, name) ? specs[name] : undefined;
-    return spec === undefined ? undefined : setUpOnce(hb.template(spec as TemplateSpecification));
+    return spec === undefined ? undefined : setUpOnce(hb.template(withShortcuts(spec as TemplateSpecification, hb)));
   };
   const prepare = (text: string): string | hbs.AST.Program => (guard ? guardValues(hb.parse(text), hb) : text);
   const options = compileOptions(hb);
@@ -125,6 +125,44 @@ function setUpOnce(fn: Handlebars.TemplateDelegate): Handlebars.TemplateDelegate
     done = true;
   };
   return fn;
+}
+
+interface RuntimeContainer {
+  helpers: Record<string, unknown>;
+  fn: (i: number) => unknown;
+}
+
+/**
+ * A precompiled template whose runtime container takes two shortcuts from its first call on (issue #24, render
+ * CPU): Handlebars' runtime (4.7) wraps every helper in a closure that copies `lookupProperty` onto its options
+ * object before each call — only the built-in `lookup` helper reads it, so every other helper is called as
+ * registered; and `container.fn(i)`, asked for on every block (`{{#if}}`, `{{#each}}`), looks the program up and
+ * sets its decorator again each time — the answer is the same for a given i, so it is kept. Same output.
+ */
+function withShortcuts(spec: TemplateSpecification, hb: typeof Handlebars): TemplateSpecification {
+  const s = spec as TemplateSpecification & { main: (container: RuntimeContainer, ...rest: unknown[]) => unknown };
+  const main = s.main;
+  if (typeof main !== "function") return spec;
+  const raw = hb.helpers as Record<string, unknown>;
+  const done = new WeakSet<RuntimeContainer>();
+  const shortcut = (container: RuntimeContainer): void => {
+    done.add(container);
+    const helpers: Record<string, unknown> = {};
+    for (const k of Object.keys(container.helpers)) helpers[k] = k !== "lookup" && typeof raw[k] === "function" ? raw[k] : container.helpers[k];
+    container.helpers = helpers;
+    const fn = container.fn;
+    const programs: unknown[] = [];
+    container.fn = function (this: unknown, i: number) {
+      return (programs[i] ??= fn.call(this, i));
+    };
+  };
+  return {
+    ...s,
+    main(this: unknown, container: RuntimeContainer, a: unknown, b: unknown, c: unknown, d: unknown, e: unknown, f: unknown) {
+      if (!done.has(container)) shortcut(container);
+      return main.call(this, container, a, b, c, d, e, f);
+    },
+  } as TemplateSpecification;
 }
 
 /** Rewrites every `{{path}}` (no params, not a helper) as `{{__yamlWord path}}`, in blocks and inverses too. */
