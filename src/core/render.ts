@@ -16,7 +16,15 @@ export type Render = ((template: string, view: unknown) => string) & {
   guarded?: Render;
 };
 
-const COMPILE_OPTIONS = { strict: true, noEscape: true, preventIndent: false } as const;
+// knownHelpersOnly (with every registered helper known, compileOptions): a `{{value}}` compiles to a lookup
+// instead of a run-time "is it a helper?" test with an options object per call (issue #24: render CPU); the same
+// output, since every helper a template can call is registered before it is compiled.
+const COMPILE_OPTIONS = { strict: true, noEscape: true, preventIndent: false, knownHelpersOnly: true } as const;
+
+/** The compile options with every helper registered on `hb` known (the guard helper too, in the guarded set). */
+function compileOptions(hb: typeof Handlebars): CompileOptions {
+  return { ...COMPILE_OPTIONS, knownHelpers: Object.fromEntries(Object.keys(hb.helpers).map((n) => [n, true])) };
+}
 const GUARD_HELPER = "__yamlWord";
 
 /**
@@ -60,7 +68,8 @@ export function precompileTemplates(sources: TemplateSources, guard: boolean): R
   registerHelpers(hb);
   if (guard) hb.registerHelper(GUARD_HELPER, markYamlWord);
   const out: Record<string, string> = {};
-  for (const [name, text] of sources) out[name] = hb.precompile(guard ? guardValues(hb.parse(text), hb) : text, COMPILE_OPTIONS) as unknown as string;
+  const options = compileOptions(hb);
+  for (const [name, text] of sources) out[name] = hb.precompile(guard ? guardValues(hb.parse(text), hb) : text, options) as unknown as string;
   return out;
 }
 
@@ -73,13 +82,14 @@ function renderer(sources: TemplateSources, guard: boolean, precompiled?: Precom
   const specs = pre && pre.key === templatesKey(sources) ? pre.specs : undefined;
   const fromSpec = (name: string): Handlebars.TemplateDelegate | undefined => {
     const spec = specs && Object.prototype.hasOwnProperty.call(specs, name) ? specs[name] : undefined;
-    return spec === undefined ? undefined : setUpOnce(hb.template(spec as TemplateSpecification));
+    return spec === undefined ? undefined : setUpOnce(hb.template(withShortcuts(spec as TemplateSpecification, hb)));
   };
   const prepare = (text: string): string | hbs.AST.Program => (guard ? guardValues(hb.parse(text), hb) : text);
+  const options = compileOptions(hb);
   for (const [name, text] of sources) {
     const base = name.split("/").pop() ?? name;
     // guarded partials are handed over compiled (lazily, on first use); Handlebars takes no parsed template here
-    if (base.startsWith("_")) hb.registerPartial(name, fromSpec(name) ?? (guard ? hb.compile(prepare(text), COMPILE_OPTIONS) : text));
+    if (base.startsWith("_")) hb.registerPartial(name, fromSpec(name) ?? (guard ? hb.compile(prepare(text), options) : text));
   }
   const compiled = new Map<string, Handlebars.TemplateDelegate>();
   return (template, view) => {
@@ -87,7 +97,7 @@ function renderer(sources: TemplateSources, guard: boolean, precompiled?: Precom
     if (!fn) {
       const text = sources.get(template);
       if (text === undefined) throw new Error(`internal: no template named ${template}`);
-      fn = fromSpec(template) ?? hb.compile(prepare(text), COMPILE_OPTIONS);
+      fn = fromSpec(template) ?? hb.compile(prepare(text), options);
       compiled.set(template, fn);
     }
     return normalizeText(fn(view));
@@ -115,6 +125,44 @@ function setUpOnce(fn: Handlebars.TemplateDelegate): Handlebars.TemplateDelegate
     done = true;
   };
   return fn;
+}
+
+interface RuntimeContainer {
+  helpers: Record<string, unknown>;
+  fn: (i: number) => unknown;
+}
+
+/**
+ * A precompiled template whose runtime container takes two shortcuts from its first call on (issue #24, render
+ * CPU): Handlebars' runtime (4.7) wraps every helper in a closure that copies `lookupProperty` onto its options
+ * object before each call — only the built-in `lookup` helper reads it, so every other helper is called as
+ * registered; and `container.fn(i)`, asked for on every block (`{{#if}}`, `{{#each}}`), looks the program up and
+ * sets its decorator again each time — the answer is the same for a given i, so it is kept. Same output.
+ */
+function withShortcuts(spec: TemplateSpecification, hb: typeof Handlebars): TemplateSpecification {
+  const s = spec as TemplateSpecification & { main: (container: RuntimeContainer, ...rest: unknown[]) => unknown };
+  const main = s.main;
+  if (typeof main !== "function") return spec;
+  const raw = hb.helpers as Record<string, unknown>;
+  const done = new WeakSet<RuntimeContainer>();
+  const shortcut = (container: RuntimeContainer): void => {
+    done.add(container);
+    const helpers: Record<string, unknown> = {};
+    for (const k of Object.keys(container.helpers)) helpers[k] = k !== "lookup" && typeof raw[k] === "function" ? raw[k] : container.helpers[k];
+    container.helpers = helpers;
+    const fn = container.fn;
+    const programs: unknown[] = [];
+    container.fn = function (this: unknown, i: number) {
+      return (programs[i] ??= fn.call(this, i));
+    };
+  };
+  return {
+    ...s,
+    main(this: unknown, container: RuntimeContainer, a: unknown, b: unknown, c: unknown, d: unknown, e: unknown, f: unknown) {
+      if (!done.has(container)) shortcut(container);
+      return main.call(this, container, a, b, c, d, e, f);
+    },
+  } as TemplateSpecification;
 }
 
 /** Rewrites every `{{path}}` (no params, not a helper) as `{{__yamlWord path}}`, in blocks and inverses too. */

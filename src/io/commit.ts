@@ -155,30 +155,36 @@ export async function commitPlan(opts: CommitOptions): Promise<CommitResult> {
 }
 
 /**
- * UTF-8 bytes and sha256 of a text, kept for the last text of each length (small texts only, a few MB in all):
- * many files are the same text (a template's output reused for many contexts, render-memo.ts), and the same
- * string comes back — compared by `===` (a pointer when it is the same string), encoded and hashed once.
+ * UTF-8 bytes and sha256 of a text. The bytes are a view of one scratch buffer, valid until the next call (the
+ * caller writes them synchronously first): no buffer is allocated per file (issue #24: ~100 MB of short-lived
+ * buffers at 500 contexts, and the collections they caused). The hash is kept for the last text of each length
+ * (small texts only, a few MB in all): many files are the same text (a template's output reused for many
+ * contexts), and the same string comes back — compared by `===` (a pointer when it is the same string) and
+ * hashed once.
  */
 function encoder(): (text: string) => { bytes: Buffer; hash: string } {
   const MAX_TEXT = 64 * 1024;
   const MAX_KEPT = 8 * 1024 * 1024;
   let kept = 0;
-  let byLength = new Map<number, { text: string; bytes: Buffer; hash: string }>();
+  let byLength = new Map<number, { text: string; hash: string }>();
+  let scratch = Buffer.allocUnsafeSlow(256 * 1024);
   return (text) => {
+    // a UTF-16 code unit is at most 3 bytes of UTF-8
+    if (text.length * 3 > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.max(text.length * 3, scratch.length * 2));
+    const bytes = scratch.subarray(0, scratch.write(text, 0, "utf8"));
     const hit = byLength.get(text.length);
-    if (hit && hit.text === text) return hit;
-    const bytes = Buffer.from(text, "utf8");
-    const out = { text, bytes, hash: sha256(bytes) };
+    if (hit && hit.text === text) return { bytes, hash: hit.hash };
+    const out = { text, hash: sha256(bytes) };
     if (text.length <= MAX_TEXT) {
-      if (kept + bytes.length > MAX_KEPT) {
+      if (kept + text.length > MAX_KEPT) {
         byLength = new Map();
         kept = 0;
       }
-      if (hit) kept -= hit.bytes.length;
+      if (hit) kept -= hit.text.length;
       byLength.set(text.length, out);
-      kept += bytes.length;
+      kept += text.length;
     }
-    return out;
+    return { bytes, hash: out.hash };
   };
 }
 
