@@ -1,9 +1,5 @@
 // Stage 2: validation. JSON Schema (ajv) on the data, then the semantic rules of the registry.
-import fs from "node:fs";
 import { createRequire } from "node:module";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import vm from "node:vm";
 import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from "ajv";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { positionOf, type LoadedDocument, type PathSegment } from "./load.js";
@@ -45,28 +41,16 @@ function precompiled(schema: JsonSchema): ValidateFunction | undefined {
 }
 
 /**
- * The precompiled validator (dist/core/system-schema.validate.cjs) as CommonJS would run it, but compiled from the
- * V8 code cache the build wrote beside it (system-schema.validate.cache, scripts/compile-schema.mjs): issue #24,
- * compiling its ~0.2 MB of code and then the functions a validation runs cost ~15–20 ms of a `msa validate`.
- * The cache holds the source it was made from (its byte length as a 32-bit number, the bytes, then V8's data);
- * undefined (then `require`) when there is no cache or that source is not the module's. V8 itself rejects a cache
- * from another V8 version or flags: then this compiles the source as require would.
+ * How the precompiled validator module is loaded: `require`, unless the I/O edge installed a loader that runs it
+ * from the V8 code cache the build wrote beside it (src/io/code-cache.ts; issue #24). A loader answers undefined
+ * when it cannot (no cache, a cache of another source): then `require` loads it.
  */
+let precompiledLoader: ((file: URL) => unknown) | undefined;
+export function setPrecompiledLoader(load: (file: URL) => unknown): void {
+  precompiledLoader = load;
+}
 function withCodeCache(): unknown {
-  try {
-    const file = new URL("./system-schema.validate.cjs", import.meta.url);
-    const cache = fs.readFileSync(new URL("./system-schema.validate.cache", import.meta.url));
-    const source = fs.readFileSync(file);
-    const length = cache.readUInt32LE(0);
-    if (length !== source.length || !cache.subarray(4, 4 + length).equals(source)) return undefined;
-    const filename = fileURLToPath(file);
-    const script = new vm.Script(commonJsWrapper(source.toString("utf8")), { filename, cachedData: cache.subarray(4 + length) });
-    const module = { exports: {} as unknown };
-    (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, createRequire(file), module, filename, path.dirname(filename));
-    return module.exports;
-  } catch {
-    return undefined;
-  }
+  return precompiledLoader?.(new URL("./system-schema.validate.cjs", import.meta.url));
 }
 
 /** A CommonJS module's source as the function Node wraps it in (shared with the build step that makes the cache). */

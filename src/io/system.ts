@@ -5,11 +5,15 @@ import { CannotRunError, diagnostic, type Diagnostic } from "../core/diagnostics
 import { displayPath, locateSystemFile } from "./locate.js";
 import { fileTooLarge, loadYamlText, MAX_SYSTEM_FILE_BYTES } from "../core/load.js";
 import { buildModel, type SystemModel } from "../core/model.js";
-import { validateSchema, runRules } from "../core/validate.js";
+import { validateSchema, runRules, setPrecompiledLoader } from "../core/validate.js";
+import { requireWithCodeCache } from "./code-cache.js";
 import { applyLint } from "../core/lint.js";
 import { rememberSource } from "./sources.js";
 
 export { displayPath, locateSystemFile, SYSTEM_FILE } from "./locate.js";
+
+// the schema validator from its V8 code cache where the build wrote one (issue #24)
+setPrecompiledLoader(requireWithCodeCache);
 
 export interface LoadedSystem {
   /** Absolute path of system.yaml. */
