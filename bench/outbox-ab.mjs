@@ -6,7 +6,7 @@
 // round, and writes ~3.5x the rows into its database: on 2026-12-06 it read 0.65x relay alone and 1.4x the CPU per
 // event for a build whose relay code was the baseline's own.) env XB=n overrides the relay's claim batch in the built
 // app.js (an experiment knob, not a setting of the service). Figures: medians, and ratios against the first config.
-// usage: node bench/outbox-ab.mjs --broker nats|rabbitmq [--events 3000] [--rounds 5] --configs '[{"label":"a","msa":"/path/bin/msa.js"},{"label":"b"}]'
+// usage: node bench/outbox-ab.mjs --broker nats|rabbitmq [--events 3000] [--rounds 5] [--relay-only] --configs '[{"label":"a","msa":"/path/bin/msa.js"},{"label":"b"}]'
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
@@ -14,6 +14,7 @@ import path from "node:path";
 import { NATS, RABBIT, arg, envName, generate, median, privateDatabase, progress, sharedModules, startService, until } from "./messaging.mjs";
 const N = Number(arg("--events", 3000)), ROUNDS = Number(arg("--rounds", 5)), broker = arg("--broker", "nats");
 const CONFIGS = JSON.parse(arg("--configs"));
+const RELAY_ONLY = process.argv.includes("--relay-only"); // no end-to-end rounds (e.g. for MSA_BENCH_PROFILE=DIR)
 const { shared, pg, nats, amqp } = sharedModules();
 const run = randomUUID().slice(0, 8);
 const HANDLER = `import type { Request, Response } from "express";
@@ -95,8 +96,10 @@ try {
   for (let r = 0; r < ROUNDS; r++) {
     for (const c of cs) {
       const s = startService(c.svc, c.env); await s.ready;
-      await e2eRound(c, s, `w${r}`); await relayRound(c, s, `w${r}`);
-      const e = await e2eRound(c, s, `${r}`); const x = await relayRound(c, s, `${r}`);
+      if (!RELAY_ONLY) await e2eRound(c, s, `w${r}`);
+      await relayRound(c, s, `w${r}`);
+      const e = RELAY_ONLY ? { rate: 0, cpu: 0 } : await e2eRound(c, s, `${r}`);
+      const x = await relayRound(c, s, `${r}`);
       await s.stop();
       c.rel.push(x.rate); c.relCpu.push(x.cpu); c.e2e.push(e.rate); c.e2eCpu.push(e.cpu);
       progress(broker, `round ${r} ${c.cfg.label}: relay ${x.rate.toFixed(0)} ev/s cpu ${x.cpu.toFixed(3)}; e2e ${e.rate.toFixed(0)} ev/s cpu ${e.cpu.toFixed(3)}`);
