@@ -149,7 +149,7 @@ async function rabbitmq(system) {
 }
 
 async function natsBroker(system) {
-  const nc = await nats.connect({ servers: NATS.replace(/^nats:\/\//, "") });
+  const nc = await nats.connect({ servers: NATS.replace(/^nats:\/\//, ""), noAsyncTraces: true });
   const js = nc.jetstream();
   const jsm = await nc.jetstreamManager();
   const stream = `${envName(system)}_EVENTS`;

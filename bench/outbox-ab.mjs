@@ -55,7 +55,7 @@ async function setup(cfg, k) {
   const s0 = startService(svc, env); await s0.ready; await s0.stop();
   let count;
   if (broker === "nats") {
-    const nc = await nats.connect({ servers: NATS.replace(/^nats:\/\//, "") }); const jsm = await nc.jetstreamManager();
+    const nc = await nats.connect({ servers: NATS.replace(/^nats:\/\//, ""), noAsyncTraces: true }); const jsm = await nc.jetstreamManager();
     const stream = `${envName(system)}_EVENTS`;
     count = { purge: () => jsm.streams.purge(stream), n: async () => (await jsm.streams.info(stream)).state.messages, end: async () => { for (const s of [stream, `${envName(system)}_DLQ`]) await jsm.streams.delete(s).catch(() => 0); await nc.drain(); } };
   } else {
