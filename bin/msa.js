@@ -11,7 +11,7 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   // validate-events and validate have time budgets: their common forms run without commander (see
   // fast-validate-events.ts, fast-validate.ts); validate's from one bundled file (scripts/bundle-cli.mjs).
   const fast = args[0] === "validate-events" ? await (await import("../dist/cli/fast-validate-events.js")).runValidateEventsFast(args.slice(1))
-    : args[0] === "validate" ? await (await validateModule()).runValidateFast(args.slice(1))
+    : args[0] === "validate" ? await (await import(await bundledOr("validate", "fast-validate.js"))).runValidateFast(args.slice(1))
       : args[0] === "analyze-deps" ? await (await import(await bundledOr("analyze-deps", "fast-analyze-deps.js"))).runAnalyzeDepsFast(args.slice(1))
         : undefined;
   if (fast !== undefined) process.exitCode = fast;
@@ -36,20 +36,6 @@ async function bundledOr(name, module) {
   } catch {
     return compiled.href; // no bundle (built without it)
   }
-}
-
-/**
- * validate's fast path: where the bundle is current (bundledOr), its script form compiled from the build's code
- * cache (bin/script-bundle.js) when there is one for it, else the bundle as an ES module; else the modules.
- */
-async function validateModule() {
-  const href = await bundledOr("validate", "fast-validate.js");
-  if (href.includes("/dist/bundle/")) {
-    const { scriptBundle } = await import("./script-bundle.js");
-    const loaded = scriptBundle("validate");
-    if (loaded) return loaded;
-  }
-  return import(href);
 }
 
 /** `msa --help` not on a terminal: the text the build recorded, when it was recorded by exactly this CLI code. */

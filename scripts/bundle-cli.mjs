@@ -23,25 +23,19 @@ const outdir = path.join(root, "dist/bundle");
 // loads the scanner again in its own isolate (ScanPool.start prefers this bundle to dist/io/scan-worker.js).
 const ENTRIES = { validate: "src/cli/fast-validate.ts", "analyze-deps": "src/cli/fast-analyze-deps.ts", "scan-worker": "src/io/scan-worker.ts" };
 
-/**
- * Rewrites `import.meta.url` in each source to the URL of that module's compiled file in dist/, relative to `base`:
- * the bundle's own URL (import.meta.url in the ES module; a parameter of the script form, which has no import.meta).
- */
-const ownUrl = (base = "import.meta.url") => ({
+/** Rewrites `import.meta.url` in each source to the URL of that module's compiled file in dist/. */
+const ownUrl = {
   name: "own-import-meta-url",
   setup(b) {
     b.onLoad({ filter: /\.ts$/ }, (args) => {
       const rel = path.relative(path.join(root, "src"), args.path);
       if (rel.startsWith("..")) return undefined;
       const compiled = path.relative(outdir, path.join(root, "dist", rel.replace(/\.ts$/, ".js"))).split(path.sep).join("/");
-      let text = fs.readFileSync(args.path, "utf8").replaceAll("import.meta.url", `new URL(${JSON.stringify(compiled)}, ${base}).href`);
-      // the script form: a package's dynamic import through the loader's import() (a script compiled from a code
-      // cache has no dynamic-import callback on Node 20); msa's own modules' stay import() and are bundled
-      if (base !== "import.meta.url") text = text.replace(/(?<!typeof )\bimport\((["'])(?![./])/g, "__msaImport($1"); // not `typeof import(…)`
-      return { contents: text, loader: "ts" };
+      const text = fs.readFileSync(args.path, "utf8");
+      return { contents: text.replaceAll("import.meta.url", `new URL(${JSON.stringify(compiled)}, import.meta.url).href`), loader: "ts" };
     });
   },
-});
+};
 
 /** Imports of the build's own build-id module stay imports of dist/core/build-id.js. */
 const buildId = {
@@ -69,29 +63,6 @@ for (const [name, entry] of Object.entries(ENTRIES)) {
     sourcesContent: false,
     legalComments: "eof",
     logLevel: "warning",
-    plugins: [buildId, ownUrl()],
+    plugins: [buildId, ownUrl],
   });
 }
-
-// validate also as a script (CommonJS-shaped, `__msaBundleUrl` standing for import.meta.url, `__msaImport(x)` for a
-// package's `import(x)`): bin/msa.js compiles it
-// with node:vm from the V8 code cache scripts/code-cache.mjs makes after the build (issue #24: compiling the
-// bundle and the functions a validation runs was ~90 M instructions of a 500-context run; ES modules cannot be
-// compiled from a code cache on Node 20). Its node: imports become require() calls, its packages stay requires
-// and dynamic imports of node_modules.
-await build({
-  entryPoints: [path.join(root, ENTRIES.validate)],
-  outfile: path.join(outdir, "validate.cjs"),
-  bundle: true,
-  packages: "external",
-  platform: "node",
-  format: "cjs",
-  target: "node20",
-  sourcemap: "linked",
-  sourcesContent: false,
-  legalComments: "eof",
-  logLevel: "warning",
-  plugins: [buildId, ownUrl("__msaBundleUrl")],
-});
-if (/build-id\.js/.test(fs.readFileSync(path.join(outdir, "validate.cjs"), "utf8")))
-  throw new Error("bundle-cli: the validate script imports build-id.js, an ES module a script cannot require: load it another way");
