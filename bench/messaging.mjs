@@ -154,3 +154,43 @@ export function figure(label, g, f, gen, floor, budget = 0.8) {
   console.log(`${ratio >= budget ? "ok" : "!!"}  ${label}: ${g.toFixed(0)} events/s vs floor ${f.toFixed(0)} events/s = ${ratio.toFixed(2)}× (budget ≥ ${budget}× floor)`);
   return ratio;
 }
+
+// The outbox benches' system (bench/outbox.mjs, outbox-ab.mjs): one context publishing one event type through its outbox.
+export const outboxYaml = (system, broker) => `version: 1
+name: ${system}
+broker: { kind: ${broker} }
+contexts:
+  orders:
+    port: 3000
+    database: postgres
+    api: ["POST /bench/publish"]
+    publishes: [order.placed]
+events:
+  order.placed:
+    schema:
+      type: object
+      required: [orderId]
+      properties:
+        orderId: { type: string }
+`;
+
+// The handler the bench puts in place of the generated stub (a user-owned file): N transactions, 16 at a time, each
+// writing one event to the outbox; answers when all committed (the relay may still be publishing).
+export const OUTBOX_HANDLER = `import type { Request, Response } from "express";
+import type { HandlerContext } from "../generated/routes.js";
+
+export async function postBenchPublish(req: Request, res: Response, ctx: HandlerContext): Promise<void> {
+  const { count, concurrency, prefix } = req.body as { count: number; concurrency: number; prefix: string };
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const orderId = \`\${prefix}-\${next++}\`;
+      await ctx.db.transaction(async (tx) => {
+        await tx.events.publishOrderPlaced({ orderId }, { aggregateId: orderId });
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  res.status(202).json({ committed: count });
+}
+`;

@@ -11,27 +11,12 @@ import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { NATS, RABBIT, arg, envName, generate, median, privateDatabase, progress, sharedModules, startService, until } from "./messaging.mjs";
+import { NATS, OUTBOX_HANDLER, RABBIT, arg, envName, generate, median, outboxYaml, privateDatabase, progress, sharedModules, startService, until } from "./messaging.mjs";
 const N = Number(arg("--events", 3000)), ROUNDS = Number(arg("--rounds", 5)), broker = arg("--broker", "nats");
 const CONFIGS = JSON.parse(arg("--configs"));
 const RELAY_ONLY = process.argv.includes("--relay-only"); // no end-to-end rounds (e.g. for MSA_BENCH_PROFILE=DIR)
 const { shared, pg, nats, amqp } = sharedModules();
 const run = randomUUID().slice(0, 8);
-const HANDLER = `import type { Request, Response } from "express";
-import type { HandlerContext } from "../generated/routes.js";
-export async function postBenchPublish(req: Request, res: Response, ctx: HandlerContext): Promise<void> {
-  const { count, concurrency, prefix } = req.body as { count: number; concurrency: number; prefix: string };
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < count) {
-      const orderId = \`\${prefix}-\${next++}\`;
-      await ctx.db.transaction(async (tx) => { await tx.events.publishOrderPlaced({ orderId }, { aggregateId: orderId }); });
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  res.status(202).json({ committed: count });
-}
-`;
 function post(port, json) {
   return new Promise((resolve, reject) => {
     const data = Buffer.from(JSON.stringify(json));
@@ -44,8 +29,8 @@ function post(port, json) {
 function cpuMs(pid) { const t = fs.readFileSync(`/proc/${pid}/stat`, "utf8"); const f = t.slice(t.lastIndexOf(")") + 2).split(" "); return (Number(f[11]) + Number(f[12])) * 10; }
 async function setup(cfg, k) {
   const system = `benchexp${k}-${broker}-${run}`;
-  const yaml = `version: 1\nname: ${system}\nbroker: { kind: ${broker} }\ncontexts:\n  orders:\n    port: 3000\n    database: postgres\n    api: ["POST /bench/publish"]\n    publishes: [order.placed]\nevents:\n  order.placed:\n    schema:\n      type: object\n      required: [orderId]\n      properties:\n        orderId: { type: string }\n`;
-  const dir = generate(shared, `exp${k}-${broker}-${run}`, yaml, ["orders"], { "services/orders/src/handlers/postBenchPublish.ts": HANDLER }, cfg.msa ? path.resolve(cfg.msa) : undefined);
+  const yaml = outboxYaml(system, broker);
+  const dir = generate(shared, `exp${k}-${broker}-${run}`, yaml, ["orders"], { "services/orders/src/handlers/postBenchPublish.ts": OUTBOX_HANDLER }, cfg.msa ? path.resolve(cfg.msa) : undefined);
   const svc = path.join(dir, "services/orders");
   const appJs = path.join(svc, "dist/generated/app.js");
   const src = fs.readFileSync(appJs, "utf8");

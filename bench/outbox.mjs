@@ -17,7 +17,7 @@ import fs from "node:fs";
 import os from "node:os";
 import http from "node:http";
 import path from "node:path";
-import { NATS, RABBIT, arg, envName, figure, generate, median, privateDatabase, progress, sharedModules, startService, until } from "./messaging.mjs";
+import { NATS, OUTBOX_HANDLER, RABBIT, arg, envName, figure, generate, median, outboxYaml, privateDatabase, progress, sharedModules, startService, until } from "./messaging.mjs";
 
 const N = Number(arg("--events", 3000));
 const ROUNDS = Number(arg("--rounds", 3));
@@ -27,45 +27,6 @@ const BEFORE_MSA = arg("--before-msa") ? path.resolve(arg("--before-msa")) : nul
 const BEFORE = arg("--before") ? Object.fromEntries(String(arg("--before")).split(",").map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])) : null;
 const { shared, amqp, pg, nats } = sharedModules();
 const run = randomUUID().slice(0, 8);
-
-const yaml = (system, broker) => `version: 1
-name: ${system}
-broker: { kind: ${broker} }
-contexts:
-  orders:
-    port: 3000
-    database: postgres
-    api: ["POST /bench/publish"]
-    publishes: [order.placed]
-events:
-  order.placed:
-    schema:
-      type: object
-      required: [orderId]
-      properties:
-        orderId: { type: string }
-`;
-
-// The handler the bench puts in place of the generated stub (a user-owned file): N transactions, 16 at a time, each
-// writing one event to the outbox; answers when all committed (the relay may still be publishing).
-const HANDLER = `import type { Request, Response } from "express";
-import type { HandlerContext } from "../generated/routes.js";
-
-export async function postBenchPublish(req: Request, res: Response, ctx: HandlerContext): Promise<void> {
-  const { count, concurrency, prefix } = req.body as { count: number; concurrency: number; prefix: string };
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < count) {
-      const orderId = \`\${prefix}-\${next++}\`;
-      await ctx.db.transaction(async (tx) => {
-        await tx.events.publishOrderPlaced({ orderId }, { aggregateId: orderId });
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  res.status(202).json({ committed: count });
-}
-`;
 
 const body = (i) =>
   Buffer.from(JSON.stringify({ eventId: randomUUID(), eventType: "order.placed", aggregateId: `o-${i}`, timestamp: new Date().toISOString(), version: 1, payload: { orderId: `o-${i}` } }));
@@ -175,7 +136,7 @@ async function natsBroker(system) {
 async function outboxService(broker, tag, msa) {
   const system = `benchobx${tag}-${broker}-${run}`;
   progress(broker, `generating and building ${system}${msa === undefined ? "" : ` with ${msa}`}`);
-  const dir = generate(shared, `outbox${tag}-${broker}-${run}`, yaml(system, broker), ["orders"], { "services/orders/src/handlers/postBenchPublish.ts": HANDLER }, msa);
+  const dir = generate(shared, `outbox${tag}-${broker}-${run}`, outboxYaml(system, broker), ["orders"], { "services/orders/src/handlers/postBenchPublish.ts": OUTBOX_HANDLER }, msa);
   const svc = path.join(dir, "services/orders");
   const db = await privateDatabase(pg, `msa_bench_obx${tag}_${broker}_${run}`);
   const env = { BROKER_URL: broker === "rabbitmq" ? RABBIT : NATS, DATABASE_URL: db.url, OUTBOX_POLL_MS: "50" };

@@ -94,6 +94,8 @@ describe("saga place-order (orders orchestrates inventory and shipping)", () => 
     const state = await runSaga(orders, { orderId: "s-1" }, "corr-saga-ok");
     expect(state).toMatchObject({ status: "completed", steps: [{ action: "reserve", status: "done" }, { action: "schedule", status: "done" }] });
     // (log lines travel through a pipe: wait until they are read)
+    // (each service's info lines are buffered, LOG_FLUSH_MS: inventory's may arrive after shipping's)
+    await inventory.waitForLog((l) => l.msg === "saga step called" && l.correlationId === "corr-saga-ok", 5_000, "reserve logged");
     await shipping.waitForLog((l) => l.msg === "saga step called" && l.correlationId === "corr-saga-ok", 5_000, "schedule logged");
     expect(names(stepCalls(inventory, "corr-saga-ok"))).toEqual(["reserve"]);
     expect(names(stepCalls(shipping, "corr-saga-ok"))).toEqual(["schedule"]);
@@ -117,6 +119,7 @@ describe("saga place-order (orders orchestrates inventory and shipping)", () => 
     const state = await runSaga(orders, { orderId: "s-2", fail: "schedule" }, "corr-saga-fail");
     expect(state).toMatchObject({ status: "compensated", steps: [{ action: "reserve", status: "compensated" }, { action: "schedule", status: "failed" }] });
     await inventory.waitForLog((l) => l.sagaStep === "release" && l.correlationId === "corr-saga-fail", 5_000, "release logged");
+    await shipping.waitForLog((l) => l.sagaStep === "schedule" && l.correlationId === "corr-saga-fail", 5_000, "schedule logged");
     expect(names(stepCalls(inventory, "corr-saga-fail"))).toEqual(["reserve", "release"]);
     expect(names(stepCalls(shipping, "corr-saga-fail"))).toEqual(["schedule"]); // refused: nothing to undo there
     expect(at(stepCalls(shipping, "corr-saga-fail")[0])).toBeLessThanOrEqual(at(stepCalls(inventory, "corr-saga-fail")[1]));
