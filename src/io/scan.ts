@@ -317,20 +317,14 @@ function scanTaken(abs: readonly string[], matcher: Matcher, maxBytes: number, t
         else stats.symlinks++;
         continue;
       }
-      let matches: RawMatch[] = [];
-      if (mayReference(matcher, r.bytes)) {
-        const text = r.bytes.toString("latin1");
-        matches = scanText(matcher, text);
-        let names: Set<string> | null = null;
-        for (const m of matches) if (m.symbol) (names ??= new Set()).add(m.target);
-        if (names) {
-          results.push({ index, matches, defs: constantsIn(text, names) });
-          stats.scanned++;
-          continue;
-        }
-      }
       stats.scanned++;
-      if (matches.length) results.push({ index, matches });
+      if (!mayReference(matcher, r.bytes)) continue;
+      const text = r.bytes.toString("latin1");
+      const matches = scanText(matcher, text);
+      if (!matches.length) continue;
+      let names: Set<string> | null = null;
+      for (const m of matches) if (m.symbol) (names ??= new Set()).add(m.target);
+      results.push(names ? { index, matches, defs: constantsIn(text, names) } : { index, matches });
     }
   }
   return { results, stats, problems, chunks };
