@@ -7,14 +7,13 @@
 // set-up and stamped with it; a draft ajv cannot emit standalone code for is left to ajv at run time.
 import { createHash } from "node:crypto";
 import fs from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
-import vm from "node:vm";
 import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
 import standaloneCode from "ajv/dist/standalone/index.js";
 // the options validate.ts compiles with at run time (tsc has built dist/ before this step runs)
-import { SYSTEM_SCHEMA_AJV_OPTIONS, addSystemSchemaKeywords, commonJsWrapper } from "../dist/core/validate.js";
+import { SYSTEM_SCHEMA_AJV_OPTIONS, addSystemSchemaKeywords } from "../dist/core/validate.js";
+import { codeCacheBytes, runCommonJs } from "../dist/io/code-cache.js";
 import { META_SCHEMA_IDS, ajvForDraft, metaValidatorStamp, standaloneCodeOf } from "../dist/core/events/validator.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -41,23 +40,18 @@ export function metaValidatorSource(draft) {
 }
 
 /**
- * The V8 code cache of the validator module `file` (issue #24; read by validate.ts' withCodeCache): its source's
+ * The V8 code cache of the validator module `file` (issue #24; read by src/io/code-cache.ts): its source's
  * length in bytes (32-bit, little-endian) and the source, then V8's cached data, taken after validating the examples and a synthetic 50-context system so that
  * it holds the functions a validation of a sound system runs, not only the module's top level.
  */
 export async function codeCacheOf(file) {
-  const source = fs.readFileSync(file, "utf8");
-  const script = new vm.Script(commonJsWrapper(source), { filename: file });
-  const module = { exports: {} };
-  script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
+  const source = fs.readFileSync(file);
+  const { script, exports: validate } = runCommonJs(file, source.toString("utf8"));
   const { parse } = await import("yaml");
   const { synthSystem } = await import("../bench/synth.mjs");
   const docs = ["examples/shop/system.yaml", "examples/minimal/system.yaml"].map((f) => fs.readFileSync(path.join(root, f), "utf8"));
-  for (const text of [...docs, synthSystem(50)]) module.exports(parse(text));
-  const bytes = Buffer.from(source, "utf8");
-  const length = Buffer.alloc(4);
-  length.writeUInt32LE(bytes.length);
-  return Buffer.concat([length, bytes, script.createCachedData()]);
+  for (const text of [...docs, synthSystem(50)]) validate(parse(text));
+  return codeCacheBytes(source, script.createCachedData());
 }
 
 function writeAtomic(file, text) {

@@ -30,10 +30,9 @@ function validator(): { validate: ValidateFunction; schema: JsonSchema } {
  */
 function precompiled(schema: JsonSchema): ValidateFunction | undefined {
   try {
-    const fn = (withCodeCache() ?? require("./system-schema.validate.cjs")) as ValidateFunction & { schemaHash?: unknown; schemaJson?: unknown };
-    // the schema's text itself where the build put it there: no node:crypto to load (issue #24, ~10 M instructions)
-    const json = JSON.stringify(schema);
-    if (fn.schemaJson !== undefined ? fn.schemaJson === json : fn.schemaHash === (require("node:crypto") as typeof import("node:crypto")).createHash("sha256").update(json).digest("hex")) return fn;
+    const fn = (withCodeCache() ?? require("./system-schema.validate.cjs")) as ValidateFunction & { schemaJson?: unknown };
+    // compared by the schema's text the build put in it: no node:crypto to load for a hash (issue #24)
+    if (fn.schemaJson === JSON.stringify(schema)) return fn;
   } catch {
     // not built: compile below
   }
@@ -52,9 +51,6 @@ export function setPrecompiledLoader(load: (file: URL) => unknown): void {
 function withCodeCache(): unknown {
   return precompiledLoader?.(new URL("./system-schema.validate.cjs", import.meta.url));
 }
-
-/** A CommonJS module's source as the function Node wraps it in (shared with the build step that makes the cache). */
-export const commonJsWrapper = (source: string): string => `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
 
 /** The one ajv set-up for system.schema.json, shared with the build step (scripts/compile-schema.mjs). */
 export const SYSTEM_SCHEMA_AJV_OPTIONS = { allErrors: true, strict: true, allowUnionTypes: true, verbose: true } as const;
