@@ -427,9 +427,10 @@ export class ScanPool {
   /**
    * Runs `job` here and its message in the worker, both taking chunks of the `n` files from one shared
    * counter. If the worker dies (it should not), the chunks this thread did not take are done here by
-   * `rest`, rather than fail the command.
+   * `rest`, rather than fail the command. `meanwhile` runs on this thread once the message is posted, before
+   * `here`: the worker takes the chunks this thread would have taken while it runs.
    */
-  private async shared<T>(n: number, message: object, here: (counter: SharedArrayBuffer) => T & { chunks: number[] }, rest: (skip: ReadonlySet<number>) => T): Promise<[T, T]> {
+  private async shared<T>(n: number, message: object, here: (counter: SharedArrayBuffer) => T & { chunks: number[] }, rest: (skip: ReadonlySet<number>) => T, meanwhile?: () => void): Promise<[T, T]> {
     const worker = this.worker!;
     const counter = new SharedArrayBuffer(4);
     const reply = new Promise<T>((resolve, reject) => {
@@ -438,6 +439,7 @@ export class ScanPool {
       worker.once("exit", (code) => reject(new Error(`scan worker exited with ${code}`)));
     });
     worker.postMessage({ ...message, counter });
+    meanwhile?.();
     const local = here(counter);
     try {
       return [local, await reply];
@@ -446,15 +448,25 @@ export class ScanPool {
     }
   }
 
-  async scan(files: readonly WalkedFile[], spec: MatcherSpec, maxBytes = DEFAULT_MAX_FILE_BYTES, minFiles = PARALLEL_MIN_FILES): Promise<{ results: FileMatches[]; stats: ScanStats; problems: ScanProblem[] }> {
-    const matcher = createMatcher(spec);
-    if (!this.worker || files.length < minFiles) return scanFiles(files, matcher, maxBytes);
+  /**
+   * `meanwhile`: work of this thread's that does not need the scan (a large system.yaml's declared graph),
+   * done while the worker scans — on this thread alone (no worker, a small tree) before the scan.
+   */
+  async scan(files: readonly WalkedFile[], spec: MatcherSpec, maxBytes = DEFAULT_MAX_FILE_BYTES, minFiles = PARALLEL_MIN_FILES, meanwhile?: () => void): Promise<{ results: FileMatches[]; stats: ScanStats; problems: ScanProblem[] }> {
+    if (!this.worker || files.length < minFiles) {
+      meanwhile?.();
+      return scanFiles(files, createMatcher(spec), maxBytes);
+    }
     const abs = files.map((f) => f.abs);
+    // The job is posted first: the worker builds its matcher from the spec while this thread builds its own.
+    let matcher: Matcher | null = null;
+    const mine = (): Matcher => (matcher ??= createMatcher(spec));
     const [local, remote] = await this.shared(
       abs.length,
       { kind: "scan", spec, abs, maxBytes },
-      (counter) => scanTaken(abs, matcher, maxBytes, takeShared(new Int32Array(counter))),
-      (skip) => scanTaken(abs, matcher, maxBytes, takeSkipping(skip)),
+      (counter) => scanTaken(abs, mine(), maxBytes, takeShared(new Int32Array(counter))),
+      (skip) => scanTaken(abs, mine(), maxBytes, takeSkipping(skip)),
+      meanwhile,
     );
     return withFiles(files, local, remote);
   }

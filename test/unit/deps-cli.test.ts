@@ -272,10 +272,18 @@ describe("the two-core scan", () => {
     const one = scan.scanFiles(files, createMatcher(spec));
     const pool = scan.ScanPool.start();
     try {
-      const two = await pool.scan(files, spec, undefined, 1);
+      // `meanwhile` (the declared graph, in analyze-deps) runs once on this thread, after the job is posted
+      let meanwhile = 0;
+      const two = await pool.scan(files, spec, undefined, 1, () => void meanwhile++);
+      expect(meanwhile).toBe(1);
       expect(two.stats).toEqual(one.stats);
       expect(two.results.map((r) => [r.file.rel, r.matches])).toEqual(one.results.map((r) => [r.file.rel, r.matches]));
       expect(one.results).toHaveLength(43);
+      // and before the scan when this thread scans alone (fewer files than minFiles)
+      let alone = 0;
+      const small = await pool.scan(files, spec, undefined, files.length + 1, () => void alone++);
+      expect(alone).toBe(1);
+      expect(small.results.map((r) => [r.file.rel, r.matches])).toEqual(one.results.map((r) => [r.file.rel, r.matches]));
       for (const names of [["TOPIC_1"], ["TOPIC_0", "TOPIC_1", "TOPIC_2", "TOPIC_3", "TOPIC_4"]]) {
         const alone = scan.constantDefinitions(files, names);
         expect(await pool.constants(files, names, undefined, 1)).toEqual(alone);
