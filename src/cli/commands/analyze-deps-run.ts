@@ -84,7 +84,7 @@ let budgetRaised = false;
 
 /**
  * A 16× larger interrupt budget while this thread does one-off work and no scan runs: reading system.yaml and
- * building the model, and the analysis and output after the scan. TurboFan compiled that code on another thread
+ * building the model, reading the compose/k8s files, and the analysis and output after the scan. TurboFan compiled that code on another thread
  * and spent more CPU doing it than the optimized code saved (a 400-context system.yaml: ~90-100 ms of CPU for
  * the load, ~50 ms with the larger budget); a function that keeps running is still optimized, later. The flag is
  * the process's — the worker's isolate reads it too — so restoreInterruptBudget() comes before any scan. Only on
@@ -153,7 +153,10 @@ async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliCo
   // Fewer files than the walk found (deploy and test folders left out): this thread alone when too few.
   const pool = files.length >= PARALLEL_MIN_FILES ? scan.pool : null;
   // Deploy and test folders: their variables' values are read (compose, k8s), their code is not credited to a service.
+  // One-off work too (the compose/k8s files' YAML): the worker, when started, is waiting for its job.
+  raiseInterruptBudget();
   const deployment = harvestDeployment(walked);
+  restoreInterruptBudget();
 
   if (opts.dryRun) {
     const list = filesToScan(files).map((f) => displayPath(cwd, f.abs));
