@@ -10,7 +10,6 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
 } else {
   // validate-events and validate have time budgets: their common forms run without commander (see
   // fast-validate-events.ts, fast-validate.ts); validate's from one bundled file (scripts/bundle-cli.mjs).
-  if (args[0] === "validate") await shortRun();
   const fast = args[0] === "validate-events" ? await (await import("../dist/cli/fast-validate-events.js")).runValidateEventsFast(args.slice(1))
     : args[0] === "validate" ? await (await import(await bundledOr("validate", "fast-validate.js"))).runValidateFast(args.slice(1))
       : args[0] === "analyze-deps" ? await (await import(await bundledOr("analyze-deps", "fast-analyze-deps.js"))).runAnalyzeDepsFast(args.slice(1))
@@ -19,22 +18,6 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   else {
     const { main } = await import("../dist/cli/main.js");
     process.exitCode = await main(process.argv);
-  }
-}
-
-/**
- * `msa validate` is a short run (~0.2 s of JavaScript at 500 contexts; issue #24): V8's optimizing compiler,
- * which by default starts on a function after ~66 kB of its bytecode has run, spent more CPU (on its own thread)
- * compiling validate's functions than the optimized code then saved. With a 16× larger interrupt budget only
- * functions that keep running are optimized: the cost is bounded per function (at most 16× the default's
- * unoptimized stretch), not per input. Set in this process before any of validate's code is loaded (a re-exec
- * with node flags would cost a second process). docs/perf.md has the figures.
- */
-async function shortRun() {
-  try {
-    (await import("node:v8")).setFlagsFromString("--interrupt-budget=1081344");
-  } catch {
-    // a runtime without the flag: run as before
   }
 }
 

@@ -6,6 +6,7 @@
 // The flags must be validate's (commands/validate.ts); test/cli/fast-validate.test.ts checks that both
 // parsers agree and that the built CLI answers the same either way.
 import { parseArgs } from "node:util";
+import { raiseTierUpBudget } from "../io/tiering.js";
 import type { CommonOptions } from "./options.js";
 import type { ExitCode } from "./errors.js";
 
@@ -47,6 +48,7 @@ function parse(args: readonly string[]) {
 
 /** Runs validate when the fast parse applies; undefined when commander must parse instead. */
 export async function runValidateFast(args: readonly string[]): Promise<ExitCode | undefined> {
+  raiseTierUpBudget(); // a short run: see src/io/tiering.ts
   const opts = fastValidateOptions(args);
   if (!opts) return undefined;
   const [{ runValidate }, { runAction }] = await Promise.all([import("./commands/validate-run.js"), import("./fast-run.js")]);
