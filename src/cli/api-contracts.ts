@@ -12,6 +12,7 @@ import { contextOpenApiPath } from "../core/api/openapi.js";
 import type { PreviousContract } from "../core/api/compat.js";
 import { CannotRunError } from "../core/diagnostics.js";
 import { fastYamlData } from "../core/yaml-fast.js";
+import { withDefaultTiering } from "../io/tiering.js";
 import type { SystemModel } from "../core/model.js";
 
 const require = createRequire(import.meta.url);
@@ -22,8 +23,9 @@ const require = createRequire(import.meta.url);
  */
 export function gitBatch(dir: string, names: readonly string[]): ({ oid: string; type: string; data: Buffer } | null)[] | undefined {
   if (names.some((n) => /[\n\r]/.test(n))) return names.map(() => null);
-  // node:child_process only here, when git is asked (loading it costs ~10 M instructions: issue #24)
-  const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
+  // node:child_process only here, when git is asked (loading it costs ~10 M instructions: issue #24), and
+  // under V8's default flags, so that its modules come from Node's code cache (src/io/tiering.ts)
+  const { spawnSync } = withDefaultTiering(() => require("node:child_process") as typeof import("node:child_process"));
   const r = spawnSync("git", ["-C", dir, "cat-file", "--batch"], { input: names.map((n) => n + "\n").join(""), stdio: ["pipe", "pipe", "ignore"], maxBuffer: 1024 * 1024 * 1024 });
   if (r.error || r.status !== 0 || !r.stdout) return undefined;
   const out = r.stdout;

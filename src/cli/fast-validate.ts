@@ -48,9 +48,14 @@ function parse(args: readonly string[]) {
 
 /** Runs validate when the fast parse applies; undefined when commander must parse instead. */
 export async function runValidateFast(args: readonly string[]): Promise<ExitCode | undefined> {
-  raiseTierUpBudget(); // a short run: see src/io/tiering.ts
   const opts = fastValidateOptions(args);
   if (!opts) return undefined;
+  // A short run: V8's tier-up budget raised (src/io/tiering.ts). The output streams this run writes to are made
+  // first — processContext() takes stdout, a text report goes to stderr — so their modules (net for a pipe, tty,
+  // the file stream) come from Node's own code cache, which V8 accepts only under the flags it was made with.
+  void process.stdout;
+  if (opts.format === "text" && !opts.listRules) void process.stderr;
+  raiseTierUpBudget();
   const [{ runValidate }, { runAction }] = await Promise.all([import("./commands/validate-run.js"), import("./fast-run.js")]);
   return runAction(opts, runValidate, opts.format === "json");
 }
