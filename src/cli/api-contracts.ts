@@ -124,18 +124,20 @@ export function previousContracts(model: SystemModel, against?: string): Map<str
   if (against !== undefined && !inGit)
     throw new CannotRunError(`--against ${against}: not a commit of a git repository at ${model.dir} (give a branch, tag or commit, e.g. --against origin/main)`);
   // outside git: read only where the context's folder exists (a failed read per context costs an exception each)
+  // listings by the folder's parent as written (services/ for every context): one path.join per parent, not per
+  // context (path.join normalises the whole absolute path: ~500 of them at 500 contexts; issue #24)
   const listings = new Map<string, Set<string>>();
   const folderExists = (rel: string): boolean => {
     const folder = path.dirname(rel);
-    const parent = path.join(model.dir, path.dirname(folder));
-    let names = listings.get(parent);
+    const parentRel = path.dirname(folder);
+    let names = listings.get(parentRel);
     if (!names) {
       try {
-        names = new Set(fs.readdirSync(parent));
+        names = new Set(fs.readdirSync(path.join(model.dir, parentRel)));
       } catch {
         names = new Set();
       }
-      listings.set(parent, names);
+      listings.set(parentRel, names);
     }
     return names.has(path.basename(folder));
   };
