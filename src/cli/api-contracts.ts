@@ -12,6 +12,7 @@ import { contextOpenApiPath } from "../core/api/openapi.js";
 import type { PreviousContract } from "../core/api/compat.js";
 import { CannotRunError } from "../core/diagnostics.js";
 import { fastYamlData } from "../core/yaml-fast.js";
+import { withDefaultTiering } from "../io/tiering.js";
 import type { SystemModel } from "../core/model.js";
 
 const require = createRequire(import.meta.url);
@@ -22,8 +23,9 @@ const require = createRequire(import.meta.url);
  */
 export function gitBatch(dir: string, names: readonly string[]): ({ oid: string; type: string; data: Buffer } | null)[] | undefined {
   if (names.some((n) => /[\n\r]/.test(n))) return names.map(() => null);
-  // node:child_process only here, when git is asked (loading it costs ~10 M instructions: issue #24)
-  const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
+  // node:child_process only here, when git is asked (loading it costs ~10 M instructions: issue #24), and
+  // under V8's default flags, so that its modules come from Node's code cache (src/io/tiering.ts)
+  const { spawnSync } = withDefaultTiering(() => require("node:child_process") as typeof import("node:child_process"));
   const r = spawnSync("git", ["-C", dir, "cat-file", "--batch"], { input: names.map((n) => n + "\n").join(""), stdio: ["pipe", "pipe", "ignore"], maxBuffer: 1024 * 1024 * 1024 });
   if (r.error || r.status !== 0 || !r.stdout) return undefined;
   const out = r.stdout;
@@ -122,18 +124,20 @@ export function previousContracts(model: SystemModel, against?: string): Map<str
   if (against !== undefined && !inGit)
     throw new CannotRunError(`--against ${against}: not a commit of a git repository at ${model.dir} (give a branch, tag or commit, e.g. --against origin/main)`);
   // outside git: read only where the context's folder exists (a failed read per context costs an exception each)
+  // listings by the folder's parent as written (services/ for every context): one path.join per parent, not per
+  // context (path.join normalises the whole absolute path: ~500 of them at 500 contexts; issue #24)
   const listings = new Map<string, Set<string>>();
   const folderExists = (rel: string): boolean => {
     const folder = path.dirname(rel);
-    const parent = path.join(model.dir, path.dirname(folder));
-    let names = listings.get(parent);
+    const parentRel = path.dirname(folder);
+    let names = listings.get(parentRel);
     if (!names) {
       try {
-        names = new Set(fs.readdirSync(parent));
+        names = new Set(fs.readdirSync(path.join(model.dir, parentRel)));
       } catch {
         names = new Set();
       }
-      listings.set(parent, names);
+      listings.set(parentRel, names);
     }
     return names.has(path.basename(folder));
   };

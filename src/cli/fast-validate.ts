@@ -6,6 +6,7 @@
 // The flags must be validate's (commands/validate.ts); test/cli/fast-validate.test.ts checks that both
 // parsers agree and that the built CLI answers the same either way.
 import { parseArgs } from "node:util";
+import { raiseTierUpBudget } from "../io/tiering.js";
 import type { CommonOptions } from "./options.js";
 import type { ExitCode } from "./errors.js";
 
@@ -49,6 +50,12 @@ function parse(args: readonly string[]) {
 export async function runValidateFast(args: readonly string[]): Promise<ExitCode | undefined> {
   const opts = fastValidateOptions(args);
   if (!opts) return undefined;
+  // A short run: V8's tier-up budget raised (src/io/tiering.ts). The output streams this run writes to are made
+  // first — processContext() takes stdout, a text report goes to stderr — so their modules (net for a pipe, tty,
+  // the file stream) come from Node's own code cache, which V8 accepts only under the flags it was made with.
+  void process.stdout;
+  if (opts.format === "text" && !opts.listRules) void process.stderr;
+  raiseTierUpBudget();
   const [{ runValidate }, { runAction }] = await Promise.all([import("./commands/validate-run.js"), import("./fast-run.js")]);
   return runAction(opts, runValidate, opts.format === "json");
 }

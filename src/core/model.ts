@@ -458,6 +458,8 @@ export function buildModel(input: ModelInput): ModelResult {
   const defaults = asMap(root.defaults);
   const defaultResources = { ...DEFAULT_RESOURCES, ...(asMap(defaults.resources) as Partial<Resources>) };
   const name = String(root.name ?? "system");
+  /** Where inline schemas are written (their `$ref`s resolve from its folder): one path.join, not one per schema. */
+  const systemFile = path.join(dir, "system.yaml");
 
   const rawContexts = asMap(root.contexts);
   const contextNames = Object.keys(rawContexts).sort();
@@ -500,6 +502,13 @@ export function buildModel(input: ModelInput): ModelResult {
       source: { loaded, path: ["gateway", "routes", i] },
     };
   });
+  // each context's routes in gateway order (one pass, not a filter of every route per context)
+  const routesOf = new Map<string, Route[]>();
+  for (const r of routes) {
+    const list = routesOf.get(r.context);
+    if (list) list.push(r);
+    else routesOf.set(r.context, [r]);
+  }
 
   /** An `api` entry of either form; its schemas bundled, unreadable `$ref`s reported (api-schema-ref). */
   const endpointOf = (entry: unknown, at: PathSegment[]): Endpoint | undefined => {
@@ -510,7 +519,7 @@ export function buildModel(input: ModelInput): ModelResult {
     const raw = asMap(entry);
     const schemaAt = (v: unknown, p: PathSegment[]): ApiSchema | null => {
       if (!v || typeof v !== "object" || Array.isArray(v)) return null;
-      const b = bundleRefs(v as Record<string, unknown>, path.join(dir, "system.yaml"), (abs) => schemaFileData(input.readFile(abs), abs));
+      const b = bundleRefs(v as Record<string, unknown>, systemFile, (abs) => schemaFileData(input.readFile(abs), abs));
       for (const problem of b.problems)
         diagnostics.push(diagnostic(file, positionOf(loaded, p), "error", "api-schema-ref", `${ep.method} ${ep.path}: ${problem}`));
       return { schema: b.schema, source: { loaded, path: p }, refFiles: b.files };
@@ -578,7 +587,7 @@ export function buildModel(input: ModelInput): ModelResult {
       consumes: sorted(asStrings(raw.consumes)),
       calls,
       callers: [],
-      routes: routes.filter((r) => r.context === n),
+      routes: routesOf.get(n)?.slice() ?? [],
       envName: toEnvName(n),
       codeSource: typeof raw.source === "string" ? [raw.source] : asStrings(raw.source).length ? asStrings(raw.source) : [`services/${n}`],
       aliases: sorted(asStrings(raw.aliases)),
@@ -655,7 +664,7 @@ export function buildModel(input: ModelInput): ModelResult {
         const b = bundled(schema as Record<string, unknown>, abs, version, p);
         versions.push({ version, schema: b.schema, source: { loaded: res.loaded, path: [] }, schemaFile: v, refFiles: b.files });
       } else if (v && typeof v === "object" && !Array.isArray(v)) {
-        const b = bundled(v as Record<string, unknown>, path.join(dir, "system.yaml"), version, p);
+        const b = bundled(v as Record<string, unknown>, systemFile, version, p);
         versions.push({ version, schema: b.schema, source: { loaded, path: p }, schemaFile: null, refFiles: b.files });
       }
     }

@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import vm from "node:vm";
+import { withDefaultTiering } from "./tiering.js";
 
 /** A CommonJS module's source as the function Node wraps it in. */
 const commonJsWrapper = (source: string): string => `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
@@ -38,7 +39,8 @@ export function requireWithCodeCache(file: URL): unknown {
     const source = fs.readFileSync(file);
     const length = cache.readUInt32LE(0);
     if (length !== source.length || !cache.subarray(4, 4 + length).equals(source)) return undefined;
-    return runCommonJs(fileURLToPath(file), source.toString("utf8"), cache.subarray(4 + length)).exports;
+    // under the flags the cache was made with (src/io/tiering.ts)
+    return withDefaultTiering(() => runCommonJs(fileURLToPath(file), source.toString("utf8"), cache.subarray(4 + length)).exports);
   } catch {
     return undefined;
   }

@@ -398,7 +398,10 @@ const refFreeCache = new WeakMap<object, boolean>();
 function refFree(v: Json): boolean {
   if (!v || typeof v !== "object") return true;
   let r = refFreeCache.get(v);
-  if (r === undefined) refFreeCache.set(v, (r = !JSON.stringify(v).includes('"$ref"') && !JSON.stringify(v).includes('"$dynamicRef"')));
+  if (r === undefined) {
+    const text = JSON.stringify(v); // once for both words (issue #24: ~500 version pairs in a validate)
+    refFreeCache.set(v, (r = !text.includes('"$ref"') && !text.includes('"$dynamicRef"')));
+  }
   return r;
 }
 
