@@ -15,11 +15,21 @@ const DEFAULT_BUDGET = process.versions.v8.startsWith("11.3.") ? 66 * 1024 : und
 const RAISED_BUDGET = 16 * 66 * 1024;
 let raised = false;
 
-/** Raises V8's interrupt budget for the rest of this process (a short command: validate). */
+/** Raises V8's interrupt budget for the rest of this process (a short command: validate), or until restoreTierUpBudget(). */
 export function raiseTierUpBudget(): void {
   if (DEFAULT_BUDGET === undefined || raised) return;
   v8.setFlagsFromString(`--interrupt-budget=${RAISED_BUDGET}`);
   raised = true;
+}
+
+/**
+ * V8's default budget back (analyze-deps before its scan: the flag is the process's, its worker threads read it too,
+ * and the scan is the long, hot part that wants TurboFan early).
+ */
+export function restoreTierUpBudget(): void {
+  if (!raised) return;
+  v8.setFlagsFromString(`--interrupt-budget=${DEFAULT_BUDGET}`);
+  raised = false;
 }
 
 /** `fn` run under V8's default budget (for compiling with a code cache made under the defaults). */

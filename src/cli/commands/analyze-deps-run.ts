@@ -1,7 +1,6 @@
 // msa analyze-deps: load system.yaml (if any), walk and scan the code, analyse, print.
 import fs from "node:fs";
 import path from "node:path";
-import v8 from "node:v8";
 import { analyze, DEFAULT_MAX_CHAIN, parseFailOn, type DiscoveredRef } from "../../core/deps/analyze.js";
 import { attributeFile } from "../../core/deps/attribute.js";
 import { declaredGraph, GATEWAY_NODE } from "../../core/deps/declared.js";
@@ -17,6 +16,7 @@ import { autodetectServices, GENERATED_EXCLUDES, harvestDeployment, isDeployOrTe
 import type { CliContext } from "../context.js";
 import type { ExitCode } from "../main.js";
 import { displayPath, locateSystemFile } from "../../io/locate.js";
+import { raiseTierUpBudget, restoreTierUpBudget } from "../../io/tiering.js";
 import { formatText } from "../report.js";
 import type { AnalyzeDepsOptions } from "./analyze-deps.js";
 
@@ -78,29 +78,6 @@ async function findConstants(files: readonly WalkedFile[], names: ReadonlySet<st
   return { byFile, global };
 }
 
-/** V8's interrupt budget (Node 20's V8 11.3: 66 kB of a function's bytecode run before TurboFan is asked to compile it); undefined elsewhere. */
-const DEFAULT_INTERRUPT_BUDGET = process.versions.v8.startsWith("11.3.") ? 66 * 1024 : undefined;
-let budgetRaised = false;
-
-/**
- * A 16× larger interrupt budget while this thread does one-off work and no scan runs: reading system.yaml and
- * building the model, reading the compose/k8s files, and the analysis and output after the scan. TurboFan compiled that code on another thread
- * and spent more CPU doing it than the optimized code saved (a 400-context system.yaml: ~90-100 ms of CPU for
- * the load, ~50 ms with the larger budget); a function that keeps running is still optimized, later. The flag is
- * the process's — the worker's isolate reads it too — so restoreInterruptBudget() comes before any scan. Only on
- * the V8 whose default is known (elsewhere nothing changes).
- */
-function raiseInterruptBudget(): void {
-  if (DEFAULT_INTERRUPT_BUDGET === undefined || budgetRaised) return;
-  v8.setFlagsFromString(`--interrupt-budget=${16 * DEFAULT_INTERRUPT_BUDGET}`);
-  budgetRaised = true;
-}
-function restoreInterruptBudget(): void {
-  if (!budgetRaised) return;
-  v8.setFlagsFromString(`--interrupt-budget=${DEFAULT_INTERRUPT_BUDGET}`);
-  budgetRaised = false;
-}
-
 /** The note for vendored folders left out: how many, the first few, and the flag that scans them. */
 function vendoredNote(vendored: readonly { path: string }[]): string {
   const shown = vendored.slice(0, 5).map((v) => v.path).join(", ");
@@ -112,7 +89,7 @@ export async function runAnalyzeDeps(paths: string[], opts: AnalyzeDepsOptions, 
   try {
     return await analyzeDeps(paths, opts, ctx, scan);
   } finally {
-    restoreInterruptBudget();
+    restoreTierUpBudget();
     await scan.pool?.close();
   }
 }
@@ -122,9 +99,9 @@ async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliCo
   const failOn = parseFailOn(opts.failOn);
   if (typeof failOn === "string") throw new UsageError(`--fail-on: unknown "${failOn}"; use errors, warnings, none, or undeclared, unused, cycle, chain, chatty, no-consumer`);
   const cwd = ctx.cwd;
-  raiseInterruptBudget();
+  raiseTierUpBudget();
   const { model, code } = await loadModel(cwd, opts.file, ctx);
-  restoreInterruptBudget(); // before the walk starts the worker
+  restoreTierUpBudget(); // before the walk starts the worker
   if (code !== undefined) return code;
 
   const base = model ? model.dir : cwd;
@@ -154,9 +131,9 @@ async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliCo
   const pool = files.length >= PARALLEL_MIN_FILES ? scan.pool : null;
   // Deploy and test folders: their variables' values are read (compose, k8s), their code is not credited to a service.
   // One-off work too (the compose/k8s files' YAML): the worker, when started, is waiting for its job.
-  raiseInterruptBudget();
+  raiseTierUpBudget();
   const deployment = harvestDeployment(walked);
-  restoreInterruptBudget();
+  restoreTierUpBudget();
 
   if (opts.dryRun) {
     const list = filesToScan(files).map((f) => displayPath(cwd, f.abs));
@@ -235,7 +212,7 @@ async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliCo
   for (const { file, matches } of results) if (ownerOf(file)) for (const m of matches) if (m.symbol && !ownConsts.get(file.abs)?.has(m.target)) symbols.add(m.target);
   const { byFile: constsByFile, global: constsGlobal } = await findConstants(files, symbols, pool);
   // The worker is idle from here on (both passes are done): the rest of the run is one-off work.
-  raiseInterruptBudget();
+  raiseTierUpBudget();
   const refs: DiscoveredRef[] = [];
   let unattributed = 0;
   const unresolved: string[] = [];
