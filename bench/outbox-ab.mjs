@@ -12,8 +12,30 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { NATS, OUTBOX_HANDLER, RABBIT, arg, envName, generate, median, outboxYaml, privateDatabase, progress, sharedModules, startService, until } from "./messaging.mjs";
+const USAGE = `usage: node bench/outbox-ab.mjs --broker nats|rabbitmq [--events 3000] [--rounds 5] [--relay-only] --configs JSON
+  --configs  a JSON array of configs, each {"label": "...", "msa"?: "/path/bin/msa.js", "env"?: {"K": "V"}}; ratios are
+             against the first (e.g. '[{"label":"before","msa":"/work/baseline-msa/bin/msa.js"},{"label":"now"}]')
+  env XB=n   overrides the relay's claim batch in each built app.js (an experiment knob)`;
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const N = Number(arg("--events", 3000)), ROUNDS = Number(arg("--rounds", 5)), broker = arg("--broker", "nats");
-const CONFIGS = JSON.parse(arg("--configs"));
+const CONFIGS = (() => {
+  const text = arg("--configs");
+  let configs;
+  try {
+    configs = text === undefined ? undefined : JSON.parse(text);
+  } catch (e) {
+    console.error(`outbox-ab: --configs is not JSON (${e.message})\n${USAGE}`);
+    process.exit(2);
+  }
+  if (!Array.isArray(configs) || !configs.length || !configs.every((c) => c && typeof c.label === "string")) {
+    console.error(`outbox-ab: --configs needs a JSON array of {"label", "msa"?, "env"?}\n${USAGE}`);
+    process.exit(2);
+  }
+  return configs;
+})();
 const RELAY_ONLY = process.argv.includes("--relay-only"); // no end-to-end rounds (e.g. for MSA_BENCH_PROFILE=DIR)
 const { shared, pg, nats, amqp } = sharedModules();
 const run = randomUUID().slice(0, 8);
