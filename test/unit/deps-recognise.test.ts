@@ -81,6 +81,16 @@ describe("recognisers: brokers", () => {
     const consts = constantsIn("export const ORDER_CREATED = 'order_created';\nenum E { InvoicePaid = 'invoice.paid' }\nlet x = 'y';", new Set(["ORDER_CREATED", "InvoicePaid"])).map((r) => `${r.name}=${r.value}`);
     expect(consts).toEqual(["ORDER_CREATED=order_created", "InvoicePaid=invoice.paid"]);
   });
+  it("a quoted key needs its quote on both sides: the end of a string before a ternary's colon is no definition", () => {
+    const names = new Set(["subject", "topic"]);
+    const pairs = (text: string): string[] => constantsIn(text, names).map((r) => `${r.name}=${r.value}`);
+    // a ternary's two strings (the generated NATS adapter's error text)
+    expect(pairs('new Error(`(${code === 503 ? "no stream takes the subject" : "JetStream"})`)')).toEqual([]);
+    expect(pairs("x ? 'a topic' : 'orders'")).toEqual([]);
+    // JSON, Python dicts and plain definitions still count
+    expect(pairs('{"subject": "orders.created", \'topic\': \'invoice.paid\'}')).toEqual(["subject=orders.created", "topic=invoice.paid"]);
+    expect(pairs("const subject = 'order.placed'; topic: \"billing.due\"")).toEqual(["subject=order.placed", "topic=billing.due"]);
+  });
 });
 
 describe("scanner: long lines", () => {

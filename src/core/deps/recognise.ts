@@ -237,8 +237,12 @@ function argsAt(text: string, open: number, max = 4): { args: Arg[]; keyed: Arg 
   }
 }
 
-/** Where a definition `NAME = "value"` / `NAME: 'value'` sits: the constant's name and its value. */
-const CONST_DEF = /(?<![\w$.])([A-Za-z_][\w]*)['"]?\s*(?::=|=|:|=>)\s*(['"])([A-Za-z][\w.:/*#>-]{0,100})\2/g;
+/**
+ * Where a definition `NAME = "value"` / `NAME: 'value'` / `"NAME": "value"` sits: the constant's name (2) and its
+ * value (4). A quoted name needs its quote on both sides: in `"… the subject" : "JetStream"` (a ternary's two
+ * strings) the end of a string is not a key.
+ */
+const CONST_DEF = /(?<![\w$.])(['"]?)([A-Za-z_][\w]*)\1\s*(?::=|=|:|=>)\s*(['"])([A-Za-z][\w.:/*#>-]{0,100})\3/g;
 
 /** Last letters of the call words the "(" pass looks for (Client, Stub, Api, Inject, call and the broker APIs). */
 const CALL_LAST_CHARS = new Set(["Client", "Stub", "Api", "FeignClient", "Inject", "call", ...Object.keys(BROKER_APIS)].map((w) => w.charCodeAt(w.length - 1)));
@@ -545,7 +549,7 @@ export function constantsIn(text: string, names: ReadonlySet<string>): { name: s
   const out: { name: string; value: string }[] = [];
   CONST_DEF.lastIndex = 0;
   for (let m = CONST_DEF.exec(text); m; m = CONST_DEF.exec(text)) {
-    if (names.has(m[1] as string)) out.push({ name: m[1] as string, value: m[3] as string });
+    if (names.has(m[2] as string)) out.push({ name: m[2] as string, value: m[4] as string });
   }
   return out;
 }
