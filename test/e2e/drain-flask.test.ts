@@ -11,7 +11,7 @@ import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findPython, generatePythonSystem, IN_CI, startGunicorn, type Gunicorn } from "./flask-support.js";
-import { POSTGRES_URL, RABBITMQ_URL, requireBroker, sharedRequire } from "./harness.js";
+import { POSTGRES_URL, RABBITMQ_URL, requireBroker, pgClient, type PgClient } from "./harness.js";
 import { rabbit } from "./fixtures/system.js";
 
 const MODULES = ["flask", "gunicorn", "pika", "psycopg2", "jsonschema"];
@@ -65,18 +65,6 @@ def on_entry_requested(event, ctx):
     ctx.log.info("handler finished", extra={"fields": {"eventId": event["eventId"]}})
 `;
 
-interface PgClient {
-  connect(): Promise<void>;
-  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
-  end(): Promise<void>;
-}
-type PgLib = { Client: new (o: { connectionString: string }) => PgClient };
-async function pgClient(url: string): Promise<PgClient> {
-  const pg = await sharedRequire<PgLib>("pg");
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  return c;
-}
 const dbUrl = (base: string, db: string): string => base.replace(/\/[^/]*$/, `/${db}`);
 
 const found = await findPython(MODULES);

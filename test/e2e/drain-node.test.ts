@@ -8,18 +8,7 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  buildSystemCached,
-  httpGet,
-  POSTGRES_URL,
-  RABBITMQ_URL,
-  requireBroker,
-  sharedRequire,
-  startService,
-  waitFor,
-  type BuiltSystem,
-  type ServiceProcess,
-} from "./harness.js";
+import { buildSystemCached, httpGet, POSTGRES_URL, RABBITMQ_URL, requireBroker, startService, waitFor, type BuiltSystem, type ServiceProcess, pgClient, type PgClient } from "./harness.js";
 import { rabbit } from "./fixtures/system.js";
 
 const SYSTEM = `drainnode${process.env.MSA_E2E_SUFFIX ?? ""}`;
@@ -71,18 +60,6 @@ export async function onEntryRequested(event: EntryRequestedEvent, ctx: Consumer
 `,
 };
 
-interface PgClient {
-  connect(): Promise<void>;
-  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
-  end(): Promise<void>;
-}
-type PgLib = { Client: new (o: { connectionString: string }) => PgClient };
-async function pgClient(url: string): Promise<PgClient> {
-  const pg = await sharedRequire<PgLib>("pg");
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  return c;
-}
 const dbUrl = (base: string, db: string): string => base.replace(/\/[^/]*$/, `/${db}`);
 
 const skip = (await requireBroker("rabbitmq")) ?? (await requireBroker("postgres"));

@@ -11,19 +11,7 @@ import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  buildSystemCached,
-  httpGet,
-  httpPost,
-  POSTGRES_URL,
-  RABBITMQ_URL,
-  requireBroker,
-  sharedRequire,
-  startService,
-  waitFor,
-  type BuiltSystem,
-  type ServiceProcess,
-} from "./harness.js";
+import { buildSystemCached, httpGet, httpPost, POSTGRES_URL, RABBITMQ_URL, requireBroker, startService, waitFor, type BuiltSystem, type ServiceProcess, pgClient, type PgClient } from "./harness.js";
 import { rabbit } from "./fixtures/system.js";
 
 const SYSTEM = `esbank${process.env.MSA_E2E_SUFFIX ?? ""}`;
@@ -155,19 +143,6 @@ export const monthly: Projection<MonthlyEvents> = {
 `,
 };
 
-interface PgClient {
-  connect(): Promise<void>;
-  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
-  end(): Promise<void>;
-}
-type PgLib = { Client: new (o: { connectionString: string }) => PgClient };
-
-async function pgClient(url: string): Promise<PgClient> {
-  const pg = await sharedRequire<PgLib>("pg");
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  return c;
-}
 const dbUrl = (db: string): string => POSTGRES_URL.replace(/\/[^/]*$/, `/${db}`);
 const run = promisify(execFile);
 

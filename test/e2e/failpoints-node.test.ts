@@ -7,18 +7,7 @@
 //   redelivers to the restarted consumer, whose inbox drops it: handled once, acked, nothing left in the queue.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  buildSystemCached,
-  httpPost,
-  POSTGRES_URL,
-  RABBITMQ_URL,
-  requireBroker,
-  sharedRequire,
-  startService,
-  waitFor,
-  type BuiltSystem,
-  type ServiceProcess,
-} from "./harness.js";
+import { buildSystemCached, httpPost, POSTGRES_URL, RABBITMQ_URL, requireBroker, startService, waitFor, type BuiltSystem, type ServiceProcess, pgClient, type PgClient } from "./harness.js";
 import { rabbit } from "./fixtures/system.js";
 
 const SYSTEM = `failpoints-node${process.env.MSA_E2E_SUFFIX ?? ""}`;
@@ -68,17 +57,6 @@ export async function onOrderPlaced(event: OrderPlacedEvent, ctx: ConsumerContex
 `,
 };
 
-interface PgClient {
-  connect(): Promise<void>;
-  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
-  end(): Promise<void>;
-}
-async function pgClient(url: string): Promise<PgClient> {
-  const pg = await sharedRequire<{ Client: new (o: { connectionString: string }) => PgClient }>("pg");
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  return c;
-}
 const dbUrl = (db: string): string => POSTGRES_URL.replace(/\/[^/]*$/, `/${db}`);
 
 const skip = (await requireBroker("rabbitmq")) ?? (await requireBroker("postgres"));

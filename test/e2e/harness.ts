@@ -532,6 +532,21 @@ export async function sharedRequire<T>(pkg: string): Promise<T> {
   return createRequire(path.join(SHARED_ROOT, "package.json"))(pkg) as T;
 }
 
+/** A node-postgres client, as the tests that read a service's database use it. */
+export interface PgClient {
+  connect(): Promise<void>;
+  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
+  end(): Promise<void>;
+}
+
+/** A connected node-postgres client (pg from the shared node_modules) on `url`. */
+export async function pgClient(url: string): Promise<PgClient> {
+  const pg = await sharedRequire<{ Client: new (o: { connectionString: string }) => PgClient }>("pg");
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  return c;
+}
+
 // ---------------------------------------------------------------- private PostgreSQL (fault tests)
 
 export interface PrivatePostgres {

@@ -11,23 +11,7 @@
 // Nothing here depends on the broker's retry topology: a database outage is held in the dispatcher.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  buildSystemCached,
-  httpPost,
-  POSTGRES_URL,
-  privatePostgresUnavailable,
-  RABBITMQ_URL,
-  requireBroker,
-  sharedRequire,
-  startPrivatePostgres,
-  startService,
-  tcpReachable,
-  waitFor,
-  IN_CI,
-  type BuiltSystem,
-  type PrivatePostgres,
-  type ServiceProcess,
-} from "./harness.js";
+import { buildSystemCached, httpPost, POSTGRES_URL, privatePostgresUnavailable, RABBITMQ_URL, requireBroker, sharedRequire, startPrivatePostgres, startService, tcpReachable, waitFor, IN_CI, type BuiltSystem, type PrivatePostgres, type ServiceProcess, pgClient, type PgClient } from "./harness.js";
 import { rabbit } from "./fixtures/system.js";
 
 const SYSTEM = `nodecore${process.env.MSA_E2E_SUFFIX ?? ""}`;
@@ -110,20 +94,6 @@ export async function onOrderPlaced(event: OrderPlacedEvent, ctx: ConsumerContex
 }
 `,
 };
-
-interface PgClient {
-  connect(): Promise<void>;
-  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
-  end(): Promise<void>;
-}
-type PgLib = { Client: new (o: { connectionString: string }) => PgClient };
-
-async function pgClient(url: string): Promise<PgClient> {
-  const pg = await sharedRequire<PgLib>("pg");
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  return c;
-}
 
 const dbUrl = (base: string, db: string): string => base.replace(/\/[^/]*$/, `/${db}`);
 

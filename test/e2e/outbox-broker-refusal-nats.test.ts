@@ -8,21 +8,7 @@
 // row is sent in the end and every event is in the stream once (the stream's duplicate window drops a re-publish).
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  buildSystemCached,
-  httpPost,
-  NATS_URL,
-  POSTGRES_URL,
-  privateNatsUnavailable,
-  requireBroker,
-  sharedRequire,
-  startNatsServer,
-  startService,
-  waitFor,
-  type BuiltSystem,
-  type NatsServer,
-  type ServiceProcess,
-} from "./harness.js";
+import { buildSystemCached, httpPost, NATS_URL, POSTGRES_URL, privateNatsUnavailable, requireBroker, sharedRequire, startNatsServer, startService, waitFor, type BuiltSystem, type NatsServer, type ServiceProcess, pgClient, type PgClient } from "./harness.js";
 import { toEnvName } from "../../src/core/names.js";
 
 const SYSTEM = `obxnats${process.env.MSA_E2E_SUFFIX ?? ""}`;
@@ -61,11 +47,6 @@ export async function postOrders(req: Request, res: Response, ctx: HandlerContex
 `,
 };
 
-interface PgClient {
-  connect(): Promise<void>;
-  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
-  end(): Promise<void>;
-}
 interface Jsm {
   streams: {
     delete(name: string): Promise<boolean>;
@@ -76,13 +57,6 @@ interface Jsm {
 interface NatsConn {
   jetstreamManager(): Promise<Jsm>;
   close(): Promise<void>;
-}
-
-async function pgClient(url: string): Promise<PgClient> {
-  const pg = await sharedRequire<{ Client: new (o: { connectionString: string }) => PgClient }>("pg");
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  return c;
 }
 
 const skip = await (async () => (await requireBroker("nats")) ?? (await requireBroker("postgres")))();

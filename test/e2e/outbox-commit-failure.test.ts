@@ -15,18 +15,7 @@
 // The NATS relay's refused publishes (no stream for the subject) are in outbox-broker-refusal-nats.test.ts.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  buildSystemCached,
-  httpPost,
-  POSTGRES_URL,
-  RABBITMQ_URL,
-  requireBroker,
-  sharedRequire,
-  startService,
-  waitFor,
-  type BuiltSystem,
-  type ServiceProcess,
-} from "./harness.js";
+import { buildSystemCached, httpPost, POSTGRES_URL, RABBITMQ_URL, requireBroker, startService, waitFor, type BuiltSystem, type ServiceProcess, pgClient, type PgClient } from "./harness.js";
 import { rabbit } from "./fixtures/system.js";
 import { msa } from "./dlq-support.js";
 
@@ -87,17 +76,6 @@ export async function onOrderPlaced(event: OrderPlacedEvent, ctx: ConsumerContex
 `,
 };
 
-interface PgClient {
-  connect(): Promise<void>;
-  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
-  end(): Promise<void>;
-}
-async function pgClient(url: string): Promise<PgClient> {
-  const pg = await sharedRequire<{ Client: new (o: { connectionString: string }) => PgClient }>("pg");
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  return c;
-}
 const dbUrl = (db: string): string => POSTGRES_URL.replace(/\/[^/]*$/, `/${db}`);
 
 /** Raises on an outbox row of an aggregate named refuse-*: at COMMIT, where the deferred INSERT runs. */

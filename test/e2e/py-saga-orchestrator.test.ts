@@ -16,7 +16,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildSystemCached, freePort, httpGet, httpPost, IN_CI, POSTGRES_URL, requireBroker, sharedRequire, startService, tcpReachable, waitFor, type ServiceProcess } from "./harness.js";
+import { buildSystemCached, freePort, httpGet, httpPost, IN_CI, POSTGRES_URL, requireBroker, startService, tcpReachable, waitFor, type ServiceProcess, pgClient, type PgClient } from "./harness.js";
 import { findPython, generatePythonSystem, startGunicorn, type Gunicorn } from "./flask-support.js";
 import { mysqlConnect, MYSQL_URL_BASE, nodeSagaStep } from "./saga-steps.js";
 
@@ -93,17 +93,6 @@ interface SagaState {
   steps: { action: string; status: string }[];
 }
 
-interface PgClient {
-  connect(): Promise<void>;
-  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
-  end(): Promise<void>;
-}
-async function pgClient(url: string): Promise<PgClient> {
-  const pg = await sharedRequire<{ Client: new (o: { connectionString: string }) => PgClient }>("pg");
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  return c;
-}
 const dbUrl = (db: string): string => POSTGRES_URL.replace(/\/[^/]*$/, `/${db}`);
 
 /** SIGKILL to the gunicorn master and its workers: a crash of the whole server. */
