@@ -13,6 +13,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildSystemCached, httpPost, POSTGRES_URL, privatePostgresUnavailable, RABBITMQ_URL, requireBroker, sharedRequire, startPrivatePostgres, startService, tcpReachable, waitFor, IN_CI, type BuiltSystem, type PrivatePostgres, type ServiceProcess, pgClient, type PgClient } from "./harness.js";
 import { rabbit } from "./fixtures/system.js";
+import { POST_ORDERS_IN_TRANSACTION } from "./fixtures/user-files.js";
 
 const SYSTEM = `nodecore${process.env.MSA_E2E_SUFFIX ?? ""}`;
 const RUN = randomUUID().slice(0, 8);
@@ -55,18 +56,7 @@ events:
 
 const userFiles: Record<string, string> = {
   // the order and its event in one transaction
-  "services/orders/src/handlers/postOrders.ts": `import type { Request, Response } from "express";
-import type { HandlerContext } from "../generated/routes.js";
-
-export async function postOrders(req: Request, res: Response, ctx: HandlerContext): Promise<void> {
-  const orderId = String((req.body as { orderId?: unknown }).orderId);
-  const event = await ctx.db.transaction(async (tx) => {
-    await tx.query("INSERT INTO orders (id) VALUES ($1)", [orderId]);
-    return tx.events.publishOrderPlaced({ orderId }, { aggregateId: orderId });
-  });
-  res.status(201).json({ eventId: event.eventId });
-}
-`,
+  "services/orders/src/handlers/postOrders.ts": POST_ORDERS_IN_TRANSACTION,
   // one row per run of the handler, in the consumer's transaction; slow enough that duplicates overlap
   "services/ledger/src/consumers/order.placed.ts": `import type { ConsumerContext, OrderPlacedEvent } from "../generated/events.js";
 

@@ -13,6 +13,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POSTGRES_URL, RABBITMQ_URL, requireBroker, waitFor } from "./harness.js";
+import { POST_ORDERS_IN_TRANSACTION_PY } from "./fixtures/user-files.js";
 import { rabbit } from "./fixtures/system.js";
 import { generatePythonSystem, startGunicorn, type Gunicorn } from "./flask-support.js";
 import { pg, pyRunId, pythonOrSkip, type Pg } from "./py-support.js";
@@ -52,18 +53,7 @@ events:
         orderId: { type: string }
 `;
 
-const ORDERS_HANDLERS = `from flask import jsonify, request
-
-from app.db import transaction
-
-
-def post_orders():
-    order_id = request.get_json(force=True)["orderId"]
-    with transaction() as tx:
-        tx.execute("INSERT INTO orders (id) VALUES (%s)", (order_id,))
-        envelope = tx.publish("order.placed", order_id, {"orderId": order_id})
-    return jsonify({"eventId": envelope["eventId"]}), 201
-`;
+const ORDERS_HANDLERS = POST_ORDERS_IN_TRANSACTION_PY;
 const BILLING_HANDLERS = `def on_order_placed(event, ctx):
     order_id = event["payload"]["orderId"]
     ctx.db.execute("INSERT INTO invoices (event_id, order_id) VALUES (%s, %s)", (event["eventId"], order_id))

@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildSystemCached, httpPost, POSTGRES_URL, RABBITMQ_URL, requireBroker, startService, waitFor, type BuiltSystem, type ServiceProcess, pgClient, type PgClient } from "./harness.js";
 import { rabbit } from "./fixtures/system.js";
 import { msa } from "./dlq-support.js";
+import { POST_ORDERS_IN_TRANSACTION } from "./fixtures/user-files.js";
 
 const SYSTEM = `obxfail${process.env.MSA_E2E_SUFFIX ?? ""}`;
 const RUN = randomUUID().slice(0, 8);
@@ -53,18 +54,7 @@ events:
 `;
 
 const userFiles: Record<string, string> = {
-  "services/orders/src/handlers/postOrders.ts": `import type { Request, Response } from "express";
-import type { HandlerContext } from "../generated/routes.js";
-
-export async function postOrders(req: Request, res: Response, ctx: HandlerContext): Promise<void> {
-  const orderId = String((req.body as { orderId?: unknown }).orderId);
-  const event = await ctx.db.transaction(async (tx) => {
-    await tx.query("INSERT INTO orders (id) VALUES ($1)", [orderId]);
-    return tx.events.publishOrderPlaced({ orderId }, { aggregateId: orderId });
-  });
-  res.status(201).json({ eventId: event.eventId });
-}
-`,
+  "services/orders/src/handlers/postOrders.ts": POST_ORDERS_IN_TRANSACTION,
   // writes its row and publishes, both in the inbox's transaction
   "services/billing/src/consumers/order.placed.ts": `import type { ConsumerContext, OrderPlacedEvent } from "../generated/events.js";
 
