@@ -159,8 +159,13 @@ function scanStride2(set: LiteralSet, bytes: Uint8Array, found: (id: number, sta
   }
   const { keys, entries } = set;
   const n = bytes.length;
+  if (n < 3) return false;
+  // The trigram's first byte is the last one of the trigram before: two loads a step, not three.
+  let first = bytes[0]!;
   for (let i = 2; i < n; i += 2) {
-    const slot = keys[tripleSlot((bytes[i - 2]! << 16) | (bytes[i - 1]! << 8) | bytes[i]!)]!;
+    const last = bytes[i]!;
+    const slot = keys[tripleSlot((first << 16) | (bytes[i - 1]! << 8) | last)]!;
+    first = last;
     if (slot !== 0 && compareAt(entries[slot - 1]!, bytes, i - 2, found)) return true;
   }
   return false;
