@@ -3,12 +3,13 @@
 // posts back what it found by each file's index: the references (a scan), or the constant definitions.
 import { parentPort } from "node:worker_threads";
 import type { MatcherSpec } from "../core/deps/scanner.js";
-import { constantsShared, scanShared } from "./scan.js";
+import { constantsShared, scanShared, splitPaths } from "./scan.js";
 
 interface Job {
   kind: "scan";
   spec: MatcherSpec;
-  abs: string[];
+  /** The files' paths, joined (joinPaths). */
+  abs: string;
   maxBytes: number;
   counter: SharedArrayBuffer;
 }
@@ -16,12 +17,13 @@ interface Job {
 interface ConstantsJob {
   kind: "constants";
   names: string[];
-  abs: string[];
+  /** The files' paths, joined (joinPaths). */
+  abs: string;
   maxBytes: number;
   counter: SharedArrayBuffer;
 }
 
 parentPort?.on("message", (job: Job | ConstantsJob) => {
-  if (job.kind === "constants") parentPort?.postMessage(constantsShared(job.abs, job.names, job.maxBytes, job.counter));
-  else parentPort?.postMessage(scanShared(job.abs, job.spec, job.maxBytes, job.counter));
+  if (job.kind === "constants") parentPort?.postMessage(constantsShared(splitPaths(job.abs), job.names, job.maxBytes, job.counter));
+  else parentPort?.postMessage(scanShared(splitPaths(job.abs), job.spec, job.maxBytes, job.counter));
 });

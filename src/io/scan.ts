@@ -463,7 +463,7 @@ export class ScanPool {
     const mine = (): Matcher => (matcher ??= createMatcher(spec));
     const [local, remote] = await this.shared(
       abs.length,
-      { kind: "scan", spec, abs, maxBytes },
+      { kind: "scan", spec, abs: joinPaths(abs), maxBytes },
       (counter) => scanTaken(abs, mine(), maxBytes, takeShared(new Int32Array(counter))),
       (skip) => scanTaken(abs, mine(), maxBytes, takeSkipping(skip)),
       meanwhile,
@@ -482,7 +482,7 @@ export class ScanPool {
     const taken: number[] = [];
     const [local, remote] = await this.shared(
       abs.length,
-      { kind: "constants", names, abs, maxBytes },
+      { kind: "constants", names, abs: joinPaths(abs), maxBytes },
       (counter) => {
         const shared = takeShared(new Int32Array(counter));
         return Object.assign(constantsTaken(abs, names, maxBytes, () => {
@@ -523,6 +523,14 @@ function scanWorkerFile(): string | null {
     return compiled;
   }
 }
+
+/**
+ * The paths of a job as one string, NUL between them (no path holds a NUL): the worker gets one string to copy
+ * instead of a structured clone of 20,000 (on this thread, before it can start its own share of the scan).
+ */
+export const joinPaths = (abs: readonly string[]): string => abs.join("\0");
+/** joinPaths' paths back as a list. */
+export const splitPaths = (joined: string): string[] => (joined ? joined.split("\0") : []);
 
 /** Every chunk in turn but those in `skip` (the worker died: the chunks this thread did not take). */
 function takeSkipping(skip: ReadonlySet<number>): Take {

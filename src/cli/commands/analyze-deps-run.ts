@@ -126,7 +126,14 @@ async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliCo
   });
   // Third-party folders left out: listed (json vendored[], a note), never silently.
   const vendored = vendoredDirs.map((v) => ({ path: displayPath(cwd, v.abs) || v.abs, reason: v.reason })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const files = opts.allFiles ? walked : walked.filter((f) => !isDeployOrTestDir(f.dir));
+  // A folder's files share its `dir` string: each folder is judged once, not each of its files.
+  const deployOrTest = new Map<string, boolean>();
+  const inDeployOrTest = (dir: string): boolean => {
+    let known = deployOrTest.get(dir);
+    if (known === undefined) deployOrTest.set(dir, (known = isDeployOrTestDir(dir)));
+    return known;
+  };
+  const files = opts.allFiles ? walked : walked.filter((f) => !inDeployOrTest(f.dir));
   // Fewer files than the walk found (deploy and test folders left out): this thread alone when too few.
   const pool = files.length >= PARALLEL_MIN_FILES ? scan.pool : null;
   // Deploy and test folders: their variables' values are read (compose, k8s), their code is not credited to a service.
@@ -146,9 +153,18 @@ async function analyzeDeps(paths: string[], opts: AnalyzeDepsOptions, ctx: CliCo
   // from compose/package workspaces, else the folder that holds a file. Cached per directory.
   const contexts = new Set(model?.contexts.map((c) => c.name) ?? []);
   const sources = model ? model.contexts.map((c) => ({ name: c.name, globs: c.codeSource })) : null;
-  const walkedDirs = new Set<string>();
-  for (const f of walked) for (let d = path.dirname(f.abs); d.length >= f.root.length && !walkedDirs.has(d); d = path.dirname(d)) walkedDirs.add(d);
-  const folders = model ? null : opts.services.length ? serviceFolders(cwd, opts.services) : autodetectServices(roots, deployment, walkedDirs);
+  // Every folder the walk went through: only autodetection reads them (no system.yaml, no --services).
+  const walkedDirs = (): Set<string> => {
+    const dirs = new Set<string>();
+    let last: WalkedFile | undefined;
+    for (const f of walked) {
+      if (last && f.dir === last.dir && f.root === last.root) continue; // the same folder as the file before
+      last = f;
+      for (let d = path.dirname(f.abs); d.length >= f.root.length && !dirs.has(d); d = path.dirname(d)) dirs.add(d);
+    }
+    return dirs;
+  };
+  const folders = model ? null : opts.services.length ? serviceFolders(cwd, opts.services) : autodetectServices(roots, deployment, walkedDirs());
   const folderSources = folders && folders.size ? [...folders].map(([name, abs]) => ({ name, globs: [abs] })) : null;
   const rootSegs = new Map(roots.map((r) => {
     const shown = displayPath(cwd, r);
