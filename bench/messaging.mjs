@@ -60,6 +60,8 @@ export function generate(shared, dirName, yaml, services, files = {}, msa = MSA)
 export function startService(svc, env) {
   // MSA_BENCH_PROFILE=DIR: the service runs under node --cpu-prof (summarise with bench/profile.mjs --summarise)
   const prof = process.env.MSA_BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.MSA_BENCH_PROFILE] : [];
+  // MSA_BENCH_NODE_ARGS="--perf-basic-prof": node options for the service (e.g. for perf record -p PID)
+  if (process.env.MSA_BENCH_NODE_ARGS) prof.push(...process.env.MSA_BENCH_NODE_ARGS.split(" ").filter(Boolean));
   const child = spawn(process.execPath, [...prof, "dist/main.js"], { cwd: svc, env: { PATH: process.env.PATH, PORT: "0", LOG_LEVEL: "info", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   const counts = new Map();
   let port;

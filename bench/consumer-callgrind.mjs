@@ -1,0 +1,158 @@
+// Instructions per consumed event of the generated node-express consumer (RabbitMQ or NATS, inbox on PostgreSQL, the
+// bench's no-op handler), counted by valgrind's callgrind in the service process (user space only: the kernel's work
+// for its socket writes is not in it): W events to warm it up, counters zeroed (callgrind_control -z), N events,
+// counters dumped. Several msa builds in one run, each its own system, database and queue, in rotated order per round:
+// small deltas that CPU time at this noise cannot show (bench/consumer.mjs measures events/s and CPU against the floor).
+// usage: node bench/consumer-callgrind.mjs --msa A/bin/msa.js,B/bin/msa.js [--broker rabbitmq|nats] [--events N] [--warm W] [--rounds R]
+import { execFileSync, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { NATS, RABBIT, arg, envName, generate, privateDatabase, sharedModules, sleep, until } from "./messaging.mjs";
+
+const MSAS = String(arg("--msa")).split(",").map((m) => path.resolve(m));
+const BROKER = String(arg("--broker", "rabbitmq"));
+const N = Number(arg("--events", 1000));
+const WARM = Number(arg("--warm", 1500));
+const ROUNDS = Number(arg("--rounds", 1));
+const { shared, amqp, pg, nats } = sharedModules();
+const run = randomUUID().slice(0, 6);
+const OUT = fs.mkdtempSync("/tmp/msa-callgrind-");
+
+const yaml = (system) => `version: 1
+name: ${system}
+broker: { kind: ${BROKER} }
+contexts:
+  orders:
+    port: 3000
+    publishes: [order.placed]
+  ledger:
+    runtime: node-express
+    port: 3001
+    database: postgres
+    consumes: [order.placed]
+events:
+  order.placed:
+    schema:
+      type: object
+      required: [orderId]
+      properties:
+        orderId: { type: string }
+`;
+const NOOP = `import type { ConsumerContext, OrderPlacedEvent } from "../generated/events.js";\n\nexport async function onOrderPlaced(_event: OrderPlacedEvent, _ctx: ConsumerContext): Promise<void> {}\n`;
+const body = (i) =>
+  Buffer.from(JSON.stringify({ eventId: randomUUID(), eventType: "order.placed", aggregateId: `o-${i}`, timestamp: new Date().toISOString(), version: 1, payload: { orderId: `o-${i}` } }));
+
+async function publisher(system) {
+  if (BROKER === "rabbitmq") {
+    const conn = await amqp.connect(RABBIT);
+    const ch = await conn.createConfirmChannel();
+    await ch.assertExchange(`${system}.events`, "topic", { durable: true });
+    return {
+      async attached() {
+        const probe = await conn.createChannel();
+        probe.on("error", () => undefined);
+        const q = await probe.checkQueue(`${system}.ledger`).catch(() => null);
+        if (q) await probe.close().catch(() => undefined);
+        return Boolean(q && q.consumerCount > 0);
+      },
+      async fill(n) {
+        for (let i = 0; i < n; i++) ch.publish(`${system}.events`, "order.placed", body(i), { persistent: true, contentType: "application/json" });
+        await ch.waitForConfirms();
+      },
+      async close() {
+        await ch.deleteQueue(`${system}.ledger`).catch(() => undefined);
+        await conn.close().catch(() => undefined);
+      },
+    };
+  }
+  const nc = await nats.connect({ servers: NATS.replace(/^nats:\/\//, "") });
+  const js = nc.jetstream();
+  const jsm = await nc.jetstreamManager();
+  return {
+    async attached() {
+      const info = await jsm.consumers.info(`${envName(system)}_EVENTS`, "ledger").catch(() => null);
+      return Boolean(info && info.num_waiting > 0);
+    },
+    async fill(n) {
+      const acks = [];
+      for (let i = 0; i < n; i++) acks.push(js.publish(`${system}.events.order.placed`, body(i)));
+      await Promise.all(acks);
+    },
+    async close() {
+      for (const s of [`${envName(system)}_EVENTS`, `${envName(system)}_DLQ`]) await jsm.streams.delete(s).catch(() => undefined);
+      await nc.drain();
+    },
+  };
+}
+
+async function measure(msa, i, round) {
+  const system = `cgcons${i}-${BROKER}-${run}`;
+  const dir = generate(shared, `callgrind${i}-${BROKER}-${run}`, yaml(system), ["ledger"], { "services/ledger/src/consumers/order.placed.ts": NOOP }, msa);
+  const svc = path.join(dir, "services/ledger");
+  const db = await privateDatabase(pg, `msa_bench_cg${i}_${BROKER}_${run}`);
+  const out = path.join(OUT, `${i}-${round}.out`);
+  const child = spawn("valgrind", ["--tool=callgrind", `--callgrind-out-file=${out}`, process.execPath, "dist/main.js"], {
+    cwd: svc,
+    env: { PATH: process.env.PATH, PORT: "0", LOG_LEVEL: "info", BROKER_URL: BROKER === "rabbitmq" ? RABBIT : NATS, DATABASE_URL: db.url },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let processed = 0;
+  let listening = false;
+  let buf = "";
+  child.stdout.setEncoding("utf8").on("data", (d) => {
+    buf += d;
+    let j;
+    while ((j = buf.indexOf("\n")) >= 0) {
+      const line = buf.slice(0, j);
+      buf = buf.slice(j + 1);
+      if (line.includes('"msg":"event processed"')) processed++;
+      else if (line.includes('"msg":"listening"')) listening = true;
+    }
+  });
+  child.stderr.resume();
+  await until(() => listening, () => "listening", system, 300_000);
+  const pub = await publisher(system);
+  for (let t = 0; !(await pub.attached()); t++) {
+    if (t > 600) throw new Error(`${system}: the consumer did not attach`);
+    await sleep(500);
+  }
+  await pub.fill(WARM);
+  await until(() => processed >= WARM, () => `${processed}/${WARM} warm`, system, 300_000);
+  await sleep(500);
+  execFileSync("callgrind_control", ["-z", String(child.pid)], { stdio: "ignore" });
+  await pub.fill(N);
+  await until(() => processed >= WARM + N, () => `${processed - WARM}/${N}`, system, 600_000);
+  execFileSync("callgrind_control", ["-d", String(child.pid)], { stdio: "ignore" });
+  await sleep(500);
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await exited;
+  await pub.close();
+  await db.drop();
+  // the dump made by -d: <out>.<n>; its totals line
+  const dumps = fs.readdirSync(OUT).filter((f) => f.startsWith(`${i}-${round}.out.`)).sort();
+  const file = path.join(OUT, dumps[0]);
+  const ir = Number(/^(?:summary|totals): (\d+)/m.exec(fs.readFileSync(file, "utf8"))?.[1]);
+  // the main thread alone (the event loop: node::Start inclusive), without V8's background compiler and GC threads
+  const annotated = execFileSync("callgrind_annotate", ["--inclusive=yes", "--threshold=100", file], { encoding: "utf8", maxBuffer: 1 << 28 });
+  const main = Number((/^\s*([\d,]+) \([^)]*\)\s+\?\?\?:node::Start\(int, char\*\*\)/m.exec(annotated)?.[1] ?? "NaN").replace(/,/g, ""));
+  return { total: ir / N, main: main / N };
+}
+
+const results = MSAS.map(() => []);
+for (let r = 0; r < ROUNDS; r++) {
+  for (let k = 0; k < MSAS.length; k++) {
+    const i = (k + r) % MSAS.length;
+    const perEvent = await measure(MSAS[i], i, r);
+    results[i].push(perEvent);
+    process.stderr.write(`round ${r + 1}: ${MSAS[i]}: ${Math.round(perEvent.main)} instructions per event on the main thread, ${Math.round(perEvent.total)} in all threads\n`);
+  }
+}
+const low = (xs, k) => Math.min(...xs.map((x) => x[k]));
+for (let i = 0; i < MSAS.length; i++) {
+  console.log(`${MSAS[i]}: main thread ${results[i].map((x) => Math.round(x.main)).join(", ")}; all threads ${results[i].map((x) => Math.round(x.total)).join(", ")} instructions per event (callgrind, ${BROKER}, ${N} events after ${WARM})`);
+}
+for (let i = 1; i < MSAS.length; i++) {
+  console.log(`${MSAS[i]} / ${MSAS[0]}: main thread ${(low(results[i], "main") / low(results[0], "main")).toFixed(3)}, all threads ${(low(results[i], "total") / low(results[0], "total")).toFixed(3)} (lowest of each)`);
+}
