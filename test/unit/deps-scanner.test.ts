@@ -141,10 +141,9 @@ describe("the pre-check's one-pass literal search (literals.ts)", () => {
     ["several sharing a key pair", ["://", "_UR", "_URL", "send", "Send", "ublish", "ubscribe", "order.created", "order.cancelled", "ab", "aab", "queue_bind"]],
     ["other short ones", ["://", "_UR", "ab", "ba", "aab", "Api", "_URL", "send", "ublish", "order.created"]],
     ["none shorter than three bytes (keyed by three)", ["://", "_UR", "aab", "Api", "_URL", "send", "Send", "ublish", "ubscribe", "order.created", "order.cancelled", "queue_bind", "rde", "der"]],
-    // Stride 2 (each literal keyed by two adjacent trigrams, every second position looked up): literals whose
-    // trigrams repeat or overlap each other, at every offset and parity, and the few three-byte ones apart.
-    ["four bytes or more but a few (stride 2)", ["://", "Api", "_URL", "send", "Send", "ublish", "ubscribe", "order.created", "order.cancelled", "queue_bind", "aaaa", "abab", "ababab", "baba", "Queue", "QueueBind"]],
-    ["four bytes or more (stride 2, nothing apart)", ["_URL", "_URI", "aaaa", "aaaaa", "abab", "bab_", "send", "Send", "nd.s", "order.created"]],
+    // Literals whose trigrams repeat or overlap each other, at every offset, and three-byte ones among them.
+    ["repeated and overlapping trigrams, a few three-byte literals", ["://", "Api", "_URL", "send", "Send", "ublish", "ubscribe", "order.created", "order.cancelled", "queue_bind", "aaaa", "abab", "ababab", "baba", "Queue", "QueueBind"]],
+    ["repeated and overlapping trigrams, four bytes or more", ["_URL", "_URI", "aaaa", "aaaaa", "abab", "bab_", "send", "Send", "nd.s", "order.created"]],
   ])("finds every occurrence Buffer#indexOf finds, for literals sharing pairs, prefixes and suffixes: %s", (_, literals) => {
     const set = literalSet(literals);
     const r = rng(7);
@@ -162,13 +161,6 @@ describe("the pre-check's one-pass literal search (literals.ts)", () => {
       scanLiterals(set, bytes, (id, start) => void found.push(`${start}:${id}`) as unknown as boolean);
       expect(found.sort(), JSON.stringify(text)).toEqual(expected.sort());
     }
-  });
-
-  it("scans with stride 2 only when every literal but a few three-byte ones has four bytes or more", () => {
-    expect(literalSet(["://", "Api", "_URL", "order.created"]).stride).toBe(2);
-    expect(literalSet(["_URL", "send"]).stride).toBe(2);
-    expect(literalSet(["://", "Api", "abc", "bcd", "cde", "_URL"]).stride).toBe(1);
-    expect(literalSet(["ab", "_URL"]).stride).toBe(1);
   });
 
   it("a literal too short to key (one byte, or none) makes every text a candidate", () => {

@@ -4,9 +4,7 @@
 // regular-expression alternation of the literals is no faster (V8's engine tries the alternatives at each
 // position). Here each literal is keyed by the rarest pair of adjacent bytes it contains; the scan reads
 // each byte once, looks the pair ending there up in a 64 Ki table, and compares whole literals only where
-// a key pair occurs. Rare pairs make that seldom, so the cost is close to one read of the bytes. When every
-// literal but a few three-byte ones has four bytes or more, each is keyed by two adjacent trigrams and only every
-// second position is looked up (half the table lookups; the three-byte ones are searched for natively).
+// a key pair occurs. Rare pairs make that seldom, so the cost is close to one read of the bytes.
 
 /** How common a byte is in source text (higher = more common): a rough order, only used to pick key pairs. */
 function commonness(c: number): number {
@@ -27,24 +25,11 @@ export interface LiteralSet {
    * bytes long, else 2 (the pair itself).
    */
   width: 2 | 3;
-  /**
-   * 2: only every second position of a text is looked up (stride2 below); 1: every position. Half the lookups
-   * of a scan whose literals are all at least four bytes long, but for a few of three (searched for apart).
-   */
-  stride: 1 | 2;
   /** Key → 1 + its index in `entries`, 0 if no literal is keyed by it. */
   keys: Uint16Array;
   /** The literals keyed by one key, each with the offset of its key's first byte. */
   entries: { bytes: Uint8Array; offset: number; id: number }[][];
-  /** With stride 2: the three-byte literals (one trigram, no pair of them to key by), searched for with Buffer#indexOf. */
-  short: { bytes: Buffer; id: number }[];
 }
-
-/**
- * Up to this many three-byte literals ("://", "Api") a set of otherwise longer ones is scanned with stride 2,
- * each of them searched for natively (memchr-like, several times faster than the table's pass).
- */
-const MAX_SHORT = 4;
 
 /**
  * The slot of three bytes (b0 << 16 | b1 << 8 | b2) in the 64 Ki table: a multiplicative hash. Two
@@ -63,63 +48,33 @@ export function literalSet(literals: readonly string[]): LiteralSet {
   // Pairs are too common to key short words by (the pair "se" of "send" is in "response", "else"…: on
   // source text a pair key was hit every ~40 bytes); three bytes are keyed when every literal has them.
   const width = literals.every((l) => l.length !== 2) ? 3 : 2;
-  // Stride 2: every literal of four bytes or more has two adjacent trigrams and is keyed by both (offsets k and
-  // k + 1); an occurrence ends one of them at an even position, so looking up only those finds it, once.
-  const stride = width === 3 && literals.filter((l) => l.length === 3).length <= MAX_SHORT ? 2 : 1;
-  const short: LiteralSet["short"] = [];
-  const add = (key: number, entry: LiteralSet["entries"][number][number]): void => {
-    if (keys[key]) entries[keys[key]! - 1]!.push(entry);
-    else keys[key] = entries.push([entry]);
-  };
-  const triple = (bytes: Uint8Array, k: number): number => tripleSlot((bytes[k]! << 16) | (bytes[k + 1]! << 8) | bytes[k + 2]!);
-  const score = (bytes: Uint8Array, k: number): number => {
-    let sc = commonness(bytes[k]!) * commonness(bytes[k + 1]!);
-    if (width === 3) sc *= commonness(bytes[k + 2]!);
-    return sc;
-  };
   literals.forEach((lit, id) => {
     if (lit.length < 2) {
       matchesAll = true;
       return;
     }
     const bytes = Uint8Array.from(Buffer.from(lit, "latin1"));
-    if (stride === 2) {
-      if (bytes.length === 3) {
-        short.push({ bytes: Buffer.from(bytes), id });
-        return;
-      }
-      // The adjacent pair of trigrams rarest together.
-      let best = 0;
-      let bestScore = Infinity;
-      for (let k = 0; k + 4 <= bytes.length; k++) {
-        const sc = score(bytes, k) + score(bytes, k + 1);
-        if (sc < bestScore) {
-          bestScore = sc;
-          best = k;
-        }
-      }
-      add(triple(bytes, best), { bytes, offset: best, id });
-      add(triple(bytes, best + 1), { bytes, offset: best + 1, id });
-      return;
-    }
     let best = 0;
     let bestScore = Infinity;
     for (let k = 0; k + width <= bytes.length; k++) {
-      const sc = score(bytes, k);
-      if (sc < bestScore) {
-        bestScore = sc;
+      let score = commonness(bytes[k]!) * commonness(bytes[k + 1]!);
+      if (width === 3) score *= commonness(bytes[k + 2]!);
+      if (score < bestScore) {
+        bestScore = score;
         best = k;
       }
     }
-    add(width === 3 ? triple(bytes, best) : (bytes[best]! << 8) | bytes[best + 1]!, { bytes, offset: best, id });
+    const key = width === 3 ? tripleSlot((bytes[best]! << 16) | (bytes[best + 1]! << 8) | bytes[best + 2]!) : (bytes[best]! << 8) | bytes[best + 1]!;
+    const entry = { bytes, offset: best, id };
+    if (keys[key]) entries[keys[key]! - 1]!.push(entry);
+    else keys[key] = entries.push([entry]);
   });
-  return { matchesAll, width, stride, keys, entries, short };
+  return { matchesAll, width, keys, entries };
 }
 
 /**
- * Calls `found(id, start)` for each occurrence of a literal, in order of its key's position (with stride 2:
- * the three-byte literals' first, see scanStride2), until it returns true (then returns true). Each byte is
- * read once; occurrences are compared in full.
+ * Calls `found(id, start)` for each occurrence of a literal, in order of its key's position, until it
+ * returns true (then returns true). Each byte is read once; occurrences are compared in full.
  */
 export function scanLiterals(set: LiteralSet, bytes: Uint8Array, found: (id: number, start: number) => boolean): boolean {
   const { keys, entries } = set;
@@ -134,38 +89,11 @@ export function scanLiterals(set: LiteralSet, bytes: Uint8Array, found: (id: num
     }
     return false;
   }
-  if (set.stride === 2) return scanStride2(set, bytes, found);
   if (n < 3) return false;
   let triple = (bytes[0]! << 8) | bytes[1]!;
   for (let i = 2; i < n; i++) {
     triple = ((triple << 8) | bytes[i]!) & 0xffffff;
     const slot = keys[tripleSlot(triple)]!;
-    if (slot !== 0 && compareAt(entries[slot - 1]!, bytes, i - 2, found)) return true;
-  }
-  return false;
-}
-
-/**
- * scanLiterals for a stride-2 set: the three-byte literals by a native search each, then the table looked up at
- * every second position (the trigram ending there), each literal's two keys making up for the positions skipped.
- * Occurrences are reported in that order (not by position).
- */
-function scanStride2(set: LiteralSet, bytes: Uint8Array, found: (id: number, start: number) => boolean): boolean {
-  if (set.short.length) {
-    const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (const s of set.short) {
-      for (let at = buf.indexOf(s.bytes); at !== -1; at = buf.indexOf(s.bytes, at + 1)) if (found(s.id, at)) return true;
-    }
-  }
-  const { keys, entries } = set;
-  const n = bytes.length;
-  if (n < 3) return false;
-  // The trigram's first byte is the last one of the trigram before: two loads a step, not three.
-  let first = bytes[0]!;
-  for (let i = 2; i < n; i += 2) {
-    const last = bytes[i]!;
-    const slot = keys[tripleSlot((first << 16) | (bytes[i - 1]! << 8) | last)]!;
-    first = last;
     if (slot !== 0 && compareAt(entries[slot - 1]!, bytes, i - 2, found)) return true;
   }
   return false;
