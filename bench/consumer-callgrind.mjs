@@ -8,7 +8,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { NATS, RABBIT, arg, envName, generate, privateDatabase, sharedModules, sleep, until } from "./messaging.mjs";
+import { NATS, NOOP_CONSUMER_NODE, RABBIT, arg, consumerYaml, eventBody, envName, generate, privateDatabase, sharedModules, sleep, until } from "./messaging.mjs";
 
 const MSAS = String(arg("--msa")).split(",").map((m) => path.resolve(m));
 const BROKER = String(arg("--broker", "rabbitmq"));
@@ -19,29 +19,6 @@ const { shared, amqp, pg, nats } = sharedModules();
 const run = randomUUID().slice(0, 6);
 const OUT = fs.mkdtempSync("/tmp/msa-callgrind-");
 
-const yaml = (system) => `version: 1
-name: ${system}
-broker: { kind: ${BROKER} }
-contexts:
-  orders:
-    port: 3000
-    publishes: [order.placed]
-  ledger:
-    runtime: node-express
-    port: 3001
-    database: postgres
-    consumes: [order.placed]
-events:
-  order.placed:
-    schema:
-      type: object
-      required: [orderId]
-      properties:
-        orderId: { type: string }
-`;
-const NOOP = `import type { ConsumerContext, OrderPlacedEvent } from "../generated/events.js";\n\nexport async function onOrderPlaced(_event: OrderPlacedEvent, _ctx: ConsumerContext): Promise<void> {}\n`;
-const body = (i) =>
-  Buffer.from(JSON.stringify({ eventId: randomUUID(), eventType: "order.placed", aggregateId: `o-${i}`, timestamp: new Date().toISOString(), version: 1, payload: { orderId: `o-${i}` } }));
 
 async function publisher(system) {
   if (BROKER === "rabbitmq") {
@@ -57,7 +34,7 @@ async function publisher(system) {
         return Boolean(q && q.consumerCount > 0);
       },
       async fill(n) {
-        for (let i = 0; i < n; i++) ch.publish(`${system}.events`, "order.placed", body(i), { persistent: true, contentType: "application/json" });
+        for (let i = 0; i < n; i++) ch.publish(`${system}.events`, "order.placed", eventBody(i), { persistent: true, contentType: "application/json" });
         await ch.waitForConfirms();
       },
       async close() {
@@ -76,7 +53,7 @@ async function publisher(system) {
     },
     async fill(n) {
       const acks = [];
-      for (let i = 0; i < n; i++) acks.push(js.publish(`${system}.events.order.placed`, body(i)));
+      for (let i = 0; i < n; i++) acks.push(js.publish(`${system}.events.order.placed`, eventBody(i)));
       await Promise.all(acks);
     },
     async close() {
@@ -88,7 +65,7 @@ async function publisher(system) {
 
 async function measure(msa, i, round) {
   const system = `cgcons${i}-${BROKER}-${run}`;
-  const dir = generate(shared, `callgrind${i}-${BROKER}-${run}`, yaml(system), ["ledger"], { "services/ledger/src/consumers/order.placed.ts": NOOP }, msa);
+  const dir = generate(shared, `callgrind${i}-${BROKER}-${run}`, consumerYaml(system, BROKER), ["ledger"], { "services/ledger/src/consumers/order.placed.ts": NOOP_CONSUMER_NODE }, msa);
   const svc = path.join(dir, "services/ledger");
   const db = await privateDatabase(pg, `msa_bench_cg${i}_${BROKER}_${run}`);
   const out = path.join(OUT, `${i}-${round}.out`);

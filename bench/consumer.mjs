@@ -29,7 +29,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "./lib.mjs";
-import { NATS, RABBIT, arg, envName, figure, generate, median, privateDatabase, progress, sharedModules, sleep, startService, until } from "./messaging.mjs";
+import { NATS, NOOP_CONSUMER_NODE, RABBIT, arg, consumerYaml, eventBody, envName, figure, generate, median, privateDatabase, progress, sharedModules, sleep, startService, until } from "./messaging.mjs";
 
 const N = Number(arg("--events", 3000));
 const ROUNDS = Number(arg("--rounds", 3));
@@ -57,29 +57,7 @@ const TICK_MS = 1000 / 100; // USER_HZ
 const { shared, amqp, pg, nats, Ajv } = sharedModules();
 const run = randomUUID().slice(0, 8);
 
-const yaml = (system, broker, runtime = "node-express") => `version: 1
-name: ${system}
-broker: { kind: ${broker} }
-contexts:
-  orders:
-    port: 3000
-    publishes: [order.placed]
-  ledger:
-    runtime: ${runtime}
-    port: 3001
-    database: postgres
-    consumes: [order.placed]
-events:
-  order.placed:
-    schema:
-      type: object
-      required: [orderId]
-      properties:
-        orderId: { type: string }
-`;
 
-const body = (i) =>
-  Buffer.from(JSON.stringify({ eventId: randomUUID(), eventType: "order.placed", aggregateId: `o-${i}`, timestamp: new Date().toISOString(), version: 1, payload: { orderId: `o-${i}` } }));
 
 /** The floor's schema check: the envelope's required fields and the payload's schema, one ajv validator. */
 function floorCheck() {
@@ -101,7 +79,7 @@ async function rabbitmq(system) {
   const queue = `${system}.ledger`;
   return {
     async fill(n = N) {
-      for (let i = 0; i < n; i++) ch.publish(`${system}.events`, "order.placed", body(i), { persistent: true, contentType: "application/json" });
+      for (let i = 0; i < n; i++) ch.publish(`${system}.events`, "order.placed", eventBody(i), { persistent: true, contentType: "application/json" });
       await ch.waitForConfirms();
     },
     async purge() {
@@ -158,7 +136,7 @@ async function natsBroker(system) {
     async fill(n = N) {
       const inFlight = new Set();
       for (let i = 0; i < n; i++) {
-        const p = js.publish(subject, body(i)).finally(() => inFlight.delete(p));
+        const p = js.publish(subject, eventBody(i)).finally(() => inFlight.delete(p));
         inFlight.add(p);
         if (inFlight.size >= 256) await Promise.race(inFlight);
       }
@@ -244,14 +222,13 @@ function pythonMissing() {
 }
 
 // the handler is a no-op (the generated stub logs a line of its own: user code, not the runtime measured here)
-const NOOP_NODE = `import type { ConsumerContext, OrderPlacedEvent } from "../generated/events.js";\n\nexport async function onOrderPlaced(_event: OrderPlacedEvent, _ctx: ConsumerContext): Promise<void> {}\n`;
 const NOOP_PYTHON = "def on_order_placed(event, ctx):\n    pass\n";
 
 /** A generated node-express consumer of a system of its own (`tag`: "" for this msa, "b" for --before-msa). */
 async function nodeService(broker, tag, msa) {
   const system = `benchcons${tag}-${broker}-${run}`;
   progress(broker, `generating and building ${system}${msa === undefined ? "" : ` with ${msa}`}`);
-  const dir = generate(shared, `consumer${tag}-${broker}-${run}`, yaml(system, broker), ["ledger"], { "services/ledger/src/consumers/order.placed.ts": NOOP_NODE }, msa);
+  const dir = generate(shared, `consumer${tag}-${broker}-${run}`, consumerYaml(system, broker), ["ledger"], { "services/ledger/src/consumers/order.placed.ts": NOOP_CONSUMER_NODE }, msa);
   const svc = path.join(dir, "services/ledger");
   const db = await privateDatabase(pg, `msa_bench_cons${tag}_${broker}_${run}`);
   const b = broker === "rabbitmq" ? await rabbitmq(system) : await natsBroker(system);
@@ -299,7 +276,7 @@ async function nodeService(broker, tag, msa) {
 async function pythonService(broker, tag, msa) {
   const system = `benchconspy${tag}-${broker}-${run}`;
   progress(broker, `generating ${system}${msa === undefined ? "" : ` with ${msa}`}`);
-  const dir = generate(shared, `consumer-py${tag}-${broker}-${run}`, yaml(system, broker, "python-flask"), [], { "services/ledger/app/event_handlers.py": NOOP_PYTHON }, msa);
+  const dir = generate(shared, `consumer-py${tag}-${broker}-${run}`, consumerYaml(system, broker, "python-flask"), [], { "services/ledger/app/event_handlers.py": NOOP_PYTHON }, msa);
   const svc = path.join(dir, "services/ledger");
   const db = await privateDatabase(pg, `msa_bench_conspy${tag}_${broker}_${run}`);
   const b = broker === "rabbitmq" ? await rabbitmq(system) : await natsBroker(system);

@@ -2,6 +2,7 @@
 // node-express service, its process (counting log lines), a private database on the shared PostgreSQL, the brokers'
 // clients. Progress goes to stderr, figures to stdout (bench/run.mjs collects them).
 import { execFileSync, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
@@ -196,3 +197,32 @@ export async function postBenchPublish(req: Request, res: Response, ctx: Handler
   res.status(202).json({ committed: count });
 }
 `;
+
+/** The consumer benches' system: orders publishes order.placed, ledger (PostgreSQL inbox) consumes it. */
+export const consumerYaml = (system, broker, runtime = "node-express") => `version: 1
+name: ${system}
+broker: { kind: ${broker} }
+contexts:
+  orders:
+    port: 3000
+    publishes: [order.placed]
+  ledger:
+    runtime: ${runtime}
+    port: 3001
+    database: postgres
+    consumes: [order.placed]
+events:
+  order.placed:
+    schema:
+      type: object
+      required: [orderId]
+      properties:
+        orderId: { type: string }
+`;
+
+/** Event i of a bench run, as the broker carries it (the envelope's JSON bytes). */
+export const eventBody = (i) =>
+  Buffer.from(JSON.stringify({ eventId: randomUUID(), eventType: "order.placed", aggregateId: `o-${i}`, timestamp: new Date().toISOString(), version: 1, payload: { orderId: `o-${i}` } }));
+
+/** ledger's no-op consumer (node-express): what the consumer benches time is the runtime around it. */
+export const NOOP_CONSUMER_NODE = `import type { ConsumerContext, OrderPlacedEvent } from "../generated/events.js";\n\nexport async function onOrderPlaced(_event: OrderPlacedEvent, _ctx: ConsumerContext): Promise<void> {}\n`;
