@@ -10,6 +10,7 @@
 // - a backlog of outbox rows relayed by two replicas of two lanes each: every aggregate's events in order.
 // Nothing here depends on the broker's retry topology: a database outage is held in the dispatcher.
 import { randomUUID } from "node:crypto";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildSystemCached, httpPost, POSTGRES_URL, privatePostgresUnavailable, RABBITMQ_URL, requireBroker, sharedRequire, startPrivatePostgres, startService, tcpReachable, waitFor, IN_CI, type BuiltSystem, type PrivatePostgres, type ServiceProcess, pgClient, type PgClient } from "./harness.js";
 import { rabbit } from "./fixtures/system.js";
@@ -309,6 +310,24 @@ describe.skipIf(!!skip)("node-express: outbox, inbox and faults on RabbitMQ + Po
       await pg.destroy();
     }
   }, 180_000);
+
+  it("the inbox's claim answered on the pool's callback: a run that throws before its promise rolls back and fails the delivery", async () => {
+    // sqlInbox (postgres) runs the handler from node-postgres' callback: a throw there must become the delivery's
+    // failure, with its transaction rolled back — not an exception escaping the callback (the process would die)
+    const { sqlInbox } = (await import(path.join(built.service("ledger"), "dist/generated/inbox.js"))) as {
+      sqlInbox: (db: unknown, events: unknown, afterOutboxCommit: () => void) => (env: unknown, run: () => Promise<void>) => Promise<string>;
+    };
+    let rolledBack = 0;
+    const tx = { firstAffected: 1, rollback: async () => void rolledBack++, commitThen: (answer: (e: Error | null) => void) => answer(null) };
+    const db = { literal: (s: string) => `'${s}'`, beginThen: (_first: string, done: (e: unknown, t?: unknown) => void) => setImmediate(() => done(null, tx)) };
+    const inbox = sqlInbox(db, {}, () => undefined);
+    const env = { eventId: randomUUID(), eventType: "order.placed" };
+    await expect(inbox(env, () => { throw new Error("thrown before the handler's promise"); })).rejects.toThrow("thrown before the handler's promise");
+    expect(rolledBack).toBe(1);
+    // and the path that returns a promise is unchanged: processed, committed, nothing rolled back
+    await expect(inbox(env, async () => undefined)).resolves.toBe("processed");
+    expect(rolledBack).toBe(1);
+  });
 
   it("a mysql context: outbox and inbox, once each", async (ctx) => {
     if (!(await tcpReachable("127.0.0.1", 3306))) {
