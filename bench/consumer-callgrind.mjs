@@ -4,11 +4,11 @@
 // counters dumped. Several msa builds in one run, each its own system, database and queue, in rotated order per round:
 // small deltas that CPU time at this noise cannot show (bench/consumer.mjs measures events/s and CPU against the floor).
 // usage: node bench/consumer-callgrind.mjs --msa A/bin/msa.js,B/bin/msa.js [--broker rabbitmq|nats] [--events N] [--warm W] [--rounds R]
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { NATS, NOOP_CONSUMER_NODE, RABBIT, arg, consumerYaml, eventBody, envName, generate, privateDatabase, sharedModules, sleep, until } from "./messaging.mjs";
+import { NATS, NOOP_CONSUMER_NODE, RABBIT, arg, consumerYaml, eventBody, envName, generate, privateDatabase, sharedModules, sleep, startService, until } from "./messaging.mjs";
 
 const MSAS = String(arg("--msa")).split(",").map((m) => path.resolve(m));
 const BROKER = String(arg("--broker", "rabbitmq"));
@@ -69,25 +69,12 @@ async function measure(msa, i, round) {
   const svc = path.join(dir, "services/ledger");
   const db = await privateDatabase(pg, `msa_bench_cg${i}_${BROKER}_${run}`);
   const out = path.join(OUT, `${i}-${round}.out`);
-  const child = spawn("valgrind", ["--tool=callgrind", `--callgrind-out-file=${out}`, process.execPath, "dist/main.js"], {
-    cwd: svc,
-    env: { PATH: process.env.PATH, PORT: "0", LOG_LEVEL: "info", BROKER_URL: BROKER === "rabbitmq" ? RABBIT : NATS, DATABASE_URL: db.url },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let processed = 0;
+  // valgrind's own messages to a file: the service's stderr is copied to this one's
+  const service = startService(svc, { BROKER_URL: BROKER === "rabbitmq" ? RABBIT : NATS, DATABASE_URL: db.url }, { wrap: ["valgrind", "--tool=callgrind", `--callgrind-out-file=${out}`, `--log-file=${out}-valgrind.log`] });
+  const { child } = service;
+  const processed = () => service.count("event processed");
   let listening = false;
-  let buf = "";
-  child.stdout.setEncoding("utf8").on("data", (d) => {
-    buf += d;
-    let j;
-    while ((j = buf.indexOf("\n")) >= 0) {
-      const line = buf.slice(0, j);
-      buf = buf.slice(j + 1);
-      if (line.includes('"msg":"event processed"')) processed++;
-      else if (line.includes('"msg":"listening"')) listening = true;
-    }
-  });
-  child.stderr.resume();
+  void service.ready.then(() => (listening = true)); // a service that exits first rejects it: the bench stops there
   await until(() => listening, () => "listening", system, 300_000);
   const pub = await publisher(system);
   for (let t = 0; !(await pub.attached()); t++) {
@@ -95,16 +82,14 @@ async function measure(msa, i, round) {
     await sleep(500);
   }
   await pub.fill(WARM);
-  await until(() => processed >= WARM, () => `${processed}/${WARM} warm`, system, 300_000);
+  await until(() => processed() >= WARM, () => `${processed()}/${WARM} warm`, system, 300_000);
   await sleep(500);
   execFileSync("callgrind_control", ["-z", String(child.pid)], { stdio: "ignore" });
   await pub.fill(N);
-  await until(() => processed >= WARM + N, () => `${processed - WARM}/${N}`, system, 600_000);
+  await until(() => processed() >= WARM + N, () => `${processed() - WARM}/${N}`, system, 600_000);
   execFileSync("callgrind_control", ["-d", String(child.pid)], { stdio: "ignore" });
   await sleep(500);
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGTERM");
-  await exited;
+  await service.stop();
   await pub.close();
   await db.drop();
   // the dump made by -d: <out>.<n>; its totals line

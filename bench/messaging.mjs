@@ -56,14 +56,16 @@ export function generate(shared, dirName, yaml, services, files = {}, msa = MSA)
 
 /**
  * Starts a built service (LOG_LEVEL=info, as in production; its log read here, line by line). `count(msg)` counts
- * lines with that message; `ready` resolves on "listening".
+ * lines with that message; `ready` resolves on "listening". `wrap`: a command the service runs under (e.g. valgrind
+ * and its options).
  */
-export function startService(svc, env) {
+export function startService(svc, env, { wrap = [] } = {}) {
   // MSA_BENCH_PROFILE=DIR: the service runs under node --cpu-prof (summarise with bench/profile.mjs --summarise)
   const prof = process.env.MSA_BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.MSA_BENCH_PROFILE] : [];
   // MSA_BENCH_NODE_ARGS="--perf-basic-prof": node options for the service (e.g. for perf record -p PID)
   if (process.env.MSA_BENCH_NODE_ARGS) prof.push(...process.env.MSA_BENCH_NODE_ARGS.split(" ").filter(Boolean));
-  const child = spawn(process.execPath, [...prof, "dist/main.js"], { cwd: svc, env: { PATH: process.env.PATH, PORT: "0", LOG_LEVEL: "info", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const [cmd, ...args] = [...wrap, process.execPath, ...prof, "dist/main.js"];
+  const child = spawn(cmd, args, { cwd: svc, env: { PATH: process.env.PATH, PORT: "0", LOG_LEVEL: "info", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   const counts = new Map();
   let port;
   let buf = "";
