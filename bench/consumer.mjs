@@ -9,7 +9,9 @@
 // The python-flask consumer of the same system (one gunicorn worker: one consumer thread) runs in the same rounds,
 // counted by its inbox rows (it logs no line per event). CPU per event: the service's process (user + system, from
 // /proc; gunicorn: master and worker); the floor's is the bench process's CPU during a floor round less its CPU
-// during a generated round (the publishing and polling both do). PostgreSQL's and the broker's CPU are in neither.
+// during a generated round (the publishing and polling both do). PostgreSQL's and the broker's CPU are in neither;
+// PostgreSQL's is printed apart for the node rounds: the CPU of the backends connected to the round's database (from
+// /proc, so the server must run on this machine; its shared processes — WAL writer, checkpointer — are not counted).
 // Needs: the e2e shared node_modules (any e2e test installs it), RabbitMQ 5672, NATS 4222, PostgreSQL 5432;
 // python: /usr/bin/python3 with flask, gunicorn, pika, psycopg2, jsonschema (Debian packages; else skipped, said so).
 // --before K=V[,K=V]: in every round also the generated service with that environment (e.g. DATABASE_POOL_SIZE=10, the
@@ -253,6 +255,7 @@ async function nodeService(broker, tag, msa) {
       }
       const cpu0 = cpuMs(s.child.pid);
       const sys0 = cpuMs(s.child.pid, "system");
+      const pg0 = await db.backendsCpu();
       const bench0 = benchCpuMs();
       const t0 = performance.now();
       await b.fill();
@@ -261,8 +264,9 @@ async function nodeService(broker, tag, msa) {
       const cpu = cpuMs(s.child.pid) - cpu0;
       const sys = cpuMs(s.child.pid, "system") - sys0;
       const benchSide = benchCpuMs() - bench0;
+      const pgCpu = await db.backendsCpuSince(pg0);
       await s.stop();
-      return { rate: (N / ms) * 1000, cpuPerEvent: cpu / N, sysPerEvent: sys / N, benchSide, warmCpu };
+      return { rate: (N / ms) * 1000, cpuPerEvent: cpu / N, sysPerEvent: sys / N, pgPerEvent: pgCpu / N, benchSide, warmCpu };
     },
     async cleanup() {
       await b.cleanup();
@@ -402,6 +406,7 @@ async function bench(broker) {
       await b.fill(WARM);
       await until(() => consumer.done() >= WARM, () => `floor warm-up: ${consumer.done()}/${WARM}`, broker);
     }
+    const pg0 = await db.backendsCpu();
     const bench0 = benchCpuMs();
     const t0 = performance.now();
     await b.fill();
@@ -410,9 +415,10 @@ async function bench(broker) {
     await until(() => finished, () => `floor: ${consumer.done() - WARM}/${N}`, broker);
     const ms = performance.now() - t0;
     const cpu = benchCpuMs() - bench0;
+    const pgCpu = await db.backendsCpuSince(pg0);
     await consumer.close();
     await pool.end();
-    return { rate: (N / ms) * 1000, cpu };
+    return { rate: (N / ms) * 1000, cpu, pgPerEvent: pgCpu / N };
   }
 
   const rounds = { gen: [], env: [], before: [], py: [], pyBefore: [], pyFloor: [] };
@@ -420,8 +426,10 @@ async function bench(broker) {
   const floorCpu = [];
   const floorTx = [];
   const floorTxCpu = [];
+  const floorPg = [];
+  const floorTxPg = [];
   const show = (r, what, x) =>
-    progress(broker, `round ${r}: ${what} ${x.rate.toFixed(0)} events/s, ${x.cpuPerEvent.toFixed(3)} ms CPU/event${x.sysPerEvent !== undefined ? ` (system ${x.sysPerEvent.toFixed(3)})` : ""}${x.warmCpu ? ` (its warm-up burst of ${WARM}: ${x.warmCpu.toFixed(3)} ms)` : ""}`);
+    progress(broker, `round ${r}: ${what} ${x.rate.toFixed(0)} events/s, ${x.cpuPerEvent.toFixed(3)} ms CPU/event${x.sysPerEvent !== undefined ? ` (system ${x.sysPerEvent.toFixed(3)})` : ""}${x.pgPerEvent !== undefined ? `, PostgreSQL ${x.pgPerEvent.toFixed(3)}` : ""}${x.warmCpu ? ` (its warm-up burst of ${WARM}: ${x.warmCpu.toFixed(3)} ms)` : ""}`);
   try {
     // warm-up: each service declares its topology (queue / durable consumer) and its tables
     progress(broker, "warm-up round (not counted)");
@@ -434,11 +442,13 @@ async function bench(broker) {
       const f = await floorRound();
       floor.push(f.rate);
       floorCpu.push(f.cpu);
-      progress(broker, `round ${r}: floor ${f.rate.toFixed(0)} events/s`);
+      floorPg.push(f.pgPerEvent);
+      progress(broker, `round ${r}: floor ${f.rate.toFixed(0)} events/s, PostgreSQL ${f.pgPerEvent.toFixed(3)} ms CPU/event`);
       if (FLOOR_TX) {
         const t = await floorRound(true);
         floorTx.push(t.rate);
         floorTxCpu.push(t.cpu);
+        floorTxPg.push(t.pgPerEvent);
         progress(broker, `round ${r}: floor with BEGIN; INSERT + COMMIT ${t.rate.toFixed(0)} events/s`);
       }
       rounds.gen.push(await node.round());
@@ -508,6 +518,16 @@ async function bench(broker) {
       `node ${cpu(rounds.gen)} (system ${median(rounds.gen.map((x) => x.sysPerEvent)).toFixed(3)})` +
       (py ? `; python ${cpu(rounds.py)}` : "") +
       `; load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`,
+  );
+  // PostgreSQL's side: the CPU of the database's backends during the round (the floor's rounds and the service's share
+  // the machine's two cores with them, so this sets the throughput as much as the consumer's own CPU)
+  const pgCpu = (xs) => median(xs.map((x) => x.pgPerEvent)).toFixed(3);
+  console.log(
+    `    PostgreSQL backends' CPU per event (median, ms): floor ${median(floorPg).toFixed(3)}; ` +
+      (FLOOR_TX ? `floor with BEGIN; INSERT + COMMIT ${median(floorTxPg).toFixed(3)}; ` : "") +
+      `node ${pgCpu(rounds.gen)}` +
+      (nodeBefore ? `; node by the earlier msa ${pgCpu(rounds.before)}` : "") +
+      (BEFORE ? `; node with ${JSON.stringify(BEFORE)} ${pgCpu(rounds.env)}` : ""),
   );
 }
 

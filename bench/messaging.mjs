@@ -136,11 +136,36 @@ export async function privateDatabase(pg, name) {
   await admin.query(`CREATE DATABASE ${name}`);
   return {
     url: PG_ADMIN.replace(/\/[^/]*$/, `/${name}`),
+    /**
+     * CPU (user + system, ms, from /proc) of the PostgreSQL backends connected to this database now, by pid: the
+     * server's side of a round is backendsCpuSince(before). A backend that exits in between is missed (a pool closes
+     * none in a burst); the server's shared processes (WAL writer, checkpointer) are in neither.
+     */
+    async backendsCpu() {
+      const { rows } = await admin.query("SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [name]);
+      return new Map(rows.map((r) => [r.pid, procCpuMs(r.pid)]));
+    },
+    async backendsCpuSince(before) {
+      let ms = 0;
+      for (const [pid, now] of await this.backendsCpu()) ms += now - (before.get(pid) ?? 0);
+      return ms;
+    },
     async drop() {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.end();
     },
   };
+}
+
+/** CPU time (user + system) of one process in ms, from /proc/PID/stat (0 once it is gone). */
+export function procCpuMs(pid) {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) * (1000 / 100); // utime, stime (fields 14, 15) in USER_HZ ticks
+  } catch {
+    return 0;
+  }
 }
 
 /** `NAME` of a system for NATS stream names (msa's toEnvName: upper case, non-alphanumerics → _). */

@@ -34,7 +34,8 @@ export const NODE_BROKER_DEPENDENCIES: Record<string, Record<string, string>> = 
   memory: {},
 };
 export const NODE_DATABASE_DEPENDENCIES: Record<DatabaseEngine, Record<string, string>> = {
-  postgres: { pg: "8.23.1", "@opentelemetry/instrumentation-pg": "0.76.0" },
+  // pg-protocol: node-postgres' own serializer (its dependency, ^1.16.1), used directly to send the inbox claim in one write
+  postgres: { pg: "8.23.1", "pg-protocol": "1.16.1", "@opentelemetry/instrumentation-pg": "0.76.0" },
   mysql: { mysql2: "3.24.5", "@opentelemetry/instrumentation-mysql2": "0.69.0" },
   mongodb: { mongodb: "7.8.0" },
   redis: { redis: "6.3.1" },
