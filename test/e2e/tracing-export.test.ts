@@ -6,16 +6,21 @@
 //      shutdown flushed the batch and waited for the worker's export;
 //   2. a collector that accepts connections and never answers: the gateway holds at most OTEL_BSP_MAX_QUEUE_SIZE
 //      spans, drops the rest, and reports every lost span (dropped on a full queue, or unexported at shutdown) in a
-//      warning — nothing grows without bound and nothing is lost silently.
+//      warning — nothing grows without bound and nothing is lost silently;
+//   3. a worker that dies (here: it exits on its first batch) takes nothing else down: the span processor keeps taking
+//      spans without throwing, counts the ones the dead worker held and the ones that ended while none ran, and
+//      starts a new worker, whose exports reach the collector with the process's resource.
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { freePort, tail } from "./harness.js";
+import { freePort, tail, waitFor } from "./harness.js";
 import { buildNodeGateway, CLIENT, SERVER, startReceiver, startTraced, type Receiver } from "./otlp-support.js";
 
 const SYSTEM = `trexport${(process.env.MSA_E2E_SUFFIX ?? "").toLowerCase().replace(/[^a-z0-9]/g, "")}`;
@@ -155,4 +160,60 @@ describe("tracing: the node gateway's worker-thread export (OTLP/HTTP)", () => {
       dead.close();
     }
   }, 180_000);
+
+  it("a worker that dies: spans counted as lost, the processor never throws, a new worker exports", async () => {
+    const service = `gateway-crash-${SYSTEM}`;
+    // the first worker exits as soon as a batch arrives; the one started after it is the gateway's own trace-worker.js
+    const marker = path.join(tmp, "crashed-once");
+    const crashing = path.join(gatewayDir, "dist", "crash-once-worker.mjs");
+    fs.writeFileSync(
+      crashing,
+      `import fs from "node:fs";
+import { parentPort } from "node:worker_threads";
+if (!fs.existsSync(${JSON.stringify(marker)})) {
+  fs.writeFileSync(${JSON.stringify(marker)}, "");
+  parentPort.on("message", () => process.exit(3));
+} else await import("./trace-worker.js");
+`,
+    );
+    const req = createRequire(path.join(gatewayDir, "package.json"));
+    // the gateway's own SDK packages (msa does not depend on them): just the calls used here
+    type Tracer = { startSpan(name: string): { end(): void } };
+    const { BasicTracerProvider } = (await import(pathToFileURL(req.resolve("@opentelemetry/sdk-trace-base")).href)) as {
+      BasicTracerProvider: new (o: { resource: unknown; spanProcessors: unknown[] }) => { getTracer(name: string): Tracer; shutdown(): Promise<void> };
+    };
+    const { resourceFromAttributes } = (await import(pathToFileURL(req.resolve("@opentelemetry/resources")).href)) as { resourceFromAttributes(a: Record<string, string>): unknown };
+    const { WorkerSpanProcessor } = (await import(pathToFileURL(path.join(gatewayDir, "dist", "trace-export.js")).href)) as {
+      WorkerSpanProcessor: new (o: object) => { loss: { queueFull: number; exportFailed: number; lastError?: string }; forceFlush(): Promise<void>; shutdown(): Promise<void>; onEnd(s: unknown): void };
+    };
+    const processor = new WorkerSpanProcessor({
+      maxQueueSize: 1024,
+      maxExportBatchSize: 10,
+      scheduledDelayMillis: 50,
+      exportTimeoutMillis: 5_000,
+      workerUrl: pathToFileURL(crashing),
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" },
+    });
+    const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ "service.name": service }), spanProcessors: [processor] });
+    const tracer = provider.getTracer("crash-test");
+    const mine = () => receiver.spans.filter((s) => s.service === service);
+    try {
+      // the first batch of 10 kills the worker: those spans are lost; ending spans meanwhile never throws
+      for (let i = 0; i < 10; i++) tracer.startSpan(`lost-${i}`).end();
+      await waitFor(() => processor.loss.exportFailed >= 10, 5_000, "the first worker's exit");
+      expect(processor.loss.lastError).toMatch(/exited \(code 3\)/);
+      for (let i = 0; i < 5; i++) expect(() => tracer.startSpan(`while-down-${i}`).end()).not.toThrow();
+      // the new worker (started ~1 s after the exit) exports what ends from then on, with the resource
+      await new Promise((r) => setTimeout(r, 1_500));
+      for (let i = 0; i < 20; i++) tracer.startSpan(`after-${i}`).end();
+      await processor.forceFlush();
+      await waitFor(() => mine().length >= 20, 10_000, "the spans exported by the new worker");
+      expect(mine().map((s) => s.name).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `after-${i}`).sort());
+      // every span that did not arrive is counted: 10 held by the dead worker, 5 ended while none ran
+      expect(processor.loss.exportFailed).toBe(15);
+      expect(processor.loss.queueFull).toBe(0);
+    } finally {
+      await provider.shutdown();
+    }
+  }, 120_000);
 });
