@@ -18,6 +18,13 @@ export const GATEWAY_DEPENDENCIES = {
   // on its hot path than patching node:http and undici
   "@opentelemetry/api": "1.9.1",
   "@opentelemetry/sdk-node": "0.223.0",
+  // the OTLP trace exporters the export worker picks from, as the SDK does (trace-worker.ts); the versions sdk-node 0.223.0 pins
+  "@opentelemetry/exporter-trace-otlp-grpc": "0.223.0",
+  "@opentelemetry/exporter-trace-otlp-http": "0.223.0",
+  "@opentelemetry/exporter-trace-otlp-proto": "0.223.0",
+  "@opentelemetry/core": "2.12.0",
+  "@opentelemetry/resources": "2.12.0",
+  "@opentelemetry/sdk-trace-base": "2.12.0",
 } as const;
 /** discovery: consul — the same `consul` client as the node services (service-node-view.ts). */
 export const GATEWAY_DISCOVERY_DEPENDENCIES = { consul: "2.0.1" } as const;
@@ -100,6 +107,8 @@ const FILES: readonly string[] = [
   "src/routes.ts",
   "src/split.ts",
   "src/telemetry.ts",
+  "src/trace-export.ts",
+  "src/trace-worker.ts",
   "src/main.ts",
   "test/gateway.test.ts",
 ];
