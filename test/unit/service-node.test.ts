@@ -81,6 +81,7 @@ describe("planNodeServices on examples/shop", () => {
       "cockatiel",
       "express",
       "pg",
+      "pg-protocol",
       "pino",
       "prom-client",
     ]);
