@@ -33,8 +33,12 @@ import path from "node:path";
 import { freePort } from "./lib.mjs";
 import { NATS, NOOP_CONSUMER_NODE, RABBIT, arg, consumerYaml, eventBody, envName, figure, generate, median, privateDatabase, progress, sharedModules, sleep, startService, until } from "./messaging.mjs";
 
-const N = Number(arg("--events", 3000));
-const ROUNDS = Number(arg("--rounds", 3));
+// 10,000 events a round by default: each round starts a fresh service process, and after its 500-event warm-up V8 is
+// still optimising the consumer's path — in rounds of 3,000 the generated service spent 0.19–0.21 ms of CPU an event
+// against 0.13–0.15 ms in rounds of 10,000 (2026-12-07, quiet machine), the floor (a few functions) far less of it:
+// short rounds measure the warm-up, not the steady state the budget is about. --events 3000 reproduces older figures.
+const N = Number(arg("--events", 10000));
+const ROUNDS = Number(arg("--rounds", 5));
 const BROKERS = arg("--broker", "both") === "both" ? ["rabbitmq", "nats"] : [arg("--broker")];
 const PREFETCH = 16;
 // --warm W: before the clock starts, W events through the same consumer (the service's fresh process and the floor's
@@ -498,9 +502,12 @@ async function bench(broker) {
     against("node, this msa against the earlier one", rounds.gen, rounds.before);
   }
   const pyName = `generated python-flask ${name} consumer (1 worker, ${PY_N} events a round)`;
-  if (py) figure(`${pyName}, inbox on PostgreSQL`, median(rates(rounds.py)), median(floor), rates(rounds.py), floor);
+  // with --py-floor the budget is judged against the Python floor (like for like: one process, Python's own clients);
+  // the node floor's ratio is then printed for information
+  const nodeFloorBudget = pyFloor ? null : 0.8;
+  if (py) figure(`${pyName}, inbox on PostgreSQL`, median(rates(rounds.py)), median(floor), rates(rounds.py), floor, nodeFloorBudget);
   if (pyBefore) {
-    figure(`${pyName} by the earlier msa, inbox on PostgreSQL`, median(rates(rounds.pyBefore)), median(floor), rates(rounds.pyBefore), floor);
+    figure(`${pyName} by the earlier msa, inbox on PostgreSQL`, median(rates(rounds.pyBefore)), median(floor), rates(rounds.pyBefore), floor, nodeFloorBudget);
     against("python, this msa against the earlier one", rounds.py, rounds.pyBefore);
   }
   if (pyFloor) {

@@ -178,10 +178,12 @@ export const median = (xs) => {
 };
 
 /** `ok`/`!!` figure line of a ratio against its budget, with the rounds (bench/run.mjs reads these). */
+/** A ratio line; `budget` null: informational (no verdict), e.g. a figure bounded by work the floor does not do. */
 export function figure(label, g, f, gen, floor, budget = 0.8) {
   const ratio = g / f;
   console.log(`    ${label}: rounds ${gen.map((x) => x.toFixed(0)).join(", ")} events/s; floor rounds ${floor.map((x) => x.toFixed(0)).join(", ")} events/s`);
-  console.log(`${ratio >= budget ? "ok" : "!!"}  ${label}: ${g.toFixed(0)} events/s vs floor ${f.toFixed(0)} events/s = ${ratio.toFixed(2)}× (budget ≥ ${budget}× floor)`);
+  const verdict = budget === null ? "  " : ratio >= budget ? "ok" : "!!";
+  console.log(`${verdict}  ${label}: ${g.toFixed(0)} events/s vs floor ${f.toFixed(0)} events/s = ${ratio.toFixed(2)}×${budget === null ? "" : ` (budget ≥ ${budget}× floor)`}`);
   return ratio;
 }
 
