@@ -7,7 +7,7 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { DATA, MSA } from "./lib.mjs";
+import { DATA, MSA, cpuMicros } from "./lib.mjs";
 
 export const RABBIT = process.env.MSA_BENCH_RABBITMQ_URL ?? "amqp://guest:guest@127.0.0.1:5672";
 export const NATS = process.env.MSA_BENCH_NATS_URL ?? "nats://127.0.0.1:4222";
@@ -157,12 +157,10 @@ export async function privateDatabase(pg, name) {
   };
 }
 
-/** CPU time (user + system) of one process in ms, from /proc/PID/stat (0 once it is gone). */
-export function procCpuMs(pid) {
+/** CPU time (user + system) of one process in ms (lib.mjs' cpuMicros); 0 once it is gone. */
+function procCpuMs(pid) {
   try {
-    const text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) * (1000 / 100); // utime, stime (fields 14, 15) in USER_HZ ticks
+    return cpuMicros(pid) / 1000;
   } catch {
     return 0;
   }
@@ -177,8 +175,10 @@ export const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-/** `ok`/`!!` figure line of a ratio against its budget, with the rounds (bench/run.mjs reads these). */
-/** A ratio line; `budget` null: informational (no verdict), e.g. a figure bounded by work the floor does not do. */
+/**
+ * `ok`/`!!` figure line of a ratio against its budget, with the rounds (bench/run.mjs reads these); `budget` null: an
+ * informational line (no verdict), e.g. a figure bounded by work the floor does not do.
+ */
 export function figure(label, g, f, gen, floor, budget = 0.8) {
   const ratio = g / f;
   console.log(`    ${label}: rounds ${gen.map((x) => x.toFixed(0)).join(", ")} events/s; floor rounds ${floor.map((x) => x.toFixed(0)).join(", ")} events/s`);
@@ -186,6 +186,16 @@ export function figure(label, g, f, gen, floor, budget = 0.8) {
   console.log(`${verdict}  ${label}: ${g.toFixed(0)} events/s vs floor ${f.toFixed(0)} events/s = ${ratio.toFixed(2)}×${budget === null ? "" : ` (budget ≥ ${budget}× floor)`}`);
   return ratio;
 }
+
+/** The benches' one event type: order.placed with an orderId (the events section of their system.yaml). */
+const ORDER_PLACED_EVENTS = `events:
+  order.placed:
+    schema:
+      type: object
+      required: [orderId]
+      properties:
+        orderId: { type: string }
+`;
 
 // The outbox benches' system (bench/outbox.mjs, outbox-ab.mjs): one context publishing one event type through its outbox.
 export const outboxYaml = (system, broker) => `version: 1
@@ -197,14 +207,7 @@ contexts:
     database: postgres
     api: ["POST /bench/publish"]
     publishes: [order.placed]
-events:
-  order.placed:
-    schema:
-      type: object
-      required: [orderId]
-      properties:
-        orderId: { type: string }
-`;
+${ORDER_PLACED_EVENTS}`;
 
 // The handler the bench puts in place of the generated stub (a user-owned file): N transactions, 16 at a time, each
 // writing one event to the outbox; answers when all committed (the relay may still be publishing).
@@ -240,14 +243,7 @@ contexts:
     port: 3001
     database: postgres
     consumes: [order.placed]
-events:
-  order.placed:
-    schema:
-      type: object
-      required: [orderId]
-      properties:
-        orderId: { type: string }
-`;
+${ORDER_PLACED_EVENTS}`;
 
 /** Event i of a bench run, as the broker carries it (the envelope's JSON bytes). */
 export const eventBody = (i) =>
