@@ -77,8 +77,8 @@ const upPort = await freePort();
 const sinkPort = await freePort();
 const SINK = `const st={};require("node:http").createServer((q,s)=>{if(q.url==="/stats"){s.end(JSON.stringify(st));return}const k=q.url.split("/")[1];const e=(st[k]??={exports:0,bytes:0});q.on("data",(c)=>{e.bytes+=c.length});q.on("end",()=>{e.exports++;s.writeHead(200,{"content-type":"application/x-protobuf"}).end()})}).listen(${sinkPort},"127.0.0.1")`;
 const UPSTREAM = `const b=JSON.stringify({id:"42",name:"item"});require("node:http").createServer((q,s)=>{q.resume();s.writeHead(200,{"content-type":"application/json","content-length":Buffer.byteLength(b)});s.end(b)}).listen(${upPort},"127.0.0.1")`;
-start(["-e", UPSTREAM], {}, dir);
-start(["-e", SINK], {}, dir);
+const upstream = start(["-e", UPSTREAM], {}, dir);
+const sink = start(["-e", SINK], {}, dir);
 await waitHttp(`http://127.0.0.1:${sinkPort}/stats`);
 const gwEnv = { JWT_SECRET: SECRET, JWT_ISSUER: "benchtr", JWT_AUDIENCE: "benchtr", LOG_LEVEL: "info", ROUTE_ITEMS_URL: `http://127.0.0.1:${upPort}` };
 /** per build, a gateway with tracing off and one with it on: { tag, off: {port, proc}, on: {port, proc} } */
@@ -125,12 +125,31 @@ function threadCpuMicros(pid, tid) {
   return (Number(fields[11]) + Number(fields[12])) * (1e6 / CLOCK_TICKS);
 }
 const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
-/** requests/s, and the gateway's CPU time (user + system, /proc) per request over the round: all threads, and the main thread */
+/** The machine's busy CPU time (every core, every process, the kernel's interrupts included) so far, µs (/proc/stat). */
+function machineBusyMicros() {
+  // user nice system idle iowait irq softirq steal: all but idle and iowait
+  const [user, nice, system, , , irq, softirq, steal] = fs.readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+  return (user + nice + system + irq + softirq + steal) * (1e6 / CLOCK_TICKS);
+}
+/**
+ * requests/s, and CPU time (user + system, /proc) per request over the round: the gateway's (all threads, and the main
+ * thread), the upstream's and the sink's, and the whole machine's (wrk, the kernel's network work and anything else
+ * running included: on two cores the rounds are bound by it, not by the gateway's event loop alone)
+ */
 function round({ port, proc }, seconds) {
   const before = cpuMicros(proc.pid);
   const mainBefore = threadCpuMicros(proc.pid, proc.pid);
+  const restBefore = cpuMicros(upstream.pid) + cpuMicros(sink.pid);
+  const machineBefore = machineBusyMicros();
   const w = wrk(port, seconds);
-  return { rps: w.rps, requests: w.requests, cpuUs: (cpuMicros(proc.pid) - before) / w.requests, mainUs: (threadCpuMicros(proc.pid, proc.pid) - mainBefore) / w.requests };
+  return {
+    rps: w.rps,
+    requests: w.requests,
+    cpuUs: (cpuMicros(proc.pid) - before) / w.requests,
+    mainUs: (threadCpuMicros(proc.pid, proc.pid) - mainBefore) / w.requests,
+    restUs: (cpuMicros(upstream.pid) + cpuMicros(sink.pid) - restBefore) / w.requests,
+    machineUs: (machineBusyMicros() - machineBefore) / w.requests,
+  };
 }
 // a short rest between rounds, so that one round's queued export does not land in the next one
 const pause = () => new Promise((r) => setTimeout(r, 1_500));
@@ -169,6 +188,10 @@ for (const g of gateways) {
   console.log(`${ratio >= 0.85 ? "ok" : "!!"}  gateway requests/s, tracing on vs off: ${ratio.toFixed(2)}×   (target ≥ 0.85×)`);
   console.log(`    CPU per request, whole process (user + system, /proc): off ${median(cpu.off).toFixed(1)} µs (rounds ${cpu.off.map(f0).join(", ")}), on ${median(cpu.on).toFixed(1)} µs (rounds ${cpu.on.map(f0).join(", ")}): off/on = ${(median(cpu.off) / median(cpu.on)).toFixed(2)}×`);
   console.log(`    CPU per request, main thread (the event loop): off ${median(main.off).toFixed(1)} µs (rounds ${main.off.map(f0).join(", ")}), on ${median(main.on).toFixed(1)} µs (rounds ${main.on.map(f0).join(", ")}): off/on = ${(median(main.off) / median(main.on)).toFixed(2)}×`);
+  const rest = { off: r.off.map((x) => x.restUs), on: r.on.map((x) => x.restUs) };
+  const machine = { off: r.off.map((x) => x.machineUs), on: r.on.map((x) => x.machineUs) };
+  console.log(`    CPU per request, upstream + OTLP sink: off ${median(rest.off).toFixed(1)} µs, on ${median(rest.on).toFixed(1)} µs`);
+  console.log(`    CPU per request, whole machine (/proc/stat: wrk, kernel and every other process too): off ${median(machine.off).toFixed(1)} µs (rounds ${machine.off.map(f0).join(", ")}), on ${median(machine.on).toFixed(1)} µs (rounds ${machine.on.map(f0).join(", ")}): off/on = ${(median(machine.off) / median(machine.on)).toFixed(2)}×`);
   if (exports === 0) console.log(`!!  the sink received no export from ${g.tag}: tracing was not on`);
 }
 
