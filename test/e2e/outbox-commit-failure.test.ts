@@ -60,6 +60,8 @@ const userFiles: Record<string, string> = {
 
 export async function onOrderPlaced(event: OrderPlacedEvent, ctx: ConsumerContext): Promise<void> {
   ctx.log.info({ orderId: event.payload.orderId }, "invoicing");
+  // clears the session's prepared statements (the inbox claim's among them) inside the inbox's transaction
+  if (event.payload.orderId.startsWith("dealloc-")) await ctx.db.query("DEALLOCATE ALL");
   await ctx.db.query("INSERT INTO invoices (event_id, order_id) VALUES ($1, $2)", [event.eventId, event.payload.orderId]);
   await ctx.events.publishInvoiceCreated({ orderId: event.payload.orderId }, { aggregateId: event.payload.orderId });
 }
@@ -222,6 +224,27 @@ describe.skipIf(!!skip)("node-express: the outbox INSERT refused at COMMIT, and 
     expect(billing.logs.filter((l) => l.msg === "event processed" && l.eventId === eventId)).toHaveLength(1);
     for (const sql of REFUSE.slice(1)) await billingDb.query(sql);
   }, 90_000);
+
+  it("a handler that runs DEALLOCATE ALL: the next claim on its connection is sent again unprepared, said once; nothing held or retried, each event handled once", async () => {
+    const from = billing.logs.length;
+    const first = publishOrderPlaced(`dealloc-${RUN}`);
+    await billing.waitForLog((l) => l.msg === "event processed" && l.eventId === first, 15_000, "the DEALLOCATE ALL event handled");
+    // its connection went back to the pool with no prepared statements left; the pool hands out the last released
+    // connection first, so the next claims meet it
+    const ids = Array.from({ length: 24 }, (_, i) => publishOrderPlaced(`after-dealloc-${RUN}-${i}`));
+    for (const id of ids) await billing.waitForLog((l) => l.msg === "event processed" && l.eventId === id, 15_000, `event ${id} handled`);
+    const since = billing.logs.slice(from);
+    const lost = since.filter((l) => String(l.msg).startsWith("prepared statement msa_inbox_claim vanished from a database session"));
+    expect(lost).toHaveLength(1);
+    expect(lost[0]!.level).toBe("warn");
+    expect(since.filter((l) => String(l.msg).startsWith("database unavailable") || l.msg === "event handler failed; retried later")).toEqual([]);
+    const counts = await billingDb.query<{ event_id: string; n: number }>("SELECT event_id, count(*)::int AS n FROM invoices WHERE event_id = ANY($1) GROUP BY event_id", [[first, ...ids]]);
+    expect(counts.rows).toHaveLength(25);
+    expect(counts.rows.every((r) => r.n === 1)).toBe(true);
+    // and later claims keep working (unprepared)
+    const later = publishOrderPlaced(`after-dealloc-${RUN}-later`);
+    await billing.waitForLog((l) => l.msg === "event processed" && l.eventId === later, 15_000, "a later event handled");
+  }, 60_000);
 
   it("a payload with quotes, backslashes, unicode and $1-like text goes through the literal-escaped INSERT byte for byte", async () => {
     const orderId = `odd-${RUN} it's "quoted" \\ back\\\\slash \\' \\n E'x' $1 $$ $2::text $tag$ ?, %s \u00e9\u00df\u4e2d\u6587 \u{1F680} \u200b'); DROP TABLE orders; --`;
