@@ -42,12 +42,15 @@ export interface Receiver {
   url: string;
   spans: Span[];
   requests: string[];
+  /** Per export request (http/json), in arrival order: the service and how many spans it carried. */
+  exports: { service: string; spans: number }[];
 }
 
 /** A test OTLP/HTTP receiver: POST /v1/traces in the http/json encoding (ids as hex, as the spec's JSON mapping says). */
 export function startReceiver(): Promise<Receiver> {
   const spans: Span[] = [];
   const requests: string[] = [];
+  const exports: Receiver["exports"] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -59,15 +62,19 @@ export function startReceiver(): Promise<Receiver> {
         };
         for (const rs of body.resourceSpans) {
           const service = String(attrs(rs.resource.attributes)["service.name"]);
+          let n = 0;
           for (const ss of rs.scopeSpans)
-            for (const s of ss.spans)
+            for (const s of ss.spans) {
               spans.push({ service, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId ?? "", name: s.name, kind: s.kind, attributes: attrs(s.attributes) });
+              n++;
+            }
+          exports.push({ service, spans: n });
         }
       }
       res.writeHead(200, { "content-type": "application/json" }).end("{}");
     });
   });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, requests })));
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, requests, exports })));
 }
 
 /** The OTEL_* environment that points a process at the receiver (http/json, a short batch delay). */

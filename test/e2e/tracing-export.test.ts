@@ -7,6 +7,9 @@
 //   2. a collector that accepts connections and never answers: the gateway holds at most OTEL_BSP_MAX_QUEUE_SIZE
 //      spans, drops the rest, and reports every lost span (dropped on a full queue, or unexported at shutdown) in a
 //      warning — nothing grows without bound and nothing is lost silently;
+//   2b. the request thread hands its spans over 256 at a time and the worker gathers them into exports of
+//      OTEL_BSP_MAX_EXPORT_BATCH_SIZE (full ones while the burst runs, the rest at the stop); spans fewer than a full
+//      export leave OTEL_BSP_SCHEDULE_DELAY after they ended, with no stop;
 //   3. a worker that dies (here: it exits on its first batch) takes nothing else down: the span processor keeps taking
 //      spans without throwing, counts the ones the dead worker held and the ones that ended while none ran, and
 //      starts a new worker, whose exports reach the collector with the process's resource.
@@ -159,6 +162,61 @@ describe("tracing: the node gateway's worker-thread export (OTLP/HTTP)", () => {
       for (const s of sockets) s.destroy();
       dead.close();
     }
+  }, 180_000);
+
+  it("gathers the hand-offs into exports of OTEL_BSP_MAX_EXPORT_BATCH_SIZE spans; a partial one leaves after the delay", async () => {
+    const service = `gateway-gather-${SYSTEM}`;
+    const N = 1600;
+    const gw = await startTraced(gatewayDir, "gateway", {
+      ROUTE_ITEMS_URL: upstreamUrl,
+      METRICS_PORT: String(await freePort()),
+      SHUTDOWN_DELAY_MS: "0",
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+      OTEL_SERVICE_NAME: service,
+      OTEL_TRACES_SAMPLER: "always_on",
+      // 1000 is no multiple of the 256-span hand-off: exports are cut from what the worker gathered
+      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "1000",
+      OTEL_BSP_SCHEDULE_DELAY: "600000",
+    });
+    const mine = () => receiver.exports.filter((e) => e.service === service).map((e) => e.spans);
+    try {
+      await burst(gw.url, N, 16);
+      // 3,200 spans: twelve hand-offs of 256 (3,072) reached the worker, three full exports left
+      await waitFor(() => mine().length >= 3, 10_000, "three full exports");
+      await new Promise((r) => setTimeout(r, 300));
+      expect(mine()).toEqual([1000, 1000, 1000]);
+    } finally {
+      expect(await gw.stop(), tail(gw)).toBe(0);
+    }
+    // the stop: the 128 still on the request thread and the 72 waiting in the worker, in one export
+    expect(mine()).toEqual([1000, 1000, 1000, 200]);
+    expect(receiver.spans.filter((s) => s.service === service)).toHaveLength(2 * N);
+
+    // with a short delay, fewer spans than an export leave on their own: 128 requests are one full hand-off of 256
+    // (nothing left on the request thread, so only the worker's own delay can send them) and 3 more a partial one
+    const quick = `gateway-quick-${SYSTEM}`;
+    const gw2 = await startTraced(gatewayDir, "gateway", {
+      ROUTE_ITEMS_URL: upstreamUrl,
+      METRICS_PORT: String(await freePort()),
+      SHUTDOWN_DELAY_MS: "0",
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+      OTEL_SERVICE_NAME: quick,
+      OTEL_TRACES_SAMPLER: "always_on",
+      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "1000",
+      OTEL_BSP_SCHEDULE_DELAY: "300",
+    });
+    const quickSpans = () => receiver.spans.filter((s) => s.service === quick).length;
+    try {
+      await burst(gw2.url, 128, 8);
+      await waitFor(() => quickSpans() === 256, 5_000, "a full hand-off's spans, with no stop");
+      await burst(gw2.url, 3, 1);
+      await waitFor(() => quickSpans() === 262, 5_000, "a partial hand-off's spans, with no stop");
+    } finally {
+      expect(await gw2.stop(), tail(gw2)).toBe(0);
+    }
+    expect(quickSpans()).toBe(262);
   }, 180_000);
 
   it("a worker that dies: spans counted as lost, the processor never throws, a new worker exports", async () => {
