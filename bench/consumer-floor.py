@@ -8,9 +8,10 @@ connection's thread: add_callback_threadsafe); NATS JetStream over the plain pro
 packaged here), its own durable `floor` on the subject, pulls asking for as many as there are free threads, acks
 written by the threads.
 
-Prints `ready` once consuming, `all <n>` when --events deliveries were acked, then cleans up and exits.
+Prints `ready` once consuming, `warm <w>` when the --warm deliveries were acked, `all <n>` when --events more were,
+then cleans up and exits.
 usage: python3 bench/consumer-floor.py --broker rabbitmq|nats --url URL --database URL --source QUEUE|STREAM
-       [--subject SUBJECT] --events N [--prefetch 16]
+       [--subject SUBJECT] --events N [--warm W] [--prefetch 16]
 """
 import argparse
 import json
@@ -64,14 +65,19 @@ class Handler:
 
 
 class Counter:
-    def __init__(self, target):
-        self.target, self.n, self.lock, self.all = target, 0, threading.Lock(), threading.Event()
+    """Prints `warm W` after the first W acks (the warm-up, before bench/consumer.mjs starts its clock), then
+    `all N` after N more."""
+
+    def __init__(self, target, warm=0):
+        self.warm, self.target, self.n, self.lock, self.all = warm, warm + target, 0, threading.Lock(), threading.Event()
 
     def one(self):
         with self.lock:
             self.n += 1
+            if self.warm and self.n == self.warm:
+                print(f"warm {self.n}", flush=True)
             if self.n == self.target:  # the clock of bench/consumer.mjs stops here, before the floor's cleanup
-                print(f"all {self.n}", flush=True)
+                print(f"all {self.n - self.warm}", flush=True)
                 self.all.set()
 
 
@@ -219,10 +225,11 @@ def main():
     p.add_argument("--source", required=True)
     p.add_argument("--subject")
     p.add_argument("--events", type=int, required=True)
+    p.add_argument("--warm", type=int, default=0)
     p.add_argument("--prefetch", type=int, default=16)
     args = p.parse_args()
     handle = Handler(args.database)
-    counter = Counter(args.events)
+    counter = Counter(args.events, args.warm)
     pool = ThreadPoolExecutor(max_workers=args.prefetch)
     (rabbitmq if args.broker == "rabbitmq" else nats)(args, handle, counter, pool)
     pool.shutdown(wait=True)

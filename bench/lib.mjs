@@ -97,9 +97,30 @@ export async function waitHttp(url, ms = 20_000) {
   }
 }
 
-/** CPU time (user + system) a process has used so far, in µs, from /proc/<pid>/stat (Linux; clock ticks of 10 ms). */
-export function cpuMicros(pid) {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * (1e6 / CLOCK_TICKS);
+/**
+ * CPU time a process has used so far, in µs, from /proc/<pid>/stat (Linux; clock ticks of 10 ms): user + system, or
+ * `part` alone; with `children`, its live child processes' too (gunicorn's master and worker). A process that has
+ * exited counts 0.
+ */
+export function cpuMicros(pid, { part, children = false } = {}) {
+  let ticks = 0;
+  const stat = (p) => {
+    try {
+      const text = fs.readFileSync(`/proc/${p}/stat`, "utf8");
+      const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
+      ticks += (part === "system" ? 0 : Number(f[11])) + (part === "user" ? 0 : Number(f[12])); // utime, stime (fields 14, 15)
+    } catch {
+      /* gone */
+    }
+  };
+  stat(pid);
+  if (children) {
+    try {
+      for (const c of fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean)) stat(c);
+    } catch {
+      /* no children file */
+    }
+  }
+  return ticks * (1e6 / CLOCK_TICKS);
 }
 const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
