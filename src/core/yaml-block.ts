@@ -11,28 +11,33 @@ import { stringify } from "yaml";
 export const YAML_OPTIONS = { lineWidth: 0, sortMapEntries: false, version: "1.1" } as const;
 
 type Scalar = string | number | boolean;
-const valueText = new Map<string, string | null>();
+// by type, keyed by the value itself: a key made per scalar (`s${v}`) was a new string to build and hash on every
+// lookup, twice per scalar per call (prime, then collect)
+const stringText = new Map<string, string | null>();
+const numberText = new Map<number, string | null>();
+const booleanText = new Map<boolean, string | null>();
 const keyText = new Map<string, string | null>();
 // `%`, `---` or `...` at the start of a line: the library writes such a string by its indentation
 const DOCUMENT_MARKER = /^(%|---|\.\.\.)/m;
 
-function scalarKey(v: Scalar): string {
-  return typeof v === "string" ? `s${v}` : typeof v === "number" ? `n${v}` : v ? "t" : "f";
+/** The cache of a scalar's type (-0 and non-finite numbers never reach it: see valueOf). */
+function cacheOf(v: Scalar): Map<Scalar, string | null> {
+  return (typeof v === "string" ? stringText : typeof v === "number" ? numberText : booleanText) as Map<Scalar, string | null>;
 }
 
 /** The text of a scalar as a block mapping's value or a sequence item; null when not one line. */
 function valueOf(v: Scalar): string | null {
   // -0 would share 0's cache key, and the library writes it and non-finite numbers its own way
   if (typeof v === "number" && (!Number.isFinite(v) || Object.is(v, -0))) return null;
-  const k = scalarKey(v);
-  let t = valueText.get(k);
+  const cache = cacheOf(v);
+  let t = cache.get(v);
   if (t === undefined) {
     if (typeof v === "string" && DOCUMENT_MARKER.test(v)) t = null;
     else {
       const out = stringify({ a: v }, YAML_OPTIONS);
       t = out.startsWith("a: ") && out.indexOf("\n") === out.length - 1 ? out.slice(3, -1) : null;
     }
-    valueText.set(k, t);
+    cache.set(v, t);
   }
   return t;
 }
@@ -107,13 +112,12 @@ function collect(v: unknown, ind: string, out: string[], seen: Set<object>): boo
  * (a few dozen distinct names) and are still asked one by one.
  */
 function prime(v: unknown): void {
-  const values = new Map<string, Scalar>();
+  const values = new Set<Scalar>();
   const seen = new Set<object>();
   const walk = (x: unknown): void => {
     if (isScalar(x)) {
       if (typeof x === "number" && (!Number.isFinite(x) || Object.is(x, -0))) return;
-      const k = scalarKey(x);
-      if (!valueText.has(k) && !(typeof x === "string" && DOCUMENT_MARKER.test(x))) values.set(k, x);
+      if (!cacheOf(x).has(x) && !(typeof x === "string" && DOCUMENT_MARKER.test(x))) values.add(x);
       return;
     }
     if (typeof x !== "object" || x === null || seen.has(x)) return;
@@ -123,10 +127,10 @@ function prime(v: unknown): void {
   };
   walk(v);
   if (values.size < 2) return;
-  const lines = stringify([...values.values()], YAML_OPTIONS).slice(0, -1).split("\n");
+  const lines = stringify([...values], YAML_OPTIONS).slice(0, -1).split("\n");
   if (lines.length !== values.size || !lines.every((l) => l.startsWith("- "))) return;
   let i = 0;
-  for (const k of values.keys()) valueText.set(k, (lines[i++] as string).slice(2));
+  for (const x of values) cacheOf(x).set(x, (lines[i++] as string).slice(2));
 }
 
 /**

@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PrecompiledLoader, PrecompiledTemplates, TemplateSources } from "../core/render.js";
+import { requireWithCodeCache } from "./code-cache.js";
 
 /** The package root (holds templates/, schemas/, examples/), found from this compiled file. */
 export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -31,11 +32,13 @@ export function loadTemplates(root = path.join(packageRoot, "templates")): Templ
 const require = createRequire(import.meta.url);
 /**
  * The templates the build compiled ahead of time (scripts/compile-templates.mjs → dist/core/templates.*.cjs),
- * when present; render.ts uses them only when they were made from the templates it is handed.
+ * when present, compiled from the V8 code cache the build wrote beside them when it matches (code-cache.ts);
+ * render.ts uses them only when they were made from the templates it is handed.
  */
 export const precompiledTemplates: PrecompiledLoader = (guarded) => {
+  const module = `../core/templates.${guarded ? "guarded" : "plain"}.cjs`;
   try {
-    return require(`../core/templates.${guarded ? "guarded" : "plain"}.cjs`) as PrecompiledTemplates;
+    return (requireWithCodeCache(new URL(module, import.meta.url)) ?? require(module)) as PrecompiledTemplates;
   } catch {
     return undefined; // not built (tests run from the sources): compiled at run time
   }

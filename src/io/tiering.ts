@@ -3,6 +3,8 @@
 // thread, spent more CPU compiling validate's warm functions than the optimized code then saved (node --no-opt:
 // ~0.21 against ~0.28 s of CPU). A 16× larger budget only delays tier-up: a function that keeps running is still
 // optimized, so the extra cost is bounded per function (its longer unoptimized stretch), not per input.
+// `msa generate` likewise: a cold 500-context run calls hundreds of template functions a few hundred times each,
+// and TurboFan's compiles of them cost more CPU than they saved (issue #24).
 //
 // The flag is set in this process (a re-exec with node flags would cost a second process). V8 keys its code
 // caches by the flags, so a cache made under the defaults is accepted only under them: withDefaultTiering sets
@@ -15,7 +17,7 @@ const DEFAULT_BUDGET = process.versions.v8.startsWith("11.3.") ? 66 * 1024 : und
 const RAISED_BUDGET = 16 * 66 * 1024;
 let raised = false;
 
-/** Raises V8's interrupt budget for the rest of this process (a short command: validate), or until restoreTierUpBudget(). */
+/** Raises V8's interrupt budget for the rest of this process (a short command: validate, generate), or until restoreTierUpBudget(). */
 export function raiseTierUpBudget(): void {
   if (DEFAULT_BUDGET === undefined || raised) return;
   v8.setFlagsFromString(`--interrupt-budget=${RAISED_BUDGET}`);

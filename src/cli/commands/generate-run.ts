@@ -1,6 +1,7 @@
 // `msa generate`: flags → generateSystem → a line per change and a summary (or one JSON document).
 import { UsageError } from "../../core/diagnostics.js";
 import { generateSystem, type GenerateResult } from "../../io/generate.js";
+import { raiseTierUpBudget } from "../../io/tiering.js";
 import type { CliContext } from "../context.js";
 import type { ExitCode } from "../main.js";
 import { diagnosticsJson, formatDiagnostics, painter, plural, summarize } from "../report.js";
@@ -15,6 +16,13 @@ export async function runGenerate(opts: GenerateCommandOptions, ctx: CliContext)
   const only = given.flatMap((o) => o.split(",")).map((s) => s.trim()).filter(Boolean);
   if (given.length && !only.length) throw new UsageError("--only needs a context name");
   const mode = opts.check ? "check" : opts.dryRun ? "dry-run" : "write";
+  // A short run of many functions each called a few hundred times (a template per kind of file): with V8's default
+  // tier-up budget TurboFan compiled hundreds of them on its own thread for more CPU than the optimized code saved
+  // (issue #24: a cold 500-context generate, see src/io/tiering.ts). The output streams are made first, so their
+  // modules come from Node's own code cache (accepted only under the flags it was made with), as in fast-validate.ts.
+  void process.stdout;
+  void process.stderr;
+  raiseTierUpBudget();
 
   let drawn = false;
   const onProgress =
