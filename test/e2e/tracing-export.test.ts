@@ -86,16 +86,22 @@ describe("tracing: the node gateway's worker-thread export (OTLP/HTTP)", () => {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it("delivers every span of a burst, flushed at SIGTERM", async () => {
-    const N = 600;
-    const gw = await startTraced(gatewayDir, "gateway", {
+  /** The gateway traced to the test receiver (http/json, always_on) as `service`, with `env` on top. */
+  const startGateway = async (service: string, env: Record<string, string>): Promise<Awaited<ReturnType<typeof startTraced>>> =>
+    startTraced(gatewayDir, "gateway", {
       ROUTE_ITEMS_URL: upstreamUrl,
       METRICS_PORT: String(await freePort()),
       SHUTDOWN_DELAY_MS: "0",
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-      OTEL_SERVICE_NAME: `gateway-burst-${SYSTEM}`,
+      OTEL_SERVICE_NAME: service,
       OTEL_TRACES_SAMPLER: "always_on",
+      ...env,
+    });
+
+  it("delivers every span of a burst, flushed at SIGTERM", async () => {
+    const N = 600;
+    const gw = await startGateway(`gateway-burst-${SYSTEM}`, {
       // nothing leaves before the stop: the batch is larger than the burst's 2 × N spans and its delay longer than the test
       OTEL_BSP_MAX_QUEUE_SIZE: "4096",
       OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "4096",
@@ -167,14 +173,7 @@ describe("tracing: the node gateway's worker-thread export (OTLP/HTTP)", () => {
   it("gathers the hand-offs into exports of OTEL_BSP_MAX_EXPORT_BATCH_SIZE spans; a partial one leaves after the delay", async () => {
     const service = `gateway-gather-${SYSTEM}`;
     const N = 1600;
-    const gw = await startTraced(gatewayDir, "gateway", {
-      ROUTE_ITEMS_URL: upstreamUrl,
-      METRICS_PORT: String(await freePort()),
-      SHUTDOWN_DELAY_MS: "0",
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-      OTEL_SERVICE_NAME: service,
-      OTEL_TRACES_SAMPLER: "always_on",
+    const gw = await startGateway(service, {
       // 1000 is no multiple of the 256-span hand-off: exports are cut from what the worker gathered
       OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "1000",
       OTEL_BSP_SCHEDULE_DELAY: "600000",
@@ -196,14 +195,7 @@ describe("tracing: the node gateway's worker-thread export (OTLP/HTTP)", () => {
     // with a short delay, fewer spans than an export leave on their own: 128 requests are one full hand-off of 256
     // (nothing left on the request thread, so only the worker's own delay can send them) and 3 more a partial one
     const quick = `gateway-quick-${SYSTEM}`;
-    const gw2 = await startTraced(gatewayDir, "gateway", {
-      ROUTE_ITEMS_URL: upstreamUrl,
-      METRICS_PORT: String(await freePort()),
-      SHUTDOWN_DELAY_MS: "0",
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-      OTEL_SERVICE_NAME: quick,
-      OTEL_TRACES_SAMPLER: "always_on",
+    const gw2 = await startGateway(quick, {
       OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "1000",
       OTEL_BSP_SCHEDULE_DELAY: "300",
     });
