@@ -6,15 +6,13 @@
 // requests/s of N sequential keep-alive requests; medians and the ratio consul / dns. Prints the load average.
 //   node bench/discovery.mjs [--rounds 5] [--requests 3000]
 // Needs the e2e shared node_modules (run test/e2e/consul.test.ts once).
-import { execFileSync } from "node:child_process";
-import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
+import { cpuMicros } from "./lib.mjs";
 import { arg, generate, median, progress, sharedModules, startService } from "./messaging.mjs";
 
 const ROUNDS = Number(arg("--rounds", "5"));
 const N = Number(arg("--requests", "3000"));
-const TICK_MS = 1000 / Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
 
 const yaml = (consul) => `version: 1
 name: disc${consul ? "c" : "d"}
@@ -65,10 +63,7 @@ const consul = startService(`${dirC}/services/orders`, { ...common, LOG_LEVEL: "
 const dns = startService(`${dirD}/services/orders`, { ...common, LOG_LEVEL: "info", STOCK_URL: `http://127.0.0.1:${calleePort}` });
 await Promise.all([consul.ready, dns.ready]);
 
-const cpuMs = (pid) => {
-  const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(f[11]) + Number(f[12])) * TICK_MS; // utime + stime (fields 14 and 15)
-};
+const cpuMs = (pid) => cpuMicros(pid) / 1000;
 const agentKeepAlive = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const get = (port, id) =>
   new Promise((resolve, reject) => {

@@ -14,7 +14,7 @@ import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { DATA, MSA, cpuMicros, median, freePort, numArg, waitHttp } from "./lib.mjs";
+import { DATA, MSA, cpuMicros, machineBusyMicros, median, freePort, numArg, waitHttp } from "./lib.mjs";
 
 const arg = numArg;
 const ROUNDS = arg("--rounds", 5);
@@ -119,18 +119,6 @@ function wrk(port, seconds) {
   if (non2xx) throw new Error(`wrk saw ${non2xx} non-2xx answers:\n${out}`);
   return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), requests: Number(/(\d+) requests in/.exec(out)?.[1]) };
 }
-/** CPU time (user + system) of one thread of a process, µs: the main thread's task id is the pid */
-function threadCpuMicros(pid, tid) {
-  const fields = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * (1e6 / CLOCK_TICKS);
-}
-const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
-/** The machine's busy CPU time (every core, every process, the kernel's interrupts included) so far, µs (/proc/stat). */
-function machineBusyMicros() {
-  // user nice system idle iowait irq softirq steal: all but idle and iowait
-  const [user, nice, system, , , irq, softirq, steal] = fs.readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
-  return (user + nice + system + irq + softirq + steal) * (1e6 / CLOCK_TICKS);
-}
 /**
  * requests/s, and CPU time (user + system, /proc) per request over the round: the gateway's (all threads, and the main
  * thread), the upstream's and the sink's, and the whole machine's (wrk, the kernel's network work and anything else
@@ -138,7 +126,7 @@ function machineBusyMicros() {
  */
 function round({ port, proc }, seconds) {
   const before = cpuMicros(proc.pid);
-  const mainBefore = threadCpuMicros(proc.pid, proc.pid);
+  const mainBefore = cpuMicros(proc.pid, { thread: proc.pid });
   const restBefore = cpuMicros(upstream.pid) + cpuMicros(sink.pid);
   const machineBefore = machineBusyMicros();
   const w = wrk(port, seconds);
@@ -146,7 +134,7 @@ function round({ port, proc }, seconds) {
     rps: w.rps,
     requests: w.requests,
     cpuUs: (cpuMicros(proc.pid) - before) / w.requests,
-    mainUs: (threadCpuMicros(proc.pid, proc.pid) - mainBefore) / w.requests,
+    mainUs: (cpuMicros(proc.pid, { thread: proc.pid }) - mainBefore) / w.requests,
     restUs: (cpuMicros(upstream.pid) + cpuMicros(sink.pid) - restBefore) / w.requests,
     machineUs: (machineBusyMicros() - machineBefore) / w.requests,
   };

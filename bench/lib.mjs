@@ -99,14 +99,14 @@ export async function waitHttp(url, ms = 20_000) {
 
 /**
  * CPU time a process has used so far, in µs, from /proc/<pid>/stat (Linux; clock ticks of 10 ms): user + system, or
- * `part` alone; with `children`, its live child processes' too (gunicorn's master and worker). A process that has
- * exited counts 0.
+ * `part` alone; with `children`, its live child processes' too (gunicorn's master and worker); with `thread`, that
+ * thread of it alone (/proc/<pid>/task/<tid>/stat; the main thread's id is the pid). A process that has exited counts 0.
  */
-export function cpuMicros(pid, { part, children = false } = {}) {
+export function cpuMicros(pid, { part, children = false, thread } = {}) {
   let ticks = 0;
   const stat = (p) => {
     try {
-      const text = fs.readFileSync(`/proc/${p}/stat`, "utf8");
+      const text = fs.readFileSync(thread === undefined ? `/proc/${p}/stat` : `/proc/${p}/task/${thread}/stat`, "utf8");
       const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
       ticks += (part === "system" ? 0 : Number(f[11])) + (part === "user" ? 0 : Number(f[12])); // utime, stime (fields 14, 15)
     } catch {
@@ -124,3 +124,10 @@ export function cpuMicros(pid, { part, children = false } = {}) {
   return ticks * (1e6 / CLOCK_TICKS);
 }
 const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+
+/** The machine's busy CPU time so far (every core, every process, the kernel's interrupts included), µs (/proc/stat). */
+export function machineBusyMicros() {
+  // user nice system idle iowait irq softirq steal: all but idle and iowait
+  const [user, nice, system, , , irq, softirq, steal] = fs.readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+  return (user + nice + system + irq + softirq + steal) * (1e6 / CLOCK_TICKS);
+}

@@ -11,6 +11,7 @@ import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
+import { cpuMicros } from "./lib.mjs";
 import { NATS, OUTBOX_HANDLER, RABBIT, arg, envName, generate, median, outboxYaml, privateDatabase, progress, sharedModules, startService, until } from "./messaging.mjs";
 const USAGE = `usage: node bench/outbox-ab.mjs --broker nats|rabbitmq [--events 3000] [--rounds 5] [--relay-only] --configs JSON
   --configs  a JSON array of configs, each {"label": "...", "msa"?: "/path/bin/msa.js", "env"?: {"K": "V"}}; ratios are
@@ -48,7 +49,7 @@ function post(port, json) {
     req.on("error", reject); req.end(data);
   });
 }
-function cpuMs(pid) { const t = fs.readFileSync(`/proc/${pid}/stat`, "utf8"); const f = t.slice(t.lastIndexOf(")") + 2).split(" "); return (Number(f[11]) + Number(f[12])) * 10; }
+const cpuMs = (pid) => cpuMicros(pid) / 1000;
 async function setup(cfg, k) {
   const system = `benchexp${k}-${broker}-${run}`;
   const yaml = outboxYaml(system, broker);

@@ -17,6 +17,7 @@ import fs from "node:fs";
 import os from "node:os";
 import http from "node:http";
 import path from "node:path";
+import { cpuMicros } from "./lib.mjs";
 import { NATS, OUTBOX_HANDLER, RABBIT, arg, envName, figure, generate, median, outboxYaml, privateDatabase, progress, sharedModules, startService, until } from "./messaging.mjs";
 
 const N = Number(arg("--events", 3000));
@@ -45,11 +46,7 @@ function post(port, pathname, json) {
 }
 
 /** CPU time (user + system, ms) of a process so far, from /proc (Linux). */
-function cpuMs(pid) {
-  const text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-  const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) * 10; // utime, stime in ticks of 10 ms (CLK_TCK 100)
-}
+const cpuMs = (pid) => cpuMicros(pid) / 1000;
 
 /** Runs `one(i)` for i < N, `CONCURRENCY` at a time. */
 async function windowed(one) {
