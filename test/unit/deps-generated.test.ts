@@ -77,3 +77,69 @@ describe("analyze-deps on msa generate's output of examples/shop", () => {
     expect(code).toBe(1);
   });
 });
+
+// Every runtime × database msa generates (and both saga orchestrators), on each broker: msa's own output must pass its
+// own check with nothing to say — a docstring's example publish("stock.reserved", …) in the python SQL services made
+// a fresh system fail analyze-deps (exit 1), and the runtimes' computed names (EXCHANGE, CONSUMED_EVENTS, event_type)
+// filled a note with "constants whose value was not found".
+const MATRIX = (broker: string) => `version: 1
+name: matrix
+broker: { kind: ${broker} }
+gateway:
+  kind: node
+  routes:
+    - { path: /api/v1/a, context: npg }
+    - { path: /api/v1/b, context: ppg }
+contexts:
+  npg: { port: 3000, database: postgres, api: ["POST /a"], publishes: [a.created], consumes: [b.created], calls: { pmy: { timeout: 2s }, nnone: { timeout: 2s } } }
+  nmy: { port: 3001, database: mysql, consumes: [a.created], api: ["POST /reserve"] }
+  nmongo: { port: 3002, database: mongodb, consumes: [a.created], publishes: [c.created] }
+  nredis: { port: 3003, database: redis, consumes: [c.created] }
+  nnone: { port: 3004, database: none, consumes: [c.created], api: ["GET /n/{id}", "POST /charge"] }
+  ppg: { runtime: python-flask, port: 5000, database: postgres, api: ["POST /b"], publishes: [b.created], consumes: [a.created], calls: { nmy: { timeout: 2s } } }
+  pmy: { runtime: python-flask, port: 5001, database: mysql, consumes: [b.created], api: ["GET /p/{id}", "POST /hold"] }
+  pmongo: { runtime: python-flask, port: 5002, database: mongodb, consumes: [b.created] }
+  predis: { runtime: python-flask, port: 5003, database: redis, consumes: [a.created] }
+  pnone: { runtime: python-flask, port: 5004, database: none, consumes: [c.created] }
+events:
+  a.created: { schema: { type: object, required: [id], properties: { id: { type: string } } } }
+  b.created: { schema: { type: object, required: [id], properties: { id: { type: string } } } }
+  c.created: { schema: { type: object, required: [id], properties: { id: { type: string } } } }
+sagas:
+  place-a: { orchestrator: npg, steps: [{ context: nmy, action: reserve, compensation: release }, { context: nnone, action: charge, compensation: refund }] }
+  place-b: { orchestrator: ppg, steps: [{ context: pmy, action: hold, compensation: unhold }, { context: nmy, action: reserve, compensation: release }] }
+`;
+
+describe.each(["rabbitmq", "nats", "kafka"])("analyze-deps on a freshly generated system of every runtime and database (%s)", (broker) => {
+  let mdir = "";
+  beforeAll(async () => {
+    mdir = fs.mkdtempSync(path.join(os.tmpdir(), `msa-deps-matrix-${broker}-`));
+    fs.writeFileSync(path.join(mdir, "system.yaml"), MATRIX(broker));
+    const gen = await runCli(mdir, ["generate"]);
+    expect(gen.code, gen.stderr).toBe(0);
+  }, 120_000);
+  afterAll(() => fs.rmSync(mdir, { recursive: true, force: true }));
+
+  it("exits 0 with no findings and no note, and finds every declared publish and consume in the code", async () => {
+    const r = await runCli(mdir, ["analyze-deps", "--format", "json"]);
+    const doc = JSON.parse(r.stdout) as Json & { notes: string[] };
+    expect(doc.findings).toEqual([]);
+    expect(doc.notes).toEqual([]);
+    expect(r.code).toBe(0);
+    const async = doc.edges.filter((e) => e.kind === "publish" || e.kind === "consume");
+    expect(async.length).toBe(13); // 3 publishes; a.created 4 consumers, b.created and c.created 3 each
+    expect(async.filter((e) => !(e.declared && e.discovered))).toEqual([]);
+  });
+
+  it("still notes a user's constant it cannot resolve, not a variable", async () => {
+    const file = path.join(mdir, "services/npg/src/notify.ts");
+    fs.writeFileSync(file, "export const notify = (ch: any, topic: string, body: Buffer) => {\n  ch.publish(\"shop.events\", ORDER_TOPIC, body);\n  ch.publish(\"shop.events\", topic, body);\n};\n");
+    try {
+      const r = await runCli(mdir, ["analyze-deps", "--format", "json"]);
+      const doc = JSON.parse(r.stdout) as { notes: string[] };
+      expect(doc.notes).toEqual(["1 broker call(s) name their event by a constant whose value was not found in the scanned code: ORDER_TOPIC (services/npg/src/notify.ts:2)"]);
+    } finally {
+      fs.rmSync(file);
+    }
+  });
+});
