@@ -129,6 +129,9 @@ describe.each(["rabbitmq", "nats", "kafka"])("analyze-deps on a freshly generate
     const async = doc.edges.filter((e) => e.kind === "publish" || e.kind === "consume");
     expect(async.length).toBe(13); // 3 publishes; a.created 4 consumers, b.created and c.created 3 each
     expect(async.filter((e) => !(e.declared && e.discovered))).toEqual([]);
+    // the stores are the variables the services read (readiness.py's f"tcp://{url}" once listed a store named "url")
+    const stores = new Set((doc as unknown as { datastores: { store: string }[] }).datastores.map((d) => d.store));
+    expect([...stores].filter((s) => !["BROKER_URL", "DATABASE_URL", "REDIS_URL", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"].includes(s))).toEqual([]);
   });
 
   it("still notes a user's constant it cannot resolve, not a variable", async () => {
