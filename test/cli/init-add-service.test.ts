@@ -39,6 +39,22 @@ describe("msa init (built CLI)", () => {
     expect(v.exitCode, v.stdout).toBe(0);
   });
 
+  // what msa writes for a new user passes msa's own checks with nothing to say: a fresh system's first `msa
+  // validate` printed a gateway-rate-limit-store warning (rate limits counted per gateway replica)
+  it.each([
+    ["kong", ["init", "s", "--yes", "--no-generate"]],
+    ["node", ["init", "s", "--yes", "--contexts", "a,b", "--broker", "nats", "--gateway", "node", "--no-generate"]],
+    ["none", ["init", "s", "--yes", "--gateway", "none", "--no-generate"]],
+    ["the minimal example", ["init", "s", "--example", "minimal", "--yes", "--no-generate"]],
+    ["the shop example", ["init", "s", "--example", "shop", "--yes", "--no-generate"]],
+  ])("a fresh system (%s) validates with no diagnostic at all", async (_, args) => {
+    const cwd = tempDir();
+    expect((await msa(args, cwd)).exitCode).toBe(0);
+    const v = await msa(["validate", "--format", "json"], path.join(cwd, "s"));
+    expect(v.exitCode, v.stdout).toBe(0);
+    expect((JSON.parse(v.stdout) as { diagnostics: unknown[] }).diagnostics).toEqual([]);
+  });
+
   it("refuses to overwrite without --force (exit 1, file untouched) and overwrites with it", async () => {
     const cwd = tempDir();
     fs.writeFileSync(path.join(cwd, "system.yaml"), "# mine\n");

@@ -217,7 +217,8 @@ describe("k8s base", () => {
           else expect(cm.JWT_ISSUER).toBeUndefined();
           expect(cm.JWT_ISSUER ?? model.name).toBe(model.name);
           const env = (pod.containers[0].env ?? []) as Obj[];
-          if (jwt) expect(env).toEqual([{ name: "JWT_SECRET", valueFrom: { secretKeyRef: { name: `${model.name}-gateway-jwt`, key: "secret" } } }]);
+          const redis = model.gateway.rateLimitStore === "redis" ? [{ name: "REDIS_URL", valueFrom: { secretKeyRef: { name: `${model.name}-gateway-redis`, key: "url" } } }] : [];
+          expect(env).toEqual([...(jwt ? [{ name: "JWT_SECRET", valueFrom: { secretKeyRef: { name: `${model.name}-gateway-jwt`, key: "secret" } } }] : []), ...redis]);
         }
       });
 
