@@ -143,6 +143,8 @@ export function pythonServiceView(model: SystemModel, c: Context) {
     unreachableDatabaseUrl: c.database ? UNREACHABLE_DB[c.database.engine] : "",
     unknownPath: unknownPathFor(c.api),
     api,
+    // endpoints without a contract: their stub answers 501 (tests/test_app.py tests them; with none, no such test)
+    stubEndpoints: c.api.some((e) => !e.contract),
     pyApi,
     calleeTypes,
     endpoints: c.api.map((e) => ({
