@@ -69,9 +69,105 @@ export function precompileTemplates(sources: TemplateSources, guard: boolean): R
   if (guard) hb.registerHelper(GUARD_HELPER, markYamlWord);
   const out: Record<string, string> = {};
   const options = compileOptions(hb);
-  for (const [name, text] of sources) out[name] = hoistConstants(hb.precompile(guard ? guardValues(hb.parse(text), hb) : text, options) as unknown as string);
+  const builtIn = builtInConditionals(hb);
+  for (const [name, text] of sources) {
+    const spec = hoistConstants(hb.precompile(guard ? guardValues(hb.parse(text), hb) : text, options) as unknown as string);
+    out[name] = builtIn ? inlineConditionals(spec) : spec;
+  }
   return out;
 }
+
+/** Whether `if` and `unless` on `hb` are Handlebars' own (inlineConditionals stands for exactly those). */
+function builtInConditionals(hb: typeof Handlebars): boolean {
+  const own = Handlebars.create().helpers;
+  return ["if", "unless"].every((k) => typeof hb.helpers[k] === "function" && String(hb.helpers[k]) === String(own[k]));
+}
+
+// Handlebars' precompiled call of the built-in `{{#if}}` / `{{#unless}}` (4.7, knownHelpersOnly, one argument, no
+// hash — hoistConstants has made the empty hash and the location constants): the head, then `CONTEXT,CONDITION`,
+// then this tail. A program without depths is `container.program(N, data, 0)`; with them `…, 0, blockParams, depths)`.
+const CONDITIONAL_HEAD = /lookupProperty\(helpers,"(if|unless)"\)\.call\(/g;
+const CONDITIONAL_TAIL =
+  /^,\{"name":"(if|unless)","hash":msaNoHash,"fn":container\.program\((\d+), data, 0(, blockParams, depths)?\),"inverse":(?:container\.noop|container\.program\((\d+), data, 0(, blockParams, depths)?\)),"data":data,"loc":msaLoc\d+\}\)/;
+
+/**
+ * The index just past the first top-level `,` from `from` in generated JavaScript (string literals and
+ * brackets skipped), and the index of that comma; -1 when the expression closes first.
+ */
+function topLevelComma(code: string, from: number): number {
+  let depth = 0;
+  for (let i = from; i < code.length; i++) {
+    const c = code[i];
+    if (c === '"' || c === "'") {
+      for (i++; i < code.length && code[i] !== c; i++) if (code[i] === "\\") i++;
+    } else if (c === "(" || c === "[" || c === "{") depth++;
+    else if (c === ")" || c === "]" || c === "}") {
+      if (depth === 0) return -1;
+      depth--;
+    } else if (c === "," && depth === 0) return i;
+  }
+  return -1;
+}
+
+/**
+ * A precompiled spec with each call of the built-in `if`/`unless` made directly (issue #24, render CPU): the
+ * runtime built an options object per call, a program wrapper (a new closure with three properties) for each
+ * branch, and called the helper through `.call`; ~180,000 calls at 500 contexts. The same test (Handlebars'
+ * `!c || isEmpty(c)`, a function condition called on the context first) and the same program called with the
+ * same context, helpers, partials and data as the wrapper would. A call of any other shape is left as it is.
+ */
+export function inlineConditionals(spec: string): string {
+  let out = "";
+  let last = 0;
+  let changed = false;
+  CONDITIONAL_HEAD.lastIndex = 0;
+  for (let m = CONDITIONAL_HEAD.exec(spec); m; m = CONDITIONAL_HEAD.exec(spec)) {
+    const start = m.index + m[0].length;
+    const comma = topLevelComma(spec, start);
+    if (comma === -1) continue;
+    const tailAt = topLevelComma(spec, comma + 1);
+    if (tailAt === -1) continue;
+    const tail = CONDITIONAL_TAIL.exec(spec.slice(tailAt));
+    if (!tail || tail[1] !== m[1]) continue;
+    const ctx = spec.slice(start, comma);
+    const cond = spec.slice(comma + 1, tailAt);
+    const [, kind, fn, fnDepths, inv, invDepths] = tail;
+    const unless = kind === "unless";
+    let call: string;
+    if (fnDepths === undefined && (inv === undefined || invDepths === undefined)) {
+      const yes = Number(fn);
+      const no = inv === undefined ? -1 : Number(inv);
+      call = `msaIf(container,${ctx},${cond},${unless ? no : yes},${unless ? yes : no},data)`;
+    } else {
+      // with depths: the wrappers as the runtime makes them, only the options object and the helper call dropped
+      const program = (n: string, d: string | undefined) => `container.program(${n}, data, 0${d ?? ""})`;
+      const yes = program(fn as string, fnDepths);
+      const no = inv === undefined ? "container.noop" : program(inv, invDepths);
+      call = `msaIfWrapped(${ctx},${cond},${unless ? no : yes},${unless ? yes : no})`;
+    }
+    out += spec.slice(last, m.index) + call;
+    last = tailAt + tail[0].length;
+    CONDITIONAL_HEAD.lastIndex = last;
+    changed = true;
+  }
+  if (!changed) return spec;
+  return `(function () {\n  var msaEmpty = ${CONDITIONAL_EMPTY},\n    msaIf = ${CONDITIONAL_DIRECT},\n    msaIfWrapped = ${CONDITIONAL_WRAPPED};\n  return ${out + spec.slice(last)};\n})()`;
+}
+
+// Handlebars 4.7's `if`: `!conditional || isEmpty(conditional)` after calling a function conditional on the context
+// (no includeZero: these calls have no hash); isEmpty is `!v && v !== 0` or an empty array.
+const CONDITIONAL_EMPTY = `function (ctx, c) {
+    if (typeof c === "function") c = c.call(ctx);
+    return !c || (Array.isArray(c) && c.length === 0);
+  }`;
+// a branch's program called as its wrapper (wrapProgram, no depths or block params) calls it; -1: container.noop
+const CONDITIONAL_DIRECT = `function (container, ctx, c, yes, no, data) {
+    var i = msaEmpty(ctx, c) ? no : yes;
+    return i === -1 ? "" : container.fn(i)(container, ctx, container.helpers, container.partials, data);
+  }`;
+const CONDITIONAL_WRAPPED = `function (ctx, c, yes, no) {
+    return msaEmpty(ctx, c) ? no(ctx) : yes(ctx);
+  }`;
 
 // What Handlebars' precompiler writes as an object literal in every helper call and strict lookup: a source
 // location (`loc`, read only to word an error) and the empty `hash` of a helper called without hash arguments.

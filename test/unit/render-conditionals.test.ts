@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { createRenderer, inlineConditionals, precompileTemplates, templatesKey, type PrecompiledTemplates } from "../../src/core/render.js";
+
+// render.ts calls the built-in {{#if}} / {{#unless}} of precompiled templates directly (inlineConditionals): every
+// shape — with and without {{else}}, nested, inside {{#each}} with @first/@last, with `../` (depths), on a
+// subexpression, in a partial, falsy values of every kind, empty and non-empty arrays, a function value — renders
+// as the template compiled at run time (not rewritten) does, for the plain and the guarded set.
+describe("precompiled templates' inlined conditionals", () => {
+  const sources = new Map([
+    [
+      "t.txt",
+      [
+        "{{#if on}}on{{/if}}|{{#if on}}yes{{else}}no{{/if}}|{{#unless on}}off{{/unless}}|{{#unless on}}u{{else}}e{{/unless}}",
+        "{{#if (eq name \"x\")}}eq{{else if on}}elif{{else}}neither{{/if}}",
+        "{{#each list}}{{#if @first}}[{{/if}}{{this}}{{#unless @last}},{{/unless}}{{#if ../on}}+{{../name}}{{/if}}{{#if @last}}]{{/if}}{{/each}}",
+        "{{#each list}}{{#if ../on}}a{{else}}b{{@index}}{{/if}}{{#unless ../on}}c{{/unless}}{{/each}}",
+        "{{#with nested}}{{#if inner}}{{inner}}{{else}}{{@root.name}}{{/if}}{{/with}}",
+        "{{#if empty}}E{{else}}not-e{{/if}}{{#if zero}}Z{{else}}not-z{{/if}}{{#if fn}}F{{/if}}{{#unless nothing}}N{{/unless}}",
+        "{{> _p}}",
+        "",
+      ].join("\n"),
+    ],
+    ["_p", "{{#if on}}p-on {{name}}{{else}}p-off{{/if}}{{#each list}}{{#unless @first}};{{/unless}}{{#if this}}{{this}}{{/if}}{{/each}}"],
+  ]);
+  const built = (guarded: boolean): PrecompiledTemplates => ({
+    key: templatesKey(sources),
+    specs: Object.fromEntries(Object.entries(precompileTemplates(sources, guarded)).map(([k, js]) => [k, new Function(`return ${js}`)()])),
+  });
+  const plain = built(false);
+  const guarded = built(true);
+  const views = [
+    { name: "x", on: true, list: [1, "two", 0, ""], nested: { inner: "in" }, empty: [], zero: 0, fn: () => "", nothing: null },
+    { name: "y", on: false, list: [], nested: { inner: "" }, empty: [0], zero: 1, fn: () => "z", nothing: 0 },
+    { name: "z", on: "", list: [false], nested: { inner: 0 }, empty: "", zero: -0, fn: null, nothing: "s" },
+    { name: "w", on: [], list: [NaN, -0], nested: { inner: [] }, empty: {}, zero: NaN, fn: undefined, nothing: [] },
+  ];
+
+  it("rewrites every if and unless of the precompiled code", () => {
+    for (const js of Object.values(precompileTemplates(sources, false))) expect(js).not.toMatch(/lookupProperty\(helpers,"(if|unless)"\)/);
+  });
+
+  it("renders as the run-time compiled templates do", () => {
+    const runtime = createRenderer(sources);
+    const pre = createRenderer(sources, (g) => (g ? guarded : plain));
+    const outcome = (f: () => string | undefined): string | undefined => {
+      try {
+        return f();
+      } catch (e) {
+        return `error: ${(e as Error).message}`;
+      }
+    };
+    for (const view of views) {
+      expect(outcome(() => pre("t.txt", view))).toBe(outcome(() => runtime("t.txt", view)));
+      expect(outcome(() => pre.guarded?.("t.txt", view))).toBe(outcome(() => runtime.guarded?.("t.txt", view)));
+    }
+    expect(pre("t.txt", views[0])).toContain("[1,+xtwo,+x0,+x+x]");
+    for (const view of views) expect(`${view.name}: ${outcome(() => pre("t.txt", view))}`).not.toMatch(/^.: error/);
+  });
+
+  it("leaves other shapes alone", () => {
+    const spec = '{"main":function(){return lookupProperty(helpers,"if").call(a,b,c,{"name":"if","hash":{"includeZero":true}})}}';
+    expect(inlineConditionals(spec)).toBe(spec);
+  });
+});
