@@ -77,18 +77,18 @@ export function precompileTemplates(sources: TemplateSources, guard: boolean): R
   return out;
 }
 
-/** Whether `if` and `unless` on `hb` are Handlebars' own (inlineConditionals stands for exactly those). */
+/** Whether `if`, `unless` and `each` on `hb` are Handlebars' own (inlineConditionals stands for exactly those). */
 function builtInConditionals(hb: typeof Handlebars): boolean {
   const own = Handlebars.create().helpers;
-  return ["if", "unless"].every((k) => typeof hb.helpers[k] === "function" && String(hb.helpers[k]) === String(own[k]));
+  return ["if", "unless", "each"].every((k) => typeof hb.helpers[k] === "function" && String(hb.helpers[k]) === String(own[k]));
 }
 
 // Handlebars' precompiled call of the built-in `{{#if}}` / `{{#unless}}` (4.7, knownHelpersOnly, one argument, no
 // hash — hoistConstants has made the empty hash and the location constants): the head, then `CONTEXT,CONDITION`,
 // then this tail. A program without depths is `container.program(N, data, 0)`; with them `…, 0, blockParams, depths)`.
-const CONDITIONAL_HEAD = /lookupProperty\(helpers,"(if|unless)"\)\.call\(/g;
+const CONDITIONAL_HEAD = /lookupProperty\(helpers,"(if|unless|each)"\)\.call\(/g;
 const CONDITIONAL_TAIL =
-  /^,\{"name":"(if|unless)","hash":msaNoHash,"fn":container\.program\((\d+), data, 0(, blockParams, depths)?\),"inverse":(?:container\.noop|container\.program\((\d+), data, 0(, blockParams, depths)?\)),"data":data,"loc":msaLoc\d+\}\)/;
+  /^,\{"name":"(if|unless|each)","hash":msaNoHash,"fn":container\.program\((\d+), data, 0(, blockParams, depths)?\),"inverse":(?:container\.noop|container\.program\((\d+), data, 0(, blockParams, depths)?\)),"data":data,"loc":(msaLoc\d+)\}\)/;
 
 /**
  * The index just past the first top-level `,` from `from` in generated JavaScript (string literals and
@@ -110,7 +110,9 @@ function topLevelComma(code: string, from: number): number {
 }
 
 /**
- * A precompiled spec with each call of the built-in `if`/`unless` made directly (issue #24, render CPU): the
+ * A precompiled spec with each call of the built-in `if`/`unless` made directly, and `each` over an array in a
+ * block without depths (EACH_ARRAY: no options object, no frame copy per call site beyond the helper's own, no two
+ * block-param arrays, context path string and options object per iteration) (issue #24, render CPU): the
  * runtime built an options object per call, a program wrapper (a new closure with three properties) for each
  * branch, and called the helper through `.call`; ~180,000 calls at 500 contexts. The same test (Handlebars'
  * `!c || isEmpty(c)`, a function condition called on the context first) and the same program called with the
@@ -131,10 +133,14 @@ export function inlineConditionals(spec: string): string {
     if (!tail || tail[1] !== m[1]) continue;
     const ctx = spec.slice(start, comma);
     const cond = spec.slice(comma + 1, tailAt);
-    const [, kind, fn, fnDepths, inv, invDepths] = tail;
+    const [, kind, fn, fnDepths, inv, invDepths, loc] = tail;
     const unless = kind === "unless";
     let call: string;
-    if (fnDepths === undefined && (inv === undefined || invDepths === undefined)) {
+    if (kind === "each") {
+      // arrays only, and only without depths; anything else goes to the helper as before
+      if (fnDepths !== undefined || invDepths !== undefined) continue;
+      call = `msaEach(container,${ctx},${cond},${fn},${inv ?? -1},data,${loc})`;
+    } else if (fnDepths === undefined && (inv === undefined || invDepths === undefined)) {
       const yes = Number(fn);
       const no = inv === undefined ? -1 : Number(inv);
       call = `msaIf(container,${ctx},${cond},${unless ? no : yes},${unless ? yes : no},data)`;
@@ -151,7 +157,7 @@ export function inlineConditionals(spec: string): string {
     changed = true;
   }
   if (!changed) return spec;
-  return `(function () {\n  var msaEmpty = ${CONDITIONAL_EMPTY},\n    msaIf = ${CONDITIONAL_DIRECT},\n    msaIfWrapped = ${CONDITIONAL_WRAPPED};\n  return ${out + spec.slice(last)};\n})()`;
+  return `(function () {\n  var msaEmpty = ${CONDITIONAL_EMPTY},\n    msaIf = ${CONDITIONAL_DIRECT},\n    msaIfWrapped = ${CONDITIONAL_WRAPPED},\n    msaEachHash = Object.freeze({}),\n    msaEach = ${EACH_ARRAY};\n  return ${out + spec.slice(last)};\n})()`;
 }
 
 // Handlebars 4.7's `if`: `!conditional || isEmpty(conditional)` after calling a function conditional on the context
@@ -164,6 +170,38 @@ const CONDITIONAL_EMPTY = `function (ctx, c) {
 const CONDITIONAL_DIRECT = `function (container, ctx, c, yes, no, data) {
     var i = msaEmpty(ctx, c) ? no : yes;
     return i === -1 ? "" : container.fn(i)(container, ctx, container.helpers, container.partials, data);
+  }`;
+// Handlebars 4.7's `each` over an array, for a block without depths or block params and no `ids` (trackIds is off):
+// one frame made from the caller's data (createFrame: an own-enumerable copy and `_parent`), its key, index, first
+// and last set before each present index, the program called as its wrapper calls it (the frame as data; the
+// iteration's block params reach a program only through a wrapper that has some, which these have not); no
+// iteration: the inverse on the context. Anything but an array (a function, an iterable, an object, nothing) is
+// handed to the helper with the options the precompiled call would have made.
+const EACH_ARRAY = `function (container, ctx, list, yes, no, data, loc) {
+    if (!Array.isArray(list)) {
+      return container.helpers.each.call(ctx, list, { name: "each", hash: msaEachHash, fn: container.program(yes, data, 0),
+        inverse: no === -1 ? container.noop : container.program(no, data, 0), data: data, loc: loc });
+    }
+    var frame;
+    if (data) {
+      frame = {};
+      for (var key in data) if (Object.prototype.hasOwnProperty.call(data, key)) frame[key] = data[key];
+      frame._parent = data;
+    }
+    var fn = container.fn(yes), ret = "", i = 0;
+    for (var j = list.length; i < j; i++) {
+      if (i in list) {
+        if (frame) {
+          frame.key = i;
+          frame.index = i;
+          frame.first = i === 0;
+          frame.last = i === list.length - 1;
+        }
+        ret = ret + fn(container, list[i], container.helpers, container.partials, frame || data, undefined, undefined);
+      }
+    }
+    if (i === 0) ret = no === -1 ? "" : container.fn(no)(container, ctx, container.helpers, container.partials, data);
+    return ret;
   }`;
 const CONDITIONAL_WRAPPED = `function (ctx, c, yes, no) {
     return msaEmpty(ctx, c) ? no(ctx) : yes(ctx);

@@ -16,6 +16,9 @@ describe("precompiled templates' inlined conditionals", () => {
         "{{#each list}}{{#if ../on}}a{{else}}b{{@index}}{{/if}}{{#unless ../on}}c{{/unless}}{{/each}}",
         "{{#with nested}}{{#if inner}}{{inner}}{{else}}{{@root.name}}{{/if}}{{/with}}",
         "{{#if empty}}E{{else}}not-e{{/if}}{{#if zero}}Z{{else}}not-z{{/if}}{{#if fn}}F{{/if}}{{#unless nothing}}N{{/unless}}",
+        "{{#each items}}<{{@index}}:{{@key}}:{{#if @first}}f{{/if}}{{#if @last}}l{{/if}}={{this}}{{#each ../list}}({{@index}}{{this}}{{@root.name}}){{/each}}>{{else}}none{{/each}}",
+        "{{#each list}}{{#each (lookup ../table @index)}}{{@key}}{{this}}{{@../index}}{{/each}}{{/each}}|{{#each table}}[{{#each this}}{{this}}{{/each}}]{{/each}}",
+        "{{#each nothing}}x{{else}}empty{{/each}}{{#each fn}}{{this}}{{/each}}{{#each iter}}{{this}}{{@last}}{{/each}}{{#each holes}}{{@index}}{{/each}}",
         "{{> _p}}",
         "",
       ].join("\n"),
@@ -29,14 +32,15 @@ describe("precompiled templates' inlined conditionals", () => {
   const plain = built(false);
   const guarded = built(true);
   const views = [
-    { name: "x", on: true, list: [1, "two", 0, ""], nested: { inner: "in" }, empty: [], zero: 0, fn: () => "", nothing: null },
-    { name: "y", on: false, list: [], nested: { inner: "" }, empty: [0], zero: 1, fn: () => "z", nothing: 0 },
-    { name: "z", on: "", list: [false], nested: { inner: 0 }, empty: "", zero: -0, fn: null, nothing: "s" },
-    { name: "w", on: [], list: [NaN, -0], nested: { inner: [] }, empty: {}, zero: NaN, fn: undefined, nothing: [] },
+    { name: "x", on: true, list: [1, "two", 0, ""], nested: { inner: "in" }, empty: [], zero: 0, fn: () => ["a", "b"], nothing: null, items: ["p", "q"], table: [{ k: 1 }, ["u", "v"]], iter: new Set(["s1", "s2"]), holes: [1, , 3] }, // prettier-ignore
+    { name: "y", on: false, list: [], nested: { inner: "" }, empty: [0], zero: 1, fn: () => "z", nothing: 0, items: { a: 1, b: 2 }, table: [], iter: new Map([["k", "v"]]), holes: [] },
+    { name: "z", on: "", list: [false], nested: { inner: 0 }, empty: "", zero: -0, fn: null, nothing: "s", items: [], table: [["t"]], iter: [], holes: new Array(3) },
+    { name: "w", on: [], list: [NaN, -0], nested: { inner: [] }, empty: {}, zero: NaN, fn: undefined, nothing: [], items: null, table: [{}, { a: [1] }], iter: "ab", holes: [undefined] },
   ];
 
-  it("rewrites every if and unless of the precompiled code", () => {
+  it("rewrites every if and unless of the precompiled code, and each without depths", () => {
     for (const js of Object.values(precompileTemplates(sources, false))) expect(js).not.toMatch(/lookupProperty\(helpers,"(if|unless)"\)/);
+    expect(precompileTemplates(new Map([["e", "{{#each a}}{{this}}{{/each}}"]]), false).e).not.toContain('lookupProperty(helpers,"each")');
   });
 
   it("renders as the run-time compiled templates do", () => {
