@@ -293,14 +293,19 @@ function setUpOnce(fn: Handlebars.TemplateDelegate): Handlebars.TemplateDelegate
 interface RuntimeContainer {
   helpers: Record<string, unknown>;
   fn: (i: number) => unknown;
+  strict: (obj: unknown, name: string, loc: unknown) => unknown;
+  lookupProperty: (parent: unknown, name: string) => unknown;
 }
+const hasOwn = Object.prototype.hasOwnProperty;
 
 /**
- * A precompiled template whose runtime container takes two shortcuts from its first call on (issue #24, render
+ * A precompiled template whose runtime container takes three shortcuts from its first call on (issue #24, render
  * CPU): Handlebars' runtime (4.7) wraps every helper in a closure that copies `lookupProperty` onto its options
  * object before each call — only the built-in `lookup` helper reads it, so every other helper is called as
  * registered; and `container.fn(i)`, asked for on every block (`{{#if}}`, `{{#each}}`), looks the program up and
- * sets its decorator again each time — the answer is the same for a given i, so it is kept. Same output.
+ * sets its decorator again each time — the answer is the same for a given i, so it is kept; and a value looked up
+ * (`strict`, `lookupProperty`) that is an own data property but no function is returned without the runtime's
+ * chain of calls (the `in` test, the own-property test, the prototype-constructor test). Same output.
  */
 function withShortcuts(spec: TemplateSpecification, hb: typeof Handlebars): TemplateSpecification {
   const s = spec as TemplateSpecification & { main: (container: RuntimeContainer, ...rest: unknown[]) => unknown };
@@ -317,6 +322,25 @@ function withShortcuts(spec: TemplateSpecification, hb: typeof Handlebars): Temp
     const programs: unknown[] = [];
     container.fn = function (this: unknown, i: number) {
       return (programs[i] ??= fn.call(this, i));
+    };
+    // `{{name}}` (strict) and a helper's argument (lookupProperty): an own data property that is not a function is
+    // what the runtime returns after its prototype-access checks (which only a function or an inherited property
+    // can fail); read once, as the runtime reads it. Everything else goes to the runtime's own functions.
+    const strict = container.strict;
+    const lookupProperty = container.lookupProperty;
+    container.strict = function (obj: unknown, name: string, loc: unknown) {
+      if (obj !== null && typeof obj === "object" && hasOwn.call(obj, name)) {
+        const v = (obj as Record<string, unknown>)[name];
+        if (typeof v !== "function") return v;
+      }
+      return strict(obj, name, loc);
+    };
+    container.lookupProperty = function (parent: unknown, name: string) {
+      if (parent !== null && typeof parent === "object" && hasOwn.call(parent, name)) {
+        const v = (parent as Record<string, unknown>)[name];
+        if (typeof v !== "function") return v;
+      }
+      return lookupProperty(parent, name);
     };
   };
   return {

@@ -66,3 +66,66 @@ describe("precompiled templates' inlined conditionals", () => {
     expect(inlineConditionals(spec)).toBe(spec);
   });
 });
+
+// withShortcuts returns an own data property that is no function without the runtime's chain of checks; every
+// other lookup (missing, inherited, a function, on a primitive or null) goes to the runtime: same text, same error.
+describe("precompiled templates' looked-up values", () => {
+  const sources = new Map([
+    ["v.txt", "{{a}}|{{b.c}}|{{#each list}}{{this}}{{/each}}|{{upper a}}|{{join list \"-\"}}|{{#with b}}{{c}}{{/with}}\n"],
+    ["f.txt", "{{fn}}\n"],
+    ["m.txt", "{{a}}{{missing}}\n"],
+    ["p.txt", "{{a.length}}{{a.b}}\n"],
+    ["s.txt", "{{#each list}}{{this.length}}{{length}}{{/each}}\n"],
+    ["o.txt", "{{#with b}}{{c}}{{/with}}{{b.c}}{{b.c.d}}\n"],
+  ]);
+  const built: PrecompiledTemplates = {
+    key: templatesKey(sources),
+    specs: Object.fromEntries(Object.entries(precompileTemplates(sources, false)).map(([k, js]) => [k, new Function(`return ${js}`)()])),
+  };
+  const outcome = (f: () => string): string => {
+    try {
+      return f();
+    } catch (e) {
+      return `error: ${(e as Error).message}`;
+    }
+  };
+  class Inherits {
+    get a(): string {
+      return "inherited";
+    }
+  }
+  const views: unknown[] = [
+    { a: "x", b: { c: 1 }, list: ["ab", "c"], fn: () => "called", missing: null },
+    { a: 0, b: { c: null }, list: [], fn: "plain", missing: undefined },
+    { a: "y", b: null, list: ["z"] },
+    { a: "y", b: { c: false }, list: ["z"], fn: function (this: { a: string }) { return this.a; } }, // prettier-ignore
+    new Inherits(),
+    { get a() { return "getter"; }, b: { c: 2 }, list: [] }, // prettier-ignore
+    null,
+  ];
+
+  it("renders and fails as the run-time compiled templates do", () => {
+    const pre = createRenderer(sources, (g) => (g ? undefined : built));
+    const runtime = createRenderer(sources);
+    for (const name of sources.keys()) for (const view of views) expect(outcome(() => pre(name, view))).toBe(outcome(() => runtime(name, view)));
+    expect(pre("v.txt", views[0])).toBe("x|1|abc|X|ab-c|1\n");
+  });
+
+  it("reads a getter once, as the runtime does", () => {
+    let reads = 0;
+    const view = {
+      get a() {
+        reads++;
+        return "g";
+      },
+    };
+    const pre = createRenderer(sources, (g) => (g ? undefined : built));
+    const runtime = createRenderer(sources);
+    const preOut = ["m.txt", "p.txt"].map((name) => outcome(() => pre(name, view)));
+    const preReads = reads;
+    reads = 0;
+    expect(["m.txt", "p.txt"].map((name) => outcome(() => runtime(name, view)))).toEqual(preOut);
+    expect(preReads).toBe(reads);
+    expect(reads).toBeGreaterThan(0);
+  });
+});
