@@ -297,6 +297,8 @@ interface RuntimeContainer {
   lookupProperty: (parent: unknown, name: string) => unknown;
 }
 const hasOwn = Object.prototype.hasOwnProperty;
+/** Handlebars 4.7's test of an own property the runtime still checks: a prototype's `constructor` back-reference. */
+const isPrototypeConstructor = (parent: unknown, name: string, v: { prototype?: unknown }): boolean => name === "constructor" && parent === v.prototype;
 
 /**
  * A precompiled template whose runtime container takes three shortcuts from its first call on (issue #24, render
@@ -304,8 +306,8 @@ const hasOwn = Object.prototype.hasOwnProperty;
  * object before each call — only the built-in `lookup` helper reads it, so every other helper is called as
  * registered; and `container.fn(i)`, asked for on every block (`{{#if}}`, `{{#each}}`), looks the program up and
  * sets its decorator again each time — the answer is the same for a given i, so it is kept; and a value looked up
- * (`strict`, `lookupProperty`) that is an own data property but no function is returned without the runtime's
- * chain of calls (the `in` test, the own-property test, the prototype-constructor test). Same output.
+ * (`strict`, `lookupProperty`) that is an own property (not a prototype's `constructor`) is returned without the
+ * runtime's chain of calls (the `in` test, the own-property test, the prototype-constructor test). Same output.
  */
 function withShortcuts(spec: TemplateSpecification, hb: typeof Handlebars): TemplateSpecification {
   const s = spec as TemplateSpecification & { main: (container: RuntimeContainer, ...rest: unknown[]) => unknown };
@@ -323,22 +325,22 @@ function withShortcuts(spec: TemplateSpecification, hb: typeof Handlebars): Temp
     container.fn = function (this: unknown, i: number) {
       return (programs[i] ??= fn.call(this, i));
     };
-    // `{{name}}` (strict) and a helper's argument (lookupProperty): an own data property that is not a function is
-    // what the runtime returns after its prototype-access checks (which only a function or an inherited property
-    // can fail); read once, as the runtime reads it. Everything else goes to the runtime's own functions.
+    // `{{name}}` (strict), a helper's argument and the helper itself (lookupProperty): an own data property is what
+    // the runtime returns after its prototype-access checks unless it is a prototype's `constructor` (the only own
+    // property they refuse); read once, as the runtime reads it. Everything else goes to the runtime's functions.
     const strict = container.strict;
     const lookupProperty = container.lookupProperty;
     container.strict = function (obj: unknown, name: string, loc: unknown) {
       if (obj !== null && typeof obj === "object" && hasOwn.call(obj, name)) {
         const v = (obj as Record<string, unknown>)[name];
-        if (typeof v !== "function") return v;
+        if (typeof v !== "function" || !isPrototypeConstructor(obj, name, v)) return v;
       }
       return strict(obj, name, loc);
     };
     container.lookupProperty = function (parent: unknown, name: string) {
       if (parent !== null && typeof parent === "object" && hasOwn.call(parent, name)) {
         const v = (parent as Record<string, unknown>)[name];
-        if (typeof v !== "function") return v;
+        if (typeof v !== "function" || !isPrototypeConstructor(parent, name, v)) return v;
       }
       return lookupProperty(parent, name);
     };

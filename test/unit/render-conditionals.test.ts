@@ -67,12 +67,13 @@ describe("precompiled templates' inlined conditionals", () => {
   });
 });
 
-// withShortcuts returns an own data property that is no function without the runtime's chain of checks; every
-// other lookup (missing, inherited, a function, on a primitive or null) goes to the runtime: same text, same error.
+// withShortcuts returns an own property (a prototype's `constructor` back-reference aside) without the runtime's
+// chain of checks; every other lookup (missing, inherited, that constructor, on a primitive or null) goes to the
+// runtime: same text, same error.
 describe("precompiled templates' looked-up values", () => {
   const sources = new Map([
     ["v.txt", "{{a}}|{{b.c}}|{{#each list}}{{this}}{{/each}}|{{upper a}}|{{join list \"-\"}}|{{#with b}}{{c}}{{/with}}\n"],
-    ["f.txt", "{{fn}}\n"],
+    ["f.txt", "{{fn}}|{{constructor}}|{{upper (lookup this \"a\")}}\n"],
     ["m.txt", "{{a}}{{missing}}\n"],
     ["p.txt", "{{a.length}}{{a.b}}\n"],
     ["s.txt", "{{#each list}}{{this.length}}{{length}}{{/each}}\n"],
@@ -100,6 +101,14 @@ describe("precompiled templates' looked-up values", () => {
     { a: "y", b: null, list: ["z"] },
     { a: "y", b: { c: false }, list: ["z"], fn: function (this: { a: string }) { return this.a; } }, // prettier-ignore
     new Inherits(),
+    (() => {
+      const o: Record<string, unknown> = { a: "own", fn: () => "f" };
+      const F = function () {};
+      F.prototype = o;
+      o.constructor = F;
+      return o;
+    })(),
+    { a: "b", constructor: () => "own constructor" },
     { get a() { return "getter"; }, b: { c: 2 }, list: [] }, // prettier-ignore
     null,
   ];
