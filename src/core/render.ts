@@ -91,8 +91,8 @@ const CONDITIONAL_TAIL =
   /^,\{"name":"(if|unless|each)","hash":msaNoHash,"fn":container\.program\((\d+), data, 0(, blockParams, depths)?\),"inverse":(?:container\.noop|container\.program\((\d+), data, 0(, blockParams, depths)?\)),"data":data,"loc":(msaLoc\d+)\}\)/;
 
 /**
- * The index just past the first top-level `,` from `from` in generated JavaScript (string literals and
- * brackets skipped), and the index of that comma; -1 when the expression closes first.
+ * The index of the first top-level `,` from `from` in generated JavaScript (string literals and brackets skipped);
+ * -1 when the enclosing expression closes first.
  */
 function topLevelComma(code: string, from: number): number {
   let depth = 0;
