@@ -223,7 +223,7 @@ const registers = (model: SystemModel, w: Workload): boolean => model.discovery 
  * expanded by Kubernetes from the downward API — so it goes into the Deployment's env, not the ConfigMap).
  */
 export function discoveryEnv(g: EdgeGraph, name: string, agent: string): { key: string; value: string }[] {
-  if (!g.outside.some((e) => e.kind === "discovery" && e.from === name)) return [];
+  if (!(edgeIndex(g).outsideFrom.get(name) ?? []).some((e) => e.kind === "discovery")) return [];
   return [{ key: "CONSUL_HTTP_ADDR", value: agent }];
 }
 
@@ -233,7 +233,7 @@ export function discoveryEnv(g: EdgeGraph, name: string, agent: string): { key: 
  * its own collector. Kong reads its endpoint from kong.yml and its rate from KONG_TRACING_SAMPLING_RATE instead.
  */
 export function tracingEnv(g: EdgeGraph, name: string, where: "cluster" | "compose" = "cluster"): { key: string; value: string }[] {
-  if (!g.tracing || !g.outside.some((e) => e.kind === "tracing" && e.from === name)) return [];
+  if (!g.tracing || !(edgeIndex(g).outsideFrom.get(name) ?? []).some((e) => e.kind === "tracing")) return [];
   const { sampler, ratio } = g.tracing;
   return [
     { key: "OTEL_EXPORTER_OTLP_ENDPOINT", value: where === "compose" ? OTLP_ENDPOINT : g.tracing.endpoint },
@@ -253,10 +253,57 @@ export function kongSamplingRate(g: EdgeGraph): string {
   return "1.0";
 }
 
+interface EdgeIndex {
+  /** The lengths the index was made at: a graph changed since (tests build graphs by hand) is indexed again. */
+  sizes: [number, number, number];
+  podsFrom: Map<string, PodEdge[]>;
+  podsTo: Map<string, PodEdge[]>;
+  outsideFrom: Map<string, OutsideEdge[]>;
+  inboundTo: Map<string, InboundEdge[]>;
+}
+const indexes = new WeakMap<EdgeGraph, EdgeIndex>();
+
+function groupBy<T>(list: readonly T[], key: (x: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const x of list) {
+    const k = key(x);
+    const group = out.get(k);
+    if (group) group.push(x);
+    else out.set(k, [x]);
+  }
+  return out;
+}
+
+/**
+ * The graph's edges by workload, in the graph's order (issue #24: every context's views filtered every edge of the
+ * system several times, quadratic in the contexts).
+ */
+export function edgeIndex(g: EdgeGraph): EdgeIndex {
+  let ix = indexes.get(g);
+  if (!ix || ix.sizes[0] !== g.pods.length || ix.sizes[1] !== g.outside.length || ix.sizes[2] !== g.inbound.length) {
+    ix = {
+      sizes: [g.pods.length, g.outside.length, g.inbound.length],
+      podsFrom: groupBy(g.pods, (e) => e.from),
+      podsTo: groupBy(g.pods, (e) => e.to),
+      outsideFrom: groupBy(g.outside, (e) => e.from),
+      inboundTo: groupBy(g.inbound, (e) => e.to),
+    };
+    indexes.set(g, ix);
+  }
+  return ix;
+}
+
+/** `name`'s edges of a kind of index, as a new array (callers may keep or change it). */
+const edgesOf = <T>(m: Map<string, T[]>, name: string): T[] => m.get(name)?.slice() ?? [];
+
 /** The workloads `name` connects to (its pod edges out). */
-export const podEdgesFrom = (g: EdgeGraph, name: string): PodEdge[] => g.pods.filter((e) => e.from === name);
+export const podEdgesFrom = (g: EdgeGraph, name: string): PodEdge[] => edgesOf(edgeIndex(g).podsFrom, name);
 /** The workloads that connect to `name`. */
-export const podEdgesTo = (g: EdgeGraph, name: string): PodEdge[] => g.pods.filter((e) => e.to === name);
+export const podEdgesTo = (g: EdgeGraph, name: string): PodEdge[] => edgesOf(edgeIndex(g).podsTo, name);
+/** `name`'s edges to things outside the system's workloads. */
+export const outsideEdgesFrom = (g: EdgeGraph, name: string): OutsideEdge[] => edgesOf(edgeIndex(g).outsideFrom, name);
+/** What reaches `name` from outside the pod graph (public ingress, metrics scrapes, discovery checks). */
+export const inboundEdgesTo = (g: EdgeGraph, name: string): InboundEdge[] => edgesOf(edgeIndex(g).inboundTo, name);
 
 /**
  * The URL variables a workload reads to find the workloads it connects to: `<CALLEE>_URL` for calls and

@@ -809,3 +809,18 @@ export function parsePercent(v: unknown): number | null {
   const m = /^([0-9]+(?:\.[0-9]+)?)%$/.exec(v.trim());
   return m ? Number(m[1]) / 100 : null;
 }
+
+const contextIndexes = new WeakMap<readonly Context[], { items: Context[]; byName: ReadonlyMap<string, Context> }>();
+/**
+ * `new Map(model.contexts.map((c) => [c.name, c]))`, made once per contexts array (issue #24: per-context views
+ * built this map for every context — quadratic in the contexts). Made again when the array's items changed since
+ * (a test editing a model): a pointer comparison per context.
+ */
+export function contextsByName(model: Pick<SystemModel, "contexts">): ReadonlyMap<string, Context> {
+  const list = model.contexts;
+  const ix = contextIndexes.get(list);
+  if (ix && ix.items.length === list.length && ix.items.every((c, i) => c === list[i])) return ix.byName;
+  const byName = new Map(list.map((c) => [c.name, c]));
+  contextIndexes.set(list, { items: [...list], byName });
+  return byName;
+}

@@ -69,9 +69,143 @@ export function precompileTemplates(sources: TemplateSources, guard: boolean): R
   if (guard) hb.registerHelper(GUARD_HELPER, markYamlWord);
   const out: Record<string, string> = {};
   const options = compileOptions(hb);
-  for (const [name, text] of sources) out[name] = hoistConstants(hb.precompile(guard ? guardValues(hb.parse(text), hb) : text, options) as unknown as string);
+  const builtIn = builtInConditionals(hb);
+  for (const [name, text] of sources) {
+    const spec = hoistConstants(hb.precompile(guard ? guardValues(hb.parse(text), hb) : text, options) as unknown as string);
+    out[name] = builtIn ? inlineConditionals(spec) : spec;
+  }
   return out;
 }
+
+/** Whether `if`, `unless` and `each` on `hb` are Handlebars' own (inlineConditionals stands for exactly those). */
+function builtInConditionals(hb: typeof Handlebars): boolean {
+  const own = Handlebars.create().helpers;
+  return ["if", "unless", "each"].every((k) => typeof hb.helpers[k] === "function" && String(hb.helpers[k]) === String(own[k]));
+}
+
+// Handlebars' precompiled call of the built-in `{{#if}}` / `{{#unless}}` (4.7, knownHelpersOnly, one argument, no
+// hash — hoistConstants has made the empty hash and the location constants): the head, then `CONTEXT,CONDITION`,
+// then this tail. A program without depths is `container.program(N, data, 0)`; with them `…, 0, blockParams, depths)`.
+const CONDITIONAL_HEAD = /lookupProperty\(helpers,"(if|unless|each)"\)\.call\(/g;
+const CONDITIONAL_TAIL =
+  /^,\{"name":"(if|unless|each)","hash":msaNoHash,"fn":container\.program\((\d+), data, 0(, blockParams, depths)?\),"inverse":(?:container\.noop|container\.program\((\d+), data, 0(, blockParams, depths)?\)),"data":data,"loc":(msaLoc\d+)\}\)/;
+
+/**
+ * The index of the first top-level `,` from `from` in generated JavaScript (string literals and brackets skipped);
+ * -1 when the enclosing expression closes first.
+ */
+function topLevelComma(code: string, from: number): number {
+  let depth = 0;
+  for (let i = from; i < code.length; i++) {
+    const c = code[i];
+    if (c === '"' || c === "'") {
+      for (i++; i < code.length && code[i] !== c; i++) if (code[i] === "\\") i++;
+    } else if (c === "(" || c === "[" || c === "{") depth++;
+    else if (c === ")" || c === "]" || c === "}") {
+      if (depth === 0) return -1;
+      depth--;
+    } else if (c === "," && depth === 0) return i;
+  }
+  return -1;
+}
+
+/**
+ * A precompiled spec with each call of the built-in `if`/`unless` made directly, and `each` over an array in a
+ * block without depths (EACH_ARRAY: no options object, no frame copy per call site beyond the helper's own, no two
+ * block-param arrays, context path string and options object per iteration) (issue #24, render CPU): the
+ * runtime built an options object per call, a program wrapper (a new closure with three properties) for each
+ * branch, and called the helper through `.call`; ~180,000 calls at 500 contexts. The same test (Handlebars'
+ * `!c || isEmpty(c)`, a function condition called on the context first) and the same program called with the
+ * same context, helpers, partials and data as the wrapper would. A call of any other shape is left as it is.
+ */
+export function inlineConditionals(spec: string): string {
+  let out = "";
+  let last = 0;
+  let changed = false;
+  CONDITIONAL_HEAD.lastIndex = 0;
+  for (let m = CONDITIONAL_HEAD.exec(spec); m; m = CONDITIONAL_HEAD.exec(spec)) {
+    const start = m.index + m[0].length;
+    const comma = topLevelComma(spec, start);
+    if (comma === -1) continue;
+    const tailAt = topLevelComma(spec, comma + 1);
+    if (tailAt === -1) continue;
+    const tail = CONDITIONAL_TAIL.exec(spec.slice(tailAt));
+    if (!tail || tail[1] !== m[1]) continue;
+    const ctx = spec.slice(start, comma);
+    const cond = spec.slice(comma + 1, tailAt);
+    const [, kind, fn, fnDepths, inv, invDepths, loc] = tail;
+    const unless = kind === "unless";
+    let call: string;
+    if (kind === "each") {
+      // arrays only, and only without depths; anything else goes to the helper as before
+      if (fnDepths !== undefined || invDepths !== undefined) continue;
+      call = `msaEach(container,${ctx},${cond},${fn},${inv ?? -1},data,${loc})`;
+    } else if (fnDepths === undefined && (inv === undefined || invDepths === undefined)) {
+      const yes = Number(fn);
+      const no = inv === undefined ? -1 : Number(inv);
+      call = `msaIf(container,${ctx},${cond},${unless ? no : yes},${unless ? yes : no},data)`;
+    } else {
+      // with depths: the wrappers as the runtime makes them, only the options object and the helper call dropped
+      const program = (n: string, d: string | undefined) => `container.program(${n}, data, 0${d ?? ""})`;
+      const yes = program(fn as string, fnDepths);
+      const no = inv === undefined ? "container.noop" : program(inv, invDepths);
+      call = `msaIfWrapped(${ctx},${cond},${unless ? no : yes},${unless ? yes : no})`;
+    }
+    out += spec.slice(last, m.index) + call;
+    last = tailAt + tail[0].length;
+    CONDITIONAL_HEAD.lastIndex = last;
+    changed = true;
+  }
+  if (!changed) return spec;
+  return `(function () {\n  var msaEmpty = ${CONDITIONAL_EMPTY},\n    msaIf = ${CONDITIONAL_DIRECT},\n    msaIfWrapped = ${CONDITIONAL_WRAPPED},\n    msaEachHash = Object.freeze({}),\n    msaEach = ${EACH_ARRAY};\n  return ${out + spec.slice(last)};\n})()`;
+}
+
+// Handlebars 4.7's `if`: `!conditional || isEmpty(conditional)` after calling a function conditional on the context
+// (no includeZero: these calls have no hash); isEmpty is `!v && v !== 0` or an empty array.
+const CONDITIONAL_EMPTY = `function (ctx, c) {
+    if (typeof c === "function") c = c.call(ctx);
+    return !c || (Array.isArray(c) && c.length === 0);
+  }`;
+// a branch's program called as its wrapper (wrapProgram, no depths or block params) calls it; -1: container.noop
+const CONDITIONAL_DIRECT = `function (container, ctx, c, yes, no, data) {
+    var i = msaEmpty(ctx, c) ? no : yes;
+    return i === -1 ? "" : container.fn(i)(container, ctx, container.helpers, container.partials, data);
+  }`;
+// Handlebars 4.7's `each` over an array, for a block without depths or block params and no `ids` (trackIds is off):
+// one frame made from the caller's data (createFrame: an own-enumerable copy and `_parent`), its key, index, first
+// and last set before each present index, the program called as its wrapper calls it (the frame as data; the
+// iteration's block params reach a program only through a wrapper that has some, which these have not); no
+// iteration: the inverse on the context. Anything but an array (a function, an iterable, an object, nothing) is
+// handed to the helper with the options the precompiled call would have made.
+const EACH_ARRAY = `function (container, ctx, list, yes, no, data, loc) {
+    if (!Array.isArray(list)) {
+      return container.helpers.each.call(ctx, list, { name: "each", hash: msaEachHash, fn: container.program(yes, data, 0),
+        inverse: no === -1 ? container.noop : container.program(no, data, 0), data: data, loc: loc });
+    }
+    var frame;
+    if (data) {
+      frame = {};
+      for (var key in data) if (Object.prototype.hasOwnProperty.call(data, key)) frame[key] = data[key];
+      frame._parent = data;
+    }
+    var fn = container.fn(yes), ret = "", i = 0;
+    for (var j = list.length; i < j; i++) {
+      if (i in list) {
+        if (frame) {
+          frame.key = i;
+          frame.index = i;
+          frame.first = i === 0;
+          frame.last = i === list.length - 1;
+        }
+        ret = ret + fn(container, list[i], container.helpers, container.partials, frame || data, undefined, undefined);
+      }
+    }
+    if (i === 0) ret = no === -1 ? "" : container.fn(no)(container, ctx, container.helpers, container.partials, data);
+    return ret;
+  }`;
+const CONDITIONAL_WRAPPED = `function (ctx, c, yes, no) {
+    return msaEmpty(ctx, c) ? no(ctx) : yes(ctx);
+  }`;
 
 // What Handlebars' precompiler writes as an object literal in every helper call and strict lookup: a source
 // location (`loc`, read only to word an error) and the empty `hash` of a helper called without hash arguments.
@@ -159,14 +293,21 @@ function setUpOnce(fn: Handlebars.TemplateDelegate): Handlebars.TemplateDelegate
 interface RuntimeContainer {
   helpers: Record<string, unknown>;
   fn: (i: number) => unknown;
+  strict: (obj: unknown, name: string, loc: unknown) => unknown;
+  lookupProperty: (parent: unknown, name: string) => unknown;
 }
+const hasOwn = Object.prototype.hasOwnProperty;
+/** Handlebars 4.7's test of an own property the runtime still checks: a prototype's `constructor` back-reference. */
+const isPrototypeConstructor = (parent: unknown, name: string, v: { prototype?: unknown }): boolean => name === "constructor" && parent === v.prototype;
 
 /**
- * A precompiled template whose runtime container takes two shortcuts from its first call on (issue #24, render
+ * A precompiled template whose runtime container takes three shortcuts from its first call on (issue #24, render
  * CPU): Handlebars' runtime (4.7) wraps every helper in a closure that copies `lookupProperty` onto its options
  * object before each call — only the built-in `lookup` helper reads it, so every other helper is called as
  * registered; and `container.fn(i)`, asked for on every block (`{{#if}}`, `{{#each}}`), looks the program up and
- * sets its decorator again each time — the answer is the same for a given i, so it is kept. Same output.
+ * sets its decorator again each time — the answer is the same for a given i, so it is kept; and a value looked up
+ * (`strict`, `lookupProperty`) that is an own property (not a prototype's `constructor`) is returned without the
+ * runtime's chain of calls (the `in` test, the own-property test, the prototype-constructor test). Same output.
  */
 function withShortcuts(spec: TemplateSpecification, hb: typeof Handlebars): TemplateSpecification {
   const s = spec as TemplateSpecification & { main: (container: RuntimeContainer, ...rest: unknown[]) => unknown };
@@ -183,6 +324,25 @@ function withShortcuts(spec: TemplateSpecification, hb: typeof Handlebars): Temp
     const programs: unknown[] = [];
     container.fn = function (this: unknown, i: number) {
       return (programs[i] ??= fn.call(this, i));
+    };
+    // `{{name}}` (strict), a helper's argument and the helper itself (lookupProperty): an own data property is what
+    // the runtime returns after its prototype-access checks unless it is a prototype's `constructor` (the only own
+    // property they refuse); read once, as the runtime reads it. Everything else goes to the runtime's functions.
+    const strict = container.strict;
+    const lookupProperty = container.lookupProperty;
+    container.strict = function (obj: unknown, name: string, loc: unknown) {
+      if (obj !== null && typeof obj === "object" && hasOwn.call(obj, name)) {
+        const v = (obj as Record<string, unknown>)[name];
+        if (typeof v !== "function" || !isPrototypeConstructor(obj, name, v)) return v;
+      }
+      return strict(obj, name, loc);
+    };
+    container.lookupProperty = function (parent: unknown, name: string) {
+      if (parent !== null && typeof parent === "object" && hasOwn.call(parent, name)) {
+        const v = (parent as Record<string, unknown>)[name];
+        if (typeof v !== "function" || !isPrototypeConstructor(parent, name, v)) return v;
+      }
+      return lookupProperty(parent, name);
     };
   };
   return {

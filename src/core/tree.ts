@@ -102,6 +102,21 @@ export interface DiffTreeResult {
   manifest: Manifest;
 }
 
+/** A planned file's manifest entry: path, hash, owner and (when it has one) context, in that order. */
+function entryOf(f: PlannedFile, hash: string): ManifestEntry {
+  const e: ManifestEntry = { path: f.path, hash, owner: f.owner };
+  if (f.context) e.context = f.context;
+  return e;
+}
+
+/** What every change of a planned file starts with: path, owner, executable (when set), context (when set). */
+function changeBase(f: PlannedFile): { path: string; owner: FileOwner; executable?: true; context?: string } {
+  const b: { path: string; owner: FileOwner; executable?: true; context?: string } = { path: f.path, owner: f.owner };
+  if (f.executable) b.executable = true;
+  if (f.context) b.context = f.context;
+  return b;
+}
+
 /** Decides per file: create, update, delete, unchanged, or conflict (a user's edit msa will not overwrite). */
 export function diffTree(input: DiffTreeInput): DiffTreeResult {
   const { planned, disk } = input;
@@ -117,13 +132,18 @@ export function diffTree(input: DiffTreeInput): DiffTreeResult {
     plannedPaths.add(f.path);
     const current = disk.get(f.path);
     const prev = previous.get(f.path);
-    const entry = (hash: string): ManifestEntry => ({ path: f.path, hash, owner: f.owner, ...(f.context ? { context: f.context } : {}) });
-    const base = { path: f.path, owner: f.owner, ...(f.executable ? { executable: true } : {}), ...(f.context ? { context: f.context } : {}) };
+    const entry = (hash: string): ManifestEntry => entryOf(f, hash);
+    if (current === undefined && !keep) {
+      // the common case of a first run (tens of thousands of files): no spreads, the same keys in the same order
+      const c = changeBase(f) as TreeChange;
+      c.kind = "create";
+      c.file = f;
+      c.record = entryOf(f, "");
+      changes.push(c);
+      continue;
+    }
+    const base = changeBase(f);
     if (current === undefined) {
-      if (!keep) {
-        changes.push({ ...base, kind: "create", file: f, record: entry("") });
-        continue;
-      }
       const content = f.content;
       changes.push({ ...base, kind: "create", content, record: entry(sha256(content)) });
       continue;

@@ -20,6 +20,20 @@ const keyText = new Map<string, string | null>();
 // `%`, `---` or `...` at the start of a line: the library writes such a string by its indentation
 const DOCUMENT_MARKER = /^(%|---|\.\.\.)/m;
 
+/**
+ * A string the library writes plain, as it is, decided without asking it (issue #24: most scalars of the
+ * manifests are names, paths and event types): a letter, then letters, digits and `_ . / -`. Written plain unless
+ * the YAML 1.1 schema would read it as another type; starting with a letter, only its booleans and nulls
+ * (`y`, `No`, `ON`, `null`, … — every case of these words is left to the library) and the float with an empty
+ * mantissa (`e5`, `E-1`) can match. test/unit/yaml-block.test.ts compares with the library on such strings.
+ */
+const PLAIN_SAFE = /^[A-Za-z][A-Za-z0-9_./-]*$/;
+const PLAIN_EXPONENT = /^[eE][-+]?[0-9]+$/;
+const PLAIN_WORDS = new Set(["y", "n", "yes", "no", "true", "false", "on", "off", "null"]);
+export function plainAsItIs(s: string): boolean {
+  return PLAIN_SAFE.test(s) && !PLAIN_EXPONENT.test(s) && !(s.length <= 5 && PLAIN_WORDS.has(s.toLowerCase()));
+}
+
 /** The cache of a scalar's type (-0 and non-finite numbers never reach it: see valueOf). */
 function cacheOf(v: Scalar): Map<Scalar, string | null> {
   return (typeof v === "string" ? stringText : typeof v === "number" ? numberText : booleanText) as Map<Scalar, string | null>;
@@ -33,6 +47,7 @@ function valueOf(v: Scalar): string | null {
   let t = cache.get(v);
   if (t === undefined) {
     if (typeof v === "string" && DOCUMENT_MARKER.test(v)) t = null;
+    else if (typeof v === "string" && plainAsItIs(v)) t = v;
     else {
       const out = stringify({ a: v }, YAML_OPTIONS);
       t = out.startsWith("a: ") && out.indexOf("\n") === out.length - 1 ? out.slice(3, -1) : null;
@@ -117,7 +132,10 @@ function prime(v: unknown): void {
   const walk = (x: unknown): void => {
     if (isScalar(x)) {
       if (typeof x === "number" && (!Number.isFinite(x) || Object.is(x, -0))) return;
-      if (!cacheOf(x).has(x) && !(typeof x === "string" && DOCUMENT_MARKER.test(x))) values.add(x);
+      const cache = cacheOf(x);
+      if (cache.has(x)) return;
+      if (typeof x === "string" && plainAsItIs(x)) cache.set(x, x);
+      else if (!(typeof x === "string" && DOCUMENT_MARKER.test(x))) values.add(x);
       return;
     }
     if (typeof x !== "object" || x === null || seen.has(x)) return;

@@ -36,7 +36,14 @@ export function hasYamlNonStrings(data: unknown): boolean {
     else if (Array.isArray(v)) for (const x of v) stack.push(x);
     // a model's SourceRef points into a parsed document (its AST holds the source text of every scalar, e.g. a
     // schema file's `false`): where a value came from is not data that is rendered
-    else for (const [k, x] of Object.entries(v)) if (!(k === "source" && x !== null && typeof x === "object" && "loaded" in x)) stack.push(k, x);
+    // (the keys are checked here and only the values stacked: no [key, value] pair per entry — issue #24)
+    else
+      for (const k of Object.keys(v)) {
+        const x = (v as Record<string, unknown>)[k];
+        if (k === "source" && x !== null && typeof x === "object" && "loaded" in x) continue;
+        if (isYamlNonString(k)) return true;
+        if (x !== null && (typeof x === "object" || typeof x === "string")) stack.push(x);
+      }
   }
   return false;
 }

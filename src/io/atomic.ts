@@ -14,7 +14,7 @@ export interface AtomicWriteOptions {
 /** Throws CannotRunError naming the file when it cannot be written; leaves no temp file behind. */
 export function writeFileAtomic(file: string, content: string | Uint8Array, opts: AtomicWriteOptions = {}): void {
   const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.msa-${process.pid}.tmp`);
+  const tmp = tempPath(file);
   const mode = opts.executable ? 0o755 : 0o644;
   try {
     if (opts.makeDir !== false) fs.mkdirSync(dir, { recursive: true });
@@ -25,4 +25,17 @@ export function writeFileAtomic(file: string, content: string | Uint8Array, opts
     fs.rmSync(tmp, { force: true });
     throw new CannotRunError(`cannot write ${file}: ${(e as Error).message}`);
   }
+}
+
+/**
+ * `.<basename>.msa-<pid>.tmp` beside `file`. A clean absolute POSIX path (no empty, `.` or `..` segment, no
+ * trailing slash: what the commit hands in for every file) gets it by slicing; path.join normalised the whole
+ * path again for each of tens of thousands of files (issue #24). Anything else is joined as before.
+ */
+export function tempPath(file: string): string {
+  const clean =
+    path.sep === "/" && file.startsWith("/") && !file.endsWith("/") && !file.includes("//") && !file.includes("/./") && !file.includes("/../") && !file.endsWith("/.") && !file.endsWith("/..");
+  if (!clean) return path.join(path.dirname(file), `.${path.basename(file)}.msa-${process.pid}.tmp`);
+  const slash = file.lastIndexOf("/");
+  return `${file.slice(0, slash + 1)}.${file.slice(slash + 1)}.msa-${process.pid}.tmp`;
 }

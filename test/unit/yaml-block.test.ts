@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { blockYaml, YAML_OPTIONS } from "../../src/core/yaml-block.js";
+import { blockYaml, plainAsItIs, YAML_OPTIONS } from "../../src/core/yaml-block.js";
 
 // what the templates' yaml helper wrote before (render.ts): the library's text, indented
 const reference = (v: unknown, n: number) => {
@@ -69,5 +69,25 @@ describe("blockYaml", () => {
     const shared = { a: 1 };
     for (const v of [null, "x", [], {}, { a: null }, { a: "x\ny" }, { "---": 1 }, [shared, shared], { a: new Date(0) }, { a: undefined }, { ["k".repeat(1100)]: 1 }])
       expect(blockYaml(v, 2)).toBeUndefined();
+  });
+
+  it("takes a name-like string as it is only where the library writes it so", () => {
+    // letters, digits and `_ . / -`, weighted to the YAML 1.1 booleans, nulls and exponents (`e5`, `E-1`)
+    const nameLike = fc.oneof(
+      fc.string({ unit: fc.constantFrom("e", "E", "y", "Y", "n", "N", "o", "O", "f", "F", "t", "T", "u", "l", "s", "a", "r", "0", "1", "9", "+", "-", ".", "_", "/"), minLength: 1, maxLength: 7 }),
+      fc.constantFrom("yes", "Yes", "YES", "yEs", "no", "No", "NO", "on", "On", "ON", "oN", "off", "Off", "OFF", "true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL", "nULL", "y", "Y", "n", "N", "e1", "E-5", "e+10", "e0001.created", "c0001", "a/b.c-d_e"),
+    );
+    let asIs = 0;
+    fc.assert(
+      fc.property(nameLike, (s) => {
+        const lib = stringify({ a: s }, YAML_OPTIONS).slice(3, -1);
+        if (!plainAsItIs(s)) return true;
+        asIs++;
+        return lib === s && blockYaml([s, { k: s }], 2) === reference([s, { k: s }], 2);
+      }),
+      { numRuns: 20000 },
+    );
+    expect(asIs).toBeGreaterThan(2000);
+    for (const w of ["yes", "No", "ON", "off", "null", "Y", "e5", "E-1"]) expect(plainAsItIs(w)).toBe(false);
   });
 });

@@ -11,6 +11,8 @@ import {
   edgeGraph,
   kongSamplingRate,
   gatewayName,
+  inboundEdgesTo,
+  outsideEdgesFrom,
   podEdgesFrom,
   podEdgesTo,
   tracingEnv,
@@ -170,7 +172,7 @@ const hpaBounds = (replicas: number): { min: number; max: number } => {
 function groupOutside(g: EdgeGraph, name: string): WorkloadView["egressPorts"] {
   const out: WorkloadView["egressPorts"] = [];
   const byKind = new Map<string, WorkloadView["egressPorts"][number]>();
-  for (const e of g.outside.filter((x) => x.from === name && x.kind !== "dns")) {
+  for (const e of outsideEdgesFrom(g, name).filter((x) => x.kind !== "dns")) {
     let entry = byKind.get(e.kind);
     if (!entry) {
       entry = { what: e.kind === "tracing" && e.what.startsWith("tracing collector (OTLP") ? "tracing collector (OTLP gRPC and HTTP)" : e.kind === "upstream" ? "legacy upstreams of the strangler routes" : e.what, ports: [] };
@@ -186,11 +188,12 @@ function groupOutside(g: EdgeGraph, name: string): WorkloadView["egressPorts"] {
 function policyOf(model: SystemModel, g: EdgeGraph, name: string, mesh: boolean): Pick<WorkloadView, "publicIngress" | "ingressFrom" | "ingressNames" | "scrapePorts" | "egressPods" | "egressPorts" | "grpcIngressFrom" | "grpcIngressNames" | "consulCheckPort" | "fieldEnv" | "expandedEnv"> {
   const ingressNames = podEdgesTo(g, name).filter((e) => e.kind !== "grpc").map((e) => e.from);
   const grpcIngressNames = podEdgesTo(g, name).filter((e) => e.kind === "grpc").map((e) => e.from);
-  const metrics = g.inbound.filter((e) => e.to === name && e.kind === "metrics").map((e) => e.port);
+  const inbound = inboundEdgesTo(g, name);
+  const metrics = inbound.filter((e) => e.kind === "metrics").map((e) => e.port);
   // Under Istio, Prometheus scrapes the sidecar's merged endpoint (prometheus.istio.io/merge-metrics).
   const scrapePorts = [...new Set([...metrics, ...(mesh && metrics.length ? [ISTIO_MERGED_METRICS_PORT] : [])])].sort((a, b) => a - b);
   return {
-    publicIngress: g.inbound.some((e) => e.to === name && e.kind === "public"),
+    publicIngress: inbound.some((e) => e.kind === "public"),
     ingressFrom: ingressNames.map((n) => selectorOf(model, n)),
     ingressNames,
     scrapePorts,
@@ -198,7 +201,7 @@ function policyOf(model: SystemModel, g: EdgeGraph, name: string, mesh: boolean)
     egressPorts: groupOutside(g, name),
     grpcIngressFrom: grpcIngressNames.map((n) => selectorOf(model, n)),
     grpcIngressNames,
-    consulCheckPort: g.inbound.find((e) => e.to === name && e.kind === "discovery")?.port ?? null,
+    consulCheckPort: inbound.find((e) => e.kind === "discovery")?.port ?? null,
     ...consulEnv(g, name),
   };
 }
@@ -211,7 +214,7 @@ function policyOf(model: SystemModel, g: EdgeGraph, name: string, mesh: boolean)
 function consulEnv(g: EdgeGraph, name: string): Pick<WorkloadView, "fieldEnv" | "expandedEnv"> {
   const addr = discoveryEnv(g, name, `http://$(HOST_IP):${CONSUL_HTTP_PORT}`);
   if (!addr.length) return { fieldEnv: [], expandedEnv: [] };
-  const registers = g.inbound.some((e) => e.to === name && e.kind === "discovery");
+  const registers = inboundEdgesTo(g, name).some((e) => e.kind === "discovery");
   return {
     fieldEnv: [{ name: "HOST_IP", fieldPath: "status.hostIP" }, ...(registers ? [{ name: "POD_IP", fieldPath: "status.podIP" }] : [])],
     expandedEnv: addr.map((e) => ({ name: e.key, value: e.value })),

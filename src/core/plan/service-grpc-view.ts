@@ -1,6 +1,6 @@
 // View objects of gRPC (docs/grpc.md) for the node-express and python-flask templates: the server of a context with
 // `grpc`, the clients of its `protocol: grpc` calls, the message types. Pure.
-import type { Context, SystemModel } from "../model.js";
+import { contextsByName, type Context, type SystemModel } from "../model.js";
 import { toCamel, toEnvName, toPascal } from "../names.js";
 import { pythonName } from "./python-names.js";
 import { schemaToTs } from "./service-node-types.js";
@@ -95,7 +95,7 @@ export function grpcServerView(model: SystemModel, c: Context): GrpcServerView |
 }
 
 export function grpcCallViews(model: SystemModel, c: Context): GrpcCallView[] {
-  const byName = new Map(model.contexts.map((x) => [x.name, x]));
+  const byName = contextsByName(model);
   return c.calls
     .filter((call) => call.protocol === "grpc")
     .flatMap((call) => {

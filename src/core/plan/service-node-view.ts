@@ -5,7 +5,7 @@ import { sagaActionsOf } from "./saga-actions.js";
 import { schemaNeedsOwnProperties } from "../events/own-properties.js";
 import { unknownPathFor } from "./paths.js";
 import type { Context, DatabaseEngine, EventType, SystemModel } from "../model.js";
-import { DEFAULT_CALL_RETRIES, DEFAULT_CALL_TIMEOUT_MS, DEFAULT_CIRCUIT_BREAKER } from "../model.js";
+import { contextsByName, DEFAULT_CALL_RETRIES, DEFAULT_CALL_TIMEOUT_MS, DEFAULT_CIRCUIT_BREAKER } from "../model.js";
 import { toCamel, toEnvName, toPascal } from "../names.js";
 import { samplePayload } from "./sample.js";
 import { esView, type EsView } from "./service-node-es.js";
@@ -311,7 +311,7 @@ export function nodeServiceView(model: SystemModel, c: Context): NodeServiceView
         consumed: c.consumes.includes(e.name),
       };
     });
-  const byName = new Map(model.contexts.map((x) => [x.name, x]));
+  const byName = contextsByName(model);
   const grpcServer = grpcServerView(model, c);
   const grpcCalls = grpcCallViews(model, c);
   const grpcTargets = new Set(grpcCalls.map((g) => g.target));

@@ -2,7 +2,7 @@
 // TypedDicts (app/api.py, unprefixed) and the callees' (app/contracts.py, prefixed with the callee's name), plus
 // what the typed handler stubs and the typed client methods need. Pure.
 import { contextContract } from "../api/openapi.js";
-import { BODY_METHODS, type Context, type SystemModel } from "../model.js";
+import { BODY_METHODS, contextsByName, type Context, type SystemModel } from "../model.js";
 import { toPascal, toSnake } from "../names.js";
 import { PyTypes, type PyTypedDict } from "./service-python-types.js";
 
@@ -129,7 +129,7 @@ export function pythonApiTypes(c: Context, prefix = ""): PyApiTypes | null {
 
 /** The callees' contracts as a caller sees them (app/contracts.py), prefixed with the callee's name. */
 export function pythonCalleeTypes(model: SystemModel, c: Context): { target: string; pyClass: string; pyName: string; types: PyApiTypes }[] {
-  const byName = new Map(model.contexts.map((x) => [x.name, x]));
+  const byName = contextsByName(model);
   return c.calls
     .map((call) => byName.get(call.target))
     .filter((t): t is Context => !!t)

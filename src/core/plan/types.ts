@@ -28,5 +28,20 @@ export type Planner = (model: SystemModel, render: Render) => PlannedFile[];
  * rendered tree is never held in memory as a whole (issue #24); tests and other readers see a plain string.
  */
 export function lazyFile(meta: Omit<PlannedFile, "content">, render: () => string): PlannedFile {
-  return Object.defineProperty(meta as PlannedFile, "content", { get: render, enumerable: true, configurable: true });
+  renders.set(meta, render);
+  return Object.defineProperty(meta as PlannedFile, "content", { get: renderedContent, enumerable: true, configurable: true });
+}
+
+// One getter for every lazy file, its render function kept aside (issue #24): a getter of its own per file gave
+// each of the ~23,000 planned files of a 500-context system a hidden class of its own (V8 keeps an accessor in the
+// object's map), so every read of a planned file's path, owner or context — checking, sorting, deciding, writing —
+// went through megamorphic lookups, and the maps themselves were memory to collect.
+const renders = new WeakMap<object, () => string>();
+function renderedContent(this: object): string {
+  // `this` is the planned file; an object made from one (Object.create) reads its prototype's
+  for (let o: object | null = this; o !== null; o = Object.getPrototypeOf(o) as object | null) {
+    const render = renders.get(o);
+    if (render) return render();
+  }
+  throw new Error("internal: a lazily rendered file's content was read from an object that is not the file");
 }
