@@ -8,10 +8,12 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
 } else if (await recordedHelp(args)) {
   // printed: `msa --help` to a pipe, from the record the build made (see scripts/compile-help.mjs)
 } else {
-  // validate-events and validate have time budgets: their common forms run without commander (see
-  // fast-validate-events.ts, fast-validate.ts); validate's from one bundled file (scripts/bundle-cli.mjs).
+  // validate-events, validate and generate have time budgets: their common forms run without commander (see
+  // fast-validate-events.ts, fast-validate.ts, fast-generate.ts); validate's and generate's from one bundled file
+  // each (scripts/bundle-cli.mjs).
   const fast = args[0] === "validate-events" ? await (await import("../dist/cli/fast-validate-events.js")).runValidateEventsFast(args.slice(1))
     : args[0] === "validate" ? await (await import(await bundledOr("validate", "fast-validate.js"))).runValidateFast(args.slice(1))
+      : args[0] === "generate" ? await (await import(await bundledOr("generate", "fast-generate.js"))).runGenerateFast(args.slice(1))
       : args[0] === "analyze-deps" ? await (await import(await bundledOr("analyze-deps", "fast-analyze-deps.js"))).runAnalyzeDepsFast(args.slice(1))
         : undefined;
   if (fast !== undefined) process.exitCode = fast;

@@ -21,7 +21,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = path.join(root, "dist/bundle");
 // analyze-deps (issue #22/#24): its fast path with the command's code, and the scan's worker thread, which
 // loads the scanner again in its own isolate (ScanPool.start prefers this bundle to dist/io/scan-worker.js).
-const ENTRIES = { validate: "src/cli/fast-validate.ts", "analyze-deps": "src/cli/fast-analyze-deps.ts", "scan-worker": "src/io/scan-worker.ts" };
+// generate (issue #24, second round): its fast path with generate's action and everything it loads on the way.
+const ENTRIES = { validate: "src/cli/fast-validate.ts", generate: "src/cli/fast-generate.ts", "analyze-deps": "src/cli/fast-analyze-deps.ts", "scan-worker": "src/io/scan-worker.ts" };
 
 /** Rewrites `import.meta.url` in each source to the URL of that module's compiled file in dist/. */
 const ownUrl = {
