@@ -1,0 +1,103 @@
+// Write and read system calls, context switches and CPU per consumed event of the generated node-express consumer
+// (RabbitMQ or NATS, inbox on PostgreSQL, the bench's no-op handler), read from /proc/<pid>/io (syscw, syscr),
+// /proc/<pid>/status and /proc/<pid>/stat of the service before and after N events (after W to warm it up): what
+// callgrind (user space only) does not see — each socket write's work in the kernel.
+// usage: node bench/consumer-syscalls.mjs --msa A/bin/msa.js,B/bin/msa.js [--broker rabbitmq|nats] [--events N] [--warm W] [--rounds R]
+import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { cpuMicros } from "./lib.mjs";
+import { NATS, NOOP_CONSUMER_NODE, RABBIT, arg, consumerYaml, eventBody, envName, generate, privateDatabase, sharedModules, sleep, startService, until } from "./messaging.mjs";
+
+const MSAS = String(arg("--msa")).split(",").map((m) => path.resolve(m));
+const BROKER = String(arg("--broker", "rabbitmq"));
+const N = Number(arg("--events", 1000));
+const WARM = Number(arg("--warm", 1500));
+const ROUNDS = Number(arg("--rounds", 1));
+const { shared, amqp, pg, nats } = sharedModules();
+const run = randomUUID().slice(0, 6);
+
+
+async function publisher(system) {
+  if (BROKER === "rabbitmq") {
+    const conn = await amqp.connect(RABBIT);
+    const ch = await conn.createConfirmChannel();
+    await ch.assertExchange(`${system}.events`, "topic", { durable: true });
+    return {
+      async attached() {
+        const probe = await conn.createChannel();
+        probe.on("error", () => undefined);
+        const q = await probe.checkQueue(`${system}.ledger`).catch(() => null);
+        if (q) await probe.close().catch(() => undefined);
+        return Boolean(q && q.consumerCount > 0);
+      },
+      async fill(n) {
+        for (let i = 0; i < n; i++) ch.publish(`${system}.events`, "order.placed", eventBody(i), { persistent: true, contentType: "application/json" });
+        await ch.waitForConfirms();
+      },
+      async close() {
+        await ch.deleteQueue(`${system}.ledger`).catch(() => undefined);
+        await conn.close().catch(() => undefined);
+      },
+    };
+  }
+  const nc = await nats.connect({ servers: NATS.replace(/^nats:\/\//, "") });
+  const js = nc.jetstream();
+  const jsm = await nc.jetstreamManager();
+  return {
+    async attached() {
+      const info = await jsm.consumers.info(`${envName(system)}_EVENTS`, "ledger").catch(() => null);
+      return Boolean(info && info.num_waiting > 0);
+    },
+    async fill(n) {
+      const acks = [];
+      for (let i = 0; i < n; i++) acks.push(js.publish(`${system}.events.order.placed`, eventBody(i)));
+      await Promise.all(acks);
+    },
+    async close() {
+      for (const s of [`${envName(system)}_EVENTS`, `${envName(system)}_DLQ`]) await jsm.streams.delete(s).catch(() => undefined);
+      await nc.drain();
+    },
+  };
+}
+
+async function measure(msa, i, round) {
+  const system = `sccons${i}-${BROKER}-${run}`;
+  const dir = generate(shared, `syscalls${i}-${BROKER}-${run}`, consumerYaml(system, BROKER), ["ledger"], { "services/ledger/src/consumers/order.placed.ts": NOOP_CONSUMER_NODE }, msa);
+  const svc = path.join(dir, "services/ledger");
+  const db = await privateDatabase(pg, `msa_bench_sc${i}_${BROKER}_${run}`);
+  const service = startService(svc, { BROKER_URL: BROKER === "rabbitmq" ? RABBIT : NATS, DATABASE_URL: db.url });
+  const { child } = service;
+  const processed = () => service.count("event processed");
+  let listening = false;
+  void service.ready.then(() => (listening = true)); // a service that exits first rejects it: the bench stops there
+  await until(() => listening, () => "listening", system, 300_000);
+  const pub = await publisher(system);
+  for (let t = 0; !(await pub.attached()); t++) {
+    if (t > 600) throw new Error(`${system}: the consumer did not attach`);
+    await sleep(500);
+  }
+  await pub.fill(WARM);
+  await until(() => processed() >= WARM, () => `${processed()}/${WARM} warm`, system, 300_000);
+  await sleep(500);
+  const io = () => Object.fromEntries(fs.readFileSync(`/proc/${child.pid}/io`, "utf8").trim().split("\n").map((l) => [l.split(":")[0], Number(l.split(":")[1])]));
+  const st = () => Object.fromEntries(fs.readFileSync(`/proc/${child.pid}/status`, "utf8").trim().split("\n").map((l) => [l.split(":")[0], l.split(":")[1].trim()]));
+  const io0 = io(), st0 = st(), cpu0 = cpuMicros(child.pid, {});
+  await pub.fill(N);
+  await until(() => processed() >= WARM + N, () => `${processed() - WARM}/${N}`, system, 600_000);
+  const io1 = io(), st1 = st(), cpu1 = cpuMicros(child.pid, {});
+  const res = { syscw: (io1.syscw - io0.syscw) / N, syscr: (io1.syscr - io0.syscr) / N, ctx: (Number(st1.voluntary_ctxt_switches) + Number(st1.nonvoluntary_ctxt_switches) - Number(st0.voluntary_ctxt_switches) - Number(st0.nonvoluntary_ctxt_switches)) / N, cpu: (cpu1 - cpu0) / N / 1000 };
+  await sleep(500);
+  await service.stop();
+  await pub.close();
+  await db.drop();
+  return res;
+}
+
+for (let r = 0; r < ROUNDS; r++) {
+  for (let k = 0; k < MSAS.length; k++) {
+    const i = (k + r) % MSAS.length;
+    const x = await measure(MSAS[i], i, r);
+    console.log(`round ${r + 1}: ${MSAS[i]}: per event: write syscalls ${x.syscw.toFixed(3)}, read syscalls ${x.syscr.toFixed(3)}, context switches ${x.ctx.toFixed(3)}, CPU ${x.cpu.toFixed(4)} ms`);
+  }
+}
