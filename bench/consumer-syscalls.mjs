@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { cpuMicros } from "./lib.mjs";
-import { NATS, NOOP_CONSUMER_NODE, RABBIT, arg, consumerYaml, eventBody, envName, generate, privateDatabase, sharedModules, sleep, startService, until } from "./messaging.mjs";
+import { NATS, NOOP_CONSUMER_NODE, RABBIT, arg, ledgerPublisher, consumerYaml, generate, privateDatabase, sharedModules, sleep, startService, until } from "./messaging.mjs";
 
 const MSAS = String(arg("--msa")).split(",").map((m) => path.resolve(m));
 const BROKER = String(arg("--broker", "rabbitmq"));
@@ -17,49 +17,6 @@ const ROUNDS = Number(arg("--rounds", 1));
 const { shared, amqp, pg, nats } = sharedModules();
 const run = randomUUID().slice(0, 6);
 
-
-async function publisher(system) {
-  if (BROKER === "rabbitmq") {
-    const conn = await amqp.connect(RABBIT);
-    const ch = await conn.createConfirmChannel();
-    await ch.assertExchange(`${system}.events`, "topic", { durable: true });
-    return {
-      async attached() {
-        const probe = await conn.createChannel();
-        probe.on("error", () => undefined);
-        const q = await probe.checkQueue(`${system}.ledger`).catch(() => null);
-        if (q) await probe.close().catch(() => undefined);
-        return Boolean(q && q.consumerCount > 0);
-      },
-      async fill(n) {
-        for (let i = 0; i < n; i++) ch.publish(`${system}.events`, "order.placed", eventBody(i), { persistent: true, contentType: "application/json" });
-        await ch.waitForConfirms();
-      },
-      async close() {
-        await ch.deleteQueue(`${system}.ledger`).catch(() => undefined);
-        await conn.close().catch(() => undefined);
-      },
-    };
-  }
-  const nc = await nats.connect({ servers: NATS.replace(/^nats:\/\//, "") });
-  const js = nc.jetstream();
-  const jsm = await nc.jetstreamManager();
-  return {
-    async attached() {
-      const info = await jsm.consumers.info(`${envName(system)}_EVENTS`, "ledger").catch(() => null);
-      return Boolean(info && info.num_waiting > 0);
-    },
-    async fill(n) {
-      const acks = [];
-      for (let i = 0; i < n; i++) acks.push(js.publish(`${system}.events.order.placed`, eventBody(i)));
-      await Promise.all(acks);
-    },
-    async close() {
-      for (const s of [`${envName(system)}_EVENTS`, `${envName(system)}_DLQ`]) await jsm.streams.delete(s).catch(() => undefined);
-      await nc.drain();
-    },
-  };
-}
 
 async function measure(msa, i, round) {
   const system = `sccons${i}-${BROKER}-${run}`;
@@ -72,7 +29,7 @@ async function measure(msa, i, round) {
   let listening = false;
   void service.ready.then(() => (listening = true)); // a service that exits first rejects it: the bench stops there
   await until(() => listening, () => "listening", system, 300_000);
-  const pub = await publisher(system);
+  const pub = await ledgerPublisher({ amqp, nats }, BROKER, system);
   for (let t = 0; !(await pub.attached()); t++) {
     if (t > 600) throw new Error(`${system}: the consumer did not attach`);
     await sleep(500);

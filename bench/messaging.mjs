@@ -251,3 +251,51 @@ export const eventBody = (i) =>
 
 /** ledger's no-op consumer (node-express): what the consumer benches time is the runtime around it. */
 export const NOOP_CONSUMER_NODE = `import type { ConsumerContext, OrderPlacedEvent } from "../generated/events.js";\n\nexport async function onOrderPlaced(_event: OrderPlacedEvent, _ctx: ConsumerContext): Promise<void> {}\n`;
+
+/**
+ * The bench's publisher of order.placed to the consumer-bench system (consumerYaml): `attached()` says whether the
+ * ledger service consumes yet, `fill(n)` publishes n events and waits for their confirms / acks, `close()` drops
+ * the queue / streams. `modules` is sharedModules()' (amqp, nats).
+ */
+export async function ledgerPublisher({ amqp, nats }, broker, system) {
+  if (broker === "rabbitmq") {
+    const conn = await amqp.connect(RABBIT);
+    const ch = await conn.createConfirmChannel();
+    await ch.assertExchange(`${system}.events`, "topic", { durable: true });
+    return {
+      async attached() {
+        const probe = await conn.createChannel();
+        probe.on("error", () => undefined);
+        const q = await probe.checkQueue(`${system}.ledger`).catch(() => null);
+        if (q) await probe.close().catch(() => undefined);
+        return Boolean(q && q.consumerCount > 0);
+      },
+      async fill(n) {
+        for (let i = 0; i < n; i++) ch.publish(`${system}.events`, "order.placed", eventBody(i), { persistent: true, contentType: "application/json" });
+        await ch.waitForConfirms();
+      },
+      async close() {
+        await ch.deleteQueue(`${system}.ledger`).catch(() => undefined);
+        await conn.close().catch(() => undefined);
+      },
+    };
+  }
+  const nc = await nats.connect({ servers: NATS.replace(/^nats:\/\//, "") });
+  const js = nc.jetstream();
+  const jsm = await nc.jetstreamManager();
+  return {
+    async attached() {
+      const info = await jsm.consumers.info(`${envName(system)}_EVENTS`, "ledger").catch(() => null);
+      return Boolean(info && info.num_waiting > 0);
+    },
+    async fill(n) {
+      const acks = [];
+      for (let i = 0; i < n; i++) acks.push(js.publish(`${system}.events.order.placed`, eventBody(i)));
+      await Promise.all(acks);
+    },
+    async close() {
+      for (const s of [`${envName(system)}_EVENTS`, `${envName(system)}_DLQ`]) await jsm.streams.delete(s).catch(() => undefined);
+      await nc.drain();
+    },
+  };
+}
