@@ -5,7 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { constantsIn, createResolver, hostOf, recognise } from "../../src/core/deps/recognise.js";
+import { constantsIn, createResolver, hostOf, infraKind, recognise } from "../../src/core/deps/recognise.js";
 import { createMatcher, scanText } from "../../src/core/deps/scanner.js";
 import { scanFiles } from "../../src/io/scan.js";
 import { runCli } from "./deps-helpers.js";
@@ -15,6 +15,14 @@ const resolver = createResolver(
   new Map([["CART_ADDR", "cart:7070"], ["MYSTERY_HOST", "inventory.shop.svc.cluster.local"]]),
 );
 const found = (text: string) => recognise(text, resolver, true).filter((r) => r.form !== "const").sort((a, b) => a.index - b.index).map((r) => `${r.form} ${r.target}`);
+
+describe("infrastructure kinds", () => {
+  it("names a trace backend telemetry and a registry discovery; a database, cache or broker stays a data store", () => {
+    expect(["OTEL_EXPORTER_OTLP_ENDPOINT", "otel-collector", "JAEGER_HOST", "zipkin", "otlp_url"].map(infraKind)).toEqual(Array(5).fill("telemetry"));
+    expect(["CONSUL_HTTP_ADDR", "etcd", "zookeeper-0"].map(infraKind)).toEqual(Array(3).fill("discovery"));
+    expect(["DATABASE_URL", "BROKER_URL", "MONGO_URL", "redis", "catalogue-db"].map(infraKind)).toEqual(Array(5).fill("datastore"));
+  });
+});
 
 describe("recognisers: hosts", () => {
   it("resolves hosts by normalised name, suffixes, cluster DNS and aliases", () => {

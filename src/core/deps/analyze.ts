@@ -1,5 +1,6 @@
 // Merges the declared and discovered graphs and finds what is wrong with them. Pure.
 import { addEdge, ensureNode, eventName, eventNodeId, GATEWAY_NODE } from "./declared.js";
+import { infraKind } from "./recognise.js";
 import type { RawMatch } from "./scanner.js";
 import {
   edgeKey,
@@ -56,7 +57,7 @@ export function addDiscovered(graph: Graph, refs: readonly DiscoveredRef[], stor
     if (match.via) ev.via = match.via;
     if (match.form === "datastore") {
       let use = stores.find((u) => u.from === node && u.store === match.target);
-      if (!use) stores.push((use = { from: node, store: match.target, evidence: [] }));
+      if (!use) stores.push((use = { from: node, store: match.target, kind: infraKind(match.target), evidence: [] }));
       use.evidence.push(ev);
       continue;
     }

@@ -1,7 +1,14 @@
 // The four outputs of analyze-deps: text, json, mermaid, dot. Command output, not generated files,
 // so they are small printers here rather than templates. Deterministic: everything sorted.
 import { eventName, isEventNode } from "./declared.js";
-import { modeOf, type Analysis, type Edge, type Evidence, type Finding, type GraphNode } from "./types.js";
+import { modeOf, type Analysis, type DatastoreUse, type Edge, type Evidence, type Finding, type GraphNode } from "./types.js";
+
+/** The text report's sections of infrastructure connections, in this order. */
+const INFRA_SECTIONS: readonly [DatastoreUse["kind"], string][] = [
+  ["datastore", "data stores and brokers (not service calls):"],
+  ["telemetry", "telemetry backends (not service calls):"],
+  ["discovery", "service discovery and configuration (not service calls):"],
+];
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -54,10 +61,12 @@ export function renderText(a: Analysis): string {
     });
     out.push(...table(rows));
   }
-  if (a.datastores.length) {
+  for (const [kind, title] of INFRA_SECTIONS) {
+    const uses = a.datastores.filter((d) => d.kind === kind);
+    if (!uses.length) continue;
     out.push("");
-    out.push("data stores and brokers (not service calls):");
-    out.push(...table(a.datastores.map((d) => [`  ${d.from} → ${d.store}`, [...new Set(d.evidence.map(where))].slice(0, 3).join(", ")]))); 
+    out.push(title);
+    out.push(...table(uses.map((d) => [`  ${d.from} → ${d.store}`, [...new Set(d.evidence.map(where))].slice(0, 3).join(", ")])));
   }
   if (a.unreadable.length) {
     out.push("");
@@ -107,6 +116,7 @@ export function renderJson(a: Analysis): string {
     datastores: a.datastores.map((d) => ({
       from: d.from,
       store: d.store,
+      kind: d.kind,
       evidence: d.evidence.map((x) => ({ file: x.file, line: x.line, column: x.column, form: x.form, text: x.text, ...(x.via ? { via: x.via } : {}) })),
     })),
     unreadable: a.unreadable,

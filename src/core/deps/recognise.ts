@@ -45,6 +45,18 @@ const STORE_SCHEMES = new Set([
 ]);
 const CALL_SCHEMES = new Set(["http", "https", "grpc", "grpcs", "ws", "wss", "h2c", "dns"]);
 
+/** Infrastructure that is neither a data store nor a broker: where traces go, and where services are looked up. */
+const TELEMETRY_WORDS = new Set(["otel", "otlp", "jaeger", "zipkin", "collector"]);
+const DISCOVERY_WORDS = new Set(["consul", "etcd", "zookeeper"]);
+/** What an infrastructure connection is, from its name's words (OTEL_EXPORTER_OTLP_ENDPOINT: telemetry). */
+export type InfraKind = "datastore" | "telemetry" | "discovery";
+export function infraKind(raw: string): InfraKind {
+  const words = raw.toLowerCase().split(/[^a-z0-9]+/);
+  if (words.some((w) => TELEMETRY_WORDS.has(w))) return "telemetry";
+  if (words.some((w) => DISCOVERY_WORDS.has(w))) return "discovery";
+  return "datastore";
+}
+
 /** A host or variable name whose words name a data store: MONGO_URL, catalogue-db, redis. */
 export const isStoreName = (raw: string): boolean => raw.toLowerCase().split(/[^a-z0-9]+/).some((w) => STORE_WORDS.has(w));
 

@@ -105,7 +105,7 @@ export interface Analysis {
   findings: Finding[];
   /** Sentences about the analysis itself (no system.yaml, unscanned contexts...). */
   notes: string[];
-  /** Connections to data stores and brokers (MONGO_URL, postgres://…): not service calls. */
+  /** Connections to infrastructure — data stores and brokers (MONGO_URL, postgres://…), telemetry (OTEL_EXPORTER_OTLP_ENDPOINT), discovery (consul) —: not service calls. */
   datastores: DatastoreUse[];
   /** Folders and files that could not be read, and why. */
   unreadable: { path: string; reason: string }[];
@@ -116,5 +116,7 @@ export interface Analysis {
 export interface DatastoreUse {
   from: string;
   store: string;
+  /** datastore: a database, cache or broker; telemetry: a trace/metrics backend (otel, jaeger, zipkin, a collector); discovery: consul, etcd, zookeeper. */
+  kind: "datastore" | "telemetry" | "discovery";
   evidence: Evidence[];
 }
