@@ -66,4 +66,17 @@ for (const [name, entry] of Object.entries(ENTRIES)) {
     logLevel: "warning",
     plugins: [buildId, ownUrl],
   });
+  asciiOnly(path.join(outdir, `${name}.js`));
+}
+
+/**
+ * esbuild writes strings, regular expressions and names ASCII-only (its default charset) but keeps comments as they
+ * are; a few non-ASCII characters in them (em dashes) made the whole bundle a two-byte string for V8, decoded and
+ * scanned as such on every run (issue #24). Written as `\uXXXX` they are the same comments. A source-map column after
+ * such a character on its line would move; esbuild's output has them only in whole-line comments, which have none.
+ */
+function asciiOnly(file) {
+  const text = fs.readFileSync(file, "utf8");
+  const ascii = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  if (ascii !== text) fs.writeFileSync(file, ascii);
 }

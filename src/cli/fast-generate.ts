@@ -5,8 +5,8 @@
 // its choices, an `=`-spelled short flag, and every --force (an optional variadic commander reads its own way) —
 // returns undefined, and bin/msa.js runs the commander program. The flags must be generate's (commands/generate.ts);
 // test/cli/fast-generate.test.ts checks that both parsers agree and that the built CLI answers the same either way.
-import { parseArgs } from "node:util";
 import type { ExitCode } from "./errors.js";
+import { readFastFlags } from "./fast-run.js";
 import type { GenerateCommandOptions } from "./commands/generate.js";
 
 const OPTIONS = {
@@ -26,16 +26,9 @@ export const FAST_GENERATE_FORMATS = ["text", "json"] as const;
 
 /** The options commander's action would receive for `args` (after the command word), or undefined: let commander parse. */
 export function fastGenerateOptions(args: readonly string[]): GenerateCommandOptions | undefined {
-  let values: ReturnType<typeof parse>["values"];
-  try {
-    values = parse(args).values;
-  } catch {
-    return undefined;
-  }
-  const format = values.format ?? "text";
-  if (!(FAST_GENERATE_FORMATS as readonly string[]).includes(format)) return undefined;
-  // `-f=x` is "=x" to parseArgs; leave such spellings to commander.
-  if (values.file !== undefined && values.file.startsWith("=")) return undefined;
+  const read = readFastFlags(args, OPTIONS, FAST_GENERATE_FORMATS, ["file"]);
+  if (!read) return undefined;
+  const { values, format } = read;
   const opts = { format } as GenerateCommandOptions;
   if (values.check) opts.check = true;
   if (values.diff) opts.diff = true;
@@ -45,10 +38,6 @@ export function fastGenerateOptions(args: readonly string[]): GenerateCommandOpt
   if (values.verbose) opts.verbose = true;
   if (values.file !== undefined) opts.file = values.file;
   return opts;
-}
-
-function parse(args: readonly string[]) {
-  return parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: false });
 }
 
 /** Runs generate when the fast parse applies; undefined when commander must parse instead. */

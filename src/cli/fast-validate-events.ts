@@ -6,9 +6,9 @@
 // the commander program, which handles it (and explains errors) as always. The flags here must be
 // validate-events' (commands/validate-events.ts); test/cli/fast-validate-events.test.ts checks that both
 // parsers agree, flag by flag and on every argv it tries.
-import { parseArgs } from "node:util";
 import type { ValidateEventsOptions } from "./commands/validate-events-run.js";
 import type { ExitCode } from "./errors.js";
+import { readFastFlags } from "./fast-run.js";
 
 const OPTIONS = {
   "event-file": { type: "string", multiple: true },
@@ -29,17 +29,9 @@ export const FAST_FORMATS = ["text", "json", "github"] as const;
 
 /** The options commander's action would receive for `args` (after the command word), or undefined: let commander parse. */
 export function fastValidateEventsOptions(args: readonly string[]): ValidateEventsOptions | undefined {
-  let values: ReturnType<typeof parse>["values"];
-  try {
-    values = parse(args).values;
-  } catch {
-    return undefined;
-  }
-  const format = values.format ?? "text";
-  if (!(FAST_FORMATS as readonly string[]).includes(format)) return undefined;
-  // `-f=x` is "=x" to parseArgs; leave such spellings to commander.
-  const strings = [values.file, values["schema-file"], ...(values["event-file"] ?? []), ...(values.dir ?? []), ...(values.ndjson ?? [])];
-  if (strings.some((v) => v !== undefined && v.startsWith("="))) return undefined;
+  const read = readFastFlags(args, OPTIONS, FAST_FORMATS, ["file", "schema-file", "event-file", "dir", "ndjson"]);
+  if (!read) return undefined;
+  const { values, format } = read;
   const opts: ValidateEventsOptions = { format: format as ValidateEventsOptions["format"], cache: !values["no-cache"] };
   if (values["event-file"]) opts.eventFile = values["event-file"];
   if (values["schema-file"] !== undefined) opts.schemaFile = values["schema-file"];
@@ -50,10 +42,6 @@ export function fastValidateEventsOptions(args: readonly string[]): ValidateEven
   if (values["dry-run"]) opts.dryRun = true;
   if (values.file !== undefined) opts.file = values.file;
   return opts;
-}
-
-function parse(args: readonly string[]) {
-  return parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: false });
 }
 
 /** Runs validate-events when the fast parse applies; undefined when commander must parse instead. */

@@ -5,10 +5,10 @@
 // its choices, an `=`-spelled short flag — returns undefined, and bin/msa.js runs the commander program.
 // The flags must be validate's (commands/validate.ts); test/cli/fast-validate.test.ts checks that both
 // parsers agree and that the built CLI answers the same either way.
-import { parseArgs } from "node:util";
 import { raiseTierUpBudget } from "../io/tiering.js";
 import type { CommonOptions } from "./options.js";
 import type { ExitCode } from "./errors.js";
+import { readFastFlags } from "./fast-run.js";
 
 const OPTIONS = {
   "list-rules": { type: "boolean" },
@@ -25,25 +25,14 @@ type ValidateOptions = CommonOptions & { listRules?: boolean; against?: string }
 
 /** The options commander's action would receive for `args` (after the command word), or undefined: let commander parse. */
 export function fastValidateOptions(args: readonly string[]): ValidateOptions | undefined {
-  let values: ReturnType<typeof parse>["values"];
-  try {
-    values = parse(args).values;
-  } catch {
-    return undefined;
-  }
-  const format = values.format ?? "text";
-  if (!(FAST_VALIDATE_FORMATS as readonly string[]).includes(format)) return undefined;
-  // `-f=x` is "=x" to parseArgs; leave such spellings to commander.
-  if ([values.file, values.against].some((v) => v !== undefined && v.startsWith("="))) return undefined;
+  const read = readFastFlags(args, OPTIONS, FAST_VALIDATE_FORMATS, ["file", "against"]);
+  if (!read) return undefined;
+  const { values, format } = read;
   const opts = { format } as ValidateOptions;
   if (values["list-rules"]) opts.listRules = true;
   if (values.against !== undefined) opts.against = values.against;
   if (values.file !== undefined) opts.file = values.file;
   return opts;
-}
-
-function parse(args: readonly string[]) {
-  return parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: false });
 }
 
 /** Runs validate when the fast parse applies; undefined when commander must parse instead. */

@@ -13,17 +13,34 @@ export interface AtomicWriteOptions {
 
 /** Throws CannotRunError naming the file when it cannot be written; leaves no temp file behind. */
 export function writeFileAtomic(file: string, content: string | Uint8Array, opts: AtomicWriteOptions = {}): void {
-  const dir = path.dirname(file);
   const tmp = tempPath(file);
   const mode = opts.executable ? 0o755 : 0o644;
   try {
-    if (opts.makeDir !== false) fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(tmp, content, { mode });
+    if (opts.makeDir !== false) fs.mkdirSync(path.dirname(file), { recursive: true });
+    if (typeof content === "string") fs.writeFileSync(tmp, content, { mode });
+    else writeBytes(tmp, content, mode);
     if (opts.executable) fs.chmodSync(tmp, mode); // the umask may have narrowed it
     fs.renameSync(tmp, file);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
     throw new CannotRunError(`cannot write ${file}: ${(e as Error).message}`);
+  }
+}
+
+// writeFileSync's own flags for "w", as numbers: O_CLOEXEC is libuv's to add, as it does for every open.
+const WRITE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC;
+
+/**
+ * What fs.writeFileSync(file, bytes, { mode }) does, the same system calls (open, write until done, close), without
+ * its per-call option object, flag-string and mode parsing and the validation of each argument again in openSync
+ * and writeSync (issue #24: a cold generate writes ~23,000 files at 500 contexts).
+ */
+function writeBytes(file: string, bytes: Uint8Array, mode: number): void {
+  const fd = fs.openSync(file, WRITE_FLAGS, mode);
+  try {
+    for (let off = 0; off < bytes.byteLength; ) off += fs.writeSync(fd, bytes, off, bytes.byteLength - off);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

@@ -128,10 +128,12 @@ export async function commitPlan(opts: CommitOptions): Promise<CommitResult> {
   }
   // one file at a time: render (unless its text was kept), encode once, hash for the manifest, write, drop
   const encode = encoder();
+  const plainFile = { makeDir: false } as const;
+  const script = { executable: true, makeDir: false } as const;
   for (const c of writes) {
     const { bytes, hash } = encode(textOf(c));
     if (c.record) c.record.hash = hash;
-    writeFileAtomic(abs(c.path), bytes, { executable: c.executable === true, makeDir: false });
+    writeFileAtomic(abs(c.path), bytes, c.executable === true ? script : plainFile);
     tick();
   }
   // an unchanged script that lost its +x (a checkout without modes, a copy) gets it back
