@@ -2,6 +2,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { planPythonServices } from "../../src/core/plan/service-python.js";
 import { loadSystemAt } from "../../src/io/system.js";
 import type { SystemModel } from "../../src/core/model.js";
 import { createRenderer, type Render } from "../../src/core/render.js";
@@ -29,3 +30,13 @@ export function modelFromYaml(text: string): SystemModel {
 
 let render: Render | undefined;
 export const renderer = (): Render => (render ??= createRenderer(loadTemplates()));
+
+/** The python-flask services of a system, rendered and written into a new temp folder (its path; remove it after). */
+export function writePythonServices(text: string, prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  for (const f of planPythonServices(modelFromYaml(text), renderer())) {
+    fs.mkdirSync(path.dirname(path.join(dir, f.path)), { recursive: true });
+    fs.writeFileSync(path.join(dir, f.path), f.content);
+  }
+  return dir;
+}

@@ -7,12 +7,10 @@
 // lets the test decide the order in which handlers finish.
 import { execFile } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { planPythonServices } from "../../src/core/plan/service-python.js";
-import { modelFromYaml, renderer } from "../helpers/engine-model.js";
+import { writePythonServices } from "../helpers/engine-model.js";
 
 const run = promisify(execFile);
 const PYTHON = process.env.MSA_E2E_PYTHON ?? "/usr/bin/python3";
@@ -152,11 +150,7 @@ const acked = (r: Result): number[] => [...new Set(r.acks.flatMap(([tag, multipl
 let dir = "";
 let service = "";
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-pyacks-"));
-  for (const f of planPythonServices(modelFromYaml(SYSTEM), renderer())) {
-    fs.mkdirSync(path.dirname(path.join(dir, f.path)), { recursive: true });
-    fs.writeFileSync(path.join(dir, f.path), f.content);
-  }
+  dir = writePythonServices(SYSTEM, "msa-pyacks-");
   service = path.join(dir, "services/billing");
   fs.writeFileSync(path.join(dir, "driver.py"), DRIVER);
 });

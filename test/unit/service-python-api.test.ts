@@ -4,12 +4,10 @@
 // their keys, required keys and types must match the schemas.
 import { execFile } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { planPythonServices } from "../../src/core/plan/service-python.js";
-import { modelFromYaml, renderer } from "../helpers/engine-model.js";
+import { writePythonServices } from "../helpers/engine-model.js";
 
 const run = promisify(execFile);
 const PYTHON = process.env.MSA_E2E_PYTHON ?? "/usr/bin/python3";
@@ -55,11 +53,7 @@ contexts:
 let dir = "";
 const file = (p: string): string => fs.readFileSync(path.join(dir, p), "utf8");
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-pyapi-"));
-  for (const f of planPythonServices(modelFromYaml(SYSTEM), renderer())) {
-    fs.mkdirSync(path.dirname(path.join(dir, f.path)), { recursive: true });
-    fs.writeFileSync(path.join(dir, f.path), f.content);
-  }
+  dir = writePythonServices(SYSTEM, "msa-pyapi-");
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
