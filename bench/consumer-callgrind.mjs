@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { NATS, NOOP_CONSUMER_NODE, RABBIT, arg, ledgerPublisher, consumerYaml, generate, privateDatabase, sharedModules, sleep, startService, until } from "./messaging.mjs";
+import { NATS, NOOP_CONSUMER_NODE, RABBIT, arg, warmedConsumer, consumerYaml, generate, privateDatabase, sharedModules, sleep, startService, until } from "./messaging.mjs";
 
 const MSAS = String(arg("--msa")).split(",").map((m) => path.resolve(m));
 const BROKER = String(arg("--broker", "rabbitmq"));
@@ -29,18 +29,7 @@ async function measure(msa, i, round) {
   // valgrind's own messages to a file: the service's stderr is copied to this one's
   const service = startService(svc, { BROKER_URL: BROKER === "rabbitmq" ? RABBIT : NATS, DATABASE_URL: db.url }, { wrap: ["valgrind", "--tool=callgrind", `--callgrind-out-file=${out}`, `--log-file=${out}-valgrind.log`] });
   const { child } = service;
-  const processed = () => service.count("event processed");
-  let listening = false;
-  void service.ready.then(() => (listening = true)); // a service that exits first rejects it: the bench stops there
-  await until(() => listening, () => "listening", system, 300_000);
-  const pub = await ledgerPublisher({ amqp, nats }, BROKER, system);
-  for (let t = 0; !(await pub.attached()); t++) {
-    if (t > 600) throw new Error(`${system}: the consumer did not attach`);
-    await sleep(500);
-  }
-  await pub.fill(WARM);
-  await until(() => processed() >= WARM, () => `${processed()}/${WARM} warm`, system, 300_000);
-  await sleep(500);
+  const { pub, processed } = await warmedConsumer(service, { amqp, nats }, BROKER, system, WARM);
   execFileSync("callgrind_control", ["-z", String(child.pid)], { stdio: "ignore" });
   await pub.fill(N);
   await until(() => processed() >= WARM + N, () => `${processed() - WARM}/${N}`, system, 600_000);

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { cpuMicros } from "./lib.mjs";
-import { NATS, NOOP_CONSUMER_NODE, RABBIT, arg, ledgerPublisher, consumerYaml, generate, privateDatabase, sharedModules, sleep, startService, until } from "./messaging.mjs";
+import { NATS, NOOP_CONSUMER_NODE, RABBIT, arg, warmedConsumer, consumerYaml, generate, privateDatabase, sharedModules, sleep, startService, until } from "./messaging.mjs";
 
 const MSAS = String(arg("--msa")).split(",").map((m) => path.resolve(m));
 const BROKER = String(arg("--broker", "rabbitmq"));
@@ -25,18 +25,7 @@ async function measure(msa, i, round) {
   const db = await privateDatabase(pg, `msa_bench_sc${i}_${BROKER}_${run}`);
   const service = startService(svc, { BROKER_URL: BROKER === "rabbitmq" ? RABBIT : NATS, DATABASE_URL: db.url });
   const { child } = service;
-  const processed = () => service.count("event processed");
-  let listening = false;
-  void service.ready.then(() => (listening = true)); // a service that exits first rejects it: the bench stops there
-  await until(() => listening, () => "listening", system, 300_000);
-  const pub = await ledgerPublisher({ amqp, nats }, BROKER, system);
-  for (let t = 0; !(await pub.attached()); t++) {
-    if (t > 600) throw new Error(`${system}: the consumer did not attach`);
-    await sleep(500);
-  }
-  await pub.fill(WARM);
-  await until(() => processed() >= WARM, () => `${processed()}/${WARM} warm`, system, 300_000);
-  await sleep(500);
+  const { pub, processed } = await warmedConsumer(service, { amqp, nats }, BROKER, system, WARM);
   const io = () => Object.fromEntries(fs.readFileSync(`/proc/${child.pid}/io`, "utf8").trim().split("\n").map((l) => [l.split(":")[0], Number(l.split(":")[1])]));
   const st = () => Object.fromEntries(fs.readFileSync(`/proc/${child.pid}/status`, "utf8").trim().split("\n").map((l) => [l.split(":")[0], l.split(":")[1].trim()]));
   const io0 = io(), st0 = st(), cpu0 = cpuMicros(child.pid, {});

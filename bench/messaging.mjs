@@ -299,3 +299,23 @@ export async function ledgerPublisher({ amqp, nats }, broker, system) {
     },
   };
 }
+
+/**
+ * A started consumer service made ready for a measured window: listening, its consumer attached to the broker, `warm`
+ * events published and processed, then half a second of quiet. Returns the publisher and the processed-events count.
+ */
+export async function warmedConsumer(service, clients, broker, system, warm) {
+  const processed = () => service.count("event processed");
+  let listening = false;
+  void service.ready.then(() => (listening = true)); // a service that exits first rejects it: the bench stops there
+  await until(() => listening, () => "listening", system, 300_000);
+  const pub = await ledgerPublisher(clients, broker, system);
+  for (let t = 0; !(await pub.attached()); t++) {
+    if (t > 600) throw new Error(`${system}: the consumer did not attach`);
+    await sleep(500);
+  }
+  await pub.fill(warm);
+  await until(() => processed() >= warm, () => `${processed()}/${warm} warm`, system, 300_000);
+  await sleep(500);
+  return { pub, processed };
+}
