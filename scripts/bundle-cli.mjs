@@ -16,6 +16,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { asciiOnly } from "./ascii-only.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = path.join(root, "dist/bundle");
@@ -66,7 +67,7 @@ for (const [name, entry] of Object.entries(ENTRIES)) {
     logLevel: "warning",
     plugins: [buildId, ownUrl],
   });
-  asciiOnly(path.join(outdir, `${name}.js`));
+  asciiOnlyFile(path.join(outdir, `${name}.js`));
 }
 
 /**
@@ -75,8 +76,8 @@ for (const [name, entry] of Object.entries(ENTRIES)) {
  * scanned as such on every run (issue #24). Written as `\uXXXX` they are the same comments. A source-map column after
  * such a character on its line would move; esbuild's output has them only in whole-line comments, which have none.
  */
-function asciiOnly(file) {
+function asciiOnlyFile(file) {
   const text = fs.readFileSync(file, "utf8");
-  const ascii = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const ascii = asciiOnly(text);
   if (ascii !== text) fs.writeFileSync(file, ascii);
 }

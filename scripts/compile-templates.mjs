@@ -17,6 +17,7 @@ import { codeCacheBytes, runCommonJs } from "../dist/io/code-cache.js";
 import { loadSystemAt } from "../dist/io/system.js";
 import { loadTemplates } from "../dist/io/templates.js";
 import { synthSystem } from "../bench/synth.mjs";
+import { asciiOnly } from "./ascii-only.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const sources = loadTemplates(path.join(root, "templates"));
@@ -33,16 +34,6 @@ try {
   }
 } finally {
   fs.rmSync(warmDir, { recursive: true, force: true });
-}
-
-/**
- * The module's text with every non-ASCII UTF-16 unit written as a `\uXXXX` escape (issue #24). The generated code
- * has them only in string literals (template text: the header's em dash, arrows, ellipses) and in comments, where
- * the escape stands for the same character; ~450 of them made all ~2 MB of source a two-byte string for V8 (twice
- * the memory, a slower UTF-8 decode on every load). ASCII source reads as a one-byte string.
- */
-function asciiOnly(text) {
-  return text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** The code cache of a compiled template module, taken after every template the warm-up systems use has run. */
