@@ -136,6 +136,6 @@ describe.skipIf(!python)("python-flask inbox claim as a prepared statement (real
     expect(seen.next_claim).toBe(true);
     expect(seen.same_connection).toBe(true);
     const rows = await db!.query("SELECT event_id FROM msa_inbox ORDER BY event_id");
-    expect(rows.rows.map((r: { event_id: string }) => r.event_id)).toEqual(["e-1", "e-3", "e-4", "e-5"]);
+    expect(rows.rows.map((r) => r.event_id)).toEqual(["e-1", "e-3", "e-4", "e-5"]);
   }, 90_000);
 });
