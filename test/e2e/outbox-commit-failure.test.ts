@@ -230,21 +230,27 @@ describe.skipIf(!!skip)("node-express: the outbox INSERT refused at COMMIT, and 
     const first = publishOrderPlaced(`dealloc-${RUN}`);
     await billing.waitForLog((l) => l.msg === "event processed" && l.eventId === first, 15_000, "the DEALLOCATE ALL event handled");
     // its connection went back to the pool with no prepared statements left; the pool hands out the last released
-    // connection first, so the next claims meet it
-    const ids = Array.from({ length: 24 }, (_, i) => publishOrderPlaced(`after-dealloc-${RUN}-${i}`));
-    for (const id of ids) await billing.waitForLog((l) => l.msg === "event processed" && l.eventId === id, 15_000, `event ${id} handled`);
+    // connection first, so the next claims usually meet it — unless the outbox relay's round held that connection
+    // meanwhile (seen at load ~11): bursts of 24 until a claim has met it (at most 8 bursts)
+    const lostSince = (): Record<string, unknown>[] => billing.logs.slice(from).filter((l) => String(l.msg).startsWith("prepared statement msa_inbox_claim vanished from a database session"));
+    const ids: string[] = [];
+    for (let burst = 0; burst < 8 && lostSince().length === 0; burst++) {
+      const batch = Array.from({ length: 24 }, (_, i) => publishOrderPlaced(`after-dealloc-${RUN}-${burst}-${i}`));
+      ids.push(...batch);
+      for (const id of batch) await billing.waitForLog((l) => l.msg === "event processed" && l.eventId === id, 15_000, `event ${id} handled`);
+    }
     const since = billing.logs.slice(from);
-    const lost = since.filter((l) => String(l.msg).startsWith("prepared statement msa_inbox_claim vanished from a database session"));
+    const lost = lostSince();
     expect(lost).toHaveLength(1);
     expect(lost[0]!.level).toBe("warn");
     expect(since.filter((l) => String(l.msg).startsWith("database unavailable") || l.msg === "event handler failed; retried later")).toEqual([]);
     const counts = await billingDb.query<{ event_id: string; n: number }>("SELECT event_id, count(*)::int AS n FROM invoices WHERE event_id = ANY($1) GROUP BY event_id", [[first, ...ids]]);
-    expect(counts.rows).toHaveLength(25);
+    expect(counts.rows).toHaveLength(ids.length + 1);
     expect(counts.rows.every((r) => r.n === 1)).toBe(true);
     // and later claims keep working (unprepared)
     const later = publishOrderPlaced(`after-dealloc-${RUN}-later`);
     await billing.waitForLog((l) => l.msg === "event processed" && l.eventId === later, 15_000, "a later event handled");
-  }, 60_000);
+  }, 120_000);
 
   it("a payload with quotes, backslashes, unicode and $1-like text goes through the literal-escaped INSERT byte for byte", async () => {
     const orderId = `odd-${RUN} it's "quoted" \\ back\\\\slash \\' \\n E'x' $1 $$ $2::text $tag$ ?, %s \u00e9\u00df\u4e2d\u6587 \u{1F680} \u200b'); DROP TABLE orders; --`;
