@@ -139,9 +139,16 @@ describe.skipIf(!!skip)("python-flask: graceful shutdown under gunicorn (RabbitM
     let polling = true;
     const poller = (async () => {
       while (polling) {
-        await Promise.all(replicas.map(async (r) => void (r.ready = (await readyStatus(r.g.base)) === 200)));
-        // like an endpoints controller, the balancer notices a readiness change late (250 ms), so requests keep reaching
-        // the draining replica for a while: those must be answered, and with Connection: close
+        await Promise.all(
+          replicas.map(async (r) => {
+            const ready = (await readyStatus(r.g.base)) === 200;
+            // like an endpoints controller, the balancer acts on a failed readiness late (250 ms after it saw it), so
+            // requests keep reaching the draining replica for a while: those must be answered, and with Connection:
+            // close (acting at once let a poll just after the SIGTERM take it out before any request reached it)
+            if (ready) r.ready = true;
+            else if (r.ready) setTimeout(() => (r.ready = false), 250);
+          }),
+        );
         await new Promise((res) => setTimeout(res, 250));
       }
     })();
